@@ -1,0 +1,3 @@
+from amsplan.cli import main
+
+main()

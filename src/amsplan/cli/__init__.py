@@ -1,0 +1,121 @@
+"""The amsplan command line. Errors become one line and an exit code here, and only here."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from amsplan import __version__
+from amsplan.cli.state import State
+from amsplan.errors import AmsplanError
+
+
+class AmsplanGroup(TyperGroup):
+    """Turns AmsplanError (and database trouble) into `Error: ...` and its exit code."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except AmsplanError as err:
+            _report(ctx, err, str(err), getattr(err, "problems", []), err.exit_code)
+        except Exception as err:  # noqa: BLE001 - the one place unexpected errors are shown
+            from sqlalchemy.exc import OperationalError
+            from sqlalchemy.orm.exc import StaleDataError
+
+            if isinstance(err, StaleDataError):
+                _report(ctx, err, "another process changed the same orders; run again", [], 7)
+            if isinstance(err, OperationalError):
+                _report(ctx, err, f"database error: {err.orig}", [], 7)
+            raise
+
+    def list_commands(self, ctx):  # keep the order commands were added in
+        return list(self.commands)
+
+
+def _report(ctx, err, message, problems, code):
+    from amsplan.cli.output import err_console
+
+    state = ctx.find_object(State)
+    if state is not None and state.debug:
+        raise err
+    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, markup=True)
+    for problem in problems[:200]:
+        err_console.print(f"  {problem}", highlight=False, markup=False)
+    if len(problems) > 200:
+        err_console.print(f"  ... and {len(problems) - 200} more", highlight=False)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    cls=AmsplanGroup,
+    help="Plan a smart-meter roll-out: lock days, letters, replies, reminders, follow-up.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+    add_completion=False,
+)
+
+
+def _version(value: bool):
+    if value:
+        print(f"amsplan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", help="Configuration file (else AMSPLAN_CONFIG, ./amsplan.toml)."),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help="Who is acting (else AMSPLAN_USER, the login name)."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+):
+    """amsplan: plan a smart-meter roll-out from the terminal and from cron."""
+    ctx.obj = State(config=config, user=user, debug=debug)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _register() -> None:
+    from amsplan.cli import (
+        followup,
+        letters,
+        orders,
+        planning,
+        replies,
+        setup,
+        status,
+        techs,
+        workflow,
+    )
+
+    setup.register(app)
+    orders.register(app)
+    techs.register(app)
+    planning.register(app)
+    letters.register(app)
+    replies.register(app)
+    followup.register(app)
+    status.register(app)
+    workflow.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    app(prog_name="amsplan")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""amsplan letters generate|pending."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from amsplan.cli.output import console, context, print_json, table, when
+from amsplan.cli.planning import Day, Orders, Tech
+
+letters_app = typer.Typer(help="Booking letters (PDF) in the letters folder.", no_args_is_help=True)
+
+
+@letters_app.command("generate")
+def generate(
+    ctx: typer.Context,
+    orders: Orders = None,
+    tech: Tech = None,
+    date: Day = None,
+    combined: Annotated[
+        bool,
+        typer.Option("--combined", help="Also one combined PDF of the batch for the print house."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Generate one PDF letter per ready-to-print order; the orders then await a reply.
+
+    Without arguments: every order that is ready to print. Letters are named so that a
+    sorted listing is print order (date, technician, sequence, order). Safe to re-run
+    after a crash: it finishes the batch without duplicates.
+
+    Examples: amsplan letters generate
+              amsplan letters generate --tech T01 --date 2026-04-22 --combined
+    """
+    from amsplan import clock
+    from amsplan.services import letters
+
+    letters.check_selection(orders, tech, date)
+    c = context(ctx)
+    day = clock.parse_date(date, "--date") if date else None
+    if sys.stderr.isatty() and not as_json:
+        from rich.progress import Progress
+
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("Letters", total=None)
+            result = letters.generate(
+                c, orders, tech, day, combined,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )  # fmt: skip
+    else:
+        result = letters.generate(c, orders, tech, day, combined)
+    if as_json:
+        print_json(result)
+    else:
+        if result.recovered:
+            console.print(f"Finished {result.recovered} letters of an interrupted run")
+        console.print(f"{len(result.generated)} letters in {c.settings.letters_dir}")
+        for order_no, reason in result.skipped:
+            console.print(f"[yellow]skipped[/] {order_no}: {reason}")
+        if result.combined:
+            console.print(f"Combined: {result.combined}")
+    if result.skipped:
+        raise typer.Exit(1)
+
+
+@letters_app.command("pending")
+def pending(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+    """List letters still in the letters folder, waiting to be printed (remove printed ones).
+
+    Example: amsplan letters pending
+    """
+    from amsplan import clock
+    from amsplan.services.letters import pending as pending_letters
+
+    c = context(ctx)
+    items = pending_letters(c)
+    if as_json:
+        print_json(items)
+        return
+    out = table("file", "order", "customer", "generated")
+    for p in items:
+        generated = clock.to_local(p.generated_at, c.settings.tz) if p.generated_at else None
+        order = p.order_no or "[red]unknown file[/]"
+        out.add_row(p.file_name, order, p.customer_name, when(generated))
+    console.print(out)
+    console.print(f"{len(items)} letters waiting to be printed in {c.settings.letters_dir}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(letters_app, name="letters")

@@ -1,0 +1,52 @@
+"""Printing: one console, status labels in their colours, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from amsplan.cli.state import State
+from amsplan.config import Settings
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def context(ctx: typer.Context):
+    return ctx.ensure_object(State).context()
+
+
+def status_text(status: str, settings: Settings) -> Text:
+    return Text(settings.label(status), style=f"bold {settings.colour(status)}")
+
+
+def table(*columns: str, title: str | None = None) -> Table:
+    t = Table(title=title, header_style="bold", title_justify="left")
+    for column in columns:
+        t.add_column(column)
+    return t
+
+
+def _default(value: Any):
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if is_dataclass(value):
+        return asdict(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
+
+
+def when(value: datetime | None) -> str:
+    return f"{value:%d.%m.%Y %H:%M}" if value else ""

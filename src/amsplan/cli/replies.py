@@ -1,0 +1,76 @@
+"""amsplan replies ingest|unmatched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from amsplan.cli.output import console, context, print_json, table, when
+
+replies_app = typer.Typer(help="Customer replies (SMS or scanned).", no_args_is_help=True)
+
+
+@replies_app.command("ingest")
+def ingest(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV: received time, sender, text[, message id].")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Read customer replies: code + "OK" confirms, anything else goes to manual follow-up.
+
+    Every reply is stored with what happened to it; the same file twice changes nothing.
+
+    Example: amsplan replies ingest /var/spool/sms/svar-2026-04-15.csv
+    """
+    from amsplan.services.replies import OUTCOMES
+    from amsplan.services.replies import ingest as ingest_replies
+
+    result = ingest_replies(context(ctx), file)
+    if as_json:
+        print_json(
+            {
+                "file": result.file,
+                "new": result.new,
+                "already_ingested": result.already_ingested,
+                "outcomes": dict(result.outcomes),
+            }
+        )
+        return
+    out = table("outcome", "replies", "meaning", title=f"{file.name}")
+    for outcome, meaning in OUTCOMES.items():
+        if result.outcomes[outcome]:
+            out.add_row(outcome, str(result.outcomes[outcome]), meaning)
+    if result.already_ingested:
+        out.add_row("already ingested", str(result.already_ingested), "lines read before: skipped")
+    console.print(out)
+
+
+@replies_app.command("unmatched")
+def unmatched(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+    """List replies that need a person: unknown or old codes, no code, order not waiting.
+
+    Example: amsplan replies unmatched
+    """
+    from amsplan import clock
+    from amsplan.services.replies import OUTCOMES
+    from amsplan.services.replies import unmatched as unmatched_replies
+
+    c = context(ctx)
+    items = unmatched_replies(c)
+    if as_json:
+        print_json([{**r.model_dump(), "order_no": n} for r, n in items])
+        return
+    out = table("received", "from", "text", "order", "why")
+    for reply, order_no in items:
+        received = clock.to_local(reply.received_at, c.settings.tz) if reply.received_at else None
+        out.add_row(
+            when(received), reply.sender, reply.text, order_no or "", OUTCOMES[reply.outcome]
+        )
+    console.print(out)
+    console.print(f"{len(items)} replies need a person")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(replies_app, name="replies")

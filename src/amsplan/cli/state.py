@@ -1,0 +1,26 @@
+"""What the root command hands to every command: settings and user, built lazily once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from amsplan.services.context import Context
+
+
+@dataclass
+class State:
+    config: str | None = None
+    user: str | None = None
+    debug: bool = False
+    _context: Context | None = field(default=None, repr=False)
+
+    def context(self) -> Context:
+        if self._context is None:
+            from amsplan.config import load_settings, user_name
+
+            self._context = Context(settings=load_settings(self.config), user=user_name(self.user))
+        return self._context
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.close()

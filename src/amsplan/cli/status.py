@@ -1,0 +1,32 @@
+"""amsplan status."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from amsplan.cli.output import console, context, print_json, status_text, table
+
+
+def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+    """Count orders per status, in the status colours.
+
+    Example: amsplan status
+    """
+    from amsplan.services.views import status_counts
+
+    c = context(ctx)
+    counts = status_counts(c)
+    if as_json:
+        print_json({s.value: n for s, n in counts.items()})
+        return
+    out = table("status", "orders")
+    for s, n in counts.items():
+        out.add_row(status_text(s, c.settings), str(n))
+    out.add_row("[bold]Total[/]", f"[bold]{sum(counts.values())}[/]")
+    console.print(out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)

@@ -1,0 +1,46 @@
+"""amsplan workflow show."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from amsplan.cli.output import console, context, print_json, status_text, table
+
+workflow_app = typer.Typer(help="The workflow: statuses and transitions.", no_args_is_help=True)
+
+
+@workflow_app.command("show")
+def show(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+    """Print the transition table: every status change an order can make.
+
+    Example: amsplan workflow show
+    """
+    from amsplan.workflow.transitions import TABLE
+
+    if as_json:
+        print_json([
+            {"name": t.name, "label": t.label, "from": sorted(s.value for s in t.sources),
+             "to": t.target.value, "trigger": t.trigger,
+             "validators": [v.__name__ for v in t.validators], "effects": list(t.effects)}
+            for t in TABLE
+        ])  # fmt: skip
+        return
+    settings = context(ctx).settings
+    out = table("transition", "from", "to", "checks", "effects", "trigger", title="Workflow")
+    for t in TABLE:
+        sources = ", ".join(settings.label(s) for s in sorted(t.sources))
+        out.add_row(
+            f"{t.name}\n[dim]{t.label}[/]",
+            sources,
+            status_text(t.target, settings),
+            ", ".join(v.__name__ for v in t.validators),
+            ", ".join(t.effects),
+            t.trigger,
+        )
+    console.print(out)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(workflow_app, name="workflow")

@@ -1,0 +1,177 @@
+"""Settings from one TOML file (plus environment), validated once."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from amsplan.errors import ConfigError
+from amsplan.workflow.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
+
+CONFIG_NAME = "amsplan.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_dir: Path
+    config_file: Path | None = None
+    database_url: str = ""
+    letters_dir: Path = Path("letters")
+    templates_dir: Path | None = None
+    company_name: str = "Nettselskapet AS"
+    company_address: str = ""
+    company_phone: str = ""
+    reply_number: str = "2222"
+    keyword_ok: str = "OK"
+    keyword_contact: str = "KONTAKT"
+    timezone: str = "Europe/Oslo"
+    locale: str = "nb_NO"
+    letter_reminder_days: float = 7
+    sms_reminder_hours: float = 48
+    labels: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
+    colours: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_COLOURS))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def label(self, status: Status | str) -> str:
+        return self.labels[Status(status)]
+
+    def colour(self, status: Status | str) -> str:
+        return self.colours[Status(status)]
+
+
+def find_config_file(explicit: str | Path | None) -> Path | None:
+    """--config, then AMSPLAN_CONFIG, then ./amsplan.toml; None when there is none."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"configuration file {path} does not exist")
+        return path
+    env = os.environ.get("AMSPLAN_CONFIG")
+    if env:
+        path = Path(env)
+        if not path.is_file():
+            raise ConfigError(f"AMSPLAN_CONFIG names {path}, which does not exist")
+        return path
+    local = Path.cwd() / CONFIG_NAME
+    return local if local.is_file() else None
+
+
+# section -> key -> (Settings field, type)
+_SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
+    "database": {"url": ("database_url", str)},
+    "letters": {"folder": ("letters_dir", str), "templates": ("templates_dir", str)},
+    "company": {
+        "name": ("company_name", str),
+        "address": ("company_address", str),
+        "phone": ("company_phone", str),
+    },
+    "replies": {
+        "sms_number": ("reply_number", str),
+        "keyword_ok": ("keyword_ok", str),
+        "keyword_contact": ("keyword_contact", str),
+    },
+    "time": {"zone": ("timezone", str), "locale": ("locale", str)},
+    "reminders": {
+        "letter_after_days": ("letter_reminder_days", (int, float)),
+        "sms_after_hours": ("sms_reminder_hours", (int, float)),
+    },
+}
+
+
+def load_settings(config: str | Path | None = None) -> Settings:
+    """Read and validate the configuration; without a file, defaults in the current folder."""
+    path = find_config_file(config)
+    if path is None:
+        return _finish(Path.cwd(), None, {})
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    return _finish(path.resolve().parent, path.resolve(), data)
+
+
+def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
+    where = str(path) if path else "defaults"
+    values: dict[str, Any] = {}
+    labels = dict(DEFAULT_LABELS)
+    colours = dict(DEFAULT_COLOURS)
+    for section, body in data.items():
+        if section == "statuses":
+            _read_statuses(where, body, labels, colours)
+            continue
+        keys = _SCHEMA.get(section)
+        if keys is None or not isinstance(body, dict):
+            raise ConfigError(f"{where}: unknown section [{section}]")
+        for key, value in body.items():
+            if key not in keys:
+                raise ConfigError(f"{where}: unknown setting {section}.{key}")
+            name, kind = keys[key]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ConfigError(f"{where}: {section}.{key} has the wrong type ({value!r})")
+            values[name] = value
+
+    url = values.pop("database_url", None) or f"sqlite:///{base / 'amsplan.db'}"
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        rel = url.removeprefix("sqlite:///")
+        if rel and rel != ":memory:" and not Path(rel).is_absolute():
+            url = f"sqlite:///{base / rel}"
+    if not (url.startswith("sqlite:") or url.startswith("postgresql")):
+        raise ConfigError(f"{where}: database.url must be sqlite:/// or postgresql://, not {url}")
+    letters = base / values.pop("letters_dir", "letters")
+    templates = values.pop("templates_dir", None)
+    settings = Settings(
+        base_dir=base,
+        config_file=path,
+        database_url=url,
+        letters_dir=letters,
+        templates_dir=base / templates if templates else None,
+        labels=labels,
+        colours=colours,
+        **values,
+    )
+    try:
+        settings.tz  # noqa: B018 - validate once, here
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown time zone {settings.timezone!r}") from None
+    if settings.letter_reminder_days <= 0 or settings.sms_reminder_hours <= 0:
+        raise ConfigError(f"{where}: reminder times must be positive")
+    return settings
+
+
+def _read_statuses(where: str, body: Any, labels: dict, colours: dict) -> None:
+    if not isinstance(body, dict):
+        raise ConfigError(f"{where}: [statuses] must be a table")
+    for part, target in (("labels", labels), ("colours", colours)):
+        for key, value in body.get(part, {}).items():
+            try:
+                status = Status(key)
+            except ValueError:
+                raise ConfigError(f"{where}: statuses.{part}: unknown status {key!r}") from None
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{where}: statuses.{part}.{key} must be text")
+            target[status] = value
+    unknown = set(body) - {"labels", "colours"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting statuses.{sorted(unknown)[0]}")
+
+
+def user_name(explicit: str | None) -> str:
+    """The acting user: --user, AMSPLAN_USER, or the login name."""
+    if explicit:
+        return explicit
+    env = os.environ.get("AMSPLAN_USER")
+    if env:
+        return env
+    try:
+        return os.getlogin()
+    except OSError:
+        import getpass
+
+        return getpass.getuser()

@@ -1,0 +1,166 @@
+"""Database tables (SQLModel). Every datetime is timezone-aware and stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Technician(SQLModel, table=True):
+    __tablename__ = "technician"
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str
+    phone: str = ""
+    work_start: time = time(7, 30)
+    work_end: time = time(15, 30)
+    active: bool = True
+
+
+_ORDER_VERSION = Column("version", Integer, nullable=False, default=1)
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "work_order"
+    __table_args__ = (
+        Index("ix_work_order_tech_start", "technician_id", "planned_start"),
+        Index("ix_work_order_status_start", "status", "planned_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_no: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
+    meter_point_id: str = Field(default="", index=True)
+    meter_number: str = ""
+    customer_name: str = ""
+    street: str = ""
+    postcode: str = Field(default="", index=True)
+    city: str = ""
+    municipality_no: str = Field(default="", index=True)
+    phone: str = ""
+    mobile: str | None = None  # normalised E.164 mobile number, when the phone is one
+    stage: str = Field(default="", index=True)
+    latitude: float | None = None
+    longitude: float | None = None
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    important_info: bool = False
+    difficult_meter: bool = False
+    no_sms: bool = False
+
+    status: str = Field(default="open", index=True, max_length=32)
+    technician_id: str | None = Field(default=None, foreign_key="technician.id")
+    planned_start: datetime | None = None
+    estimate_minutes: int | None = None
+    booking_seq: int | None = None
+    booking_code: str | None = Field(default=None, unique=True, max_length=16)
+    booking_channel: str | None = None  # "letter" or "sms"
+    awaiting_since: datetime | None = None
+    followup_reason: str | None = None
+    resolution: str | None = None
+    cancelled: bool = False
+    hold_until: date | None = None
+
+    # Optimistic locking: an UPDATE that finds another process changed the row fails.
+    version: int = Field(default=1, sa_column=_ORDER_VERSION)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    __mapper_args__ = {"version_id_col": _ORDER_VERSION}
+
+
+class BookingCode(SQLModel, table=True):
+    """Every code ever issued; a code is live until retired_at is set."""
+
+    __tablename__ = "booking_code"
+
+    code: str = Field(primary_key=True, max_length=16)
+    order_id: int = Field(foreign_key="work_order.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    retired_at: datetime | None = None
+
+
+class History(SQLModel, table=True):
+    """One row per applied transition. Append-only."""
+
+    __tablename__ = "history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="work_order.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str
+    transition: str
+    from_status: str
+    to_status: str
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Comment(SQLModel, table=True):
+    __tablename__ = "comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="work_order.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str
+    kind: str = "note"
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Letter(SQLModel, table=True):
+    """A generated letter. state: staged (rendered, order moved) -> delivered (in the folder)."""
+
+    __tablename__ = "letter"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="work_order.id", index=True)
+    booking_code: str
+    file_name: str = Field(max_length=255, index=True)
+    generated_at: datetime = Field(default_factory=utcnow)
+    actor: str
+    state: str = "staged"
+
+
+class Reply(SQLModel, table=True):
+    """Every reply line ever ingested, with what happened to it."""
+
+    __tablename__ = "reply"
+    __table_args__ = (UniqueConstraint("source_sha256", "line_no", name="uq_reply_source_line"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_file: str
+    source_sha256: str = Field(max_length=64)
+    line_no: int
+    received_at: datetime | None = None
+    sender: str = ""
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    provider_id: str | None = None
+    fingerprint: str = Field(index=True, max_length=64)
+    code: str | None = Field(default=None, index=True)
+    order_id: int | None = Field(default=None, foreign_key="work_order.id", index=True)
+    outcome: str = Field(index=True)
+    handled: bool = False
+    ingested_at: datetime = Field(default_factory=utcnow)
+    actor: str = ""
+
+
+class Sms(SQLModel, table=True):
+    """The SMS outbox: queued in the same transaction as the change that caused it."""
+
+    __tablename__ = "sms"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int | None = Field(default=None, foreign_key="work_order.id", index=True)
+    kind: str  # booking, booking_reminder, appointment_reminder, confirmation, free_text
+    to: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = ""
+    due_at: datetime = Field(default_factory=utcnow)
+    appointment: datetime | None = None  # the appointment a reminder is about
+    status: str = Field(default="queued", index=True)  # queued, exported, withdrawn
+    batch: str | None = None
+    exported_at: datetime | None = None

@@ -1,0 +1,43 @@
+"""What every use case gets: settings, the acting user, the database and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from amsplan import clock, db
+from amsplan.config import Settings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    user: str
+    now: Callable[[], datetime] = clock.now
+    _engine: Engine | None = field(default=None, repr=False)
+    _checked: bool = field(default=False, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = db.make_engine(self.settings.database_url)
+        return self._engine
+
+    @contextmanager
+    def session(self, readonly: bool = False) -> Iterator[Session]:
+        """One transaction on a database at the current schema version."""
+        if not self._checked:
+            db.require_schema(self.engine, self.settings.database_url)
+            self._checked = True
+        with db.session_scope(self.engine, readonly=readonly) as session:
+            yield session
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

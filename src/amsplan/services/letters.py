@@ -1,0 +1,298 @@
+"""Letters: render, move orders to awaiting_response, deliver into the letters folder.
+
+Crash safety. Each chunk of letters is (1) rendered into the hidden staging folder,
+(2) committed in one transaction that moves the orders and records the letters as
+"staged", (3) moved into the letters folder and marked "delivered". A crash before
+(2) leaves only staging files (the orders did not move; the files are discarded);
+a crash after (2) is finished by recover() at the start of the next run, which
+moves (or, if lost, re-renders) every staged letter. So after a re-run every order
+awaiting a reply by letter has exactly one letter, and no letter exists for an
+order that did not move.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time as _time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from amsplan import clock, codes
+from amsplan.errors import InputError
+from amsplan.faults import crash_point
+from amsplan.models import Letter, Order, Technician
+from amsplan.services import workflow
+from amsplan.services.context import Context
+from amsplan.services.planning import load_orders
+from amsplan.workflow.statuses import Status
+
+STAGING = ".staging"
+COMBINED = "combined"
+CHUNK = 50
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def safe_part(text: str) -> str:
+    """A file-name part that can never leave the folder (no '/', no '..', no dot files)."""
+    return _UNSAFE.sub("_", text).strip("_")[:60] or "x"
+
+
+def letter_file_name(order: Order, tz) -> str:
+    """Sorted listing = print order: date, technician, sequence, order number."""
+    day = clock.to_local(order.planned_start, tz).date() if order.planned_start else date.min
+    return (
+        f"{day:%Y-%m-%d}_{safe_part(order.technician_id or 'x')}_"
+        f"{order.booking_seq or 0:03d}_{safe_part(order.order_no)}.pdf"
+    )
+
+
+@dataclass
+class GenerateResult:
+    generated: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    recovered: int = 0
+    combined: str | None = None
+
+
+def _letter_data(session: Session, ctx: Context, order: Order):
+    from amsplan.letters.render import LetterData
+
+    s = ctx.settings
+    tech = session.get(Technician, order.technician_id) if order.technician_id else None
+    start = clock.to_local(order.planned_start, s.tz)
+    return LetterData(
+        order_no=order.order_no,
+        customer_name=order.customer_name,
+        street=order.street,
+        postcode=order.postcode,
+        city=order.city,
+        meter_point_id=order.meter_point_id,
+        meter_number=order.meter_number,
+        start=start,
+        end=start + timedelta(minutes=order.estimate_minutes or 0),
+        technician_name=tech.name if tech else "",
+        booking_code=codes.format_code(order.booking_code or ""),
+        company_name=s.company_name,
+        reply_number=s.reply_number,
+        keyword_ok=s.keyword_ok,
+        keyword_contact=s.keyword_contact,
+        letter_date=clock.to_local(ctx.now(), s.tz).date(),
+        company_address=s.company_address,
+        company_phone=s.company_phone,
+    )
+
+
+def _renderer(ctx: Context):
+    from amsplan.letters.render import LetterRenderer
+
+    return LetterRenderer(ctx.settings.templates_dir, ctx.settings.locale)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _folders(ctx: Context) -> tuple[Path, Path]:
+    folder = ctx.settings.letters_dir
+    staging = folder / STAGING
+    staging.mkdir(parents=True, exist_ok=True)
+    return folder, staging
+
+
+def recover(ctx: Context) -> int:
+    """Finish letters a crashed run committed but did not deliver; drop orphans."""
+    folder, staging = _folders(ctx)
+    with ctx.session(readonly=True) as s:
+        staged = list(s.exec(select(Letter).where(Letter.state == "staged")))
+    renderer = None
+    done: list[int] = []
+    for row in staged:
+        candidates = sorted(staging.glob(f"{row.file_name}.*"), key=lambda p: p.stat().st_mtime)
+        final = folder / row.file_name
+        if candidates:
+            try:
+                os.replace(candidates[-1], final)
+            except FileNotFoundError:  # another run moved it just now
+                pass
+        elif not final.exists():
+            renderer = renderer or _renderer(ctx)
+            with ctx.session(readonly=True) as s:
+                order = s.get(Order, row.order_id)
+                data = _letter_data(s, ctx, order)
+                data = type(data)(
+                    **{**data.__dict__, "booking_code": codes.format_code(row.booking_code)}
+                )
+            _write_durably(final, renderer.render_batch([data])[0])
+        done.append(row.id)
+    if done:
+        _fsync_dir(folder)
+        with ctx.session() as s:
+            s.execute(update(Letter).where(Letter.id.in_(done)).values(state="delivered"))
+    live = {f"{row.file_name}." for row in staged}
+    cutoff = _time.time() - 3600
+    for orphan in staging.iterdir():
+        if not any(orphan.name.startswith(p) for p in live) and orphan.stat().st_mtime < cutoff:
+            orphan.unlink(missing_ok=True)
+    return len(done)
+
+
+def select_ready(
+    session: Session, ctx: Context, order_nos=None, tech_id=None, day=None
+) -> list[Order]:
+    if order_nos:
+        orders = load_orders(session, order_nos)
+    else:
+        query = select(Order).where(Order.status == Status.READY_TO_PRINT.value)
+        if tech_id:
+            query = query.where(Order.technician_id == tech_id)
+        if day:
+            start, end = clock.day_bounds(day, ctx.settings.tz)
+            query = query.where(Order.planned_start >= start, Order.planned_start < end)
+        orders = list(session.exec(query))
+    return orders
+
+
+def generate(
+    ctx: Context,
+    order_nos: list[str] | None = None,
+    tech_id: str | None = None,
+    day: date | None = None,
+    combined: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_size: int = CHUNK,
+) -> GenerateResult:
+    """One PDF letter per ready-to-print order; the orders move to awaiting_response."""
+    result = GenerateResult(recovered=recover(ctx))
+    folder, staging = _folders(ctx)
+    tz = ctx.settings.tz
+    with ctx.session(readonly=True) as s:
+        orders = select_ready(s, ctx, order_nos, tech_id, day)
+        for order in orders:
+            if order.status != Status.READY_TO_PRINT.value:
+                result.skipped.append((order.order_no, f"is {order.status}, not ready_to_print"))
+        orders = [o for o in orders if o.status == Status.READY_TO_PRINT.value]
+        orders.sort(key=lambda o: letter_file_name(o, tz))
+        work = [
+            (o.id, o.booking_code, letter_file_name(o, tz), _letter_data(s, ctx, o)) for o in orders
+        ]
+    if not work:
+        return result
+    renderer = _renderer(ctx)
+    token = uuid.uuid4().hex[:12]
+    for i in range(0, len(work), chunk_size):
+        chunk = work[i : i + chunk_size]
+        pdfs = renderer.render_batch([data for *_, data in chunk])
+        staged: dict[str, Path] = {}
+        for (_, _, name, _), pdf in zip(chunk, pdfs, strict=True):
+            staged[name] = staging / f"{name}.{token}"
+            _write_durably(staged[name], pdf)
+        crash_point("letters:rendered")
+        moved: list[str] = []
+        obsolete: list[str] = []
+        with ctx.session() as s:
+            for order_id, code, name, data in chunk:
+                order = s.get(Order, order_id)
+                if order.status != Status.READY_TO_PRINT.value or order.booking_code != code:
+                    result.skipped.append(
+                        (data.order_no, f"changed meanwhile (now {order.status})")
+                    )
+                    continue
+                obsolete += [
+                    lt.file_name
+                    for lt in s.exec(select(Letter).where(Letter.order_id == order_id))
+                    if lt.file_name != name
+                ]
+                workflow.apply(s, ctx, order, "print", letter_file=name, channel="letter")
+                moved.append(name)
+        crash_point("letters:committed")
+        for name in moved:
+            try:
+                os.replace(staged.pop(name), folder / name)
+            except FileNotFoundError:  # a concurrent recover() delivered it
+                pass
+            crash_point("letters:delivering")
+        for leftover in staged.values():
+            leftover.unlink(missing_ok=True)
+        for name in obsolete:  # an older letter with an old code must not be printed
+            (folder / name).unlink(missing_ok=True)
+        _fsync_dir(folder)
+        if moved:
+            with ctx.session() as s:
+                s.execute(
+                    update(Letter)
+                    .where(Letter.file_name.in_(moved), Letter.state == "staged")
+                    .values(state="delivered")
+                )
+        result.generated += moved
+        if progress:
+            progress(min(i + chunk_size, len(work)), len(work))
+    if combined and result.generated:
+        from amsplan.letters.render import combine_pdfs
+
+        (folder / COMBINED).mkdir(exist_ok=True)
+        stamp = clock.to_local(ctx.now(), tz).strftime("%Y-%m-%d_%H%M%S")
+        out = folder / COMBINED / f"batch_{stamp}.pdf"
+        combine_pdfs([folder / n for n in result.generated], out)
+        result.combined = str(out)
+    return result
+
+
+@dataclass
+class PendingLetter:
+    file_name: str
+    order_no: str | None
+    customer_name: str
+    status: str | None
+    generated_at: object
+
+
+def pending(ctx: Context) -> list[PendingLetter]:
+    """Letters still in the folder (not yet printed), in print order."""
+    recover(ctx)
+    folder = ctx.settings.letters_dir
+    files = sorted(p.name for p in folder.glob("*.pdf")) if folder.is_dir() else []
+    if not files:
+        return []
+    rows: dict[str, tuple[Letter, Order]] = {}
+    with ctx.session(readonly=True) as s:
+        for i in range(0, len(files), 5000):
+            query = (
+                select(Letter, Order)
+                .join(Order, Order.id == Letter.order_id)
+                .where(Letter.file_name.in_(files[i : i + 5000]))
+                .order_by(Letter.generated_at)
+            )
+            for letter_row, order in s.exec(query):
+                rows[letter_row.file_name] = (letter_row, order)
+    out = []
+    for name in files:
+        if name in rows:
+            letter_row, order = rows[name]
+            out.append(PendingLetter(name, order.order_no, order.customer_name, order.status,
+                                     letter_row.generated_at))  # fmt: skip
+        else:
+            out.append(PendingLetter(name, None, "", None, None))
+    return out
+
+
+def check_selection(order_nos, tech_id, day) -> None:
+    if order_nos and (tech_id or day):
+        raise InputError("name orders, or filter with --tech/--date, not both")

@@ -1,0 +1,255 @@
+"""Orders: import from the customer system, and the order detail with its timeline."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import select
+
+from amsplan.adapters.tables import Problem, map_columns, parse_decimal, parse_flag, read_csv
+from amsplan.errors import InputError, NotFound
+from amsplan.models import Comment, History, Letter, Order, Reply, Sms, Technician
+from amsplan.phones import mobile_number
+from amsplan.services.context import Context
+
+# field -> header aliases (Norwegian first); matched ignoring case, spaces, '-' and '_'.
+ORDER_COLUMNS: dict[str, list[str]] = {
+    "order_no": ["Ordrenr", "Ordrenummer", "Arbeidsordre", "order_number"],
+    "meter_point_id": ["Målepunkt-ID", "Målepunkt", "MålepunktID", "metering_point_id", "mpid"],
+    "meter_number": ["Målernr", "Målernummer", "meter_no"],
+    "customer_name": ["Navn", "Kundenavn", "Kunde", "name"],
+    "street": ["Adresse", "Gateadresse", "address"],
+    "postcode": ["Postnr", "Postnummer", "zip", "postal_code"],
+    "city": ["Poststed", "Sted", "post_town"],
+    "municipality_no": ["Kommunenr", "Kommunenummer", "municipality"],
+    "phone": ["Telefon", "Mobil", "Tlf", "mobile", "telephone"],
+    "stage": ["Etappe"],
+    "latitude": ["Breddegrad", "Lat", "lat"],
+    "longitude": ["Lengdegrad", "Lon", "Lng", "lon"],
+    "description": ["Beskrivelse", "Kommentar", "notes"],
+    "important_info": ["Viktig info", "Viktig", "important"],
+    "difficult_meter": ["Vanskelig måler", "Vanskelig", "difficult"],
+    "no_sms": ["Ikke SMS", "Reservert SMS", "sms_opt_out"],
+}
+REQUIRED = ("order_no", "meter_point_id")
+TEXT_FIELDS = (
+    "meter_point_id", "meter_number", "customer_name", "street", "postcode", "city",
+    "municipality_no", "phone", "stage", "description",
+)  # fmt: skip
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_MAX_TEXT = 500
+
+
+@dataclass
+class ImportResult:
+    file: str
+    encoding: str
+    delimiter: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    rejects_file: str | None = None
+
+
+def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[Problem]]:
+    problems: list[Problem] = []
+    values: dict = {}
+
+    def bad(column: str, message: str) -> None:
+        problems.append(Problem(line, ORDER_COLUMNS[column][0], message))
+
+    for name in ("order_no", *TEXT_FIELDS):
+        if name in rec:
+            value = rec[name]
+            if _CONTROL.search(value):
+                bad(name, "contains control characters")
+            elif len(value) > _MAX_TEXT:
+                bad(name, f"longer than {_MAX_TEXT} characters")
+            values[name] = value
+    order_no = rec.get("order_no", "")
+    if not order_no:
+        bad("order_no", "missing")
+    elif len(order_no) > 80:
+        bad("order_no", "longer than 80 characters")
+    mpid = rec.get("meter_point_id", "")
+    if not re.fullmatch(r"\d{18}", mpid):
+        bad("meter_point_id", f"{mpid!r} is not an 18-digit metering point id")
+    if rec.get("postcode") and not re.fullmatch(r"\d{4}", rec["postcode"]):
+        bad("postcode", f"{rec['postcode']!r} is not a 4-digit postcode")
+    if rec.get("municipality_no") and not re.fullmatch(r"\d{4}", rec["municipality_no"]):
+        bad("municipality_no", f"{rec['municipality_no']!r} is not a 4-digit municipality number")
+    for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+        if name in rec:
+            try:
+                number = parse_decimal(rec[name])
+            except ValueError:
+                bad(name, f"{rec[name]!r} is not a number")
+                continue
+            if number is not None and not low <= number <= high:
+                bad(name, f"{rec[name]} is out of range")
+            values[name] = number
+    for name in ("important_info", "difficult_meter", "no_sms"):
+        if name in rec:
+            flag = parse_flag(rec[name])
+            if flag is None:
+                bad(name, f"{rec[name]!r} is not Ja/Nei")
+            values[name] = bool(flag)
+    if "phone" in values:
+        values["mobile"] = mobile_number(values["phone"], region)
+    return values, problems
+
+
+def import_orders(
+    ctx: Context, path: Path, skip_invalid: bool = False, rejects: Path | None = None
+) -> ImportResult:
+    """Validate the whole file, then create or update orders by order number (all or nothing)."""
+    table = map_columns(read_csv(path), ORDER_COLUMNS, REQUIRED)
+    result = ImportResult(str(path), table.encoding, table.delimiter, ignored_columns=table.ignored)
+    region = "NO"
+    good: dict[str, dict] = {}
+    bad_lines: list[tuple[int, list[str]]] = []
+    problems: list[Problem] = []
+    first_line: dict[str, int] = {}
+    cells_by_line = dict(table.rows)
+    for line, rec in table.records():
+        values, row_problems = _validate(line, rec, region)
+        order_no = values.get("order_no", "")
+        if order_no and order_no in first_line:
+            row_problems.append(
+                Problem(line, "Ordrenr", f"{order_no!r} already on line {first_line[order_no]}")
+            )
+        elif order_no:
+            first_line[order_no] = line
+        if row_problems:
+            problems.extend(row_problems)
+            bad_lines.append((line, cells_by_line[line]))
+        else:
+            good[order_no] = values
+    name = Path(path).name
+    if problems and not skip_invalid:
+        raise InputError(
+            f"{name}: {len(bad_lines)} of {len(table.rows)} rows are invalid; nothing was imported",
+            [p.render(name) for p in problems],
+        )
+    if problems:
+        result.invalid = len(bad_lines)
+        out = rejects or Path(path).with_name(Path(path).stem + ".rejected.csv")
+        _write_rejects(out, table.headers, bad_lines, problems, table.delimiter)
+        result.rejects_file = str(out)
+
+    now = ctx.now()
+    with ctx.session() as s:
+        existing = {}
+        numbers = list(good)
+        for i in range(0, len(numbers), 5000):
+            chunk = numbers[i : i + 5000]
+            for order in s.exec(select(Order).where(Order.order_no.in_(chunk))):
+                existing[order.order_no] = order
+        new_rows = []
+        for order_no, values in good.items():
+            order = existing.get(order_no)
+            if order is None:
+                new_rows.append({**_defaults(), **values, "created_at": now, "updated_at": now})
+                continue
+            changed = {k: v for k, v in values.items() if getattr(order, k) != v}
+            if changed:
+                for key, value in changed.items():
+                    setattr(order, key, value)
+                order.updated_at = now
+                s.add(order)
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        for i in range(0, len(new_rows), 5000):
+            s.execute(insert(Order.__table__), new_rows[i : i + 5000])
+        result.created = len(new_rows)
+    return result
+
+
+def _defaults() -> dict:
+    return {
+        "meter_point_id": "", "meter_number": "", "customer_name": "", "street": "",
+        "postcode": "", "city": "", "municipality_no": "", "phone": "", "mobile": None,
+        "stage": "", "latitude": None, "longitude": None, "description": "",
+        "important_info": False, "difficult_meter": False, "no_sms": False,
+        "status": "open", "cancelled": False, "version": 1,
+    }  # fmt: skip
+
+
+def _write_rejects(out, headers, bad_lines, problems, delimiter) -> None:
+    reasons: dict[int, list[str]] = {}
+    for p in problems:
+        reasons.setdefault(p.line, []).append(f"{p.column}: {p.message}")
+    with open(out, "w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.writer(f, delimiter=delimiter)
+        writer.writerow(["Linje", "Feil", *headers])
+        for line, cells in bad_lines:
+            writer.writerow([line, "; ".join(reasons.get(line, [])), *cells])
+
+
+# --- detail ------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    at: object
+    kind: str
+    actor: str
+    text: str
+
+
+@dataclass
+class OrderDetail:
+    order: Order
+    technician: Technician | None
+    live_code: str | None
+    timeline: list[TimelineEntry]
+
+
+def get_order(session, order_no: str) -> Order:
+    order = session.exec(select(Order).where(Order.order_no == order_no)).first()
+    if order is None:
+        raise NotFound(f"no order {order_no!r}")
+    return order
+
+
+def order_detail(ctx: Context, order_no: str) -> OrderDetail:
+    with ctx.session(readonly=True) as s:
+        order = get_order(s, order_no)
+        tech = s.get(Technician, order.technician_id) if order.technician_id else None
+        timeline = [
+            TimelineEntry(
+                h.at,
+                "status",
+                h.actor,
+                f"{h.from_status} → {h.to_status} ({h.transition})"
+                + (f": {h.comment}" if h.comment else ""),
+            )
+            for h in s.exec(select(History).where(History.order_id == order.id))
+        ]
+        timeline += [
+            TimelineEntry(c.at, c.kind, c.actor, c.text)
+            for c in s.exec(select(Comment).where(Comment.order_id == order.id))
+        ]
+        timeline += [
+            TimelineEntry(lt.generated_at, "letter", lt.actor, f"{lt.file_name} ({lt.state})")
+            for lt in s.exec(select(Letter).where(Letter.order_id == order.id))
+        ]
+        timeline += [
+            TimelineEntry(
+                r.ingested_at, "reply", r.actor, f"from {r.sender}: {r.text!r} → {r.outcome}"
+            )
+            for r in s.exec(select(Reply).where(Reply.order_id == order.id))
+        ]
+        timeline += [
+            TimelineEntry(m.created_at, "sms", m.created_by, f"{m.kind} to {m.to} ({m.status})")
+            for m in s.exec(select(Sms).where(Sms.order_id == order.id))
+        ]
+        timeline.sort(key=lambda e: e.at)
+        return OrderDetail(order, tech, order.booking_code, timeline)

@@ -1,0 +1,197 @@
+"""Planning: put orders on a technician's day, and lock days for booking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session, select
+
+from amsplan import clock
+from amsplan.errors import InputError, NotFound, TransitionRefused
+from amsplan.models import Order, Technician
+from amsplan.services import workflow
+from amsplan.services.context import Context
+from amsplan.workflow.statuses import Status
+
+# Statuses in which an order holds its slot in the technician's day.
+OCCUPYING = (
+    Status.PLANNING, Status.READY_TO_PRINT, Status.AWAITING_RESPONSE, Status.MANUAL_FOLLOWUP,
+    Status.READY_FOR_EXECUTION, Status.IN_PROGRESS,
+)  # fmt: skip
+ASSIGNABLE = (Status.OPEN, Status.PLANNING, Status.REOPENED, Status.MANUAL_FOLLOWUP)
+
+
+@dataclass
+class Slot:
+    order_no: str
+    start: datetime  # local wall-clock
+    end: datetime
+    sequence: int = 0
+
+
+def load_orders(session: Session, order_nos: list[str]) -> list[Order]:
+    """The orders in the given order; NotFound naming every missing one."""
+    dupes = sorted({n for n in order_nos if order_nos.count(n) > 1})
+    if dupes:
+        raise InputError(f"order given twice: {', '.join(dupes)}")
+    found: dict[str, Order] = {}
+    for i in range(0, len(order_nos), 5000):
+        chunk = order_nos[i : i + 5000]
+        found.update(
+            (o.order_no, o) for o in session.exec(select(Order).where(Order.order_no.in_(chunk)))
+        )
+    missing = [n for n in order_nos if n not in found]
+    if missing:
+        raise NotFound(f"no such order: {', '.join(missing)}")
+    return [found[n] for n in order_nos]
+
+
+def day_orders(session: Session, ctx: Context, tech_id: str, day: date, statuses=OCCUPYING):
+    start, end = clock.day_bounds(day, ctx.settings.tz)
+    query = (
+        select(Order)
+        .where(
+            Order.technician_id == tech_id,
+            Order.planned_start >= start,
+            Order.planned_start < end,
+            Order.status.in_([s.value for s in statuses]),
+        )
+        .order_by(Order.planned_start, Order.booking_seq, Order.order_no)
+    )
+    return list(session.exec(query))
+
+
+def resequence(session: Session, ctx: Context, tech_id: str, day: date) -> None:
+    """Booking sequence 1..n by start time for the technician's day."""
+    for seq, order in enumerate(day_orders(session, ctx, tech_id, day), start=1):
+        if order.booking_seq != seq:
+            order.booking_seq = seq
+            session.add(order)
+
+
+def get_technician(session: Session, tech_id: str) -> Technician:
+    tech = session.get(Technician, tech_id)
+    if tech is None:
+        raise NotFound(f"no technician {tech_id!r} (see `amsplan techs list`)")
+    return tech
+
+
+def assign(
+    ctx: Context,
+    order_nos: list[str],
+    tech_id: str,
+    day: date,
+    start: time,
+    slot: timedelta,
+) -> list[Slot]:
+    """Fill the technician's day slot by slot in the given order (all or nothing)."""
+    if not order_nos:
+        raise InputError("name at least one order")
+    tz = ctx.settings.tz
+    with ctx.session() as s:
+        tech = get_technician(s, tech_id)
+        orders = load_orders(s, order_nos)
+        slots = []
+        begin = datetime.combine(day, start)
+        for i, order in enumerate(orders):
+            slot_start = begin + i * slot
+            slots.append(Slot(order.order_no, slot_start, slot_start + slot))
+        problems = _slot_problems(s, ctx, tech, day, orders, slots)
+        if problems:
+            raise InputError("nothing was assigned", problems)
+        moved_from: set[tuple[str, date]] = set()
+        for order, planned in zip(orders, slots, strict=True):
+            old = _describe(order, tz)
+            if order.technician_id and order.planned_start:
+                moved_from.add(
+                    (order.technician_id, clock.to_local(order.planned_start, tz).date())
+                )
+            order.technician_id = tech.id
+            order.planned_start = clock.to_utc(planned.start, tz)
+            order.estimate_minutes = int(slot.total_seconds() // 60)
+            note = f"assigned to {tech.id} {planned.start:%Y-%m-%d %H:%M}-{planned.end:%H:%M}"
+            if old:
+                note += f" (was {old})"
+            if Status(order.status) is Status.PLANNING:
+                workflow.add_comment(s, ctx, order, note, kind="schedule")
+                s.add(order)
+            else:
+                workflow.apply(s, ctx, order, "plan", comment=note)
+        s.flush()
+        for key in moved_from | {(tech.id, day)}:
+            resequence(s, ctx, *key)
+        s.flush()
+        for order, planned in zip(orders, slots, strict=True):
+            planned.sequence = order.booking_seq or 0
+        return slots
+
+
+def _describe(order: Order, tz) -> str:
+    if not (order.technician_id and order.planned_start):
+        return ""
+    return f"{order.technician_id} {clock.to_local(order.planned_start, tz):%Y-%m-%d %H:%M}"
+
+
+def _slot_problems(s, ctx, tech, day, orders, slots) -> list[str]:
+    problems = []
+    for order in orders:
+        if Status(order.status) not in ASSIGNABLE:
+            problems.append(
+                f"{order.order_no}: is {order.status}; only open, planning, reopened and "
+                "manual follow-up orders can be assigned (hold or reschedule the others)"
+            )
+    for planned in slots:
+        if planned.start.time() < tech.work_start or planned.end > datetime.combine(
+            day, tech.work_end
+        ):
+            problems.append(
+                f"{planned.order_no}: {planned.start:%H:%M}-{planned.end:%H:%M} is outside "
+                f"{tech.id}'s working hours {tech.work_start:%H:%M}-{tech.work_end:%H:%M}"
+            )
+    moving = {o.id for o in orders}
+    tz = ctx.settings.tz
+    for other in day_orders(s, ctx, tech.id, day):
+        if other.id in moving:
+            continue
+        o_start = clock.to_local(other.planned_start, tz)
+        o_end = o_start + timedelta(minutes=other.estimate_minutes or 0)
+        for planned in slots:
+            if planned.start < o_end and o_start < planned.end:
+                problems.append(
+                    f"{planned.order_no}: {planned.start:%H:%M}-{planned.end:%H:%M} overlaps "
+                    f"{other.order_no} ({o_start:%H:%M}-{o_end:%H:%M})"
+                )
+    return problems
+
+
+@dataclass
+class LockResult:
+    locked: list[tuple[str, str]] = field(default_factory=list)  # (order_no, code)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (order_no, reason)
+
+
+def lock(
+    ctx: Context,
+    order_nos: list[str] | None = None,
+    tech_id: str | None = None,
+    day: date | None = None,
+) -> LockResult:
+    """Lock orders (or a technician's whole day): new booking code, ready to print."""
+    result = LockResult()
+    with ctx.session() as s:
+        if order_nos:
+            orders = load_orders(s, order_nos)
+        elif tech_id and day:
+            get_technician(s, tech_id)
+            orders = day_orders(s, ctx, tech_id, day, statuses=(Status.PLANNING,))
+        else:
+            raise InputError("name orders, or --tech and --date")
+        reserved: set[str] = set()
+        for order in orders:
+            try:
+                workflow.apply(s, ctx, order, "lock", _reserved_codes=reserved)
+                result.locked.append((order.order_no, order.booking_code or ""))
+            except TransitionRefused as refused:
+                result.refused.append((order.order_no, refused.reason))
+    return result

@@ -1,0 +1,77 @@
+"""Creating a configuration and a database, and upgrading the schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from amsplan import db
+from amsplan.config import Settings
+from amsplan.errors import ConfigError
+
+CONFIG_TEMPLATE = """\
+# amsplan configuration. Relative paths are relative to this file.
+# Every setting is optional; the values shown are the defaults.
+
+[database]
+# SQLite file for one planner; a team uses PostgreSQL:
+#   url = "postgresql://amsplan@dbhost/amsplan"
+url = "sqlite:///amsplan.db"
+
+[letters]
+# The planner's inbox: generated letters land here; remove them once printed.
+folder = "letters"
+# A folder with your own letters/booking.html, letters/booking.css or sms/*.txt
+# templates = "templates"
+
+[company]
+name = "{company}"
+address = ""
+phone = ""
+
+[replies]
+# The SMS number customers reply to, and the words that confirm or ask for contact.
+sms_number = "2222"
+keyword_ok = "OK"
+keyword_contact = "KONTAKT"
+
+[time]
+zone = "Europe/Oslo"
+locale = "nb_NO"
+
+[reminders]
+# No answer after this long: reminder SMS and manual follow-up.
+letter_after_days = 7
+sms_after_hours = 48
+
+# Labels and colours of the statuses (keys: open, planning, ready_to_print, ...).
+# [statuses.labels]
+# manual_followup = "Manuell oppfølging"
+# [statuses.colours]
+# manual_followup = "#e53935"
+"""
+
+
+def write_config(path: Path, company: str, force: bool = False) -> Path:
+    """Write a commented configuration file, unless there is one (or force)."""
+    if path.exists() and not force:
+        return path
+    if '"' in company or "\\" in company or "\n" in company:
+        raise ConfigError("the company name may not contain quotes, backslashes or newlines")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CONFIG_TEMPLATE.format(company=company), encoding="utf-8")
+    return path
+
+
+def upgrade_database(settings: Settings) -> tuple[str | None, str]:
+    """Create or upgrade the schema; (version before, version after)."""
+    engine = db.make_engine(settings.database_url)
+    try:
+        if settings.database_url.startswith("sqlite:///"):
+            Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+                parents=True, exist_ok=True
+            )
+        before = db.schema_version(engine)
+        db.upgrade(engine)
+        return before, db.schema_version(engine) or ""
+    finally:
+        engine.dispose()

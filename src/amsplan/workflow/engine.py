@@ -1,0 +1,53 @@
+"""apply(): the only way an order's status changes (pure: no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from amsplan.errors import TransitionRefused
+from amsplan.workflow.statuses import Status
+from amsplan.workflow.transitions import TRANSITIONS, OrderLike, Transition
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    transition: Transition
+    from_status: Status
+    to_status: Status
+
+
+def get(name: str) -> Transition:
+    try:
+        return TRANSITIONS[name]
+    except KeyError:
+        raise TransitionRefused("-", name, "no such transition") from None
+
+
+def check(order: OrderLike, name: str, params: Mapping[str, Any] | None = None) -> Transition:
+    """The transition if it may be applied now; TransitionRefused with the reason if not."""
+    transition = get(name)
+    status = Status(order.status)
+    if status not in transition.sources:
+        allowed = ", ".join(sorted(s.value for s in transition.sources))
+        raise TransitionRefused(
+            order.order_no, name, f"order is {status.value}; allowed from {allowed}"
+        )
+    params = params or {}
+    reasons = [reason for v in transition.validators if (reason := v(order, params))]
+    if reasons:
+        raise TransitionRefused(order.order_no, name, "; ".join(reasons))
+    return transition
+
+
+def apply(order: OrderLike, name: str, params: Mapping[str, Any] | None = None) -> StatusChange:
+    """Check, then move the order to the transition's target status."""
+    transition = check(order, name, params)
+    before = Status(order.status)
+    order.status = transition.target.value
+    return StatusChange(transition, before, transition.target)
+
+
+def allowed_from(status: Status) -> list[Transition]:
+    return [t for t in TRANSITIONS.values() if status in t.sources]

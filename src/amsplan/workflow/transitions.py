@@ -1,0 +1,157 @@
+"""The transition table: every status change an order can make, as data.
+
+Validators are pure functions of the order (and the transition's parameters) that
+return a reason to refuse, or None. Effects are names of side effects that the
+service layer performs in the same transaction (see amsplan.services.effects).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from amsplan.workflow.statuses import Status
+
+S = Status
+
+
+class OrderLike(Protocol):
+    """What validators read from an order (the ORM row satisfies it)."""
+
+    order_no: str
+    status: str
+    technician_id: str | None
+    planned_start: Any
+    estimate_minutes: int | None
+    customer_name: str
+    street: str
+    postcode: str
+    city: str
+    mobile: str | None
+    no_sms: bool
+
+
+Validator = Callable[[OrderLike, Mapping[str, Any]], "str | None"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[Status]
+    target: Status
+    label: str
+    trigger: str
+    validators: tuple[Validator, ...] = ()
+    effects: tuple[str, ...] = ()
+
+
+def ready_to_lock(order: OrderLike, params: Mapping[str, Any]) -> str | None:
+    """Everything a letter needs; lists every missing field at once."""
+    missing = [
+        name
+        for name, present in (
+            ("technician", order.technician_id),
+            ("planned start", order.planned_start),
+            ("estimate", order.estimate_minutes),
+            ("customer name", (order.customer_name or "").strip()),
+            ("street", (order.street or "").strip()),
+            ("postcode", (order.postcode or "").strip()),
+            ("city", (order.city or "").strip()),
+        )
+        if not present
+    ]
+    return f"missing {', '.join(missing)}" if missing else None
+
+
+def scheduled(order: OrderLike, params: Mapping[str, Any]) -> str | None:
+    if not order.technician_id or not order.planned_start or not order.estimate_minutes:
+        return "missing technician, planned start or estimate"
+    return None
+
+
+def can_receive_sms(order: OrderLike, params: Mapping[str, Any]) -> str | None:
+    if order.no_sms:
+        return "customer does not want SMS"
+    if not order.mobile:
+        return "no valid mobile number"
+    return None
+
+
+def needs_resolution(order: OrderLike, params: Mapping[str, Any]) -> str | None:
+    return None if params.get("resolution") else "a resolution code is required"
+
+
+def needs_until(order: OrderLike, params: Mapping[str, Any]) -> str | None:
+    return None if params.get("until") else "an approximate return date is required"
+
+
+def needs_text(order: OrderLike, params: Mapping[str, Any]) -> str | None:
+    return None if params.get("text") is not None else "the reply text is required"
+
+
+_NOT_CLOSED = frozenset(s for s in Status if s is not S.CLOSED)
+_STARTED = frozenset(
+    {
+        S.PLANNING, S.ON_HOLD, S.READY_TO_PRINT, S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP,
+        S.READY_FOR_EXECUTION, S.REOPENED, S.REJECTED_QUANT, S.IN_PROGRESS,
+    }
+)  # fmt: skip
+
+
+def _t(name, sources, target, label, trigger, validators=(), effects=()) -> Transition:
+    return Transition(name, frozenset(sources), target, label, trigger, validators, effects)
+
+
+TABLE: tuple[Transition, ...] = (
+    _t("plan", {S.OPEN, S.REOPENED, S.MANUAL_FOLLOWUP}, S.PLANNING,
+       "Planlegg", "planner; assigning an open order plans it"),
+    _t("lock", {S.PLANNING}, S.READY_TO_PRINT,
+       "Lås avtale", "amsplan lock", (ready_to_lock,), ("new_booking_code",)),
+    _t("print", {S.READY_TO_PRINT}, S.AWAITING_RESPONSE,
+       "PC_TRANSITION_PRINTED", "amsplan letters generate", (ready_to_lock,),
+       ("letter", "start_waiting")),
+    _t("booking_sent", {S.PLANNING}, S.AWAITING_RESPONSE,
+       "PC_TRANSITION_BOOKING_SENT", "amsplan sms book", (scheduled, can_receive_sms),
+       ("new_booking_code", "booking_sms", "start_waiting")),
+    _t("reply_ok", {S.AWAITING_RESPONSE}, S.READY_FOR_EXECUTION,
+       "Svar OK", "reply with a valid code and exactly OK", (), ("confirmed",)),
+    _t("reply_other", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
+       "Svar annet", "reply KONTAKT or any other text", (needs_text,), ("comment",)),
+    _t("follow_up_manually", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
+       "Følg opp manuelt", "planner gives up waiting"),
+    _t("booking_reminder", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
+       "Bookingpåminnelse", "cron: no reply in time", (), ("reminder_sms",)),
+    _t("send_to_execution", {S.MANUAL_FOLLOWUP}, S.READY_FOR_EXECUTION,
+       "Send til utførelse", "planner, after agreeing with the customer", (scheduled,),
+       ("confirmed",)),
+    _t("confirm_sms", {S.MANUAL_FOLLOWUP}, S.READY_FOR_EXECUTION,
+       "Bookingbekreftelse", "planner; queues a confirmation SMS", (scheduled, can_receive_sms),
+       ("confirmed", "confirmation_sms")),
+    _t("hold", {S.PLANNING, S.READY_TO_PRINT, S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP,
+                S.READY_FOR_EXECUTION}, S.ON_HOLD,
+       "Sett på vent", "planner, with an approximate return date", (needs_until,),
+       ("hold_until", "withdraw_reminders")),
+    _t("resume", {S.ON_HOLD}, S.PLANNING, "Gjenoppta", "planner, or when the hold date has passed"),
+    _t("start_work", {S.READY_FOR_EXECUTION}, S.IN_PROGRESS, "Start arbeid", "technician return"),
+    _t("resolve", {S.READY_FOR_EXECUTION, S.IN_PROGRESS}, S.RESOLVED,
+       "Løs", "technician return with a resolution code", (needs_resolution,), ("resolution",)),
+    _t("reopen", {S.RESOLVED}, S.REOPENED, "Re-åpne sak", "planner, to try a failed visit again"),
+    _t("close", _NOT_CLOSED, S.CLOSED,
+       "Lukk sak", "planner decision, or a resolution OK", (needs_resolution,),
+       ("resolution", "retire_booking_code", "withdraw_reminders")),
+    _t("reject_quant", {S.CLOSED}, S.REJECTED_QUANT,
+       "Avvist i Quant", "message from the meter-data system"),
+    _t("to_manual", {S.REJECTED_QUANT}, S.MANUAL_FOLLOWUP, "Til manuell oppfølging", "planner"),
+    _t("cancel_open", {S.OPEN}, S.CLOSED,
+       "Kansellert", "cancellation of an open order", (),
+       ("cancelled", "resolution_cancelled")),
+    _t("cancel_started", _STARTED, S.MANUAL_FOLLOWUP,
+       "Kansellert", "cancellation of a started order", (),
+       ("cancelled", "withdraw_reminders")),
+    _t("cancel_failed_visit", {S.RESOLVED}, S.REOPENED,
+       "Kansellert", "cancellation of a failed visit; then cancel_started", (),
+       ("cancelled",)),
+)  # fmt: skip
+
+TRANSITIONS: dict[str, Transition] = {t.name: t for t in TABLE}

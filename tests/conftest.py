@@ -1,0 +1,123 @@
+"""Fixtures: every test runs in its own folder, with its own database on each backend.
+
+Integration and CLI tests take `workspace`, which is parametrized over SQLite and
+PostgreSQL. PostgreSQL runs when AMSPLAN_TEST_PG_URL names a server (`make test`
+starts a throw-away one); with AMSPLAN_REQUIRE_PG=1 a missing server is an error,
+not a skip.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from amsplan import db
+from amsplan.config import Settings, load_settings
+from amsplan.services.context import Context
+
+PG_URL = os.environ.get("AMSPLAN_TEST_PG_URL")
+REQUIRE_PG = os.environ.get("AMSPLAN_REQUIRE_PG") == "1"
+_counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """No test reads the user's configuration or writes outside its tmp folder."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AMSPLAN_CONFIG", raising=False)
+    monkeypatch.delenv("AMSPLAN_CRASH_AT", raising=False)
+    monkeypatch.setenv("AMSPLAN_USER", "tester")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def _pg_url(dbname: str) -> str:
+    parts = urlsplit(PG_URL)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL.replace("postgresql://", "postgresql://", 1), autocommit=True) as c:
+        c.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "amsplan.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str:
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("AMSPLAN_REQUIRE_PG=1 but AMSPLAN_TEST_PG_URL is not set")
+        pytest.skip("no PostgreSQL server (set AMSPLAN_TEST_PG_URL, or run make test)")
+    name = f"amsplan_template_{os.getpid()}"
+    _pg_admin(f"DROP DATABASE IF EXISTS {name}")
+    _pg_admin(f"CREATE DATABASE {name}")
+    engine = db.make_engine(_pg_url(name))
+    db.upgrade(engine)
+    engine.dispose()
+    yield name
+    _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, tmp_path / "amsplan.db")
+        yield f"sqlite:///{tmp_path / 'amsplan.db'}"
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"amsplan_t{os.getpid()}_{next(_counter)}"
+    _pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}")
+    yield _pg_url(name)
+    _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@dataclass
+class Workspace:
+    path: Path
+    url: str
+
+    @property
+    def settings(self) -> Settings:
+        return load_settings(self.path / "amsplan.toml")
+
+    def context(self, user: str = "tester", now: datetime | None = None) -> Context:
+        ctx = Context(settings=self.settings, user=user)
+        if now is not None:
+            ctx.now = lambda: now
+        return ctx
+
+    @property
+    def letters(self) -> Path:
+        return self.path / "letters"
+
+
+@pytest.fixture
+def workspace(tmp_path, database_url) -> Workspace:
+    (tmp_path / "amsplan.toml").write_text(
+        f'[database]\nurl = "{database_url}"\n\n[company]\nname = "Testnett AS"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "letters").mkdir()
+    return Workspace(tmp_path, database_url)
+
+
+FIXED_NOW = datetime(2026, 4, 10, 9, 0, tzinfo=UTC)
