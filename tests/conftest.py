@@ -54,9 +54,8 @@ def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "amsplan.db"
     engine = db.make_engine(f"sqlite:///{path}")
     db.upgrade(engine)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    assert not path.with_name("amsplan.db-wal").exists()
     return path
 
 

@@ -33,7 +33,7 @@ OUTCOMES = {
     "retired_code": "an old (retired) code",
     "not_awaiting": "the order is not waiting for a reply",
     "unknown_code": "a valid-looking code that was never issued",
-    "no_code": "no booking code found",
+    "no_code": "no valid booking code (none, or mistyped)",
     "duplicate": "the same message was ingested before",
 }
 
@@ -124,7 +124,7 @@ def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> s
             reply.outcome, reply.handled = "matched_by_phone", True
             note = f"Svar uten gyldig kode fra {rec['sender']}: {text}"
             workflow.apply(s, ctx, order, "reply_other", comment=note, text=note,
-                           reason=f"reply without code: {text!r}")  # fmt: skip
+                           reason=f"replied without a valid code: {text}")  # fmt: skip
         s.add(reply)
         return reply.outcome
     candidate, issued = match
@@ -137,7 +137,7 @@ def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> s
             reply.handled = True
             note = f"Svar med utgått kode: {text}"
             workflow.apply(s, ctx, order, "reply_other", comment=note, text=note,
-                           reason=f"reply with an old code: {text!r}")  # fmt: skip
+                           reason=f"replied with an old code: {text}")  # fmt: skip
     elif not waiting:
         reply.outcome = "not_awaiting"
     elif replies.is_confirmation(candidate.answer):
@@ -145,8 +145,9 @@ def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> s
         workflow.apply(s, ctx, order, "reply_ok", comment=f"Svar: {text}")
     else:
         reply.outcome, reply.handled = "followup", True
+        answer = candidate.answer or "(no text)"
         workflow.apply(s, ctx, order, "reply_other", comment=f"Svar: {text}", text=text,
-                       reason=f"reply: {text!r}")  # fmt: skip
+                       reason=f"customer replied: {answer}")  # fmt: skip
     s.add(reply)
     return reply.outcome
 

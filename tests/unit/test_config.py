@@ -1,0 +1,85 @@
+"""Configuration: where it is found, what it may say, and the acting user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from amsplan.config import load_settings, user_name
+from amsplan.errors import ConfigError
+from amsplan.services.setup import CONFIG_TEMPLATE
+from amsplan.workflow.statuses import Status
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file_live_in_the_current_folder(tmp_path):
+    s = load_settings()
+    assert s.config_file is None
+    assert s.database_url == f"sqlite:///{tmp_path / 'amsplan.db'}"
+    assert s.letters_dir == tmp_path / "letters"
+    assert (s.timezone, s.keyword_ok, s.keyword_contact) == ("Europe/Oslo", "OK", "KONTAKT")
+    assert s.label(Status.MANUAL_FOLLOWUP) == "Manuell oppfølging"
+
+
+def test_the_written_template_is_valid_and_relative_paths_follow_the_file(tmp_path):
+    folder = tmp_path / "team"
+    folder.mkdir()
+    write(folder / "amsplan.toml", CONFIG_TEMPLATE.format(company="Hedmark Nett AS"))
+    s = load_settings(folder / "amsplan.toml")
+    assert s.company_name == "Hedmark Nett AS"
+    assert s.database_url == f"sqlite:///{folder / 'amsplan.db'}"
+    assert s.letters_dir == folder / "letters"
+
+
+def test_found_by_env_and_by_current_folder(tmp_path, monkeypatch):
+    write(tmp_path / "amsplan.toml", '[company]\nname = "Lokal"\n')
+    assert load_settings().company_name == "Lokal"
+    other = write(tmp_path / "other.toml", '[company]\nname = "Fra env"\n')
+    monkeypatch.setenv("AMSPLAN_CONFIG", str(other))
+    assert load_settings().company_name == "Fra env"
+    monkeypatch.setenv("AMSPLAN_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match="AMSPLAN_CONFIG"):
+        load_settings()
+
+
+def test_labels_and_colours_are_configurable(tmp_path):
+    path = write(
+        tmp_path / "a.toml",
+        '[statuses.labels]\nmanual_followup = "Ring kunden"\n'
+        '[statuses.colours]\nmanual_followup = "magenta"\n',
+    )
+    s = load_settings(path)
+    assert s.label("manual_followup") == "Ring kunden"
+    assert s.colour("manual_followup") == "magenta"
+    assert s.label("open") == "Åpen"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[databse]\nurl='x'\n", "unknown section [databse]"),
+        ("[company]\nnavn = 'x'\n", "unknown setting company.navn"),
+        ("[reminders]\nletter_after_days = 'sju'\n", "wrong type"),
+        ("[reminders]\nletter_after_days = -1\n", "must be positive"),
+        ("[time]\nzone = 'Europe/Hamar'\n", "unknown time zone"),
+        ("[database]\nurl = 'mysql://x'\n", "sqlite:/// or postgresql://"),
+        ("[statuses.labels]\nlost = 'x'\n", "unknown status 'lost'"),
+        ("not toml at all = = \n", "not valid TOML"),
+    ],
+)
+def test_bad_configuration_is_one_clear_error(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_settings(write(tmp_path / "amsplan.toml", text))
+
+
+def test_acting_user(monkeypatch):
+    monkeypatch.setenv("AMSPLAN_USER", "kari")
+    assert user_name("ola") == "ola"
+    assert user_name(None) == "kari"
+    monkeypatch.delenv("AMSPLAN_USER")
+    assert user_name(None)

@@ -1,0 +1,105 @@
+"""The transition table: every transition from every status, allowed or refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pytest
+
+from amsplan.errors import TransitionRefused
+from amsplan.services.workflow import EFFECTS
+from amsplan.workflow import engine
+from amsplan.workflow.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
+from amsplan.workflow.transitions import TABLE, TRANSITIONS
+
+PARAMS = {"resolution": "OK", "until": date(2026, 5, 1), "text": "KONTAKT"}
+
+
+@dataclass
+class FakeOrder:
+    status: str
+    order_no: str = "AMS-1"
+    technician_id: str | None = "T01"
+    planned_start: datetime | None = datetime(2026, 4, 22, 6, tzinfo=UTC)
+    estimate_minutes: int | None = 60
+    customer_name: str = "Kari Nordmann"
+    street: str = "Storgata 1"
+    postcode: str = "2317"
+    city: str = "HAMAR"
+    mobile: str | None = "+4741234567"
+    no_sms: bool = False
+
+
+CASES = [(t.name, s) for t in TABLE for s in Status]
+
+
+@pytest.mark.parametrize(("name", "status"), CASES)
+def test_every_transition_from_every_status(name, status):
+    transition = TRANSITIONS[name]
+    order = FakeOrder(status=status.value)
+    if status in transition.sources:
+        change = engine.apply(order, name, PARAMS)
+        assert order.status == transition.target.value
+        assert change.from_status is status
+        assert change.to_status is transition.target
+    else:
+        with pytest.raises(TransitionRefused) as refused:
+            engine.apply(order, name, PARAMS)
+        assert f"order is {status.value}" in refused.value.reason
+        assert order.status == status.value
+
+
+def test_lock_lists_every_missing_field():
+    order = FakeOrder(status="planning", technician_id=None, street=" ", postcode="", city="")
+    with pytest.raises(TransitionRefused) as refused:
+        engine.apply(order, "lock")
+    assert refused.value.reason == "missing technician, street, postcode, city"
+    assert order.status == "planning"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [("no_sms", True, "does not want SMS"), ("mobile", None, "no valid mobile number")],
+)
+def test_sms_booking_needs_a_mobile_and_consent(field, value, reason):
+    order = FakeOrder(status="planning", **{field: value})
+    with pytest.raises(TransitionRefused, match=reason):
+        engine.apply(order, "booking_sent")
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "missing"),
+    [("close", "resolved", "resolution"), ("resolve", "in_progress", "resolution"),
+     ("hold", "planning", "until"), ("reply_other", "awaiting_response", "text")],
+)  # fmt: skip
+def test_transitions_that_need_a_parameter_refuse_without_it(name, status, missing):
+    params = {k: v for k, v in PARAMS.items() if k != missing}
+    with pytest.raises(TransitionRefused):
+        engine.apply(FakeOrder(status=status), name, params)
+
+
+def test_unknown_transition_is_refused():
+    with pytest.raises(TransitionRefused, match="no such transition"):
+        engine.apply(FakeOrder(status="open"), "teleport")
+
+
+def test_closed_orders_cannot_be_cancelled_or_closed_again():
+    for name in ("cancel_open", "cancel_started", "cancel_failed_visit", "close"):
+        with pytest.raises(TransitionRefused):
+            engine.check(FakeOrder(status="closed"), name, PARAMS)
+
+
+def test_every_effect_has_an_implementation():
+    named = {e for t in TABLE for e in t.effects}
+    assert named <= set(EFFECTS), named - set(EFFECTS)
+
+
+def test_every_status_is_reachable_and_labelled():
+    targets = {t.target for t in TABLE}
+    assert targets | {Status.OPEN} == set(Status)
+    assert set(DEFAULT_LABELS) == set(DEFAULT_COLOURS) == set(Status)
+
+
+def test_transition_names_are_unique():
+    assert len(TRANSITIONS) == len(TABLE)
