@@ -76,7 +76,7 @@ def replies(locked: list[tuple[str, str]], received: datetime) -> list[list[str]
         stamp = received + timedelta(minutes=len(lines) * 7)
         lines.append([stamp.strftime("%Y-%m-%d %H:%M"), sender, text])
 
-    for i, (order_no, code) in enumerate(locked):
+    for i, (_, code) in enumerate(locked):
         pretty = codes.format_code(code)
         sender = f"+47 9{i:07d}"
         match i % 10:

@@ -90,9 +90,8 @@ def test_a_refused_transition_writes_nothing(workspace):
     (order_no,) = seed(workspace, 1, street="")
     assign_all(workspace, [order_no])
     ctx = workspace.context()
-    with pytest.raises(TransitionRefused, match="missing street"):
-        with ctx.session() as s:
-            workflow.apply(s, ctx, get_order(s, order_no), "lock")
+    with pytest.raises(TransitionRefused, match="missing street"), ctx.session() as s:
+        workflow.apply(s, ctx, get_order(s, order_no), "lock")
     with ctx.session() as s:
         order = get_order(s, order_no)
         assert order.status == "planning" and order.booking_code is None
