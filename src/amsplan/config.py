@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,10 @@ class Settings:
     locale: str = "nb_NO"
     letter_reminder_days: float = 7
     sms_reminder_hours: float = 48
+    appointment_reminders: bool = True
+    country: str = "NO"
+    sms_send_from: str = "09:00"
+    sms_send_until: str = "21:00"
     labels: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
     colours: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_COLOURS))
 
@@ -81,6 +86,12 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
     "reminders": {
         "letter_after_days": ("letter_reminder_days", (int, float)),
         "sms_after_hours": ("sms_reminder_hours", (int, float)),
+        "appointment_reminder": ("appointment_reminders", bool),
+    },
+    "sms": {
+        "country": ("country", str),
+        "send_from": ("sms_send_from", str),
+        "send_until": ("sms_send_until", str),
     },
 }
 
@@ -113,7 +124,7 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
             if key not in keys:
                 raise ConfigError(f"{where}: unknown setting {section}.{key}")
             name, kind = keys[key]
-            if not isinstance(value, kind) or isinstance(value, bool):
+            if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
                 raise ConfigError(f"{where}: {section}.{key} has the wrong type ({value!r})")
             values[name] = value
 
@@ -142,6 +153,13 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         raise ConfigError(f"{where}: unknown time zone {settings.timezone!r}") from None
     if settings.letter_reminder_days <= 0 or settings.sms_reminder_hours <= 0:
         raise ConfigError(f"{where}: reminder times must be positive")
+    if not re.fullmatch(r"[A-Z]{2}", settings.country):
+        raise ConfigError(f"{where}: sms.country must be a country code like NO")
+    for key in ("sms_send_from", "sms_send_until"):
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", getattr(settings, key)):
+            raise ConfigError(f"{where}: sms.{key.removeprefix('sms_')} must be HH:MM")
+    if settings.sms_send_from >= settings.sms_send_until:
+        raise ConfigError(f"{where}: sms.send_from must be before sms.send_until")
     return settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -60,6 +60,7 @@ class Order(SQLModel, table=True):
     booking_code: str | None = Field(default=None, unique=True, max_length=16)
     booking_channel: str | None = None  # "letter" or "sms"
     awaiting_since: datetime | None = None
+    followup_kind: str | None = Field(default=None, index=True, max_length=20)
     followup_reason: str | None = None
     resolution: str | None = None
     cancelled: bool = False
@@ -147,10 +148,23 @@ class Reply(SQLModel, table=True):
     actor: str = ""
 
 
+_ONE_REMINDER = text(
+    "kind IN ('booking_reminder', 'appointment_reminder') AND status != 'withdrawn'"
+)
+
+
 class Sms(SQLModel, table=True):
     """The SMS outbox: queued in the same transaction as the change that caused it."""
 
     __tablename__ = "sms"
+    __table_args__ = (
+        # A reminder is sent once per order, kind and appointment, whoever queues it.
+        Index(
+            "uq_sms_one_reminder", "order_id", "kind", "appointment", unique=True,
+            sqlite_where=_ONE_REMINDER, postgresql_where=_ONE_REMINDER,
+        ),
+        Index("ix_sms_status_due", "status", "due_at"),
+    )  # fmt: skip
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int | None = Field(default=None, foreign_key="work_order.id", index=True)
@@ -161,6 +175,6 @@ class Sms(SQLModel, table=True):
     created_by: str = ""
     due_at: datetime = Field(default_factory=utcnow)
     appointment: datetime | None = None  # the appointment a reminder is about
-    status: str = Field(default="queued", index=True)  # queued, exported, withdrawn
+    status: str = Field(default="queued", max_length=12)  # queued, exported, withdrawn
     batch: str | None = None
     exported_at: datetime | None = None

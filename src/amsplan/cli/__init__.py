@@ -92,8 +92,10 @@ def _register() -> None:
         letters,
         orders,
         planning,
+        reminders,
         replies,
         setup,
+        sms,
         status,
         techs,
         workflow,
@@ -105,6 +107,8 @@ def _register() -> None:
     planning.register(app)
     letters.register(app)
     replies.register(app)
+    sms.register(app)
+    reminders.register(app)
     followup.register(app)
     status.register(app)
     workflow.register(app)

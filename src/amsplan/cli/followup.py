@@ -1,4 +1,4 @@
-"""amsplan followup list."""
+"""amsplan followup list|send-to-execution|confirm|reschedule|hold|resume|manual."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import typer
 from amsplan.cli.output import console, context, print_json, status_text, table, when
 from amsplan.cli.planning import Day, Tech
 
-followup_app = typer.Typer(help="Orders that need a person.", no_args_is_help=True)
+followup_app = typer.Typer(help="Orders that need a person, and what to do.", no_args_is_help=True)
+
+OrderList = Annotated[list[str], typer.Argument(help="Order numbers.")]
+Comment = Annotated[str, typer.Option("--comment", help="Why (kept in the history).")]
 
 
 @followup_app.command("list")
@@ -17,17 +20,28 @@ def list_(
     ctx: typer.Context,
     tech: Tech = None,
     date: Day = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            help="Only one reason: reply, no_answer, sms_failed, cancelled, rejected, "
+            "hold_passed, manual.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """List every order that needs a person, and why, by appointment date.
 
-    Example: amsplan followup list --tech T01
+    Example: amsplan followup list --tech T01 --reason no_answer
     """
     from amsplan import clock
-    from amsplan.services.views import followup_list
+    from amsplan.errors import InputError
+    from amsplan.services.views import FOLLOWUP_KINDS, followup_list
 
+    if reason and reason not in FOLLOWUP_KINDS:
+        raise InputError(f"--reason {reason!r}: use one of {', '.join(FOLLOWUP_KINDS)}")
     c = context(ctx)
-    items = followup_list(c, tech, clock.parse_date(date, "--date") if date else None)
+    items = followup_list(c, tech, clock.parse_date(date, "--date") if date else None, reason)
     if as_json:
         print_json(items)
         return
@@ -44,6 +58,108 @@ def list_(
         )
     console.print(out)
     console.print(f"{len(items)} orders need follow-up")
+
+
+def _transition(ctx: typer.Context, orders: list[str], name: str, comment: str, **params):
+    from amsplan.cli.sms import print_batch
+    from amsplan.services.booking import transition_orders
+
+    c = context(ctx)
+    result = transition_orders(c, orders, name, comment, **params)
+    print_batch(result, "moved", False, lambda status: c.settings.label(status))
+
+
+@followup_app.command("send-to-execution")
+def send_to_execution(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+    """The time is agreed with the customer (e.g. by phone, or "Ok!!"): ready for execution.
+
+    Example: amsplan followup send-to-execution AMS-2026-000123 --comment "Ringt, passer fint"
+    """
+    _transition(ctx, orders, "send_to_execution", comment)
+
+
+@followup_app.command("confirm")
+def confirm(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+    """Ready for execution, and a booking confirmation SMS to the customer.
+
+    Example: amsplan followup confirm AMS-2026-000123
+    """
+    _transition(ctx, orders, "confirm_sms", comment)
+
+
+@followup_app.command("manual")
+def manual(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+    """Stop waiting for a reply: the orders go to manual follow-up.
+
+    Example: amsplan followup manual AMS-2026-000123 --comment "Ringer kunden selv"
+    """
+    _transition(ctx, orders, "follow_up_manually", comment)
+
+
+@followup_app.command("hold")
+def hold(
+    ctx: typer.Context,
+    orders: OrderList,
+    until: Annotated[str, typer.Option("--until", help="Approximate date the customer is back.")],
+    unassign: Annotated[
+        bool, typer.Option("--unassign", help="Take the order off the technician.")
+    ] = False,
+    comment: Comment = "",
+):
+    """Put orders on hold until about a date (unsent reminders are withdrawn).
+
+    Example: amsplan followup hold AMS-2026-000123 --until 2026-06-01 --unassign
+    """
+    from amsplan import clock
+
+    day = clock.parse_date(until, "--until")
+    note = comment or f"På vent til ca. {day:%d.%m.%Y}"
+    _transition(ctx, orders, "hold", note, until=day, unassign=unassign)
+
+
+@followup_app.command("resume")
+def resume(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+    """Take orders off hold: back to planning.
+
+    Example: amsplan followup resume AMS-2026-000123
+    """
+    _transition(ctx, orders, "resume", comment)
+
+
+@followup_app.command("reschedule")
+def reschedule(
+    ctx: typer.Context,
+    order: Annotated[str, typer.Argument(help="Order number.")],
+    date: Annotated[str, typer.Option("--date", help="New day.")],
+    start: Annotated[str, typer.Option("--start", help="New start time.")],
+    slot: Annotated[
+        str | None, typer.Option("--slot", help="New length (default: as before).")
+    ] = None,
+    tech: Tech = None,
+    comment: Comment = "",
+):
+    """Move an order to a new time agreed with the customer (status and code stay).
+
+    Overlaps are refused; the technician's days are re-sequenced; the old time stays in
+    the timeline; an unsent reminder for the old time is withdrawn.
+
+    Example: amsplan followup reschedule AMS-2026-000123 --date 2026-04-24 --start 12:00
+    """
+    from amsplan import clock
+    from amsplan.services.planning import reschedule as reschedule_order
+
+    placed = reschedule_order(
+        context(ctx),
+        order,
+        clock.parse_date(date, "--date"),
+        clock.parse_time(start, "--start"),
+        clock.parse_duration(slot, "--slot") if slot else None,
+        tech,
+        comment,
+    )
+    console.print(
+        f"{placed.order_no}: {placed.start:%d.%m.%Y %H:%M}-{placed.end:%H:%M} (#{placed.sequence})"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -111,7 +111,7 @@ def import_orders(
     """Validate the whole file, then create or update orders by order number (all or nothing)."""
     table = map_columns(read_csv(path), ORDER_COLUMNS, REQUIRED)
     result = ImportResult(str(path), table.encoding, table.delimiter, ignored_columns=table.ignored)
-    region = "NO"
+    region = ctx.settings.country
     good: dict[str, dict] = {}
     bad_lines: list[tuple[int, list[str]]] = []
     problems: list[Problem] = []

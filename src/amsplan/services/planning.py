@@ -88,43 +88,94 @@ def assign(
     """Fill the technician's day slot by slot in the given order (all or nothing)."""
     if not order_nos:
         raise InputError("name at least one order")
-    tz = ctx.settings.tz
     with ctx.session() as s:
-        tech = get_technician(s, tech_id)
         orders = load_orders(s, order_nos)
-        slots = []
-        begin = datetime.combine(day, start)
-        for i, order in enumerate(orders):
-            slot_start = begin + i * slot
-            slots.append(Slot(order.order_no, slot_start, slot_start + slot))
-        problems = _slot_problems(s, ctx, tech, day, orders, slots)
-        if problems:
-            raise InputError("nothing was assigned", problems)
-        moved_from: set[tuple[str, date]] = set()
-        for order, planned in zip(orders, slots, strict=True):
-            old = _describe(order, tz)
-            if order.technician_id and order.planned_start:
-                moved_from.add(
-                    (order.technician_id, clock.to_local(order.planned_start, tz).date())
-                )
-            order.technician_id = tech.id
-            order.planned_start = clock.to_utc(planned.start, tz)
-            order.estimate_minutes = int(slot.total_seconds() // 60)
-            note = f"assigned to {tech.id} {planned.start:%Y-%m-%d %H:%M}-{planned.end:%H:%M}"
-            if old:
-                note += f" (was {old})"
-            if Status(order.status) is Status.PLANNING:
-                workflow.add_comment(s, ctx, order, note, kind="schedule")
-                s.add(order)
-            else:
-                workflow.apply(s, ctx, order, "plan", comment=note)
-        s.flush()
-        for key in moved_from | {(tech.id, day)}:
-            resequence(s, ctx, *key)
-        s.flush()
-        for order, planned in zip(orders, slots, strict=True):
-            planned.sequence = order.booking_seq or 0
-        return slots
+        return place(s, ctx, orders, tech_id, day, start, slot, ASSIGNABLE, "assigned")
+
+
+# A new time for an order the customer has (or will get) a time for, without a new letter.
+RESCHEDULABLE = (
+    Status.PLANNING, Status.READY_TO_PRINT, Status.MANUAL_FOLLOWUP, Status.READY_FOR_EXECUTION,
+)  # fmt: skip
+
+
+def reschedule(
+    ctx: Context,
+    order_no: str,
+    day: date,
+    start: time,
+    slot: timedelta | None = None,
+    tech_id: str | None = None,
+    comment: str = "",
+) -> Slot:
+    """Move one order to a new time (and technician); its status stays, history is kept."""
+    with ctx.session() as s:
+        (order,) = load_orders(s, [order_no])
+        if slot is None:
+            slot = timedelta(minutes=order.estimate_minutes or 60)
+        tech_id = tech_id or order.technician_id
+        if not tech_id:
+            raise InputError(f"{order_no} has no technician: give --tech")
+        (placed,) = place(
+            s, ctx, [order], tech_id, day, start, slot, RESCHEDULABLE, "rescheduled", comment
+        )
+        return placed
+
+
+def place(
+    s: Session,
+    ctx: Context,
+    orders: list[Order],
+    tech_id: str,
+    day: date,
+    start: time,
+    slot: timedelta,
+    allowed: tuple[Status, ...],
+    verb: str,
+    comment: str = "",
+) -> list[Slot]:
+    """Put orders one after the other from `start`; refuse all if any slot is not free."""
+    from amsplan.services import outbox
+
+    tz = ctx.settings.tz
+    tech = get_technician(s, tech_id)
+    begin = datetime.combine(day, start)
+    slots = [
+        Slot(order.order_no, begin + i * slot, begin + (i + 1) * slot)
+        for i, order in enumerate(orders)
+    ]
+    problems = _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb)
+    if problems:
+        raise InputError(f"nothing was {verb}", problems)
+    moved_from: set[tuple[str, date]] = set()
+    for order, planned in zip(orders, slots, strict=True):
+        old = _describe(order, tz)
+        if order.technician_id and order.planned_start:
+            moved_from.add((order.technician_id, clock.to_local(order.planned_start, tz).date()))
+        order.technician_id = tech.id
+        order.planned_start = clock.to_utc(planned.start, tz)
+        order.estimate_minutes = int(slot.total_seconds() // 60)
+        note = f"{verb} to {tech.id} {planned.start:%Y-%m-%d %H:%M}-{planned.end:%H:%M}"
+        if old:
+            note += f" (was {old})"
+        if comment:
+            note += f": {comment}"
+        if Status(order.status) in (Status.OPEN, Status.REOPENED) or (
+            verb == "assigned" and Status(order.status) is Status.MANUAL_FOLLOWUP
+        ):
+            workflow.apply(s, ctx, order, "plan", comment=note)
+        else:
+            workflow.add_comment(s, ctx, order, note, kind="schedule")
+            s.add(order)
+        # A reminder belongs to the appointment it is about.
+        outbox.withdraw_reminders(s, order, keep=order.planned_start)
+    s.flush()
+    for key in moved_from | {(tech.id, day)}:
+        resequence(s, ctx, *key)
+    s.flush()
+    for order, planned in zip(orders, slots, strict=True):
+        planned.sequence = order.booking_seq or 0
+    return slots
 
 
 def _describe(order: Order, tz) -> str:
@@ -133,13 +184,13 @@ def _describe(order: Order, tz) -> str:
     return f"{order.technician_id} {clock.to_local(order.planned_start, tz):%Y-%m-%d %H:%M}"
 
 
-def _slot_problems(s, ctx, tech, day, orders, slots) -> list[str]:
+def _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb) -> list[str]:
     problems = []
     for order in orders:
-        if Status(order.status) not in ASSIGNABLE:
+        if Status(order.status) not in allowed:
+            names = ", ".join(a.value for a in allowed)
             problems.append(
-                f"{order.order_no}: is {order.status}; only open, planning, reopened and "
-                "manual follow-up orders can be assigned (hold or reschedule the others)"
+                f"{order.order_no}: is {order.status}; only {names} orders can be {verb}"
             )
     for planned in slots:
         if planned.start.time() < tech.work_start or planned.end > datetime.combine(

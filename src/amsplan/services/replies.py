@@ -118,7 +118,7 @@ def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> s
             break
     if match is None:
         reply.outcome = "unknown_code" if parsed.candidates else "no_code"
-        order = _by_phone(s, rec["sender"])
+        order = _by_phone(s, rec["sender"], ctx.settings.country)
         if order is not None:
             reply.order_id = order.id
             reply.outcome, reply.handled = "matched_by_phone", True
@@ -152,8 +152,8 @@ def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> s
     return reply.outcome
 
 
-def _by_phone(s, sender: str) -> Order | None:
-    mobile = mobile_number(sender)
+def _by_phone(s, sender: str, country: str) -> Order | None:
+    mobile = mobile_number(sender, country)
     if not mobile:
         return None
     waiting = s.exec(

@@ -42,6 +42,15 @@ locale = "nb_NO"
 # No answer after this long: reminder SMS and manual follow-up.
 letter_after_days = 7
 sms_after_hours = 48
+# An SMS the day before a confirmed appointment.
+appointment_reminder = true
+
+[sms]
+# Mobile numbers are validated for this country. Messages are only handed to the
+# provider between send_from and send_until (local time); others wait.
+country = "NO"
+send_from = "09:00"
+send_until = "21:00"
 
 # Labels and colours of the statuses (keys: open, planning, ready_to_print, ...).
 # [statuses.labels]

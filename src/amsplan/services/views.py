@@ -23,6 +23,18 @@ def status_counts(ctx: Context) -> dict[Status, int]:
     return counts
 
 
+# Why an order needs a person (the --reason filter of `followup list`).
+FOLLOWUP_KINDS = {
+    "reply": "the customer replied something other than OK",
+    "no_answer": "no answer by the deadline",
+    "sms_failed": "the booking SMS could not be sent",
+    "cancelled": "cancelled upstream",
+    "rejected": "rejected by the meter-data system",
+    "hold_passed": "the hold date has passed",
+    "manual": "a planner stopped waiting",
+}
+
+
 @dataclass
 class FollowUp:
     order_no: str
@@ -31,12 +43,13 @@ class FollowUp:
     status: Status
     technician_id: str | None
     appointment: datetime | None  # local
+    kind: str
     reason: str
     since: datetime | None  # local
 
 
 def followup_list(
-    ctx: Context, tech_id: str | None = None, day: date | None = None
+    ctx: Context, tech_id: str | None = None, day: date | None = None, kind: str | None = None
 ) -> list[FollowUp]:
     """Every order that needs a person, with why, by appointment date."""
     tz = ctx.settings.tz
@@ -44,7 +57,9 @@ def followup_list(
     with ctx.session(readonly=True) as s:
         query = select(Order).where(
             (Order.status == Status.MANUAL_FOLLOWUP.value)
+            | (Order.status == Status.REJECTED_QUANT.value)
             | ((Order.status == Status.ON_HOLD.value) & (Order.hold_until <= today))
+            | Order.followup_kind.is_not(None)
         )
         if tech_id:
             query = query.where(Order.technician_id == tech_id)
@@ -55,10 +70,13 @@ def followup_list(
     items = []
     for o in orders:
         if o.status == Status.ON_HOLD.value:
-            reason = f"hold date {o.hold_until:%d.%m.%Y} has passed"
+            why, reason = "hold_passed", f"hold date {o.hold_until:%d.%m.%Y} has passed"
+        elif o.status == Status.REJECTED_QUANT.value:
+            why, reason = "rejected", "rejected by the meter-data system"
         else:
-            reason = o.followup_reason or "manual follow-up"
-        if o.cancelled:
+            why = o.followup_kind or "manual"
+            reason = o.followup_reason or FOLLOWUP_KINDS[why]
+        if o.cancelled and why != "cancelled":
             reason = "cancelled; " + reason
         items.append(
             FollowUp(
@@ -68,9 +86,12 @@ def followup_list(
                 Status(o.status),
                 o.technician_id,
                 clock.to_local(o.planned_start, tz) if o.planned_start else None,
+                why,
                 reason,
                 clock.to_local(o.updated_at, tz),
             )
         )
+    if kind:
+        items = [f for f in items if f.kind == kind]
     items.sort(key=lambda f: (f.appointment is None, f.appointment or datetime.min, f.order_no))
     return items

@@ -11,15 +11,25 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from amsplan import clock, codes
-from amsplan.models import BookingCode, Comment, History, Letter, Order, Sms, Technician
+from amsplan import codes
+from amsplan.models import BookingCode, Comment, History, Letter, Order
+from amsplan.services import outbox
 from amsplan.services.context import Context
 from amsplan.workflow import engine
 from amsplan.workflow.statuses import Status
 
 Effect = Callable[[Session, Context, Order, datetime, dict[str, Any]], None]
+
+# Why an order that a transition puts in manual follow-up needs a person.
+FOLLOWUP_KINDS = {
+    "reply_other": "reply",
+    "booking_reminder": "no_answer",
+    "follow_up_manually": "manual",
+    "to_manual": "rejected",
+    "cancel_started": "cancelled",
+}
 
 
 def apply(
@@ -37,9 +47,10 @@ def apply(
     for effect in change.transition.effects:
         EFFECTS[effect](session, ctx, order, at, params)
     if change.to_status is Status.MANUAL_FOLLOWUP:
+        order.followup_kind = params.get("kind") or FOLLOWUP_KINDS.get(name, "manual")
         order.followup_reason = params.get("reason") or comment or change.transition.label
-    elif change.from_status is Status.MANUAL_FOLLOWUP:
-        order.followup_reason = None
+    else:  # any other move settles what needed a person (e.g. a failed SMS booking)
+        order.followup_kind = order.followup_reason = None
     order.updated_at = at
     entry = History(
         order_id=order.id,
@@ -123,18 +134,6 @@ def hold_until(session: Session, ctx: Context, order: Order, at: datetime, param
         order.booking_seq = None
 
 
-def withdraw_reminders(session: Session, ctx: Context, order: Order, at: datetime, params):
-    for sms in session.exec(
-        select(Sms).where(
-            Sms.order_id == order.id,
-            Sms.status == "queued",
-            Sms.kind.in_(("booking_reminder", "appointment_reminder")),
-        )
-    ):
-        sms.status = "withdrawn"
-        session.add(sms)
-
-
 def resolution(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
     order.resolution = params["resolution"]
 
@@ -149,57 +148,15 @@ def resolution_cancelled(session: Session, ctx: Context, order: Order, at: datet
 
 def _queue_sms(kind: str) -> Effect:
     def queue(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
-        if not order.mobile or order.no_sms:
-            return
-        queue_sms(session, ctx, order, kind, at)
+        if order.mobile and not order.no_sms:
+            outbox.queue_sms(session, ctx, order, kind, at)
 
     queue.__name__ = f"queue_{kind}"
     return queue
 
 
-def queue_sms(
-    session: Session, ctx: Context, order: Order, kind: str, at: datetime, text: str | None = None
-) -> Sms:
-    """Render and queue one SMS for the order (caller checked mobile and opt-out)."""
-    from amsplan import sms
-    from amsplan.letters.dates import appointment_text
-
-    settings = ctx.settings
-    appointment = ""
-    if order.planned_start and order.estimate_minutes:
-        start = clock.to_local(order.planned_start, settings.tz)
-        from datetime import timedelta
-
-        end = start + timedelta(minutes=order.estimate_minutes)
-        appointment = appointment_text(start, end, settings.locale)
-    tech = session.get(Technician, order.technician_id) if order.technician_id else None
-    body = sms.render(
-        kind,
-        {
-            "company_name": settings.company_name,
-            "appointment": appointment,
-            "technician_name": tech.name if tech else "",
-            "code": codes.format_code(order.booking_code) if order.booking_code else "",
-            "keyword_ok": settings.keyword_ok,
-            "keyword_contact": settings.keyword_contact,
-            "reply_number": settings.reply_number,
-            "customer_name": order.customer_name,
-            "text": text or "",
-        },
-        settings.templates_dir,
-    )
-    message = Sms(
-        order_id=order.id,
-        kind=kind,
-        to=order.mobile or "",
-        text=body,
-        created_at=at,
-        created_by=ctx.user,
-        due_at=at,
-        appointment=order.planned_start,
-    )
-    session.add(message)
-    return message
+def withdraw_reminders(session: Session, ctx: Context, order: Order, at: datetime, params):
+    outbox.withdraw_reminders(session, order)
 
 
 EFFECTS: dict[str, Effect] = {

@@ -1,0 +1,58 @@
+"""amsplan reminders run."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from amsplan.cli.output import console, context, print_json, table
+
+reminders_app = typer.Typer(help="Booking and appointment reminders (cron).", no_args_is_help=True)
+
+
+@reminders_app.command("run")
+def run(
+    ctx: typer.Context,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Pretend it is this time (ISO, local time).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be done; change nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Send due reminders: no answer in time -> reminder SMS + manual follow-up; the day
+    before a confirmed appointment -> reminder SMS. Each exactly once; safe from cron.
+
+    Quiet on success when not on a terminal (cron mails only failures).
+
+    Examples: amsplan reminders run
+              amsplan reminders run --dry-run --now 2026-04-21T08:00
+    """
+    from amsplan.cli.sms import set_clock
+    from amsplan.services.reminders import run as run_reminders
+
+    c = context(ctx)
+    if now:
+        set_clock(c, now)
+    result = run_reminders(c, dry_run)
+    if as_json:
+        print_json(result)
+        return
+    if not sys.stdout.isatty() and not dry_run:
+        return
+    title = "Would do" if dry_run else "Done"
+    out = table("reminder", "order", "SMS", "detail", title=title)
+    for a in result.actions:
+        out.add_row(a.kind, a.order_no, "yes" if a.sms else "no", a.detail)
+    for a in result.skipped:
+        out.add_row(a.kind, a.order_no, "no", a.detail)
+    console.print(out)
+    verb = "would be" if dry_run else "were"
+    console.print(f"{len(result.actions)} reminders {verb} handled")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(reminders_app, name="reminders")

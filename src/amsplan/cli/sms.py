@@ -1,0 +1,151 @@
+"""amsplan sms book|send|export|list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from amsplan.cli.output import console, context, print_json, table, when
+from amsplan.cli.planning import Day, Orders, Tech
+
+sms_app = typer.Typer(help="SMS: booking by SMS, free text, the outbox.", no_args_is_help=True)
+
+
+def set_clock(c, now: str) -> None:
+    """--now: run as if it were this (local) time; for tests, replays and catching up."""
+    from amsplan import clock
+
+    moment = clock.parse_moment(now, c.settings.tz, "--now")
+    c.now = lambda: moment
+
+
+def print_batch(result, moved_label: str, as_json: bool, detail=lambda d: d) -> None:
+    """The moved and refused orders of a batch; exit code 1 when any was refused."""
+    if as_json:
+        print_json(result)
+    else:
+        out = table("order", "result", "detail")
+        for order_no, info in result.moved:
+            out.add_row(order_no, f"[green]{moved_label}[/]", detail(info))
+        for order_no, reason in result.refused:
+            out.add_row(order_no, "[red]refused[/]", reason)
+        console.print(out)
+        console.print(f"{len(result.moved)} {moved_label}, {len(result.refused)} refused")
+    if result.refused:
+        raise typer.Exit(1)
+
+
+@sms_app.command("book")
+def book(
+    ctx: typer.Context,
+    orders: Orders = None,
+    tech: Tech = None,
+    date: Day = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Book by SMS: booking code and booking SMS for planned orders; they then await a reply.
+
+    An order without a valid mobile number, or whose customer does not want SMS, is not
+    moved: it gets a comment, shows in `followup list`, and the exit code is 1.
+
+    Examples: amsplan sms book --tech T01 --date 2026-04-22
+              amsplan sms book AMS-2026-000123
+    """
+    from amsplan import clock, codes
+    from amsplan.services.booking import book_by_sms
+    from amsplan.services.letters import check_selection
+
+    check_selection(orders, tech, date)
+    day = clock.parse_date(date, "--date") if date else None
+    result = book_by_sms(context(ctx), orders, tech, day)
+    print_batch(result, "booked", as_json, codes.format_code)
+
+
+@sms_app.command("send")
+def send(
+    ctx: typer.Context,
+    order: Annotated[str, typer.Argument(help="Order number.")],
+    text: Annotated[str, typer.Argument(help="The message.")],
+):
+    """Queue a free-text SMS to the customer (kept in the order's comments).
+
+    Example: amsplan sms send AMS-2026-000123 "Montøren er forsinket ca. 30 minutter."
+    """
+    from amsplan import clock
+    from amsplan.services.outbox import send_free_text
+
+    c = context(ctx)
+    message = send_free_text(c, order, text)
+    due = clock.to_local(message.due_at, c.settings.tz)
+    console.print(f"Queued SMS {message.id} to {message.to}, to be sent from {when(due)}")
+
+
+@sms_app.command("export")
+def export(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="CSV file for the SMS provider, or a folder (one file a batch).")
+    ],
+    again: Annotated[
+        str | None, typer.Option("--again", help="Write an exported batch again.")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Pretend it is this time (ISO, local time).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Write the due messages to a file for the SMS provider; each is exported once.
+
+    Messages queued in quiet hours wait until the sending window opens. Give a folder to
+    get one file per batch (sms-BATCH.csv); an existing file is not overwritten.
+
+    Examples: amsplan sms export /var/spool/sms/ut/
+              amsplan sms export again.csv --again 20260415-093000-1a2b3c
+    """
+    from amsplan.services.outbox import export as export_sms
+
+    c = context(ctx)
+    if now:
+        set_clock(c, now)
+    result = export_sms(c, file, again, force)
+    if as_json:
+        print_json(result)
+    elif result.count:
+        console.print(f"{result.count} messages in {result.file} (batch {result.batch})")
+    else:
+        console.print("No messages due; nothing written")
+
+
+@sms_app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option("--status", help="queued, exported or withdrawn.")
+    ] = None,
+    order: Annotated[str | None, typer.Option("--order", help="Only this order.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """List messages in the outbox, newest first.
+
+    Example: amsplan sms list --status queued
+    """
+    from amsplan import clock
+    from amsplan.services.outbox import outbox
+
+    c = context(ctx)
+    items = outbox(c, status, order)
+    if as_json:
+        print_json([{**m.model_dump(), "order_no": n} for m, n in items])
+        return
+    out = table("id", "order", "kind", "to", "status", "due", "text")
+    for m, order_no in items:
+        due = when(clock.to_local(m.due_at, c.settings.tz))
+        out.add_row(str(m.id), order_no or "", m.kind, m.to, m.status, due, m.text)
+    console.print(out)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sms_app, name="sms")

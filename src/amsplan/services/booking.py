@@ -1,0 +1,79 @@
+"""Booking by SMS, and the planner's follow-up actions (transitions on chosen orders)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from amsplan.errors import InputError, TransitionRefused
+from amsplan.models import Order
+from amsplan.services import workflow
+from amsplan.services.context import Context
+from amsplan.services.planning import day_orders, get_technician, load_orders
+from amsplan.workflow import engine
+from amsplan.workflow.statuses import Status
+from amsplan.workflow.transitions import can_receive_sms
+
+
+@dataclass
+class BatchResult:
+    moved: list[tuple[str, str]] = field(default_factory=list)  # (order_no, detail)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (order_no, reason)
+
+
+def book_by_sms(
+    ctx: Context,
+    order_nos: list[str] | None = None,
+    tech_id: str | None = None,
+    day: date | None = None,
+) -> BatchResult:
+    """booking_sent for each order: code + booking SMS, or a comment why it could not be sent."""
+    result = BatchResult()
+    with ctx.session() as s:
+        if order_nos:
+            orders = load_orders(s, order_nos)
+        elif tech_id and day:
+            get_technician(s, tech_id)
+            orders = day_orders(s, ctx, tech_id, day, statuses=(Status.PLANNING,))
+        else:
+            raise InputError("name orders, or --tech and --date")
+        reserved: set[str] = set()
+        for order in orders:
+            try:
+                engine.check(order, "booking_sent")
+            except TransitionRefused as refused:
+                result.refused.append((order.order_no, refused.reason))
+                sms_problem = can_receive_sms(order, {})
+                if order.status == Status.PLANNING.value and sms_problem:
+                    _sms_failed(s, ctx, order, sms_problem)
+                continue
+            workflow.apply(s, ctx, order, "booking_sent", channel="sms", _reserved_codes=reserved)
+            result.moved.append((order.order_no, order.booking_code or ""))
+    return result
+
+
+def _sms_failed(s, ctx: Context, order: Order, reason: str) -> None:
+    """The order stays where it is, with a comment, and shows up in the follow-up list."""
+    workflow.add_comment(s, ctx, order, f"SMS kunne ikke sendes: {reason}", kind="sms_failed")
+    order.followup_kind = "sms_failed"
+    order.followup_reason = f"SMS booking failed: {reason}"
+    s.add(order)
+
+
+def transition_orders(
+    ctx: Context, order_nos: list[str], name: str, comment: str = "", **params: Any
+) -> BatchResult:
+    """Apply one transition to each order; a refusal of one never blocks the others."""
+    if not order_nos:
+        raise InputError("name at least one order")
+    result = BatchResult()
+    with ctx.session() as s:
+        for order in load_orders(s, order_nos):
+            try:
+                workflow.apply(s, ctx, order, name, comment=comment, **params)
+            except TransitionRefused as refused:
+                result.refused.append((order.order_no, refused.reason))
+                continue
+            result.moved.append((order.order_no, order.status))
+    return result

@@ -1,0 +1,196 @@
+"""The SMS outbox: queue (rendered, in the caller's transaction), withdraw, export.
+
+No gateway is in the loop: `amsplan sms export` hands due messages to the provider as
+a file, and each message is exported exactly once (unless a batch is re-exported on
+purpose with --again).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from amsplan import clock, codes
+from amsplan.config import Settings
+from amsplan.errors import InputError, NotFound, TransitionRefused
+from amsplan.models import Comment, Order, Sms, Technician
+from amsplan.services.context import Context
+
+REMINDER_KINDS = ("booking_reminder", "appointment_reminder")
+EXPORT_COLUMNS = ["id", "to", "text", "kind", "order_no", "due_at", "batch"]
+
+
+def next_send_time(at: datetime, settings: Settings) -> datetime:
+    """`at`, or the start of the next sending window when `at` is in quiet hours."""
+    tz = settings.tz
+    local = clock.to_local(at, tz)
+    start = time.fromisoformat(settings.sms_send_from)
+    end = time.fromisoformat(settings.sms_send_until)
+    if local.time() < start:
+        return clock.to_utc(datetime.combine(local.date(), start), tz)
+    if local.time() >= end:
+        return clock.to_utc(datetime.combine(local.date() + timedelta(days=1), start), tz)
+    return at
+
+
+def appointment_text(order: Order, settings: Settings) -> str:
+    if not (order.planned_start and order.estimate_minutes):
+        return ""
+    from amsplan.letters.dates import appointment_text as window
+
+    start = clock.to_local(order.planned_start, settings.tz)
+    return window(start, start + timedelta(minutes=order.estimate_minutes), settings.locale)
+
+
+def queue_sms(
+    session: Session, ctx: Context, order: Order, kind: str, at: datetime, text: str = ""
+) -> Sms:
+    """Render and queue one SMS to the order's mobile (the caller checked it may be sent)."""
+    from amsplan import sms
+
+    settings = ctx.settings
+    tech = session.get(Technician, order.technician_id) if order.technician_id else None
+    body = sms.render(
+        kind,
+        {
+            "company_name": settings.company_name,
+            "appointment": appointment_text(order, settings),
+            "technician_name": tech.name if tech else "",
+            "code": codes.format_code(order.booking_code) if order.booking_code else "",
+            "keyword_ok": settings.keyword_ok,
+            "keyword_contact": settings.keyword_contact,
+            "reply_number": settings.reply_number,
+            "customer_name": order.customer_name,
+            "text": text,
+        },
+        settings.templates_dir,
+    )
+    message = Sms(
+        order_id=order.id,
+        kind=kind,
+        to=order.mobile or "",
+        text=body,
+        created_at=at,
+        created_by=ctx.user,
+        due_at=next_send_time(at, settings),
+        appointment=order.planned_start,
+    )
+    session.add(message)
+    return message
+
+
+def withdraw_reminders(session: Session, order: Order, keep: datetime | None = None) -> int:
+    """Withdraw the order's unsent reminders (except those for the appointment `keep`)."""
+    query = select(Sms).where(
+        Sms.order_id == order.id, Sms.status == "queued", Sms.kind.in_(REMINDER_KINDS)
+    )
+    count = 0
+    for message in session.exec(query):
+        if keep is not None and message.appointment == keep:
+            continue
+        message.status = "withdrawn"
+        session.add(message)
+        count += 1
+    return count
+
+
+def send_free_text(ctx: Context, order_no: str, text: str) -> Sms:
+    """Queue a free-text SMS to the customer and keep it in the order's comments."""
+    from amsplan.services.orders import get_order
+
+    text = text.strip()
+    if not text:
+        raise InputError("the message is empty")
+    if len(text) > 612:
+        raise InputError(f"the message is {len(text)} characters; at most 612 (4 SMS)")
+    with ctx.session() as s:
+        order = get_order(s, order_no)
+        if order.no_sms:
+            raise TransitionRefused(order_no, "sms", "customer does not want SMS")
+        if not order.mobile:
+            raise TransitionRefused(order_no, "sms", "no valid mobile number")
+        at = ctx.now()
+        message = queue_sms(s, ctx, order, "free_text", at, text)
+        s.add(Comment(order_id=order.id, at=at, actor=ctx.user, kind="sms", text=f"SMS: {text}"))
+        return message
+
+
+@dataclass
+class ExportResult:
+    batch: str | None
+    count: int
+    file: str | None
+
+
+def export(
+    ctx: Context, target: Path, again: str | None = None, overwrite: bool = False
+) -> ExportResult:
+    """Write due messages and mark them exported (or re-export batch `again`).
+
+    `target` is a file, or a folder that gets one file per batch (sms-BATCH.csv). An
+    existing file is never overwritten unless `overwrite`: the provider may not have
+    collected it yet. With nothing due, nothing is written.
+    """
+    target = Path(target)
+    now = ctx.now()
+    with ctx.session() as s:
+        if again:
+            messages = list(s.exec(select(Sms).where(Sms.batch == again).order_by(Sms.id)))
+            if not messages:
+                raise NotFound(f"no exported batch {again!r}")
+            batch = again
+        else:
+            query = (
+                select(Sms)
+                .where(Sms.status == "queued", Sms.due_at <= now)
+                .order_by(Sms.due_at, Sms.id)
+                .with_for_update(skip_locked=True)
+            )
+            messages = list(s.exec(query))
+            if not messages:
+                return ExportResult(None, 0, None)
+            stamp = clock.to_local(now, ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
+            batch = f"{stamp}-{secrets.token_hex(3)}"
+            for message in messages:
+                message.status, message.batch, message.exported_at = "exported", batch, now
+                s.add(message)
+        path = target / f"sms-{batch}.csv" if target.is_dir() else target
+        if path.exists() and not overwrite:
+            raise InputError(f"{path} exists (not collected yet?); use --force to overwrite")
+        orders = {
+            o.id: o.order_no
+            for o in s.exec(select(Order).where(Order.id.in_({m.order_id for m in messages})))
+        }
+        # The file is complete on disk before the messages count as exported.
+        _write_atomically(path, messages, orders, ctx.settings)
+        return ExportResult(batch, len(messages), str(path))
+
+
+def _write_atomically(path: Path, messages: list[Sms], orders: dict, settings: Settings) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(EXPORT_COLUMNS)
+        for m in messages:
+            due = clock.to_local(m.due_at, settings.tz).isoformat(timespec="minutes")
+            writer.writerow([m.id, m.to, m.text, m.kind, orders.get(m.order_id, ""), due, m.batch])
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def outbox(ctx: Context, status: str | None = None, order_no: str | None = None) -> list:
+    """Messages with their order numbers, newest first."""
+    with ctx.session(readonly=True) as s:
+        query = select(Sms, Order.order_no).join(Order, Order.id == Sms.order_id, isouter=True)
+        if status:
+            query = query.where(Sms.status == status)
+        if order_no:
+            query = query.where(Order.order_no == order_no)
+        return list(s.exec(query.order_by(Sms.created_at.desc(), Sms.id.desc())).all())
