@@ -12,7 +12,7 @@ from sqlmodel import select
 from amsplan.models import Order, Sms
 from amsplan.services import booking, letters, planning, reminders, workflow
 from amsplan.services.views import followup_list
-from tests.helpers import DAY, assign_all, locked, seed
+from tests.helpers import assign_all, locked, seed
 
 T0 = datetime(2026, 4, 10, 8, 0, tzinfo=UTC)  # 10:00 in Oslo, twelve days before DAY
 
