@@ -10,7 +10,7 @@ from sqlmodel import select
 from amsplan import codes
 from amsplan.errors import InputError
 from amsplan.models import Order, Reply
-from amsplan.services import letters, planning
+from amsplan.services import letters, planning, workflow
 from amsplan.services.replies import ingest, unmatched
 from tests.helpers import assign_all, awaiting
 
@@ -150,3 +150,18 @@ def test_provider_message_ids_and_english_headers(workspace, tmp_path):
     with workspace.context().session() as s:
         reply = s.exec(select(Reply)).one()
     assert reply.provider_id == "m-1" and reply.code == code
+
+
+def test_a_late_answer_keeps_the_order_in_followup_with_the_answer_as_reason(workspace, tmp_path):
+    ((order_no, code),) = awaiting(workspace, 1)
+    ctx = workspace.context()
+    with ctx.session() as s:  # no answer in time: the reminder moved it to follow-up
+        order = s.exec(select(Order)).one()
+        workflow.apply(s, ctx, order, "booking_reminder", reason="no answer by 17.04")
+    rows = [("2026-04-18 10:00", "+4790000001", f"{code} OK")]
+    result = ingest(ctx, write_replies(tmp_path / "svar.csv", rows))
+    assert result.outcomes == {"late_reply": 1}
+    order = by_no(workspace)[order_no]
+    assert order.status == "manual_followup"  # a person confirms it, not the parser
+    assert (order.followup_kind, order.followup_reason) == ("reply", "customer replied late: OK")
+    assert unmatched(ctx) == []

@@ -30,6 +30,7 @@ OUTCOMES = {
     "confirmed": "code and OK: ready for execution",
     "followup": "code and other text: manual follow-up",
     "matched_by_phone": "no valid code, sender matched one waiting order: manual follow-up",
+    "late_reply": "answer after the order went to manual follow-up: kept there, reason updated",
     "retired_code": "an old (retired) code",
     "not_awaiting": "the order is not waiting for a reply",
     "unknown_code": "a valid-looking code that was never issued",
@@ -138,6 +139,13 @@ def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> s
             note = f"Svar med utgått kode: {text}"
             workflow.apply(s, ctx, order, "reply_other", comment=note, text=note,
                            reason=f"replied with an old code: {text}")  # fmt: skip
+    elif order.status == Status.MANUAL_FOLLOWUP.value:
+        # A late answer (e.g. to the reminder): the planner decides, with the answer at hand.
+        reply.outcome, reply.handled = "late_reply", True
+        answer = candidate.answer or "(no text)"
+        workflow.add_comment(s, ctx, order, f"Svar (sent): {text}", kind="reply")
+        order.followup_kind, order.followup_reason = "reply", f"customer replied late: {answer}"
+        s.add(order)
     elif not waiting:
         reply.outcome = "not_awaiting"
     elif replies.is_confirmation(candidate.answer):
