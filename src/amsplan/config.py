@@ -14,6 +14,13 @@ from amsplan.errors import ConfigError
 from amsplan.workflow.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 
 CONFIG_NAME = "amsplan.toml"
+RESOLUTION_OK = "OK"
+RESOLUTION_CANCELLED = "Kansellert"
+DEFAULT_FAILED_VISIT_CODES = (
+    "Kunde ikke hjemme", "Ikke plass i sikringsskapet", "Farlig anlegg", "Ingen adgang",
+    "Kunden nekter", "Manglende nøkkel", "Manglende utstyr", "Feil informasjon",
+    "Materiellproblem", "Manglende infrastruktur", "Annet",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Settings:
     letter_reminder_days: float = 7
     sms_reminder_hours: float = 48
     appointment_reminders: bool = True
+    failed_visit_codes: tuple[str, ...] = DEFAULT_FAILED_VISIT_CODES
     country: str = "NO"
     sms_send_from: str = "09:00"
     sms_send_until: str = "21:00"
@@ -43,6 +51,16 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def resolution_codes(self) -> tuple[str, ...]:
+        """Every resolution code: OK, the failed-visit reasons, and Kansellert."""
+        return (RESOLUTION_OK, *self.failed_visit_codes, RESOLUTION_CANCELLED)
+
+    def resolution_code(self, text: str) -> str | None:
+        """The configured code matching text (ignoring case and spaces), or None."""
+        key = " ".join(text.split()).casefold()
+        return next((c for c in self.resolution_codes if c.casefold() == key), None)
 
     def label(self, status: Status | str) -> str:
         return self.labels[Status(status)]
@@ -88,6 +106,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "sms_after_hours": ("sms_reminder_hours", (int, float)),
         "appointment_reminder": ("appointment_reminders", bool),
     },
+    "resolutions": {"failed_visit": ("failed_visit_codes", list)},
     "sms": {
         "country": ("country", str),
         "send_from": ("sms_send_from", str),
@@ -128,6 +147,11 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
                 raise ConfigError(f"{where}: {section}.{key} has the wrong type ({value!r})")
             values[name] = value
 
+    if "failed_visit_codes" in values:
+        codes = values["failed_visit_codes"]
+        if not codes or not all(isinstance(c, str) and c.strip() for c in codes):
+            raise ConfigError(f"{where}: resolutions.failed_visit must be a list of texts")
+        values["failed_visit_codes"] = tuple(" ".join(c.split()) for c in codes)
     url = values.pop("database_url", None) or f"sqlite:///{base / 'amsplan.db'}"
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         rel = url.removeprefix("sqlite:///")

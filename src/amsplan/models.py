@@ -63,6 +63,8 @@ class Order(SQLModel, table=True):
     followup_kind: str | None = Field(default=None, index=True, max_length=20)
     followup_reason: str | None = None
     resolution: str | None = None
+    resolved_at: datetime | None = None
+    validation_exported_at: datetime | None = Field(default=None, index=True)
     cancelled: bool = False
     hold_until: date | None = None
 
@@ -98,6 +100,8 @@ class History(SQLModel, table=True):
     from_status: str
     to_status: str
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    technician_id: str | None = None  # the order's technician at the time
+    resolution: str | None = None  # for resolve and close: the resolution code
 
 
 class Comment(SQLModel, table=True):
@@ -178,3 +182,25 @@ class Sms(SQLModel, table=True):
     status: str = Field(default="queued", max_length=12)  # queued, exported, withdrawn
     batch: str | None = None
     exported_at: datetime | None = None
+
+
+class InboundMessage(SQLModel, table=True):
+    """Every row of a technician returns or upstream file, with what happened to it."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (UniqueConstraint("source_sha256", "line_no", name="uq_inbound_source_line"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str  # returns | upstream
+    source_file: str
+    source_sha256: str = Field(max_length=64)
+    line_no: int
+    order_no: str = Field(index=True)
+    kind: str  # started, resolved, rejection, cancellation
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    happened_at: datetime | None = None
+    outcome: str = Field(index=True)  # applied | refused | unknown_order
+    reason: str = ""
+    handled: bool = False
+    ingested_at: datetime = Field(default_factory=utcnow)
+    actor: str = ""

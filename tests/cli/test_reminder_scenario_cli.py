@@ -36,8 +36,12 @@ def window(day: date, start: str, end: str) -> str:
 def reminders_in_two_processes(folder: Path, now: str) -> None:
     env = {**os.environ, "AMSPLAN_USER": "cron"}
     procs = [
-        subprocess.Popen([sys.executable, "-m", "amsplan", "reminders", "run", "--now", now],
-                         cwd=folder, env=env, stderr=subprocess.PIPE)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-m", "amsplan", "reminders", "run", "--now", now],
+            cwd=folder,
+            env=env,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
         for _ in range(2)
     ]
     for p in procs:

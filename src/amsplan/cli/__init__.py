@@ -88,6 +88,7 @@ def root(
 
 def _register() -> None:
     from amsplan.cli import (
+        field,
         followup,
         letters,
         orders,
@@ -110,6 +111,7 @@ def _register() -> None:
     sms.register(app)
     reminders.register(app)
     followup.register(app)
+    field.register(app)
     status.register(app)
     workflow.register(app)
 

@@ -60,7 +60,8 @@ def list_(
     console.print(f"{len(items)} orders need follow-up")
 
 
-def _transition(ctx: typer.Context, orders: list[str], name: str, comment: str, **params):
+def run_transition(ctx: typer.Context, orders: list[str], name: str, comment: str, **params):
+    """Apply one transition to each order and print moved and refused (exit 1 if any)."""
     from amsplan.cli.sms import print_batch
     from amsplan.services.booking import transition_orders
 
@@ -75,7 +76,7 @@ def send_to_execution(ctx: typer.Context, orders: OrderList, comment: Comment = 
 
     Example: amsplan followup send-to-execution AMS-2026-000123 --comment "Ringt, passer fint"
     """
-    _transition(ctx, orders, "send_to_execution", comment)
+    run_transition(ctx, orders, "send_to_execution", comment)
 
 
 @followup_app.command("confirm")
@@ -84,7 +85,7 @@ def confirm(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
 
     Example: amsplan followup confirm AMS-2026-000123
     """
-    _transition(ctx, orders, "confirm_sms", comment)
+    run_transition(ctx, orders, "confirm_sms", comment)
 
 
 @followup_app.command("manual")
@@ -93,7 +94,7 @@ def manual(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
 
     Example: amsplan followup manual AMS-2026-000123 --comment "Ringer kunden selv"
     """
-    _transition(ctx, orders, "follow_up_manually", comment)
+    run_transition(ctx, orders, "follow_up_manually", comment)
 
 
 @followup_app.command("hold")
@@ -114,7 +115,7 @@ def hold(
 
     day = clock.parse_date(until, "--until")
     note = comment or f"På vent til ca. {day:%d.%m.%Y}"
-    _transition(ctx, orders, "hold", note, until=day, unassign=unassign)
+    run_transition(ctx, orders, "hold", note, until=day, unassign=unassign)
 
 
 @followup_app.command("resume")
@@ -123,7 +124,7 @@ def resume(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
 
     Example: amsplan followup resume AMS-2026-000123
     """
-    _transition(ctx, orders, "resume", comment)
+    run_transition(ctx, orders, "resume", comment)
 
 
 @followup_app.command("reschedule")

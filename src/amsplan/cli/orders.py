@@ -101,5 +101,66 @@ def show(
     console.print(out)
 
 
+OrderList = Annotated[list[str], typer.Argument(help="Order numbers.")]
+Comment = Annotated[str, typer.Option("--comment", help="Why (kept in the history).")]
+
+
+def _transition(ctx: typer.Context, orders: list[str], name: str, comment: str, **params):
+    from amsplan.cli.followup import run_transition
+
+    run_transition(ctx, orders, name, comment, **params)
+
+
+@orders_app.command("reopen")
+def reopen(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+    """Reopen failed visits ("Re-åpne sak") to try again; then replan them.
+
+    Example: amsplan orders reopen AMS-2026-000123 --comment "Kunden er hjemme neste uke"
+    """
+    _transition(ctx, orders, "reopen", comment)
+
+
+@orders_app.command("replan")
+def replan(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+    """Move reopened (or followed-up) orders back to planning for a new time and letter.
+
+    Example: amsplan orders replan AMS-2026-000123
+    """
+    _transition(ctx, orders, "plan", comment)
+
+
+@orders_app.command("close")
+def close(
+    ctx: typer.Context,
+    orders: OrderList,
+    resolution: Annotated[
+        str, typer.Option("--resolution", help="Resolution code, e.g. Kansellert.")
+    ],
+    comment: Comment = "",
+):
+    """Close orders ("Lukk sak") with a resolution code, by a planner's decision.
+
+    Example: amsplan orders close AMS-2026-000123 --resolution Kansellert --comment "Anlegg revet"
+    """
+    from amsplan.cli.output import context
+    from amsplan.errors import InputError
+
+    settings = context(ctx).settings
+    code = settings.resolution_code(resolution)
+    if code is None:
+        known = ", ".join(settings.resolution_codes)
+        raise InputError(f"--resolution {resolution!r} is not a resolution code ({known})")
+    _transition(ctx, orders, "close", comment, resolution=code)
+
+
+@orders_app.command("to-manual")
+def to_manual(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+    """Move orders rejected by the meter-data system to manual follow-up.
+
+    Example: amsplan orders to-manual AMS-2026-000123 --comment "Feil målernummer, sjekkes"
+    """
+    _transition(ctx, orders, "to_manual", comment)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(orders_app, name="orders")

@@ -100,6 +100,18 @@ def withdraw_reminders(session: Session, order: Order, keep: datetime | None = N
     return count
 
 
+def withdraw_all(session: Session, order: Order) -> int:
+    """Withdraw every unsent message of the order (it was cancelled)."""
+    count = 0
+    for message in session.exec(
+        select(Sms).where(Sms.order_id == order.id, Sms.status == "queued")
+    ):
+        message.status = "withdrawn"
+        session.add(message)
+        count += 1
+    return count
+
+
 def send_free_text(ctx: Context, order_no: str, text: str) -> Sms:
     """Queue a free-text SMS to the customer and keep it in the order's comments."""
     from amsplan.services.orders import get_order

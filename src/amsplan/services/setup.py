@@ -45,6 +45,14 @@ sms_after_hours = 48
 # An SMS the day before a confirmed appointment.
 appointment_reminder = true
 
+[resolutions]
+# Why a visit failed ("bomtur"), as technicians report it. OK and Kansellert always exist.
+failed_visit = [
+    "Kunde ikke hjemme", "Ikke plass i sikringsskapet", "Farlig anlegg", "Ingen adgang",
+    "Kunden nekter", "Manglende nøkkel", "Manglende utstyr", "Feil informasjon",
+    "Materiellproblem", "Manglende infrastruktur", "Annet",
+]
+
 [sms]
 # Mobile numbers are validated for this country. Messages are only handed to the
 # provider between send_from and send_until (local time); others wait.

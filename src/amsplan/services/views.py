@@ -32,6 +32,7 @@ FOLLOWUP_KINDS = {
     "rejected": "rejected by the meter-data system",
     "hold_passed": "the hold date has passed",
     "manual": "a planner stopped waiting",
+    "failed_visit": "the technician could not change the meter",
 }
 
 
@@ -72,7 +73,7 @@ def followup_list(
         if o.status == Status.ON_HOLD.value:
             why, reason = "hold_passed", f"hold date {o.hold_until:%d.%m.%Y} has passed"
         elif o.status == Status.REJECTED_QUANT.value:
-            why, reason = "rejected", "rejected by the meter-data system"
+            why, reason = "rejected", o.followup_reason or FOLLOWUP_KINDS["rejected"]
         else:
             why = o.followup_kind or "manual"
             reason = o.followup_reason or FOLLOWUP_KINDS[why]

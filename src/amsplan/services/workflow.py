@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from amsplan import codes
+from amsplan.config import RESOLUTION_CANCELLED
 from amsplan.models import BookingCode, Comment, History, Letter, Order
 from amsplan.services import outbox
 from amsplan.services.context import Context
@@ -60,6 +61,8 @@ def apply(
         from_status=change.from_status.value,
         to_status=change.to_status.value,
         comment=comment,
+        technician_id=order.technician_id,
+        resolution=params.get("resolution"),
     )
     session.add(order)
     session.add(entry)
@@ -136,6 +139,8 @@ def hold_until(session: Session, ctx: Context, order: Order, at: datetime, param
 
 def resolution(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
     order.resolution = params["resolution"]
+    if Status(order.status) is Status.RESOLVED:
+        order.resolved_at = params.get("at") or at
 
 
 def cancelled(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
@@ -143,7 +148,7 @@ def cancelled(session: Session, ctx: Context, order: Order, at: datetime, params
 
 
 def resolution_cancelled(session: Session, ctx: Context, order: Order, at: datetime, params):
-    order.resolution = "Kansellert"
+    order.resolution = RESOLUTION_CANCELLED
 
 
 def _queue_sms(kind: str) -> Effect:
@@ -159,6 +164,10 @@ def withdraw_reminders(session: Session, ctx: Context, order: Order, at: datetim
     outbox.withdraw_reminders(session, order)
 
 
+def withdraw_all_sms(session: Session, ctx: Context, order: Order, at: datetime, params):
+    outbox.withdraw_all(session, order)
+
+
 EFFECTS: dict[str, Effect] = {
     "new_booking_code": new_booking_code,
     "retire_booking_code": retire_booking_code,
@@ -168,6 +177,7 @@ EFFECTS: dict[str, Effect] = {
     "comment": reply_comment,
     "hold_until": hold_until,
     "withdraw_reminders": withdraw_reminders,
+    "withdraw_all_sms": withdraw_all_sms,
     "resolution": resolution,
     "cancelled": cancelled,
     "resolution_cancelled": resolution_cancelled,

@@ -1,0 +1,191 @@
+"""amsplan returns ingest|unapplied, upstream ingest|unapplied, export mobile|validation,
+report failed-visits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from amsplan.cli.output import console, context, print_json, table, when
+
+returns_app = typer.Typer(help="Technician returns from the field.", no_args_is_help=True)
+upstream_app = typer.Typer(
+    help="Messages from the meter-data system: rejections, cancellations.", no_args_is_help=True
+)
+export_app = typer.Typer(help="Exports to the field and upstream.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports for the team lead.", no_args_is_help=True)
+
+Format = Annotated[
+    str | None, typer.Option("--format", help="csv or json (default: by the file's suffix).")
+]
+
+
+def _print_ingest(result, file: Path, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {"file": result.file, "new": result.new, "already_ingested": result.already_ingested,
+             "outcomes": dict(result.outcomes), "refused": result.refused}
+        )  # fmt: skip
+    else:
+        out = table("outcome", "rows", title=file.name)
+        for outcome, count in sorted(result.outcomes.items()):
+            out.add_row(outcome, str(count))
+        if result.already_ingested:
+            out.add_row("already ingested", str(result.already_ingested))
+        console.print(out)
+        for line, order_no, reason in result.refused:
+            console.print(f"line {line}: {order_no}: {reason}", markup=False)
+    if result.refused:
+        raise typer.Exit(1)
+
+
+def _print_unapplied(ctx: typer.Context, source: str, as_json: bool) -> None:
+    from amsplan import clock
+    from amsplan.services.field import unapplied
+
+    c = context(ctx)
+    items = unapplied(c, source)
+    if as_json:
+        print_json([m.model_dump() for m in items])
+        return
+    out = table("file:line", "order", "message", "why", "received")
+    for m in items:
+        received = clock.to_local(m.ingested_at, c.settings.tz)
+        out.add_row(f"{m.source_file}:{m.line_no}", m.order_no, f"{m.kind} {m.detail}",
+                    m.reason, when(received))  # fmt: skip
+    console.print(out)
+    console.print(f"{len(items)} messages need a person")
+
+
+@returns_app.command("ingest")
+def returns_ingest(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV: order, event, resolution code, time, ...")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Apply technician returns: started, or resolved with a resolution code.
+
+    Code OK closes the order and queues it for the validation export; any other code is
+    a failed visit ("bomtur") that stays in `followup list` until reopened or closed.
+
+    Example: amsplan returns ingest retur-2026-04-22.csv
+    """
+    from amsplan.services.field import ingest_returns
+
+    _print_ingest(ingest_returns(context(ctx), file), file, as_json)
+
+
+@returns_app.command("unapplied")
+def returns_unapplied(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+    """List returns that could not be applied (unknown order, wrong status).
+
+    Example: amsplan returns unapplied
+    """
+    _print_unapplied(ctx, "returns", as_json)
+
+
+@upstream_app.command("ingest")
+def upstream_ingest(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="CSV: order, type (avvist|kansellert), time, reason.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Apply rejections and cancellations from the meter-data system.
+
+    Rejection: a closed order goes to "Avvist i Quant". Cancellation: an open order is
+    closed (Kansellert); a started one goes to manual follow-up, marked cancelled; a
+    failed visit is reopened and then followed up; a closed one is refused and listed.
+
+    Example: amsplan upstream ingest quant-2026-04-22.csv
+    """
+    from amsplan.services.field import ingest_upstream
+
+    _print_ingest(ingest_upstream(context(ctx), file), file, as_json)
+
+
+@upstream_app.command("unapplied")
+def upstream_unapplied(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False
+):
+    """List upstream messages that could not be applied (e.g. cancelling a closed order).
+
+    Example: amsplan upstream unapplied
+    """
+    _print_unapplied(ctx, "upstream", as_json)
+
+
+@export_app.command("mobile")
+def export_mobile(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="File to write (.csv or .json).")],
+    tech: Annotated[str | None, typer.Option("--tech", help="Technician id.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
+    fmt: Format = None,
+):
+    """Write the orders ready for execution for the technicians' mobile system.
+
+    Example: amsplan export mobile mobil.json --tech T01 --from 2026-04-22 --to 2026-04-24
+    """
+    from amsplan import clock
+    from amsplan.adapters.writers import format_for
+    from amsplan.services.exports import export_mobile as run
+
+    result = run(
+        context(ctx), file, tech,
+        clock.parse_date(start, "--from") if start else None,
+        clock.parse_date(end, "--to") if end else None,
+        format_for(file, fmt),
+    )  # fmt: skip
+    console.print(f"{result.count} orders in {file}", markup=False)
+
+
+@export_app.command("validation")
+def export_validation(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="File to write (.csv or .json).")],
+    fmt: Format = None,
+):
+    """Write closed orders with resolution OK for validation upstream, each exactly once.
+
+    Example: amsplan export validation validering-2026-04-22.csv
+    """
+    from amsplan.adapters.writers import format_for
+    from amsplan.services.exports import export_validation as run
+
+    result = run(context(ctx), file, format_for(file, fmt))
+    console.print(f"{result.count} orders in {file}", markup=False)
+
+
+@report_app.command("failed-visits")
+def failed_visits(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="reason, tech or week.")] = "reason",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Count failed visits ("bomtur") by reason, technician or week of the return.
+
+    Example: amsplan report failed-visits --by tech
+    """
+    from amsplan.services.exports import failed_visits as report
+
+    result = report(context(ctx), by)
+    if as_json:
+        print_json(result)
+        return
+    out = table(by, "failed visits", title="Failed visits")
+    for key, count in result.counts:
+        out.add_row(key, str(count))
+    out.add_row("Total", str(result.total))
+    console.print(out)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(returns_app, name="returns")
+    app.add_typer(upstream_app, name="upstream")
+    app.add_typer(export_app, name="export")
+    app.add_typer(report_app, name="report")

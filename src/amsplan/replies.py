@@ -1,0 +1,210 @@
+"""Find booking codes and the answer in a customer's reply text ("ACDE-7FHA OK").
+
+The text is normalised (:func:`amsplan.codes.normalise`: upper case, Greek/Cyrillic
+look-alikes and fullwidth forms folded to Latin, zero-width characters dropped) and split
+into tokens: maximal runs of letters and digits (with any combining marks on them);
+everything else separates tokens. A code is either one token of 8 symbols, or consecutive
+tokens separated only by whitespace and/or dashes whose lengths add up to exactly 8
+("ACDE 7FHA", "AC-DE-7F-HA", "A C D E 7 F H A"); all symbols must be in the alphabet and
+the check character must be right. A code is never cut out of a longer token
+("XACDE7FHAX" holds no code).
+
+Every such code is a :class:`Candidate`, in order of appearance. Callers should look every
+candidate up, not only the first: a customer's phone number can, by chance, also pass the
+check (1 in 23 of the 8-digit numbers made only of 3, 4, 6, 7 and 9).
+
+The answer is cut out of the original text, so it keeps the customer's wording and case.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import accumulate, count, islice
+from operator import mul
+
+from amsplan import codes
+
+__all__ = ["MAX_CANDIDATES", "Candidate", "ParsedReply", "is_confirmation", "parse"]
+
+# At most this many candidates per reply. Each candidate holds its own copy of the answer,
+# so a huge text full of codes would otherwise cost (number of codes x text length) memory.
+# A real reply holds one code; a text with more than this is for a person to read anyway.
+MAX_CANDIDATES = 32
+
+_CODE_LENGTH = codes.CODE_LENGTH
+# A token character: a letter or digit, or one of the common combining diacritics, so that
+# an accented letter stays part of its word and never ends a code ("ACDE7FHA\u0301").
+_TOKEN_CHAR = r"(?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])"
+_SYMBOL = f"[{re.escape(codes.ALPHABET)}]"
+_GAP = codes._SEPARATOR_CLASS + "+"  # whitespace and dashes, what may split a code
+# One whole token of 1..8 alphabet symbols.
+_SHORT_TOKEN = f"(?<!{_TOKEN_CHAR}){_SYMBOL}{{1,{_CODE_LENGTH}}}(?!{_TOKEN_CHAR})"
+# A maximal chain of such tokens joined by gaps: every code lies inside one chain.
+_CHAIN = re.compile(f"{_SHORT_TOKEN}(?:{_GAP}{_SHORT_TOKEN})*")
+_GAP_SPLIT = re.compile(f"({_GAP})")
+_VALUE = {symbol: value for value, symbol in enumerate(codes.ALPHABET)}
+
+# Stripped between the code and the answer (in the normalised text): whitespace, " :;,-",
+# and the other dashes that may split a code.
+_ANSWER_STRIP = (
+    "".join(ch for ch in map(chr, range(0x10000)) if ch.isspace())
+    + ":;,-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b"
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A valid code found in a reply, and the reply text with that code cut out."""
+
+    code: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ParsedReply:
+    text: str
+    candidates: tuple[Candidate, ...]
+
+    def first(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+def is_confirmation(answer: str) -> bool:
+    """True only for exactly "OK" in any case, after trimming whitespace ("Ok!!" is not)."""
+    return answer.strip().upper() == "OK"
+
+
+class _Normalised:
+    """The normalised text, with a way back to indices in the original text.
+
+    Most characters normalise to exactly one character; only the others ("changers":
+    zero-width characters, ligatures, some compatibility forms) shift indices. The map
+    from normalised to original indices is kept as segments, one per stretch of
+    unchanged length and one per changer, found with bisect.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.original = text
+        self._starts: list[int] = []  # normalised index where each segment starts
+        self._origins: list[int] = []  # original index where it starts
+        self._expanded: list[bool] = []  # True: the whole segment comes from one character
+        if text.isascii():
+            self.text = text.upper()
+        else:
+            table = {ch: codes.normalise(ch) for ch in set(text)}
+            self.text = text.translate({ord(ch): norm for ch, norm in table.items()})
+            changers = [ch for ch, norm in table.items() if len(norm) != 1]
+            if changers:
+                self._segment(text, table, changers)
+        # Whitespace at the start and at the end of the normalised text.
+        self.lead = len(self.text) - len(self.text.lstrip())
+        self.trail = len(self.text) - len(self.text.rstrip())
+
+    def _segment(self, text: str, table: dict[str, str], changers: list[str]) -> None:
+        norm_pos = orig_pos = 0
+        for match in re.finditer("[" + "".join(map(re.escape, changers)) + "]", text):
+            index = match.start()
+            if index > orig_pos:
+                self._add(norm_pos, orig_pos, False)
+                norm_pos += index - orig_pos
+            length = len(table[match.group()])
+            if length:
+                self._add(norm_pos, index, True)
+                norm_pos += length
+            orig_pos = index + 1
+        if orig_pos < len(text):
+            self._add(norm_pos, orig_pos, False)
+
+    def _add(self, start: int, origin: int, expanded: bool) -> None:
+        self._starts.append(start)
+        self._origins.append(origin)
+        self._expanded.append(expanded)
+
+    def _origin(self, index: int) -> int:
+        """Index in the original text of the character that gave normalised ``index``."""
+        if not self._starts:
+            return index
+        segment = bisect_right(self._starts, index) - 1
+        if self._expanded[segment]:
+            return self._origins[segment]
+        return self._origins[segment] + index - self._starts[segment]
+
+    def original_slice(self, start: int, end: int) -> str:
+        """The original text behind normalised ``text[start:end]`` ("" when empty)."""
+        if start >= end:
+            return ""
+        return self.original[self._origin(start) : self._origin(end - 1) + 1]
+
+
+def _codes_in(norm: str) -> Iterator[tuple[int, int, str]]:
+    """Yield (start, end, code) in the normalised text for each distinct valid code, in order.
+
+    Linear in the length of the text: every code lies in one chain, and within a chain a
+    code starts at a token start and ends at a token end exactly 8 symbols further on.
+    """
+    seen: set[str] = set()
+    for chain in _CHAIN.finditer(norm):
+        chain_start, chain_end = chain.span()
+        if chain_end - chain_start < _CODE_LENGTH:
+            continue
+        parts = _GAP_SPLIT.split(norm[chain_start:chain_end])  # token, gap, token, ...
+        positions = list(accumulate(map(len, parts), initial=chain_start))
+        tokens = parts[0::2]
+        compact = "".join(tokens)
+        # Token i starts at offsets[i] in compact and ends at offsets[i + 1].
+        offsets = list(accumulate(map(len, tokens), initial=0))
+        token_ending_at = {offset: i - 1 for i, offset in enumerate(offsets) if i}
+        # Prefix sums of v and of index * v, for the weighted sum of any window.
+        values = [_VALUE[symbol] for symbol in compact]
+        sums = list(accumulate(values, initial=0))
+        index_sums = list(accumulate(map(mul, count(), values), initial=0))
+        for first, offset in enumerate(offsets[:-1]):
+            last = token_ending_at.get(offset + _CODE_LENGTH)
+            if last is None:
+                continue
+            # sum over the body of (position in code, from 1) * value, minus the check value
+            check_end = offset + codes.BODY_LENGTH
+            weighted = (index_sums[check_end] - index_sums[offset]) - (offset - 1) * (
+                sums[check_end] - sums[offset]
+            )
+            if (weighted - values[check_end]) % len(codes.ALPHABET):
+                continue
+            code = compact[offset : offset + _CODE_LENGTH]
+            if code in seen or not codes.is_valid(code):  # is_valid: belt and braces
+                continue
+            seen.add(code)
+            yield positions[2 * first], positions[2 * last + 1], code
+
+
+def _answer(norm: _Normalised, start: int, end: int) -> str:
+    """The original text without the code at normalised ``[start, end)``.
+
+    The text before the code loses its trailing whitespace and separators, the text after
+    it its leading ones; the two are joined by one space when both are non-empty, and the
+    result is stripped. Separators and whitespace are found in the normalised text (where
+    fullwidth "：", no-break spaces and en dashes are plain, and zero-width characters are
+    gone); the kept parts are then cut out of the original text.
+    """
+    text = norm.text
+    before_end = len(text[:start].rstrip(_ANSWER_STRIP))
+    after_start = len(text) - len(text[end:].lstrip(_ANSWER_STRIP))
+    before = norm.original_slice(norm.lead, before_end)
+    after = norm.original_slice(after_start, len(text) - norm.trail)
+    joined = f"{before} {after}" if before and after else before + after
+    return joined.strip()
+
+
+def parse(text: str) -> ParsedReply:
+    """Every valid code in ``text`` (first occurrence of each, at most MAX_CANDIDATES).
+
+    Never raises on a str; time is linear in the length of the text.
+    """
+    norm = _Normalised(text)
+    found = islice(_codes_in(norm.text), MAX_CANDIDATES)
+    candidates = tuple(
+        Candidate(code=code, answer=_answer(norm, start, end)) for start, end, code in found
+    )
+    return ParsedReply(text=text, candidates=candidates)

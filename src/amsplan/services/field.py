@@ -1,0 +1,259 @@
+"""The field and upstream: technician returns, messages from the meter-data system
+(rejections, cancellations), and exports to the technicians' mobile system and for
+validation upstream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from amsplan import clock
+from amsplan.adapters.tables import Problem, map_columns, read_csv
+from amsplan.config import RESOLUTION_CANCELLED, RESOLUTION_OK
+from amsplan.errors import AmsplanError, InputError, TransitionRefused
+from amsplan.models import InboundMessage, Order
+from amsplan.services import workflow
+from amsplan.services.context import Context
+from amsplan.workflow.statuses import Status
+
+RETURN_COLUMNS = {
+    "order_no": ["Ordrenr", "Ordre", "order"],
+    "event": ["Hendelse", "Type", "Status", "event"],
+    "resolution": ["Løsningskode", "Løsningsstatus", "Løsning", "resolution_code", "code"],
+    "time": ["Tidspunkt", "Tid", "Dato", "timestamp", "at"],
+    "technician": ["Montør", "Montørnr", "tech", "technician_id"],
+    "note": ["Merknad", "Kommentar", "Notat", "comment"],
+}
+UPSTREAM_COLUMNS = {
+    "order_no": ["Ordrenr", "Ordre", "order"],
+    "kind": ["Type", "Meldingstype", "Melding", "message_type"],
+    "time": ["Tidspunkt", "Tid", "Dato", "timestamp", "at"],
+    "reason": ["Årsak", "Begrunnelse", "Tekst", "Feil", "text", "message"],
+}
+EVENTS = {
+    "startet": "started", "started": "started", "start": "started",
+    "løst": "resolved", "lost": "resolved", "resolved": "resolved", "utført": "resolved",
+    "ferdig": "resolved", "": "resolved",
+}  # fmt: skip
+UPSTREAM_KINDS = {
+    "avvist": "rejection", "avvisning": "rejection", "rejection": "rejection",
+    "rejected": "rejection", "reject": "rejection",
+    "kansellert": "cancellation", "kansellering": "cancellation",
+    "cancellation": "cancellation", "cancelled": "cancellation", "cancel": "cancellation",
+}  # fmt: skip
+
+
+@dataclass
+class IngestResult:
+    file: str
+    new: int = 0
+    already_ingested: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    refused: list[tuple[int, str, str]] = field(default_factory=list)  # (line, order, reason)
+
+
+@dataclass
+class _Row:
+    line: int
+    order_no: str
+    kind: str
+    at: datetime | None
+    values: dict[str, str]
+
+
+def _read(ctx: Context, path: Path, columns, required, parse) -> tuple[list[_Row], str]:
+    """The whole file, checked; InputError listing every bad row."""
+    path = Path(path)
+    table = map_columns(read_csv(path), columns, required)
+    problems: list[Problem] = []
+    rows: list[_Row] = []
+    for line, rec in table.records():
+        try:
+            rows.append(parse(ctx, line, rec))
+        except AmsplanError as err:
+            problems.append(Problem(line, getattr(err, "column", ""), str(err)))
+    if problems:
+        name = path.name
+        raise InputError(
+            f"{name}: {len(problems)} invalid rows; nothing was ingested",
+            [p.render(name) for p in problems],
+        )
+    return rows, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class _RowError(InputError):
+    def __init__(self, column: str, message: str):
+        super().__init__(message)
+        self.column = column
+
+
+def _when(ctx: Context, rec: dict[str, str], column: str) -> datetime | None:
+    if not rec.get("time"):
+        return None
+    try:
+        return clock.parse_moment(rec["time"], ctx.settings.tz, "time")
+    except AmsplanError as err:
+        raise _RowError(column, str(err)) from None
+
+
+def _parse_return(ctx: Context, line: int, rec: dict[str, str]) -> _Row:
+    if not rec["order_no"]:
+        raise _RowError("Ordrenr", "missing")
+    event = EVENTS.get(rec.get("event", "").casefold())
+    if event is None:
+        raise _RowError("Hendelse", f"{rec['event']!r} is not startet or løst")
+    values = dict(rec)
+    if event == "resolved":
+        code = ctx.settings.resolution_code(rec.get("resolution", ""))
+        if code is None or code == RESOLUTION_CANCELLED:
+            known = ", ".join(ctx.settings.resolution_codes[:-1])
+            raise _RowError(
+                "Løsningskode", f"unknown resolution code {rec.get('resolution', '')!r} ({known})"
+            )
+        values["resolution"] = code
+    return _Row(line, rec["order_no"], event, _when(ctx, rec, "Tidspunkt"), values)
+
+
+def _parse_upstream(ctx: Context, line: int, rec: dict[str, str]) -> _Row:
+    if not rec["order_no"]:
+        raise _RowError("Ordrenr", "missing")
+    kind = UPSTREAM_KINDS.get(rec["kind"].casefold())
+    if kind is None:
+        raise _RowError("Type", f"{rec['kind']!r} is not avvist or kansellert")
+    return _Row(line, rec["order_no"], kind, _when(ctx, rec, "Tidspunkt"), dict(rec))
+
+
+def _ingest(
+    ctx: Context, path: Path, source: str, rows: list[_Row], digest: str, apply
+) -> IngestResult:
+    result = IngestResult(str(path))
+    name = Path(path).name
+    with ctx.session() as s:
+        seen = set(
+            s.exec(select(InboundMessage.line_no).where(InboundMessage.source_sha256 == digest))
+        )
+        numbers = list({r.order_no for r in rows})
+        orders: dict[str, Order] = {}
+        for i in range(0, len(numbers), 5000):
+            query = select(Order).where(Order.order_no.in_(numbers[i : i + 5000]))
+            orders.update((o.order_no, o) for o in s.exec(query))
+        for row in rows:
+            if row.line in seen:
+                result.already_ingested += 1
+                continue
+            message = InboundMessage(
+                source=source, source_file=name, source_sha256=digest, line_no=row.line,
+                order_no=row.order_no, kind=row.kind, happened_at=row.at, actor=ctx.user,
+                detail="; ".join(f"{k}={v}" for k, v in row.values.items()
+                                 if v and k != "order_no"),
+                outcome="applied", handled=True, ingested_at=ctx.now(),
+            )  # fmt: skip
+            order = orders.get(row.order_no)
+            if order is None:
+                message.outcome, message.handled, message.reason = (
+                    "unknown_order",
+                    False,
+                    "no such order",
+                )
+            else:
+                try:
+                    apply(s, ctx, order, row)
+                except TransitionRefused as refused:
+                    message.outcome, message.handled = "refused", False
+                    message.reason = refused.reason
+            if not message.handled:
+                result.refused.append((row.line, row.order_no, message.reason))
+            s.add(message)
+            result.new += 1
+            result.outcomes[message.outcome] += 1
+    return result
+
+
+# --- technician returns -------------------------------------------------------
+
+
+def _apply_return(s: Session, ctx: Context, order: Order, row: _Row) -> None:
+    note = row.values.get("note", "")
+    tech = row.values.get("technician", "")
+    who = f" ({tech})" if tech else ""
+    if row.kind == "started":
+        workflow.apply(
+            s, ctx, order, "start_work", comment=f"Startet{who}" + (f": {note}" if note else "")
+        )
+        return
+    code = row.values["resolution"]
+    comment = f"{code}{who}" + (f": {note}" if note else "")
+    workflow.apply(s, ctx, order, "resolve", comment=comment, resolution=code, at=row.at)
+    if code == RESOLUTION_OK:  # a successful change closes the order at once
+        workflow.apply(s, ctx, order, "close", comment="Utført", resolution=RESOLUTION_OK)
+    else:
+        order.followup_kind, order.followup_reason = "failed_visit", f"failed visit: {comment}"
+        s.add(order)
+
+
+def ingest_returns(ctx: Context, path: Path) -> IngestResult:
+    """Technician returns: started, or resolved with a code (OK closes; others fail)."""
+    rows, digest = _read(ctx, path, RETURN_COLUMNS, ("order_no",), _parse_return)
+    return _ingest(ctx, path, "returns", rows, digest, _apply_return)
+
+
+# --- upstream messages ----------------------------------------------------------
+
+
+def _apply_upstream(s: Session, ctx: Context, order: Order, row: _Row) -> None:
+    reason = row.values.get("reason", "")
+    if row.kind == "rejection":
+        workflow.apply(
+            s, ctx, order, "reject_quant", comment=f"Avvist i Quant: {reason}".rstrip(": ")
+        )
+        order.followup_kind, order.followup_reason = "rejected", f"rejected upstream: {reason}"
+        s.add(order)
+        return
+    cancel(s, ctx, order, reason)
+
+
+def cancel(s: Session, ctx: Context, order: Order, reason: str = "") -> None:
+    """Cancellation from the customer system, by the order's status (SPEC: Cancellation)."""
+    status = Status(order.status)
+    why = f": {reason}" if reason else ""
+    label = ctx.settings.label(status)
+    if status is Status.OPEN:
+        workflow.apply(s, ctx, order, "cancel_open",
+                       comment=f"KANSELLERT av kundesystemet (ikke påbegynt){why}")  # fmt: skip
+    elif status is Status.RESOLVED:
+        previous = f"forrige status {label}, løsningsstatus {order.resolution}"
+        was = f"cancelled; was {status.value}, {order.resolution}"
+        workflow.apply(s, ctx, order, "cancel_failed_visit",
+                       comment=f"KANSELLERT: gjenåpnet ({previous}){why}")  # fmt: skip
+        workflow.apply(s, ctx, order, "cancel_started", comment=f"KANSELLERT ({previous}){why}",
+                       kind="cancelled", reason=was)  # fmt: skip
+    elif status is Status.CLOSED:
+        raise TransitionRefused(
+            order.order_no, "cancel", "the order is closed; cannot be cancelled"
+        )
+    else:
+        workflow.apply(s, ctx, order, "cancel_started",
+                       comment=f"KANSELLERT (forrige status {label}){why}",
+                       kind="cancelled", reason=f"cancelled; was {status.value}")  # fmt: skip
+
+
+def ingest_upstream(ctx: Context, path: Path) -> IngestResult:
+    """Messages from the meter-data system: rejections and cancellations."""
+    rows, digest = _read(ctx, path, UPSTREAM_COLUMNS, ("order_no", "kind"), _parse_upstream)
+    return _ingest(ctx, path, "upstream", rows, digest, _apply_upstream)
+
+
+def unapplied(ctx: Context, source: str) -> list[InboundMessage]:
+    """Return or upstream messages nobody could apply (for a person)."""
+    with ctx.session(readonly=True) as s:
+        query = select(InboundMessage).where(
+            InboundMessage.handled == False,  # noqa: E712
+            InboundMessage.source == source,
+        )
+        return list(s.exec(query.order_by(InboundMessage.ingested_at, InboundMessage.id)))
