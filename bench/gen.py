@@ -62,8 +62,21 @@ SHARE_EMPTY_ADDRESS = 11 / 360
 
 
 def _permute(serial: int, modulus: int, salt: int) -> int:
-    """A bijection of range(modulus) (multiplier coprime to 2 and 5): unique, random-looking."""
-    return (serial * 7_368_787 + salt * 1_000_003 + 12_345) % modulus
+    """A bijection of range(modulus): unique values that look random.
+
+    An affine map (multiplier coprime to 2, 3 and 5) and then a three-round Feistel network
+    on the two halves of the number (addition modulo the half is invertible whatever the
+    round function), cycle-walking back into range when `modulus` is not a square of one.
+    """
+    half = 10 ** ((len(str(modulus - 1)) + 1) // 2)
+    x = (serial * 7_368_787 + salt * 1_000_003 + 12_345) % modulus
+    while True:
+        left, right = divmod(x, half)
+        for r in range(3):
+            left, right = right, (left + (right * 2_654_435_761 + salt + r) % 99_991) % half
+        x = left * half + right
+        if x < modulus:
+            return x
 
 
 def _area_table() -> tuple[list, list[float]]:
@@ -198,7 +211,9 @@ def write_orders(path: Path, count: int, first: int = 1, seed: int = SEED, **kw)
 
 
 def write_techs(path: Path, techs: Sequence[Technician]) -> int:
-    return _write(path, TECHNICIAN_HEADERS, ([t.id, t.name, t.phone, t.start, t.end] for t in techs))
+    return _write(
+        path, TECHNICIAN_HEADERS, ([t.id, t.name, t.phone, t.start, t.end] for t in techs)
+    )
 
 
 # --------------------------------------------------------------------------- replies
@@ -377,7 +392,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.what == "orders":
         n = write_orders(
-            args.out, args.count, args.first, args.seed, empty_address_share=args.empty_address_share
+            args.out,
+            args.count,
+            args.first,
+            args.seed,
+            empty_address_share=args.empty_address_share,
         )
     else:
         n = write_techs(args.out, technicians(args.count, args.seed))

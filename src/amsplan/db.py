@@ -83,6 +83,14 @@ def schema_version(engine: Engine) -> str | None:
         return None
 
 
+def require_file(url: str) -> None:
+    """A SQLite database must exist already: connecting would create an empty file."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:" and not Path(path).exists():
+            raise NotInitialised(f"no amsplan database at {path}: run `amsplan init`")
+
+
 def require_schema(engine: Engine, url: str) -> None:
     """Refuse to work on a database that is missing or not migrated to this version."""
     version = schema_version(engine)

@@ -53,10 +53,10 @@ def test_followup_list_json_and_filters(workspace):
     assert first["appointment"] == "2026-04-22T09:00:00"
     assert "Ok!!" in first["reason"]
     assert len(data("followup", "list", "--tech", "T01")) == 2
-    assert data("followup", "list", "--tech", "T02") == []
+    assert "no technician 'T02'" in error(4, "followup", "list", "--tech", "T02")
     assert len(data("followup", "list", "--date", "22.04.2026")) == 2
     assert data("followup", "list", "--date", "2026-04-23") == []
-    assert "0 orders need follow-up" in ok("followup", "list", "--tech", "T02").stdout
+    assert "0 orders need follow-up" in ok("followup", "list", "--date", "2026-04-23").stdout
 
 
 def test_followup_list_is_empty_without_work(workspace):

@@ -215,11 +215,6 @@ def test_missing_argument_is_a_usage_error(workspace):
 # --- user data is shown as written ------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: user data is printed as Rich markup: '[dødsbo]', '[c/o Hansen]', '[obs]' "
-    "vanish from `orders show` (and every other table)",
-    strict=True,
-)
 def test_show_prints_names_and_notes_with_square_brackets_as_written(workspace):
     rows = [
         order_row(
@@ -237,42 +232,22 @@ def test_show_prints_names_and_notes_with_square_brackets_as_written(workspace):
     assert "[obs] hund" in out
 
 
-@pytest.mark.xfail(
-    reason="BUG: file names are printed as Rich markup: 'eksport [v2].csv' is shown as "
-    "'eksport .csv' in the import summary and in error messages",
-    strict=True,
-)
 def test_file_names_with_square_brackets_are_shown_as_written(workspace):
     good_file(workspace, name="eksport [v2].csv")
     assert "eksport [v2].csv" in ok("orders", "import", "eksport [v2].csv").stdout
     assert "nope [v2].csv" in error(4, "orders", "import", "nope [v2].csv")
 
 
-@pytest.mark.xfail(
-    reason="BUG: an error message holding '[/]' (here the order number typed by the user) "
-    "crashes the error handler with a MarkupError traceback instead of exit 4",
-    strict=True,
-)
 def test_error_message_with_a_closing_bracket_tag_is_one_line(workspace):
     assert "AMS-[/]" in error(4, "orders", "show", "AMS-[/]")
 
 
-@pytest.mark.xfail(
-    reason="BUG: `orders import --skip-invalid --json` exits 0 although rows were rejected "
-    "(without --json it exits 1), so a script cannot see that rows were left out",
-    strict=True,
-)
 def test_skip_invalid_with_json_still_exits_1(workspace):
     bad_file(workspace)
     result = fails(1, "orders", "import", "orders.csv", "--skip-invalid", "--json")
     assert '"invalid": 4' in result.stdout
 
 
-@pytest.mark.xfail(
-    reason="BUG: --rejects in a folder that does not exist ends in a FileNotFoundError "
-    "traceback (exit 1) instead of one Error: line",
-    strict=True,
-)
 def test_rejects_in_a_missing_folder_is_one_error_line(workspace):
     bad_file(workspace)
     result = run("orders", "import", "orders.csv", "--skip-invalid", "--rejects", "nowhere/x.csv")

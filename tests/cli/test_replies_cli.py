@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from amsplan import codes
 from tests.cli.support import data, error, ok, order, row, statuses
 from tests.helpers import assign_all, seed
@@ -152,11 +150,6 @@ def test_missing_replies_file_is_not_found(workspace):
     assert "nope.csv" in error(4, "replies", "ingest", "nope.csv")
 
 
-@pytest.mark.xfail(
-    reason="BUG: reply text is printed as Rich markup: '[ring meg]' vanishes from "
-    "`replies unmatched`, so the planner cannot read what the customer wrote",
-    strict=True,
-)
 def test_unmatched_shows_a_reply_with_square_brackets_as_written(workspace):
     replies_file(workspace, ["2026-04-15 10:00;+4799999901;Hei [ring meg] etter kl 16"])
     ok("replies", "ingest", "svar.csv")
@@ -164,11 +157,6 @@ def test_unmatched_shows_a_reply_with_square_brackets_as_written(workspace):
     assert "Hei [ring meg] etter kl 16" in ok("replies", "unmatched").stdout
 
 
-@pytest.mark.xfail(
-    reason="BUG: one customer SMS containing '[/]' makes `replies unmatched` crash with a "
-    "MarkupError traceback, every time, until someone edits the database",
-    strict=True,
-)
 def test_unmatched_survives_a_reply_with_a_closing_tag(workspace):
     replies_file(workspace, ["2026-04-15 10:00;+4799999901;ok [/] takk"])
     ok("replies", "ingest", "svar.csv")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlmodel import select
 
 from amsplan import codes
+from amsplan.errors import NotFound
 from amsplan.models import Order
 from amsplan.services import workflow
 from amsplan.services.replies import ingest
@@ -39,7 +41,9 @@ def test_followup_list_says_why_and_sorts_by_appointment(workspace, tmp_path):
         (booked[2][0], "customer replied: KONTAKT"),
     ]
     assert [f.appointment.hour for f in items] == [8, 9, 10]
-    assert followup_list(ctx, tech_id="T02") == []
+    assert len(followup_list(ctx, tech_id="T01")) == 3
+    with pytest.raises(NotFound):
+        followup_list(ctx, tech_id="T02")
 
 
 def test_holds_show_up_when_their_date_has_passed(workspace):

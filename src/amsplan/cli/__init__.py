@@ -41,11 +41,13 @@ def _report(ctx, err, message, problems, code):
     state = ctx.find_object(State)
     if state is not None and state.debug:
         raise err
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, markup=True)
+    from rich.text import Text
+
+    err_console.print(Text.assemble(("Error:", "bold red"), " ", message))
     for problem in problems[:200]:
-        err_console.print(f"  {problem}", highlight=False, markup=False)
+        err_console.print(Text(f"  {problem}"))
     if len(problems) > 200:
-        err_console.print(f"  ... and {len(problems) - 200} more", highlight=False)
+        err_console.print(Text(f"  ... and {len(problems) - 200} more"))
     raise typer.Exit(code)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, table, when
+from amsplan.cli.output import console, context, count, print_json, table, when
 
 returns_app = typer.Typer(help="Technician returns from the field.", no_args_is_help=True)
 upstream_app = typer.Typer(
@@ -56,7 +56,7 @@ def _print_unapplied(ctx: typer.Context, source: str, as_json: bool) -> None:
         out.add_row(f"{m.source_file}:{m.line_no}", m.order_no, f"{m.kind} {m.detail}",
                     m.reason, when(received))  # fmt: skip
     console.print(out)
-    console.print(f"{len(items)} messages need a person")
+    console.print(count(len(items), "message needs", "messages need") + " a person")
 
 
 @returns_app.command("ingest")
@@ -178,8 +178,8 @@ def failed_visits(
         print_json(result)
         return
     out = table(by, "failed visits", title="Failed visits")
-    for key, count in result.counts:
-        out.add_row(key, str(count))
+    for key, n in result.counts:
+        out.add_row(key, str(n))
     out.add_row("Total", str(result.total))
     console.print(out)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, status_text, table, when
+from amsplan.cli.output import console, context, count, print_json, status_text, table, when
 from amsplan.cli.planning import Day, Tech
 
 followup_app = typer.Typer(help="Orders that need a person, and what to do.", no_args_is_help=True)
@@ -57,7 +57,7 @@ def list_(
             f.reason,
         )
     console.print(out)
-    console.print(f"{len(items)} orders need follow-up")
+    console.print(count(len(items), "order needs", "orders need") + " follow-up")
 
 
 def run_transition(ctx: typer.Context, orders: list[str], name: str, comment: str, **params):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, table, when
+from amsplan.cli.output import console, context, count, print_json, styled, table, when
 from amsplan.cli.planning import Day, Orders, Tech
 
 letters_app = typer.Typer(help="Booking letters (PDF) in the letters folder.", no_args_is_help=True)
@@ -56,9 +56,11 @@ def generate(
     else:
         if result.recovered:
             console.print(f"Finished {result.recovered} letters of an interrupted run")
-        console.print(f"{len(result.generated)} letters in {c.settings.letters_dir}")
+        console.print(
+            count(len(result.generated), "letter", "letters") + f" in {c.settings.letters_dir}"
+        )
         for order_no, reason in result.skipped:
-            console.print(f"[yellow]skipped[/] {order_no}: {reason}")
+            console.print(styled("skipped", "yellow"), f"{order_no}: {reason}")
         if result.combined:
             console.print(f"Combined: {result.combined}")
     if result.skipped:
@@ -82,10 +84,11 @@ def pending(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")]
     out = table("file", "order", "customer", "generated")
     for p in items:
         generated = clock.to_local(p.generated_at, c.settings.tz) if p.generated_at else None
-        order = p.order_no or "[red]unknown file[/]"
+        order = p.order_no or styled("unknown file", "red")
         out.add_row(p.file_name, order, p.customer_name, when(generated))
     console.print(out)
-    console.print(f"{len(items)} letters waiting to be printed in {c.settings.letters_dir}")
+    waiting = count(len(items), "letter", "letters")
+    console.print(f"{waiting} waiting to be printed in {c.settings.letters_dir}")
 
 
 def register(app: typer.Typer) -> None:

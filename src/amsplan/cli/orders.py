@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, status_text, table, when
+from amsplan.cli.output import console, context, print_json, status_text, styled, table, when
 
 orders_app = typer.Typer(
     help="Work orders: import from the customer system, show.", no_args_is_help=True
@@ -39,7 +39,7 @@ def import_(
     result = import_orders(context(ctx), file, skip_invalid, rejects)
     if as_json:
         print_json(result)
-        return
+        raise typer.Exit(1 if result.invalid else 0)
     console.print(
         f"{file.name} ({result.encoding}, '{result.delimiter}'): {result.created} new, "
         f"{result.updated} updated, {result.unchanged} unchanged"
@@ -50,7 +50,7 @@ def import_(
         )
     )
     if result.ignored_columns:
-        console.print(f"[yellow]Ignored columns:[/] {', '.join(result.ignored_columns)}")
+        console.print(styled("Ignored columns:", "yellow"), ", ".join(result.ignored_columns))
     if result.invalid:
         raise typer.Exit(1)
 
@@ -80,7 +80,7 @@ def show(
         ]
         print_json(data)
         return
-    console.print(f"[bold]{o.order_no}[/]  ", status_text(o.status, c.settings))
+    console.print(styled(o.order_no, "bold"), " ", status_text(o.status, c.settings))
     rows = [
         ("Customer", o.customer_name), ("Address", f"{o.street}, {o.postcode} {o.city}"),
         ("Phone", o.phone + (f" (mobile {o.mobile})" if o.mobile else "")),
@@ -94,7 +94,7 @@ def show(
     ]  # fmt: skip
     for label, value in rows:
         if value:
-            console.print(f"  [dim]{label:<13}[/] {value}", highlight=False, markup=True)
+            console.print(styled(f"  {label:<13}", "dim"), value)
     out = table("when", "what", "who", "detail", title="Timeline")
     for e in detail.timeline:
         out.add_row(when(clock.to_local(e.at, tz)), e.kind, e.actor, e.text)

@@ -15,8 +15,19 @@ from rich.text import Text
 from amsplan.cli.state import State
 from amsplan.config import Settings
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# markup=False: customer data such as "Kari [dødsbo]" prints as written; styling is
+# always explicit, with Text and styled().
+console = Console(highlight=False, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
+def count(n: int, singular: str, plural: str) -> str:
+    """'1 order', '2 orders'."""
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def styled(text: str, style: str) -> Text:
+    return Text(text, style=style)
 
 
 def context(ctx: typer.Context):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, table
+from amsplan.cli.output import console, context, print_json, styled, table
 
 Orders = Annotated[list[str] | None, typer.Argument(help="Order numbers.", show_default=False)]
 Tech = Annotated[str | None, typer.Option("--tech", help="Technician id.")]
@@ -79,9 +79,9 @@ def lock(
     else:
         out = table("order", "result", "booking code / reason")
         for order_no, code in result.locked:
-            out.add_row(order_no, "[green]locked[/]", codes.format_code(code))
+            out.add_row(order_no, styled("locked", "green"), codes.format_code(code))
         for order_no, reason in result.refused:
-            out.add_row(order_no, "[red]refused[/]", reason)
+            out.add_row(order_no, styled("refused", "red"), reason)
         console.print(out)
         console.print(f"{len(result.locked)} locked, {len(result.refused)} refused")
     if result.refused:

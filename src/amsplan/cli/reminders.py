@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, table
+from amsplan.cli.output import console, context, count, print_json, table
 
 reminders_app = typer.Typer(help="Booking and appointment reminders (cron).", no_args_is_help=True)
 
@@ -50,8 +50,8 @@ def run(
     for a in result.skipped:
         out.add_row(a.kind, a.order_no, "no", a.detail)
     console.print(out)
-    verb = "would be" if dry_run else "were"
-    console.print(f"{len(result.actions)} reminders {verb} handled")
+    verb = "would be" if dry_run else "was" if len(result.actions) == 1 else "were"
+    console.print(count(len(result.actions), "reminder", "reminders") + f" {verb} handled")
 
 
 def register(app: typer.Typer) -> None:

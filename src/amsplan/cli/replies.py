@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, table, when
+from amsplan.cli.output import console, context, count, print_json, table, when
 
 replies_app = typer.Typer(help="Customer replies (SMS or scanned).", no_args_is_help=True)
 
@@ -69,7 +69,7 @@ def unmatched(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json"
             when(received), reply.sender, reply.text, order_no or "", OUTCOMES[reply.outcome]
         )
     console.print(out)
-    console.print(f"{len(items)} replies need a person")
+    console.print(count(len(items), "reply needs", "replies need") + " a person")
 
 
 def register(app: typer.Typer) -> None:

@@ -14,9 +14,10 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
 def init(
     ctx: typer.Context,
-    folder: Annotated[Path, typer.Option("--folder", help="Where to write amsplan.toml.")] = Path(
-        "."
-    ),
+    folder: Annotated[
+        Path | None,
+        typer.Option("--folder", help="Where to write amsplan.toml (default: here)."),
+    ] = None,
     company: Annotated[
         str, typer.Option("--company", help="Company name for letters.")
     ] = "Nettselskapet AS",
@@ -26,25 +27,34 @@ def init(
 ):
     """Write a commented amsplan.toml (unless there is one) and create the database.
 
+    The file goes to --config, else AMSPLAN_CONFIG, else --folder, else the current folder.
+
     Example: amsplan init --company "Hedmark Nett AS"
     """
+    import os
+
     from amsplan.cli.state import State
     from amsplan.config import CONFIG_NAME, load_settings
+    from amsplan.db import display_url
+    from amsplan.errors import ConfigError
     from amsplan.services.setup import upgrade_database, write_config
 
     state = ctx.ensure_object(State)
-    path = Path(state.config) if state.config else folder / CONFIG_NAME
+    named = state.config or os.environ.get("AMSPLAN_CONFIG")
+    path = Path(named) if named else (folder or Path.cwd()) / CONFIG_NAME
+    existed = path.exists()
     write_config(path, company, force)
     settings = load_settings(path)
+    letters = settings.letters_dir
+    if letters.exists() and not letters.is_dir():
+        raise ConfigError(f"the letters folder {letters} is a file, not a folder")
     before, after = upgrade_database(settings)
-    settings.letters_dir.mkdir(parents=True, exist_ok=True)
-    console.print(f"Configuration: {path}")
-    from amsplan.db import display_url
-
-    console.print(
-        f"Database: {display_url(settings.database_url)} (schema {before or 'new'} → {after})"
-    )
-    console.print(f"Letters folder: {settings.letters_dir}")
+    letters.mkdir(parents=True, exist_ok=True)
+    kept = " (kept the existing file; --force writes a new one)" if existed and not force else ""
+    console.print(f"Configuration: {path}{kept}")
+    url = display_url(settings.database_url)
+    console.print(f"Database: {url} (schema {before or 'new'} → {after})")
+    console.print(f"Letters folder: {letters}")
 
 
 @db_app.command("upgrade")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, table, when
+from amsplan.cli.output import console, context, print_json, styled, table, when
 from amsplan.cli.planning import Day, Orders, Tech
 
 sms_app = typer.Typer(help="SMS: booking by SMS, free text, the outbox.", no_args_is_help=True)
@@ -28,9 +28,9 @@ def print_batch(result, moved_label: str, as_json: bool, detail=lambda d: d) -> 
     else:
         out = table("order", "result", "detail")
         for order_no, info in result.moved:
-            out.add_row(order_no, f"[green]{moved_label}[/]", detail(info))
+            out.add_row(order_no, styled(moved_label, "green"), detail(info))
         for order_no, reason in result.refused:
-            out.add_row(order_no, "[red]refused[/]", reason)
+            out.add_row(order_no, styled("refused", "red"), reason)
         console.print(out)
         console.print(f"{len(result.moved)} {moved_label}, {len(result.refused)} refused")
     if result.refused:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, status_text, table
+from amsplan.cli.output import console, context, print_json, status_text, styled, table
 
 
 def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
@@ -24,7 +24,7 @@ def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] 
     out = table("status", "orders")
     for s, n in counts.items():
         out.add_row(status_text(s, c.settings), str(n))
-    out.add_row("[bold]Total[/]", f"[bold]{sum(counts.values())}[/]")
+    out.add_row(styled("Total", "bold"), styled(str(sum(counts.values())), "bold"))
     console.print(out)
 
 

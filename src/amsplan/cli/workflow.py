@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from amsplan.cli.output import console, context, print_json, status_text, table
 
@@ -32,7 +33,7 @@ def show(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = 
     for t in TABLE:
         sources = ", ".join(settings.label(s) for s in sorted(t.sources))
         out.add_row(
-            f"{t.name}\n[dim]{t.label}[/]",
+            Text.assemble(t.name, "\n", (t.label, "dim")),
             sources,
             status_text(t.target, settings),
             ", ".join(v.__name__ for v in t.validators),

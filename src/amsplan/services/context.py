@@ -25,6 +25,7 @@ class Context:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            db.require_file(self.settings.database_url)
             self._engine = db.make_engine(self.settings.database_url)
         return self._engine
 

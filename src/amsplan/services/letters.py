@@ -25,12 +25,12 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from amsplan import clock, codes
-from amsplan.errors import InputError
+from amsplan.errors import ConfigError, InputError
 from amsplan.faults import crash_point
 from amsplan.models import Letter, Order, Technician
 from amsplan.services import workflow
 from amsplan.services.context import Context
-from amsplan.services.planning import load_orders
+from amsplan.services.planning import get_technician, load_orders
 from amsplan.workflow.statuses import Status
 
 STAGING = ".staging"
@@ -78,7 +78,7 @@ def _letter_data(session: Session, ctx: Context, order: Order):
         start=start,
         end=start + timedelta(minutes=order.estimate_minutes or 0),
         technician_name=tech.name if tech else "",
-        booking_code=codes.format_code(order.booking_code or ""),
+        booking_code=codes.format_code(order.booking_code) if order.booking_code else "",
         company_name=s.company_name,
         reply_number=s.reply_number,
         keyword_ok=s.keyword_ok,
@@ -112,16 +112,21 @@ def _fsync_dir(folder: Path) -> None:
 
 def _folders(ctx: Context) -> tuple[Path, Path]:
     folder = ctx.settings.letters_dir
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"the letters folder {folder} is a file, not a folder")
     staging = folder / STAGING
-    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        staging.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"cannot use the letters folder {folder}: {err.strerror}") from None
     return folder, staging
 
 
 def recover(ctx: Context) -> int:
     """Finish letters a crashed run committed but did not deliver; drop orphans."""
-    folder, staging = _folders(ctx)
     with ctx.session(readonly=True) as s:
         staged = list(s.exec(select(Letter).where(Letter.state == "staged")))
+    folder, staging = _folders(ctx)
     renderer = None
     done: list[int] = []
     for row in staged:
@@ -162,6 +167,7 @@ def select_ready(
     else:
         query = select(Order).where(Order.status == Status.READY_TO_PRINT.value)
         if tech_id:
+            get_technician(session, tech_id)
             query = query.where(Order.technician_id == tech_id)
         if day:
             start, end = clock.day_bounds(day, ctx.settings.tz)

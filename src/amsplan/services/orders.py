@@ -26,7 +26,8 @@ ORDER_COLUMNS: dict[str, list[str]] = {
     "postcode": ["Postnr", "Postnummer", "zip", "postal_code"],
     "city": ["Poststed", "Sted", "post_town"],
     "municipality_no": ["Kommunenr", "Kommunenummer", "municipality"],
-    "phone": ["Telefon", "Mobil", "Tlf", "mobile", "telephone"],
+    "phone": ["Telefon", "Tlf", "Telefonnr", "telephone"],
+    "mobile_phone": ["Mobil", "Mobiltelefon", "Mobilnr", "mobile"],
     "stage": ["Etappe"],
     "latitude": ["Breddegrad", "Lat", "lat"],
     "longitude": ["Lengdegrad", "Lon", "Lng", "lon"],
@@ -38,7 +39,7 @@ ORDER_COLUMNS: dict[str, list[str]] = {
 REQUIRED = ("order_no", "meter_point_id")
 TEXT_FIELDS = (
     "meter_point_id", "meter_number", "customer_name", "street", "postcode", "city",
-    "municipality_no", "phone", "stage", "description",
+    "municipality_no", "phone", "mobile_phone", "stage", "description",
 )  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MAX_TEXT = 500
@@ -100,8 +101,14 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
             if flag is None:
                 bad(name, f"{rec[name]!r} is not Ja/Nei")
             values[name] = bool(flag)
-    if "phone" in values:
-        values["mobile"] = mobile_number(values["phone"], region)
+    # The mobile column if there is one, else the phone column if it holds a mobile number.
+    mobile_raw = values.pop("mobile_phone", "")
+    if "phone" in values or mobile_raw:
+        values["mobile"] = mobile_number(mobile_raw, region) or mobile_number(
+            values.get("phone", ""), region
+        )
+        if not values.get("phone"):
+            values["phone"] = mobile_raw
     return values, problems
 
 
@@ -109,6 +116,8 @@ def import_orders(
     ctx: Context, path: Path, skip_invalid: bool = False, rejects: Path | None = None
 ) -> ImportResult:
     """Validate the whole file, then create or update orders by order number (all or nothing)."""
+    if rejects is not None and not Path(rejects).parent.is_dir():
+        raise InputError(f"--rejects: the folder {Path(rejects).parent} does not exist")
     table = map_columns(read_csv(path), ORDER_COLUMNS, REQUIRED)
     result = ImportResult(str(path), table.encoding, table.delimiter, ignored_columns=table.ignored)
     region = ctx.settings.country

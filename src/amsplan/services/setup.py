@@ -6,7 +6,7 @@ from pathlib import Path
 
 from amsplan import db
 from amsplan.config import Settings
-from amsplan.errors import ConfigError
+from amsplan.errors import InputError
 
 CONFIG_TEMPLATE = """\
 # amsplan configuration. Relative paths are relative to this file.
@@ -73,7 +73,7 @@ def write_config(path: Path, company: str, force: bool = False) -> Path:
     if path.exists() and not force:
         return path
     if '"' in company or "\\" in company or "\n" in company:
-        raise ConfigError("the company name may not contain quotes, backslashes or newlines")
+        raise InputError("--company may not contain quotes, backslashes or newlines")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(CONFIG_TEMPLATE.format(company=company), encoding="utf-8")
     return path

@@ -63,6 +63,9 @@ def followup_list(
             | Order.followup_kind.is_not(None)
         )
         if tech_id:
+            from amsplan.services.planning import get_technician
+
+            get_technician(s, tech_id)
             query = query.where(Order.technician_id == tech_id)
         if day:
             start, end = clock.day_bounds(day, tz)
