@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,7 @@ def amsplan(folder: Path, *args: str, ok_codes=(0,), capture=False) -> str:
         cwd=folder,
         text=True,
         capture_output=capture,
+        env={"COLUMNS": "150", **os.environ},  # wide tables also when the output is a file
     )
     if capture and proc.stderr:
         print(proc.stderr, end="", file=sys.stderr)
@@ -150,6 +152,16 @@ def main() -> None:
     first = pending[0]
     amsplan(folder, "orders", "show", first["order_no"])
     show_letter(folder / "letters" / first["file_name"])
+
+    print("\n# The technicians have been out: their returns, and messages from upstream.")
+    amsplan(folder, "returns", "ingest", str(HERE / "returns.csv"), ok_codes=(1,))
+    amsplan(folder, "upstream", "ingest", str(HERE / "upstream.csv"), ok_codes=(1,))
+    amsplan(folder, "returns", "unapplied")
+    amsplan(folder, "upstream", "unapplied")
+    amsplan(folder, "report", "failed-visits")
+    amsplan(folder, "export", "mobile", "mobil.json")
+    amsplan(folder, "export", "validation", "validering.csv")
+    amsplan(folder, "followup", "list")
     print(f"\nDone. Try it yourself:  cd {folder.name} && ../.venv/bin/amsplan --help")
 
 

@@ -30,7 +30,9 @@ def format_for(path: Path, explicit: str | None) -> str:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date | time):
+    if isinstance(value, datetime | time):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
         return value.isoformat()
     return value
 

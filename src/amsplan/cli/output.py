@@ -41,8 +41,12 @@ def status_text(status: str, settings: Settings) -> Text:
 def table(*columns: str, title: str | None = None) -> Table:
     t = Table(title=title, header_style="bold", title_justify="left")
     for column in columns:
-        t.add_column(column)
+        # Identifiers are never cut: a planner copies them into the next command.
+        t.add_column(column, no_wrap=column in _IDENTIFIERS)
     return t
+
+
+_IDENTIFIERS = {"order", "file", "file:line", "booking code / reason", "id", "to"}
 
 
 def _default(value: Any):
