@@ -75,6 +75,20 @@ def session_scope(engine: Engine, readonly: bool = False) -> Iterator[Session]:
             raise
 
 
+def serialise(session, name: str) -> None:
+    """Hold a database-wide lock named `name` until the transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock, so two processes doing the same
+    thing (ingesting the same file, say) take turns. SQLite needs nothing: every
+    writing transaction already holds the one write lock (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        import hashlib
+
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def schema_version(engine: Engine) -> str | None:
     try:
         with engine.connect() as conn:

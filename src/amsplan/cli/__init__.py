@@ -22,10 +22,10 @@ class AmsplanGroup(TyperGroup):
         except AmsplanError as err:
             _report(ctx, err, str(err), getattr(err, "problems", []), err.exit_code)
         except Exception as err:  # noqa: BLE001 - the one place unexpected errors are shown
-            from sqlalchemy.exc import OperationalError
+            from sqlalchemy.exc import IntegrityError, OperationalError
             from sqlalchemy.orm.exc import StaleDataError
 
-            if isinstance(err, StaleDataError):
+            if isinstance(err, StaleDataError | IntegrityError):
                 _report(ctx, err, "another process changed the same orders; run again", [], 7)
             if isinstance(err, OperationalError):
                 _report(ctx, err, f"database error: {err.orig}", [], 7)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from amsplan import clock
+from amsplan import clock, db
 from amsplan.adapters.tables import Problem, map_columns, read_csv
 from amsplan.config import RESOLUTION_CANCELLED, RESOLUTION_OK
 from amsplan.errors import AmsplanError, InputError, TransitionRefused
@@ -135,13 +135,15 @@ def _ingest(
     result = IngestResult(str(path))
     name = Path(path).name
     with ctx.session() as s:
+        db.serialise(s, f"{source}:{digest}")
         seen = set(
             s.exec(select(InboundMessage.line_no).where(InboundMessage.source_sha256 == digest))
         )
         numbers = list({r.order_no for r in rows})
         orders: dict[str, Order] = {}
         for i in range(0, len(numbers), 5000):
-            query = select(Order).where(Order.order_no.in_(numbers[i : i + 5000]))
+            chunk = numbers[i : i + 5000]
+            query = select(Order).where(Order.order_no.in_(chunk)).with_for_update()
             orders.update((o.order_no, o) for o in s.exec(query))
         for row in rows:
             if row.line in seen:

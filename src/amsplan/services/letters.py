@@ -215,7 +215,7 @@ def generate(
         obsolete: list[str] = []
         with ctx.session() as s:
             for order_id, code, name, data in chunk:
-                order = s.get(Order, order_id)
+                order = s.get(Order, order_id, with_for_update=True)
                 if order.status != Status.READY_TO_PRINT.value or order.booking_code != code:
                     result.skipped.append(
                         (data.order_no, f"changed meanwhile (now {order.status})")

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import select
 
+from amsplan import db
 from amsplan.adapters.tables import Problem, map_columns, parse_decimal, parse_flag, read_csv
 from amsplan.errors import InputError, NotFound
 from amsplan.models import Comment, History, Letter, Order, Reply, Sms, Technician
@@ -154,6 +155,7 @@ def import_orders(
 
     now = ctx.now()
     with ctx.session() as s:
+        db.serialise(s, "orders-import")  # two imports of new orders never collide
         existing = {}
         numbers = list(good)
         for i in range(0, len(numbers), 5000):

@@ -38,9 +38,8 @@ def load_orders(session: Session, order_nos: list[str]) -> list[Order]:
     found: dict[str, Order] = {}
     for i in range(0, len(order_nos), 5000):
         chunk = order_nos[i : i + 5000]
-        found.update(
-            (o.order_no, o) for o in session.exec(select(Order).where(Order.order_no.in_(chunk)))
-        )
+        query = select(Order).where(Order.order_no.in_(chunk)).with_for_update()
+        found.update((o.order_no, o) for o in session.exec(query))
     missing = [n for n in order_nos if n not in found]
     if missing:
         raise NotFound(f"no such order: {', '.join(missing)}")
@@ -58,6 +57,7 @@ def day_orders(session: Session, ctx: Context, tech_id: str, day: date, statuses
             Order.status.in_([s.value for s in statuses]),
         )
         .order_by(Order.planned_start, Order.booking_seq, Order.order_no)
+        .with_for_update()
     )
     return list(session.exec(query))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from amsplan import clock, replies
+from amsplan import clock, db, replies
 from amsplan.adapters.tables import Problem, map_columns, read_csv
 from amsplan.errors import AmsplanError, InputError
 from amsplan.models import BookingCode, Order, Reply
@@ -79,6 +79,7 @@ def ingest(ctx: Context, path: Path) -> IngestResult:
         )
     result = IngestResult(str(path))
     with ctx.session() as s:
+        db.serialise(s, f"replies:{digest}")
         seen_lines = set(s.exec(select(Reply.line_no).where(Reply.source_sha256 == digest)).all())
         for line, received, rec in rows:
             if line in seen_lines:
@@ -129,7 +130,7 @@ def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> s
         s.add(reply)
         return reply.outcome
     candidate, issued = match
-    order = s.get(Order, issued.order_id)
+    order = s.get(Order, issued.order_id, with_for_update=True)
     reply.code, reply.order_id = candidate.code, order.id
     waiting = order.status == Status.AWAITING_RESPONSE.value
     if issued.retired_at is not None:
