@@ -120,3 +120,19 @@ def workspace(tmp_path, database_url) -> Workspace:
 
 
 FIXED_NOW = datetime(2026, 4, 10, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path) -> str:
+    """A database with no schema at all, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("AMSPLAN_REQUIRE_PG=1 but AMSPLAN_TEST_PG_URL is not set")
+        pytest.skip("no PostgreSQL server (set AMSPLAN_TEST_PG_URL, or run make test)")
+    name = f"amsplan_e{os.getpid()}_{next(_counter)}"
+    _pg_admin(f"CREATE DATABASE {name}")
+    yield _pg_url(name)
+    _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

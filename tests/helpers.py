@@ -57,10 +57,11 @@ def assign_all(ws, order_nos: list[str], tech: str = "T01", day: date = DAY, sta
 
 
 def locked(ws, count: int = 3) -> list[tuple[str, str]]:
-    """`count` orders planned on DAY and locked: [(order_no, code)]."""
+    """`count` orders planned (eight a day from DAY on) and locked: [(order_no, code)]."""
     order_nos = seed(ws, count)
-    assign_all(ws, order_nos)
-    result = planning.lock(ws.context(), tech_id="T01", day=DAY)
+    for i in range(0, count, 8):
+        assign_all(ws, order_nos[i : i + 8], day=DAY + timedelta(days=i // 8))
+    result = planning.lock(ws.context(), order_nos)
     assert not result.refused
     return result.locked
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 
@@ -102,6 +102,12 @@ class History(SQLModel, table=True):
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     technician_id: str | None = None  # the order's technician at the time
     resolution: str | None = None  # for resolve and close: the resolution code
+
+
+@event.listens_for(History, "before_update")
+@event.listens_for(History, "before_delete")
+def _history_is_append_only(mapper, connection, target) -> None:
+    raise RuntimeError("history rows are never changed or deleted")
 
 
 class Comment(SQLModel, table=True):

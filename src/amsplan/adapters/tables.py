@@ -1,18 +1,30 @@
-"""Reading CSV files from other systems: encoding, delimiter and header detection."""
+"""Reading tables from other systems: CSV (encoding, delimiter and header detection)
+and Excel workbooks (.xlsx), both into the same `Table` with the same line numbers."""
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import re
+import warnings
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from amsplan.errors import InputError, NotFound
 
 csv.field_size_limit(16 * 1024 * 1024)
 _DELIMITERS = (";", ",", "\t")
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and encrypted .xlsx
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+# Excel keeps 15 significant digits: a bigger number (an 18-digit metering point id
+# typed as a number) has already lost its last digits, and must not be imported.
+_EXCEL_DIGITS = 10**15
 
 
 @dataclass(frozen=True)
@@ -31,12 +43,17 @@ class Problem:
 @dataclass
 class Table:
     path: Path
-    encoding: str
-    delimiter: str
+    encoding: str  # "utf-8", "utf-8-sig", "windows-1252", or "xlsx" for a workbook
+    delimiter: str  # "" for a workbook
     headers: list[str]
-    rows: list[tuple[int, list[str]]]  # (line number in the file, cells)
+    rows: list[tuple[int, list[str]]]  # (line number in the file / Excel row number, cells)
     columns: dict[str, int] = field(default_factory=dict)  # field name -> cell index
     ignored: list[str] = field(default_factory=list)  # headers no field uses
+    header_line: int = 1
+    sheet: str = ""  # the worksheet read, for a workbook
+    # Workbook cells whose number has more digits than Excel keeps: (line, cell index, text).
+    # Refused by map_columns when the column is used.
+    lossy: list[tuple[int, int, str]] = field(default_factory=list)
 
     def records(self) -> Iterator[tuple[int, dict[str, str]]]:
         """(line, {field: stripped cell}) for every row, by the mapped columns."""
@@ -69,7 +86,12 @@ def header_key(name: str) -> str:
 
 
 def read_csv(path: Path) -> Table:
-    """The whole file, validated as CSV; rows keep their line numbers."""
+    """The whole file, validated; rows keep their line numbers.
+
+    Despite the name it reads every table format amsplan takes: an Excel workbook
+    (.xlsx, recognised by its content or its suffix) is read from its first visible
+    sheet, everything else as CSV. Old .xls files are refused with advice.
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -77,6 +99,22 @@ def read_csv(path: Path) -> Table:
         raise NotFound(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a file") from None
+    suffix = path.suffix.lower()
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise InputError(
+                f"{path}: the workbook is password-protected; open it in Excel, remove the "
+                "password (File > Info > Protect Workbook) and save it again"
+            )
+        raise InputError(
+            f"{path}: an old Excel file (.xls); open it in Excel and save as .xlsx or CSV"
+        )
+    if data.startswith(_ZIP_MAGIC) or (suffix in _XLSX_SUFFIXES and data):
+        return _read_xlsx(path, data)
+    return _read_text(path, data)
+
+
+def _read_text(path: Path, data: bytes) -> Table:
     text, encoding = decode(data, path)
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
@@ -85,6 +123,7 @@ def read_csv(path: Path) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     headers: list[str] | None = None
+    header_line = 1
     line = 1
     try:
         for cells in reader:
@@ -92,14 +131,160 @@ def read_csv(path: Path) -> Table:
             if not any(c.strip() for c in cells):
                 continue
             if headers is None:
-                headers = [c.strip() for c in cells]
+                headers, header_line = [c.strip() for c in cells], start
                 continue
             rows.append((start, cells))
     except csv.Error as err:
         raise InputError(f"{path}:{reader.line_num}: broken CSV: {err}") from None
     if headers is None:
         raise InputError(f"{path}: the file is empty")
-    return Table(path, encoding, delimiter, headers, rows)
+    return Table(path, encoding, delimiter, headers, rows, header_line=header_line)
+
+
+def _read_xlsx(path: Path, data: bytes) -> Table:
+    """The first visible worksheet, every cell as the text a CSV export would hold."""
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as err:
+        if path.suffix.lower() in _XLSX_SUFFIXES and not data.startswith(_ZIP_MAGIC):
+            raise InputError(f"{path}: named .xlsx but is not an Excel workbook") from None
+        raise InputError(f"{path}: not a readable .xlsx workbook (damaged: {err})") from None
+    if "xl/workbook.xml" not in names:
+        if "xl/workbook.bin" in names:
+            what = "a binary Excel workbook (.xlsb); save it as .xlsx or CSV"
+        elif "content.xml" in names:
+            what = "an OpenDocument spreadsheet (.ods); save it as .xlsx or CSV"
+        else:
+            what = "a zip archive, not an Excel workbook"
+        raise InputError(f"{path}: {what}")
+
+    import openpyxl  # only workbooks pay for the import
+
+    workbook = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about features it drops
+            workbook = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+            )
+            sheets = workbook.worksheets
+            if not sheets:
+                raise InputError(f"{path}: the workbook has no worksheets")
+            visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"]
+            sheet = (visible or sheets)[0]
+            sheet.reset_dimensions()  # do not trust the size some programs write
+            return _sheet_table(path, sheet)
+    except InputError:
+        raise
+    except Exception as err:  # a damaged part of the workbook, in any of many ways
+        reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        raise InputError(f"{path}: not a readable .xlsx workbook ({reason})") from None
+    finally:
+        if workbook is not None:
+            workbook.close()
+
+
+def _sheet_table(path: Path, sheet: Any) -> Table:
+    headers: list[str] | None = None
+    header_line = 1
+    rows: list[tuple[int, list[str]]] = []
+    lossy: list[tuple[int, int, str]] = []
+    for line, row in enumerate(sheet.iter_rows(), start=1):
+        cells: list[str] = []
+        for index, cell in enumerate(row):
+            text, exact = cell_text(cell.value, getattr(cell, "number_format", "General"))
+            if not exact:
+                lossy.append((line, index, text))
+            cells.append(text)
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if not cells:
+            continue
+        if headers is None:
+            headers, header_line = [c.strip() for c in cells], line
+            continue
+        cells += [""] * (len(headers) - len(cells))
+        rows.append((line, cells))
+    if headers is None:
+        raise InputError(f"{path}: the sheet {sheet.title!r} is empty")
+    return Table(
+        path, "xlsx", "", headers, rows,
+        header_line=header_line, sheet=sheet.title, lossy=lossy,
+    )  # fmt: skip
+
+
+def cell_text(value: Any, number_format: str = "General") -> tuple[str, bool]:
+    """A workbook cell as the text the CSV path would have read, and whether it is exact.
+
+    Whole numbers have no ".0" (2317.0 -> "2317"), and are padded when the cell's format
+    pads them ("0000": 150 -> "0150"), as Excel shows them; other numbers have a "."
+    decimal and at most Excel's 15 significant digits. Dates are ISO ("2026-04-22",
+    "2026-04-22 08:00"), times "08:00", durations "1:30", TRUE/FALSE, empty "".
+    Not exact: a number beyond Excel's 15 digits, whose last digits are lost.
+    """
+    if value is None:
+        return "", True
+    if isinstance(value, str):
+        return value, True
+    if isinstance(value, bool):
+        return ("TRUE" if value else "FALSE"), True
+    if isinstance(value, int):
+        return _padded(str(value), number_format), True
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value), True
+        if abs(value) >= _EXCEL_DIGITS:
+            return f"{value:.15G}", False  # as Excel shows it: 7.07057500012345E+17
+        if value.is_integer():
+            return _padded(str(int(value)), number_format), True
+        return f"{value:.15g}", True
+    if isinstance(value, datetime):
+        value = _whole_seconds(value)
+        if value.time() == time(0) and "h" not in number_format.lower():
+            return value.date().isoformat(), True
+        return value.strftime("%Y-%m-%d %H:%M" if not value.second else "%Y-%m-%d %H:%M:%S"), True
+    if isinstance(value, date):
+        return value.isoformat(), True
+    if isinstance(value, time):
+        return value.strftime("%H:%M" if not value.second else "%H:%M:%S"), True
+    if isinstance(value, timedelta):
+        seconds = round(value.total_seconds())
+        sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        text = f"{sign}{hours}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+        return text, True
+    return str(value), True
+
+
+def _padded(digits: str, number_format: str) -> str:
+    """'150' in a cell formatted '0000' is shown (and exported to CSV) as '0150'."""
+    section = re.sub(r"\[[^\]]*\]", "", (number_format or "").split(";")[0]).strip()
+    if re.fullmatch(r"0+", section) and digits.isdigit():
+        return digits.zfill(len(section))
+    return digits
+
+
+def _whole_seconds(moment: datetime) -> datetime:
+    """Excel stores times as fractions of a day: 08:00 may come back as 07:59:59.999."""
+    if moment.microsecond >= 500_000:
+        moment += timedelta(seconds=1)
+    return moment.replace(microsecond=0)
+
+
+def _column_name(index: int) -> str:
+    """0 -> 'A', 26 -> 'AA' (a workbook's column letters)."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
+
+
+def _stray(cells: list[str], width: int) -> int:
+    """The index of the first value right of the header's last column."""
+    return next((i for i in range(width, len(cells)) if cells[i].strip()), width)
 
 
 def map_columns(
@@ -111,6 +296,7 @@ def map_columns(
     lookup = {header_key(a): name for name, names in aliases.items() for a in (name, *names)}
     columns: dict[str, int] = {}
     problems: list[str] = []
+    at = f"{table.path}:{table.header_line}"
     for index, header in enumerate(table.headers):
         name = lookup.get(header_key(header))
         if name is None:
@@ -119,15 +305,24 @@ def map_columns(
             continue
         if name in columns:
             first = table.headers[columns[name]]
-            problems.append(f"{table.path}:1: columns {first!r} and {header!r} are both {name}")
+            problems.append(f"{at}: columns {first!r} and {header!r} are both {name}")
         columns[name] = index
     for name in required:
         if name not in columns:
             names = ", ".join(aliases[name][:2]) if aliases[name] else name
-            problems.append(f"{table.path}:1: missing column {name} ({names})")
+            problems.append(f"{at}: missing column {name} ({names})")
     if problems:
         raise InputError(f"{table.path}: the header is not usable", problems)
     width = len(table.headers)
+    if table.encoding == "xlsx":
+        bad = [
+            f"{table.path}:{line}: a value in column {_column_name(_stray(cells, width))}, "
+            "right of the last header"
+            for line, cells in table.rows
+            if len(cells) > width
+        ]
+        if bad:
+            raise InputError(f"{table.path}: {len(bad)} rows have values outside the table", bad)
     bad = [
         f"{table.path}:{line}: expected {width} fields, found {len(cells)}"
         for line, cells in table.rows
@@ -135,6 +330,16 @@ def map_columns(
     ]
     if bad:
         raise InputError(f"{table.path}: {len(bad)} rows have the wrong number of fields", bad)
+    used = set(columns.values())
+    lost = [
+        f"{table.path}:{line}: {table.headers[index]}: the number {text} has more digits than "
+        "Excel keeps (15), so its last digits are lost; format the column as Text and enter "
+        "the values again"
+        for line, index, text in table.lossy
+        if index in used
+    ]
+    if lost:
+        raise InputError(f"{table.path}: {len(lost)} cells hold numbers cut short by Excel", lost)
     table.columns = columns
     return table
 

@@ -83,6 +83,21 @@ def version(ctx: typer.Context):
     console.print(f"database: {db.schema_version(c.engine) or 'none'}, needed: {db.SCHEMA_HEAD}")
 
 
+@db_app.command("backup")
+def backup(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="New file to write.")]):
+    """Copy the live SQLite database consistently (others may keep working meanwhile).
+
+    For a PostgreSQL database, use pg_dump.
+
+    Example: amsplan db backup backup/amsplan-2026-04-22.db
+    """
+    from amsplan.cli.output import context
+    from amsplan.services.setup import backup as backup_database
+
+    size = backup_database(context(ctx).settings, file)
+    console.print(f"{file}: {size / 1e6:.1f} MB")
+
+
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.add_typer(db_app, name="db")

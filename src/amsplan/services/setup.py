@@ -79,6 +79,37 @@ def write_config(path: Path, company: str, force: bool = False) -> Path:
     return path
 
 
+def backup(settings: Settings, target: Path) -> int:
+    """A consistent copy of a live SQLite database (the online backup API); its size."""
+    import sqlite3
+
+    url = settings.database_url
+    if not url.startswith("sqlite:///"):
+        raise InputError(
+            "amsplan db backup copies SQLite databases; for PostgreSQL use pg_dump, "
+            "e.g. pg_dump -Fc -f amsplan.dump 'postgresql://...'"
+        )
+    source_path = Path(url.removeprefix("sqlite:///"))
+    db.require_file(url)
+    target = Path(target)
+    if target.exists():
+        raise InputError(f"{target} exists; choose a new file name")
+    if not target.parent.is_dir():
+        raise InputError(f"{target.parent} does not exist")
+    tmp = target.with_name(f".{target.name}.tmp")
+    source = sqlite3.connect(source_path, timeout=db.BUSY_TIMEOUT_MS / 1000)
+    try:
+        dest = sqlite3.connect(tmp)
+        try:
+            source.backup(dest)  # a consistent snapshot, while others keep working
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    tmp.replace(target)
+    return target.stat().st_size
+
+
 def upgrade_database(settings: Settings) -> tuple[str | None, str]:
     """Create or upgrade the schema; (version before, version after)."""
     engine = db.make_engine(settings.database_url)
