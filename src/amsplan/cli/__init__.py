@@ -95,6 +95,7 @@ def _register() -> None:
         letters,
         orders,
         planning,
+        privacy,
         reminders,
         replies,
         setup,
@@ -114,6 +115,7 @@ def _register() -> None:
     reminders.register(app)
     followup.register(app)
     field.register(app)
+    privacy.register(app)
     status.register(app)
     workflow.register(app)
 

@@ -125,7 +125,7 @@ def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> s
             reply.order_id = order.id
             reply.outcome, reply.handled = "matched_by_phone", True
             note = f"Svar uten gyldig kode fra {rec['sender']}: {text}"
-            workflow.apply(s, ctx, order, "reply_other", comment=note, text=note,
+            workflow.apply(s, ctx, order, "reply_other", comment="Svar uten gyldig kode", text=note,
                            reason=f"replied without a valid code: {text}")  # fmt: skip
         s.add(reply)
         return reply.outcome
@@ -138,7 +138,7 @@ def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> s
         if waiting:
             reply.handled = True
             note = f"Svar med utgått kode: {text}"
-            workflow.apply(s, ctx, order, "reply_other", comment=note, text=note,
+            workflow.apply(s, ctx, order, "reply_other", comment="Svar med utgått kode", text=note,
                            reason=f"replied with an old code: {text}")  # fmt: skip
     elif order.status == Status.MANUAL_FOLLOWUP.value:
         # A late answer (e.g. to the reminder): the planner decides, with the answer at hand.
@@ -151,11 +151,11 @@ def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> s
         reply.outcome = "not_awaiting"
     elif replies.is_confirmation(candidate.answer):
         reply.outcome, reply.handled = "confirmed", True
-        workflow.apply(s, ctx, order, "reply_ok", comment=f"Svar: {text}")
+        workflow.apply(s, ctx, order, "reply_ok", comment="Svar OK")
     else:
         reply.outcome, reply.handled = "followup", True
         answer = candidate.answer or "(no text)"
-        workflow.apply(s, ctx, order, "reply_other", comment=f"Svar: {text}", text=text,
+        workflow.apply(s, ctx, order, "reply_other", comment="Svar mottatt", text=text,
                        reason=f"customer replied: {answer}")  # fmt: skip
     s.add(reply)
     return reply.outcome
