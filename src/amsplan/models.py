@@ -67,6 +67,7 @@ class Order(SQLModel, table=True):
     validation_exported_at: datetime | None = Field(default=None, index=True)
     cancelled: bool = False
     hold_until: date | None = None
+    owner: str | None = Field(default=None, index=True)  # the responsible planner
 
     # Optimistic locking: an UPDATE that finds another process changed the row fails.
     version: int = Field(default=1, sa_column=_ORDER_VERSION)
@@ -210,3 +211,14 @@ class InboundMessage(SQLModel, table=True):
     handled: bool = False
     ingested_at: datetime = Field(default_factory=utcnow)
     actor: str = ""
+
+
+class SavedFilter(SQLModel, table=True):
+    """A named order search (`orders list --save-as NAME`, `--filter NAME`)."""
+
+    __tablename__ = "saved_filter"
+
+    name: str = Field(primary_key=True, max_length=100)
+    criteria: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow)

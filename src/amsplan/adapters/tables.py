@@ -145,10 +145,10 @@ def _read_xlsx(path: Path, data: bytes) -> Table:
     """The first visible worksheet, every cell as the text a CSV export would hold."""
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as err:
-        if path.suffix.lower() in _XLSX_SUFFIXES and not data.startswith(_ZIP_MAGIC):
+    except Exception as err:  # BadZipFile, NotImplementedError, ...: not a zip we can read
+        if not data.startswith(_ZIP_MAGIC):
             raise InputError(f"{path}: named .xlsx but is not an Excel workbook") from None
-        raise InputError(f"{path}: not a readable .xlsx workbook (damaged: {err})") from None
+        raise _unreadable(path, err) from None
     if "xl/workbook.xml" not in names:
         if "xl/workbook.bin" in names:
             what = "a binary Excel workbook (.xlsb); save it as .xlsx or CSV"
@@ -177,11 +177,18 @@ def _read_xlsx(path: Path, data: bytes) -> Table:
     except InputError:
         raise
     except Exception as err:  # a damaged part of the workbook, in any of many ways
-        reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-        raise InputError(f"{path}: not a readable .xlsx workbook ({reason})") from None
+        raise _unreadable(path, err) from None
     finally:
         if workbook is not None:
             workbook.close()
+
+
+def _unreadable(path: Path, err: Exception) -> InputError:
+    reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return InputError(
+        f"{path}: not a readable .xlsx workbook, damaged or incomplete ({reason}); "
+        "open it in Excel and save it again"
+    )
 
 
 def _sheet_table(path: Path, sheet: Any) -> Table:

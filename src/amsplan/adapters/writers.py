@@ -151,11 +151,12 @@ def _cell(sheet: Any, make: Any, value: Any, safe: bool) -> Any:
             cell = make(sheet, value)
             cell.number_format = number_format
             return cell
-    if not isinstance(value, str):
-        value = str(value)
-    cell = make(sheet, _text(value))
+    value = _text(value if isinstance(value, str) else str(value))
+    if not value.startswith(_FORMULA):
+        return value
+    cell = make(sheet, value)
     cell.data_type = "s"  # openpyxl would store "=..." as a formula
-    if not safe and value.startswith(_FORMULA):
+    if not safe:
         cell.quotePrefix = True  # Excel's own leading apostrophe: shown and kept as text
     return cell
 

@@ -102,6 +102,7 @@ def _register() -> None:
         sms,
         status,
         techs,
+        views,
         workflow,
     )
 
@@ -116,6 +117,7 @@ def _register() -> None:
     followup.register(app)
     field.register(app)
     privacy.register(app)
+    views.register(app)
     status.register(app)
     workflow.register(app)
 

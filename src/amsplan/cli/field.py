@@ -18,7 +18,7 @@ export_app = typer.Typer(help="Exports to the field and upstream.", no_args_is_h
 report_app = typer.Typer(help="Reports for the team lead.", no_args_is_help=True)
 
 Format = Annotated[
-    str | None, typer.Option("--format", help="csv or json (default: by the file's suffix).")
+    str | None, typer.Option("--format", help="csv, json or xlsx (default: by the suffix).")
 ]
 
 
@@ -121,7 +121,7 @@ def upstream_unapplied(
 @export_app.command("mobile")
 def export_mobile(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="File to write (.csv or .json).")],
+    file: Annotated[Path, typer.Argument(help="File to write (.csv, .json or .xlsx).")],
     tech: Annotated[str | None, typer.Option("--tech", help="Technician id.")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
@@ -147,7 +147,7 @@ def export_mobile(
 @export_app.command("validation")
 def export_validation(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="File to write (.csv or .json).")],
+    file: Annotated[Path, typer.Argument(help="File to write (.csv, .json or .xlsx).")],
     fmt: Format = None,
 ):
     """Write closed orders with resolution OK for validation upstream, each exactly once.

@@ -7,11 +7,13 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.output import console, context, count, print_json, status_text, table, when
-from amsplan.cli.planning import Day, Tech
+from amsplan.cli.planning import Day, Filter, Tech, selection
 
 followup_app = typer.Typer(help="Orders that need a person, and what to do.", no_args_is_help=True)
 
-OrderList = Annotated[list[str], typer.Argument(help="Order numbers.")]
+OrderList = Annotated[
+    list[str] | None, typer.Argument(help="Order numbers (or --filter).", show_default=False)
+]
 Comment = Annotated[str, typer.Option("--comment", help="Why (kept in the history).")]
 
 
@@ -60,52 +62,69 @@ def list_(
     console.print(count(len(items), "order needs", "orders need") + " follow-up")
 
 
-def run_transition(ctx: typer.Context, orders: list[str], name: str, comment: str, **params):
+def run_transition(
+    ctx: typer.Context,
+    orders: list[str] | None,
+    name: str,
+    comment: str,
+    filter_name: str | None = None,
+    **params,
+):
     """Apply one transition to each order and print moved and refused (exit 1 if any)."""
     from amsplan.cli.sms import print_batch
     from amsplan.services.booking import transition_orders
 
     c = context(ctx)
+    orders = selection(ctx, orders, filter_name) or []
     result = transition_orders(c, orders, name, comment, **params)
     print_batch(result, "moved", False, lambda status: c.settings.label(status))
 
 
 @followup_app.command("send-to-execution")
-def send_to_execution(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+def send_to_execution(
+    ctx: typer.Context, orders: OrderList = None, comment: Comment = "", filter_name: Filter = None
+):
     """The time is agreed with the customer (e.g. by phone, or "Ok!!"): ready for execution.
 
     Example: amsplan followup send-to-execution AMS-2026-000123 --comment "Ringt, passer fint"
     """
-    run_transition(ctx, orders, "send_to_execution", comment)
+    run_transition(ctx, orders, "send_to_execution", comment, filter_name)
 
 
 @followup_app.command("confirm")
-def confirm(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+def confirm(
+    ctx: typer.Context, orders: OrderList = None, comment: Comment = "", filter_name: Filter = None
+):
     """Ready for execution, and a booking confirmation SMS to the customer.
 
     Example: amsplan followup confirm AMS-2026-000123
     """
-    run_transition(ctx, orders, "confirm_sms", comment)
+    run_transition(ctx, orders, "confirm_sms", comment, filter_name)
 
 
 @followup_app.command("manual")
-def manual(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+def manual(
+    ctx: typer.Context, orders: OrderList = None, comment: Comment = "", filter_name: Filter = None
+):
     """Stop waiting for a reply: the orders go to manual follow-up.
 
     Example: amsplan followup manual AMS-2026-000123 --comment "Ringer kunden selv"
     """
-    run_transition(ctx, orders, "follow_up_manually", comment)
+    run_transition(ctx, orders, "follow_up_manually", comment, filter_name)
 
 
 @followup_app.command("hold")
 def hold(
     ctx: typer.Context,
-    orders: OrderList,
-    until: Annotated[str, typer.Option("--until", help="Approximate date the customer is back.")],
+    orders: OrderList = None,
+    until: Annotated[
+        str, typer.Option("--until", help="Approximate date the customer is back.")
+    ] = ...,
     unassign: Annotated[
         bool, typer.Option("--unassign", help="Take the order off the technician.")
     ] = False,
     comment: Comment = "",
+    filter_name: Filter = None,
 ):
     """Put orders on hold until about a date (unsent reminders are withdrawn).
 
@@ -115,16 +134,18 @@ def hold(
 
     day = clock.parse_date(until, "--until")
     note = comment or f"På vent til ca. {day:%d.%m.%Y}"
-    run_transition(ctx, orders, "hold", note, until=day, unassign=unassign)
+    run_transition(ctx, orders, "hold", note, filter_name, until=day, unassign=unassign)
 
 
 @followup_app.command("resume")
-def resume(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+def resume(
+    ctx: typer.Context, orders: OrderList = None, comment: Comment = "", filter_name: Filter = None
+):
     """Take orders off hold: back to planning.
 
     Example: amsplan followup resume AMS-2026-000123
     """
-    run_transition(ctx, orders, "resume", comment)
+    run_transition(ctx, orders, "resume", comment, filter_name)
 
 
 @followup_app.command("reschedule")

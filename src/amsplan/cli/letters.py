@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.output import console, context, count, print_json, styled, table, when
-from amsplan.cli.planning import Day, Orders, Tech
+from amsplan.cli.planning import Day, Filter, Orders, Tech, selection
 
 letters_app = typer.Typer(help="Booking letters (PDF) in the letters folder.", no_args_is_help=True)
 
@@ -19,6 +19,7 @@ def generate(
     orders: Orders = None,
     tech: Tech = None,
     date: Day = None,
+    filter_name: Filter = None,
     combined: Annotated[
         bool,
         typer.Option("--combined", help="Also one combined PDF of the batch for the print house."),
@@ -37,6 +38,7 @@ def generate(
     from amsplan import clock
     from amsplan.services import letters
 
+    orders = selection(ctx, orders, filter_name)
     letters.check_selection(orders, tech, date)
     c = context(ctx)
     day = clock.parse_date(date, "--date") if date else None

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from amsplan.cli.followup import Comment, OrderList, run_transition
 from amsplan.cli.output import console, context, print_json, status_text, styled, table, when
+from amsplan.cli.planning import Filter, selection
 
 orders_app = typer.Typer(
     help="Work orders: import from the customer system, show.", no_args_is_help=True
@@ -40,8 +42,9 @@ def import_(
     if as_json:
         print_json(result)
         raise typer.Exit(1 if result.invalid else 0)
+    kind = "xlsx" if result.encoding == "xlsx" else f"{result.encoding}, '{result.delimiter}'"
     console.print(
-        f"{file.name} ({result.encoding}, '{result.delimiter}'): {result.created} new, "
+        f"{file.name} ({kind}): {result.created} new, "
         f"{result.updated} updated, {result.unchanged} unchanged"
         + (
             f", {result.invalid} invalid rows written to {result.rejects_file}"
@@ -101,42 +104,41 @@ def show(
     console.print(out)
 
 
-OrderList = Annotated[list[str], typer.Argument(help="Order numbers.")]
-Comment = Annotated[str, typer.Option("--comment", help="Why (kept in the history).")]
-
-
-def _transition(ctx: typer.Context, orders: list[str], name: str, comment: str, **params):
-    from amsplan.cli.followup import run_transition
-
-    run_transition(ctx, orders, name, comment, **params)
+def _transition(ctx: typer.Context, orders, name: str, comment: str, filter_name, **params):
+    run_transition(ctx, orders, name, comment, filter_name, **params)
 
 
 @orders_app.command("reopen")
-def reopen(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+def reopen(
+    ctx: typer.Context, orders: OrderList = None, comment: Comment = "", filter_name: Filter = None
+):
     """Reopen failed visits ("Re-åpne sak") to try again; then replan them.
 
     Example: amsplan orders reopen AMS-2026-000123 --comment "Kunden er hjemme neste uke"
     """
-    _transition(ctx, orders, "reopen", comment)
+    _transition(ctx, orders, "reopen", comment, filter_name)
 
 
 @orders_app.command("replan")
-def replan(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+def replan(
+    ctx: typer.Context, orders: OrderList = None, comment: Comment = "", filter_name: Filter = None
+):
     """Move reopened (or followed-up) orders back to planning for a new time and letter.
 
     Example: amsplan orders replan AMS-2026-000123
     """
-    _transition(ctx, orders, "plan", comment)
+    _transition(ctx, orders, "plan", comment, filter_name)
 
 
 @orders_app.command("close")
 def close(
     ctx: typer.Context,
-    orders: OrderList,
+    orders: OrderList = None,
     resolution: Annotated[
         str, typer.Option("--resolution", help="Resolution code, e.g. Kansellert.")
-    ],
+    ] = ...,
     comment: Comment = "",
+    filter_name: Filter = None,
 ):
     """Close orders ("Lukk sak") with a resolution code, by a planner's decision.
 
@@ -150,16 +152,239 @@ def close(
     if code is None:
         known = ", ".join(settings.resolution_codes)
         raise InputError(f"--resolution {resolution!r} is not a resolution code ({known})")
-    _transition(ctx, orders, "close", comment, resolution=code)
+    _transition(ctx, orders, "close", comment, filter_name, resolution=code)
 
 
 @orders_app.command("to-manual")
-def to_manual(ctx: typer.Context, orders: OrderList, comment: Comment = ""):
+def to_manual(
+    ctx: typer.Context, orders: OrderList = None, comment: Comment = "", filter_name: Filter = None
+):
     """Move orders rejected by the meter-data system to manual follow-up.
 
     Example: amsplan orders to-manual AMS-2026-000123 --comment "Feil målernummer, sjekkes"
     """
-    _transition(ctx, orders, "to_manual", comment)
+    _transition(ctx, orders, "to_manual", comment, filter_name)
+
+
+@orders_app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="Status key (repeat for several).")
+    ] = None,
+    tech: Annotated[str | None, typer.Option("--tech", help="Technician id.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Appointments from this day.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Appointments to this day.")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Etappe.")] = None,
+    municipality: Annotated[str | None, typer.Option("--municipality", help="Kommunenr.")] = None,
+    postcode: Annotated[str | None, typer.Option("--postcode")] = None,
+    important: Annotated[
+        bool | None, typer.Option("--important/--not-important", help="Flag important info.")
+    ] = None,
+    difficult: Annotated[
+        bool | None, typer.Option("--difficult/--not-difficult", help="Flag difficult meter.")
+    ] = None,
+    cancelled: Annotated[
+        bool | None, typer.Option("--cancelled/--not-cancelled", help="Cancelled upstream.")
+    ] = None,
+    failed: Annotated[
+        bool | None, typer.Option("--failed-visit/--no-failed-visit", help="Failed visits.")
+    ] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Responsible planner.")] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="In the customer's name or address.")
+    ] = None,
+    code: Annotated[str | None, typer.Option("--code", help="A booking code.")] = None,
+    meter_point: Annotated[str | None, typer.Option("--meter-point", help="Målepunkt-ID.")] = None,
+    filter_name: Filter = None,
+    save_as: Annotated[
+        str | None, typer.Option("--save-as", help="Save this search as a named filter.")
+    ] = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="appointment, order, status, postcode, name, updated.")
+    ] = "appointment",
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on standard output.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on standard output.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write all matches to a .csv/.json/.xlsx file.")
+    ] = None,
+):
+    """Search orders: by status, technician, dates, stage, municipality, postcode, flags,
+    name or address, booking code or meter point; sorted; paged on a terminal.
+
+    Example: amsplan orders list --status manual_followup --stage "Etappe 1" --save-as "E1 oppf"
+    """
+    import sys
+
+    from amsplan import clock
+    from amsplan.services.search import OrderFilter, get_filter, save_filter, search
+
+    c = context(ctx)
+    wanted = OrderFilter(
+        status=status or [],
+        tech=tech,
+        date_from=clock.parse_date(start, "--from") if start else None,
+        date_to=clock.parse_date(end, "--to") if end else None,
+        stage=stage, municipality=municipality, postcode=postcode, important=important,
+        difficult=difficult, cancelled=cancelled, failed_visit=failed, owner=owner, text=text,
+        code=code, meter_point=meter_point,
+    )  # fmt: skip
+    if filter_name:
+        with c.session(readonly=True) as s:
+            wanted = get_filter(s, filter_name).merged(wanted)
+    if save_as:
+        save_filter(c, save_as, wanted)
+        console.print(f"Saved filter {save_as!r}: {wanted.describe()}")
+    everything = as_json or as_csv or output is not None
+    orders, total = search(c, wanted, sort, None if everything else limit)
+    if output is not None or as_csv:
+        _write_orders(c, orders, output)
+        if output is not None:
+            console.print(f"{total} orders in {output}")
+        return
+    if as_json:
+        print_json([_row(c, o) for o in orders])
+        return
+    out = table("order", "status", "appointment", "tech", "customer", "address", "flags")
+    for o in orders:
+        r = _row(c, o)
+        out.add_row(o.order_no, status_text(o.status, c.settings), when(r["appointment"]),
+                    o.technician_id or "", o.customer_name, r["address"], r["flags"])  # fmt: skip
+    more = f" (showing {len(orders)}; --limit for more)" if total > len(orders) else ""
+    footer = f"{total} orders match: {wanted.describe()}{more}"
+    if sys.stdout.isatty() and len(orders) > console.height - 8:
+        with console.pager(styles=True):
+            console.print(out)
+            console.print(footer)
+    else:
+        console.print(out)
+        console.print(footer)
+
+
+def _row(c, o) -> dict:
+    from amsplan import clock, codes
+
+    flags = " ".join(
+        label for flag, label in ((o.important_info, "viktig"), (o.difficult_meter, "vanskelig"),
+                                  (o.cancelled, "kansellert"), (o.no_sms, "ikke-SMS")) if flag
+    )  # fmt: skip
+    return {
+        "order_no": o.order_no, "status": o.status, "status_label": c.settings.label(o.status),
+        "technician_id": o.technician_id,
+        "appointment": clock.to_local(o.planned_start, c.settings.tz) if o.planned_start else None,
+        "estimate_minutes": o.estimate_minutes, "sequence": o.booking_seq,
+        "customer_name": o.customer_name, "address": f"{o.street}, {o.postcode} {o.city}",
+        "phone": o.phone, "stage": o.stage, "municipality_no": o.municipality_no,
+        "meter_point_id": o.meter_point_id, "meter_number": o.meter_number,
+        "booking_code": codes.format_code(o.booking_code) if o.booking_code else "",
+        "owner": o.owner, "flags": flags, "resolution": o.resolution,
+    }  # fmt: skip
+
+
+def _write_orders(c, orders, output: Path | None) -> None:
+    import sys
+
+    from amsplan.adapters.writers import format_for, write_rows
+
+    rows = [_row(c, o) for o in orders]
+    columns = list(rows[0]) if rows else list(_EMPTY_ROW)
+    values = [[r[k] for k in columns] for r in rows]
+    if output is None:  # --csv: standard output
+        import csv
+
+        from amsplan.adapters.writers import neutralise
+
+        writer = csv.writer(sys.stdout, delimiter=";")
+        writer.writerow(columns)
+        for row in values:
+            writer.writerow([neutralise(v) for v in row])
+        return
+    write_rows(output, columns, values, format_for(output, None))
+
+
+_EMPTY_ROW = (
+    "order_no", "status", "status_label", "technician_id", "appointment", "estimate_minutes",
+    "sequence", "customer_name", "address", "phone", "stage", "municipality_no",
+    "meter_point_id", "meter_number", "booking_code", "owner", "flags", "resolution",
+)  # fmt: skip
+
+
+@orders_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    order_no: Annotated[str, typer.Argument(help="Order number.")],
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    no_sms: Annotated[
+        bool | None, typer.Option("--no-sms/--sms", help="The customer does not want SMS.")
+    ] = None,
+    important: Annotated[
+        bool | None, typer.Option("--important/--not-important", help="Important info.")
+    ] = None,
+    difficult: Annotated[
+        bool | None, typer.Option("--difficult/--not-difficult", help="Difficult meter.")
+    ] = None,
+):
+    """Change an order's description, phone, "no SMS", "important info", "difficult meter".
+
+    Every change is kept in the order's timeline.
+
+    Example: amsplan orders edit AMS-2026-000123 --phone "412 34 567" --no-sms --important
+    """
+    from amsplan.services.orders import edit_order
+
+    done = edit_order(
+        context(ctx), order_no, description=description, phone=phone, no_sms=no_sms,
+        important_info=important, difficult_meter=difficult,
+    )  # fmt: skip
+    console.print("; ".join(done) if done else "Nothing changed")
+
+
+@orders_app.command("comment")
+def comment(
+    ctx: typer.Context,
+    order_no: Annotated[str, typer.Argument(help="Order number.")],
+    text: Annotated[str, typer.Argument(help="The comment.")],
+):
+    """Add a comment to an order's timeline.
+
+    Example: amsplan orders comment AMS-2026-000123 "Kunden ringte, ønsker formiddag"
+    """
+    from amsplan.services.orders import comment_order
+
+    comment_order(context(ctx), order_no, text)
+    console.print(f"Comment added to {order_no}")
+
+
+@orders_app.command("set-owner")
+def set_owner(
+    ctx: typer.Context,
+    owner: Annotated[str, typer.Argument(help="The responsible planner.")],
+    orders: OrderList = None,
+    filter_name: Filter = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+):
+    """Make a planner responsible for orders (by order numbers or --filter).
+
+    Example: amsplan orders set-owner kari --filter "Alle ordre til manuell oppfølging" --yes
+    """
+    from amsplan.errors import InputError
+    from amsplan.services.orders import set_owner as assign_owner
+
+    c = context(ctx)
+    chosen = selection(ctx, orders, filter_name)
+    if not chosen:
+        raise InputError("name orders, or --filter")
+    changing = assign_owner(c, chosen, owner, dry_run=True)
+    if dry_run:
+        console.print(f"{changing} of {len(chosen)} orders would get {owner} as responsible")
+        return
+    if changing and not yes:
+        typer.confirm(f"Make {owner} responsible for {changing} orders?", abort=True)
+    changed = assign_owner(c, chosen, owner)
+    console.print(f"{owner} is responsible for {changed} more orders")
 
 
 def register(app: typer.Typer) -> None:

@@ -46,7 +46,7 @@ def table(*columns: str, title: str | None = None) -> Table:
     return t
 
 
-_IDENTIFIERS = {"order", "file", "file:line", "booking code / reason", "id", "to"}
+_IDENTIFIERS = {"order", "file", "file:line", "id", "to", "time", "appointment", "received", "#"}
 
 
 def _default(value: Any):

@@ -11,15 +11,29 @@ from amsplan.cli.output import console, context, print_json, styled, table
 Orders = Annotated[list[str] | None, typer.Argument(help="Order numbers.", show_default=False)]
 Tech = Annotated[str | None, typer.Option("--tech", help="Technician id.")]
 Day = Annotated[str | None, typer.Option("--date", help="Day: 2026-04-22 or 22.04.2026.")]
+Filter = Annotated[
+    str | None,
+    typer.Option("--filter", help="The orders of a saved filter (amsplan filters list)."),
+]
+
+
+def selection(ctx: typer.Context, orders, filter_name, sort: str = "order"):
+    """Order numbers from the arguments or a saved filter; None when neither is given."""
+    from amsplan.services.search import resolve_selection
+
+    return resolve_selection(context(ctx), orders, filter_name, sort)
 
 
 def assign(
     ctx: typer.Context,
-    orders: Annotated[list[str], typer.Argument(help="Order numbers, in visiting order.")],
-    tech: Annotated[str, typer.Option("--tech", help="Technician id.")],
-    date: Annotated[str, typer.Option("--date", help="Day: 2026-04-22 or 22.04.2026.")],
+    orders: Annotated[
+        list[str] | None, typer.Argument(help="Order numbers, in visiting order.")
+    ] = None,
+    tech: Annotated[str, typer.Option("--tech", help="Technician id.")] = ...,
+    date: Annotated[str, typer.Option("--date", help="Day: 2026-04-22 or 22.04.2026.")] = ...,
     start: Annotated[str, typer.Option("--start", help="First slot starts.")] = "08:00",
     slot: Annotated[str, typer.Option("--slot", help="Length of each slot: 1h, 90m.")] = "1h",
+    filter_name: Filter = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """Put orders on a technician's day, one slot after the other, in the given order.
@@ -27,11 +41,15 @@ def assign(
     Open orders move to planning. Overlaps and slots outside working hours are refused
     with the reason, and then nothing is changed.
 
+    With --filter, the orders of a saved filter are placed by postcode and street.
+
     Example: amsplan assign AMS-1 AMS-2 AMS-3 --tech T01 --date 2026-04-22 --start 08:00 --slot 1h
     """
     from amsplan import clock
     from amsplan.services.planning import assign as assign_orders
 
+    # From a filter, visiting order is by postcode and street.
+    orders = selection(ctx, orders, filter_name, sort="postcode") or []
     slots = assign_orders(
         context(ctx),
         orders,
@@ -54,6 +72,7 @@ def lock(
     orders: Orders = None,
     tech: Tech = None,
     date: Day = None,
+    filter_name: Filter = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """Lock orders, or a technician's whole day: booking codes, status "ready to print".
@@ -68,10 +87,11 @@ def lock(
     from amsplan.errors import InputError
     from amsplan.services.planning import lock as lock_orders
 
+    orders = selection(ctx, orders, filter_name)
     if orders and (tech or date):
-        raise InputError("name orders, or --tech and --date, not both")
+        raise InputError("name orders (or --filter), or --tech and --date, not both")
     if not orders and not (tech and date):
-        raise InputError("name orders, or --tech and --date")
+        raise InputError("name orders, --filter, or --tech and --date")
     day = clock.parse_date(date, "--date") if date else None
     result = lock_orders(context(ctx), orders, tech, day)
     if as_json:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.output import console, context, print_json, styled, table, when
-from amsplan.cli.planning import Day, Orders, Tech
+from amsplan.cli.planning import Day, Filter, Orders, Tech, selection
 
 sms_app = typer.Typer(help="SMS: booking by SMS, free text, the outbox.", no_args_is_help=True)
 
@@ -43,6 +43,7 @@ def book(
     orders: Orders = None,
     tech: Tech = None,
     date: Day = None,
+    filter_name: Filter = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """Book by SMS: booking code and booking SMS for planned orders; they then await a reply.
@@ -57,6 +58,7 @@ def book(
     from amsplan.services.booking import book_by_sms
     from amsplan.services.letters import check_selection
 
+    orders = selection(ctx, orders, filter_name)
     check_selection(orders, tech, date)
     day = clock.parse_date(date, "--date") if date else None
     result = book_by_sms(context(ctx), orders, tech, day)

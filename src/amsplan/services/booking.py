@@ -62,18 +62,30 @@ def _sms_failed(s, ctx: Context, order: Order, reason: str) -> None:
 
 
 def transition_orders(
-    ctx: Context, order_nos: list[str], name: str, comment: str = "", **params: Any
+    ctx: Context,
+    order_nos: list[str],
+    name: str,
+    comment: str = "",
+    dry_run: bool = False,
+    **params: Any,
 ) -> BatchResult:
     """Apply one transition to each order; a refusal of one never blocks the others."""
     if not order_nos:
         raise InputError("name at least one order")
+    engine.get(name)  # an unknown transition is one error, not one per order
     result = BatchResult()
     with ctx.session() as s:
         for order in load_orders(s, order_nos):
             try:
-                workflow.apply(s, ctx, order, name, comment=comment, **params)
+                if dry_run:
+                    target = engine.check(order, name, params).target.value
+                else:
+                    workflow.apply(s, ctx, order, name, comment=comment, **params)
+                    target = order.status
             except TransitionRefused as refused:
                 result.refused.append((order.order_no, refused.reason))
                 continue
-            result.moved.append((order.order_no, order.status))
+            result.moved.append((order.order_no, target))
+        if dry_run:
+            s.rollback()
     return result

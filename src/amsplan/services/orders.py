@@ -198,7 +198,7 @@ def _write_rejects(out, headers, bad_lines, problems, delimiter) -> None:
     for p in problems:
         reasons.setdefault(p.line, []).append(f"{p.column}: {p.message}")
     with open(out, "w", newline="", encoding="utf-8-sig") as f:
-        writer = csv.writer(f, delimiter=delimiter)
+        writer = csv.writer(f, delimiter=delimiter or ";")  # a workbook has no delimiter
         writer.writerow(["Linje", "Feil", *headers])
         for line, cells in bad_lines:
             writer.writerow([line, "; ".join(reasons.get(line, [])), *cells])
@@ -264,3 +264,71 @@ def order_detail(ctx: Context, order_no: str) -> OrderDetail:
         ]
         timeline.sort(key=lambda e: e.at)
         return OrderDetail(order, tech, order.booking_code, timeline)
+
+
+# --- editing -----------------------------------------------------------------
+
+EDITABLE = ("description", "phone", "no_sms", "important_info", "difficult_meter")
+
+
+def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
+    """Change the fields a planner may edit; each change is kept in the timeline."""
+    from amsplan.services import workflow
+
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InputError(f"cannot edit {', '.join(sorted(unknown))}")
+    if "phone" in changes and _CONTROL.search(changes["phone"] or ""):
+        raise InputError("the phone number contains control characters")
+    if "description" in changes and len(changes["description"] or "") > 2000:
+        raise InputError("the description is longer than 2000 characters")
+    done = []
+    with ctx.session() as s:
+        order = get_order(s, order_no)
+        for key, value in changes.items():
+            if value is None or getattr(order, key) == value:
+                continue
+            done.append(f"{key}: {getattr(order, key)!r} → {value!r}")
+            setattr(order, key, value)
+            if key == "phone":
+                order.mobile = mobile_number(value, ctx.settings.country)
+        if done:
+            order.updated_at = ctx.now()
+            s.add(order)
+            workflow.add_comment(s, ctx, order, "Endret " + "; ".join(done), kind="edit")
+    return done
+
+
+def comment_order(ctx: Context, order_no: str, text: str) -> None:
+    from amsplan.services import workflow
+
+    text = text.strip()
+    if not text:
+        raise InputError("the comment is empty")
+    if len(text) > 2000:
+        raise InputError("the comment is longer than 2000 characters")
+    with ctx.session() as s:
+        workflow.add_comment(s, ctx, get_order(s, order_no), text, kind="note")
+
+
+def set_owner(ctx: Context, order_nos: list[str], owner: str, dry_run: bool = False) -> int:
+    """Make `owner` the responsible planner of the orders; how many changed."""
+    from amsplan.services import workflow
+    from amsplan.services.planning import load_orders
+
+    owner = owner.strip()
+    if not owner or _CONTROL.search(owner):
+        raise InputError("name the responsible planner")
+    changed = 0
+    with ctx.session() as s:
+        for order in load_orders(s, order_nos):
+            if order.owner == owner:
+                continue
+            changed += 1
+            if not dry_run:
+                workflow.add_comment(s, ctx, order, f"Ansvarlig: {owner}", kind="owner")
+                order.owner = owner
+                s.add(order)
+        if dry_run:
+            s.rollback()
+    return changed

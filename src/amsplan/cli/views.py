@@ -1,0 +1,192 @@
+"""amsplan filters list|show|delete, amsplan transition, amsplan calendar."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from amsplan.cli.followup import Comment, OrderList
+from amsplan.cli.output import console, context, print_json, status_text, styled, table
+from amsplan.cli.planning import Day, Filter, Tech, selection
+
+filters_app = typer.Typer(help="Saved order searches.", no_args_is_help=True)
+
+
+@filters_app.command("list")
+def filters_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+    """List saved and predefined filters.
+
+    Example: amsplan filters list
+    """
+    from amsplan.services.search import list_filters
+
+    items = list_filters(context(ctx))
+    if as_json:
+        print_json([{"name": n, "criteria": f.describe(), "by": by} for n, f, by in items])
+        return
+    out = table("name", "criteria", "saved by")
+    for name, flt, by in items:
+        out.add_row(name, flt.describe(), by)
+    console.print(out)
+
+
+@filters_app.command("show")
+def filters_show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Filter name.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Show what a filter selects, and how many orders it matches now.
+
+    Example: amsplan filters show "Alle ordre klar til utskrift"
+    """
+    from amsplan.services.search import search, show_filter
+
+    c = context(ctx)
+    flt = show_filter(c, name)
+    _, total = search(c, flt, limit=0)
+    if as_json:
+        print_json({"name": name, "criteria": flt.describe(), "matches": total})
+        return
+    console.print(f"{name}: {flt.describe()} ({total} orders now)")
+
+
+@filters_app.command("delete")
+def filters_delete(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Filter name.")]):
+    """Delete a saved filter.
+
+    Example: amsplan filters delete "E1 oppf"
+    """
+    from amsplan.services.search import delete_filter
+
+    delete_filter(context(ctx), name)
+    console.print(f"Deleted {name!r}")
+
+
+def transition(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Transition (amsplan workflow show).")],
+    orders: OrderList = None,
+    filter_name: Filter = None,
+    comment: Comment = "",
+    resolution: Annotated[
+        str | None, typer.Option("--resolution", help="For resolve and close.")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="For hold.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show; change nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Move many orders through one transition of the workflow ("masseoppdatering").
+
+    Shows how many orders it will touch and asks first (--yes for scripts). Each order
+    is checked on its own; a refused order never blocks the others, and the exit code
+    is 1 when any was refused.
+
+    Example: amsplan transition print --filter "Alle ordre klar til utskrift" --dry-run
+    """
+    from amsplan import clock
+    from amsplan.cli.sms import print_batch
+    from amsplan.errors import InputError
+    from amsplan.services.booking import transition_orders
+    from amsplan.workflow.transitions import TRANSITIONS
+
+    if name not in TRANSITIONS:
+        raise InputError(f"no transition {name!r}: use one of {', '.join(TRANSITIONS)}")
+    if name in ("print", "booking_sent", "lock"):
+        raise InputError(
+            f"{name} has its own command: amsplan "
+            + {"print": "letters generate", "booking_sent": "sms book", "lock": "lock"}[name]
+            + " (it also takes --filter)"
+        )
+    c = context(ctx)
+    chosen = selection(ctx, orders, filter_name)
+    if not chosen:
+        raise InputError("name orders, or --filter")
+    params = {}
+    if resolution:
+        code = c.settings.resolution_code(resolution)
+        if code is None:
+            raise InputError(f"--resolution {resolution!r} is not a resolution code")
+        params["resolution"] = code
+    if until:
+        params["until"] = clock.parse_date(until, "--until")
+    if not dry_run and not yes:
+        typer.confirm(f"Apply {name} to {len(chosen)} orders?", abort=True)
+    result = transition_orders(c, chosen, name, comment, dry_run=dry_run, **params)
+    label = "would move" if dry_run else "moved"
+    print_batch(result, label, as_json, lambda status: c.settings.label(status))
+
+
+def calendar(
+    ctx: typer.Context,
+    tech: Tech = None,
+    date: Day = None,
+    whole_week: Annotated[bool, typer.Option("--week", help="The whole week.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """A technician's day (or --week): sequence, time, customer, status, flags, gaps and
+    overlaps. Without --tech: every technician's load that day.
+
+    Examples: amsplan calendar --tech T01 --date 2026-04-22
+              amsplan calendar --date 2026-04-22
+    """
+    from amsplan import clock
+    from amsplan.services import calendar as cal
+
+    c = context(ctx)
+    day = (
+        clock.parse_date(date, "--date") if date else clock.to_local(c.now(), c.settings.tz).date()
+    )
+    if not tech:
+        loads = cal.load(c, day)
+        if as_json:
+            print_json(loads)
+            return
+        out = table(
+            "tech", "name", "visits", "booked", "of", "first", "last", title=f"{day:%A %d.%m.%Y}"
+        )
+        for ld in loads:
+            share = f"{ld.booked_minutes / ld.working_minutes:.0%}" if ld.working_minutes else ""
+            out.add_row(ld.tech_id, ld.tech_name, str(ld.visits), f"{ld.booked_minutes} min",
+                        share, f"{ld.first:%H:%M}" if ld.first else "",
+                        f"{ld.last:%H:%M}" if ld.last else "")  # fmt: skip
+        console.print(out)
+        return
+    days = cal.week(c, tech, day) if whole_week else [cal.technician_day(c, tech, day)]
+    if as_json:
+        print_json(days)
+        return
+    for d in days:
+        _print_day(c, d)
+
+
+def _print_day(c, d) -> None:
+    title = f"{d.tech_id} {d.tech_name}, {d.day:%d.%m.%Y} ({d.work_start:%H:%M}-{d.work_end:%H:%M})"
+    out = table("#", "time", "order", "customer", "address", "status", "flags", title=title)
+    rows = [(v.start, 0, v) for v in d.visits] + [(a, 1, (a, b)) for a, b in d.gaps]
+    overlapping = {n for pair in d.overlaps for n in pair}
+    for _, kind, item in sorted(rows, key=lambda r: (r[0], r[1])):
+        if kind == 1:
+            a, b = item
+            out.add_row("", f"{a:%H:%M}-{b:%H:%M}", styled("ledig", "dim"), "", "", "", "")
+            continue
+        v = item
+        flags = " ".join(x for x, on in (("viktig", v.important_info),
+                                         ("vanskelig", v.difficult_meter)) if on)  # fmt: skip
+        order = styled(v.order_no, "bold red") if v.order_no in overlapping else v.order_no
+        status = status_text(v.status, c.settings)
+        window = f"{v.start:%H:%M}-{v.end:%H:%M}"
+        out.add_row(str(v.sequence or ""), window, order, v.customer_name, v.address, status, flags)
+    console.print(out)
+    booked = f"{d.booked_minutes} of {d.working_minutes} min booked"
+    console.print(f"{len(d.visits)} visits, {booked}, {len(d.gaps)} gaps")
+    for a, b in d.overlaps:
+        console.print(styled(f"Overlap: {a} and {b}", "bold red"))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(filters_app, name="filters")
+    app.command("transition")(transition)
+    app.command("calendar")(calendar)

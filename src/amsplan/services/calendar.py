@@ -1,0 +1,139 @@
+"""The calendar: a technician's day with gaps and overlaps, and every technician's load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlmodel import select
+
+from amsplan import clock
+from amsplan.models import Order, Technician
+from amsplan.services.context import Context
+from amsplan.services.planning import OCCUPYING, day_orders, get_technician
+from amsplan.workflow.statuses import Status
+
+
+@dataclass
+class Visit:
+    sequence: int | None
+    start: datetime  # local
+    end: datetime
+    order_no: str
+    customer_name: str
+    address: str
+    status: Status
+    important_info: bool
+    difficult_meter: bool
+
+
+@dataclass
+class Day:
+    tech_id: str
+    tech_name: str
+    day: date
+    work_start: datetime
+    work_end: datetime
+    visits: list[Visit] = field(default_factory=list)
+    gaps: list[tuple[datetime, datetime]] = field(default_factory=list)
+    overlaps: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def booked_minutes(self) -> int:
+        return sum(int((v.end - v.start).total_seconds() // 60) for v in self.visits)
+
+    @property
+    def working_minutes(self) -> int:
+        return int((self.work_end - self.work_start).total_seconds() // 60)
+
+
+def analyse(day: Day) -> Day:
+    """Fill in the free gaps of the working day and the pairs of visits that overlap."""
+    visits = sorted(day.visits, key=lambda v: (v.start, v.end))
+    cursor = day.work_start
+    latest: Visit | None = None
+    for v in visits:
+        if latest is not None and v.start < latest.end:
+            day.overlaps.append((latest.order_no, v.order_no))
+        if v.start > cursor:
+            day.gaps.append((cursor, min(v.start, day.work_end)))
+        if latest is None or v.end > latest.end:
+            latest = v
+        cursor = max(cursor, v.end)
+    if cursor < day.work_end:
+        day.gaps.append((cursor, day.work_end))
+    day.gaps = [(a, b) for a, b in day.gaps if b > a]
+    return day
+
+
+def technician_day(ctx: Context, tech_id: str, day: date) -> Day:
+    tz = ctx.settings.tz
+    with ctx.session(readonly=True) as s:
+        tech = get_technician(s, tech_id)
+        result = Day(tech.id, tech.name, day, datetime.combine(day, tech.work_start),
+                     datetime.combine(day, tech.work_end))  # fmt: skip
+        shown = OCCUPYING + (Status.RESOLVED, Status.CLOSED)  # done visits stay in the day
+        for o in day_orders(s, ctx, tech_id, day, statuses=shown):
+            start = clock.to_local(o.planned_start, tz)
+            result.visits.append(
+                Visit(
+                    o.booking_seq,
+                    start,
+                    start + timedelta(minutes=o.estimate_minutes or 0),
+                    o.order_no,
+                    o.customer_name,
+                    f"{o.street}, {o.postcode} {o.city}",
+                    Status(o.status),
+                    o.important_info,
+                    o.difficult_meter,
+                )  # fmt: skip
+            )
+    return analyse(result)
+
+
+def week(ctx: Context, tech_id: str, day: date) -> list[Day]:
+    """Monday to Friday of the week of `day` (and a weekend day with visits)."""
+    monday = day - timedelta(days=day.weekday())
+    days = [technician_day(ctx, tech_id, monday + timedelta(days=i)) for i in range(7)]
+    return [d for i, d in enumerate(days) if i < 5 or d.visits]
+
+
+@dataclass
+class Load:
+    tech_id: str
+    tech_name: str
+    visits: int
+    booked_minutes: int
+    working_minutes: int
+    first: datetime | None
+    last: datetime | None
+
+
+def load(ctx: Context, day: date) -> list[Load]:
+    """Every technician's load on a day."""
+    tz = ctx.settings.tz
+    start, end = clock.day_bounds(day, tz)
+    with ctx.session(readonly=True) as s:
+        techs = list(s.exec(select(Technician).order_by(Technician.id)))
+        orders = list(
+            s.exec(
+                select(Order).where(
+                    Order.planned_start >= start,
+                    Order.planned_start < end,
+                    Order.status.in_([st.value for st in OCCUPYING]),
+                )
+            )
+        )
+    out = []
+    for t in techs:
+        mine = [o for o in orders if o.technician_id == t.id]
+        starts = [clock.to_local(o.planned_start, tz) for o in mine]
+        ends = [
+            s + timedelta(minutes=o.estimate_minutes or 0)
+            for s, o in zip(starts, mine, strict=True)
+        ]
+        work = datetime.combine(day, t.work_end) - datetime.combine(day, t.work_start)
+        out.append(Load(t.id, t.name, len(mine), sum(o.estimate_minutes or 0 for o in mine),
+                        int(work.total_seconds() // 60), min(starts, default=None),
+                        max(ends, default=None)))  # fmt: skip
+    return out
