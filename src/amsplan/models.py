@@ -12,6 +12,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def search_text_of(name: str, street: str, city: str) -> str:
+    return " ".join((name or "", street or "", city or "")).casefold()
+
+
 class Technician(SQLModel, table=True):
     __tablename__ = "technician"
 
@@ -68,6 +72,9 @@ class Order(SQLModel, table=True):
     cancelled: bool = False
     hold_until: date | None = None
     owner: str | None = Field(default=None, index=True)  # the responsible planner
+    # Name and address, case-folded in Python (SQLite and a C-locale PostgreSQL fold only
+    # ASCII), for free-text search: kept in step by search_text_of() wherever they change.
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
     # Optimistic locking: an UPDATE that finds another process changed the row fails.
     version: int = Field(default=1, sa_column=_ORDER_VERSION)

@@ -13,7 +13,16 @@ from sqlmodel import select
 from amsplan import db
 from amsplan.adapters.tables import Problem, map_columns, parse_decimal, parse_flag, read_csv
 from amsplan.errors import InputError, NotFound
-from amsplan.models import Comment, History, Letter, Order, Reply, Sms, Technician
+from amsplan.models import (
+    Comment,
+    History,
+    Letter,
+    Order,
+    Reply,
+    Sms,
+    Technician,
+    search_text_of,
+)
 from amsplan.phones import mobile_number
 from amsplan.services.context import Context
 
@@ -166,12 +175,17 @@ def import_orders(
         for order_no, values in good.items():
             order = existing.get(order_no)
             if order is None:
-                new_rows.append({**_defaults(), **values, "created_at": now, "updated_at": now})
+                row = {**_defaults(), **values, "created_at": now, "updated_at": now}
+                row["search_text"] = search_text_of(
+                    row["customer_name"], row["street"], row["city"]
+                )
+                new_rows.append(row)
                 continue
             changed = {k: v for k, v in values.items() if getattr(order, k) != v}
             if changed:
                 for key, value in changed.items():
                     setattr(order, key, value)
+                order.search_text = search_text_of(order.customer_name, order.street, order.city)
                 order.updated_at = now
                 s.add(order)
                 result.updated += 1

@@ -67,6 +67,7 @@ def purge(ctx: Context, closed_before: date, dry_run: bool = False) -> PurgeResu
                 .where(Order.id.in_(chunk))
                 .values(
                     customer_name=ANONYMOUS,
+                    search_text=ANONYMOUS,
                     street="",
                     phone="",
                     mobile=None,

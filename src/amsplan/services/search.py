@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from amsplan import clock, codes
@@ -98,15 +98,9 @@ class OrderFilter:
             failed = (Order.status == Status.RESOLVED.value) & (Order.resolution != RESOLUTION_OK)
             query = query.where(failed if self.failed_visit else ~failed)
         if self.text:
-            pattern = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pattern += "%"
-            query = query.where(
-                or_(
-                    Order.customer_name.ilike(pattern, escape="\\"),
-                    Order.street.ilike(pattern, escape="\\"),
-                    Order.city.ilike(pattern, escape="\\"),
-                )
-            )
+            words = self.text.casefold().replace("\\", "\\\\").replace("%", "\\%")
+            pattern = "%" + words.replace("_", "\\_") + "%"
+            query = query.where(Order.search_text.like(pattern, escape="\\"))
         if self.code:
             code = codes.canonical(self.code) or "-"  # a mistyped code matches nothing
             query = query.where(

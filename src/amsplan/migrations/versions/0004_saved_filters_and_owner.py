@@ -27,10 +27,28 @@ def upgrade() -> None:
     with op.batch_alter_table("work_order", schema=None) as batch_op:
         batch_op.add_column(sa.Column("owner", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
         batch_op.create_index(batch_op.f("ix_work_order_owner"), ["owner"], unique=False)
+        batch_op.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
+
+    # Case-folding needs Python: SQLite's and a C-locale PostgreSQL's lower() are ASCII-only.
+    conn = op.get_bind()
+    orders = sa.table(
+        "work_order",
+        sa.column("id", sa.Integer),
+        sa.column("customer_name", sa.Text),
+        sa.column("street", sa.Text),
+        sa.column("city", sa.Text),
+        sa.column("search_text", sa.Text),
+    )
+    rows = conn.execute(sa.select(orders.c.id, orders.c.customer_name, orders.c.street,
+                                  orders.c.city)).all()  # fmt: skip
+    for row in rows:
+        folded = " ".join((row.customer_name or "", row.street or "", row.city or "")).casefold()
+        conn.execute(orders.update().where(orders.c.id == row.id).values(search_text=folded))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("work_order", schema=None) as batch_op:
+        batch_op.drop_column("search_text")
         batch_op.drop_index(batch_op.f("ix_work_order_owner"))
         batch_op.drop_column("owner")
 
