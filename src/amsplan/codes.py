@@ -167,6 +167,9 @@ def is_valid(code: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _normalise_char(ch: str) -> str:
+    # A listed look-alike wins over NFKC, which would turn e.g. the lunate sigma Ϲ into Σ.
+    if ch in _HOMOGLYPHS or ch.upper() in _HOMOGLYPHS:
+        return _HOMOGLYPHS.get(ch) or _HOMOGLYPHS[ch.upper()]
     out = []
     for c in unicodedata.normalize("NFKC", ch).upper():
         c = _HOMOGLYPHS.get(c, c)
