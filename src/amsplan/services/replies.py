@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import insert
 from sqlmodel import select
 
 from amsplan import clock, db, replies
@@ -81,95 +83,151 @@ def ingest(ctx: Context, path: Path) -> IngestResult:
     with ctx.session() as s:
         db.serialise(s, f"replies:{digest}")
         seen_lines = set(s.exec(select(Reply.line_no).where(Reply.source_sha256 == digest)).all())
-        for line, received, rec in rows:
-            if line in seen_lines:
-                result.already_ingested += 1
-                continue
-            outcome = _one(s, ctx, name, digest, line, received, rec)
-            result.new += 1
-            result.outcomes[outcome] += 1
+        todo = [_Incoming(line, received, rec) for line, received, rec in rows
+                if line not in seen_lines]  # fmt: skip
+        result.already_ingested = len(rows) - len(todo)
+        known = _Known.load(s, ctx, todo)
+        now = ctx.now()
+        new_rows = []
+        with s.no_autoflush:
+            for incoming in todo:
+                reply = _one(s, ctx, known, incoming)
+                reply.update(source_file=name, source_sha256=digest, ingested_at=now,
+                             actor=ctx.user)  # fmt: skip
+                new_rows.append(reply)
+                result.outcomes[reply["outcome"]] += 1
+        s.flush()
+        for i in range(0, len(new_rows), 5000):
+            s.execute(insert(Reply.__table__), new_rows[i : i + 5000])
+        result.new = len(new_rows)
     return result
 
 
-def _one(s, ctx: Context, name: str, digest: str, line: int, received, rec) -> str:
-    text = rec["text"]
-    fingerprint = _fingerprint(rec["received_at"], rec["sender"], text, rec.get("provider_id", ""))
-    reply = Reply(
-        source_file=name,
-        source_sha256=digest,
-        line_no=line,
-        received_at=received,
-        sender=rec["sender"],
-        text=text,
-        provider_id=rec.get("provider_id") or None,
-        fingerprint=fingerprint,
-        outcome="no_code",
-        actor=ctx.user,
-        ingested_at=ctx.now(),
+@dataclass
+class _Incoming:
+    line: int
+    received: datetime
+    rec: dict[str, str]
+
+    def __post_init__(self) -> None:
+        rec = self.rec
+        self.fingerprint = _fingerprint(
+            rec["received_at"], rec["sender"], rec["text"], rec.get("provider_id", "")
+        )
+        self.parsed = replies.parse(rec["text"])
+
+
+@dataclass
+class _Known:
+    """What the file's replies refer to, loaded in a few queries instead of per reply."""
+
+    fingerprints: set[str]
+    codes: dict[str, BookingCode]
+    orders: dict[int, Order]
+    waiting_by_mobile: dict[str, list[Order]]
+
+    @classmethod
+    def load(cls, s, ctx: Context, todo: list[_Incoming]) -> _Known:
+        def chunks(values):
+            values = list(values)
+            return (values[i : i + 5000] for i in range(0, len(values), 5000))
+
+        fingerprints: set[str] = set()
+        for chunk in chunks({i.fingerprint for i in todo}):
+            fingerprints.update(
+                s.exec(select(Reply.fingerprint).where(Reply.fingerprint.in_(chunk)))
+            )
+        issued: dict[str, BookingCode] = {}
+        for chunk in chunks({c.code for i in todo for c in i.parsed.candidates}):
+            issued.update(
+                (b.code, b) for b in s.exec(select(BookingCode).where(BookingCode.code.in_(chunk)))
+            )
+        orders: dict[int, Order] = {}
+        for chunk in chunks({b.order_id for b in issued.values()}):
+            query = select(Order).where(Order.id.in_(chunk)).with_for_update()
+            orders.update((o.id, o) for o in s.exec(query))
+        mobiles = {
+            m for i in todo if not i.parsed.candidates or not any(
+                c.code in issued for c in i.parsed.candidates)
+            if (m := mobile_number(i.rec["sender"], ctx.settings.country))
+        }  # fmt: skip
+        waiting: dict[str, list[Order]] = {}
+        for chunk in chunks(mobiles):
+            query = (
+                select(Order)
+                .where(Order.mobile.in_(chunk), Order.status == Status.AWAITING_RESPONSE.value)
+                .with_for_update()
+            )
+            for order in s.exec(query):
+                waiting.setdefault(order.mobile, []).append(order)
+                orders[order.id] = order
+        return cls(fingerprints, issued, orders, waiting)
+
+
+def _one(s, ctx: Context, known: _Known, incoming: _Incoming) -> dict:
+    """What happens to one reply (applied to its order); the reply row as a dict."""
+    rec, text = incoming.rec, incoming.rec["text"]
+    reply = {
+        "line_no": incoming.line, "received_at": incoming.received, "sender": rec["sender"],
+        "text": text, "provider_id": rec.get("provider_id") or None,
+        "fingerprint": incoming.fingerprint, "code": None, "order_id": None,
+        "outcome": "no_code", "handled": False,
+    }  # fmt: skip
+    if incoming.fingerprint in known.fingerprints:
+        reply.update(outcome="duplicate", handled=True)
+        return reply
+    known.fingerprints.add(incoming.fingerprint)  # a second copy later in this file
+    parsed = incoming.parsed
+    match = next(
+        ((c, known.codes[c.code]) for c in parsed.candidates if c.code in known.codes), None
     )
-    if s.exec(select(Reply.id).where(Reply.fingerprint == fingerprint)).first() is not None:
-        reply.outcome, reply.handled = "duplicate", True
-        s.add(reply)
-        return reply.outcome
-    parsed = replies.parse(text)
-    match = None
-    for candidate in parsed.candidates:
-        issued = s.get(BookingCode, candidate.code)
-        if issued is not None:
-            match = (candidate, issued)
-            break
     if match is None:
-        reply.outcome = "unknown_code" if parsed.candidates else "no_code"
-        order = _by_phone(s, rec["sender"], ctx.settings.country)
+        reply["outcome"] = "unknown_code" if parsed.candidates else "no_code"
+        order = _by_phone(known, rec["sender"], ctx.settings.country)
         if order is not None:
-            reply.order_id = order.id
-            reply.outcome, reply.handled = "matched_by_phone", True
+            reply.update(order_id=order.id, outcome="matched_by_phone", handled=True)
             note = f"Svar uten gyldig kode fra {rec['sender']}: {text}"
             workflow.apply(s, ctx, order, "reply_other", comment="Svar uten gyldig kode", text=note,
                            reason=f"replied without a valid code: {text}")  # fmt: skip
-        s.add(reply)
-        return reply.outcome
+        return reply
     candidate, issued = match
-    order = s.get(Order, issued.order_id, with_for_update=True)
-    reply.code, reply.order_id = candidate.code, order.id
+    order = known.orders[issued.order_id]
+    reply.update(code=candidate.code, order_id=order.id)
     waiting = order.status == Status.AWAITING_RESPONSE.value
     if issued.retired_at is not None:
-        reply.outcome = "retired_code"
+        reply["outcome"] = "retired_code"
         if waiting:
-            reply.handled = True
+            reply["handled"] = True
             note = f"Svar med utgått kode: {text}"
             workflow.apply(s, ctx, order, "reply_other", comment="Svar med utgått kode", text=note,
                            reason=f"replied with an old code: {text}")  # fmt: skip
     elif order.status == Status.MANUAL_FOLLOWUP.value:
         # A late answer (e.g. to the reminder): the planner decides, with the answer at hand.
-        reply.outcome, reply.handled = "late_reply", True
+        reply.update(outcome="late_reply", handled=True)
         answer = candidate.answer or "(no text)"
         workflow.add_comment(s, ctx, order, f"Svar (sent): {text}", kind="reply")
         order.followup_kind, order.followup_reason = "reply", f"customer replied late: {answer}"
         s.add(order)
     elif not waiting:
-        reply.outcome = "not_awaiting"
+        reply["outcome"] = "not_awaiting"
     elif replies.is_confirmation(candidate.answer):
-        reply.outcome, reply.handled = "confirmed", True
+        reply.update(outcome="confirmed", handled=True)
         workflow.apply(s, ctx, order, "reply_ok", comment="Svar OK")
     else:
-        reply.outcome, reply.handled = "followup", True
+        reply.update(outcome="followup", handled=True)
         answer = candidate.answer or "(no text)"
         workflow.apply(s, ctx, order, "reply_other", comment="Svar mottatt", text=text,
                        reason=f"customer replied: {answer}")  # fmt: skip
-    s.add(reply)
-    return reply.outcome
+    return reply
 
 
-def _by_phone(s, sender: str, country: str) -> Order | None:
+def _by_phone(known: _Known, sender: str, country: str) -> Order | None:
+    """The one order waiting for a reply from this mobile number, if exactly one is."""
     mobile = mobile_number(sender, country)
-    if not mobile:
-        return None
-    waiting = s.exec(
-        select(Order)
-        .where(Order.mobile == mobile, Order.status == Status.AWAITING_RESPONSE.value)
-        .limit(2)
-    ).all()
+    waiting = [
+        o for o in known.waiting_by_mobile.get(mobile or "", [])
+        if o.status == Status.AWAITING_RESPONSE.value
+    ]  # fmt: skip
     return waiting[0] if len(waiting) == 1 else None
 
 
