@@ -38,7 +38,7 @@ def book_by_sms(
             orders = day_orders(s, ctx, tech_id, day, statuses=(Status.PLANNING,))
         else:
             raise InputError("name orders, or --tech and --date")
-        reserved: set[str] = set()
+        pool = workflow.fresh_codes(s, len(orders))  # unique codes, in one query
         for order in orders:
             try:
                 engine.check(order, "booking_sent")
@@ -48,7 +48,7 @@ def book_by_sms(
                 if order.status == Status.PLANNING.value and sms_problem:
                     _sms_failed(s, ctx, order, sms_problem)
                 continue
-            workflow.apply(s, ctx, order, "booking_sent", channel="sms", _reserved_codes=reserved)
+            workflow.apply(s, ctx, order, "booking_sent", channel="sms", _code_pool=pool)
             result.moved.append((order.order_no, order.booking_code or ""))
     return result
 

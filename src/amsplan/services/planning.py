@@ -238,10 +238,10 @@ def lock(
             orders = day_orders(s, ctx, tech_id, day, statuses=(Status.PLANNING,))
         else:
             raise InputError("name orders, or --tech and --date")
-        reserved: set[str] = set()
+        pool = workflow.fresh_codes(s, len(orders))  # unique codes, in one query
         for order in orders:
             try:
-                workflow.apply(s, ctx, order, "lock", _reserved_codes=reserved)
+                workflow.apply(s, ctx, order, "lock", _code_pool=pool)
                 result.locked.append((order.order_no, order.booking_code or ""))
             except TransitionRefused as refused:
                 result.refused.append((order.order_no, refused.reason))

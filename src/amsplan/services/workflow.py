@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from amsplan import codes
 from amsplan.config import RESOLUTION_CANCELLED
@@ -85,15 +85,21 @@ def _retire_code(session: Session, order: Order, at: datetime) -> None:
         order.booking_code = None
 
 
+def fresh_codes(session: Session, count: int) -> list[str]:
+    """`count` new booking codes never issued before (checked in one query)."""
+    pool: set[str] = set()
+    while len(pool) < count:
+        wanted = {codes.generate() for _ in range(count - len(pool))}
+        taken = set(session.exec(select(BookingCode.code).where(BookingCode.code.in_(wanted))))
+        pool |= wanted - taken
+    return list(pool)
+
+
 def new_booking_code(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
     """Retire the old code and issue a new one that was never issued before."""
     _retire_code(session, order, at)
-    reserved: set[str] = params.get("_reserved_codes", set())
-    while True:
-        code = codes.generate()
-        if code not in reserved and session.get(BookingCode, code) is None:
-            break
-    reserved.add(code)
+    pool: list[str] | None = params.get("_code_pool")
+    code = pool.pop() if pool else fresh_codes(session, 1)[0]
     session.add(BookingCode(code=code, order_id=order.id, created_at=at))
     order.booking_code = code
 
