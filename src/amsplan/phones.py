@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+
+# Norwegian numbers have eight digits; almost every number in an import is written as
+# them, maybe after +47 or 0047. For those, phonenumbers' own pattern for Norwegian
+# mobile numbers decides, about a hundred times faster than a full parse; anything
+# else gets the full parse.
+_NO_SEPARATORS = re.compile(r"[\s.\-()/]")
+_NO_NUMBER = re.compile(r"(?:\+47|0047)?(\d{8})")
+
+
+@lru_cache(maxsize=1)
+def _norwegian_mobile() -> re.Pattern:
+    from phonenumbers import PhoneMetadata
+
+    return re.compile(PhoneMetadata.metadata_for_region("NO").mobile.national_number_pattern)
 
 
 @lru_cache(maxsize=65536)
 def mobile_number(raw: str, region: str = "NO") -> str | None:
     """E.164 form of raw when it is a valid mobile number, else None."""
-    import phonenumbers
-    from phonenumbers import PhoneNumberType
-
     raw = (raw or "").strip()
     if not raw:
         return None
+    if region == "NO":
+        match = _NO_NUMBER.fullmatch(_NO_SEPARATORS.sub("", raw))
+        if match:
+            digits = match[1]
+            return f"+47{digits}" if _norwegian_mobile().fullmatch(digits) else None
+    import phonenumbers
+    from phonenumbers import PhoneNumberType
+
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
