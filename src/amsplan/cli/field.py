@@ -185,6 +185,9 @@ def failed_visits(
 
 
 def register(app: typer.Typer) -> None:
+    from amsplan.cli.reports import register_reports
+
+    register_reports(report_app)
     app.add_typer(returns_app, name="returns")
     app.add_typer(upstream_app, name="upstream")
     app.add_typer(export_app, name="export")
