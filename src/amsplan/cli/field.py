@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.output import console, context, count, print_json, table, when
+from amsplan.cli.planning import Filter, selection
 
 returns_app = typer.Typer(help="Technician returns from the field.", no_args_is_help=True)
 upstream_app = typer.Typer(
@@ -126,6 +127,7 @@ def export_mobile(
     start: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
     fmt: Format = None,
+    filter_name: Filter = None,
 ):
     """Write the orders ready for execution for the technicians' mobile system.
 
@@ -140,6 +142,7 @@ def export_mobile(
         clock.parse_date(start, "--from") if start else None,
         clock.parse_date(end, "--to") if end else None,
         format_for(file, fmt),
+        selection(ctx, None, filter_name),
     )  # fmt: skip
     console.print(f"{result.count} orders in {file}", markup=False)
 
@@ -165,6 +168,7 @@ def export_validation(
 def failed_visits(
     ctx: typer.Context,
     by: Annotated[str, typer.Option("--by", help="reason, tech or week.")] = "reason",
+    filter_name: Filter = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """Count failed visits ("bomtur") by reason, technician or week of the return.
@@ -172,8 +176,10 @@ def failed_visits(
     Example: amsplan report failed-visits --by tech
     """
     from amsplan.services.exports import failed_visits as report
+    from amsplan.services.search import order_ids_of
 
-    result = report(context(ctx), by)
+    c = context(ctx)
+    result = report(c, by, order_ids_of(c, filter_name) if filter_name else None)
     if as_json:
         print_json(result)
         return

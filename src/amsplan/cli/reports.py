@@ -18,6 +18,9 @@ def progress(
     ctx: typer.Context,
     by: Annotated[str, typer.Option("--by", help="day, week (ISO) or month.")] = "week",
     tech: Annotated[str | None, typer.Option("--tech", help="Only this technician.")] = None,
+    filter_name: Annotated[
+        str | None, typer.Option("--filter", help="Only the orders of a saved filter.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
     """Orders closed OK, failed visits, confirmed and awaiting a reply, per period.
@@ -30,8 +33,10 @@ def progress(
     Example: amsplan report progress --by week --tech T01
     """
     from amsplan.services.reports import progress as report
+    from amsplan.services.search import order_ids_of
 
-    result = report(context(ctx), by, tech)
+    c = context(ctx)
+    result = report(c, by, tech, order_ids_of(c, filter_name) if filter_name else None)
     if as_json:
         print_json(result)
         return

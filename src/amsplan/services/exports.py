@@ -41,6 +41,7 @@ def export_mobile(
     start: date | None = None,
     end: date | None = None,
     fmt: str = "csv",
+    order_nos: list[str] | None = None,
 ) -> ExportResult:
     """Orders ready for execution, by technician, day and sequence."""
     tz = ctx.settings.tz
@@ -54,6 +55,8 @@ def export_mobile(
         if tech_id:
             get_technician(s, tech_id)
             query = query.where(Order.technician_id == tech_id)
+        if order_nos is not None:
+            query = query.where(Order.order_no.in_(order_nos))
         if start:
             query = query.where(Order.planned_start >= clock.day_bounds(start, tz)[0])
         if end:
@@ -107,7 +110,9 @@ class FailedVisits:
     total: int
 
 
-def failed_visits(ctx: Context, by: str = "reason") -> FailedVisits:
+def failed_visits(
+    ctx: Context, by: str = "reason", order_ids: set[int] | None = None
+) -> FailedVisits:
     """Every failed visit ("bomtur") ever returned, counted by reason, technician or week."""
     if by not in ("reason", "tech", "week"):
         raise InputError(f"--by {by!r}: use reason, tech or week")
@@ -118,6 +123,8 @@ def failed_visits(ctx: Context, by: str = "reason") -> FailedVisits:
                 History.transition == "resolve", History.resolution != RESOLUTION_OK
             )
         ).all()
+    if order_ids is not None:
+        rows = [h for h in rows if h.order_id in order_ids]
     counts: Counter[str] = Counter()
     for h in rows:
         if by == "reason":

@@ -204,6 +204,13 @@ def delete_filter(ctx: Context, name: str) -> None:
         s.delete(saved)
 
 
+def order_ids_of(ctx: Context, filter_name: str) -> set[int]:
+    """The ids of the orders a saved filter matches (for reports)."""
+    with ctx.session(readonly=True) as s:
+        flt = get_filter(s, filter_name)
+        return set(s.exec(flt.where(select(Order.id), ctx)))
+
+
 def resolve_selection(
     ctx: Context, order_nos: list[str] | None, filter_name: str | None, sort: str = "order"
 ) -> list[str] | None:
