@@ -61,6 +61,10 @@ class Table:
             yield line, {name: cells[i].strip() for name, i in self.columns.items()}
 
 
+# Æ, Ø, Å, æ, ø, å, é, ö, ü and friends as UTF-8 (lead byte 0xC3, one continuation byte).
+_UTF8_LETTER = re.compile(rb"\xc3[\x80-\xbf]")
+
+
 def decode(data: bytes, path: Path) -> tuple[str, str]:
     """Text and encoding: UTF-8 (with or without BOM), else Windows-1252."""
     if b"\x00" in data:
@@ -69,11 +73,24 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as err:
-            raise InputError(f"{path}: starts as UTF-8 but is not: {err.reason}") from None
+            line = data[: err.start].count(b"\n") + 1
+            raise InputError(
+                f"{path}:{line}: starts as UTF-8 but is not: {err.reason} (two files pasted "
+                "together? save it again as UTF-8)"
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as err:
+        # Windows-1252 text is not valid UTF-8 at its first letter beyond ASCII; text that
+        # is UTF-8 in one place and not in another is two files pasted together, and
+        # reading it either way would garble some names.
+        before, after = data[: err.start], data[err.start :]
+        if not before.isascii() or _UTF8_LETTER.search(after):
+            line = data[: err.start].count(b"\n") + 1
+            raise InputError(
+                f"{path}:{line}: mixes UTF-8 and Windows-1252 text (two files pasted "
+                "together?); save it again with one encoding"
+            ) from None
     try:
         return data.decode("cp1252"), "windows-1252"
     except UnicodeDecodeError:
@@ -114,6 +131,10 @@ def read_csv(path: Path) -> Table:
     return _read_text(path, data)
 
 
+# No field of any file amsplan reads is longer; a longer cell is a broken file.
+MAX_CELL = 2000
+
+
 def _read_text(path: Path, data: bytes) -> Table:
     text, encoding = decode(data, path)
     if not text.strip():
@@ -135,7 +156,9 @@ def _read_text(path: Path, data: bytes) -> Table:
                 continue
             rows.append((start, cells))
     except csv.Error as err:
-        raise InputError(f"{path}:{reader.line_num}: broken CSV: {err}") from None
+        # A quote that is never closed runs to the end of the file: name the row it opens.
+        where = line if "unexpected end of data" in str(err) else reader.line_num
+        raise InputError(f"{path}:{where}: broken CSV: {err}") from None
     if headers is None:
         raise InputError(f"{path}: the file is empty")
     return Table(path, encoding, delimiter, headers, rows, header_line=header_line)
@@ -347,6 +370,14 @@ def map_columns(
     ]
     if lost:
         raise InputError(f"{table.path}: {len(lost)} cells hold numbers cut short by Excel", lost)
+    long = [
+        f"{table.path}:{line}: {table.headers[index]}: longer than {MAX_CELL} characters"
+        for line, cells in table.rows
+        for index in used
+        if len(cells[index]) > MAX_CELL
+    ]
+    if long:
+        raise InputError(f"{table.path}: {len(long)} cells are too long", long)
     table.columns = columns
     return table
 

@@ -102,9 +102,15 @@ def _when(ctx: Context, rec: dict[str, str], column: str) -> datetime | None:
         raise _RowError(column, str(err)) from None
 
 
-def _parse_return(ctx: Context, line: int, rec: dict[str, str]) -> _Row:
+def _check_order_no(rec: dict[str, str]) -> None:
     if not rec["order_no"]:
         raise _RowError("Ordrenr", "missing")
+    if len(rec["order_no"]) > 80:
+        raise _RowError("Ordrenr", "longer than 80 characters: no order has such a number")
+
+
+def _parse_return(ctx: Context, line: int, rec: dict[str, str]) -> _Row:
+    _check_order_no(rec)
     event = EVENTS.get(rec.get("event", "").casefold())
     if event is None:
         raise _RowError("Hendelse", f"{rec['event']!r} is not startet or løst")
@@ -121,8 +127,7 @@ def _parse_return(ctx: Context, line: int, rec: dict[str, str]) -> _Row:
 
 
 def _parse_upstream(ctx: Context, line: int, rec: dict[str, str]) -> _Row:
-    if not rec["order_no"]:
-        raise _RowError("Ordrenr", "missing")
+    _check_order_no(rec)
     kind = UPSTREAM_KINDS.get(rec["kind"].casefold())
     if kind is None:
         raise _RowError("Type", f"{rec['kind']!r} is not avvist or kansellert")
