@@ -116,3 +116,15 @@ def test_relock_after_manual_followup_retires_the_old_code(workspace):
     with workspace.context().session() as s:
         retired = {c.code: c.retired_at is not None for c in s.exec(select(BookingCode))}
     assert retired == {first: True, second: False}
+
+
+def test_lock_every_technicians_day(workspace):
+    order_nos = seed(workspace, 4)
+    from amsplan.services.technicians import add_technician
+
+    add_technician(workspace.context(), "T02", "Kari Montør", "", "07:00", "16:00")
+    assign_all(workspace, order_nos[:2])
+    assign_all(workspace, order_nos[2:], tech="T02")
+    result = planning.lock(workspace.context(), day=DAY)
+    assert sorted(n for n, _ in result.locked) == order_nos
+    assert planning.lock(workspace.context(), day=DAY).locked == []  # nothing left to lock

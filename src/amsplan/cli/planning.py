@@ -75,12 +75,13 @@ def lock(
     filter_name: Filter = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
-    """Lock orders, or a technician's whole day: booking codes, status "ready to print".
+    """Lock orders, a technician's day, or everybody's day: booking codes, "ready to print".
 
     Each order needs technician, start, estimate, name, street, postcode and city; the
     ones that lack something are refused with the list (exit code 1), the rest are locked.
 
     Examples: amsplan lock --tech T01 --date 2026-04-22
+              amsplan lock --date 2026-04-22          (every technician's day)
               amsplan lock AMS-2026-000123
     """
     from amsplan import clock, codes
@@ -90,8 +91,8 @@ def lock(
     orders = selection(ctx, orders, filter_name)
     if orders and (tech or date):
         raise InputError("name orders (or --filter), or --tech and --date, not both")
-    if not orders and not (tech and date):
-        raise InputError("name orders, --filter, or --tech and --date")
+    if not orders and not date:
+        raise InputError("name orders, --filter, or --date (and --tech)")
     day = clock.parse_date(date, "--date") if date else None
     result = lock_orders(context(ctx), orders, tech, day)
     if as_json:

@@ -228,7 +228,8 @@ def lock(
     tech_id: str | None = None,
     day: date | None = None,
 ) -> LockResult:
-    """Lock orders (or a technician's whole day): new booking code, ready to print."""
+    """Lock orders, a technician's day, or every technician's day: booking codes, ready
+    to print."""
     result = LockResult()
     with ctx.session() as s:
         if order_nos:
@@ -236,8 +237,18 @@ def lock(
         elif tech_id and day:
             get_technician(s, tech_id)
             orders = day_orders(s, ctx, tech_id, day, statuses=(Status.PLANNING,))
+        elif day:
+            start, end = clock.day_bounds(day, ctx.settings.tz)
+            query = (
+                select(Order)
+                .where(Order.status == Status.PLANNING.value, Order.planned_start >= start,
+                       Order.planned_start < end, Order.technician_id.is_not(None))
+                .order_by(Order.technician_id, Order.planned_start)
+                .with_for_update()
+            )  # fmt: skip
+            orders = list(s.exec(query))
         else:
-            raise InputError("name orders, or --tech and --date")
+            raise InputError("name orders, or --date (and --tech)")
         pool = workflow.fresh_codes(s, len(orders))  # unique codes, in one query
         for order in orders:
             try:
