@@ -10,7 +10,7 @@ from amsplan.errors import InputError, TransitionRefused
 from amsplan.models import Order
 from amsplan.services import workflow
 from amsplan.services.context import Context
-from amsplan.services.planning import day_orders, get_technician, load_orders
+from amsplan.services.planning import booking_selection, load_orders
 from amsplan.workflow import engine
 from amsplan.workflow.statuses import Status
 from amsplan.workflow.transitions import can_receive_sms
@@ -31,13 +31,7 @@ def book_by_sms(
     """booking_sent for each order: code + booking SMS, or a comment why it could not be sent."""
     result = BatchResult()
     with ctx.session() as s:
-        if order_nos:
-            orders = load_orders(s, order_nos)
-        elif tech_id and day:
-            get_technician(s, tech_id)
-            orders = day_orders(s, ctx, tech_id, day, statuses=(Status.PLANNING,))
-        else:
-            raise InputError("name orders, or --tech and --date")
+        orders = booking_selection(s, ctx, order_nos, tech_id, day)
         pool = workflow.fresh_codes(s, len(orders))  # unique codes, in one query
         for order in orders:
             try:

@@ -216,6 +216,28 @@ def _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb) -> list[str]
     return problems
 
 
+def booking_selection(
+    s: Session, ctx: Context, order_nos: list[str] | None, tech_id: str | None, day: date | None
+) -> list[Order]:
+    """The named orders; else the planned orders of a technician's day, or of everyone's."""
+    if order_nos:
+        return load_orders(s, order_nos)
+    if tech_id and day:
+        get_technician(s, tech_id)
+        return day_orders(s, ctx, tech_id, day, statuses=(Status.PLANNING,))
+    if day:
+        start, end = clock.day_bounds(day, ctx.settings.tz)
+        query = (
+            select(Order)
+            .where(Order.status == Status.PLANNING.value, Order.planned_start >= start,
+                   Order.planned_start < end, Order.technician_id.is_not(None))
+            .order_by(Order.technician_id, Order.planned_start)
+            .with_for_update()
+        )  # fmt: skip
+        return list(s.exec(query))
+    raise InputError("name orders, or --date (and --tech)")
+
+
 @dataclass
 class LockResult:
     locked: list[tuple[str, str]] = field(default_factory=list)  # (order_no, code)
@@ -232,23 +254,7 @@ def lock(
     to print."""
     result = LockResult()
     with ctx.session() as s:
-        if order_nos:
-            orders = load_orders(s, order_nos)
-        elif tech_id and day:
-            get_technician(s, tech_id)
-            orders = day_orders(s, ctx, tech_id, day, statuses=(Status.PLANNING,))
-        elif day:
-            start, end = clock.day_bounds(day, ctx.settings.tz)
-            query = (
-                select(Order)
-                .where(Order.status == Status.PLANNING.value, Order.planned_start >= start,
-                       Order.planned_start < end, Order.technician_id.is_not(None))
-                .order_by(Order.technician_id, Order.planned_start)
-                .with_for_update()
-            )  # fmt: skip
-            orders = list(s.exec(query))
-        else:
-            raise InputError("name orders, or --date (and --tech)")
+        orders = booking_selection(s, ctx, order_nos, tech_id, day)
         pool = workflow.fresh_codes(s, len(orders))  # unique codes, in one query
         for order in orders:
             try:
