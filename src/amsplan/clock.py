@@ -84,4 +84,9 @@ def parse_moment(text: str, tz: ZoneInfo, what: str = "time") -> datetime:
                 continue
         else:
             raise InputError(f"{what} {text!r} is not a date and time") from None
-    return to_utc(moment, tz)
+    if not 1900 <= moment.year <= 2200:
+        raise InputError(f"{what} {text!r} is not a plausible date")
+    try:
+        return to_utc(moment, tz)
+    except (OverflowError, ValueError):
+        raise InputError(f"{what} {text!r} is not a plausible date") from None

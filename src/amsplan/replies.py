@@ -157,7 +157,7 @@ def _codes_in(norm: str) -> Iterator[tuple[int, int, str]]:
         # Token i starts at offsets[i] in compact and ends at offsets[i + 1].
         offsets = list(accumulate(map(len, tokens), initial=0))
         token_ending_at = {offset: i - 1 for i, offset in enumerate(offsets) if i}
-        single = [len(t) == 1 for t in tokens]
+        short = [len(t) < 4 for t in tokens]
         # Prefix sums of v and of index * v, for the weighted sum of any window.
         values = [_VALUE[symbol] for symbol in compact]
         sums = list(accumulate(values, initial=0))
@@ -166,11 +166,11 @@ def _codes_in(norm: str) -> Iterator[tuple[int, int, str]]:
             last = token_ending_at.get(offset + _CODE_LENGTH)
             if last is None:
                 continue
-            # A code typed one symbol at a time is all of its run of single symbols: taking
-            # 8 of 9 ("Y 4 H H F P 3 E N", a code with one symbol too many) could read as
-            # another live code.
-            if (single[first] and first > 0 and single[first - 1]) or (
-                single[last] and last + 1 < len(tokens) and single[last + 1]
+            # A code typed in small groups is all of its run of small groups: taking 8 of 9
+            # symbols ("Y 4 H H F P 3 E N", "CF-AH-M3-ME-V": a code with one symbol too
+            # many) could read as another live code.
+            if (short[first] and first > 0 and short[first - 1]) or (
+                short[last] and last + 1 < len(tokens) and short[last + 1]
             ):
                 continue
             # sum over the body of (position in code, from 1) * value, minus the check value

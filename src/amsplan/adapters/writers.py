@@ -16,6 +16,7 @@ from typing import Any
 
 from amsplan.errors import InputError
 
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
 # Excel's limits: 32,767 characters in a cell, 15 significant digits in a number.
@@ -26,8 +27,12 @@ _WIDTH_SAMPLE = 1000  # rows measured for the column widths
 
 
 def neutralise(value: Any) -> Any:
-    """A text cell Excel would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA):
+    """A text cell Excel would run as a formula gets a leading apostrophe.
+
+    A phone number in international form (+4741234567) is left as it is: Excel reads it
+    as a number, and the technicians' systems need it exactly so.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA) and not _E164.fullmatch(value):
         return "'" + value
     return value
 

@@ -72,7 +72,7 @@ def export_mobile(
                 order.meter_number, order.important_info, order.difficult_meter,
                 order.description, order.latitude, order.longitude,
             ])  # fmt: skip
-    write_rows(path, MOBILE_COLUMNS, rows, fmt, safe_columns=("phone",))
+    write_rows(path, MOBILE_COLUMNS, rows, fmt)
     return ExportResult(str(path), len(rows))
 
 
