@@ -130,3 +130,23 @@ def test_control_characters_and_bad_flags_are_rejected(workspace, tmp_path):
     problems = "\n".join(err.value.problems)
     assert "o.csv:2: Navn: contains control characters" in problems
     assert "o.csv:3: Viktig info: 'kanskje' is not Ja/Nei" in problems
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", "Kari\nNordmann"), ("street", "Storgata\t1"), ("name", "Kari \u202eNordmann"),
+     ("name", "Ka\x85ri"), ("postcode", "٢٣١٧")],
+)  # fmt: skip
+def test_line_breaks_bidi_overrides_and_foreign_digits_are_refused(
+    workspace, tmp_path, field, value
+):
+    path = tmp_path / "o.csv"
+    import csv as _csv
+
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = _csv.writer(f, delimiter=";")
+        writer.writerow(HEADER.split(";"))
+        writer.writerow(order_row(1, **{field: value}).split(";"))
+    with pytest.raises(InputError):
+        import_orders(workspace.context(), path)
+    assert sum(status_counts(workspace.context()).values()) == 0

@@ -131,6 +131,11 @@ def read_csv(path: Path) -> Table:
     return _read_text(path, data)
 
 
+# Control characters (C0 and C1; tab and newline too: most fields are one line) and the
+# bidirectional overrides that make text display other than it reads.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_CHARS_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 # No field of any file amsplan reads is longer; a longer cell is a broken file.
 MAX_CELL = 2000
 

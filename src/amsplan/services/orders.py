@@ -11,7 +11,15 @@ from sqlalchemy import insert
 from sqlmodel import select
 
 from amsplan import db
-from amsplan.adapters.tables import Problem, map_columns, parse_decimal, parse_flag, read_csv
+from amsplan.adapters.tables import (
+    CONTROL_CHARS,
+    CONTROL_CHARS_MULTILINE,
+    Problem,
+    map_columns,
+    parse_decimal,
+    parse_flag,
+    read_csv,
+)
 from amsplan.errors import InputError, NotFound
 from amsplan.models import (
     Comment,
@@ -51,7 +59,6 @@ TEXT_FIELDS = (
     "meter_point_id", "meter_number", "customer_name", "street", "postcode", "city",
     "municipality_no", "phone", "mobile_phone", "stage", "description",
 )  # fmt: skip
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _MAX_TEXT = 500
 
 
@@ -78,7 +85,8 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
     for name in ("order_no", *TEXT_FIELDS):
         if name in rec:
             value = rec[name]
-            if _CONTROL.search(value):
+            control = CONTROL_CHARS_MULTILINE if name == "description" else CONTROL_CHARS
+            if control.search(value):
                 bad(name, "contains control characters")
             elif len(value) > _MAX_TEXT:
                 bad(name, f"longer than {_MAX_TEXT} characters")
@@ -89,11 +97,11 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
     elif len(order_no) > 80:
         bad("order_no", "longer than 80 characters")
     mpid = rec.get("meter_point_id", "")
-    if not re.fullmatch(r"\d{18}", mpid):
+    if not re.fullmatch(r"[0-9]{18}", mpid):
         bad("meter_point_id", f"{mpid!r} is not an 18-digit metering point id")
-    if rec.get("postcode") and not re.fullmatch(r"\d{4}", rec["postcode"]):
+    if rec.get("postcode") and not re.fullmatch(r"[0-9]{4}", rec["postcode"]):
         bad("postcode", f"{rec['postcode']!r} is not a 4-digit postcode")
-    if rec.get("municipality_no") and not re.fullmatch(r"\d{4}", rec["municipality_no"]):
+    if rec.get("municipality_no") and not re.fullmatch(r"[0-9]{4}", rec["municipality_no"]):
         bad("municipality_no", f"{rec['municipality_no']!r} is not a 4-digit municipality number")
     for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
         if name in rec:
@@ -292,7 +300,7 @@ def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InputError(f"cannot edit {', '.join(sorted(unknown))}")
-    if "phone" in changes and _CONTROL.search(changes["phone"] or ""):
+    if "phone" in changes and CONTROL_CHARS.search(changes["phone"] or ""):
         raise InputError("the phone number contains control characters")
     if "description" in changes and len(changes["description"] or "") > 2000:
         raise InputError("the description is longer than 2000 characters")
@@ -331,7 +339,7 @@ def set_owner(ctx: Context, order_nos: list[str], owner: str, dry_run: bool = Fa
     from amsplan.services.planning import load_orders
 
     owner = owner.strip()
-    if not owner or _CONTROL.search(owner):
+    if not owner or CONTROL_CHARS.search(owner):
         raise InputError("name the responsible planner")
     changed = 0
     with ctx.session() as s:

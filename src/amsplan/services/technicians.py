@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from amsplan import clock
-from amsplan.adapters.tables import Problem, map_columns, read_csv
+from amsplan.adapters.tables import CONTROL_CHARS, Problem, map_columns, read_csv
 from amsplan.errors import AmsplanError, InputError
 from amsplan.models import Technician
 from amsplan.services.context import Context
@@ -30,6 +30,8 @@ def _check(tech_id: str, name: str, start: time, end: time) -> list[str]:
         problems.append(f"id {tech_id!r} must be 1-40 letters, digits, '.', '_' or '-'")
     if not name.strip():
         problems.append("name is missing")
+    elif CONTROL_CHARS.search(name):
+        problems.append("name contains control characters")
     if start >= end:
         problems.append(f"working hours {start:%H:%M}-{end:%H:%M} end before they start")
     return problems
