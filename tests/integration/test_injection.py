@@ -115,7 +115,7 @@ def test_names_and_addresses_print_literally_in_letters(workspace):
     rows = [
         order_cells(1, name=PAYLOADS["html"], street=PAYLOADS["css"], city=PAYLOADS["jinja"]),
         order_cells(2, name=PAYLOADS["jinja"], street=PAYLOADS["markup"], meter=PAYLOADS["css"]),
-        order_cells(3, name="Kari\tNordmann", street="Gata\u00a01", city="H\u00c5MAR\u200b"),
+        order_cells(3, name="Kari\u00a0Nordmann", street="Gata\u00a01", city="H\u00c5MAR\u200b"),
     ]
     assert import_orders(ws, rows).exit_code == 0
     ok("techs", "add", "T01", "--name", PAYLOADS["jinja"], "--start", "07:00", "--end", "16:00")
