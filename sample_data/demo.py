@@ -162,6 +162,12 @@ def main() -> None:
     amsplan(folder, "export", "mobile", "mobil.json")
     amsplan(folder, "export", "validation", "validering.csv")
     amsplan(folder, "followup", "list")
+
+    print("\n# The team lead's view.")
+    amsplan(folder, "calendar", "--tech", "T01", "--date", days[0].isoformat())
+    amsplan(folder, "report", "progress", "--by", "day")
+    amsplan(folder, "report", "dashboard", "--html", "dashboard.html", "--pdf", "dashboard.pdf")
+    print(f"  dashboard: {folder / 'dashboard.pdf'}")
     print(f"\nDone. Try it yourself:  cd {folder.name} && ../.venv/bin/amsplan --help")
 
 
