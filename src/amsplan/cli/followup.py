@@ -30,7 +30,8 @@ def list_(
             "hold_passed, manual.",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="All of them, as JSON.")] = False,
 ):
     """List every order that needs a person, and why, by appointment date.
 
@@ -48,7 +49,7 @@ def list_(
         print_json(items)
         return
     out = table("order", "customer", "phone", "appointment", "tech", "status", "why")
-    for f in items:
+    for f in items[:limit]:
         out.add_row(
             f.order_no,
             f.customer_name,
@@ -59,7 +60,8 @@ def list_(
             f.reason,
         )
     console.print(out)
-    console.print(count(len(items), "order needs", "orders need") + " follow-up")
+    shown = f" (the first {limit}; --limit or --json for more)" if len(items) > limit else ""
+    console.print(count(len(items), "order needs", "orders need") + " follow-up" + shown)
 
 
 def run_transition(
