@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import select
 
 from amsplan import db
@@ -173,35 +173,54 @@ def import_orders(
     now = ctx.now()
     with ctx.session() as s:
         db.serialise(s, "orders-import")  # two imports of new orders never collide
-        existing = {}
+        # Plain rows, not ORM objects: at hundreds of thousands of orders the difference
+        # is most of the time. Statuses are never touched; updates bump the version.
+        table = Order.__table__
+        fields = sorted(
+            {k for values in good.values() for k in values} | {"customer_name", "street", "city"}
+        )
+        existing: dict[str, dict] = {}
         numbers = list(good)
         for i in range(0, len(numbers), 5000):
-            chunk = numbers[i : i + 5000]
-            for order in s.exec(select(Order).where(Order.order_no.in_(chunk))):
-                existing[order.order_no] = order
-        new_rows = []
+            query = select(table.c.id, *(table.c[f] for f in fields)).where(
+                table.c.order_no.in_(numbers[i : i + 5000])
+            )
+            existing.update((r.order_no, r._asdict()) for r in s.execute(query))
+        new_rows, changed_rows = [], []
         for order_no, values in good.items():
-            order = existing.get(order_no)
-            if order is None:
+            old = existing.get(order_no)
+            if old is None:
                 row = {**_defaults(), **values, "created_at": now, "updated_at": now}
                 row["search_text"] = search_text_of(
                     row["customer_name"], row["street"], row["city"]
                 )
                 new_rows.append(row)
-                continue
-            changed = {k: v for k, v in values.items() if getattr(order, k) != v}
-            if changed:
-                for key, value in changed.items():
-                    setattr(order, key, value)
-                order.search_text = search_text_of(order.customer_name, order.street, order.city)
-                order.updated_at = now
-                s.add(order)
-                result.updated += 1
+            elif any(old[k] != v for k, v in values.items()):
+                merged = {**old, **values}
+                merged["search_text"] = search_text_of(
+                    merged["customer_name"], merged["street"], merged["city"]
+                )
+                merged["_id"] = merged.pop("id")
+                changed_rows.append(merged)
             else:
                 result.unchanged += 1
         for i in range(0, len(new_rows), 5000):
-            s.execute(insert(Order.__table__), new_rows[i : i + 5000])
-        result.created = len(new_rows)
+            s.execute(insert(table), new_rows[i : i + 5000])
+        if changed_rows:
+            statement = (
+                table.update()
+                .where(table.c.id == bindparam("_id"))
+                .values(
+                    {
+                        **{f: bindparam(f) for f in [*fields, "search_text"] if f != "order_no"},
+                        "version": table.c.version + 1,
+                        "updated_at": now,
+                    }
+                )
+            )
+            for i in range(0, len(changed_rows), 5000):
+                s.execute(statement, changed_rows[i : i + 5000])
+        result.created, result.updated = len(new_rows), len(changed_rows)
     return result
 
 
