@@ -136,3 +136,22 @@ def test_exports_write_excel(workspace, tmp_path):
     ok("export", "mobile", tmp_path / "mobil.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "mobil.xlsx").active
     assert sheet["A1"].value == "order_no" and sheet.max_row == 1  # none confirmed yet
+
+
+def test_saved_filter_in_assign_sms_book_exports_and_reports(workspace, tmp_path):
+    seed(workspace, 4)
+    ok("orders", "list", "--status", "open", "--save-as", "Åpne")
+    placed = data("assign", "--filter", "Åpne", "--tech", "T01", "--date", "2026-04-22")
+    assert [s["order_no"] for s in placed] == ["AMS-00001", "AMS-00002", "AMS-00003", "AMS-00004"]
+    ok("orders", "list", "--status", "planning", "--save-as", "Planlagt")
+    booked = data("sms", "book", "--filter", "Planlagt")
+    assert len(booked["moved"]) == 4
+    ok("followup", "manual", "--filter", "Alle ordre som venter på respons")
+    ok("followup", "send-to-execution", "--filter", "Alle ordre til manuell oppfølging")
+    ok("orders", "list", "--text", "nordmann 2", "--save-as", "Bare to")
+    ok("export", "mobile", tmp_path / "to.json", "--filter", "Bare to")
+    import json
+
+    assert [r["order_no"] for r in json.loads((tmp_path / "to.json").read_text())] == ["AMS-00002"]
+    assert data("report", "progress", "--filter", "Bare to")["total"]["confirmed"] == 1
+    assert data("report", "failed-visits", "--filter", "Bare to")["total"] == 0
