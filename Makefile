@@ -28,6 +28,10 @@ test: $(STAMP)
 test-sqlite: $(STAMP)
 	$(BIN)/pytest -q
 
+## bench: the benchmarks of bench/ (long; see bench/README.md), figures to bench/RESULTS.md
+bench: $(STAMP) system-deps
+	$(BIN)/python bench/run.py all
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench sample_data
 	$(BIN)/ruff format --check src tests bench sample_data
