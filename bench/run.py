@@ -52,6 +52,8 @@ PY = Path(sys.executable)
 _SCRIPT = PY.with_name("amsplan")
 AMSPLAN = [str(_SCRIPT)] if _SCRIPT.exists() else [str(PY), "-m", "amsplan"]
 RESULTS = BENCH / "RESULTS.md"
+CHILD_ENV: dict[str, str] = {}  # PYTHONPATH of a --snapshot
+SNAPSHOT: list[str] = []  # what the snapshot is, for the machine line
 TZ = ZoneInfo("Europe/Oslo")
 SLOTS = 8  # a technician's day: 8 one-hour slots (07:30-15:30, as in sample_data)
 
@@ -118,6 +120,7 @@ def run(
     """Run one process to the end and measure it (rusage of exactly this child, by wait4)."""
     env = {k: v for k, v in os.environ.items() if k != "AMSPLAN_CONFIG"}
     env["AMSPLAN_USER"] = "bench"
+    env.update(CHILD_ENV)
     peak = [0]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
@@ -133,7 +136,7 @@ def run(
         if sample_tree:
 
             def sample() -> None:
-                while not done.wait(0.1):
+                while not done.wait(0.25):
                     peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
 
             sampler = threading.Thread(target=sample, daemon=True)
@@ -201,6 +204,44 @@ class Workspace:
             print(f"  (kept {self.path})")
         else:
             shutil.rmtree(self.path, ignore_errors=True)
+
+
+def take_snapshot(base: Path | None, tries: int = 20) -> Path:
+    """Copy src/amsplan (and templates/, as in the wheel) so edits during a run do not count.
+
+    The children import the copy (PYTHONPATH comes before the editable install). A tree
+    that does not start (someone is in the middle of an edit) is copied again later.
+    """
+    if base:
+        base.mkdir(parents=True, exist_ok=True)
+    for attempt in range(tries):
+        folder = Path(tempfile.mkdtemp(prefix="amsplan-snapshot-", dir=base))
+        package = folder / "amsplan"
+        shutil.copytree(
+            ROOT / "src" / "amsplan", package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+        shutil.copytree(ROOT / "templates", package / "templates")
+        env = {**os.environ, "PYTHONPATH": str(folder)}
+        probe = subprocess.run(
+            [str(PY), "-c", "import amsplan.cli, sys; print(amsplan.cli.__file__)"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=folder,
+        )
+        if probe.returncode == 0 and probe.stdout.startswith(str(folder)):
+            CHILD_ENV["PYTHONPATH"] = str(folder)
+            SNAPSHOT.append(f"snapshot of the working tree taken {datetime.now():%H:%M}")
+            print(f"snapshot: {folder}")
+            return folder
+        shutil.rmtree(folder, ignore_errors=True)
+        print(
+            f"snapshot: the working tree does not start ({probe.stderr.strip()[-200:]}); "
+            f"trying again in 30 s ({attempt + 1}/{tries})",
+            flush=True,
+        )
+        time.sleep(30)
+    raise SystemExit("bench: the working tree never started; no snapshot")
 
 
 # --------------------------------------------------------------------------- results
@@ -293,7 +334,8 @@ def machine() -> str:
         f"Python {platform.python_version()}, WeasyPrint {ver('weasyprint')}, "
         f"SQLAlchemy {ver('sqlalchemy')}, SQLite {sqlite3.sqlite_version}; {harfbuzz_subset()}; "
         f"amsplan {ver('amsplan')} at commit {commit or '?'}"
-        f"{' + uncommitted changes in src/' if dirty.strip() else ''}; "
+        f"{' + uncommitted changes in src/' if dirty.strip() else ''}"
+        f"{' (' + SNAPSHOT[0] + ')' if SNAPSHOT else ''}; "
         f"load average at start {load}"
     )
 
@@ -328,6 +370,14 @@ def write_section(key: str, body: str, path: Path = RESULTS) -> None:
     print(f"\nwrote section {key!r} of {path}")
 
 
+def load_line() -> str:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"Load average at the end: {load} (1, 5, 15 min; on {os.cpu_count()} cores, other "
+        "work on the machine shows as wall time above CPU time)."
+    )
+
+
 def show(r: Row) -> None:
     cells = row_cells(r)
     print(
@@ -337,14 +387,17 @@ def show(r: Row) -> None:
     )
 
 
-def median_row(step: str, ms: list[Measure], note: str = "") -> Row:
+def median_row(step: str, ms: list[Measure], jobs: int = 1) -> Row:
+    """One row for many runs of a set-up command (run `jobs` at a time)."""
     return Row(
         f"{step}, median of {len(ms)}",
         wall=statistics.median(m.wall for m in ms),
         cpu=statistics.median(m.cpu for m in ms),
         rss=max(m.rss_mb for m in ms),
-        rate=f"total {sum(m.wall for m in ms):.0f} s",
-        note=note,
+        rate=f"sum of walls {sum(m.wall for m in ms):.0f} s",
+        note=f"{jobs} at a time: wall includes waiting for the other's write lock"
+        if jobs > 1
+        else "",
     )
 
 
@@ -381,7 +434,13 @@ def today() -> date:
 # --------------------------------------------------------------------------- startup
 
 
+def run_line() -> str:
+    """When and where: taken at the start of a benchmark."""
+    return f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on: {machine()}"
+
+
 def bench_startup(args) -> None:
+    started = run_line()
     print("\n== startup ==", flush=True)
     ws = Workspace(args.workdir, "startup", args.keep)
     try:
@@ -446,12 +505,14 @@ def bench_startup(args) -> None:
         body = [
             "## Start-up",
             "",
-            f"Run {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on: {machine()}.",
+            f"Run {started}.",
             "",
             f"Median of {args.runs} interleaved runs each, after one warm-up run; small "
             "database (sample_data: 360 orders, 6 technicians).",
             "",
             table(rows),
+            "",
+            load_line(),
             "",
             "Goal: a command that renders nothing never imports WeasyPrint: "
             + ("**met**" if all_ok else "**not met**")
@@ -555,12 +616,12 @@ def letters_setup(ws: Workspace, n: int, n_techs: int, args) -> list[Row]:
             ],
             args.jobs,
         )
-        rows.append(median_row("amsplan assign (8 orders, one technician-day)", assign))
+        rows.append(median_row("amsplan assign (8 orders, one technician-day)", assign, args.jobs))
         lock = ws.parallel(
             [["lock", "--tech", t.id, "--date", day.isoformat()] for t, day, _ in plans],
             args.jobs,
         )
-        rows.append(median_row("amsplan lock --tech --date (8 orders)", lock))
+        rows.append(median_row("amsplan lock --tech --date (8 orders)", lock, args.jobs))
     ready = ws.count("SELECT count(*) FROM work_order WHERE status = 'ready_to_print'")
     if ready != n:
         raise SystemExit(f"bench: {ready} orders ready to print, expected {n}")
@@ -568,13 +629,14 @@ def letters_setup(ws: Workspace, n: int, n_techs: int, args) -> list[Row]:
 
 
 def bench_letters(args) -> None:
+    started = run_line()
     sizes = [int(s) for s in args.sizes.split(",")]
     key = "letters-" + "-".join(str(s) for s in sizes)
     results: dict[int, dict] = {}
     body = [
         f"## Letters: {', '.join(f'{s:,}' for s in sizes)} letters",
         "",
-        f"Run {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on: {machine()}.",
+        f"Run {started}.",
         "",
         "Set-up per size: N orders (all with full address), "
         f"{args.techs} technicians, 8 one-hour slots a day, each technician-day "
@@ -588,7 +650,9 @@ def bench_letters(args) -> None:
         "`bench/naive_letters.py` (one Jinja render + one WeasyPrint `write_pdf` per letter, "
         "same template and CSS), then `amsplan letters generate"
         + (" --combined" if args.combined else "")
-        + "`. Letters per second = letters / wall time of the whole process.",
+        + "`. Letters per second = letters / wall time of the whole process; per "
+        "CPU-second = letters / CPU time (what one process does per busy core, less "
+        "affected by other work on the machine).",
     ]
     for n in sizes:
         print(f"\n== letters {n:,} ==", flush=True)
@@ -614,7 +678,7 @@ def bench_letters(args) -> None:
                 Row(
                     f"baseline: naive loop, {naive_n:,} letters",
                     naive,
-                    rate=f"{naive_rate:.1f} letters/s",
+                    rate=f"{naive_rate:.1f} letters/s ({naive_n / naive.cpu:.1f} per CPU-second)",
                 )
             )
             show(rows[-1])
@@ -624,7 +688,8 @@ def bench_letters(args) -> None:
                     Row(
                         "naive loop, CSS parsed once",
                         m,
-                        rate=f"{naive_n / m.wall:.1f} letters/s",
+                        rate=f"{naive_n / m.wall:.1f} letters/s "
+                        f"({naive_n / m.cpu:.1f} per CPU-second)",
                     )
                 )
                 show(rows[-1])
@@ -641,7 +706,8 @@ def bench_letters(args) -> None:
                 Row(
                     f"**amsplan letters generate**, {n:,} letters",
                     m,
-                    rate=f"**{rate:.1f} letters/s**, {m.cpu / m.wall:.2f} cores busy",
+                    rate=f"**{rate:.1f} letters/s** ({n / m.cpu:.1f} per CPU-second), "
+                    f"{m.cpu / m.wall:.2f} cores busy",
                     goal=f"≥ {GOAL_LETTERS_PER_S} letters/s",
                     met=rate >= GOAL_LETTERS_PER_S,
                 )
@@ -650,7 +716,8 @@ def bench_letters(args) -> None:
             rows.append(
                 Row(
                     "letters generate vs baseline",
-                    rate=f"**{ratio:.2f}x** the baseline's letters/s",
+                    rate=f"**{ratio:.2f}x** the baseline's letters/s (by CPU time: "
+                    f"{(n / m.cpu) / (naive_n / naive.cpu):.2f}x)",
                     goal=f"≥ {GOAL_LETTERS_VS_BASELINE:.0f}x",
                     met=ratio >= GOAL_LETTERS_VS_BASELINE,
                 )
@@ -665,7 +732,7 @@ def bench_letters(args) -> None:
                 )
             )
             show(rows[-1])
-            body += ["", f"### {n:,} letters", "", table(rows)]
+            body += ["", f"### {n:,} letters", "", table(rows), "", load_line()]
             if ws.profile:
                 report_profiles(ws)
         finally:
@@ -699,6 +766,7 @@ def _local_iso(stored: str | None, fallback: datetime) -> datetime:
 
 
 def bench_db(args) -> None:
+    started = run_line()
     n = args.orders
     half = n // 2
     n_replies = args.replies if args.replies is not None else min(100_000, n // 10)
@@ -821,7 +889,7 @@ def bench_db(args) -> None:
             ]
 
         ms = ws.parallel(assign_calls(day1, d1), args.jobs)
-        rows.append(median_row("amsplan assign (8 orders, one technician-day)", ms))
+        rows.append(median_row("amsplan assign (8 orders, one technician-day)", ms, args.jobs))
         show(rows[-1])
         m = ws.amsplan("lock", *day1, "--json", profile_as="lock-day")
         locked = json.loads(m.out)
@@ -838,13 +906,17 @@ def bench_db(args) -> None:
         show(rows[-1])
         if not args.no_per_tech_lock:
             ws.parallel(assign_calls(day2, d2), args.jobs)
+            t_lock = time.perf_counter()
             ms = ws.parallel(
                 [["lock", "--tech", t.id, "--date", d2.isoformat()] for t in techs], args.jobs
             )
+            t_lock = time.perf_counter() - t_lock
             r = median_row(
-                f"amsplan lock --tech --date (8 orders; the next day, {len(ms)} technicians)", ms
+                f"amsplan lock --tech --date (8 orders; the next day, {len(ms)} technicians)",
+                ms,
+                args.jobs,
             )
-            r.rate += f", {len(ms) * r.wall / args.jobs:.0f} s at {args.jobs} at a time"
+            r.rate += f"; the whole day locked in {t_lock:.0f} s"
             rows.append(r)
             show(rows[-1])
 
@@ -976,7 +1048,7 @@ def bench_db(args) -> None:
         body = [
             f"## Database: {n:,} orders",
             "",
-            f"Run {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on: {machine()}.",
+            f"Run {started}.",
             "",
             f"Scenario: import {half:,} orders (`bench/gen.py`, the customer system's "
             f"format), then {n - half:,} more into that database; {len(techs)} technicians; "
@@ -995,6 +1067,8 @@ def bench_db(args) -> None:
             table(rows),
             "",
             *notes,
+            "",
+            load_line(),
         ]
         for line in notes:
             print(f"  {line}")
@@ -1044,6 +1118,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="set-up commands run this many at a time (default: cores)",
     )
     common.add_argument("--seed", type=int, default=gen.SEED)
+    common.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="run a copy of src/ and templates/ taken at the start, so edits during a "
+        "long run do not change what is measured",
+    )
     common.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     common.add_argument(
         "--profile",
@@ -1112,6 +1192,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     startup_opts(p)
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    if args.snapshot:
+        snapshot = take_snapshot(args.workdir)
     print(f"amsplan: {' '.join(AMSPLAN)}\nmachine: {machine()}")
     if args.bench in ("startup", "all"):
         bench_startup(args)
@@ -1119,6 +1201,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         bench_letters(args)
     if args.bench in ("db", "all"):
         bench_db(args)
+    if args.snapshot and not args.keep:
+        shutil.rmtree(snapshot, ignore_errors=True)
     print(f"\nbench {args.bench} done in {time.perf_counter() - started:.0f} s")
 
 

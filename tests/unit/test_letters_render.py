@@ -241,3 +241,310 @@ def test_appointment_ending_before_it_starts_is_an_error(renderer: LetterRendere
     bad = _letter(end=datetime(2026, 4, 21, 9, 0))
     with pytest.raises(LetterRenderError, match="WO-1001"):
         renderer.render_batch([bad])
+
+
+# -- the fast path: background laid out once, each letter's slots printed over it ---------
+
+CUSTOMERS = [
+    # name, street, postcode, city
+    ("Kari Nordmann", "Storgata 1", "0155", "OSLO"),
+    ("Ola Åsheim", "Kongens gate 12B", "7011", "TRONDHEIM"),
+    ("Brumund Elektro og Rør AS", "Hernesvegen 7", "2408", "ELVERUM"),
+    ("Gunvor Sørlie", "Børstadvegen 86", "2321", "HAMAR"),
+    ("Per-Øyvind Bjørnstad-Kristiansen", "Nedre Storgate 128", "2211", "KONGSVINGER"),
+    ("Æsa Ødegård", "Fjordveien 77B", "5003", "BERGEN"),
+]
+
+
+def _batch(count: int) -> list[LetterData]:
+    out = []
+    for i in range(count):
+        name, street, postcode, city = CUSTOMERS[i % len(CUSTOMERS)]
+        out.append(
+            _letter(
+                order_no=f"AMS-2026-{1000 + i:07d}",
+                customer_name=f"{name} {i:02d}",
+                street=f"{street}{'' if i < len(CUSTOMERS) else f' H{i:04d}'}",
+                postcode=postcode,
+                city=city,
+                meter_point_id=f"7070575000{i:08d}",
+                meter_number=f"MTR-{500000 + i}",
+                start=datetime(2026, 4, 22, 10 + i % 6, 0),
+                end=datetime(2026, 4, 22, 11 + i % 6, 0),
+                technician_name=f"Montør Nummer {i:02d}",
+                booking_code=f"K{i:03d}-{'ACDEFHJK'[i % 8]}M7P",
+            )
+        )
+    return out
+
+
+def _window(letter: LetterData) -> str:
+    return f"onsdag 22. april 2026 mellom kl. {letter.start:%H.%M} og {letter.end:%H.%M}"
+
+
+def _strings(letter: LetterData) -> list[str]:
+    return [
+        letter.customer_name,
+        letter.street,
+        f"{letter.postcode} {letter.city}",
+        _window(letter),
+        letter.technician_name,
+        letter.meter_point_id,
+        letter.meter_number,
+        letter.booking_code,
+        letter.order_no,
+    ]
+
+
+@pytest.fixture(scope="module")
+def fast() -> LetterRenderer:
+    return LetterRenderer(processes=1)
+
+
+def test_fast_path_is_used_for_normal_letters() -> None:
+    renderer = LetterRenderer(processes=1)
+    pdfs = renderer.render_batch(LETTERS)
+    # The absurdly long street cannot fit its slots: that letter alone is laid out whole.
+    assert (renderer.stats.overlay, renderer.stats.full, renderer.stats.backgrounds) == (2, 1, 1)
+    assert [_pages(pdf) for pdf in pdfs] == [1, 2, 1]
+
+
+def test_batch_every_letter_its_own_data_and_no_other(fast: LetterRenderer) -> None:
+    letters = _batch(13)
+    before = fast.stats.overlay
+    pdfs = fast.render_batch(letters)
+    assert fast.stats.overlay - before == len(letters)
+    texts = [_text(pdf) for pdf in pdfs]
+    assert "onsdag 22. april 2026 mellom kl. 10.00 og 11.00" in texts[0]
+    for i, (letter, text, pdf) in enumerate(zip(letters, texts, pdfs, strict=True)):
+        assert _pages(pdf) == 1
+        for own in _strings(letter):
+            assert own in text, f"letter {i}: {own!r} missing"
+        assert f"Nettselskapet AS · Ordrenr. {letter.order_no}" in text  # the footer
+        # In the text layer the background comes first, then the slots (reading order).
+        assert "oppgi ordrenummer" in text and f"{letter.order_no}." in text
+        assert f"{letter.booking_code} KONTAKT" in text
+        assert f"Send SMS til 2222 med teksten: {letter.booking_code} OK" in text
+        for j, other in enumerate(letters):
+            if j != i:
+                for foreign in (other.customer_name, other.order_no, other.booking_code,
+                                other.meter_point_id, other.meter_number,
+                                other.technician_name):  # fmt: skip
+                    assert foreign not in text, f"letter {i} holds {foreign!r} of letter {j}"
+
+
+def test_fast_and_full_render_print_the_same_words(fast: LetterRenderer) -> None:
+    full = LetterRenderer(processes=1, fast=False)
+    letters = _batch(3) + [LETTERS[2]]
+    for quick, slow in zip(fast.render_batch(letters), full.render_batch(letters), strict=True):
+        assert sorted(_text(quick).split()) == sorted(_text(slow).split())
+    assert full.stats.overlay == 0
+
+
+def test_fast_letter_is_one_small_valid_pdf(fast: LetterRenderer) -> None:
+    pdf, _ = fast.render_batch(_batch(2))
+    reader = PdfReader(BytesIO(pdf), strict=True)
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in pt
+    assert reader.metadata.title == "Bookingbrev AMS-2026-0001000"
+    assert len(pdf) < 64 * 1024
+
+
+def test_fast_path_escapes_like_the_full_one(fast: LetterRenderer) -> None:
+    nasty = _letter(
+        customer_name=NASTY_NAME,
+        street="<b>Gate</b> {{ 6*7 }}",
+        city="<script>x</script>",
+        technician_name="{% raw %}<i>Ola</i>",
+    )
+    before = fast.stats.overlay
+    text = _text(fast.render_batch([nasty, LETTERS[0]])[0])
+    assert fast.stats.overlay == before + 2
+    for literal in (NASTY_NAME, "<b>Gate</b> {{ 6*7 }}", "0155 <script>x</script>", "<i>Ola</i>"):
+        assert literal in text
+    assert "42" not in text and "49" not in text.replace("707057500", "")
+
+
+def test_long_names_wrap_inside_their_slots(fast: LetterRenderer) -> None:
+    long_name = "Kristine Margrethe Andersen-Bjørnstad og Hans Petter Kristiansen-Aamodt"
+    long_street = "Øvre Slottsgate 128B"
+    letter = _letter(customer_name=long_name, street=long_street, city="KONGSVINGER")
+    before = fast.stats.overlay
+    pdf, _ = fast.render_batch([letter, LETTERS[0]])
+    assert fast.stats.overlay == before + 2  # two lines of name, two of address: they fit
+    text = _text(pdf)
+    assert long_name in text and long_street in text
+    assert _pages(pdf) == 1
+
+
+def test_what_does_not_fit_is_laid_out_whole_and_never_cut(fast: LetterRenderer) -> None:
+    letters = [
+        _letter(order_no="WO-A", end=datetime(2026, 4, 23, 2, 0)),  # over midnight: long
+        _letter(order_no="WO-B", customer_name="Navn " * 40),
+        _letter(order_no="WO-C", booking_code="ACDE-FH34-ACDE-FH34-ACDE"),
+        _letter(order_no="WO-D", meter_number="M" * 60),
+        _letter(order_no="WO-E"),
+    ]
+    before = (fast.stats.overlay, fast.stats.full)
+    pdfs = fast.render_batch(letters)
+    assert (fast.stats.overlay - before[0], fast.stats.full - before[1]) == (1, 4)
+    texts = [_text(pdf) for pdf in pdfs]
+    assert "fra tirsdag 21. april 2026 kl. 10.00 til torsdag 23. april 2026 kl. 02.00" in texts[0]
+    assert " ".join(["Navn"] * 40) in texts[1]
+    assert "ACDE-FH34-ACDE-FH34-ACDE OK" in texts[2]
+    assert "M" * 60 in texts[3].replace(" ", "")
+    assert all(f"WO-{c}" in t for c, t in zip("ABCDE", texts, strict=True))
+
+
+def test_one_background_per_company(fast: LetterRenderer) -> None:
+    other = _letter(order_no="WO-9", company_name="Annet Nett AS", company_phone="")
+    pdfs = fast.render_batch([LETTERS[0], other, LETTERS[2]])
+    assert "Annet Nett AS" in _text(pdfs[1]) and "Nettselskapet AS" not in _text(pdfs[1])
+    assert "Nettselskapet AS" in _text(pdfs[0]) and "Annet Nett AS" not in _text(pdfs[0])
+    assert "Har du spørsmål, svarer vi gjerne. Når du kontakter oss" in _text(pdfs[1])
+
+
+def _override(tmp_path: Path, html: str | None = None, css: str | None = None) -> Path:
+    (tmp_path / "letters").mkdir(exist_ok=True)
+    if html is not None:
+        (tmp_path / "letters" / "booking.html").write_text(html, encoding="utf-8")
+    if css is not None:
+        (tmp_path / "letters" / "booking.css").write_text(css, encoding="utf-8")
+    return tmp_path
+
+
+SHIPPED_HTML = (shipped_templates_dir() / "letters" / "booking.html").read_text(encoding="utf-8")
+SHIPPED_CSS = (shipped_templates_dir() / "letters" / "booking.css").read_text(encoding="utf-8")
+
+
+def test_customer_data_outside_slots_means_whole_letters(tmp_path: Path) -> None:
+    html = SHIPPED_HTML.replace(
+        "<h1>Vi skal bytte strømmåleren din</h1>",
+        "<h1>Hei {{ l.customer_name }}, vi bytter måleren {{ l.start.year }}</h1>",
+    )
+    renderer = LetterRenderer(template_dir=_override(tmp_path, html=html), processes=1)
+    pdfs = renderer.render_batch(LETTERS[:1] + LETTERS[2:])
+    assert renderer.stats.overlay == 0
+    assert "Hei Kari Nordmann, vi bytter måleren 2026" in _text(pdfs[0])
+    assert f"Hei {NASTY_NAME}" in _text(pdfs[1])
+
+
+def test_slot_styled_by_its_context_means_whole_letters(tmp_path: Path) -> None:
+    # .slot sets its own font and colour, but not text-transform: that would leak in.
+    css = SHIPPED_CSS + "\n.appointment { text-transform: uppercase; color: #900 }\n"
+    renderer = LetterRenderer(template_dir=_override(tmp_path, css=css), processes=1)
+    pdf, _ = renderer.render_batch(_batch(2))
+    assert renderer.stats.overlay == 0 and renderer.stats.full == 2
+    assert _window(_batch(1)[0]).upper() in _text(pdf)
+
+
+def test_old_template_without_slots_is_rendered_whole(tmp_path: Path) -> None:
+    # An override made from the template before slots: every field printed in place.
+    html = """<html><body>{% for l in letters %}<section class="letter">
+<div class="letter-start" id="{{ l.anchor }}"></div>
+<h1>Brev til {{ l.customer_name }}</h1><p>{{ l.street }}, {{ l.postcode }} {{ l.city }}</p>
+<p>{{ l.appointment }} · {{ l.booking_code }} · {{ l.order_no }}</p></section>
+{% endfor %}</body></html>"""
+    css = "@page { size: A4 } .letter { break-before: page }"
+    renderer = LetterRenderer(template_dir=_override(tmp_path, html, css), processes=1)
+    pdfs = renderer.render_batch(LETTERS)
+    assert renderer.stats.overlay == 0 and renderer.stats.backgrounds == 0
+    assert [_pages(pdf) for pdf in pdfs] == [1, 1, 1]
+    for i, text in enumerate(_text(pdf).replace(" ", "") for pdf in pdfs):
+        assert f"Brev til {LETTERS[i].customer_name}".replace(" ", "") in text
+        own = f"{WINDOWS[i]} · {LETTERS[i].booking_code} · {LETTERS[i].order_no}"
+        assert own.replace(" ", "") in text
+
+
+def test_css_without_slot_sizes_still_prints_everything(tmp_path: Path) -> None:
+    css = "@page { size: A4; margin: 20mm } .letter { break-before: page }"
+    renderer = LetterRenderer(template_dir=_override(tmp_path, css=css), processes=1)
+    letters = _batch(4)
+    for letter, pdf in zip(letters, renderer.render_batch(letters), strict=True):
+        text = _text(pdf)
+        assert all(own in text for own in _strings(letter))
+
+
+def test_worker_processes_give_the_same_letters_in_order() -> None:
+    from amsplan.letters.render import PARALLEL_MIN_LETTERS
+
+    letters = _batch(PARALLEL_MIN_LETTERS + 5)
+    with LetterRenderer(processes=2, overlay_chunk_size=10) as renderer:
+        renderer.render_batch(letters)  # starts the worker (used once it is ready)
+        pool = renderer._pool
+        assert pool is not None
+        for future in renderer._pool_ready:
+            future.result(timeout=120)
+        pdfs = renderer.render_batch(letters)
+        assert renderer.processes == 2
+    assert renderer._pool is None
+    assert len(pdfs) == len(letters)
+    for letter, pdf in zip(letters, pdfs, strict=True):
+        text = _text(pdf)
+        assert letter.order_no in text and letter.booking_code in text
+        assert _pages(pdf) == 1
+
+
+def test_overlay_slots_not_in_place_means_whole_letters(tmp_path: Path) -> None:
+    placed = '<div class="slot slot-{{ name }}" data-slot="{{ name }}">'
+    assert placed in SHIPPED_HTML
+    html = SHIPPED_HTML.replace(placed, '<div class="slot" data-slot="{{ name }}">')
+    renderer = LetterRenderer(template_dir=_override(tmp_path, html=html), processes=1)
+    pdfs = renderer.render_batch(LETTERS[:1] + LETTERS[2:])
+    assert renderer.stats.overlay == 0 and renderer.stats.full == 2
+    assert all(own in _text(pdfs[0]) for own in _own_strings(LETTERS[0], WINDOWS[0]))
+
+
+def test_a_single_letter_is_laid_out_whole_until_there_is_a_background() -> None:
+    renderer = LetterRenderer(processes=1)
+    (first,) = renderer.render_batch(LETTERS[:1])  # recover() renders one letter
+    assert (renderer.stats.overlay, renderer.stats.full) == (0, 1)
+    renderer.render_batch(_batch(2))
+    (again,) = renderer.render_batch(LETTERS[:1])
+    assert (renderer.stats.overlay, renderer.stats.full) == (3, 1)
+    assert sorted(_text(first).split()) == sorted(_text(again).split())
+
+
+def _png(width: int) -> str:
+    import base64
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, 1, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" + bytes(range(width)))
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
+    png += chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def test_a_letter_carries_only_what_its_own_overlay_uses(tmp_path: Path) -> None:
+    # The overlay pages of a chunk share one resource dictionary: the image in one
+    # letter's slot must not end up (unseen) in the files of the others.
+    start = '{%- if name == "recipient" -%}\n'
+    assert start in SHIPPED_HTML
+    image = (
+        f'<img src="{{% if l.order_no == "WO-1001" %}}{_png(1)}{{% else %}}{_png(2)}'
+        '{% endif %}" style="width: 4px">'
+    )
+    html = SHIPPED_HTML.replace(start, start + image)
+    renderer = LetterRenderer(template_dir=_override(tmp_path, html=html), processes=1)
+    pdfs = renderer.render_batch([LETTERS[0], LETTERS[2]])
+    assert renderer.stats.overlay == 2
+    for pdf, width in zip(pdfs, (1, 2), strict=True):
+        assert pdf.count(b"/Subtype /Image") == 1
+        assert b"/Width %d" % width in pdf
+
+
+def test_text_on_the_overlay_outside_slots_means_whole_letters(tmp_path: Path) -> None:
+    section = '<section class="letter overlay" id="{{ l.anchor }}">'
+    assert section in SHIPPED_HTML
+    html = SHIPPED_HTML.replace(section, section + "<p>Viktig!</p>")
+    renderer = LetterRenderer(template_dir=_override(tmp_path, html=html), processes=1)
+    pdfs = renderer.render_batch(_batch(2))
+    assert renderer.stats.overlay == 0 and renderer.stats.full == 2
+    assert "Viktig!" not in _text(pdfs[0])  # the full layout has no such text
