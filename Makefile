@@ -28,9 +28,11 @@ test: $(STAMP)
 test-sqlite: $(STAMP)
 	$(BIN)/pytest -q
 
-## bench: the benchmarks of bench/ (long; see bench/README.md), figures to bench/RESULTS.md
+## bench: the benchmarks of issue 6 at full scale, figures in bench/RESULTS.md (1-1.5 h on 2 cores)
+##        one part or a smaller scale: make bench BENCH="db --orders 20000"
+BENCH ?= all
 bench: $(STAMP) system-deps
-	$(BIN)/python bench/run.py all
+	$(BIN)/python bench/run.py $(BENCH)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench sample_data

@@ -1056,7 +1056,8 @@ def bench_db(args) -> None:
             "with the same service calls in one process (`bench/fixture.py`, not a goal); a "
             f"day of {day_orders:,} orders assigned with `amsplan assign` per technician "
             "and locked with ONE `amsplan lock ORDER...` (what a planner does for a whole day"
-            f"; the next day locked per technician for comparison); {n_replies:,} replies "
+            + ("" if args.no_per_tech_lock else "; the next day locked per technician")
+            + f"); {n_replies:,} replies "
             "with codes from the database; then the cron and the planner's views."
             + (
                 " Goals are stated for 1,000,000 orders; at this scale met/not met is indicative."

@@ -55,7 +55,8 @@ def queue_sms(
     from amsplan import sms
 
     settings = ctx.settings
-    tech = session.get(Technician, order.technician_id) if order.technician_id else None
+    with session.no_autoflush:  # technicians come from the identity map after the first
+        tech = session.get(Technician, order.technician_id) if order.technician_id else None
     body = sms.render(
         kind,
         {
