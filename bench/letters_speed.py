@@ -7,10 +7,14 @@ PDF file per letter, as the service does. Modes:
 
 - ``naive``: one Jinja render + one WeasyPrint ``HTML(string).write_pdf()`` per letter,
   stylesheet given by file name (as ``bench/naive_letters.py``), shipped template;
-- ``old``: the renderer and template of the last commit (``git show HEAD:...``; skipped
+- ``old``: the renderer and template before the fast path (``git show REV:...``, REV the
+  commit before ``src/amsplan/letters/compose.py`` was added, or ``--old-rev``; skipped
   without git): chunks of 50 letters laid out as one document and split with pypdf;
 - ``new-1``: this working tree's renderer in one process (``processes=1``);
-- ``new``: this working tree's renderer with its default process pool (the usable CPUs);
+- ``new``: this working tree's renderer with its default process pool (the usable CPUs),
+  one ``render_batch`` call per ``--call-size`` letters (what the service does today);
+- ``new-pipe``: the same through ``render_batches`` (the workers render the next batch
+  while this process writes the files of the current one);
 - ``new-slow``: this renderer with ``fast=False`` in one process (whole letters, no
   background/overlay).
 
@@ -39,7 +43,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODES = ("naive", "old", "new-slow", "new-1", "new")
+MODES = ("naive", "old", "new-slow", "new-1", "new", "new-pipe")
 
 
 # -- data -------------------------------------------------------------------------------
@@ -92,8 +96,33 @@ def letters(n: int, seed: int = 2026) -> list:
 # -- one measured run (child process) -----------------------------------------------------
 
 
-def _old_renderer_module(tmp: Path):
-    """HEAD's render.py and templates, in `tmp` (None without git)."""
+def old_revision() -> str | None:
+    """The commit before the one that added compose.py (the fast path), else HEAD."""
+    try:
+        added = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(ROOT),
+                "log",
+                "--diff-filter=A",
+                "--format=%H",
+                "--",
+                "src/amsplan/letters/compose.py",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{added[-1]}^" if added else "HEAD"
+
+
+def _old_renderer_module(tmp: Path, rev: str | None):
+    """The old render.py and templates (git revision `rev`), in `tmp` (None without git)."""
+    if rev is None:
+        return None
     files = {
         "render_head.py": "src/amsplan/letters/render.py",
         "letters/booking.html": "templates/letters/booking.html",
@@ -103,7 +132,7 @@ def _old_renderer_module(tmp: Path):
     for target, source in files.items():
         try:
             text = subprocess.run(
-                ["git", "-C", str(ROOT), "show", f"HEAD:{source}"],
+                ["git", "-C", str(ROOT), "show", f"{rev}:{source}"],
                 check=True,
                 capture_output=True,
             ).stdout
@@ -117,7 +146,7 @@ def _old_renderer_module(tmp: Path):
     return module
 
 
-def child(mode: str, n: int, call_size: int, out_dir: Path) -> dict:
+def child(mode: str, n: int, call_size: int, out_dir: Path, old_rev: str | None) -> dict:
     started = time.perf_counter()
     data = letters(n)
     setup = time.perf_counter() - started
@@ -148,22 +177,29 @@ def child(mode: str, n: int, call_size: int, out_dir: Path) -> dict:
             )
     else:
         if mode == "old":
-            module = _old_renderer_module(Path(tempfile.mkdtemp(prefix="letters-old-")))
+            tmp = Path(tempfile.mkdtemp(prefix="letters-old-"))
+            module = _old_renderer_module(tmp, old_rev)
             if module is None:
                 return {"skipped": "no git"}
             renderer = module.LetterRenderer(template_dir=Path(module.__file__).parent)
+            info["old_rev"] = old_rev
         else:
             from amsplan.letters.render import LetterRenderer
 
             options = {
                 "new": {},
+                "new-pipe": {},
                 "new-1": {"processes": 1},
                 "new-slow": {"processes": 1, "fast": False},
             }
             renderer = LetterRenderer(**options[mode])
             info["processes"] = renderer.processes
-        for first in range(0, n, call_size):
-            pdfs = renderer.render_batch(data[first : first + call_size])
+        firsts = range(0, n, call_size)
+        if mode == "new-pipe":
+            results = renderer.render_batches(data[f : f + call_size] for f in firsts)
+        else:
+            results = (renderer.render_batch(data[f : f + call_size]) for f in firsts)
+        for first, pdfs in zip(firsts, results, strict=True):
             for i, pdf in enumerate(pdfs, start=first):
                 (out_dir / f"{i:06d}.pdf").write_bytes(pdf)
         if hasattr(renderer, "stats"):
@@ -204,10 +240,11 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def measure(mode: str, n: int, call_size: int) -> dict:
+def measure(mode: str, n: int, call_size: int, old_rev: str | None = None) -> dict:
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="letters-speed-") as tmp:
         argv = [sys.executable, __file__, "--child", mode, str(n), str(call_size), tmp]
+        argv.append(old_rev or "")
         peak = [0]
         done = threading.Event()
         started = time.perf_counter()
@@ -247,7 +284,7 @@ def measure(mode: str, n: int, call_size: int) -> dict:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         mode, n, call_size, out = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-        print(json.dumps(child(mode, n, call_size, Path(out))))
+        print(json.dumps(child(mode, n, call_size, Path(out), sys.argv[6] or None)))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,1000", help="comma-separated letter counts")
@@ -255,15 +292,17 @@ def main() -> None:
     parser.add_argument("--call-size", type=int, default=50, help="letters per render_batch")
     parser.add_argument("--naive-limit", type=int, default=None, help="naive on at most N")
     parser.add_argument("--json", action="store_true", help="one JSON line per run")
+    parser.add_argument("--old-rev", default=None, help="git revision of the 'old' renderer")
     args = parser.parse_args()
-    print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()}", flush=True)
+    old_rev = args.old_rev or old_revision()
+    print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()}, old = {old_rev}", flush=True)
     head = "mode n call wall_s cpu_s letters/s per_cpu_s rss_mb tree_mb kb/letter load"
     if not args.json:
         print(head.replace(" ", "\t"), flush=True)
     for n in (int(s) for s in args.sizes.split(",")):
         for mode in args.modes.split(","):
             size = min(n, args.naive_limit) if mode == "naive" and args.naive_limit else n
-            r = measure(mode, size, args.call_size)
+            r = measure(mode, size, args.call_size, old_rev)
             if args.json:
                 print(json.dumps(r), flush=True)
                 continue

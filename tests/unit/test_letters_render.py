@@ -472,18 +472,30 @@ def test_worker_processes_give_the_same_letters_in_order() -> None:
     letters = _batch(PARALLEL_MIN_LETTERS + 5)
     with LetterRenderer(processes=2, overlay_chunk_size=10) as renderer:
         renderer.render_batch(letters)  # starts the worker (used once it is ready)
-        pool = renderer._pool
-        assert pool is not None
+        assert renderer._pool is not None
         for future in renderer._pool_ready:
             future.result(timeout=120)
         pdfs = renderer.render_batch(letters)
+        # The service's way: the next batch is rendered while it writes this one.
+        batches = list(renderer.render_batches([letters[:20], letters, [], letters[5:45]]))
         assert renderer.processes == 2
     assert renderer._pool is None
+    assert [len(b) for b in batches] == [20, len(letters), 0, 40]
     assert len(pdfs) == len(letters)
     for letter, pdf in zip(letters, pdfs, strict=True):
         text = _text(pdf)
         assert letter.order_no in text and letter.booking_code in text
         assert _pages(pdf) == 1
+    for batch, expected in zip(batches, [letters[:20], letters, [], letters[5:45]], strict=True):
+        for pdf, letter in zip(batch, expected, strict=True):
+            assert letter.order_no in _text(pdf)
+
+
+def test_render_batches_without_workers() -> None:
+    renderer = LetterRenderer(processes=1)
+    out = list(renderer.render_batches([LETTERS[:1], [], LETTERS[1:]]))
+    assert [len(b) for b in out] == [1, 0, 2]
+    assert LETTERS[2].order_no in _text(out[2][1])
 
 
 def test_overlay_slots_not_in_place_means_whole_letters(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ renderer once; this process renders too.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -39,7 +40,7 @@ import tempfile
 import threading
 import types
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from io import BytesIO
@@ -498,57 +499,57 @@ class LetterRenderer:
 
     def render_batch(self, letters: Sequence[LetterData]) -> list[bytes]:
         """One PDF (bytes) per letter, in the order given."""
-        letters = list(letters)
-        if self.processes > 1 and len(letters) >= PARALLEL_MIN_LETTERS:
-            return self._render_parallel(letters)
-        return self._render_here(letters)
+        return self._schedule(list(letters)).collect()
 
-    def _render_parallel(self, letters: list[LetterData]) -> list[bytes]:
-        """Pieces of the batch rendered by the workers and by this process, as each is free.
+    def render_batches(self, batches: Iterable[Sequence[LetterData]]) -> Iterator[list[bytes]]:
+        """``render_batch`` of each batch, in order, one list of PDFs per batch.
 
-        Workers are started on the first large batch and used once they are ready (they
+        With worker processes, the next batch is handed to them before a batch is
+        returned: they go on rendering while the caller writes and commits this one.
+        """
+        iterator = iter(batches)
+        first = next(iterator, None)
+        scheduled = self._schedule(list(first)) if first is not None else None
+        following = None
+        try:
+            while scheduled is not None:
+                upcoming = next(iterator, None)
+                following = self._schedule(list(upcoming)) if upcoming is not None else None
+                yield scheduled.collect()
+                scheduled, following = following, None
+        finally:
+            for pending in (scheduled, following):
+                if pending is not None:
+                    pending.cancel()
+
+    def _schedule(self, letters: list[LetterData]) -> _Scheduled:
+        """A batch cut in pieces, handed to the workers if there are any and they are ready.
+
+        The workers start on the first large batch and are used once they are ready (they
         take a second or two to import WeasyPrint); until then this process works alone.
         """
-        from concurrent.futures.process import BrokenProcessPool
-
+        if self.processes < 2 or len(letters) < PARALLEL_MIN_LETTERS:
+            return _Scheduled(self, [letters], [None])
         pool, ready = self._get_pool(letters[0])
-        if pool is None:
-            return self._render_here(letters)
-        workers = self.processes - 1
+        if pool is None or not ready.done():
+            return _Scheduled(self, [letters], [None])
+        if ready.exception() is not None:
+            self._workers_failed(ready.exception())
+            return _Scheduled(self, [letters], [None])
         if len(letters) <= self.processes * self.overlay_chunk_size:
             size = -(-len(letters) // self.processes)  # one piece each
         else:
             size = self.overlay_chunk_size
         pieces = [letters[i : i + size] for i in range(0, len(letters), size)]
-        results: list[list[bytes] | None] = [None] * len(pieces)
-        running: dict[Any, int] = {}
-        waiting = list(range(len(pieces) - 1, -1, -1))  # a stack: next piece at the end
-        try:
-            while waiting or running:
-                if ready.done() and ready.exception() is None:
-                    for future in [f for f in running if f.done()]:
-                        results[running.pop(future)] = future.result()
-                    # Every worker has a piece in hand and one queued; one is left for us.
-                    while len(running) < 2 * workers and len(waiting) > 1:
-                        i = waiting.pop()
-                        running[_submit(pool, _worker_render, pieces[i])] = i
-                elif ready.done():
-                    raise BrokenProcessPool(str(ready.exception()))
-                if waiting:
-                    i = waiting.pop()
-                    results[i] = self._render_here(pieces[i])
-                else:  # nothing left for this process: wait for the workers
-                    for future, i in running.items():
-                        results[i] = future.result()
-                    running.clear()
-        except BrokenProcessPool as exc:
-            LOGGER.warning("letter worker processes failed (%s); using this one only", exc)
-            self.close()
-            self.processes = 1
-            for i, piece in enumerate(pieces):
-                if results[i] is None:
-                    results[i] = self._render_here(piece)
-        return [pdf for piece in results for pdf in piece]  # type: ignore[union-attr]
+        # The workers take the pieces from the front; this process, when it collects,
+        # takes those not started yet from the back.
+        futures = [_submit(pool, _worker_render, piece) for piece in pieces[:-1]] + [None]
+        return _Scheduled(self, pieces, futures)
+
+    def _workers_failed(self, exc: BaseException) -> None:
+        LOGGER.warning("letter worker processes failed (%s); using this one only", exc)
+        self.close()
+        self.processes = 1
 
     def _get_pool(self, letter: LetterData):
         """The worker pool and the future of their warm-up (None, None: no workers)."""
@@ -587,6 +588,7 @@ class LetterRenderer:
         if self._pool_finalizer is not None:
             self._pool_finalizer()
         self._pool = None
+        self._pool_ready = []
         self._pool_finalizer = None
 
     def __enter__(self) -> LetterRenderer:
@@ -658,6 +660,7 @@ _NOT_TEXT = {
 }
 
 
+@functools.cache
 def _style_keys() -> tuple[str, ...]:
     from weasyprint.css.properties import INHERITED
 
@@ -678,7 +681,8 @@ def _signature(slot) -> tuple:
             continue
         seen.add(id(element))
         tag = box.element_tag if out else ""
-        out.append((tag, tuple(repr(box.style[k]) for k in keys)))
+        style = box.style
+        out.append((tag, tuple([style[k] for k in keys])))
     return tuple(out)
 
 
@@ -751,6 +755,42 @@ def _exit_with_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(1)
+
+
+class _Scheduled:
+    """Pieces of a batch, each rendered by a worker (a future) or by this process (None)."""
+
+    def __init__(self, renderer: LetterRenderer, pieces: list[list[LetterData]], futures):
+        self._renderer = renderer
+        self._pieces = pieces
+        self._futures = futures
+
+    def collect(self) -> list[bytes]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        results: list[list[bytes] | None] = [None] * len(self._pieces)
+        try:
+            for i in reversed(range(len(self._pieces))):
+                future = self._futures[i]
+                if future is None or future.cancel():  # not started by a worker: ours
+                    results[i] = self._renderer._render_here(self._pieces[i])
+            for i, future in enumerate(self._futures):
+                if results[i] is None:
+                    results[i] = future.result()
+        except BrokenProcessPool as exc:
+            self._renderer._workers_failed(exc)
+            for i, piece in enumerate(self._pieces):
+                if results[i] is None:
+                    results[i] = self._renderer._render_here(piece)
+        except BaseException:
+            self.cancel()
+            raise
+        return [pdf for piece in results for pdf in piece]  # type: ignore[union-attr]
+
+    def cancel(self) -> None:
+        for future in self._futures:
+            if future is not None:
+                future.cancel()
 
 
 def _submit(pool, function, *args):
