@@ -203,9 +203,11 @@ def generate(
         return result
     renderer = _renderer(ctx)
     token = uuid.uuid4().hex[:12]
-    for i in range(0, len(work), chunk_size):
-        chunk = work[i : i + chunk_size]
-        pdfs = renderer.render_batch([data for *_, data in chunk])
+    chunks = [work[i : i + chunk_size] for i in range(0, len(work), chunk_size)]
+    # The renderer's worker renders the next chunk while this one is committed and moved.
+    rendered = renderer.render_batches([data for *_, data in chunk] for chunk in chunks)
+    for n, (chunk, pdfs) in enumerate(zip(chunks, rendered, strict=True)):
+        i = n * chunk_size
         staged: dict[str, Path] = {}
         for (_, _, name, _), pdf in zip(chunk, pdfs, strict=True):
             staged[name] = staging / f"{name}.{token}"
