@@ -25,6 +25,22 @@ class Technician(SQLModel, table=True):
     work_start: time = time(7, 30)
     work_end: time = time(15, 30)
     active: bool = True
+    # ISO weekdays the technician works ("12345" = Monday to Friday).
+    working_days: str = Field(default="12345", max_length=7)
+
+
+class Absence(SQLModel, table=True):
+    """A technician away (ill, holiday, course) from first_day to last_day, inclusive."""
+
+    __tablename__ = "technician_absence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    technician_id: str = Field(foreign_key="technician.id", index=True, max_length=40)
+    first_day: date
+    last_day: date
+    reason: str = ""
+    created_by: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 _ORDER_VERSION = Column("version", Integer, nullable=False, default=1)
@@ -35,6 +51,8 @@ class Order(SQLModel, table=True):
     __table_args__ = (
         Index("ix_work_order_tech_start", "technician_id", "planned_start"),
         Index("ix_work_order_status_start", "status", "planned_start"),
+        # Order numbers are found whatever their case.
+        Index("ix_work_order_order_no_upper", text("upper(order_no)")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -72,6 +90,7 @@ class Order(SQLModel, table=True):
     cancelled: bool = False
     hold_until: date | None = None
     owner: str | None = Field(default=None, index=True)  # the responsible planner
+    purged_at: datetime | None = None  # personal data removed (privacy purge); stays removed
     # Name and address, case-folded in Python (SQLite and a C-locale PostgreSQL fold only
     # ASCII), for free-text search: kept in step by search_text_of() wherever they change.
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -130,7 +149,12 @@ class Comment(SQLModel, table=True):
 
 
 class Letter(SQLModel, table=True):
-    """A generated letter. state: staged (rendered, order moved) -> delivered (in the folder)."""
+    """A generated letter.
+
+    state: staged (rendered, order moved) -> delivered (in the folder) -> printed (recorded
+    as printed and posted); delivered or staged -> withdrawn (no longer true: the order
+    changed time, technician, code or status, or was purged).
+    """
 
     __tablename__ = "letter"
 
@@ -141,6 +165,13 @@ class Letter(SQLModel, table=True):
     generated_at: datetime = Field(default_factory=utcnow)
     actor: str
     state: str = "staged"
+    # What the letter tells the customer, to know when it is no longer true.
+    planned_start: datetime | None = None
+    technician_id: str | None = None
+    printed_at: datetime | None = None
+    printed_by: str | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str | None = None
 
 
 class Reply(SQLModel, table=True):
@@ -162,6 +193,9 @@ class Reply(SQLModel, table=True):
     order_id: int | None = Field(default=None, foreign_key="work_order.id", index=True)
     outcome: str = Field(index=True)
     handled: bool = False
+    handled_at: datetime | None = None
+    handled_by: str | None = None
+    handled_note: str | None = None
     ingested_at: datetime = Field(default_factory=utcnow)
     actor: str = ""
 
@@ -196,6 +230,8 @@ class Sms(SQLModel, table=True):
     status: str = Field(default="queued", max_length=12)  # queued, exported, withdrawn
     batch: str | None = None
     exported_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_reason: str | None = None
 
 
 class InboundMessage(SQLModel, table=True):
@@ -216,8 +252,28 @@ class InboundMessage(SQLModel, table=True):
     outcome: str = Field(index=True)  # applied | refused | unknown_order
     reason: str = ""
     handled: bool = False
+    handled_at: datetime | None = None
+    handled_by: str | None = None
+    handled_note: str | None = None
     ingested_at: datetime = Field(default_factory=utcnow)
     actor: str = ""
+
+
+class FollowupFlag(SQLModel, table=True):
+    """One reason an order needs a person. Reasons accumulate; the order's followup_kind
+    and followup_reason show the most important open one. cleared_at is set when the
+    reason is settled."""
+
+    __tablename__ = "followup_flag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="work_order.id", index=True)
+    kind: str = Field(max_length=20, index=True)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = ""
+    cleared_at: datetime | None = None
+    cleared_by: str | None = None
 
 
 class SavedFilter(SQLModel, table=True):

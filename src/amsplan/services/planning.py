@@ -135,7 +135,7 @@ def place(
     comment: str = "",
 ) -> list[Slot]:
     """Put orders one after the other from `start`; refuse all if any slot is not free."""
-    from amsplan.services import outbox
+    from amsplan.services import follow, outbox
 
     tz = ctx.settings.tz
     tech = get_technician(s, tech_id)
@@ -169,6 +169,7 @@ def place(
             s.add(order)
         # A reminder belongs to the appointment it is about.
         outbox.withdraw_reminders(s, order, keep=order.planned_start)
+        follow.order_changed(s, ctx, order, verb)
     s.flush()
     for key in moved_from | {(tech.id, day)}:
         resequence(s, ctx, *key)

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from amsplan import codes
 from amsplan.config import RESOLUTION_CANCELLED
 from amsplan.models import BookingCode, Comment, History, Letter, Order
-from amsplan.services import outbox
+from amsplan.services import follow, outbox
 from amsplan.services.context import Context
 from amsplan.workflow import engine
 from amsplan.workflow.statuses import Status
@@ -66,6 +66,7 @@ def apply(
     )
     session.add(order)
     session.add(entry)
+    follow.order_changed(session, ctx, order, name)
     return entry
 
 
