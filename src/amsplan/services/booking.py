@@ -50,9 +50,7 @@ def book_by_sms(
 def _sms_failed(s, ctx: Context, order: Order, reason: str) -> None:
     """The order stays where it is, with a comment, and shows up in the follow-up list."""
     workflow.add_comment(s, ctx, order, f"SMS kunne ikke sendes: {reason}", kind="sms_failed")
-    order.followup_kind = "sms_failed"
-    order.followup_reason = f"SMS booking failed: {reason}"
-    s.add(order)
+    workflow.flag_followup(s, ctx, order, "sms_failed", f"SMS booking failed: {reason}")
 
 
 def transition_orders(

@@ -200,8 +200,7 @@ def _apply_return(s: Session, ctx: Context, order: Order, row: _Row) -> None:
     if code == RESOLUTION_OK:  # a successful change closes the order at once
         workflow.apply(s, ctx, order, "close", comment="Utført", resolution=RESOLUTION_OK)
     else:
-        order.followup_kind, order.followup_reason = "failed_visit", f"failed visit: {comment}"
-        s.add(order)
+        workflow.flag_followup(s, ctx, order, "failed_visit", f"failed visit: {comment}")
 
 
 def ingest_returns(ctx: Context, path: Path) -> IngestResult:
@@ -219,8 +218,7 @@ def _apply_upstream(s: Session, ctx: Context, order: Order, row: _Row) -> None:
         workflow.apply(
             s, ctx, order, "reject_quant", comment=f"Avvist i Quant: {reason}".rstrip(": ")
         )
-        order.followup_kind, order.followup_reason = "rejected", f"rejected upstream: {reason}"
-        s.add(order)
+        workflow.flag_followup(s, ctx, order, "rejected", f"rejected upstream: {reason}")
         return
     cancel(s, ctx, order, reason)
 

@@ -206,8 +206,7 @@ def _one(s, ctx: Context, known: _Known, incoming: _Incoming) -> dict:
         reply.update(outcome="late_reply", handled=True)
         answer = candidate.answer or "(no text)"
         workflow.add_comment(s, ctx, order, f"Svar (sent): {text}", kind="reply")
-        order.followup_kind, order.followup_reason = "reply", f"customer replied late: {answer}"
-        s.add(order)
+        workflow.flag_followup(s, ctx, order, "reply", f"customer replied late: {answer}")
     elif not waiting:
         reply["outcome"] = "not_awaiting"
     elif replies.is_confirmation(candidate.answer):

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from amsplan import codes
 from amsplan.config import RESOLUTION_CANCELLED
-from amsplan.models import BookingCode, Comment, History, Letter, Order
+from amsplan.models import BookingCode, Comment, FollowupFlag, History, Letter, Order
 from amsplan.services import follow, outbox
 from amsplan.services.context import Context
 from amsplan.workflow import engine
@@ -48,10 +49,14 @@ def apply(
     for effect in change.transition.effects:
         EFFECTS[effect](session, ctx, order, at, params)
     if change.to_status is Status.MANUAL_FOLLOWUP:
-        order.followup_kind = params.get("kind") or FOLLOWUP_KINDS.get(name, "manual")
-        order.followup_reason = params.get("reason") or comment or change.transition.label
+        flag_followup(
+            session, ctx, order,
+            params.get("kind") or FOLLOWUP_KINDS.get(name, "manual"),
+            params.get("reason") or comment or change.transition.label,
+            at,
+        )  # fmt: skip
     else:  # any other move settles what needed a person (e.g. a failed SMS booking)
-        order.followup_kind = order.followup_reason = None
+        clear_followups(session, ctx, order, at)
     order.updated_at = at
     entry = History(
         order_id=order.id,
@@ -68,6 +73,32 @@ def apply(
     session.add(entry)
     follow.order_changed(session, ctx, order, name)
     return entry
+
+
+def flag_followup(
+    session: Session, ctx: Context, order: Order, kind: str, reason: str, at: datetime | None = None
+) -> None:
+    """Record one more reason the order needs a person (the one place follow-up is set)."""
+    at = at or ctx.now()
+    session.add(FollowupFlag(order_id=order.id, kind=kind, reason=reason, at=at, actor=ctx.user))
+    order.followup_kind, order.followup_reason = kind, reason
+    session.add(order)
+
+
+def clear_followups(
+    session: Session, ctx: Context, order: Order, at: datetime | None = None
+) -> None:
+    """Every open follow-up reason of the order is settled."""
+    if order.followup_kind is None:  # nothing open (flags are open only while it is set)
+        return
+    at = at or ctx.now()
+    session.execute(
+        update(FollowupFlag)
+        .where(FollowupFlag.order_id == order.id, FollowupFlag.cleared_at.is_(None))
+        .values(cleared_at=at, cleared_by=ctx.user)
+    )
+    order.followup_kind = order.followup_reason = None
+    session.add(order)
 
 
 def add_comment(session: Session, ctx: Context, order: Order, text: str, kind: str = "note"):
