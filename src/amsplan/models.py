@@ -12,8 +12,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def search_text_of(name: str, street: str, city: str) -> str:
-    return " ".join((name or "", street or "", city or "")).casefold()
+def search_text_of(
+    name: str, street: str, city: str, phone: str = "", mobile: str | None = None
+) -> str:
+    """Name and address case-folded, then the phone number's digits (as written, and the
+    mobile number's digits with and without the country code), for free-text search."""
+    text = " ".join((name or "", street or "", city or "")).casefold()
+    numbers = [digits for digits in (_digits(phone), _digits(mobile)) if digits]
+    if mobile and mobile.startswith("+47") and len(mobile) == 11:
+        numbers.append(mobile[3:])
+    return " ".join((text, *dict.fromkeys(numbers))) if numbers else text
+
+
+def _digits(text: str | None) -> str:
+    return "".join(ch for ch in text or "" if ch.isascii() and ch.isdigit())
 
 
 class Technician(SQLModel, table=True):
@@ -274,6 +286,21 @@ class FollowupFlag(SQLModel, table=True):
     actor: str = ""
     cleared_at: datetime | None = None
     cleared_by: str | None = None
+
+
+class ExportFile(SQLModel, table=True):
+    """A file amsplan wrote that holds customer data (letters batch, SMS or mobile export),
+    with the orders in it, so a privacy purge can find and remove it."""
+
+    __tablename__ = "export_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    path: str = Field(sa_column=Column(Text, nullable=False))
+    order_ids: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = ""
+    removed_at: datetime | None = None
 
 
 class SavedFilter(SQLModel, table=True):

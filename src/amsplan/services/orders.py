@@ -177,7 +177,8 @@ def import_orders(
         # is most of the time. Statuses are never touched; updates bump the version.
         table = Order.__table__
         fields = sorted(
-            {k for values in good.values() for k in values} | {"customer_name", "street", "city"}
+            {k for values in good.values() for k in values}
+            | {"customer_name", "street", "city", "phone", "mobile"}
         )
         existing: dict[str, dict] = {}
         numbers = list(good)
@@ -192,14 +193,15 @@ def import_orders(
             if old is None:
                 row = {**_defaults(), **values, "created_at": now, "updated_at": now}
                 row["search_text"] = search_text_of(
-                    row["customer_name"], row["street"], row["city"]
+                    row["customer_name"], row["street"], row["city"], row["phone"], row["mobile"]
                 )
                 new_rows.append(row)
             elif any(old[k] != v for k, v in values.items()):
                 merged = {**old, **values}
                 merged["search_text"] = search_text_of(
-                    merged["customer_name"], merged["street"], merged["city"]
-                )
+                    merged["customer_name"], merged["street"], merged["city"],
+                    merged.get("phone", ""), merged.get("mobile"),
+                )  # fmt: skip
                 merged["_id"] = merged.pop("id")
                 changed_rows.append(merged)
             else:
@@ -333,6 +335,9 @@ def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
             setattr(order, key, value)
             if key == "phone":
                 order.mobile = mobile_number(value, ctx.settings.country)
+                order.search_text = search_text_of(
+                    order.customer_name, order.street, order.city, order.phone, order.mobile
+                )
         if done:
             order.updated_at = ctx.now()
             s.add(order)

@@ -65,6 +65,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("withdrawn_reason", _STR(), nullable=True))
 
     op.create_table(
+        "export_file",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", _STR(length=40), nullable=False),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("order_ids", sa.Text(), nullable=False),
+        sa.Column("created_at", _DT(), nullable=False),
+        sa.Column("created_by", _STR(), nullable=False),
+        sa.Column("removed_at", _DT(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "followup_flag",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("order_id", sa.Integer(), nullable=False),
@@ -90,6 +101,22 @@ def upgrade() -> None:
             "FROM work_order WHERE followup_kind IS NOT NULL"
         )
     )
+    # Free-text search finds phone numbers too (models.search_text_of).
+    from amsplan.models import search_text_of
+
+    orders = sa.table(
+        "work_order",
+        *(sa.column(name, sa.Text) for name in
+          ("customer_name", "street", "city", "phone", "mobile", "search_text")),
+        sa.column("id", sa.Integer),
+    )  # fmt: skip
+    rows = conn.execute(
+        sa.select(orders.c.id, orders.c.customer_name, orders.c.street, orders.c.city,
+                  orders.c.phone, orders.c.mobile).where(orders.c.phone != "")
+    ).all()  # fmt: skip
+    for row in rows:
+        folded = search_text_of(row.customer_name, row.street, row.city, row.phone, row.mobile)
+        conn.execute(orders.update().where(orders.c.id == row.id).values(search_text=folded))
     # Letters already in the folder: what they say is what the order says now.
     conn.execute(
         sa.text(
@@ -105,6 +132,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_followup_flag_kind"))
         batch_op.drop_index(batch_op.f("ix_followup_flag_order_id"))
     op.drop_table("followup_flag")
+    op.drop_table("export_file")
     with op.batch_alter_table("sms", schema=None) as batch_op:
         batch_op.drop_column("withdrawn_reason")
         batch_op.drop_column("withdrawn_at")
