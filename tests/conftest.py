@@ -23,6 +23,7 @@ from amsplan.config import Settings, load_settings
 from amsplan.services.context import Context
 
 PG_URL = os.environ.get("AMSPLAN_TEST_PG_URL")
+TEST_NOW = "2026-04-01T08:00"
 REQUIRE_PG = os.environ.get("AMSPLAN_REQUIRE_PG") == "1"
 _counter = itertools.count()
 
@@ -35,6 +36,9 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("AMSPLAN_CRASH_AT", raising=False)
     monkeypatch.setenv("AMSPLAN_USER", "tester")
     monkeypatch.setenv("COLUMNS", "200")
+    # Every command runs at a fixed time before the dates the tests plan (a test that
+    # needs another time sets AMSPLAN_NOW, or gives the context its own clock).
+    monkeypatch.setenv("AMSPLAN_NOW", TEST_NOW)
 
 
 def _pg_url(dbname: str) -> str:

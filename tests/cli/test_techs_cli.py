@@ -24,6 +24,7 @@ def test_add_then_list(workspace):
             "work_start": "07:00:00",
             "work_end": "15:00:00",
             "active": True,
+            "working_days": "12345",
         }
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,14 @@ class Context:
             self._checked = True
         with db.session_scope(self.engine, readonly=readonly) as session:
             yield session
+
+    def __post_init__(self) -> None:
+        # AMSPLAN_NOW="2026-04-21T08:00" (local time, or with an offset) runs every command
+        # as if it were then: for tests, demos, replays and catching up.
+        fixed = os.environ.get("AMSPLAN_NOW")
+        if fixed and self.now is clock.now:
+            moment = clock.parse_moment(fixed, self.settings.tz, "AMSPLAN_NOW")
+            self.now = lambda: moment
 
     def close(self) -> None:
         if self._engine is not None:
