@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from amsplan.errors import ConfigError
+from amsplan.errors import ConfigError, InputError
 from amsplan.workflow.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 
 CONFIG_NAME = "amsplan.toml"
@@ -64,6 +64,15 @@ class Settings:
 
     def label(self, status: Status | str) -> str:
         return self.labels[Status(status)]
+
+    def parse_status(self, text: str, option: str = "--status") -> Status:
+        """The status a planner means by its key (open) or its label (Åpen), in any case."""
+        key = " ".join(text.split()).casefold()
+        for status in Status:
+            if key in (status.value, " ".join(self.labels[status].split()).casefold()):
+                return status
+        valid = ", ".join(f"{self.labels[s]} ({s.value})" for s in Status)
+        raise InputError(f"{option} {text!r}: use one of {valid}")
 
     def colour(self, status: Status | str) -> str:
         return self.colours[Status(status)]

@@ -170,7 +170,8 @@ def to_manual(
 def list_(
     ctx: typer.Context,
     status: Annotated[
-        list[str] | None, typer.Option("--status", help="Status key (repeat for several).")
+        list[str] | None,
+        typer.Option("--status", help="Status key or label, e.g. open or Åpen (repeat)."),
     ] = None,
     tech: Annotated[str | None, typer.Option("--tech", help="Technician id.")] = None,
     start: Annotated[str | None, typer.Option("--from", help="Appointments from this day.")] = None,
@@ -222,7 +223,7 @@ def list_(
 
     c = context(ctx)
     wanted = OrderFilter(
-        status=status or [],
+        status=[c.settings.parse_status(s).value for s in status or []],
         tech=tech,
         date_from=clock.parse_date(start, "--from") if start else None,
         date_to=clock.parse_date(end, "--to") if end else None,

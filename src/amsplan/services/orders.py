@@ -33,6 +33,7 @@ from amsplan.models import (
 )
 from amsplan.phones import mobile_number
 from amsplan.services.context import Context
+from amsplan.services.lookup import find_orders
 
 # field -> header aliases (Norwegian first); matched ignoring case, spaces, '-' and '_'.
 ORDER_COLUMNS: dict[str, list[str]] = {
@@ -267,7 +268,8 @@ class OrderDetail:
 
 
 def get_order(session, order_no: str) -> Order:
-    order = session.exec(select(Order).where(Order.order_no == order_no)).first()
+    """The order with this number (exactly, else in any case); NotFound if none."""
+    order = find_orders(session, [order_no]).get(order_no)
     if order is None:
         raise NotFound(f"no order {order_no!r}")
     return order

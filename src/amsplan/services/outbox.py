@@ -21,6 +21,7 @@ from amsplan.config import Settings
 from amsplan.errors import InputError, NotFound, TransitionRefused
 from amsplan.models import Comment, Order, Sms, Technician
 from amsplan.services.context import Context
+from amsplan.services.lookup import find_orders
 
 REMINDER_KINDS = ("booking_reminder", "appointment_reminder")
 EXPORT_COLUMNS = ["id", "to", "text", "kind", "order_no", "due_at", "batch"]
@@ -205,5 +206,8 @@ def outbox(ctx: Context, status: str | None = None, order_no: str | None = None)
         if status:
             query = query.where(Sms.status == status)
         if order_no:
-            query = query.where(Order.order_no == order_no)
+            order = find_orders(s, [order_no]).get(order_no)
+            if order is None:
+                return []
+            query = query.where(Sms.order_id == order.id)
         return list(s.exec(query.order_by(Sms.created_at.desc(), Sms.id.desc())).all())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -12,6 +13,7 @@ from amsplan.errors import InputError, NotFound, TransitionRefused
 from amsplan.models import Order, Technician
 from amsplan.services import workflow
 from amsplan.services.context import Context
+from amsplan.services.lookup import find_orders
 from amsplan.workflow.statuses import Status
 
 # Statuses in which an order holds its slot in the technician's day.
@@ -31,19 +33,25 @@ class Slot:
 
 
 def load_orders(session: Session, order_nos: list[str]) -> list[Order]:
-    """The orders in the given order; NotFound naming every missing one."""
-    dupes = sorted({n for n in order_nos if order_nos.count(n) > 1})
+    """The orders in the given order (numbers in any case); NotFound naming every missing one."""
+    counts = Counter(order_nos)
+    dupes = sorted(n for n, k in counts.items() if k > 1)
     if dupes:
         raise InputError(f"order given twice: {', '.join(dupes)}")
-    found: dict[str, Order] = {}
-    for i in range(0, len(order_nos), 5000):
-        chunk = order_nos[i : i + 5000]
-        query = select(Order).where(Order.order_no.in_(chunk)).with_for_update()
-        found.update((o.order_no, o) for o in session.exec(query))
+    found = find_orders(session, order_nos, lock=True)
     missing = [n for n in order_nos if n not in found]
     if missing:
         raise NotFound(f"no such order: {', '.join(missing)}")
-    return [found[n] for n in order_nos]
+    orders = [found[n] for n in order_nos]
+    if len({o.id for o in orders}) < len(orders):
+        seen: dict[int, str] = {}
+        twice = []
+        for number, order in zip(order_nos, orders, strict=True):
+            if order.id in seen:
+                twice.append(f"{seen[order.id]} and {number}")
+            seen.setdefault(order.id, number)
+        raise InputError(f"order given twice: {', '.join(twice)}")
+    return orders
 
 
 def day_orders(session: Session, ctx: Context, tech_id: str, day: date, statuses=OCCUPYING):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
+import phonenumbers
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -98,15 +100,43 @@ class OrderFilter:
             failed = (Order.status == Status.RESOLVED.value) & (Order.resolution != RESOLUTION_OK)
             query = query.where(failed if self.failed_visit else ~failed)
         if self.text:
-            words = self.text.casefold().replace("\\", "\\\\").replace("%", "\\%")
-            pattern = "%" + words.replace("_", "\\_") + "%"
-            query = query.where(Order.search_text.like(pattern, escape="\\"))
+            for part in text_terms(self.text, ctx.settings.country):
+                words = part.replace("\\", "\\\\").replace("%", "\\%")
+                pattern = "%" + words.replace("_", "\\_") + "%"
+                query = query.where(Order.search_text.like(pattern, escape="\\"))
         if self.code:
             code = codes.canonical(self.code) or "-"  # a mistyped code matches nothing
             query = query.where(
                 Order.id.in_(select(BookingCode.order_id).where(BookingCode.code == code))
             )
         return query
+
+
+# A phone number as people write it: digits with spaces, +, -, (), dots; at least 5 digits.
+_PHONE = re.compile(r"[+(]*[0-9][0-9 \t().+-]*[0-9]\)?")
+
+
+def text_terms(text: str, country: str = "NO") -> list[str]:
+    """What free text must contain (each a substring of Order.search_text): phone numbers
+    in it by their national digits, the words around them as typed (case-folded)."""
+    prefix = str(phonenumbers.country_code_for_region(country) or "")
+    terms, rest, at = [], [], 0
+    for found in _PHONE.finditer(text):
+        digits = re.sub("[^0-9]", "", found.group())
+        if len(digits) < 5:
+            continue
+        rest.append(text[at : found.start()])
+        at = found.end()
+        international = found.group().lstrip("(").startswith(("+", "00"))
+        if digits.startswith("00"):
+            digits = digits[2:]
+        if prefix and digits.startswith(prefix) and (international or len(digits) == 10):
+            digits = digits[len(prefix) :]
+        terms.append(digits)
+    if not terms:
+        return [text.casefold()]
+    rest.append(text[at:])
+    return [*(w.strip().casefold() for w in rest if w.strip()), *terms]
 
 
 SORTS = {

@@ -1,0 +1,55 @@
+"""Finding orders by the numbers a planner types: exactly, else whatever their case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from amsplan.errors import InputError
+from amsplan.models import Order
+
+CHUNK = 5000
+
+
+def find_orders(session: Session, numbers: Iterable[str], lock: bool = False) -> dict[str, Order]:
+    """The orders for the given numbers, keyed by the number as given; missing ones left out.
+
+    A number matches its order exactly first; the numbers not found so are matched in bulk
+    by upper(order_no) (an expression index). Two orders whose numbers differ only by case
+    and neither exactly as typed: InputError naming both.
+    """
+    wanted = list(dict.fromkeys(numbers))
+    found: dict[str, Order] = {}
+    for i in range(0, len(wanted), CHUNK):
+        query = select(Order).where(Order.order_no.in_(wanted[i : i + CHUNK]))
+        found.update((o.order_no, o) for o in session.exec(_locked(query, lock)))
+    rest: dict[str, list[str]] = {}
+    for number in wanted:
+        if number not in found:
+            rest.setdefault(_upper(number), []).append(number)
+    keys = list(rest)
+    for i in range(0, len(keys), CHUNK):
+        query = select(Order).where(func.upper(Order.order_no).in_(keys[i : i + CHUNK]))
+        by_upper: dict[str, list[Order]] = {}
+        for order in session.exec(_locked(query, lock)):
+            by_upper.setdefault(_upper(order.order_no), []).append(order)
+        for key, orders in by_upper.items():
+            if key not in rest:
+                continue
+            if len(orders) > 1:
+                both = " and ".join(sorted(o.order_no for o in orders))
+                raise InputError(f"{rest[key][0]} matches {both}; type the order number exactly")
+            for number in rest[key]:
+                found[number] = orders[0]
+    return found
+
+
+def _upper(number: str) -> str:
+    """Upper case as both databases agree on it (ASCII letters)."""
+    return "".join(ch.upper() if ch.isascii() else ch for ch in number)
+
+
+def _locked(query, lock: bool):
+    return query.with_for_update() if lock else query
