@@ -1,4 +1,4 @@
-"""amsplan returns ingest|unapplied, upstream ingest|unapplied, export mobile|validation,
+"""amsplan returns|upstream ingest|unapplied|handle|retry, export mobile|validation,
 report failed-visits."""
 
 from __future__ import annotations
@@ -51,13 +51,66 @@ def _print_unapplied(ctx: typer.Context, source: str, as_json: bool) -> None:
     if as_json:
         print_json([m.model_dump() for m in items])
         return
-    out = table("file:line", "order", "message", "why", "received")
+    out = table("id", "file:line", "order", "message", "why", "received")
     for m in items:
         received = clock.to_local(m.ingested_at, c.settings.tz)
-        out.add_row(f"{m.source_file}:{m.line_no}", m.order_no, f"{m.kind} {m.detail}",
-                    m.reason, when(received))  # fmt: skip
+        out.add_row(str(m.id), f"{m.source_file}:{m.line_no}", m.order_no,
+                    f"{m.kind} {m.detail}", m.reason, when(received))  # fmt: skip
     console.print(out)
     console.print(count(len(items), "message needs", "messages need") + " a person")
+
+
+def print_handled(result, one: str, many: str, as_json: bool) -> None:
+    """What `replies|returns|upstream handle` did."""
+    if as_json:
+        print_json({"handled": result.handled, "already_handled": result.already})
+        return
+    console.print(f"Handled {count(len(result.handled), one, many)}.")
+    if result.already:
+        ids = ", ".join(map(str, result.already))
+        console.print(f"Already handled (nothing changed): {ids}")
+
+
+def _handle(ctx: typer.Context, source: str, ids: list[int], comment: str, as_json: bool):
+    from amsplan.services.field import handle
+
+    one = "return" if source == "returns" else "message"
+    print_handled(handle(context(ctx), source, ids, comment), one, one + "s", as_json)
+
+
+def _retry(ctx: typer.Context, source: str, ids: list[int] | None, all_: bool, as_json: bool):
+    from amsplan.errors import InputError
+    from amsplan.services.field import retry
+
+    if bool(ids) == all_:
+        raise InputError("name the message ids to retry, or --all (not both)")
+    result = retry(context(ctx), source, ids or None)
+    if as_json:
+        print_json({"applied": result.applied, "still_unapplied": result.refused,
+                    "already_handled": result.already})  # fmt: skip
+    else:
+        for message_id, order_no in result.applied:
+            console.print(f"{message_id}: {order_no}: applied", markup=False)
+        for message_id, order_no, reason in result.refused:
+            console.print(f"{message_id}: {order_no}: {reason}", markup=False)
+        if result.already:
+            ids_ = ", ".join(map(str, result.already))
+            console.print(f"Already handled (nothing changed): {ids_}")
+        console.print(
+            f"{count(len(result.applied), 'message', 'messages')} applied, "
+            f"{len(result.refused)} still need a person"
+        )
+    if result.refused:
+        raise typer.Exit(1)
+
+
+Ids = Annotated[list[int], typer.Argument(help="Message ids (the id column of unapplied).")]
+RetryIds = Annotated[
+    list[int] | None, typer.Argument(help="Message ids (the id column of unapplied).")
+]
+HandleComment = Annotated[str, typer.Option("--comment", help="What was done (required).")]
+All = Annotated[bool, typer.Option("--all", help="Every message in the list.")]
+Json = Annotated[bool, typer.Option("--json")]
 
 
 @returns_app.command("ingest")
@@ -85,6 +138,30 @@ def returns_unapplied(ctx: typer.Context, as_json: Annotated[bool, typer.Option(
     Example: amsplan returns unapplied
     """
     _print_unapplied(ctx, "returns", as_json)
+
+
+@returns_app.command("handle")
+def returns_handle(
+    ctx: typer.Context, ids: Ids, comment: HandleComment = "", as_json: Json = False
+):
+    """Mark returns as dealt with: they leave `returns unapplied`; the comment is kept in
+    the order's timeline.
+
+    Example: amsplan returns handle 7 --comment "Ordren var allerede lukket i Quant"
+    """
+    _handle(ctx, "returns", ids, comment, as_json)
+
+
+@returns_app.command("retry")
+def returns_retry(
+    ctx: typer.Context, ids: RetryIds = None, all_: All = False, as_json: Json = False
+):
+    """Apply unapplied returns again (e.g. after the order was fixed by hand), each at the
+    time it happened; the ones that apply now leave the list.
+
+    Example: amsplan returns retry 7 8    or    amsplan returns retry --all
+    """
+    _retry(ctx, "returns", ids, all_, as_json)
 
 
 @upstream_app.command("ingest")
@@ -117,6 +194,30 @@ def upstream_unapplied(
     Example: amsplan upstream unapplied
     """
     _print_unapplied(ctx, "upstream", as_json)
+
+
+@upstream_app.command("handle")
+def upstream_handle(
+    ctx: typer.Context, ids: Ids, comment: HandleComment = "", as_json: Json = False
+):
+    """Mark upstream messages as dealt with: they leave `upstream unapplied`; the comment
+    is kept in the order's timeline.
+
+    Example: amsplan upstream handle 3 --comment "Avklart med Quant på telefon"
+    """
+    _handle(ctx, "upstream", ids, comment, as_json)
+
+
+@upstream_app.command("retry")
+def upstream_retry(
+    ctx: typer.Context, ids: RetryIds = None, all_: All = False, as_json: Json = False
+):
+    """Apply unapplied upstream messages again (e.g. after the order was fixed by hand),
+    each at the time it happened; the ones that apply now leave the list.
+
+    Example: amsplan upstream retry --all
+    """
+    _retry(ctx, "upstream", ids, all_, as_json)
 
 
 @export_app.command("mobile")

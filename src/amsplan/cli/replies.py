@@ -1,4 +1,4 @@
-"""amsplan replies ingest|unmatched."""
+"""amsplan replies ingest|unmatched|handle."""
 
 from __future__ import annotations
 
@@ -62,14 +62,33 @@ def unmatched(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json"
     if as_json:
         print_json([{**r.model_dump(), "order_no": n} for r, n in items])
         return
-    out = table("received", "from", "text", "order", "why")
+    out = table("id", "received", "from", "text", "order", "why")
     for reply, order_no in items:
         received = clock.to_local(reply.received_at, c.settings.tz) if reply.received_at else None
         out.add_row(
-            when(received), reply.sender, reply.text, order_no or "", OUTCOMES[reply.outcome]
-        )
+            str(reply.id), when(received), reply.sender, reply.text, order_no or "",
+            OUTCOMES[reply.outcome],
+        )  # fmt: skip
     console.print(out)
     console.print(count(len(items), "reply needs", "replies need") + " a person")
+
+
+@replies_app.command("handle")
+def handle(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(help="Reply ids (the id column of unmatched).")],
+    comment: Annotated[str, typer.Option("--comment", help="What was done (required).")] = "",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Mark replies as dealt with: they leave `replies unmatched`; the comment is kept in
+    the order's timeline.
+
+    Example: amsplan replies handle 12 15 --comment "Ringte kunden, ny tid avtalt"
+    """
+    from amsplan.cli.field import print_handled
+    from amsplan.services.replies import handle as handle_replies
+
+    print_handled(handle_replies(context(ctx), ids, comment), "reply", "replies", as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ validation upstream.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -262,3 +263,91 @@ def unapplied(ctx: Context, source: str) -> list[InboundMessage]:
             InboundMessage.source == source,
         )
         return list(s.exec(query.order_by(InboundMessage.ingested_at, InboundMessage.id)))
+
+
+# --- work lists that end: handled by a person, or retried after a fix ------------------
+
+SOURCE_NAMES = {"returns": "Retur", "upstream": "Melding fra Quant"}
+_DETAIL_KEYS = sorted({*RETURN_COLUMNS, *UPSTREAM_COLUMNS})
+_DETAIL_SPLIT = re.compile("; (?=(?:" + "|".join(_DETAIL_KEYS) + ")=)")
+
+
+def handle(ctx: Context, source: str, ids: list[int], comment: str):
+    """A person has dealt with these messages: they leave `unapplied`, and the comment is
+    kept in the order's timeline (worklist.HandleResult)."""
+    from amsplan.services import worklist
+    from amsplan.services.lookup import find_orders
+
+    comment = worklist.check_comment(comment)
+    what = "return" if source == "returns" else "upstream message"
+    with ctx.session() as s:
+        items = worklist.load(s, InboundMessage, ids, what, InboundMessage.source == source)
+        orders = find_orders(s, [m.order_no for m in items if not m.handled])
+        return worklist.mark_handled(
+            s, ctx, items, comment,
+            lambda m: orders.get(m.order_no),
+            lambda m: f"{SOURCE_NAMES[source]} ({m.source_file}:{m.line_no}, {m.kind})",
+        )  # fmt: skip
+
+
+@dataclass
+class RetryResult:
+    applied: list[tuple[int, str]] = field(default_factory=list)  # (id, order)
+    refused: list[tuple[int, str, str]] = field(default_factory=list)  # (id, order, reason)
+    already: list[int] = field(default_factory=list)  # handled before: nothing done
+
+
+def retry(ctx: Context, source: str, ids: list[int] | None) -> RetryResult:
+    """Apply again the unapplied messages (`ids`, or all when None) with the same rules as
+    ingest, e.g. after the order was fixed by hand. Each is applied at its own time, in
+    the order the events happened; one that applies now is handled ("retried"), one that
+    is still refused keeps its place in the list with the reason as it is now."""
+    from amsplan.services import worklist
+    from amsplan.services.lookup import find_orders
+
+    apply = {"returns": _apply_return, "upstream": _apply_upstream}[source]
+    what = "return" if source == "returns" else "upstream message"
+    result = RetryResult()
+    with ctx.session() as s:
+        if ids is None:
+            query = select(InboundMessage).where(
+                InboundMessage.source == source,
+                InboundMessage.handled == False,  # noqa: E712
+            )
+            items = list(s.exec(query.with_for_update()))
+        else:
+            items = worklist.load(s, InboundMessage, ids, what, InboundMessage.source == source)
+        result.already = [m.id for m in items if m.handled]
+        todo = sorted(
+            (m for m in items if not m.handled),
+            key=lambda m: (m.happened_at or m.ingested_at, m.id),
+        )
+        orders = find_orders(s, [m.order_no for m in todo], lock=True)
+        for message in todo:
+            order = orders.get(message.order_no)
+            if order is None:
+                message.outcome, message.reason = "unknown_order", "no such order"
+            else:
+                try:
+                    apply(s, ctx, order, _row_of(message))
+                except TransitionRefused as refused:
+                    message.outcome, message.reason = "refused", refused.reason
+                else:
+                    message.outcome, message.handled = "applied", True
+                    message.handled_at, message.handled_by = ctx.now(), ctx.user
+                    message.handled_note = "retried"
+            s.add(message)
+            if message.handled:
+                result.applied.append((message.id, order.order_no))
+            else:
+                result.refused.append((message.id, message.order_no, message.reason))
+    return result
+
+
+def _row_of(message: InboundMessage) -> _Row:
+    """The row as ingest read it, from what the message stored."""
+    values = {"order_no": message.order_no}
+    for part in _DETAIL_SPLIT.split(message.detail) if message.detail else []:
+        key, _, value = part.partition("=")
+        values[key] = value
+    return _Row(message.line_no, message.order_no, message.kind, message.happened_at, values)

@@ -240,3 +240,19 @@ def unmatched(ctx: Context) -> list[tuple[Reply, str | None]]:
             .order_by(Reply.received_at, Reply.id)
         )
         return list(s.exec(query).all())
+
+
+def handle(ctx: Context, ids: list[int], comment: str):
+    """A person has dealt with these replies: they leave `replies unmatched`, and the
+    comment is kept in the order's timeline (worklist.HandleResult)."""
+    from amsplan.services import worklist
+
+    comment = worklist.check_comment(comment)
+    with ctx.session() as s:
+        items = worklist.load(s, Reply, ids, "reply")
+        orders = worklist.orders_by_id(s, (r.order_id for r in items))
+        return worklist.mark_handled(
+            s, ctx, items, comment,
+            lambda r: orders.get(r.order_id),
+            lambda r: f"Svar fra {r.sender} ({r.source_file}:{r.line_no})",
+        )  # fmt: skip

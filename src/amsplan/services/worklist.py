@@ -1,0 +1,88 @@
+"""Work lists that end: a person marks a reply or an inbound message as handled.
+
+Shared by `replies handle`, `returns handle` and `upstream handle`: the items are checked
+first (an unknown id changes nothing), then marked handled with the person's comment,
+and the comment is kept in the linked order's timeline (kind "handled").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from amsplan.errors import InputError, NotFound
+from amsplan.models import Order
+from amsplan.services import workflow
+from amsplan.services.context import Context
+
+CHUNK = 5000
+
+
+@dataclass
+class HandleResult:
+    handled: list[int] = field(default_factory=list)
+    already: list[int] = field(default_factory=list)  # handled before: nothing done
+
+
+def check_comment(comment: str) -> str:
+    comment = " ".join((comment or "").split())
+    if not comment:
+        raise InputError("say what was done: --comment TEXT")
+    if len(comment) > 2000:
+        raise InputError("the comment is longer than 2000 characters")
+    return comment
+
+
+def load(session: Session, model, ids: list[int], what: str, *where) -> list:
+    """The rows with these ids (locked, in id order); NotFound naming every unknown id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        raise InputError(f"name the {what} ids to handle (the first column of the list)")
+    rows = []
+    for i in range(0, len(wanted), CHUNK):
+        query = select(model).where(model.id.in_(wanted[i : i + CHUNK]), *where)
+        rows += session.exec(query.order_by(model.id).with_for_update())
+    missing = sorted(set(wanted) - {r.id for r in rows})
+    if missing:
+        raise NotFound(f"no {what} {', '.join(map(str, missing))}")
+    return rows
+
+
+def mark_handled(
+    session: Session,
+    ctx: Context,
+    items: list,
+    comment: str,
+    order_of: Callable[[object], Order | None],
+    describe: Callable[[object], str],
+) -> HandleResult:
+    """Mark the items handled; each linked order gets the comment in its timeline."""
+    result = HandleResult()
+    now = ctx.now()
+    for item in items:
+        if item.handled:
+            result.already.append(item.id)
+            continue
+        item.handled, item.handled_at, item.handled_by = True, now, ctx.user
+        item.handled_note = comment
+        session.add(item)
+        order = order_of(item)
+        if order is not None:
+            workflow.add_comment(
+                session, ctx, order, f"{describe(item)} behandlet: {comment}", kind="handled"
+            )
+        result.handled.append(item.id)
+    return result
+
+
+def orders_by_id(session: Session, ids) -> dict[int, Order]:
+    wanted = sorted({i for i in ids if i is not None})
+    found: dict[int, Order] = {}
+    for i in range(0, len(wanted), CHUNK):
+        found.update(
+            (o.id, o)
+            for o in session.exec(select(Order).where(Order.id.in_(wanted[i : i + CHUNK])))
+        )
+    return found

@@ -1,0 +1,113 @@
+"""Work lists that end: replies|returns|upstream handle, returns|upstream retry."""
+
+from __future__ import annotations
+
+from tests.cli.support import data, error, fails, ok, order, row
+from tests.cli.test_field_cli import RETURNS, csv_file, ready
+from tests.cli.test_replies_cli import answers, replies_file, waiting
+
+QUANT = "Ordrenr;Type;Tidspunkt;Årsak"
+
+
+def first_cell(line: str) -> str:
+    return line.strip("│┃ ").split()[0]
+
+
+def test_handled_replies_leave_the_list_and_stay_in_the_timeline(workspace):
+    code = waiting(workspace, 3)
+    answers(workspace, code)
+    ok("replies", "ingest", "svar.csv")
+    replies_file(
+        workspace, [f"2026-04-16 09:00;+4799999901;{code['AMS-00001']} KONTAKT"], "svar2.csv"
+    )
+    ok("replies", "ingest", "svar2.csv")
+    listed = data("replies", "unmatched")
+    ids = {r["sender"]: r["id"] for r in listed}
+    assert sorted(ids) == ["+4799999901", "+4799999904", "+4799999905"]
+    out = ok("replies", "unmatched").stdout
+    assert first_cell(row(out, "+4799999904")) == str(ids["+4799999904"])  # the id to type
+
+    done = ok("replies", "handle", ids["+4799999901"], ids["+4799999904"],
+              "--comment", "Ringte kunden").stdout  # fmt: skip
+
+    assert "Handled 2 replies" in done
+    assert [r["sender"] for r in data("replies", "unmatched")] == ["+4799999905"]
+    assert "1 reply needs a person" in ok("replies", "unmatched").stdout
+    timeline = order("AMS-00001")["timeline"]
+    (handled,) = [e for e in timeline if e["kind"] == "handled"]
+    assert "+4799999901" in handled["text"] and "Ringte kunden" in handled["text"]
+    assert handled["actor"] == "tester"
+    assert any(e["kind"] == "reply" and "KONTAKT" in e["text"] for e in timeline)
+    again = ok("replies", "handle", ids["+4799999904"], "--comment", "igjen").stdout
+    assert "Handled 0 replies" in again
+    assert f"Already handled (nothing changed): {ids['+4799999904']}" in again
+
+
+def test_handling_an_unknown_reply_or_without_a_comment_changes_nothing(workspace):
+    answers(workspace, waiting(workspace, 3))
+    ok("replies", "ingest", "svar.csv")
+    first = data("replies", "unmatched")[0]["id"]
+
+    assert "no reply 9999" in error(4, "replies", "handle", first, 9999, "--comment", "x")
+    assert "--comment" in error(5, "replies", "handle", first)
+    assert "--comment" in error(5, "replies", "handle", first, "--comment", "  ")
+
+    assert len(data("replies", "unmatched")) == 2
+
+
+def test_a_refused_return_is_retried_after_the_order_was_fixed(workspace):
+    (second,) = waiting(workspace, 1)  # no answer yet, but the technician went anyway
+    path = csv_file(workspace, "retur.csv", [
+        RETURNS,
+        f"{second};løst;OK;2026-04-22 09:41;T01;Byttet",
+        "AMS-404;løst;OK;;T01;",
+    ])  # fmt: skip
+    fails(1, "returns", "ingest", path)
+    listed = {m["order_no"]: m for m in data("returns", "unapplied")}
+    assert listed[second]["outcome"] == "refused"
+    assert first_cell(row(ok("returns", "unapplied").stdout, second)) == str(listed[second]["id"])
+
+    still = fails(1, "returns", "retry", listed[second]["id"])
+    assert f"{listed[second]['id']}: {second}:" in still.stdout
+    ok("followup", "manual", second)
+    ok("followup", "send-to-execution", second, "--comment", "Kunden ringte, fikset for hånd")
+
+    out = fails(1, "returns", "retry", "--all").stdout  # AMS-404 is still unknown
+
+    assert f"{listed[second]['id']}: {second}: applied" in out
+    assert "AMS-404: no such order" in out
+    fixed = order(second)
+    assert (fixed["status"], fixed["resolution"]) == ("closed", "OK")
+    assert fixed["resolved_at"].startswith("2026-04-22T07:41")  # the return's own time (UTC)
+    (left,) = data("returns", "unapplied")
+    assert (left["order_no"], left["outcome"], left["reason"]) == (
+        "AMS-404", "unknown_order", "no such order",
+    )  # fmt: skip
+    again = data("returns", "retry", listed[second]["id"])
+    assert again["already_handled"] == [listed[second]["id"]] and not again["applied"]
+    error(5, "returns", "retry")
+    error(5, "returns", "retry", left["id"], "--all")
+    error(4, "returns", "retry", 9999)
+
+
+def test_upstream_handle_and_retry(workspace):
+    first, second = ready(workspace, 2)
+    path = csv_file(workspace, "q.csv", [
+        QUANT, f"{first};avvist;2026-04-23 10:00;Feil målernummer",
+        f"{second};avvist;;Feil adresse",
+    ])  # fmt: skip
+    fails(1, "upstream", "ingest", path)  # neither is closed yet: refused
+    ids = {m["order_no"]: m["id"] for m in data("upstream", "unapplied")}
+    ok("returns", "ingest", csv_file(workspace, "r.csv", [RETURNS, f"{first};løst;OK;;T01;"]))
+
+    out = ok("upstream", "handle", ids[second], "--comment", "Avklart med Quant").stdout
+    assert "Handled 1 message" in out
+    retried = data("upstream", "retry", "--all")
+
+    assert retried["applied"] == [[ids[first], first]]
+    assert order(first)["status"] == "rejected_quant"
+    assert data("upstream", "unapplied") == []
+    timeline = order(second)["timeline"]
+    assert any(e["kind"] == "handled" and "Avklart med Quant" in e["text"] for e in timeline)
+    # a returns id is not an upstream message
+    error(4, "returns", "handle", ids[first], "--comment", "x")
