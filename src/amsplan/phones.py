@@ -44,3 +44,30 @@ def mobile_number(raw: str, region: str = "NO") -> str | None:
     if kind not in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# A phone number as people write it: digits with spaces, +, -, (), dots; at least 5 digits.
+_WRITTEN_NUMBER = re.compile(r"[+(]*[0-9][0-9 \t().+-]*[0-9]\)?")
+
+
+def numbers_in(text: str, region: str = "NO") -> tuple[list[str], list[str]]:
+    """The phone numbers written in free text, as their national digits (no +47, 0047 or
+    47 before eight digits), and the words around them (stripped, non-empty)."""
+    import phonenumbers
+
+    prefix = str(phonenumbers.country_code_for_region(region) or "")
+    numbers, words, at = [], [], 0
+    for found in _WRITTEN_NUMBER.finditer(text):
+        digits = re.sub("[^0-9]", "", found.group())
+        if len(digits) < 5:
+            continue
+        words.append(text[at : found.start()])
+        at = found.end()
+        international = found.group().lstrip("(").startswith(("+", "00"))
+        if digits.startswith("00"):
+            digits = digits[2:]
+        if prefix and digits.startswith(prefix) and (international or len(digits) == 10):
+            digits = digits[len(prefix) :]
+        numbers.append(digits)
+    words.append(text[at:])
+    return numbers, [w.strip() for w in words if w.strip()]

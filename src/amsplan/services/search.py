@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
-import phonenumbers
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from amsplan import clock, codes
+from amsplan import clock, codes, phones
 from amsplan.config import RESOLUTION_OK
 from amsplan.errors import InputError, NotFound
 from amsplan.models import BookingCode, Order, SavedFilter
@@ -112,31 +110,13 @@ class OrderFilter:
         return query
 
 
-# A phone number as people write it: digits with spaces, +, -, (), dots; at least 5 digits.
-_PHONE = re.compile(r"[+(]*[0-9][0-9 \t().+-]*[0-9]\)?")
-
-
 def text_terms(text: str, country: str = "NO") -> list[str]:
-    """What free text must contain (each a substring of Order.search_text): phone numbers
-    in it by their national digits, the words around them as typed (case-folded)."""
-    prefix = str(phonenumbers.country_code_for_region(country) or "")
-    terms, rest, at = [], [], 0
-    for found in _PHONE.finditer(text):
-        digits = re.sub("[^0-9]", "", found.group())
-        if len(digits) < 5:
-            continue
-        rest.append(text[at : found.start()])
-        at = found.end()
-        international = found.group().lstrip("(").startswith(("+", "00"))
-        if digits.startswith("00"):
-            digits = digits[2:]
-        if prefix and digits.startswith(prefix) and (international or len(digits) == 10):
-            digits = digits[len(prefix) :]
-        terms.append(digits)
-    if not terms:
+    """What free text must contain, each a substring of Order.search_text: the words as
+    typed (case-folded), and phone numbers in it by their national digits."""
+    numbers, words = phones.numbers_in(text, country)
+    if not numbers:
         return [text.casefold()]
-    rest.append(text[at:])
-    return [*(w.strip().casefold() for w in rest if w.strip()), *terms]
+    return [*(w.casefold() for w in words), *numbers]
 
 
 SORTS = {
