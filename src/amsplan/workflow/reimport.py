@@ -28,8 +28,6 @@ REQUIRED_WHEN_BOOKED = ("customer_name", "street", "postcode", "city")
 PERSONAL_FIELDS = (
     "customer_name", "street", "phone", "mobile", "description", "latitude", "longitude",
 )  # fmt: skip
-# A visit that is over does not need to fit the working hours.
-DONE = frozenset({Status.RESOLVED, Status.CLOSED, Status.REJECTED_QUANT})
 
 
 def is_booked(status: str, booking_code: str | None) -> bool:
@@ -61,6 +59,6 @@ def change_text(old: dict, new: dict, fields: list[str]) -> str:
 
 
 def outside_hours(start: datetime, minutes: int | None, work_start: time, work_end: time) -> bool:
-    """Whether a visit starting at local `start` does not fit the working hours."""
+    """Whether a visit starting at local `start` does not fit the (changed) working hours."""
     end = start + timedelta(minutes=minutes or 0)
     return start.time() < work_start or end > datetime.combine(start.date(), work_end)
