@@ -16,9 +16,12 @@ _SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+")
 
 
 def gsrn_check_digit(body: str) -> str:
-    """The GS1 mod-10 check digit of the first 17 digits of a GSRN (any GS1 key)."""
-    total = sum(int(ch) * (3 if i % 2 == 0 else 1) for i, ch in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
+    """The GS1 mod-10 check digit of a GS1 key without it (17 digits for a GSRN): digits
+    weighted 3, 1, 3, ... from the right."""
+    digits = body.encode("ascii")  # summing bytes is several times faster than int() each
+    threes, ones = digits[-1::-2], digits[-2::-2]
+    total = 3 * (sum(threes) - 48 * len(threes)) + sum(ones) - 48 * len(ones)
+    return str(-total % 10)
 
 
 def is_gsrn(value: str) -> bool:
@@ -27,7 +30,7 @@ def is_gsrn(value: str) -> bool:
         len(value) == 18
         and value.isascii()
         and value.isdigit()
-        and (gsrn_check_digit(value[:17]) == value[17])
+        and gsrn_check_digit(value[:17]) == value[17]
     )
 
 
@@ -38,6 +41,8 @@ def is_scientific(value: str) -> bool:
 
 def whole_number(value: str) -> str:
     """'91234567.0' -> '91234567' (certain: the decimals are zeros); anything else as is."""
+    if "." not in value and "," not in value:
+        return value
     match = _TRAILING_ZERO_DECIMALS.fullmatch(value)
     return match[1] if match else value
 
@@ -45,31 +50,33 @@ def whole_number(value: str) -> str:
 def padded_code(value: str, width: int = 4) -> str:
     """A 4-digit code (postcode, municipality number) whose leading zeros a number cell
     dropped: '123' -> '0123', '301.0' -> '0301'. Anything else as is."""
+    if len(value) == width:
+        return value
     value = whole_number(value)
-    if value.isascii() and value.isdigit() and len(value) < width:
+    if len(value) < width and value.isascii() and value.isdigit():
         return value.zfill(width)
     return value
 
 
+_SCIENTIFIC_TEXT = (
+    "is a number in scientific notation: Excel cut its digits; "
+    "format the column as Text and export again"
+)
+
+
 def meter_point_problem(value: str) -> str | None:
     """Why `value` is not a metering point id, or None when it is one."""
+    if is_gsrn(value):
+        return None
     if is_scientific(value):
-        return (
-            f"{value!r} is a number in scientific notation: Excel cut its digits; "
-            "format the column as Text and export again"
-        )
+        return f"{value!r} {_SCIENTIFIC_TEXT}"
     if not re.fullmatch(r"[0-9]{18}", value):
         return f"{value!r} is not an 18-digit metering point id"
-    if not is_gsrn(value):
-        return f"{value!r} fails the check digit of a metering point id (cut by Excel, or mistyped)"
-    return None
+    return f"{value!r} fails the check digit of a metering point id (cut by Excel, or mistyped)"
 
 
 def phone_problem(value: str) -> str | None:
     """Why a phone cell cannot be trusted, or None."""
-    if is_scientific(value):
-        return (
-            f"{value!r} is a number in scientific notation: Excel cut its digits; "
-            "format the column as Text and export again"
-        )
+    if ("E" in value or "e" in value) and is_scientific(value):
+        return f"{value!r} {_SCIENTIFIC_TEXT}"
     return None

@@ -10,6 +10,9 @@ from __future__ import annotations
 import csv
 from datetime import date
 
+from sqlalchemy import update
+
+from amsplan.models import Order
 from amsplan.services.privacy import ANONYMOUS, purge
 from tests.cli.support import data, error, fails, ok, order, row
 from tests.helpers import awaiting, gsrn, locked, order_row, seed, write_orders
@@ -151,3 +154,18 @@ def test_purged_orders_stay_purged_after_a_full_reimport(workspace):
     assert (gone["customer_name"], gone["street"], gone["phone"]) == (ANONYMOUS, "", "")
     assert order(order_nos[1])["city"] == "ELVERUM"
     assert row(result.stdout, "1 updated")
+
+
+def test_orders_anonymised_before_purges_were_dated_stay_purged(workspace):
+    """Purged before purged_at existed (schema 0005): the anonymised name tells."""
+    order_nos = seed(workspace, 1)
+    ok("orders", "close", order_nos[0], "--resolution", "Kansellert")
+    purge(workspace.context(), date(2026, 4, 2))
+    with workspace.context().session() as s:
+        s.execute(update(Order).values(purged_at=None))
+    write_orders(workspace.path / "orders.csv", [order_row(1)])
+
+    result = data("orders", "import", "orders.csv")
+
+    assert (result["purged_kept"], result["updated"], result["unchanged"]) == (1, 0, 1)
+    assert order(order_nos[0])["customer_name"] == ANONYMOUS

@@ -33,6 +33,7 @@ from amsplan.models import (
 )
 from amsplan.phones import mobile_number
 from amsplan.services.context import Context
+from amsplan.services.privacy import ANONYMOUS
 from amsplan.workflow import reimport
 
 # field -> header aliases (Norwegian first); matched ignoring case, spaces, '-' and '_'.
@@ -85,8 +86,7 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
     def bad(column: str, message: str) -> None:
         problems.append(Problem(line, ORDER_COLUMNS[column][0], message))
 
-    # What Excel does to numbers: repaired when the value is certain, else refused.
-    rec = dict(rec)
+    # What Excel does to numbers: repaired (in rec) when the value is certain, else refused.
     for name in ("phone", "mobile_phone"):
         if rec.get(name):
             problem = cells.phone_problem(rec[name])
@@ -222,7 +222,7 @@ def import_orders(
                 )
                 new_rows.append(row)
                 continue
-            if old["purged_at"] is not None:
+            if old["purged_at"] is not None or old["customer_name"] == ANONYMOUS:
                 values, restored = reimport.without_personal(old, values)
                 result.purged_kept += restored
             if not any(old[k] != v for k, v in values.items()):
