@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 
+import openpyxl
 from sqlalchemy import update
 
 from amsplan.models import Order
@@ -169,3 +170,20 @@ def test_orders_anonymised_before_purges_were_dated_stay_purged(workspace):
 
     assert (result["purged_kept"], result["updated"], result["unchanged"]) == (1, 0, 1)
     assert order(order_nos[0])["customer_name"] == ANONYMOUS
+
+
+def test_workbook_number_cells_are_repaired_the_same_way(workspace):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Ordrenr", "Målepunkt-ID", "Navn", "Adresse", "Postnr", "Poststed", "Telefon"])
+    sheet.append(["AMS-1", gsrn(1), "Kari", "Storgata 1", 123, "OSLO", 91234567.0])
+    book.save(workspace.path / "orders.xlsx")
+
+    ok("orders", "import", "orders.xlsx")
+
+    shown = order("AMS-1")
+    assert (shown["postcode"], shown["phone"], shown["mobile"]) == (
+        "0123",
+        "91234567",
+        "+4791234567",
+    )
