@@ -268,7 +268,7 @@ def import_orders(
 
 _LABELS = {
     "customer_name": "name", "street": "street", "postcode": "postcode", "city": "city",
-    "phone": "mobile number (booked by SMS)",
+    "phone": "mobile number",  # checked only for orders booked by SMS
 }  # fmt: skip
 
 
