@@ -30,6 +30,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from amsplan.cells import gsrn_check_digit  # Norwegian metering point ids are GSRN numbers
+
 SEED = 2026
 N_ORDERS = 360
 
@@ -267,14 +269,6 @@ class Unique:
             if value not in self.seen:
                 self.seen.add(value)
                 return value
-
-
-def gsrn_check_digit(body: str) -> str:
-    """GS1 mod-10 check digit (Norwegian metering point ids are GSRN numbers)."""
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        total += int(ch) * (3 if i % 2 == 0 else 1)
-    return str((10 - total % 10) % 10)
 
 
 def metering_point_id(rng: random.Random) -> str:

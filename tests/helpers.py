@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from pathlib import Path
 
+from amsplan.cells import gsrn_check_digit
 from amsplan.services import letters, planning
 from amsplan.services.orders import import_orders
 from amsplan.services.technicians import add_technician
@@ -16,10 +17,16 @@ HEADER = (
 DAY = date(2026, 4, 22)  # a Wednesday, summer time in Oslo
 
 
+def gsrn(n: int) -> str:
+    """The n-th valid metering point id (18 digits, GS1 check digit)."""
+    body = f"707057500{n:08d}"
+    return body + gsrn_check_digit(body)
+
+
 def order_row(n: int, **overrides: str) -> str:
     values = {
         "order_no": f"AMS-{n:05d}",
-        "mpid": f"707057500{n:09d}",
+        "mpid": gsrn(n),
         "meter": f"{10_000_000 + n}",
         "name": f"Kari Nordmann {n}",
         "street": f"Storgata {n}",

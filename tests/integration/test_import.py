@@ -86,7 +86,8 @@ def test_reimport_updates_fields_and_never_moves_status(workspace, tmp_path):
         s.add(order)
     path = write_orders(tmp_path / "o.csv", [order_row(1, street="Ny gate 9"), order_row(2)])
     result = import_orders(ctx, path)
-    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
+    assert result.changed_after_booking == 1  # a booked order: taken, and followed up
     order = orders(workspace)["AMS-00001"]
     assert (order.street, order.status) == ("Ny gate 9", "ready_for_execution")
 

@@ -30,7 +30,7 @@ def data(workspace, tmp_path):
         order_row(1),
         order_row(2, stage="Etappe 2", postcode="2380", city="BRUMUNDDAL", municipality="3411"),
         order_row(3, name="Åse Ødegård", street="Bjørkeveien 3", important="Ja"),
-        order_row(4, difficult="Ja", mpid="707057500999999999"),
+        order_row(4, difficult="Ja", mpid="707057500999999997"),
         order_row(5, name="Per 100% Hansen_x"),
         order_row(6),
     ]
@@ -70,7 +70,7 @@ def test_each_filter_field(data):
     assert found(ws, text="n_x") == ["AMS-00005"]
     assert found(ws, code=code.lower()) == ["AMS-00001"]
     assert found(ws, code=code[:-1] + ("A" if code[-1] != "A" else "C")) == []  # a typo
-    assert found(ws, meter_point="707057500999999999") == ["AMS-00004"]
+    assert found(ws, meter_point="707057500999999997") == ["AMS-00004"]
     assert found(ws, stage="Etappe 1", status=["open"]) == ["AMS-00004", "AMS-00005", "AMS-00006"]
 
 

@@ -27,7 +27,7 @@ def list_(
         typer.Option(
             "--reason",
             help="Only one reason: reply, no_answer, sms_failed, cancelled, rejected, "
-            "hold_passed, manual.",
+            "hold_passed, manual, failed_visit, changed.",
         ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 200,

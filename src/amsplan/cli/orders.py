@@ -47,11 +47,27 @@ def import_(
         f"{file.name} ({kind}): {result.created} new, "
         f"{result.updated} updated, {result.unchanged} unchanged"
         + (
+            f", {result.changed_after_booking} changed after booking"
+            if result.changed_after_booking
+            else ""
+        )
+        + (
             f", {result.invalid} invalid rows written to {result.rejects_file}"
             if result.invalid
             else ""
         )
     )
+    if result.changed_after_booking:
+        console.print(
+            styled(f"{result.changed_after_booking} booked orders changed", "yellow"),
+            "(name, address or phone): recorded in their timelines and put into follow-up; "
+            "see amsplan followup list --reason changed",
+        )
+    if result.purged_kept:
+        console.print(
+            styled(f"{result.purged_kept} purged orders:", "yellow"),
+            "personal data not restored",
+        )
     if result.ignored_columns:
         console.print(styled("Ignored columns:", "yellow"), ", ".join(result.ignored_columns))
     if result.invalid:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, table
+from amsplan.cli.output import console, context, print_json, styled, table
 
 techs_app = typer.Typer(help="Technicians and their working hours.", no_args_is_help=True)
 
@@ -16,19 +16,39 @@ techs_app = typer.Typer(help="Technicians and their working hours.", no_args_is_
 def add(
     ctx: typer.Context,
     tech_id: Annotated[str, typer.Argument(help="Technician id, e.g. T01.")],
-    name: Annotated[str, typer.Option("--name", help="Full name (printed in letters).")],
-    phone: Annotated[str, typer.Option("--phone")] = "",
-    start: Annotated[str, typer.Option("--start", help="Working day starts.")] = "07:30",
-    end: Annotated[str, typer.Option("--end", help="Working day ends.")] = "15:30",
+    name: Annotated[
+        str | None, typer.Option("--name", help="Full name (printed in letters).")
+    ] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Working day starts (new: 07:30).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Working day ends (new: 15:30).")] = None,
 ):
-    """Add a technician (or update the one with this id).
+    """Add a technician, or update the one with this id (only the options given change).
 
     Example: amsplan techs add T07 --name "Ola Nordmann" --phone 41234567 --start 07:00 --end 15:00
     """
     from amsplan.services.technicians import add_technician
 
-    tech = add_technician(context(ctx), tech_id, name, phone, start, end)
+    saved = add_technician(context(ctx), tech_id, name, phone, start, end)
+    tech = saved.tech
     console.print(f"{tech.id} {tech.name} {tech.work_start:%H:%M}-{tech.work_end:%H:%M}")
+    _outside(saved.outside)
+
+
+def _outside(visits) -> None:
+    """Booked visits the new working hours leave outside them: a warning, not an error."""
+    if not visits:
+        return
+    console.print(
+        styled(f"{len(visits)} booked visits are outside the new working hours", "yellow"),
+        "(move them with amsplan followup reschedule):",
+    )
+    for v in visits:
+        console.print(
+            f"  {v.order_no}  {v.tech_id}  {v.start:%Y-%m-%d %H:%M}-{v.end:%H:%M}  {v.status}"
+        )
 
 
 @techs_app.command("list")
@@ -59,6 +79,7 @@ def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="CSV o
 
     result = import_technicians(context(ctx), file)
     console.print(f"{file.name}: {result.created} new, {result.updated} updated")
+    _outside(result.outside)
 
 
 def register(app: typer.Typer) -> None:

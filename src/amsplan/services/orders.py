@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, insert
 from sqlmodel import select
 
-from amsplan import db
+from amsplan import cells, db
 from amsplan.adapters.tables import (
     CONTROL_CHARS,
     CONTROL_CHARS_MULTILINE,
@@ -34,6 +34,8 @@ from amsplan.models import (
 from amsplan.phones import mobile_number
 from amsplan.services.context import Context
 from amsplan.services.lookup import find_orders
+from amsplan.services.privacy import ANONYMOUS
+from amsplan.workflow import reimport
 
 # field -> header aliases (Norwegian first); matched ignoring case, spaces, '-' and '_'.
 ORDER_COLUMNS: dict[str, list[str]] = {
@@ -72,6 +74,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     invalid: int = 0
+    changed_after_booking: int = 0  # booked orders whose name, address or phone changed
+    purged_kept: int = 0  # purged orders whose personal data the file would have restored
     ignored_columns: list[str] = field(default_factory=list)
     rejects_file: str | None = None
 
@@ -83,6 +87,16 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
     def bad(column: str, message: str) -> None:
         problems.append(Problem(line, ORDER_COLUMNS[column][0], message))
 
+    # What Excel does to numbers: repaired (in rec) when the value is certain, else refused.
+    for name in ("phone", "mobile_phone"):
+        if rec.get(name):
+            problem = cells.phone_problem(rec[name])
+            if problem:
+                bad(name, problem)
+            rec[name] = cells.whole_number(rec[name])
+    for name in ("postcode", "municipality_no"):
+        if rec.get(name):
+            rec[name] = cells.padded_code(rec[name])
     for name in ("order_no", *TEXT_FIELDS):
         if name in rec:
             value = rec[name]
@@ -97,9 +111,9 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
         bad("order_no", "missing")
     elif len(order_no) > 80:
         bad("order_no", "longer than 80 characters")
-    mpid = rec.get("meter_point_id", "")
-    if not re.fullmatch(r"[0-9]{18}", mpid):
-        bad("meter_point_id", f"{mpid!r} is not an 18-digit metering point id")
+    problem = cells.meter_point_problem(rec.get("meter_point_id", ""))
+    if problem:
+        bad("meter_point_id", problem)
     if rec.get("postcode") and not re.fullmatch(r"[0-9]{4}", rec["postcode"]):
         bad("postcode", f"{rec['postcode']!r} is not a 4-digit postcode")
     if rec.get("municipality_no") and not re.fullmatch(r"[0-9]{4}", rec["municipality_no"]):
@@ -134,7 +148,11 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
 def import_orders(
     ctx: Context, path: Path, skip_invalid: bool = False, rejects: Path | None = None
 ) -> ImportResult:
-    """Validate the whole file, then create or update orders by order number (all or nothing)."""
+    """Validate the whole file, then create or update orders by order number (all or nothing).
+
+    Orders the customer system changed after they were booked are recorded and put into
+    follow-up (see workflow.reimport); purged orders keep their anonymised personal data.
+    """
     if rejects is not None and not Path(rejects).parent.is_dir():
         raise InputError(f"--rejects: the folder {Path(rejects).parent} does not exist")
     table = map_columns(read_csv(path), ORDER_COLUMNS, REQUIRED)
@@ -159,36 +177,43 @@ def import_orders(
             bad_lines.append((line, cells_by_line[line]))
         else:
             good[order_no] = values
-    name = Path(path).name
+    name, total = Path(path).name, len(table.rows)
+
+    def refuse_or_reject() -> None:
+        if problems and not skip_invalid:
+            raise InputError(
+                f"{name}: {len(bad_lines)} of {total} rows are invalid; nothing was imported",
+                [p.render(name) for p in sorted(problems, key=lambda p: p.line)],
+            )
+        if problems:
+            result.invalid = len(bad_lines)
+            out = rejects or Path(path).with_name(Path(path).stem + ".rejected.csv")
+            _write_rejects(out, table.headers, sorted(bad_lines), problems, table.delimiter)
+            result.rejects_file = str(out)
+
     if problems and not skip_invalid:
-        raise InputError(
-            f"{name}: {len(bad_lines)} of {len(table.rows)} rows are invalid; nothing was imported",
-            [p.render(name) for p in problems],
-        )
-    if problems:
-        result.invalid = len(bad_lines)
-        out = rejects or Path(path).with_name(Path(path).stem + ".rejected.csv")
-        _write_rejects(out, table.headers, bad_lines, problems, table.delimiter)
-        result.rejects_file = str(out)
+        refuse_or_reject()  # before touching the database
 
     now = ctx.now()
     with ctx.session() as s:
         db.serialise(s, "orders-import")  # two imports of new orders never collide
         # Plain rows, not ORM objects: at hundreds of thousands of orders the difference
         # is most of the time. Statuses are never touched; updates bump the version.
-        table = Order.__table__
+        # Booked orders whose contact data changes (few) take the ORM path below.
+        orders = Order.__table__
         fields = sorted(
             {k for values in good.values() for k in values}
             | {"customer_name", "street", "city", "phone", "mobile"}
         )
+        state = ("status", "booking_code", "booking_channel", "purged_at")
         existing: dict[str, dict] = {}
         numbers = list(good)
         for i in range(0, len(numbers), 5000):
-            query = select(table.c.id, *(table.c[f] for f in fields)).where(
-                table.c.order_no.in_(numbers[i : i + 5000])
+            query = select(orders.c.id, *(orders.c[f] for f in (*fields, *state))).where(
+                orders.c.order_no.in_(numbers[i : i + 5000])
             )
             existing.update((r.order_no, r._asdict()) for r in s.execute(query))
-        new_rows, changed_rows = [], []
+        new_rows, changed_rows, booked = [], [], []
         for order_no, values in good.items():
             old = existing.get(order_no)
             if old is None:
@@ -197,34 +222,100 @@ def import_orders(
                     row["customer_name"], row["street"], row["city"], row["phone"], row["mobile"]
                 )
                 new_rows.append(row)
-            elif any(old[k] != v for k, v in values.items()):
-                merged = {**old, **values}
-                merged["search_text"] = search_text_of(
-                    merged["customer_name"], merged["street"], merged["city"],
-                    merged.get("phone", ""), merged.get("mobile"),
-                )  # fmt: skip
-                merged["_id"] = merged.pop("id")
-                changed_rows.append(merged)
-            else:
+                continue
+            if old["purged_at"] is not None or old["customer_name"] == ANONYMOUS:
+                values, restored = reimport.without_personal(old, values)
+                result.purged_kept += restored
+            if not any(old[k] != v for k, v in values.items()):
                 result.unchanged += 1
+            elif reimport.is_booked(old["status"], old["booking_code"]):
+                gone = reimport.blanked(old, values, old["booking_channel"] == "sms")
+                line = first_line[order_no]
+                if gone:
+                    problems.extend(
+                        Problem(line, ORDER_COLUMNS[f][0], f"would blank the {_LABELS[f]} of a "
+                                f"booked order ({old['status']})")
+                        for f in gone
+                    )  # fmt: skip
+                    bad_lines.append((line, cells_by_line[line]))
+                elif contact := reimport.contact_changes(old, values):
+                    booked.append((old, values, contact))
+                else:
+                    changed_rows.append(_merged(old, values))
+            else:
+                changed_rows.append(_merged(old, values))
+        refuse_or_reject()
         for i in range(0, len(new_rows), 5000):
-            s.execute(insert(table), new_rows[i : i + 5000])
+            s.execute(insert(orders), new_rows[i : i + 5000])
         if changed_rows:
             statement = (
-                table.update()
-                .where(table.c.id == bindparam("_id"))
+                orders.update()
+                .where(orders.c.id == bindparam("_id"))
                 .values(
                     {
                         **{f: bindparam(f) for f in [*fields, "search_text"] if f != "order_no"},
-                        "version": table.c.version + 1,
+                        "version": orders.c.version + 1,
                         "updated_at": now,
                     }
                 )
             )
             for i in range(0, len(changed_rows), 5000):
                 s.execute(statement, changed_rows[i : i + 5000])
+        _changed_after_booking(s, ctx, booked, now)
         result.created, result.updated = len(new_rows), len(changed_rows)
+        result.changed_after_booking = len(booked)
     return result
+
+
+_LABELS = {
+    "customer_name": "name", "street": "street", "postcode": "postcode", "city": "city",
+    "phone": "mobile number",  # checked only for orders booked by SMS
+}  # fmt: skip
+
+
+def _merged(old: dict, values: dict) -> dict:
+    """The plain row for the bulk update of `old` with `values`."""
+    merged = {
+        k: v
+        for k, v in old.items()
+        if k not in ("status", "booking_code", "booking_channel", "purged_at")
+    }
+    merged.update(values)
+    merged["search_text"] = search_text_of(
+        merged["customer_name"], merged["street"], merged["city"],
+        merged.get("phone", ""), merged.get("mobile"),
+    )  # fmt: skip
+    merged["_id"] = merged.pop("id")
+    return merged
+
+
+def _changed_after_booking(s, ctx: Context, booked: list, now) -> None:
+    """Booked orders whose name, address or phone the customer system changed: taken,
+    recorded in the timeline, and put into follow-up (stale letters are withdrawn)."""
+    from amsplan.services import follow, workflow
+
+    by_id = {old["id"]: (old, values, contact) for old, values, contact in booked}
+    ids = list(by_id)
+    for i in range(0, len(ids), 1000):
+        for order in s.exec(select(Order).where(Order.id.in_(ids[i : i + 1000]))):
+            old, values, contact = by_id[order.id]
+            for key, value in values.items():
+                setattr(order, key, value)
+            order.search_text = search_text_of(
+                order.customer_name, order.street, order.city, order.phone, order.mobile
+            )
+            order.updated_at = now
+            s.add(order)
+            workflow.add_comment(
+                s, ctx, order,
+                "Endret i kundesystemet etter booking: "
+                + reimport.change_text(old, values, contact),
+                kind="import",
+            )  # fmt: skip
+            workflow.flag_followup(
+                s, ctx, order, "changed", "changed after booking: " + ", ".join(contact)
+            )
+            follow.order_changed(s, ctx, order, "changed after booking")
 
 
 def _defaults() -> dict:

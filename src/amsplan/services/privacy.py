@@ -75,6 +75,7 @@ def purge(ctx: Context, closed_before: date, dry_run: bool = False) -> PurgeResu
                     latitude=None,
                     longitude=None,
                     followup_reason=None,
+                    purged_at=ctx.now(),  # a re-import does not bring it back
                 )  # fmt: skip
                 .execution_options(synchronize_session=False)
             )

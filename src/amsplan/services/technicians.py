@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import time
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import select
@@ -12,8 +12,10 @@ from sqlmodel import select
 from amsplan import clock
 from amsplan.adapters.tables import CONTROL_CHARS, Problem, map_columns, read_csv
 from amsplan.errors import AmsplanError, InputError
-from amsplan.models import Technician
+from amsplan.models import Order, Technician
 from amsplan.services.context import Context
+from amsplan.services.planning import OCCUPYING
+from amsplan.workflow import reimport
 
 TECH_COLUMNS = {
     "id": ["Montørnr", "Montør", "Ressurs", "tech_id", "technician"],
@@ -22,6 +24,7 @@ TECH_COLUMNS = {
     "work_start": ["Arbeidstid fra", "Fra", "start"],
     "work_end": ["Arbeidstid til", "Til", "end"],
 }
+_START, _END = time(7, 30), time(15, 30)  # a new technician's working hours unless given
 
 
 def _check(tech_id: str, name: str, start: time, end: time) -> list[str]:
@@ -37,19 +40,83 @@ def _check(tech_id: str, name: str, start: time, end: time) -> list[str]:
     return problems
 
 
+@dataclass
+class OutsideVisit:
+    """A booked visit that a change of working hours left outside them."""
+
+    order_no: str
+    tech_id: str
+    start: datetime  # local
+    end: datetime  # local
+    status: str
+
+
+@dataclass
+class TechnicianSaved:
+    tech: Technician
+    created: bool
+    outside: list[OutsideVisit] = field(default_factory=list)
+
+
 def add_technician(
-    ctx: Context, tech_id: str, name: str, phone: str = "", start: str = "07:30", end: str = "15:30"
-) -> Technician:
-    """Add a technician, or update the one with this id."""
-    begin, finish = clock.parse_time(start, "--start"), clock.parse_time(end, "--end")
-    problems = _check(tech_id, name, begin, finish)
-    if problems:
-        raise InputError(f"technician {tech_id}: " + "; ".join(problems))
+    ctx: Context,
+    tech_id: str,
+    name: str | None = None,
+    phone: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> TechnicianSaved:
+    """Add a technician, or update the one with this id: only what is given changes.
+
+    Booked visits the new working hours leave outside them are listed (for the planner
+    to move); the change is made.
+    """
+    begin = clock.parse_time(start, "--start") if start is not None else None
+    finish = clock.parse_time(end, "--end") if end is not None else None
     with ctx.session() as s:
-        tech = s.get(Technician, tech_id) or Technician(id=tech_id, name=name)
-        tech.name, tech.phone, tech.work_start, tech.work_end = name, phone, begin, finish
+        tech = s.get(Technician, tech_id)
+        created = tech is None
+        if tech is None:
+            if name is None:
+                raise InputError(f"technician {tech_id}: a new technician needs --name")
+            tech = Technician(id=tech_id, name=name, work_start=_START, work_end=_END)
+        before = (tech.work_start, tech.work_end)
+        name = tech.name if name is None else name
+        begin, finish = begin or tech.work_start, finish or tech.work_end
+        problems = _check(tech_id, name, begin, finish)
+        if problems:
+            raise InputError(f"technician {tech_id}: " + "; ".join(problems))
+        tech.name, tech.work_start, tech.work_end = name, begin, finish
+        if phone is not None:
+            tech.phone = phone
         s.add(tech)
-        return tech
+        s.flush()
+        changed = [] if created or before == (begin, finish) else [tech]
+        return TechnicianSaved(tech, created, visits_outside_hours(s, ctx, changed))
+
+
+def visits_outside_hours(s, ctx: Context, techs: list[Technician]) -> list[OutsideVisit]:
+    """Visits of `techs` from today on that do not fit their working hours, by time."""
+    if not techs:
+        return []
+    tz = ctx.settings.tz
+    today, _ = clock.day_bounds(clock.to_local(ctx.now(), tz).date(), tz)
+    hours = {t.id: (t.work_start, t.work_end) for t in techs}
+    query = select(
+        Order.order_no, Order.technician_id, Order.planned_start, Order.estimate_minutes,
+        Order.status,
+    ).where(
+        Order.technician_id.in_(list(hours)),
+        Order.planned_start >= today,
+        Order.status.in_([status.value for status in OCCUPYING]),
+    )  # fmt: skip
+    found = []
+    for order_no, tech_id, planned, minutes, status in s.exec(query):
+        local = clock.to_local(planned, tz)
+        if reimport.outside_hours(local, minutes, *hours[tech_id]):
+            end = local + timedelta(minutes=minutes or 0)
+            found.append(OutsideVisit(order_no, tech_id, local, end, status))
+    return sorted(found, key=lambda v: (v.tech_id, v.start, v.order_no))
 
 
 def list_technicians(ctx: Context) -> list[Technician]:
@@ -61,28 +128,32 @@ def list_technicians(ctx: Context) -> list[Technician]:
 class TechImportResult:
     created: int = 0
     updated: int = 0
+    outside: list[OutsideVisit] = field(default_factory=list)
 
 
 def import_technicians(ctx: Context, path: Path) -> TechImportResult:
-    """Validate the whole file, then add or update every technician in it."""
+    """Validate the whole file, then add or update every technician in it.
+
+    An empty working-hours cell keeps an existing technician's hours (a new one gets
+    07:30-15:30); visits that changed hours leave outside them are listed.
+    """
     table = map_columns(read_csv(path), TECH_COLUMNS, ("id", "name"))
-    rows: list[Technician] = []
+    rows: list[tuple[dict, time | None, time | None]] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for line, rec in table.records():
         try:
-            start = clock.parse_time(rec.get("work_start") or "07:30", "Arbeidstid fra")
-            end = clock.parse_time(rec.get("work_end") or "15:30", "Arbeidstid til")
+            start = _hour(rec.get("work_start"), "Arbeidstid fra")
+            end = _hour(rec.get("work_end"), "Arbeidstid til")
         except AmsplanError as err:
             problems.append(Problem(line, "Arbeidstid", str(err)))
             continue
-        found = _check(rec["id"], rec["name"], start, end)
+        found = _check(rec["id"], rec["name"], start or _START, end or _END)
         if rec["id"] in seen:
             found.append(f"id {rec['id']!r} already on line {seen[rec['id']]}")
         seen.setdefault(rec["id"], line)
         problems += [Problem(line, "", p) for p in found]
-        rows.append(Technician(id=rec["id"], name=rec["name"], phone=rec.get("phone", ""),
-                               work_start=start, work_end=end))  # fmt: skip
+        rows.append((rec, start, end))
     name = Path(path).name
     if problems:
         raise InputError(
@@ -90,14 +161,32 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
         )
     result = TechImportResult()
     with ctx.session() as s:
-        for tech in rows:
-            current = s.get(Technician, tech.id)
-            if current is None:
-                s.add(tech)
+        current = {t.id: t for t in s.exec(select(Technician).where(Technician.id.in_(list(seen))))}
+        changed = []
+        for rec, start, end in rows:
+            tech = current.get(rec["id"])
+            if tech is None:
+                tech = Technician(id=rec["id"], work_start=start or _START, work_end=end or _END)
                 result.created += 1
             else:
-                current.name, current.phone = tech.name, tech.phone
-                current.work_start, current.work_end = tech.work_start, tech.work_end
-                s.add(current)
                 result.updated += 1
+            before = (tech.work_start, tech.work_end)
+            tech.work_start, tech.work_end = start or tech.work_start, end or tech.work_end
+            if tech.work_start >= tech.work_end:
+                raise InputError(
+                    f"{name}:{seen[tech.id]}: working hours {tech.work_start:%H:%M}-"
+                    f"{tech.work_end:%H:%M} end before they start; nothing was imported"
+                )
+            if rec["id"] in current and before != (tech.work_start, tech.work_end):
+                changed.append(tech)
+            tech.name = rec["name"]
+            if "phone" in rec:
+                tech.phone = rec["phone"]
+            s.add(tech)
+        s.flush()
+        result.outside = visits_outside_hours(s, ctx, changed)
     return result
+
+
+def _hour(text: str | None, what: str) -> time | None:
+    return clock.parse_time(text, what) if text else None

@@ -33,6 +33,7 @@ FOLLOWUP_KINDS = {
     "hold_passed": "the hold date has passed",
     "manual": "a planner stopped waiting",
     "failed_visit": "the technician could not change the meter",
+    "changed": "name, address or phone changed in the customer system after booking",
 }
 
 

@@ -1,0 +1,64 @@
+"""What a re-import from the customer system may do to an order it already knows (pure).
+
+A booked order (a time agreed or being agreed with the customer) keeps its history: a
+new name, address or phone is taken, but recorded and sent to follow-up; a required
+field blanked is refused. A purged order keeps its anonymised personal data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from amsplan.workflow.statuses import Status
+
+BOOKED = frozenset(
+    {
+        Status.READY_TO_PRINT,
+        Status.AWAITING_RESPONSE,
+        Status.MANUAL_FOLLOWUP,
+        Status.READY_FOR_EXECUTION,
+        Status.IN_PROGRESS,
+    }
+)
+# The fields a customer is reached and found by; a change to one of a booked order matters.
+CONTACT_FIELDS = ("customer_name", "street", "postcode", "city", "phone", "mobile")
+# Required of a booked order: a letter and a technician need them.
+REQUIRED_WHEN_BOOKED = ("customer_name", "street", "postcode", "city")
+# What a privacy purge removes; a re-import does not bring it back.
+PERSONAL_FIELDS = (
+    "customer_name", "street", "phone", "mobile", "description", "latitude", "longitude",
+)  # fmt: skip
+
+
+def is_booked(status: str, booking_code: str | None) -> bool:
+    return Status(status) in BOOKED or bool(booking_code)
+
+
+def contact_changes(old: dict, new: dict) -> list[str]:
+    """The contact fields `new` changes, in CONTACT_FIELDS order."""
+    return [f for f in CONTACT_FIELDS if f in new and (old.get(f) or None) != (new[f] or None)]
+
+
+def blanked(old: dict, new: dict, booked_by_sms: bool) -> list[str]:
+    """Required fields of a booked order that `new` would make empty."""
+    fields = [f for f in REQUIRED_WHEN_BOOKED if f in new and old.get(f) and not new[f]]
+    if booked_by_sms and "phone" in new and old.get("mobile") and not new.get("mobile"):
+        fields.append("phone")
+    return fields
+
+
+def without_personal(old: dict, new: dict) -> tuple[dict, bool]:
+    """`new` without the personal fields of a purged order; whether it tried to change one."""
+    kept = {k: v for k, v in new.items() if k not in PERSONAL_FIELDS}
+    return kept, any((new[k] or None) != (old.get(k) or None) for k in PERSONAL_FIELDS if k in new)
+
+
+def change_text(old: dict, new: dict, fields: list[str]) -> str:
+    """'street: 'Storgata 1' → 'Storgata 2'; phone: …' for the timeline."""
+    return "; ".join(f"{f}: {old.get(f) or ''!r} → {new[f] or ''!r}" for f in fields)
+
+
+def outside_hours(start: datetime, minutes: int | None, work_start: time, work_end: time) -> bool:
+    """Whether a visit starting at local `start` does not fit the (changed) working hours."""
+    end = start + timedelta(minutes=minutes or 0)
+    return start.time() < work_start or end > datetime.combine(start.date(), work_end)
