@@ -58,3 +58,13 @@ def test_the_most_important_reason_is_shown_first():
     assert rules.summary_kind("no_answer", "reply")
     assert not rules.summary_kind("cancelled", "reply")
     assert rules.rank("something new") == len(rules.FOLLOWUP_PRIORITY)
+
+
+def test_every_reply_outcome_is_documented():
+    from pathlib import Path
+
+    from amsplan.services.replies import OUTCOMES
+
+    doc = (Path(__file__).parents[2] / "docs" / "replies-and-reminders.md").read_text("utf-8")
+    documented = {line.split("|")[1].strip() for line in doc.splitlines() if line.startswith("| ")}
+    assert set(OUTCOMES) <= documented, set(OUTCOMES) - documented
