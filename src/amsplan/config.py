@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from amsplan.errors import ConfigError, InputError
+from amsplan.workflow.rules import LATE_APPOINTMENT
 from amsplan.workflow.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 
 CONFIG_NAME = "amsplan.toml"
@@ -41,6 +42,7 @@ class Settings:
     letter_reminder_days: float = 7
     sms_reminder_hours: float = 48
     appointment_reminders: bool = True
+    late_appointment: str = "skip"  # an appointment reminder due after the visit: skip|now
     failed_visit_codes: tuple[str, ...] = DEFAULT_FAILED_VISIT_CODES
     country: str = "NO"
     sms_send_from: str = "09:00"
@@ -114,6 +116,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "letter_after_days": ("letter_reminder_days", (int, float)),
         "sms_after_hours": ("sms_reminder_hours", (int, float)),
         "appointment_reminder": ("appointment_reminders", bool),
+        "late_appointment": ("late_appointment", str),
     },
     "resolutions": {"failed_visit": ("failed_visit_codes", list)},
     "sms": {
@@ -186,6 +189,8 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         raise ConfigError(f"{where}: unknown time zone {settings.timezone!r}") from None
     if settings.letter_reminder_days <= 0 or settings.sms_reminder_hours <= 0:
         raise ConfigError(f"{where}: reminder times must be positive")
+    if settings.late_appointment not in LATE_APPOINTMENT:
+        raise ConfigError(f"{where}: reminders.late_appointment must be skip or now")
     if not re.fullmatch(r"[A-Z]{2}", settings.country):
         raise ConfigError(f"{where}: sms.country must be a country code like NO")
     for key in ("sms_send_from", "sms_send_until"):

@@ -94,6 +94,7 @@ def test_unmatched_lists_replies_without_a_known_code(workspace):
 
 
 def test_a_second_reply_to_a_confirmed_order_needs_a_person(workspace):
+    """The customer's last word decides: OK, then KONTAKT the next day, is follow-up."""
     code = waiting(workspace, 1)
     replies_file(workspace, [f"2026-04-15 10:00;+4799999901;{code['AMS-00001']} OK"])
     ok("replies", "ingest", "svar.csv")
@@ -101,11 +102,13 @@ def test_a_second_reply_to_a_confirmed_order_needs_a_person(workspace):
         workspace, [f"2026-04-16 09:00;+4799999901;{code['AMS-00001']} KONTAKT"], "svar2.csv"
     )
 
-    assert "1" in row(ok("replies", "ingest", "svar2.csv").stdout, "not_awaiting")
+    assert "1" in row(ok("replies", "ingest", "svar2.csv").stdout, "followup")
 
-    assert order("AMS-00001")["status"] == "ready_for_execution"
-    listed = data("replies", "unmatched")
-    assert [(r["outcome"], r["order_no"]) for r in listed] == [("not_awaiting", "AMS-00001")]
+    shown = order("AMS-00001")
+    assert shown["status"] == "manual_followup"
+    assert shown["followup_reason"] == "customer replied: KONTAKT"
+    assert [f["order_no"] for f in data("followup", "list", "--reason", "reply")] == ["AMS-00001"]
+    assert data("replies", "unmatched") == []
 
 
 def test_english_headers_with_commas(workspace):

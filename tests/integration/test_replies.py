@@ -12,7 +12,7 @@ from amsplan.errors import InputError
 from amsplan.models import Order, Reply
 from amsplan.services import letters, planning, workflow
 from amsplan.services.replies import ingest, unmatched
-from tests.helpers import assign_all, awaiting
+from tests.helpers import assign_all, awaiting, locked
 
 
 def write_replies(path, rows, header="Mottatt;Avsender;Melding"):
@@ -106,15 +106,25 @@ def test_an_old_code_never_confirms_the_new_time(workspace, tmp_path):
     assert order.followup_reason.startswith("replied with an old code")
 
 
-def test_a_reply_for_an_order_not_waiting_is_kept_for_a_person(workspace, tmp_path):
+def test_the_customers_last_word_decides_within_a_file(workspace, tmp_path):
     ((order_no, code),) = awaiting(workspace, 1)
-    rows = [("2026-04-15 10:00", "+4790000001", f"{code} OK"),
-            ("2026-04-15 11:00", "+4790000001", f"{code} KONTAKT")]  # fmt: skip
+    rows = [("2026-04-15 11:00", "+4790000001", f"{code} KONTAKT"),
+            ("2026-04-15 10:00", "+4790000001", f"{code} OK")]  # fmt: skip
     result = ingest(workspace.context(), write_replies(tmp_path / "svar.csv", rows))
-    assert result.outcomes == {"confirmed": 1, "not_awaiting": 1}
-    assert by_no(workspace)[order_no].status == "ready_for_execution"
+    assert result.outcomes == {"confirmed": 1, "followup": 1}
+    order = by_no(workspace)[order_no]
+    assert (order.status, order.followup_reason) == ("manual_followup", "customer replied: KONTAKT")
+    assert unmatched(workspace.context()) == []
+
+
+def test_a_reply_for_an_order_not_waiting_is_kept_for_a_person(workspace, tmp_path):
+    ((order_no, code),) = locked(workspace, 1)  # a code, but no letter yet
+    rows = [("2026-04-15 10:00", "+4790000001", f"{code} OK")]
+    result = ingest(workspace.context(), write_replies(tmp_path / "svar.csv", rows))
+    assert result.outcomes == {"not_awaiting": 1}
+    assert by_no(workspace)[order_no].status == "ready_to_print"
     ((reply, linked),) = unmatched(workspace.context())
-    assert (reply.text, linked) == (f"{code} KONTAKT", order_no)
+    assert (reply.text, linked) == (f"{code} OK", order_no)
 
 
 def test_a_codeless_reply_from_the_customers_mobile_goes_to_followup(workspace, tmp_path):

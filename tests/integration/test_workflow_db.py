@@ -15,7 +15,9 @@ from amsplan.workflow.statuses import Status
 from amsplan.workflow.transitions import TABLE
 from tests.helpers import assign_all, seed
 
-PARAMS = {"resolution": "OK", "until": date(2026, 5, 1), "text": "KONTAKT"}
+PARAMS = {
+    "resolution": "OK", "until": date(2026, 5, 1), "text": "KONTAKT", "reconsider": "own_reply",
+}  # fmt: skip
 
 
 def test_every_transition_from_every_status_on_a_stored_order(workspace):

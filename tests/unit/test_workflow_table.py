@@ -13,7 +13,9 @@ from amsplan.workflow import engine
 from amsplan.workflow.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 from amsplan.workflow.transitions import TABLE, TRANSITIONS
 
-PARAMS = {"resolution": "OK", "until": date(2026, 5, 1), "text": "KONTAKT"}
+PARAMS = {
+    "resolution": "OK", "until": date(2026, 5, 1), "text": "KONTAKT", "reconsider": "own_reply",
+}  # fmt: skip
 
 
 @dataclass
@@ -29,6 +31,7 @@ class FakeOrder:
     city: str = "HAMAR"
     mobile: str | None = "+4741234567"
     no_sms: bool = False
+    cancelled: bool = False
 
 
 CASES = [(t.name, s) for t in TABLE for s in Status]

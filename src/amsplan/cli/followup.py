@@ -26,8 +26,8 @@ def list_(
         str | None,
         typer.Option(
             "--reason",
-            help="Only one reason: reply, no_answer, sms_failed, cancelled, rejected, "
-            "hold_passed, manual, failed_visit, changed.",
+            help="Only orders with this reason among their open ones: reply, no_answer, "
+            "sms_failed, cancelled, rejected, failed_visit, changed, hold_passed, manual.",
         ),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 200,

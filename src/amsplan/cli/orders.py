@@ -182,6 +182,27 @@ def to_manual(
     _transition(ctx, orders, "to_manual", comment, filter_name)
 
 
+@orders_app.command("uncancel")
+def uncancel(
+    ctx: typer.Context,
+    orders: OrderList = None,
+    comment: Annotated[
+        str, typer.Option("--comment", help="Why the cancellation is lifted (required).")
+    ] = ...,
+    filter_name: Filter = None,
+):
+    """Lift a cancellation from the customer system, so the order may be booked again.
+
+    Example: amsplan orders uncancel AMS-2026-000123 --comment "Kansellert ved en feil"
+    """
+    from amsplan.cli.sms import print_batch
+    from amsplan.services.field import uncancel as lift
+
+    c = context(ctx)
+    result = lift(c, selection(ctx, orders, filter_name) or [], comment)
+    print_batch(result, "un-cancelled", False, lambda status: c.settings.label(status))
+
+
 @orders_app.command("list")
 def list_(
     ctx: typer.Context,

@@ -51,7 +51,10 @@ def export_mobile(
         query = select(Order, Technician).join(
             Technician, Technician.id == Order.technician_id, isouter=True
         )
-        query = query.where(Order.status == Status.READY_FOR_EXECUTION.value)
+        query = query.where(
+            Order.status == Status.READY_FOR_EXECUTION.value,
+            Order.cancelled == False,  # noqa: E712  (never send a technician to a cancelled order)
+        )
         if tech_id:
             get_technician(s, tech_id)
             query = query.where(Order.technician_id == tech_id)

@@ -20,6 +20,7 @@ from amsplan.config import RESOLUTION_CANCELLED, RESOLUTION_OK
 from amsplan.errors import AmsplanError, InputError, TransitionRefused
 from amsplan.models import InboundMessage, Order
 from amsplan.services import workflow
+from amsplan.services.booking import BatchResult
 from amsplan.services.context import Context
 from amsplan.workflow.statuses import Status
 
@@ -247,6 +248,36 @@ def cancel(s: Session, ctx: Context, order: Order, reason: str = "") -> None:
         workflow.apply(s, ctx, order, "cancel_started",
                        comment=f"KANSELLERT (forrige status {label}){why}",
                        kind="cancelled", reason=f"cancelled; was {status.value}")  # fmt: skip
+
+
+def uncancel(ctx: Context, order_nos: list[str], comment: str) -> BatchResult:
+    """A planner lifts a cancellation (with a comment): the order may go toward execution
+    again. Its other follow-up reasons stay; a closed order stays closed."""
+    from amsplan.services.planning import load_orders
+
+    comment = comment.strip()
+    if not comment:
+        raise InputError("--comment is required: why is the cancellation lifted?")
+    if not order_nos:
+        raise InputError("name at least one order")
+    result = BatchResult()
+    with ctx.session() as s:
+        for order in load_orders(s, order_nos):
+            if not order.cancelled:
+                result.refused.append((order.order_no, "the order is not cancelled"))
+                continue
+            if order.status == Status.CLOSED.value:
+                result.refused.append((order.order_no, "the order is closed; it stays closed"))
+                continue
+            order.cancelled = False
+            order.updated_at = ctx.now()
+            workflow.add_comment(s, ctx, order, f"Kansellering opphevet: {comment}")
+            workflow.clear_followups(s, ctx, order, kinds=("cancelled",))
+            if order.status == Status.MANUAL_FOLLOWUP.value:
+                workflow.flag_followup(s, ctx, order, "manual", f"cancellation lifted: {comment}")
+            s.add(order)
+            result.moved.append((order.order_no, order.status))
+    return result
 
 
 def ingest_upstream(ctx: Context, path: Path) -> IngestResult:

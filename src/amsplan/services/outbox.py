@@ -102,6 +102,22 @@ def withdraw_reminders(session: Session, order: Order, keep: datetime | None = N
     return count
 
 
+def withdraw_no_answer(session: Session, order: Order, at: datetime) -> datetime | None:
+    """Withdraw the order's unsent "no answer" reminders (the customer has answered); when
+    one was already exported, the time it was exported."""
+    exported = None
+    for message in session.exec(
+        select(Sms).where(Sms.order_id == order.id, Sms.kind == "booking_reminder")
+    ):
+        if message.status == "queued":
+            message.status, message.withdrawn_at = "withdrawn", at
+            message.withdrawn_reason = "the customer had answered"
+            session.add(message)
+        elif message.status == "exported" and message.exported_at is not None:
+            exported = max(exported or message.exported_at, message.exported_at)
+    return exported
+
+
 def withdraw_all(session: Session, order: Order) -> int:
     """Withdraw every unsent message of the order (it was cancelled)."""
     count = 0

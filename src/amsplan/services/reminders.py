@@ -18,6 +18,7 @@ from amsplan import clock
 from amsplan.models import History, Order, Sms
 from amsplan.services import outbox, workflow
 from amsplan.services.context import Context
+from amsplan.workflow import rules
 from amsplan.workflow.statuses import Status
 
 
@@ -48,14 +49,26 @@ def run(ctx: Context, dry_run: bool = False) -> RunResult:
     return result
 
 
+def deadline(order: Order, ctx: Context) -> datetime:
+    """When the order's customer should have answered (rules.booking_deadline)."""
+    settings = ctx.settings
+    return rules.booking_deadline(
+        order.awaiting_since, order.booking_channel, settings.letter_reminder_days,
+        settings.sms_reminder_hours, settings.tz,
+    )  # fmt: skip
+
+
 def _booking_reminders(s, ctx: Context, now: datetime, result: RunResult) -> None:
     settings, tz = ctx.settings, ctx.settings.tz
-    by_letter = timedelta(days=settings.letter_reminder_days)
+    by_letter = timedelta(days=settings.letter_reminder_days) - rules.DST_MARGIN
     by_sms = timedelta(hours=settings.sms_reminder_hours)
+    # Candidates in SQL (a calendar-day deadline is within DST_MARGIN of the elapsed one),
+    # then the exact deadline from rules.booking_deadline.
     query = (
         select(Order)
         .where(
             Order.status == Status.AWAITING_RESPONSE.value,
+            Order.cancelled == False,  # noqa: E712
             or_(
                 and_(Order.booking_channel == "sms", Order.awaiting_since <= now - by_sms),
                 and_(
@@ -68,17 +81,19 @@ def _booking_reminders(s, ctx: Context, now: datetime, result: RunResult) -> Non
         .with_for_update(skip_locked=True)
     )
     for order in s.exec(query):
-        waited = by_sms if order.booking_channel == "sms" else by_letter
-        deadline = clock.to_local(order.awaiting_since + waited, tz)
+        due = deadline(order, ctx)
+        if due > now:
+            continue
+        local = clock.to_local(due, tz)
         sms = bool(order.mobile and not order.no_sms)
         workflow.apply(
             s, ctx, order, "booking_reminder",
-            comment=f"Ikke svar innen {deadline:%d.%m.%Y %H:%M}"
+            comment=f"Ikke svar innen {local:%d.%m.%Y %H:%M}"
             + ("; påminnelse sendt på SMS" if sms else "; ingen mobil for påminnelse"),
-            reason=f"no answer by {deadline:%d.%m.%Y %H:%M}" + ("" if sms else " (no mobile)"),
+            reason=f"no answer by {local:%d.%m.%Y %H:%M}" + ("" if sms else " (no mobile)"),
         )  # fmt: skip
         result.actions.append(
-            Action("booking_reminder", order.order_no, sms, f"no answer by {deadline:%d.%m %H:%M}")
+            Action("booking_reminder", order.order_no, sms, f"no answer by {local:%d.%m %H:%M}")
         )
 
 
@@ -93,6 +108,7 @@ def _appointment_reminders(s, ctx: Context, now: datetime, result: RunResult) ->
             select(Order)
             .where(
                 Order.status == Status.READY_FOR_EXECUTION.value,
+                Order.cancelled == False,  # noqa: E712
                 Order.planned_start >= start,
                 Order.planned_start < end,
             )
@@ -132,5 +148,14 @@ def _appointment_reminders(s, ctx: Context, now: datetime, result: RunResult) ->
             action.detail += " (confirmed less than 24 hours before: no reminder)"
             result.skipped.append(action)
             continue
-        outbox.queue_sms(s, ctx, order, "appointment_reminder", now)
+        due = rules.appointment_reminder_due(
+            outbox.next_send_time(now, ctx.settings), now, order.planned_start,
+            ctx.settings.late_appointment,
+        )  # fmt: skip
+        if due is None:
+            action.detail += " (could only be sent after the visit starts: no reminder)"
+            result.skipped.append(action)
+            continue
+        message = outbox.queue_sms(s, ctx, order, "appointment_reminder", now)
+        message.due_at = due
         result.actions.append(action)

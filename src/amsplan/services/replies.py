@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert
 from sqlmodel import select
 
 from amsplan import clock, db, replies
 from amsplan.adapters.tables import Problem, map_columns, read_csv
 from amsplan.errors import AmsplanError, InputError
-from amsplan.models import BookingCode, Order, Reply
+from amsplan.models import BookingCode, History, Order, Reply
 from amsplan.phones import mobile_number
 from amsplan.services import workflow
 from amsplan.services.context import Context
+from amsplan.workflow import rules
 from amsplan.workflow.statuses import Status
 
 REPLY_COLUMNS = {
@@ -32,7 +33,10 @@ OUTCOMES = {
     "confirmed": "code and OK: ready for execution",
     "followup": "code and other text: manual follow-up",
     "matched_by_phone": "no valid code, sender matched one waiting order: manual follow-up",
-    "late_reply": "answer after the order went to manual follow-up: kept there, reason updated",
+    "late_reply": "answer after the order went to manual follow-up: kept there, reason added",
+    "repeat": "the same answer again, to an order already where that answer leads",
+    "superseded": "older than an answer already applied to the order: noted, changes nothing",
+    "cancelled_order": "the order was cancelled upstream: answer noted, it stays in follow-up",
     "retired_code": "an old (retired) code",
     "not_awaiting": "the order is not waiting for a reply",
     "unknown_code": "a valid-looking code that was never issued",
@@ -49,10 +53,18 @@ class IngestResult:
     outcomes: Counter = field(default_factory=Counter)
 
 
+# Outcomes where the reply was the customer's answer to the order (the newest of them is
+# the customer's last word: an older reply never overrides it).
+ANSWERED = ("confirmed", "followup", "matched_by_phone", "late_reply", "repeat",
+            "cancelled_order")  # fmt: skip
+
+
 def _fingerprint(received: str, sender: str, text: str, provider_id: str) -> str:
-    if provider_id:
-        return "id:" + provider_id[:60]
-    return hashlib.sha256(f"{received}\x1f{sender}\x1f{text}".encode()).hexdigest()
+    """The same message ingested twice: the provider's id (whole) with the sender and the
+    text (providers restart their ids, so the id alone is not unique), or without an id the
+    received time, sender and text."""
+    key = ("id", provider_id, sender, text) if provider_id else (received, sender, text)
+    return hashlib.sha256("\x1f".join(key).encode()).hexdigest()
 
 
 def ingest(ctx: Context, path: Path) -> IngestResult:
@@ -83,8 +95,9 @@ def ingest(ctx: Context, path: Path) -> IngestResult:
     with ctx.session() as s:
         db.serialise(s, f"replies:{digest}")
         seen_lines = set(s.exec(select(Reply.line_no).where(Reply.source_sha256 == digest)).all())
-        todo = [_Incoming(line, received, rec) for line, received, rec in rows
-                if line not in seen_lines]  # fmt: skip
+        # In received order (stable), so the customer's last word is applied last.
+        todo = [_Incoming(line, received, rec) for line, received, rec in
+                sorted(rows, key=lambda r: r[1]) if line not in seen_lines]  # fmt: skip
         result.already_ingested = len(rows) - len(todo)
         known = _Known.load(s, ctx, todo)
         now = ctx.now()
@@ -125,6 +138,8 @@ class _Known:
     codes: dict[str, BookingCode]
     orders: dict[int, Order]
     waiting_by_mobile: dict[str, list[Order]]
+    newest: dict[int, datetime]  # order id -> received time of its newest applied answer
+    last: dict[int, tuple[str, datetime]]  # order id -> its last transition and when
 
     @classmethod
     def load(cls, s, ctx: Context, todo: list[_Incoming]) -> _Known:
@@ -161,7 +176,19 @@ class _Known:
             for order in s.exec(query):
                 waiting.setdefault(order.mobile, []).append(order)
                 orders[order.id] = order
-        return cls(fingerprints, issued, orders, waiting)
+        newest: dict[int, datetime] = {}
+        last: dict[int, tuple[str, datetime]] = {}
+        for chunk in chunks(orders):
+            query = (
+                select(Reply.order_id, func.max(Reply.received_at))
+                .where(Reply.order_id.in_(chunk), Reply.outcome.in_(ANSWERED))
+                .group_by(Reply.order_id)
+            )
+            newest.update((i, rules.utc(at)) for i, at in s.exec(query) if at is not None)
+            latest = select(func.max(History.id)).where(History.order_id.in_(chunk))
+            query = select(History).where(History.id.in_(latest.group_by(History.order_id)))
+            last.update((h.order_id, (h.transition, rules.utc(h.at))) for h in s.exec(query))
+        return cls(fingerprints, issued, orders, waiting, newest, last)
 
 
 def _one(s, ctx: Context, known: _Known, incoming: _Incoming) -> dict:
@@ -187,37 +214,90 @@ def _one(s, ctx: Context, known: _Known, incoming: _Incoming) -> dict:
         if order is not None:
             reply.update(order_id=order.id, outcome="matched_by_phone", handled=True)
             note = f"Svar uten gyldig kode fra {rec['sender']}: {text}"
-            workflow.apply(s, ctx, order, "reply_other", comment="Svar uten gyldig kode", text=note,
-                           reason=f"replied without a valid code: {text}")  # fmt: skip
+            _apply(s, ctx, known, order, "reply_other", comment="Svar uten gyldig kode", text=note,
+                   reason=f"replied without a valid code: {text}")  # fmt: skip
         return reply
     candidate, issued = match
     order = known.orders[issued.order_id]
     reply.update(code=candidate.code, order_id=order.id)
     waiting = order.status == Status.AWAITING_RESPONSE.value
+    newest = known.newest.get(order.id)
     if issued.retired_at is not None:
         reply["outcome"] = "retired_code"
         if waiting:
             reply["handled"] = True
             note = f"Svar med utgått kode: {text}"
-            workflow.apply(s, ctx, order, "reply_other", comment="Svar med utgått kode", text=note,
-                           reason=f"replied with an old code: {text}")  # fmt: skip
-    elif order.status == Status.MANUAL_FOLLOWUP.value:
-        # A late answer (e.g. to the reminder): the planner decides, with the answer at hand.
-        reply.update(outcome="late_reply", handled=True)
-        answer = candidate.answer or "(no text)"
-        workflow.add_comment(s, ctx, order, f"Svar (sent): {text}", kind="reply")
-        workflow.flag_followup(s, ctx, order, "reply", f"customer replied late: {answer}")
-    elif not waiting:
-        reply["outcome"] = "not_awaiting"
-    elif replies.is_confirmation(candidate.answer):
-        reply.update(outcome="confirmed", handled=True)
-        workflow.apply(s, ctx, order, "reply_ok", comment="Svar OK")
-    else:
-        reply.update(outcome="followup", handled=True)
-        answer = candidate.answer or "(no text)"
-        workflow.apply(s, ctx, order, "reply_other", comment="Svar mottatt", text=text,
-                       reason=f"customer replied: {answer}")  # fmt: skip
+            _apply(s, ctx, known, order, "reply_other", comment="Svar med utgått kode", text=note,
+                   reason=f"replied with an old code: {text}")  # fmt: skip
+        return reply
+    if newest is not None and incoming.received < newest:
+        # The customer has said something newer already: this changes nothing.
+        reply.update(outcome="superseded", handled=True)
+        when = clock.to_local(incoming.received, ctx.settings.tz)
+        workflow.add_comment(
+            s, ctx, order, f"Eldre svar (mottatt {when:%d.%m.%Y %H:%M}, før et nyere): {text}",
+            kind="reply",
+        )  # fmt: skip
+        return reply
+    reply["outcome"] = _answer(s, ctx, known, order, candidate, incoming)
+    reply["handled"] = reply["outcome"] != "not_awaiting"
+    if reply["handled"]:
+        known.newest[order.id] = incoming.received
     return reply
+
+
+def _answer(s, ctx: Context, known: _Known, order: Order, candidate, incoming: _Incoming) -> str:
+    """Apply the customer's answer (their newest so far) to the order; the outcome."""
+    text = incoming.rec["text"]
+    answer = candidate.answer or "(no text)"
+    ok = replies.is_confirmation(candidate.answer)
+    status = Status(order.status)
+    if order.cancelled:  # noted; never moves it out of follow-up nor hides the cancellation
+        workflow.add_comment(s, ctx, order, f"Svar etter kansellering: {text}", kind="reply")
+        workflow.flag_followup(s, ctx, order, "reply", f"customer replied after cancellation: "
+                               f"{answer}")  # fmt: skip
+        return "cancelled_order"
+    if status is not Status.AWAITING_RESPONSE:
+        if (ok and status is Status.READY_FOR_EXECUTION) or (
+            not ok and order.followup_reason == f"customer replied: {answer}"
+        ):
+            workflow.add_comment(s, ctx, order, f"Samme svar igjen: {text}", kind="reply")
+            return "repeat"
+        reconsider = _reconsider(known, order, incoming.received)
+        if reconsider is None:
+            if status is not Status.MANUAL_FOLLOWUP:
+                return "not_awaiting"
+            # A late answer (e.g. to the reminder): the planner decides, with the answer at hand.
+            workflow.add_comment(s, ctx, order, f"Svar (sent): {text}", kind="reply")
+            workflow.flag_followup(s, ctx, order, "reply", f"customer replied late: {answer}")
+            return "late_reply"
+        when = clock.to_local(incoming.received, ctx.settings.tz)
+        comment = (f"Svar mottatt {when:%d.%m.%Y %H:%M}, før påminnelsen"
+                   if reconsider == "answered_before_reminder"
+                   else f"Nytt svar mottatt {when:%d.%m.%Y %H:%M}")  # fmt: skip
+        _apply(s, ctx, known, order, "reply_again", comment=comment, reconsider=reconsider)
+    if ok:
+        _apply(s, ctx, known, order, "reply_ok", comment="Svar OK")
+        return "confirmed"
+    _apply(s, ctx, known, order, "reply_other", comment="Svar mottatt", text=text,
+           reason=f"customer replied: {answer}")  # fmt: skip
+    return "followup"
+
+
+def _reconsider(known: _Known, order: Order, received: datetime) -> str | None:
+    """Why a reply to an order no longer waiting is still the customer's last word (see
+    transitions.RECONSIDER), or None: the order moved on since (a planner, the field)."""
+    transition, at = known.last.get(order.id, ("", received))
+    if transition == "booking_reminder" and received < at:
+        return "answered_before_reminder"
+    if transition in ("reply_ok", "reply_other", "reply_again"):
+        return "own_reply"
+    return None
+
+
+def _apply(s, ctx: Context, known: _Known, order: Order, name: str, **kwargs) -> None:
+    entry = workflow.apply(s, ctx, order, name, **kwargs)
+    known.last[order.id] = (name, rules.utc(entry.at))
 
 
 def _by_phone(known: _Known, sender: str, country: str) -> Order | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import text
@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from amsplan import clock
 from amsplan.services.context import Context
+from amsplan.workflow import rules
 from amsplan.workflow.statuses import Status
 
 
@@ -48,6 +49,7 @@ class FollowUp:
     kind: str
     reason: str
     since: datetime | None  # local
+    kinds: list[str] = field(default_factory=list)  # every open reason, most important first
 
 
 def followup_list(
@@ -74,6 +76,7 @@ def followup_list(
             start, end = clock.day_bounds(day, tz)
             query = query.where(Order.planned_start >= start, Order.planned_start < end)
         orders = list(s.exec(query))
+        flags = _open_flags(s, [o.id for o in orders])
     items = []
     for o in orders:
         if o.status == Status.ON_HOLD.value:
@@ -83,8 +86,12 @@ def followup_list(
         else:
             why = o.followup_kind or "manual"
             reason = o.followup_reason or FOLLOWUP_KINDS[why]
+        others = [f for f in flags.get(o.id, []) if (f.kind, f.reason) != (why, reason)]
+        if others:
+            reason += "; also: " + "; ".join(f"{f.kind}: {f.reason}" for f in others)
         if o.cancelled and why != "cancelled":
             reason = "cancelled; " + reason
+        kinds = list(dict.fromkeys([why, *(f.kind for f in others)]))
         items.append(
             FollowUp(
                 o.order_no,
@@ -96,9 +103,31 @@ def followup_list(
                 why,
                 reason,
                 clock.to_local(o.updated_at, tz),
+                kinds,
             )
         )
     if kind:
-        items = [f for f in items if f.kind == kind]
+        items = [f for f in items if kind in f.kinds]
     items.sort(key=lambda f: (f.appointment is None, f.appointment or datetime.min, f.order_no))
     return items
+
+
+def _open_flags(s, order_ids: list[int]) -> dict:
+    """Each order's open follow-up reasons, most important first (newest first within a
+    kind), one per kind and reason."""
+    from amsplan.models import FollowupFlag
+
+    found: dict[int, list] = {}
+    for i in range(0, len(order_ids), 5000):
+        query = select(FollowupFlag).where(
+            FollowupFlag.order_id.in_(order_ids[i : i + 5000]), FollowupFlag.cleared_at.is_(None)
+        )
+        for flag in s.exec(query.order_by(FollowupFlag.id.desc())):
+            found.setdefault(flag.order_id, []).append(flag)
+    result: dict[int, list] = {}
+    for order_id, flags in found.items():
+        unique: dict = {}
+        for flag in sorted(flags, key=lambda f: rules.rank(f.kind)):  # stable: newest first
+            unique.setdefault((flag.kind, flag.reason), flag)
+        result[order_id] = list(unique.values())
+    return result

@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from amsplan import codes
+from amsplan import clock, codes
 from amsplan.config import RESOLUTION_CANCELLED
 from amsplan.models import BookingCode, Comment, FollowupFlag, History, Letter, Order
 from amsplan.services import follow, outbox
 from amsplan.services.context import Context
-from amsplan.workflow import engine
+from amsplan.workflow import engine, rules
 from amsplan.workflow.statuses import Status
 
 Effect = Callable[[Session, Context, Order, datetime, dict[str, Any]], None]
@@ -78,26 +78,43 @@ def apply(
 def flag_followup(
     session: Session, ctx: Context, order: Order, kind: str, reason: str, at: datetime | None = None
 ) -> None:
-    """Record one more reason the order needs a person (the one place follow-up is set)."""
+    """Record one more reason the order needs a person (the one place follow-up is set).
+
+    Reasons accumulate; the order's followup_kind/followup_reason show the most important
+    open one (rules.FOLLOWUP_PRIORITY), so e.g. a reply never hides a cancellation.
+    """
     at = at or ctx.now()
     session.add(FollowupFlag(order_id=order.id, kind=kind, reason=reason, at=at, actor=ctx.user))
-    order.followup_kind, order.followup_reason = kind, reason
+    if rules.summary_kind(order.followup_kind, kind):
+        order.followup_kind, order.followup_reason = kind, reason
     session.add(order)
 
 
 def clear_followups(
-    session: Session, ctx: Context, order: Order, at: datetime | None = None
+    session: Session,
+    ctx: Context,
+    order: Order,
+    at: datetime | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> None:
-    """Every open follow-up reason of the order is settled."""
+    """Every open follow-up reason of the order is settled (or only those of `kinds`; the
+    summary then shows the most important reason still open)."""
     if order.followup_kind is None:  # nothing open (flags are open only while it is set)
         return
     at = at or ctx.now()
+    open_flags = (FollowupFlag.order_id == order.id, FollowupFlag.cleared_at.is_(None))
+    chosen = () if kinds is None else (FollowupFlag.kind.in_(kinds),)
+    session.flush()  # flags added in this transaction are settled too
     session.execute(
-        update(FollowupFlag)
-        .where(FollowupFlag.order_id == order.id, FollowupFlag.cleared_at.is_(None))
-        .values(cleared_at=at, cleared_by=ctx.user)
+        update(FollowupFlag).where(*open_flags, *chosen).values(cleared_at=at, cleared_by=ctx.user)
     )
     order.followup_kind = order.followup_reason = None
+    if kinds is not None:
+        rest = session.exec(
+            select(FollowupFlag).where(*open_flags).order_by(FollowupFlag.id.desc())
+        )
+        for flag in sorted(rest, key=lambda f: rules.rank(f.kind))[:1]:
+            order.followup_kind, order.followup_reason = flag.kind, flag.reason
     session.add(order)
 
 
@@ -202,6 +219,19 @@ def withdraw_reminders(session: Session, ctx: Context, order: Order, at: datetim
     outbox.withdraw_reminders(session, order)
 
 
+def withdraw_no_answer_sms(session: Session, ctx: Context, order: Order, at: datetime, params):
+    """The customer has answered: their "no answer" reminder is withdrawn if not yet sent;
+    one already sent is noted on the order for the planner (the answer came in time)."""
+    sent = outbox.withdraw_no_answer(session, order, at)
+    if sent is not None and params.get("reconsider") == "answered_before_reminder":
+        when = clock.to_local(sent, ctx.settings.tz)
+        session.add(Comment(
+            order_id=order.id, at=at, actor=ctx.user, kind="note",
+            text=f"Påminnelsen om manglende svar ble sendt {when:%d.%m.%Y %H:%M}, men kunden "
+            "hadde svart i tide: vurder å gi kunden beskjed",
+        ))  # fmt: skip
+
+
 def withdraw_all_sms(session: Session, ctx: Context, order: Order, at: datetime, params):
     outbox.withdraw_all(session, order)
 
@@ -216,6 +246,7 @@ EFFECTS: dict[str, Effect] = {
     "hold_until": hold_until,
     "withdraw_reminders": withdraw_reminders,
     "withdraw_all_sms": withdraw_all_sms,
+    "withdraw_no_answer_sms": withdraw_no_answer_sms,
     "resolution": resolution,
     "cancelled": cancelled,
     "resolution_cancelled": resolution_cancelled,

@@ -30,6 +30,7 @@ class OrderLike(Protocol):
     city: str
     mobile: str | None
     no_sms: bool
+    cancelled: bool
 
 
 Validator = Callable[[OrderLike, Mapping[str, Any]], "str | None"]
@@ -90,6 +91,29 @@ def needs_text(order: OrderLike, params: Mapping[str, Any]) -> str | None:
     return None if params.get("text") is not None else "the reply text is required"
 
 
+def not_cancelled(order: OrderLike, params: Mapping[str, Any]) -> str | None:
+    """A cancelled order goes nowhere near execution until a planner lifts the cancellation."""
+    if getattr(order, "cancelled", False):
+        return (
+            "cancelled by the customer system: close it, or "
+            f"`orders uncancel {order.order_no} --comment ...`"
+        )
+    return None
+
+
+# Why a reply may take an order back to waiting for the customer's answer.
+RECONSIDER = {
+    "own_reply": "a newer answer than the customer's own last answer",
+    "answered_before_reminder": "an answer received before the no-answer reminder ran",
+}
+
+
+def newer_answer(order: OrderLike, params: Mapping[str, Any]) -> str | None:
+    if params.get("reconsider") in RECONSIDER:
+        return None
+    return "only for " + " or ".join(RECONSIDER.values())
+
+
 _NOT_CLOSED = frozenset(s for s in Status if s is not S.CLOSED)
 _STARTED = frozenset(
     {
@@ -105,17 +129,22 @@ def _t(name, sources, target, label, trigger, validators=(), effects=()) -> Tran
 
 TABLE: tuple[Transition, ...] = (
     _t("plan", {S.OPEN, S.REOPENED, S.MANUAL_FOLLOWUP}, S.PLANNING,
-       "Planlegg", "planner; assigning an open order plans it"),
+       "Planlegg", "planner; assigning an open order plans it", (not_cancelled,)),
     _t("lock", {S.PLANNING}, S.READY_TO_PRINT,
        "Lås avtale", "amsplan lock", (ready_to_lock,), ("new_booking_code",)),
     _t("print", {S.READY_TO_PRINT}, S.AWAITING_RESPONSE,
        "PC_TRANSITION_PRINTED", "amsplan letters generate", (ready_to_lock,),
        ("letter", "start_waiting")),
     _t("booking_sent", {S.PLANNING}, S.AWAITING_RESPONSE,
-       "PC_TRANSITION_BOOKING_SENT", "amsplan sms book", (scheduled, can_receive_sms),
+       "PC_TRANSITION_BOOKING_SENT", "amsplan sms book",
+       (scheduled, can_receive_sms, not_cancelled),
        ("new_booking_code", "booking_sms", "start_waiting")),
     _t("reply_ok", {S.AWAITING_RESPONSE}, S.READY_FOR_EXECUTION,
-       "Svar OK", "reply with a valid code and exactly OK", (), ("confirmed",)),
+       "Svar OK", "reply with a valid code and exactly OK", (not_cancelled,), ("confirmed",)),
+    _t("reply_again", {S.MANUAL_FOLLOWUP, S.READY_FOR_EXECUTION}, S.AWAITING_RESPONSE,
+       "Nytt svar", "a reply that is the customer's last word: newer than their own last "
+       "answer, or received before the no-answer reminder ran; then reply_ok or reply_other",
+       (newer_answer, not_cancelled), ("withdraw_no_answer_sms",)),
     _t("reply_other", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
        "Svar annet", "reply KONTAKT or any other text", (needs_text,), ("comment",)),
     _t("follow_up_manually", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
@@ -123,16 +152,19 @@ TABLE: tuple[Transition, ...] = (
     _t("booking_reminder", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
        "Bookingpåminnelse", "cron: no reply in time", (), ("reminder_sms",)),
     _t("send_to_execution", {S.MANUAL_FOLLOWUP}, S.READY_FOR_EXECUTION,
-       "Send til utførelse", "planner, after agreeing with the customer", (scheduled,),
+       "Send til utførelse", "planner, after agreeing with the customer",
+       (scheduled, not_cancelled),
        ("confirmed",)),
     _t("confirm_sms", {S.MANUAL_FOLLOWUP}, S.READY_FOR_EXECUTION,
-       "Bookingbekreftelse", "planner; queues a confirmation SMS", (scheduled, can_receive_sms),
+       "Bookingbekreftelse", "planner; queues a confirmation SMS",
+       (scheduled, can_receive_sms, not_cancelled),
        ("confirmed", "confirmation_sms")),
     _t("hold", {S.PLANNING, S.READY_TO_PRINT, S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP,
                 S.READY_FOR_EXECUTION}, S.ON_HOLD,
        "Sett på vent", "planner, with an approximate return date", (needs_until,),
        ("hold_until", "withdraw_reminders")),
-    _t("resume", {S.ON_HOLD}, S.PLANNING, "Gjenoppta", "planner, or when the hold date has passed"),
+    _t("resume", {S.ON_HOLD}, S.PLANNING, "Gjenoppta", "planner, or when the hold date has passed",
+       (not_cancelled,)),
     _t("start_work", {S.READY_FOR_EXECUTION}, S.IN_PROGRESS, "Start arbeid", "technician return"),
     _t("resolve", {S.READY_FOR_EXECUTION, S.IN_PROGRESS}, S.RESOLVED,
        "Løs", "technician return with a resolution code", (needs_resolution,), ("resolution",)),

@@ -1,0 +1,85 @@
+"""Pure decisions about time and follow-up: deadlines, reminder due times, which reason
+to show first, and what a customer's reply means for the order.
+
+No I/O: the services load what these functions read and act on what they return.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+# Why an order needs a person, most important first (the follow-up list shows the most
+# important open reason first and the others after it).
+FOLLOWUP_PRIORITY = (
+    "cancelled", "rejected", "failed_visit", "sms_failed", "reply", "no_answer",
+    "changed", "manual", "hold_passed",
+)  # fmt: skip
+_RANK = {kind: rank for rank, kind in enumerate(FOLLOWUP_PRIORITY)}
+
+LATE_APPOINTMENT = ("skip", "now")
+
+
+def rank(kind: str | None) -> int:
+    """0 for the most important reason; unknown kinds after every known one."""
+    return _RANK.get(kind or "", len(FOLLOWUP_PRIORITY))
+
+
+def by_importance(kinds: Iterable[str]) -> list[str]:
+    """The kinds, most important first (stable for equal kinds)."""
+    return sorted(kinds, key=rank)
+
+
+def summary_kind(current: str | None, new: str) -> bool:
+    """True when a new reason `new` should become the order's summary over `current`
+    (it is at least as important: the newer reason of the same kind replaces the older)."""
+    return current is None or rank(new) <= rank(current)
+
+
+def utc(moment: datetime) -> datetime:
+    """Aware UTC (a naive value from SQLite is UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def booking_deadline(
+    awaiting_since: datetime, channel: str | None, letter_days: float, sms_hours: float,
+    tz: ZoneInfo,
+) -> datetime:  # fmt: skip
+    """When an order waiting since `awaiting_since` has waited long enough (UTC).
+
+    SMS bookings wait `sms_hours` elapsed hours. Letters wait `letter_days` calendar days
+    in local time: the same wall-clock time that many days later, also across a DST change
+    (a fraction of a day is added as elapsed time after that).
+    """
+    start = utc(awaiting_since)
+    if channel == "sms":
+        return start + timedelta(hours=sms_hours)
+    whole = math.floor(letter_days)
+    local = start.astimezone(tz).replace(tzinfo=None) + timedelta(days=whole)
+    wall = local.replace(tzinfo=tz).astimezone(UTC)
+    return wall + timedelta(days=letter_days - whole)
+
+
+# How far a calendar-day deadline can be from the same number of elapsed days (a DST
+# change): the reminder query selects candidates with this margin, then asks
+# booking_deadline.
+DST_MARGIN = timedelta(hours=2)
+
+
+def appointment_reminder_due(
+    due: datetime, now: datetime, visit: datetime, late: str
+) -> datetime | None:
+    """When to send an appointment reminder, or None to skip it.
+
+    `due` is when it could go out (quiet hours applied). A reminder is never due at or
+    after the visit starts: `late` "skip" skips it; "now" sends it at once when quiet hours
+    allow (`due` is `now`), else skips it.
+    """
+    due, now, visit = utc(due), utc(now), utc(visit)
+    if due < visit:
+        return due
+    if late == "now" and due == now and now < visit:
+        return now
+    return None
