@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tests.cli.support import data, error, fails, ok, order, row
 from tests.cli.test_field_cli import RETURNS, csv_file, ready
+from tests.cli.test_find_cli import orders_file
 from tests.cli.test_replies_cli import answers, replies_file, waiting
+from tests.helpers import order_row
 
 QUANT = "Ordrenr;Type;Tidspunkt;Årsak"
 
@@ -111,3 +113,32 @@ def test_upstream_handle_and_retry(workspace):
     assert any(e["kind"] == "handled" and "Avklart med Quant" in e["text"] for e in timeline)
     # a returns id is not an upstream message
     error(4, "returns", "handle", ids[first], "--comment", "x")
+
+
+def test_returns_and_upstream_messages_find_orders_in_any_case(workspace):
+    first, second, third = ready(workspace, 3)
+    returns = csv_file(workspace, "retur.csv", [
+        RETURNS, f"{first.lower()};løst;OK;2026-04-22 08:41;T01;",
+        f"{second.lower()};løst;Ingen adgang;2026-04-22 09:15;T01;",
+    ])  # fmt: skip
+
+    result = data("returns", "ingest", returns)
+
+    assert result["outcomes"] == {"applied": 2}
+    assert (order(first)["status"], order(second)["status"]) == ("closed", "resolved")
+    assert data("returns", "unapplied") == []
+    quant = csv_file(workspace, "q.csv", [QUANT, f"{third.lower()};kansellert;;Flyttet"])
+    assert data("upstream", "ingest", quant)["outcomes"] == {"applied": 1}
+    assert order(third)["cancelled"] is True
+
+
+def test_a_message_for_two_orders_differing_only_by_case_ingests_nothing(workspace):
+    ok("orders", "import", orders_file(workspace,
+        order_row(1, order_no="AMS-X1"), order_row(2, order_no="ams-x1")))  # fmt: skip
+    returns = csv_file(workspace, "retur.csv", [RETURNS, "Ams-X1;startet;;;T01;"])
+
+    message = error(5, "returns", "ingest", returns)
+
+    assert "retur.csv: Ams-X1 matches AMS-X1 and ams-x1" in message
+    assert "nothing was ingested" in message
+    assert data("returns", "unapplied") == []
