@@ -142,3 +142,34 @@ def test_a_message_for_two_orders_differing_only_by_case_ingests_nothing(workspa
     assert "retur.csv: Ams-X1 matches AMS-X1 and ams-x1" in message
     assert "nothing was ingested" in message
     assert data("returns", "unapplied") == []
+
+
+def test_the_timeline_lists_the_orders_returns_and_upstream_messages(workspace):
+    first, second = ready(workspace, 2)
+    fails(1, "returns", "ingest", csv_file(workspace, "retur.csv", [
+        RETURNS, f"{first.lower()};løst;Ingen adgang;2026-04-22 09:15;T01;Hund i hagen",
+        f"{first};startet;;2026-04-22 10:00;T01;", f"{second};startet;;;T01;",
+    ]))  # fmt: skip
+    fails(1, "upstream", "ingest", csv_file(workspace, "q.csv", [
+        QUANT, f"{first};avvist;2026-04-23 10:00;Feil målernummer"]))  # fmt: skip
+    refused = {(m["source"], m["line_no"]): m["id"] for m in data("returns", "unapplied")}
+    ok("returns", "handle", refused[("returns", 3)], "--comment", "Dobbelt rapportert")
+
+    timeline = order(first)["timeline"]
+
+    messages = [(e["at"][:16], e["kind"], e["text"]) for e in timeline
+                if e["kind"] in ("return", "upstream")]  # fmt: skip
+    assert [m[:2] for m in messages] == [
+        ("2026-04-22T07:15", "return"), ("2026-04-22T08:00", "return"),
+        ("2026-04-23T08:00", "upstream"),
+    ]  # fmt: skip
+    applied, handled, rejection = (m[2] for m in messages)
+    assert "Ingen adgang" in applied and "(retur.csv:2) → applied" in applied
+    assert "(retur.csv:3) → refused: " in handled
+    assert handled.endswith("; handled by tester: Dobbelt rapportert")
+    assert "Feil målernummer" in rejection and "(q.csv:2) → refused: " in rejection
+    assert "handled by" not in rejection
+    assert "return" in ok("orders", "show", first.lower()).stdout
+    assert [e["text"] for e in order(second)["timeline"] if e["kind"] == "return"] == [
+        "started: event=startet; technician=T01 (retur.csv:4) → applied"
+    ]
