@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.cli.support import data, error, fails, ok, order, row
+from amsplan.cli import app
+from tests.cli.support import data, error, fails, ok, order, row, runner
 from tests.cli.test_field_cli import RETURNS, csv_file, ready
 from tests.cli.test_find_cli import orders_file
 from tests.cli.test_replies_cli import answers, replies_file, waiting
@@ -173,3 +174,41 @@ def test_the_timeline_lists_the_orders_returns_and_upstream_messages(workspace):
     assert [e["text"] for e in order(second)["timeline"] if e["kind"] == "return"] == [
         "started: event=startet; technician=T01 (retur.csv:4) → applied"
     ]
+
+
+def test_handle_all_counts_and_asks_first(workspace):
+    answers(workspace, waiting(workspace, 3))
+    ok("replies", "ingest", "svar.csv")
+    ids = [r["id"] for r in data("replies", "unmatched")]
+    everything = ["replies", "handle", "--all", "--comment", "Ringt alle"]
+
+    assert "Would handle 2 replies." in ok(*everything, "--dry-run").stdout
+    refused = runner.invoke(app, everything, input="n\n")
+    assert refused.exit_code == 1 and "Mark 2 replies as handled?" in refused.output
+    assert [r["id"] for r in data("replies", "unmatched")] == ids
+    assert "--comment" in error(5, "replies", "handle", "--all")
+    assert "or --all" in error(5, "replies", "handle", ids[0], "--all", "--comment", "x")
+    assert "or --all" in error(5, "replies", "handle", "--comment", "x")
+
+    done = runner.invoke(app, everything, input="y\n")
+
+    assert done.exit_code == 0 and "Handled 2 replies." in done.output
+    assert data("replies", "unmatched") == []
+    assert "Handled 0 replies." in ok(*everything).stdout  # nothing left: nothing asked
+
+
+def test_returns_and_upstream_handle_all_with_yes(workspace):
+    ready(workspace, 1)
+    fails(1, "returns", "ingest", csv_file(workspace, "r.csv", [
+        RETURNS, "AMS-404;løst;OK;;T01;", "AMS-405;løst;OK;;T01;"]))  # fmt: skip
+    fails(1, "upstream", "ingest", csv_file(workspace, "q.csv", [QUANT, "AMS-404;avvist;;"]))
+    ids = [m["id"] for m in data("returns", "unapplied")]
+
+    dry = data("returns", "handle", "--all", "--comment", "Feil fil", "--dry-run")
+    assert (dry["handled"], dry["dry_run"]) == (ids, True)
+    done = data("returns", "handle", "--all", "--comment", "Feil fil", "--yes")
+
+    assert done["handled"] == ids and data("returns", "unapplied") == []
+    assert len(data("upstream", "unapplied")) == 1  # the other list is left alone
+    ok("upstream", "handle", "--all", "--comment", "Feil fil", "--yes")
+    assert data("upstream", "unapplied") == []

@@ -271,9 +271,9 @@ _DETAIL_KEYS = sorted({*RETURN_COLUMNS, *UPSTREAM_COLUMNS})
 _DETAIL_SPLIT = re.compile("; (?=(?:" + "|".join(_DETAIL_KEYS) + ")=)")
 
 
-def handle(ctx: Context, source: str, ids: list[int], comment: str):
+def handle(ctx: Context, source: str, ids: list[int], comment: str, dry_run: bool = False):
     """A person has dealt with these messages: they leave `unapplied`, and the comment is
-    kept in the order's timeline (worklist.HandleResult)."""
+    kept in the order's timeline (worklist.HandleResult; dry_run: which would be handled)."""
     from amsplan.services import worklist
 
     comment = worklist.check_comment(comment)
@@ -285,6 +285,7 @@ def handle(ctx: Context, source: str, ids: list[int], comment: str):
             s, ctx, items, comment,
             lambda m: orders.get(m.order_no),
             lambda m: f"{SOURCE_NAMES[source]} ({m.source_file}:{m.line_no}, {m.kind})",
+            dry_run,
         )  # fmt: skip
 
 
