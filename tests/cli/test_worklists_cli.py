@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from tests.cli.support import data, error, fails, ok, order, row
+from amsplan.cli import app
+from tests.cli.support import data, error, fails, ok, order, row, runner
 from tests.cli.test_field_cli import RETURNS, csv_file, ready
+from tests.cli.test_find_cli import orders_file
 from tests.cli.test_replies_cli import answers, replies_file, waiting
+from tests.helpers import order_row
 
 QUANT = "Ordrenr;Type;Tidspunkt;Årsak"
 
@@ -111,3 +114,101 @@ def test_upstream_handle_and_retry(workspace):
     assert any(e["kind"] == "handled" and "Avklart med Quant" in e["text"] for e in timeline)
     # a returns id is not an upstream message
     error(4, "returns", "handle", ids[first], "--comment", "x")
+
+
+def test_returns_and_upstream_messages_find_orders_in_any_case(workspace):
+    first, second, third = ready(workspace, 3)
+    returns = csv_file(workspace, "retur.csv", [
+        RETURNS, f"{first.lower()};løst;OK;2026-04-22 08:41;T01;",
+        f"{second.lower()};løst;Ingen adgang;2026-04-22 09:15;T01;",
+    ])  # fmt: skip
+
+    result = data("returns", "ingest", returns)
+
+    assert result["outcomes"] == {"applied": 2}
+    assert (order(first)["status"], order(second)["status"]) == ("closed", "resolved")
+    assert data("returns", "unapplied") == []
+    quant = csv_file(workspace, "q.csv", [QUANT, f"{third.lower()};kansellert;;Flyttet"])
+    assert data("upstream", "ingest", quant)["outcomes"] == {"applied": 1}
+    assert order(third)["cancelled"] is True
+
+
+def test_a_message_for_two_orders_differing_only_by_case_ingests_nothing(workspace):
+    ok("orders", "import", orders_file(workspace,
+        order_row(1, order_no="AMS-X1"), order_row(2, order_no="ams-x1")))  # fmt: skip
+    returns = csv_file(workspace, "retur.csv", [RETURNS, "Ams-X1;startet;;;T01;"])
+
+    message = error(5, "returns", "ingest", returns)
+
+    assert "retur.csv: Ams-X1 matches AMS-X1 and ams-x1" in message
+    assert "nothing was ingested" in message
+    assert data("returns", "unapplied") == []
+
+
+def test_the_timeline_lists_the_orders_returns_and_upstream_messages(workspace):
+    first, second = ready(workspace, 2)
+    fails(1, "returns", "ingest", csv_file(workspace, "retur.csv", [
+        RETURNS, f"{first.lower()};løst;Ingen adgang;2026-04-22 09:15;T01;Hund i hagen",
+        f"{first};startet;;2026-04-22 10:00;T01;", f"{second};startet;;;T01;",
+    ]))  # fmt: skip
+    fails(1, "upstream", "ingest", csv_file(workspace, "q.csv", [
+        QUANT, f"{first};avvist;2026-04-23 10:00;Feil målernummer"]))  # fmt: skip
+    refused = {(m["source"], m["line_no"]): m["id"] for m in data("returns", "unapplied")}
+    ok("returns", "handle", refused[("returns", 3)], "--comment", "Dobbelt rapportert")
+
+    timeline = order(first)["timeline"]
+
+    messages = [(e["at"][:16], e["kind"], e["text"]) for e in timeline
+                if e["kind"] in ("return", "upstream")]  # fmt: skip
+    assert [m[:2] for m in messages] == [
+        ("2026-04-22T07:15", "return"), ("2026-04-22T08:00", "return"),
+        ("2026-04-23T08:00", "upstream"),
+    ]  # fmt: skip
+    applied, handled, rejection = (m[2] for m in messages)
+    assert "Ingen adgang" in applied and "(retur.csv:2) → applied" in applied
+    assert "(retur.csv:3) → refused: " in handled
+    assert handled.endswith("; handled by tester: Dobbelt rapportert")
+    assert "Feil målernummer" in rejection and "(q.csv:2) → refused: " in rejection
+    assert "handled by" not in rejection
+    assert "return" in ok("orders", "show", first.lower()).stdout
+    assert [e["text"] for e in order(second)["timeline"] if e["kind"] == "return"] == [
+        "started: event=startet; technician=T01 (retur.csv:4) → applied"
+    ]
+
+
+def test_handle_all_counts_and_asks_first(workspace):
+    answers(workspace, waiting(workspace, 3))
+    ok("replies", "ingest", "svar.csv")
+    ids = [r["id"] for r in data("replies", "unmatched")]
+    everything = ["replies", "handle", "--all", "--comment", "Ringt alle"]
+
+    assert "Would handle 2 replies." in ok(*everything, "--dry-run").stdout
+    refused = runner.invoke(app, everything, input="n\n")
+    assert refused.exit_code == 1 and "Mark 2 replies as handled?" in refused.output
+    assert [r["id"] for r in data("replies", "unmatched")] == ids
+    assert "--comment" in error(5, "replies", "handle", "--all")
+    assert "or --all" in error(5, "replies", "handle", ids[0], "--all", "--comment", "x")
+    assert "or --all" in error(5, "replies", "handle", "--comment", "x")
+
+    done = runner.invoke(app, everything, input="y\n")
+
+    assert done.exit_code == 0 and "Handled 2 replies." in done.output
+    assert data("replies", "unmatched") == []
+    assert "Handled 0 replies." in ok(*everything).stdout  # nothing left: nothing asked
+
+
+def test_returns_and_upstream_handle_all_with_yes(workspace):
+    ready(workspace, 1)
+    fails(1, "returns", "ingest", csv_file(workspace, "r.csv", [
+        RETURNS, "AMS-404;løst;OK;;T01;", "AMS-405;løst;OK;;T01;"]))  # fmt: skip
+    fails(1, "upstream", "ingest", csv_file(workspace, "q.csv", [QUANT, "AMS-404;avvist;;"]))
+    ids = [m["id"] for m in data("returns", "unapplied")]
+
+    dry = data("returns", "handle", "--all", "--comment", "Feil fil", "--dry-run")
+    assert (dry["handled"], dry["dry_run"]) == (ids, True)
+    done = data("returns", "handle", "--all", "--comment", "Feil fil", "--yes")
+
+    assert done["handled"] == ids and data("returns", "unapplied") == []
+    assert len(data("upstream", "unapplied")) == 1  # the other list is left alone
+    ok("upstream", "handle", "--all", "--comment", "Feil fil", "--yes")
+    assert data("upstream", "unapplied") == []

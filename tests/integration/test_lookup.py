@@ -27,3 +27,28 @@ def test_load_orders_finds_many_numbers_in_any_case_in_the_given_order(workspace
         pytest.raises(InputError, match="given twice: AMS-00001 and ams-00001"),
     ):
         planning.load_orders(s, ["AMS-00001", "ams-00001"])
+
+
+def ascii_swapcase(text: str) -> str:
+    return "".join(ch.swapcase() if ch.isascii() else ch for ch in text)
+
+
+@pytest.mark.parametrize("number", ["AMS-00001", "Mål-Nordland-Nord-1"])  # 3 and 15 letters
+def test_same_number_matches_a_column_in_any_case(workspace, number):
+    from sqlmodel import select
+
+    from amsplan.models import InboundMessage
+    from amsplan.services.lookup import same_number
+
+    lower = "".join(ch.lower() if ch.isascii() else ch for ch in number)
+    written = [number, lower, ascii_swapcase(number), number + "0", number[1:]]
+    with workspace.context().session() as s:
+        for i, order_no in enumerate(written):
+            s.add(InboundMessage(source="returns", source_file="r.csv", source_sha256="x",
+                                 line_no=i, order_no=order_no, kind="started",
+                                 outcome="applied"))  # fmt: skip
+    with workspace.context().session() as s:
+        query = select(InboundMessage.order_no).where(
+            same_number(InboundMessage.order_no, ascii_swapcase(lower))
+        )
+        assert sorted(s.exec(query)) == sorted(written[:3])

@@ -60,22 +60,45 @@ def _print_unapplied(ctx: typer.Context, source: str, as_json: bool) -> None:
     console.print(count(len(items), "message needs", "messages need") + " a person")
 
 
-def print_handled(result, one: str, many: str, as_json: bool) -> None:
-    """What `replies|returns|upstream handle` did."""
+def handle_items(ctx: typer.Context, ids: list[int] | None, all_: bool, comment: str,
+                 dry_run: bool, yes: bool, as_json: bool, listed, run, one: str,
+                 many: str) -> None:  # fmt: skip
+    """`replies|returns|upstream handle`: the ids given, or --all: every item the list
+    shows now, after a confirmation (count and prompt; --yes, --dry-run) as `transition`.
+    listed(): the ids in the list; run(ids, dry_run): the service's handle."""
+    from amsplan.errors import InputError
+    from amsplan.services.worklist import HandleResult, check_comment
+
+    if bool(ids) == all_:
+        raise InputError(f"name the {one} ids to handle (the id column), or --all (not both)")
+    comment = check_comment(comment)
+    if all_:
+        ids = listed()
+        if ids and not dry_run and not yes:
+            typer.confirm(f"Mark {count(len(ids), one, many)} as handled?", abort=True)
+    result = run(ids, comment, dry_run) if ids else HandleResult()
     if as_json:
-        print_json({"handled": result.handled, "already_handled": result.already})
+        print_json({"handled": result.handled, "already_handled": result.already,
+                    "dry_run": dry_run})  # fmt: skip
         return
-    console.print(f"Handled {count(len(result.handled), one, many)}.")
+    verb = "Would handle" if dry_run else "Handled"
+    console.print(f"{verb} {count(len(result.handled), one, many)}.")
     if result.already:
-        ids = ", ".join(map(str, result.already))
-        console.print(f"Already handled (nothing changed): {ids}")
+        already = ", ".join(map(str, result.already))
+        console.print(f"Already handled (nothing changed): {already}")
 
 
-def _handle(ctx: typer.Context, source: str, ids: list[int], comment: str, as_json: bool):
-    from amsplan.services.field import handle
+def _handle(ctx: typer.Context, source: str, ids, all_, comment, dry_run, yes, as_json):
+    from amsplan.services.field import handle, unapplied
 
+    c = context(ctx)
     one = "return" if source == "returns" else "message"
-    print_handled(handle(context(ctx), source, ids, comment), one, one + "s", as_json)
+    handle_items(
+        ctx, ids, all_, comment, dry_run, yes, as_json,
+        lambda: [m.id for m in unapplied(c, source)],
+        lambda ids_, text, dry: handle(c, source, ids_, text, dry_run=dry),
+        one, one + "s",
+    )  # fmt: skip
 
 
 def _retry(ctx: typer.Context, source: str, ids: list[int] | None, all_: bool, as_json: bool):
@@ -104,12 +127,14 @@ def _retry(ctx: typer.Context, source: str, ids: list[int] | None, all_: bool, a
         raise typer.Exit(1)
 
 
-Ids = Annotated[list[int], typer.Argument(help="Message ids (the id column of unapplied).")]
-RetryIds = Annotated[
-    list[int] | None, typer.Argument(help="Message ids (the id column of unapplied).")
-]
+Ids = Annotated[list[int] | None, typer.Argument(help="Message ids (the id column of unapplied).")]
 HandleComment = Annotated[str, typer.Option("--comment", help="What was done (required).")]
 All = Annotated[bool, typer.Option("--all", help="Every message in the list.")]
+HandleAll = Annotated[
+    bool, typer.Option("--all", help="Every item in the list now (asks first; --yes).")
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show; change nothing.")]
+Yes = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
 Json = Annotated[bool, typer.Option("--json")]
 
 
@@ -142,20 +167,27 @@ def returns_unapplied(ctx: typer.Context, as_json: Annotated[bool, typer.Option(
 
 @returns_app.command("handle")
 def returns_handle(
-    ctx: typer.Context, ids: Ids, comment: HandleComment = "", as_json: Json = False
+    ctx: typer.Context,
+    ids: Ids = None,
+    comment: HandleComment = "",
+    all_: HandleAll = False,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    as_json: Json = False,
 ):
     """Mark returns as dealt with: they leave `returns unapplied`; the comment is kept in
     the order's timeline.
 
+    --all: every return in the list now; shows the count and asks first (--yes for
+    scripts, --dry-run to only count).
+
     Example: amsplan returns handle 7 --comment "Ordren var allerede lukket i Quant"
     """
-    _handle(ctx, "returns", ids, comment, as_json)
+    _handle(ctx, "returns", ids, all_, comment, dry_run, yes, as_json)
 
 
 @returns_app.command("retry")
-def returns_retry(
-    ctx: typer.Context, ids: RetryIds = None, all_: All = False, as_json: Json = False
-):
+def returns_retry(ctx: typer.Context, ids: Ids = None, all_: All = False, as_json: Json = False):
     """Apply unapplied returns again (e.g. after the order was fixed by hand), each at the
     time it happened; the ones that apply now leave the list.
 
@@ -198,20 +230,27 @@ def upstream_unapplied(
 
 @upstream_app.command("handle")
 def upstream_handle(
-    ctx: typer.Context, ids: Ids, comment: HandleComment = "", as_json: Json = False
+    ctx: typer.Context,
+    ids: Ids = None,
+    comment: HandleComment = "",
+    all_: HandleAll = False,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    as_json: Json = False,
 ):
     """Mark upstream messages as dealt with: they leave `upstream unapplied`; the comment
     is kept in the order's timeline.
 
+    --all: every message in the list now; shows the count and asks first (--yes for
+    scripts, --dry-run to only count).
+
     Example: amsplan upstream handle 3 --comment "Avklart med Quant på telefon"
     """
-    _handle(ctx, "upstream", ids, comment, as_json)
+    _handle(ctx, "upstream", ids, all_, comment, dry_run, yes, as_json)
 
 
 @upstream_app.command("retry")
-def upstream_retry(
-    ctx: typer.Context, ids: RetryIds = None, all_: All = False, as_json: Json = False
-):
+def upstream_retry(ctx: typer.Context, ids: Ids = None, all_: All = False, as_json: Json = False):
     """Apply unapplied upstream messages again (e.g. after the order was fixed by hand),
     each at the time it happened; the ones that apply now leave the list.
 

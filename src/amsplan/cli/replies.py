@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from amsplan.cli.field import DryRun, HandleAll, HandleComment, Json, Yes, handle_items
 from amsplan.cli.output import console, context, count, print_json, table, when
 
 replies_app = typer.Typer(help="Customer replies (SMS or scanned).", no_args_is_help=True)
@@ -76,19 +77,33 @@ def unmatched(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json"
 @replies_app.command("handle")
 def handle(
     ctx: typer.Context,
-    ids: Annotated[list[int], typer.Argument(help="Reply ids (the id column of unmatched).")],
-    comment: Annotated[str, typer.Option("--comment", help="What was done (required).")] = "",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Reply ids (the id column of unmatched).")
+    ] = None,
+    comment: HandleComment = "",
+    all_: HandleAll = False,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    as_json: Json = False,
 ):
     """Mark replies as dealt with: they leave `replies unmatched`; the comment is kept in
     the order's timeline.
 
+    --all: every reply in the list now; shows the count and asks first (--yes for
+    scripts, --dry-run to only count).
+
     Example: amsplan replies handle 12 15 --comment "Ringte kunden, ny tid avtalt"
     """
-    from amsplan.cli.field import print_handled
     from amsplan.services.replies import handle as handle_replies
+    from amsplan.services.replies import unmatched as unmatched_replies
 
-    print_handled(handle_replies(context(ctx), ids, comment), "reply", "replies", as_json)
+    c = context(ctx)
+    handle_items(
+        ctx, ids, all_, comment, dry_run, yes, as_json,
+        lambda: [r.id for r, _ in unmatched_replies(c)],
+        lambda ids_, text, dry: handle_replies(c, ids_, text, dry_run=dry),
+        "reply", "replies",
+    )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,7 @@ from amsplan.models import InboundMessage, Order
 from amsplan.services import workflow
 from amsplan.services.booking import BatchResult
 from amsplan.services.context import Context
+from amsplan.services.lookup import find_orders
 from amsplan.workflow.statuses import Status
 
 RETURN_COLUMNS = {
@@ -146,12 +147,10 @@ def _ingest(
         seen = set(
             s.exec(select(InboundMessage.line_no).where(InboundMessage.source_sha256 == digest))
         )
-        numbers = list({r.order_no for r in rows})
-        orders: dict[str, Order] = {}
-        for i in range(0, len(numbers), 5000):
-            chunk = numbers[i : i + 5000]
-            query = select(Order).where(Order.order_no.in_(chunk)).with_for_update()
-            orders.update((o.order_no, o) for o in s.exec(query))
+        try:
+            orders = find_orders(s, (r.order_no for r in rows), lock=True)  # any case
+        except InputError as err:  # two orders differ only by case
+            raise InputError(f"{name}: {err}; nothing was ingested") from None
         for row in rows:
             if row.line in seen:
                 result.already_ingested += 1
@@ -303,11 +302,10 @@ _DETAIL_KEYS = sorted({*RETURN_COLUMNS, *UPSTREAM_COLUMNS})
 _DETAIL_SPLIT = re.compile("; (?=(?:" + "|".join(_DETAIL_KEYS) + ")=)")
 
 
-def handle(ctx: Context, source: str, ids: list[int], comment: str):
+def handle(ctx: Context, source: str, ids: list[int], comment: str, dry_run: bool = False):
     """A person has dealt with these messages: they leave `unapplied`, and the comment is
-    kept in the order's timeline (worklist.HandleResult)."""
+    kept in the order's timeline (worklist.HandleResult; dry_run: which would be handled)."""
     from amsplan.services import worklist
-    from amsplan.services.lookup import find_orders
 
     comment = worklist.check_comment(comment)
     what = "return" if source == "returns" else "upstream message"
@@ -318,6 +316,7 @@ def handle(ctx: Context, source: str, ids: list[int], comment: str):
             s, ctx, items, comment,
             lambda m: orders.get(m.order_no),
             lambda m: f"{SOURCE_NAMES[source]} ({m.source_file}:{m.line_no}, {m.kind})",
+            dry_run,
         )  # fmt: skip
 
 
@@ -334,7 +333,6 @@ def retry(ctx: Context, source: str, ids: list[int] | None) -> RetryResult:
     the order the events happened; one that applies now is handled ("retried"), one that
     is still refused keeps its place in the list with the reason as it is now."""
     from amsplan.services import worklist
-    from amsplan.services.lookup import find_orders
 
     apply = {"returns": _apply_return, "upstream": _apply_upstream}[source]
     what = "return" if source == "returns" else "upstream message"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func
+from sqlalchemy import func, literal
 from sqlmodel import Session, select
 
 from amsplan.errors import InputError
@@ -44,6 +44,28 @@ def find_orders(session: Session, numbers: Iterable[str], lock: bool = False) ->
             for number in rest[key]:
                 found[number] = orders[0]
     return found
+
+
+def same_number(column, number: str):
+    """SQL condition: `column` holds `number` in any (ASCII) case. As the written forms
+    (AMS-1, ams-1, Ams-1, ...) when there are few, so a plain index on the column serves;
+    else by upper(column)."""
+    forms = case_forms(number)
+    if forms is None:
+        return func.upper(column) == func.upper(literal(number))
+    return column.in_(forms)
+
+
+def case_forms(number: str, limit: int = 256) -> list[str] | None:
+    """Every way to write `number` in upper and lower case (ASCII letters; what _upper
+    treats as one number); None when there are more than `limit`."""
+    if 2 ** sum(ch.isascii() and ch.isalpha() for ch in number) > limit:
+        return None
+    forms = [""]
+    for ch in number:
+        cases = dict.fromkeys((ch.lower(), ch.upper()) if ch.isascii() else (ch,))
+        forms = [form + case for form in forms for case in cases]
+    return forms
 
 
 def _upper(number: str) -> str:

@@ -24,6 +24,7 @@ from amsplan.errors import InputError, NotFound
 from amsplan.models import (
     Comment,
     History,
+    InboundMessage,
     Letter,
     Order,
     Reply,
@@ -33,7 +34,7 @@ from amsplan.models import (
 )
 from amsplan.phones import mobile_number
 from amsplan.services.context import Context
-from amsplan.services.lookup import find_orders
+from amsplan.services.lookup import find_orders, same_number
 from amsplan.services.privacy import ANONYMOUS
 from amsplan.workflow import reimport
 
@@ -398,8 +399,32 @@ def order_detail(ctx: Context, order_no: str) -> OrderDetail:
             TimelineEntry(m.created_at, "sms", m.created_by, f"{m.kind} to {m.to} ({m.status})")
             for m in s.exec(select(Sms).where(Sms.order_id == order.id))
         ]
+        messages = select(InboundMessage).where(  # returns and upstream: by number
+            same_number(InboundMessage.order_no, order.order_no)
+        )
+        timeline += [
+            TimelineEntry(
+                m.happened_at or m.ingested_at, MESSAGE_KINDS[m.source], m.actor, _message_text(m)
+            )
+            for m in s.exec(messages)
+        ]
         timeline.sort(key=lambda e: e.at)
         return OrderDetail(order, tech, order.booking_code, timeline)
+
+
+MESSAGE_KINDS = {"returns": "return", "upstream": "upstream"}
+
+
+def _message_text(m: InboundMessage) -> str:
+    """A return or upstream message in the timeline: what it said, what came of it, and
+    who handled it."""
+    text = f"{m.kind}" + (f": {m.detail}" if m.detail else "")
+    text += f" ({m.source_file}:{m.line_no}) → {m.outcome}"
+    if m.outcome != "applied" and m.reason:
+        text += f": {m.reason}"
+    if m.handled_by:
+        text += f"; handled by {m.handled_by}" + (f": {m.handled_note}" if m.handled_note else "")
+    return text
 
 
 # --- editing -----------------------------------------------------------------

@@ -322,9 +322,10 @@ def unmatched(ctx: Context) -> list[tuple[Reply, str | None]]:
         return list(s.exec(query).all())
 
 
-def handle(ctx: Context, ids: list[int], comment: str):
+def handle(ctx: Context, ids: list[int], comment: str, dry_run: bool = False):
     """A person has dealt with these replies: they leave `replies unmatched`, and the
-    comment is kept in the order's timeline (worklist.HandleResult)."""
+    comment is kept in the order's timeline (worklist.HandleResult; dry_run: which would
+    be handled)."""
     from amsplan.services import worklist
 
     comment = worklist.check_comment(comment)
@@ -334,5 +335,5 @@ def handle(ctx: Context, ids: list[int], comment: str):
         return worklist.mark_handled(
             s, ctx, items, comment,
             lambda r: orders.get(r.order_id),
-            lambda r: f"Svar fra {r.sender} ({r.source_file}:{r.line_no})",
+            lambda r: f"Svar fra {r.sender} ({r.source_file}:{r.line_no})", dry_run,
         )  # fmt: skip

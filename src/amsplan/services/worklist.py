@@ -57,13 +57,18 @@ def mark_handled(
     comment: str,
     order_of: Callable[[object], Order | None],
     describe: Callable[[object], str],
+    dry_run: bool = False,
 ) -> HandleResult:
-    """Mark the items handled; each linked order gets the comment in its timeline."""
+    """Mark the items handled; each linked order gets the comment in its timeline.
+    dry_run: only tell which would be handled."""
     result = HandleResult()
     now = ctx.now()
     for item in items:
         if item.handled:
             result.already.append(item.id)
+            continue
+        if dry_run:
+            result.handled.append(item.id)
             continue
         item.handled, item.handled_at, item.handled_by = True, now, ctx.user
         item.handled_note = comment
