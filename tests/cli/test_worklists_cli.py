@@ -20,6 +20,8 @@ def test_handled_replies_leave_the_list_and_stay_in_the_timeline(workspace):
     code = waiting(workspace, 3)
     answers(workspace, code)
     ok("replies", "ingest", "svar.csv")
+    # A planner has put the confirmed order on hold: the customer's next word needs a person.
+    ok("followup", "hold", "AMS-00001", "--until", "2026-06-01")
     replies_file(
         workspace, [f"2026-04-16 09:00;+4799999901;{code['AMS-00001']} KONTAKT"], "svar2.csv"
     )
