@@ -164,6 +164,14 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         if not codes or not all(isinstance(c, str) and c.strip() for c in codes):
             raise ConfigError(f"{where}: resolutions.failed_visit must be a list of texts")
         values["failed_visit_codes"] = tuple(" ".join(c.split()) for c in codes)
+    for key in ("keyword_ok", "keyword_contact"):
+        if key in values:
+            values[key] = " ".join(values[key].split())
+            if not values[key]:
+                raise ConfigError(f"{where}: replies.{key} must not be empty")
+    ok_word = values.get("keyword_ok", Settings.keyword_ok)
+    if ok_word.upper() == values.get("keyword_contact", Settings.keyword_contact).upper():
+        raise ConfigError(f"{where}: replies.keyword_ok and keyword_contact must differ")
     url = values.pop("database_url", None) or f"sqlite:///{base / 'amsplan.db'}"
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         rel = url.removeprefix("sqlite:///")
