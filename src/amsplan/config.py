@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from amsplan.errors import ConfigError, InputError
-from amsplan.workflow.rules import LATE_APPOINTMENT
 from amsplan.workflow.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 
 CONFIG_NAME = "amsplan.toml"
@@ -42,7 +41,6 @@ class Settings:
     letter_reminder_days: float = 7
     sms_reminder_hours: float = 48
     appointment_reminders: bool = True
-    late_appointment: str = "skip"  # an appointment reminder due after the visit: skip|now
     failed_visit_codes: tuple[str, ...] = DEFAULT_FAILED_VISIT_CODES
     country: str = "NO"
     sms_send_from: str = "09:00"
@@ -116,7 +114,6 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "letter_after_days": ("letter_reminder_days", (int, float)),
         "sms_after_hours": ("sms_reminder_hours", (int, float)),
         "appointment_reminder": ("appointment_reminders", bool),
-        "late_appointment": ("late_appointment", str),
     },
     "resolutions": {"failed_visit": ("failed_visit_codes", list)},
     "sms": {
@@ -124,6 +121,13 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "send_from": ("sms_send_from", str),
         "send_until": ("sms_send_until", str),
     },
+}
+
+# Settings that existed once, and why they are gone: an old amsplan.toml that still has one
+# gets this reason instead of a bare "unknown setting".
+_REMOVED = {
+    ("reminders", "late_appointment"): "an appointment reminder that could only go out at "
+    "or after the visit start is always skipped",
 }
 
 
@@ -152,6 +156,9 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         if keys is None or not isinstance(body, dict):
             raise ConfigError(f"{where}: unknown section [{section}]")
         for key, value in body.items():
+            if (section, key) in _REMOVED:
+                raise ConfigError(f"{where}: {section}.{key} is no longer a setting "
+                                  f"({_REMOVED[section, key]}): delete that line")  # fmt: skip
             if key not in keys:
                 raise ConfigError(f"{where}: unknown setting {section}.{key}")
             name, kind = keys[key]
@@ -164,6 +171,14 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         if not codes or not all(isinstance(c, str) and c.strip() for c in codes):
             raise ConfigError(f"{where}: resolutions.failed_visit must be a list of texts")
         values["failed_visit_codes"] = tuple(" ".join(c.split()) for c in codes)
+    for key in ("keyword_ok", "keyword_contact"):
+        if key in values:
+            values[key] = " ".join(values[key].split())
+            if not values[key]:
+                raise ConfigError(f"{where}: replies.{key} must not be empty")
+    ok_word = values.get("keyword_ok", Settings.keyword_ok)
+    if ok_word.upper() == values.get("keyword_contact", Settings.keyword_contact).upper():
+        raise ConfigError(f"{where}: replies.keyword_ok and keyword_contact must differ")
     url = values.pop("database_url", None) or f"sqlite:///{base / 'amsplan.db'}"
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         rel = url.removeprefix("sqlite:///")
@@ -189,8 +204,6 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         raise ConfigError(f"{where}: unknown time zone {settings.timezone!r}") from None
     if settings.letter_reminder_days <= 0 or settings.sms_reminder_hours <= 0:
         raise ConfigError(f"{where}: reminder times must be positive")
-    if settings.late_appointment not in LATE_APPOINTMENT:
-        raise ConfigError(f"{where}: reminders.late_appointment must be skip or now")
     if not re.fullmatch(r"[A-Z]{2}", settings.country):
         raise ConfigError(f"{where}: sms.country must be a country code like NO")
     for key in ("sms_send_from", "sms_send_until"):

@@ -72,9 +72,11 @@ class ParsedReply:
         return self.candidates[0] if self.candidates else None
 
 
-def is_confirmation(answer: str) -> bool:
-    """True only for exactly "OK" in any case, after trimming whitespace ("Ok!!" is not)."""
-    return answer.strip().upper() == "OK"
+def is_confirmation(answer: str, keyword_ok: str) -> bool:
+    """True only for exactly the configured confirming word (`[replies] keyword_ok`, e.g.
+    "OK" or "JA") in any case, after trimming whitespace ("Ok!!" is not; neither is "OK"
+    when the word is "JA")."""
+    return answer.strip().upper() == keyword_ok.strip().upper()
 
 
 class _Normalised:

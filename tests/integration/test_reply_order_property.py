@@ -46,7 +46,7 @@ def expected(messages) -> dict[str, tuple[str, str | None]]:
             last[order_no] = (received, text.split(" ", 1)[1])
     return {
         no: ("ready_for_execution", None)
-        if is_confirmation(answer)
+        if is_confirmation(answer, "OK")
         else ("manual_followup", f"customer replied: {answer}")
         for no, (_, answer) in last.items()
     }

@@ -70,6 +70,8 @@ def test_labels_and_colours_are_configurable(tmp_path):
         ("[database]\nurl = 'mysql://x'\n", "sqlite:/// or postgresql://"),
         ("[statuses.labels]\nlost = 'x'\n", "unknown status 'lost'"),
         ("not toml at all = = \n", "not valid TOML"),
+        ("[replies]\nkeyword_ok = '  '\n", "replies.keyword_ok must not be empty"),
+        ("[replies]\nkeyword_ok = 'ja'\nkeyword_contact = 'JA'\n", "must differ"),
     ],
 )
 def test_bad_configuration_is_one_clear_error(tmp_path, text, message):
@@ -83,3 +85,9 @@ def test_acting_user(monkeypatch):
     assert user_name(None) == "kari"
     monkeypatch.delenv("AMSPLAN_USER")
     assert user_name(None)
+
+
+def test_reply_keywords_are_trimmed(tmp_path):
+    path = write(tmp_path / "a.toml", "[replies]\nkeyword_ok = ' JA '\nkeyword_contact = 'NEI'\n")
+    s = load_settings(path)
+    assert (s.keyword_ok, s.keyword_contact) == ("JA", "NEI")

@@ -161,7 +161,7 @@ def test_a_code_with_an_added_symbol_never_confirms_any_order(code, position, sy
     for text in (" ".join(variant) + " OK", "OK " + " ".join(variant)):
         for candidate in parse(text).candidates:
             if candidate.code != code:
-                assert not is_confirmation(candidate.answer), (text, candidate)
+                assert not is_confirmation(candidate.answer, "OK"), (text, candidate)
 
 
 # --- a reply whose answer is not exactly OK never confirms -----------------------------
@@ -187,7 +187,7 @@ def assert_confirms_only_on_exactly_ok(text: str) -> None:
     """Model-free: if a candidate confirms, the text minus that code is only O, K and
     separators (and the answer itself is OK in some case, with whitespace around)."""
     for candidate in parse(text).candidates:
-        if not is_confirmation(candidate.answer):
+        if not is_confirmation(candidate.answer, "OK"):
             continue
         assert candidate.answer.strip().upper() == "OK", (text, candidate)
         compact = _VISIBLE_DROP.sub("", codes.normalise(text))
@@ -220,7 +220,8 @@ def test_a_reply_confirms_only_when_the_rest_is_exactly_ok(
     if set(before + after) <= MODEL_CHARS:
         left, right = before.rstrip(NEXT_TO_CODE), after.lstrip(NEXT_TO_CODE)
         answer = (f"{left} {right}" if left and right else left + right).strip()
-        assert is_confirmation(candidate.answer) == (answer.upper() == "OK"), (text, candidate)
+        confirms = is_confirmation(candidate.answer, "OK")
+        assert confirms == (answer.upper() == "OK"), (text, candidate)
 
 
 @given(st.text())
@@ -233,7 +234,7 @@ def test_look_alikes_of_ok_never_confirm(code, answer, sep):
     assume(answer.upper() not in ("OK",))
     for text in (f"{code}{sep}{answer}", f"{answer}{sep}{code}"):
         for candidate in parse(text).candidates:
-            assert not is_confirmation(candidate.answer), (text, candidate)
+            assert not is_confirmation(candidate.answer, "OK"), (text, candidate)
 
 
 # --- the parser finds codes however they are written -----------------------------------
@@ -302,7 +303,7 @@ def test_a_code_is_found_however_it_is_spelled(code, data):
     found = [c for c in parse(text).candidates if c.code == code]
     assert found, (text, parse(text))
     assert canonical(written) == code, written
-    assert is_confirmation(found[0].answer) == (after.upper() == "OK" and not before), text
+    assert is_confirmation(found[0].answer, "OK") == (after.upper() == "OK" and not before), text
 
 
 @given(code=valid_codes, position=st.integers(0, CODE_LENGTH - 1), data=st.data())

@@ -90,32 +90,46 @@ PRINTED = format_code(CODE)
 def test_code_then_ok_confirms():
     candidate = only(parse(f"{PRINTED} OK"))
     assert candidate == Candidate(code=CODE, answer="OK")
-    assert is_confirmation(candidate.answer)
+    assert is_confirmation(candidate.answer, "OK")
 
 
 def test_ok_then_lower_case_code_confirms():
     candidate = only(parse(f"ok {CODE.lower()}"))
     assert candidate == Candidate(code=CODE, answer="ok")
-    assert is_confirmation(candidate.answer)
+    assert is_confirmation(candidate.answer, "OK")
 
 
 def test_ok_with_exclamation_marks_is_not_a_confirmation():
     candidate = only(parse(f"{CODE[:4]} {CODE[4:]}: Ok!!"))
     assert candidate == Candidate(code=CODE, answer="Ok!!")
-    assert not is_confirmation(candidate.answer)
+    assert not is_confirmation(candidate.answer, "OK")
 
 
 def test_kontakt():
     candidate = only(parse(f"KONTAKT {CODE}"))
     assert candidate == Candidate(code=CODE, answer="KONTAKT")
-    assert not is_confirmation(candidate.answer)
+    assert not is_confirmation(candidate.answer, "OK")
+
+
+@pytest.mark.parametrize(
+    ("keyword_ok", "keyword_contact"), [("OK", "KONTAKT"), ("JA", "NEI"), (" ja ", "nei")]
+)
+def test_the_configured_word_confirms_and_nothing_else(keyword_ok, keyword_contact):
+    """[replies] keyword_ok decides: exactly that word, any case, trimmed; not "OK" when
+    the word is "JA", not the contact word, not the word with more text."""
+    word = keyword_ok.strip()
+    for answer in (word, word.lower(), word.capitalize(), f"  {word}\t\n"):
+        assert is_confirmation(only(parse(f"{PRINTED} {answer}")).answer, keyword_ok), answer
+    others = [keyword_contact, f"{word}!!", f"{word} takk", "", "JA" if word == "OK" else "OK"]
+    for answer in others:
+        assert not is_confirmation(only(parse(f"{PRINTED} {answer}")).answer, keyword_ok), answer
 
 
 def test_code_in_a_sentence():
     reply = parse(f"Hei, koden er {PRINTED} og det passer fint")
     candidate = only(reply)
     assert candidate == Candidate(code=CODE, answer="Hei, koden er og det passer fint")
-    assert not is_confirmation(candidate.answer)
+    assert not is_confirmation(candidate.answer, "OK")
     assert reply.first() is candidate
     assert reply.text == f"Hei, koden er {PRINTED} og det passer fint"
 
@@ -318,7 +332,7 @@ def test_results_are_frozen():
 
 @pytest.mark.parametrize("answer", ["OK", "ok", "Ok", "oK", " OK ", "\tok\n", "\u00a0OK\u3000"])
 def test_confirmations(answer):
-    assert is_confirmation(answer)
+    assert is_confirmation(answer, "OK")
 
 
 @pytest.mark.parametrize(
@@ -342,7 +356,7 @@ def test_confirmations(answer):
     ],
 )
 def test_not_confirmations(answer):
-    assert not is_confirmation(answer)
+    assert not is_confirmation(answer, "OK")
 
 
 @given(
@@ -352,12 +366,12 @@ def test_not_confirmations(answer):
 )
 def test_anything_besides_whitespace_around_ok_is_not_a_confirmation(pre, ok, post):
     expected = pre.strip() == "" and post.strip() == ""
-    assert is_confirmation(pre + ok + post) == expected
+    assert is_confirmation(pre + ok + post, "OK") == expected
 
 
 @given(st.text().filter(lambda s: s.strip().upper() != "OK"))
 def test_a_non_ok_answer_never_confirms(answer):
-    assert not is_confirmation(answer)
+    assert not is_confirmation(answer, "OK")
 
 
 @given(st.text())
@@ -365,8 +379,8 @@ def test_answer_after_the_code_confirms_only_when_it_is_ok(answer):
     candidate = candidate_for(parse(f"{PRINTED} {answer}"), CODE)
     # Separators and invisible characters next to the code are dropped, nothing else.
     assert candidate.answer == reference_answer("", answer)
-    assert is_confirmation(candidate.answer) == (candidate.answer.upper() == "OK")
-    if is_confirmation(candidate.answer):
+    assert is_confirmation(candidate.answer, "OK") == (candidate.answer.upper() == "OK")
+    if is_confirmation(candidate.answer, "OK"):
         visible = [ch for ch in answer if normalise(ch).strip().strip(SEPARATORS)]
         assert "".join(visible).upper() == "OK"
 
@@ -376,7 +390,7 @@ def test_confirmation_through_parse(answer):
     candidate = candidate_for(parse(f"{PRINTED} {answer}"), CODE)
     stripped = answer.lstrip(" :;,-").strip()
     assert candidate.answer == stripped
-    assert is_confirmation(candidate.answer) == (stripped.upper() == "OK")
+    assert is_confirmation(candidate.answer, "OK") == (stripped.upper() == "OK")
 
 
 # --- robustness -------------------------------------------------------------------------

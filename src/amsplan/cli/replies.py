@@ -19,7 +19,9 @@ def ingest(
     file: Annotated[Path, typer.Argument(help="CSV: received time, sender, text[, message id].")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
-    """Read customer replies: code + "OK" confirms, anything else goes to manual follow-up.
+    """Read customer replies: code + the confirming word confirms, anything else goes to
+    manual follow-up. The word is [replies] keyword_ok in amsplan.toml ("OK" unless set),
+    in any case; letters and SMS tell customers to reply with it.
 
     Every reply is stored with what happened to it; the same file twice changes nothing.
 

@@ -149,9 +149,8 @@ def _appointment_reminders(s, ctx: Context, now: datetime, result: RunResult) ->
             result.skipped.append(action)
             continue
         due = rules.appointment_reminder_due(
-            outbox.next_send_time(now, ctx.settings), now, order.planned_start,
-            ctx.settings.late_appointment,
-        )  # fmt: skip
+            outbox.next_send_time(now, ctx.settings), order.planned_start
+        )
         if due is None:
             action.detail += " (could only be sent after the visit starts: no reminder)"
             result.skipped.append(action)

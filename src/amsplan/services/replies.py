@@ -30,7 +30,7 @@ REPLY_COLUMNS = {
 
 # What happened to a reply. The ones marked False need a person (replies unmatched).
 OUTCOMES = {
-    "confirmed": "code and OK: ready for execution",
+    "confirmed": "code and the confirming word ([replies] keyword_ok): ready for execution",
     "followup": "code and other text: manual follow-up",
     "matched_by_phone": "no valid code, sender matched one waiting order: manual follow-up",
     "late_reply": "answer after the order went to manual follow-up: kept there, reason added",
@@ -250,7 +250,7 @@ def _answer(s, ctx: Context, known: _Known, order: Order, candidate, incoming: _
     """Apply the customer's answer (their newest so far) to the order; the outcome."""
     text = incoming.rec["text"]
     answer = candidate.answer or "(no text)"
-    ok = replies.is_confirmation(candidate.answer)
+    ok = replies.is_confirmation(candidate.answer, ctx.settings.keyword_ok)
     status = Status(order.status)
     if order.cancelled:  # noted; never moves it out of follow-up nor hides the cancellation
         workflow.add_comment(s, ctx, order, f"Svar etter kansellering: {text}", kind="reply")
@@ -277,7 +277,7 @@ def _answer(s, ctx: Context, known: _Known, order: Order, candidate, incoming: _
                    else f"Nytt svar mottatt {when:%d.%m.%Y %H:%M}")  # fmt: skip
         _apply(s, ctx, known, order, "reply_again", comment=comment, reconsider=reconsider)
     if ok:
-        _apply(s, ctx, known, order, "reply_ok", comment="Svar OK")
+        _apply(s, ctx, known, order, "reply_ok", comment=f"Svar {ctx.settings.keyword_ok}")
         return "confirmed"
     _apply(s, ctx, known, order, "reply_other", comment="Svar mottatt", text=text,
            reason=f"customer replied: {answer}")  # fmt: skip

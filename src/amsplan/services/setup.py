@@ -30,6 +30,8 @@ phone = ""
 
 [replies]
 # The SMS number customers reply to, and the words that confirm or ask for contact.
+# Letters and SMS tell customers to reply "CODE <keyword_ok>"; a reply that is exactly
+# that word (any case) confirms, any other text (keyword_contact too) goes to follow-up.
 sms_number = "2222"
 keyword_ok = "OK"
 keyword_contact = "KONTAKT"

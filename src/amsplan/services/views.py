@@ -26,7 +26,7 @@ def status_counts(ctx: Context) -> dict[Status, int]:
 
 # Why an order needs a person (the --reason filter of `followup list`).
 FOLLOWUP_KINDS = {
-    "reply": "the customer replied something other than OK",
+    "reply": "the customer replied something other than the confirming word",
     "no_answer": "no answer by the deadline",
     "sms_failed": "the booking SMS could not be sent",
     "cancelled": "cancelled upstream",

@@ -19,8 +19,6 @@ FOLLOWUP_PRIORITY = (
 )  # fmt: skip
 _RANK = {kind: rank for rank, kind in enumerate(FOLLOWUP_PRIORITY)}
 
-LATE_APPOINTMENT = ("skip", "now")
-
 
 def rank(kind: str | None) -> int:
     """0 for the most important reason; unknown kinds after every known one."""
@@ -68,18 +66,11 @@ def booking_deadline(
 DST_MARGIN = timedelta(hours=2)
 
 
-def appointment_reminder_due(
-    due: datetime, now: datetime, visit: datetime, late: str
-) -> datetime | None:
+def appointment_reminder_due(due: datetime, visit: datetime) -> datetime | None:
     """When to send an appointment reminder, or None to skip it.
 
     `due` is when it could go out (quiet hours applied). A reminder is never due at or
-    after the visit starts: `late` "skip" skips it; "now" sends it at once when quiet hours
-    allow (`due` is `now`), else skips it.
+    after the visit starts: then it is skipped (the caller lists it as skipped).
     """
-    due, now, visit = utc(due), utc(now), utc(visit)
-    if due < visit:
-        return due
-    if late == "now" and due == now and now < visit:
-        return now
-    return None
+    due = utc(due)
+    return due if due < utc(visit) else None
