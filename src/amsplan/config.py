@@ -123,13 +123,6 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
     },
 }
 
-# Settings that existed once, and why they are gone: an old amsplan.toml that still has one
-# gets this reason instead of a bare "unknown setting".
-_REMOVED = {
-    ("reminders", "late_appointment"): "an appointment reminder that could only go out at "
-    "or after the visit start is always skipped",
-}
-
 
 def load_settings(config: str | Path | None = None) -> Settings:
     """Read and validate the configuration; without a file, defaults in the current folder."""
@@ -156,9 +149,6 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         if keys is None or not isinstance(body, dict):
             raise ConfigError(f"{where}: unknown section [{section}]")
         for key, value in body.items():
-            if (section, key) in _REMOVED:
-                raise ConfigError(f"{where}: {section}.{key} is no longer a setting "
-                                  f"({_REMOVED[section, key]}): delete that line")  # fmt: skip
             if key not in keys:
                 raise ConfigError(f"{where}: unknown setting {section}.{key}")
             name, kind = keys[key]

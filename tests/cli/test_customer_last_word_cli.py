@@ -269,19 +269,6 @@ def test_an_appointment_reminder_before_quiet_hours_goes_as_usual(workspace):
     assert reminder["due_at"].startswith("2026-04-21T18:30")  # 20:30 local, at once
 
 
-def test_the_removed_late_appointment_setting_is_one_clear_error(workspace):
-    """[reminders] late_appointment ("skip"/"now") changed nothing and is gone: an old
-    amsplan.toml that still has it is told what to do, not crashed nor silently obeyed."""
-    config = workspace.path / "amsplan.toml"
-    config.write_text(
-        config.read_text(encoding="utf-8") + '\n[reminders]\nlate_appointment = "now"\n',
-        encoding="utf-8",
-    )
-    message = error(3, "status")
-    assert "reminders.late_appointment is no longer a setting" in message
-    assert "always skipped" in message and "delete that line" in message
-
-
 def test_a_letter_deadline_in_days_is_the_same_clock_time_across_dst(workspace):
     """Letters printed 25.03 10:00 (winter time): the 7-day deadline is 01.04 10:00 summer
     time, not 11:00 (7 x 24 elapsed hours)."""
