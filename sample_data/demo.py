@@ -5,7 +5,12 @@
 Creates FOLDER with amsplan.toml, a SQLite database and the letters folder; imports
 the technicians and orders, plans two days for every technician, locks them, writes
 the letters, simulates the customers' replies (OK, ok, "Ok!!", KONTAKT, a mistyped
-code, a code never issued, free text), ingests them, and shows the result.
+code, a code never issued, free text), ingests them, and shows the result. Then the
+everyday detours: work lists that end (handle, retry), returns and messages from upstream,
+replies applied in received order, a cancellation that stays until a planner lifts it,
+finding orders, a re-import that changes a booked order or brings Excel damage, and
+technicians updated in part. Every step is headed by a "# ..." line saying what the
+planner does. The days are planned from today + 14 days, on working days.
 """
 
 from __future__ import annotations
@@ -13,19 +18,21 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 SLOTS_PER_DAY = 7
 
 
 def amsplan(folder: Path, *args: str, ok_codes=(0,), capture=False) -> str:
-    print(f"\n$ amsplan {' '.join(args)}", flush=True)
+    print(f"\n$ amsplan {shlex.join(args)}", flush=True)
     proc = subprocess.run(
         [sys.executable, "-m", "amsplan", "--user", "demo", *args],
         cwd=folder,
@@ -41,10 +48,18 @@ def amsplan(folder: Path, *args: str, ok_codes=(0,), capture=False) -> str:
 
 
 def next_workdays(start: date, count: int) -> list[date]:
+    """The next `count` working days after `start`: no weekends, no Norwegian public holidays
+    (the holidays are skipped only when the `holidays` package is installed)."""
+    try:
+        import holidays
+
+        public = holidays.country_holidays("NO", years=range(start.year, start.year + 2))
+    except ImportError:
+        public = {}
     days, day = [], start
     while len(days) < count:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in public:
             days.append(day)
     return days
 
@@ -97,7 +112,7 @@ def replies(locked: list[tuple[str, str]], received: datetime) -> list[list[str]
             case _:
                 pass  # no answer yet
     add("+47 90000001", f"{codes.format_code(codes.generate())} OK")  # never issued
-    add("+47 90000002", "Hei, hva gjelder dette?")
+    add("+47 90000002", QUESTION)
     return lines
 
 
@@ -108,8 +123,12 @@ def main() -> None:
             sys.exit(f"demo: {folder} exists and is not a demo folder; not touching it")
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+    with open(HERE / "orders.csv", encoding="utf-8-sig", newline="") as f:
+        order_rows = list(csv.DictReader(f, delimiter=";"))
 
+    print("\n# A new project: configuration, database and letters folder in one go.")
     amsplan(folder, "init", "--company", "Hedmark Nett AS")
+    print("\n# The technicians, and the work orders as the customer system exports them.")
     amsplan(folder, "techs", "import", str(HERE / "technicians.csv"))
     amsplan(folder, "orders", "import", str(HERE / "orders.csv"))
     print("\n# A file with mistakes is refused as a whole, every bad row named:")
@@ -117,36 +136,52 @@ def main() -> None:
 
     days = next_workdays(date.today() + timedelta(days=14), 2)
     techs = [f"T0{i}" for i in range(1, 7)]
-    locked: list[tuple[str, str]] = []
-    for tech, day, batch in plan(HERE / "orders.csv", techs, days):
+    work = plan(HERE / "orders.csv", techs, days)
+    print(f"\n# Two days for every technician ({', '.join(d.isoformat() for d in days)}), "
+          f"{SLOTS_PER_DAY} one-hour visits a day:")  # fmt: skip
+    for tech, day, batch in work:
         start = "08:00" if tech == "T03" else "07:30" if tech != "T04" else "07:00"
         amsplan(folder, "assign", *batch, "--tech", tech, "--date", day.isoformat(),
                 "--start", start, "--slot", "1h", capture=True)  # fmt: skip
-    for tech in techs:
-        for day in days:
-            out = amsplan(folder, "lock", "--tech", tech, "--date", day.isoformat(), "--json",
-                          ok_codes=(0, 1), capture=True)  # fmt: skip
-            result = json.loads(out)
-            locked += [tuple(x) for x in result["locked"]]
-            for order_no, reason in result["refused"]:
-                print(f"  refused {order_no}: {reason}")
+    print("\n# Locking the days gives every order a booking code; an order without a street "
+          "is refused:")  # fmt: skip
+    locked: list[tuple[str, str]] = []
+    for day in days:
+        out = amsplan(folder, "lock", "--date", day.isoformat(), "--json", ok_codes=(0, 1),
+                      capture=True)  # fmt: skip
+        result = json.loads(out)
+        locked += [tuple(x) for x in result["locked"]]
+        for order_no, reason in result["refused"]:
+            print(f"  refused {order_no}: {reason}")
+    planned = [order_no for _, _, batch in work for order_no in batch]
+    locked.sort(key=lambda x: planned.index(x[0]))  # technician by technician, day by day
     print(f"  {len(locked)} orders locked with booking codes")
 
+    print("\n# The letters, one PDF per customer and a combined file to print:")
     amsplan(folder, "letters", "generate", "--combined")
 
+    print("\n# The customers answer by SMS; the provider's file of replies is ingested:")
     received = datetime.combine(date.today(), datetime.min.time()) + timedelta(hours=8)
     reply_file = folder / "svar.csv"
-    with open(reply_file, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, delimiter=";")
-        writer.writerow(["Mottatt", "Avsender", "Melding"])
-        writer.writerows(replies(locked, received))
+    write_replies(reply_file, replies(locked, received))
     amsplan(folder, "replies", "ingest", str(reply_file))
     print("\n# The same file again changes nothing:")
     amsplan(folder, "replies", "ingest", str(reply_file))
 
+    print("\n# Where things stand: the statuses, and the orders that need a person.")
     amsplan(folder, "status")
     amsplan(folder, "followup", "list")
+    print("\n# Replies the program could not match to an order wait for a person:")
     amsplan(folder, "replies", "unmatched")
+    unmatched = json.loads(amsplan(folder, "replies", "unmatched", "--json", capture=True))
+    question = next(r for r in unmatched if r["text"] == QUESTION)
+    print(f"\n# The planner calls {question['sender']} (\"{QUESTION}\"), marks the reply "
+          "handled\n# saying what was done, and it leaves the list:")  # fmt: skip
+    amsplan(folder, "replies", "handle", str(question["id"]), "--comment",
+            "Ringte kunden og forklarte målerbyttet")  # fmt: skip
+    amsplan(folder, "replies", "unmatched")
+
+    print("\n# The letters waiting to be printed, and one order with its letter:")
     pending = json.loads(amsplan(folder, "letters", "pending", "--json", capture=True))
     print(f"  {len(pending)} letters waiting to be printed in {folder / 'letters'}")
     first = pending[0]
@@ -158,10 +193,96 @@ def main() -> None:
     amsplan(folder, "upstream", "ingest", str(HERE / "upstream.csv"), ok_codes=(1,))
     amsplan(folder, "returns", "unapplied")
     amsplan(folder, "upstream", "unapplied")
+
+    print(f"\n# {FIXED_BY_HAND} answered KONTAKT, then agreed the time with the technician. "
+          "The planner sends\n# it to execution by hand, and the refused return applies "
+          "now:")  # fmt: skip
+    amsplan(folder, "followup", "send-to-execution", FIXED_BY_HAND)
+    amsplan(folder, "returns", "retry", "--all", ok_codes=(1,))  # the unknown order stays
+    unknown = json.loads(amsplan(folder, "returns", "unapplied", "--json", capture=True))
+    refused = json.loads(amsplan(folder, "upstream", "unapplied", "--json", capture=True))
+    print("\n# The rest was checked by a person: marked handled, saying what was done; "
+          "the lists end.")  # fmt: skip
+    amsplan(folder, "returns", "handle", *(str(m["id"]) for m in unknown), "--comment",
+            "Feil ordrenummer på montørens liste; ordren er lukket")  # fmt: skip
+    amsplan(folder, "upstream", "handle", *(str(m["id"]) for m in refused), "--comment",
+            "Avklart med Quant: måleren var allerede byttet")  # fmt: skip
+    amsplan(folder, "returns", "unapplied")
+    amsplan(folder, "upstream", "unapplied")
+
+    print("\n# What goes out: failed visits, the technicians' mobile export, validation; "
+          "and who needs\n# a person now.")  # fmt: skip
     amsplan(folder, "report", "failed-visits")
     amsplan(folder, "export", "mobile", "mobil.json")
     amsplan(folder, "export", "validation", "validering.csv")
     amsplan(folder, "followup", "list")
+
+    codes_by_order = dict(locked)
+    waiting = waiting_order(locked)
+    print("\n# More replies. The time received decides, not the line in the file: "
+          f"{waiting} said OK,\n# then KONTAKT (on the first line). And {CANCELLED}, "
+          "cancelled upstream, says OK: it stays\n# cancelled.")  # fmt: skip
+    now = datetime.now(ZoneInfo("Europe/Oslo")).replace(tzinfo=None, microsecond=0)
+    later_file = folder / "svar2.csv"
+    write_replies(later_file, [
+        [f"{now + timedelta(seconds=30):%Y-%m-%d %H:%M:%S}", "+47 91111111",
+         f"{pretty(codes_by_order[waiting])} KONTAKT kan ikke likevel, ring meg"],
+        [f"{now + timedelta(seconds=10):%Y-%m-%d %H:%M:%S}", "+47 91111111",
+         f"{pretty(codes_by_order[waiting])} OK"],
+        [f"{now + timedelta(seconds=20):%Y-%m-%d %H:%M:%S}", "+47 92222222",
+         f"{pretty(codes_by_order[CANCELLED])} OK"],
+    ])  # fmt: skip
+    amsplan(folder, "replies", "ingest", str(later_file))
+    print("\n# Typed in lower case, the order is found; its timeline has both answers in "
+          "received order:")  # fmt: skip
+    amsplan(folder, "orders", "show", waiting.lower())
+    print("\n# Cancelled orders stay in follow-up until a planner lifts the cancellation "
+          f"({CANCELLED}:\n# the customer said OK) or closes the order ({CLOSED}):")  # fmt: skip
+    amsplan(folder, "followup", "list", "--reason", "cancelled")
+    amsplan(folder, "orders", "uncancel", CANCELLED, "--comment",
+            "Quant kansellerte feil anlegg; kunden bor der fortsatt")  # fmt: skip
+    amsplan(folder, "followup", "send-to-execution", CANCELLED)
+    amsplan(folder, "orders", "close", CLOSED, "--resolution", "Kansellert", "--comment",
+            "Kunden har sagt opp nettleien")  # fmt: skip
+    amsplan(folder, "followup", "list", "--reason", "cancelled")
+
+    phone_row = next(r for r in order_rows if plain(r))
+    phone = phone_row["Telefon"]
+    spaced = f"+47 {phone[:3]} {phone[3:5]} {phone[5:]}"
+    print(f"\n# Finding an order: by a phone number however it is written (stored as {phone}), "
+          "and by\n# the status as the planners call it (the first 5).")  # fmt: skip
+    amsplan(folder, "orders", "list", "--text", spaced)
+    amsplan(folder, "orders", "list", "--status", "Åpen", "--limit", "5")
+
+    confirmed = (no for i, (no, _) in enumerate(locked) if i % 10 < 4 and no not in TOUCHED)
+    moved = next(confirmed)  # (see replies)
+    excel_phone = next(r for r in order_rows[1:] if plain(r) and r["Ordrenr"] not in planned)
+    again = folder / "ordrer_uke2.csv"
+    changes = {moved: {"Adresse": "Parkgata 7"},
+               excel_phone["Ordrenr"]: {"Telefon": excel_phone["Telefon"] + ".0"}}  # fmt: skip
+    write_orders(again, order_rows, changes)
+    print(f"\n# The customer system's export a week later: {moved}, booked, has a new "
+          f"street, and Excel\n# wrote {excel_phone['Ordrenr']}'s phone as "
+          f"{excel_phone['Telefon']}.0 (repaired: unchanged). The booked order goes to\n# "
+          "follow-up:")  # fmt: skip
+    amsplan(folder, "orders", "import", str(again))
+    amsplan(folder, "followup", "list", "--reason", "changed")
+    cut = folder / "ordrer_excel.csv"
+    damaged = order_rows[3]
+    mp = damaged["Målepunkt-ID"]
+    write_orders(cut, order_rows, {damaged["Ordrenr"]: {"Målepunkt-ID": mp[:15] + "000"}})
+    print(f"\n# A copy where Excel cut {damaged['Ordrenr']}'s metering point id to "
+          f"{mp[:15]}000\n# (was {mp}): refused with line and column, nothing is "
+          "overwritten.")  # fmt: skip
+    amsplan(folder, "orders", "import", str(cut), ok_codes=(5,))
+
+    print("\n# T01 has a new phone: only the phone changes, the working hours stay.")
+    amsplan(folder, "techs", "add", "T01", "--phone", "410 99 001")
+    print("\n# If T03 started at 09:00, the visits booked before 09:00 would have to move; "
+          "they are listed:")  # fmt: skip
+    amsplan(folder, "techs", "add", "T03", "--start", "09:00")
+    print("\n# Not after all: back to 08:00.")
+    amsplan(folder, "techs", "add", "T03", "--start", "08:00")
 
     print("\n# The team lead's view.")
     amsplan(folder, "calendar", "--tech", "T01", "--date", days[0].isoformat())
@@ -169,6 +290,50 @@ def main() -> None:
     amsplan(folder, "report", "dashboard", "--html", "dashboard.html", "--pdf", "dashboard.pdf")
     print(f"  dashboard: {folder / 'dashboard.pdf'}")
     print(f"\nDone. Try it yourself:  cd {folder.name} && ../.venv/bin/amsplan --help")
+
+
+QUESTION = "Hei, hva gjelder dette?"
+FIXED_BY_HAND = "AMS-2026-000136"  # answers KONTAKT; returns.csv has its technician's return
+CANCELLED = "AMS-2026-000127"  # waits for an answer when upstream.csv cancels it
+CLOSED = "AMS-2026-000119"  # a failed visit, then cancelled by upstream.csv
+# Orders named in returns.csv and upstream.csv, and the ones above
+TOUCHED = {"AMS-2026-000116", "AMS-2026-000117", "AMS-2026-000118", "AMS-2026-000119",
+           "AMS-2026-000121", "AMS-2026-000127", "AMS-2026-000136", "AMS-2026-000302",
+           "AMS-2026-000311", "AMS-2026-000384", "AMS-2026-000502", "AMS-2026-000503",
+           "AMS-2026-000600"}  # fmt: skip
+
+
+def pretty(code: str) -> str:
+    sys.path.insert(0, str(HERE.parent / "src"))
+    from amsplan import codes
+
+    return codes.format_code(code)
+
+
+def plain(row: dict[str, str]) -> bool:
+    """The phone is 8 digits, as the customer system writes most of them."""
+    return row["Telefon"].isdigit() and len(row["Telefon"]) == 8
+
+
+def waiting_order(locked: list[tuple[str, str]]) -> str:
+    """An order that got no answer in the first reply file (see replies) and nothing else."""
+    return next(order_no for i, (order_no, _) in enumerate(locked)
+                if i % 10 == 9 and order_no not in TOUCHED)  # fmt: skip
+
+
+def write_replies(path: Path, rows: list[list[str]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(["Mottatt", "Avsender", "Melding"])
+        writer.writerows(rows)
+
+
+def write_orders(path: Path, rows: list[dict[str, str]], changes: dict[str, dict]) -> None:
+    """orders.csv as the customer system exports it, with some cells changed."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter=";", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows({**row, **changes.get(row["Ordrenr"], {})} for row in rows)
 
 
 def show_letter(path: Path) -> None:
