@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.followup import Comment, OrderList
-from amsplan.cli.output import console, context, print_json, status_text, styled, table
+from amsplan.cli.output import (
+    confirm,
+    console,
+    context,
+    print_json,
+    status_text,
+    styled,
+    table,
+)
 from amsplan.cli.planning import Day, Filter, Tech, selection
 
 filters_app = typer.Typer(help="Saved order searches.", no_args_is_help=True)
@@ -112,8 +120,7 @@ def transition(
         params["resolution"] = code
     if until:
         params["until"] = clock.parse_date(until, "--until")
-    if not dry_run and not yes:
-        typer.confirm(f"Apply {name} to {len(chosen)} orders?", abort=True)
+    confirm(f"Apply {name} to {len(chosen)} orders?", dry_run, yes)
     result = transition_orders(c, chosen, name, comment, dry_run=dry_run, **params)
     label = "would move" if dry_run else "moved"
     print_batch(result, label, as_json, lambda status: c.settings.label(status))
@@ -182,6 +189,8 @@ def _print_day(c, d) -> None:
     console.print(out)
     booked = f"{d.booked_minutes} of {d.working_minutes} min booked"
     console.print(f"{len(d.visits)} visits, {booked}, {len(d.gaps)} gaps")
+    if d.closed:
+        console.print(styled(f"Closed: {d.closed}", "bold yellow"))
     for a, b in d.overlaps:
         console.print(styled(f"Overlap: {a} and {b}", "bold red"))
 

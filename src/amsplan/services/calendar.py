@@ -10,7 +10,13 @@ from sqlmodel import select
 from amsplan import clock
 from amsplan.models import Order, Technician
 from amsplan.services.context import Context
-from amsplan.services.planning import OCCUPYING, day_orders, get_technician
+from amsplan.services.planning import (
+    OCCUPYING,
+    absence_on,
+    day_orders,
+    get_technician,
+    public_holiday,
+)
 from amsplan.workflow.statuses import Status
 
 
@@ -37,6 +43,8 @@ class Day:
     visits: list[Visit] = field(default_factory=list)
     gaps: list[tuple[datetime, datetime]] = field(default_factory=list)
     overlaps: list[tuple[str, str]] = field(default_factory=list)
+    # Why the day is closed for new visits: away, a public holiday, not a working day.
+    closed: str | None = None
 
     @property
     def booked_minutes(self) -> int:
@@ -62,7 +70,8 @@ def analyse(day: Day) -> Day:
         cursor = max(cursor, v.end)
     if cursor < day.work_end:
         day.gaps.append((cursor, day.work_end))
-    day.gaps = [(a, b) for a, b in day.gaps if b > a]
+    # A closed day has no free time, whatever it holds.
+    day.gaps = [] if day.closed else [(a, b) for a, b in day.gaps if b > a]
     return day
 
 
@@ -72,7 +81,15 @@ def technician_day(ctx: Context, tech_id: str, day: date) -> Day:
         tech = get_technician(s, tech_id)
         result = Day(tech.id, tech.name, day, datetime.combine(day, tech.work_start),
                      datetime.combine(day, tech.work_end))  # fmt: skip
-        shown = OCCUPYING + (Status.RESOLVED, Status.CLOSED)  # done visits stay in the day
+        away = absence_on(s, tech.id, day)
+        holiday = public_holiday(ctx, day)
+        if away is not None:
+            result.closed = "away" + (f" ({away.reason})" if away.reason else "")
+        elif holiday:
+            result.closed = f"public holiday ({holiday})"
+        elif str(day.isoweekday()) not in tech.working_days:
+            result.closed = "not a working day"
+        shown = OCCUPYING + (Status.CLOSED,)  # held and done visits stay in the day
         for o in day_orders(s, ctx, tech_id, day, statuses=shown):
             start = clock.to_local(o.planned_start, tz)
             result.visits.append(
