@@ -308,15 +308,6 @@ def test_fill_places_in_street_order_until_the_day_is_full(workspace):
     assert statuses() == {"planning": 4, "open": 8}
 
 
-def test_street_sort_is_natural(workspace):
-    from amsplan.workflow.slots import natural_key
-
-    streets = ["Stangevegen 12", "Stangevegen 7", "Stangevegen 7B", "Stangevegen 100"]
-    assert sorted(streets, key=natural_key) == [
-        "Stangevegen 7", "Stangevegen 7B", "Stangevegen 12", "Stangevegen 100"
-    ]  # fmt: skip
-
-
 def test_a_time_agreed_on_the_phone_needs_no_change_notice(workspace):
     seed(workspace, 1)
     assign("AMS-00001", "--tech", "T01", "--date", DATE)

@@ -102,6 +102,10 @@ def transition(
 
     if name not in TRANSITIONS:
         raise InputError(f"no transition {name!r}: use one of {', '.join(TRANSITIONS)}")
+    if name in ("change_sms", "change_letter"):
+        raise InputError(
+            f"{name} follows a change of a booked time: amsplan followup reschedule or move"
+        )
     if name in ("print", "booking_sent", "lock"):
         raise InputError(
             f"{name} has its own command: amsplan "
