@@ -333,3 +333,16 @@ def test_working_days_come_from_the_technicians_file(workspace):
         "Montørnr;Navn;Arbeidsdager\nT03;Per;mandag\n", encoding="utf-8"
     )
     assert "working days" in error(5, "techs", "import", "bad.csv")
+
+
+def test_moving_today_moves_the_rest_of_the_day(workspace):
+    seed(workspace, 3)
+    ok("techs", "add", "T02", "--name", "Per Vikar", "--start", "07:00", "--end", "16:00")
+    assign("AMS-00001", "AMS-00002", "AMS-00003", "--tech", "T01", "--date", DATE)
+    at_nine_thirty = later(f"{DATE}T09:30")
+    out = ok("move", "--from-tech", "T01", "--date", DATE, "--to-tech", "T02", "--yes",
+             env=at_nine_thirty).stdout  # fmt: skip
+    assert "1 moved" in out
+    assert [order(n)["technician_id"] for n in ("AMS-00001", "AMS-00002", "AMS-00003")] == [
+        "T01", "T01", "T02"
+    ]  # fmt: skip

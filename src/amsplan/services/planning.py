@@ -30,8 +30,6 @@ RESCHEDULABLE = (
     Status.PLANNING, Status.READY_TO_PRINT, Status.AWAITING_RESPONSE, Status.MANUAL_FOLLOWUP,
     Status.READY_FOR_EXECUTION, Status.ON_HOLD,
 )  # fmt: skip
-# What `move` takes off a technician's day (done visits stay where they were).
-MOVABLE = RESCHEDULABLE + (Status.IN_PROGRESS,)
 
 
 @dataclass
@@ -302,7 +300,13 @@ def move(
     tz = ctx.settings.tz
     with ctx.session() as s:
         get_technician(s, from_tech)
-        orders = day_orders(s, ctx, from_tech, day, statuses=MOVABLE)
+        # Visits that are done, in progress or already due stay where they were.
+        now = local_now(ctx)
+        orders = [
+            o
+            for o in day_orders(s, ctx, from_tech, day, statuses=RESCHEDULABLE)
+            if visit_of(o, tz).start >= now
+        ]
         if not orders:
             raise InputError(f"{from_tech} has no visits to move on {day:%d.%m.%Y}")
         lengths = [_length(o, None) for o in orders]
