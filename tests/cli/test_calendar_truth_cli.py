@@ -180,7 +180,10 @@ def test_reschedule_takes_many_orders_asks_first_and_has_a_dry_run(workspace):
             "--start", "12:00")  # fmt: skip
 
     dry = ok(*args, "--dry-run").stdout
-    assert "AMS-00002: 23.04.2026 13:00-14:00" in dry
+    assert "AMS-00002: 23.04.2026 13:00-14:00" in dry and "2 would be rescheduled" in dry
+    assert order("AMS-00001")["planned_start_local"] == "2026-04-22T08:00:00"
+    asked = run(*args)  # no answer: nothing changes
+    assert "Reschedule 2 orders?" in asked.output and asked.exit_code == 1
     assert order("AMS-00001")["planned_start_local"] == "2026-04-22T08:00:00"
     ok(*args, "--yes")
     assert order("AMS-00001")["planned_start_local"] == "2026-04-23T12:00:00"

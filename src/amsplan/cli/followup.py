@@ -230,10 +230,9 @@ def reschedule(
         print_json(placed)
         return
     for p in placed:
-        console.print(
-            f"{p.order_no}: {p.start:%d.%m.%Y %H:%M}-{p.end:%H:%M} (#{p.sequence})"
-            + (" (dry run)" if dry_run else "")
-        )
+        console.print(f"{p.order_no}: {p.start:%d.%m.%Y %H:%M}-{p.end:%H:%M} (#{p.sequence})")
+    if len(placed) > 1 or dry_run:
+        console.print(f"{len(placed)} {'would be rescheduled' if dry_run else 'rescheduled'}")
 
 
 def register(app: typer.Typer) -> None:
