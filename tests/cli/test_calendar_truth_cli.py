@@ -122,6 +122,7 @@ def test_an_absence_closes_the_days_lists_booked_visits_and_can_be_removed(works
     assert "T01 onsdag 22.04.2026: the technician is away (syk)" in err
     day = ok("calendar", "--tech", "T01", "--date", DATE).stdout
     assert "Closed: away (syk)" in day and "ledig" not in day
+    assert "away (syk)" in row(ok("calendar", "--date", DATE).stdout, "T01")
     listed = data("techs", "absences", "T01")
     assert [(a["first_day"], a["last_day"], a["reason"]) for a in listed] == [
         ("2026-04-22", "2026-04-24", "syk")

@@ -155,14 +155,13 @@ def calendar(
         if as_json:
             print_json(loads)
             return
-        out = table(
-            "tech", "name", "visits", "booked", "of", "first", "last", title=f"{day:%A %d.%m.%Y}"
-        )
+        out = table("tech", "name", "visits", "booked", "of", "first", "last", "closed",
+                    title=f"{day:%A %d.%m.%Y}")  # fmt: skip
         for ld in loads:
             share = f"{ld.booked_minutes / ld.working_minutes:.0%}" if ld.working_minutes else ""
             out.add_row(ld.tech_id, ld.tech_name, str(ld.visits), f"{ld.booked_minutes} min",
                         share, f"{ld.first:%H:%M}" if ld.first else "",
-                        f"{ld.last:%H:%M}" if ld.last else "")  # fmt: skip
+                        f"{ld.last:%H:%M}" if ld.last else "", ld.closed or "")  # fmt: skip
         console.print(out)
         return
     days = cal.week(c, tech, day) if whole_week else [cal.technician_day(c, tech, day)]
