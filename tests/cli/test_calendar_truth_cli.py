@@ -350,3 +350,16 @@ def test_moving_today_moves_the_rest_of_the_day(workspace):
     assert [order(n)["technician_id"] for n in ("AMS-00001", "AMS-00002", "AMS-00003")] == [
         "T01", "T01", "T02"
     ]  # fmt: skip
+
+
+def test_a_move_across_the_end_of_summer_time_keeps_the_wall_clock_times(workspace):
+    seed(workspace, 2)
+    friday, monday = "2026-10-23", "2026-10-26"  # summer time ends on Sunday 25 October
+    assign("AMS-00001", "AMS-00002", "--tech", "T01", "--date", friday, "--start", "08:00")
+    ok("move", "--from-tech", "T01", "--date", friday, "--to-tech", "T01", "--to-date", monday,
+       "--yes")  # fmt: skip
+    assert [order(n)["planned_start_local"] for n in ("AMS-00001", "AMS-00002")] == [
+        "2026-10-26T08:00:00", "2026-10-26T09:00:00"
+    ]  # fmt: skip
+    day = ok("calendar", "--tech", "T01", "--date", monday).stdout
+    assert "08:00-09:00" in row(day, "AMS-00001") and "09:00-10:00" in row(day, "AMS-00002")
