@@ -45,6 +45,8 @@ class Settings:
     country: str = "NO"
     sms_send_from: str = "09:00"
     sms_send_until: str = "21:00"
+    # A customer whose booked time is changed (reschedule, move) answers again.
+    change_needs_answer: bool = True
     labels: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
     colours: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_COLOURS))
 
@@ -116,6 +118,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "appointment_reminder": ("appointment_reminders", bool),
     },
     "resolutions": {"failed_visit": ("failed_visit_codes", list)},
+    "planning": {"change_needs_answer": ("change_needs_answer", bool)},
     "sms": {
         "country": ("country", str),
         "send_from": ("sms_send_from", str),

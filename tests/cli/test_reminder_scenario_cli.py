@@ -84,7 +84,7 @@ def test_letters_replies_reminders_followup_and_export(workspace, tmp_path):
     # The planner works the follow-up list.
     reasons = {f["order_no"]: f["kind"] for f in data("followup", "list")}
     assert reasons == {o[1]: "reply", o[2]: "no_answer", o[3]: "no_answer", o[4]: "no_answer"}
-    ok("followup", "reschedule", o[1], "--date", d1.isoformat(), "--start", "13:00")
+    ok("followup", "reschedule", o[1], "--date", d1.isoformat(), "--start", "13:00", "--agreed")
     ok("followup", "confirm", o[1], "--comment", "Ringt, ettermiddag passer")
     ok("followup", "hold", o[2], "--until", (d1 + timedelta(days=30)).isoformat())
     ok("followup", "send-to-execution", o[3], "--comment", "Svarte Ok!! på SMS")

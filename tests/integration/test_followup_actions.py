@@ -78,26 +78,28 @@ def test_hold_needs_a_date(workspace):
     assert result.refused == [(first, "an approximate return date is required")]
 
 
-def test_reschedule_keeps_status_code_and_history_and_resequences(workspace):
+def test_reschedule_keeps_code_and_history_and_resequences(workspace):
     first, second = in_followup(workspace)
     code = order(workspace, first).booking_code
     placed = planning.reschedule(workspace.context(now=NOW), first, DAY, time(14),
                                  comment="Kunden ønsker ettermiddag")  # fmt: skip
     moved = order(workspace, first)
-    assert (moved.status, moved.booking_code) == ("manual_followup", code)
+    # The customer had a time: a change SMS, and the order waits for the answer.
+    assert (moved.status, moved.booking_code) == ("awaiting_response", code)
     local = clock.to_local(moved.planned_start, workspace.settings.tz)
     assert local == datetime(2026, 4, 22, 14, 0) and placed.sequence == 2
     assert order(workspace, second).booking_seq == 1
 
 
-def test_reschedule_refuses_overlaps_and_orders_waiting_for_a_letter_reply(workspace):
+def test_reschedule_refuses_overlaps_and_orders_without_a_time(workspace):
     first, second = in_followup(workspace)
     with pytest.raises(InputError) as err:
         planning.reschedule(workspace.context(), first, DAY, time(9, 30))
     assert "overlaps AMS-00002" in err.value.problems[0]
-    (waiting,) = [n for n, _ in awaiting(workspace, 3)][2:]
+    booking.transition_orders(workspace.context(), [second], "close", resolution="OK")
     with pytest.raises(InputError, match="nothing was rescheduled"):
-        planning.reschedule(workspace.context(), waiting, DAY + timedelta(days=1), time(8))
+        planning.reschedule(workspace.context(), second, DAY + timedelta(days=1), time(8), None,
+                            "T01")  # fmt: skip
 
 
 def test_assigning_a_followup_order_plans_it_for_a_new_letter(workspace):

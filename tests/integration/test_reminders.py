@@ -103,6 +103,8 @@ def test_no_appointment_reminder_when_confirmed_less_than_a_day_before(workspace
 
 
 def test_rescheduling_withdraws_the_old_reminder_and_the_new_time_gets_its_own(workspace):
+    with (workspace.path / "amsplan.toml").open("a", encoding="utf-8") as f:
+        f.write("\n[planning]\nchange_needs_answer = false\n")  # it stays confirmed
     ((order_no, _),) = letters_out(workspace, 1)
     confirm(workspace, [order_no], T0 + timedelta(days=1))
     day_before = datetime(2026, 4, 21, 6, 0, tzinfo=UTC)

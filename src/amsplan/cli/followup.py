@@ -6,8 +6,29 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, count, print_json, status_text, table, when
-from amsplan.cli.planning import Day, Filter, Tech, selection
+from amsplan.cli.output import (
+    confirm as ask_first,
+)
+from amsplan.cli.output import (
+    console,
+    context,
+    count,
+    print_json,
+    status_text,
+    table,
+    when,
+)
+from amsplan.cli.planning import (
+    AllowHoliday,
+    AllowWeekend,
+    Day,
+    DryRun,
+    Filter,
+    Tech,
+    Yes,
+    allowed,
+    selection,
+)
 
 followup_app = typer.Typer(help="Orders that need a person, and what to do.", no_args_is_help=True)
 
@@ -153,37 +174,65 @@ def resume(
 @followup_app.command("reschedule")
 def reschedule(
     ctx: typer.Context,
-    order: Annotated[str, typer.Argument(help="Order number.")],
-    date: Annotated[str, typer.Option("--date", help="New day.")],
-    start: Annotated[str, typer.Option("--start", help="New start time.")],
+    orders: OrderList = None,
+    date: Annotated[str, typer.Option("--date", help="New day.")] = ...,
+    start: Annotated[str, typer.Option("--start", help="New start time (of the first).")] = ...,
     slot: Annotated[
         str | None, typer.Option("--slot", help="New length (default: as before).")
     ] = None,
     tech: Tech = None,
     comment: Comment = "",
+    filter_name: Filter = None,
+    allow_weekend: AllowWeekend = False,
+    allow_holiday: AllowHoliday = False,
+    agreed: Annotated[
+        bool,
+        typer.Option("--agreed", help="The customer agreed the new time: no change notice."),
+    ] = False,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
 ):
-    """Move an order to a new time agreed with the customer (status and code stay).
+    """Move orders to a new time, one after the other from --start (status and code stay).
 
-    Overlaps are refused; the technician's days are re-sequenced; the old time stays in
-    the timeline; an unsent reminder for the old time is withdrawn.
+    All or nothing: overlaps, closed days and times in the past are refused with the
+    reason. The technicians' days are re-sequenced; the old time stays in the timeline;
+    an unsent reminder for the old time is withdrawn. A customer who already has a time
+    is told of the new one (change SMS, or a new letter without a mobile number), unless
+    --agreed (the new time was agreed with the customer, e.g. on the phone). More than
+    one order: asks first (--yes for scripts).
 
     Example: amsplan followup reschedule AMS-2026-000123 --date 2026-04-24 --start 12:00
     """
     from amsplan import clock
-    from amsplan.services.planning import reschedule as reschedule_order
+    from amsplan.errors import InputError
+    from amsplan.services.planning import reschedule_many
 
-    placed = reschedule_order(
-        context(ctx),
-        order,
+    chosen = selection(ctx, orders, filter_name) or []
+    if not chosen:
+        raise InputError("name orders, or --filter")
+    c = context(ctx)
+    args = (
+        c,
+        chosen,
         clock.parse_date(date, "--date"),
         clock.parse_time(start, "--start"),
         clock.parse_duration(slot, "--slot") if slot else None,
         tech,
         comment,
+        allowed(allow_weekend, allow_holiday),
     )
-    console.print(
-        f"{placed.order_no}: {placed.start:%d.%m.%Y %H:%M}-{placed.end:%H:%M} (#{placed.sequence})"
-    )
+    if len(chosen) > 1:
+        planned = reschedule_many(*args, dry_run=True, agreed=agreed)
+        ask_first(f"Reschedule {len(planned)} orders?", dry_run, yes)
+    placed = reschedule_many(*args, dry_run=dry_run, agreed=agreed)
+    if as_json:
+        print_json(placed)
+        return
+    for p in placed:
+        console.print(f"{p.order_no}: {p.start:%d.%m.%Y %H:%M}-{p.end:%H:%M} (#{p.sequence})")
+    if len(placed) > 1 or dry_run:
+        console.print(f"{len(placed)} {'would be rescheduled' if dry_run else 'rescheduled'}")
 
 
 def register(app: typer.Typer) -> None:

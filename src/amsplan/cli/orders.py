@@ -141,9 +141,12 @@ def replan(
 ):
     """Move reopened (or followed-up) orders back to planning for a new time and letter.
 
+    The slot of a failed visit (in the past) or of a cancelled order is freed: the order
+    is planned anew with `amsplan assign`. A future slot of an order still wanted stays.
+
     Example: amsplan orders replan AMS-2026-000123
     """
-    _transition(ctx, orders, "plan", comment, filter_name)
+    _transition(ctx, orders, "replan", comment, filter_name)
 
 
 @orders_app.command("close")

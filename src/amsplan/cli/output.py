@@ -26,6 +26,12 @@ def count(n: int, singular: str, plural: str) -> str:
     return f"{n} {singular if n == 1 else plural}"
 
 
+def confirm(question: str, dry_run: bool, yes: bool) -> None:
+    """Ask before a change to many orders (not for --dry-run or --yes); abort on no."""
+    if not dry_run and not yes:
+        typer.confirm(question, abort=True)
+
+
 def styled(text: str, style: str) -> Text:
     return Text(text, style=style)
 

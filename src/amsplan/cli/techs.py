@@ -1,4 +1,4 @@
-"""amsplan techs add|list|import."""
+"""amsplan techs add|list|import|absent|absences|absence-remove."""
 
 from __future__ import annotations
 
@@ -24,16 +24,25 @@ def add(
         str | None, typer.Option("--start", help="Working day starts (new: 07:30).")
     ] = None,
     end: Annotated[str | None, typer.Option("--end", help="Working day ends (new: 15:30).")] = None,
+    days: Annotated[
+        str | None,
+        typer.Option("--days", help="ISO weekdays worked: 12345 = Monday to Friday (new)."),
+    ] = None,
 ):
     """Add a technician, or update the one with this id (only the options given change).
 
     Example: amsplan techs add T07 --name "Ola Nordmann" --phone 41234567 --start 07:00 --end 15:00
+             amsplan techs add T08 --days 123456
     """
     from amsplan.services.technicians import add_technician
+    from amsplan.workflow.slots import days_text
 
-    saved = add_technician(context(ctx), tech_id, name, phone, start, end)
+    saved = add_technician(context(ctx), tech_id, name, phone, start, end, days)
     tech = saved.tech
-    console.print(f"{tech.id} {tech.name} {tech.work_start:%H:%M}-{tech.work_end:%H:%M}")
+    console.print(
+        f"{tech.id} {tech.name} {tech.work_start:%H:%M}-{tech.work_end:%H:%M}"
+        f" {days_text(tech.working_days)}"
+    )
     _outside(saved.outside)
 
 
@@ -58,20 +67,22 @@ def list_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
     Example: amsplan techs list
     """
     from amsplan.services.technicians import list_technicians
+    from amsplan.workflow.slots import days_text
 
     techs = list_technicians(context(ctx))
     if as_json:
         print_json([t.model_dump() for t in techs])
         return
-    out = table("id", "name", "phone", "hours")
+    out = table("id", "name", "phone", "hours", "days")
     for t in techs:
-        out.add_row(t.id, t.name, t.phone, f"{t.work_start:%H:%M}-{t.work_end:%H:%M}")
+        hours = f"{t.work_start:%H:%M}-{t.work_end:%H:%M}"
+        out.add_row(t.id, t.name, t.phone, hours, days_text(t.working_days))
     console.print(out)
 
 
 @techs_app.command("import")
 def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="CSV of technicians.")]):
-    """Import technicians (Montørnr;Navn;Telefon;Arbeidstid fra;Arbeidstid til).
+    """Import technicians (Montørnr;Navn;Telefon;Arbeidstid fra;Arbeidstid til;Arbeidsdager).
 
     Example: amsplan techs import sample_data/technicians.csv
     """
@@ -80,6 +91,87 @@ def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="CSV o
     result = import_technicians(context(ctx), file)
     console.print(f"{file.name}: {result.created} new, {result.updated} updated")
     _outside(result.outside)
+
+
+@techs_app.command("absent")
+def absent(
+    ctx: typer.Context,
+    tech_id: Annotated[str, typer.Argument(help="Technician id.")],
+    first: Annotated[str, typer.Option("--from", help="First day away.")],
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last day away (default: --from).")
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Syk, ferie, kurs, ...")] = "",
+):
+    """Record a technician away (ill, holiday, course): nothing can be planned on those
+    days. Visits already booked then are listed: move them with `amsplan move`.
+
+    Example: amsplan techs absent T01 --from 2026-04-22 --to 2026-04-24 --reason syk
+    """
+    from amsplan import clock
+    from amsplan.services.technicians import add_absence
+
+    begin = clock.parse_date(first, "--from")
+    end = clock.parse_date(last, "--to") if last else begin
+    result = add_absence(context(ctx), tech_id, begin, end, reason)
+    a = result.absence
+    console.print(f"Absence {a.id}: {a.technician_id} away {_period(a)}")
+    if result.booked:
+        out = table("order", "appointment", "status", title="Booked visits in the period")
+        for order_no, start, status in result.booked:
+            out.add_row(order_no, f"{start:%d.%m.%Y %H:%M}", status)
+        console.print(out)
+        console.print(
+            f"{len(result.booked)} booked visits: move them, e.g. amsplan move --from-tech "
+            f"{a.technician_id} --date {result.booked[0][1]:%Y-%m-%d} --to-tech T02"
+        )
+
+
+@techs_app.command("absences")
+def absences(
+    ctx: typer.Context,
+    tech_id: Annotated[str | None, typer.Argument(help="Only this technician.")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Past absences too.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """List absences (from today on, or --all).
+
+    Example: amsplan techs absences T01
+    """
+    from amsplan import clock
+    from amsplan.services.technicians import list_absences
+
+    c = context(ctx)
+    today = clock.to_local(c.now(), c.settings.tz).date()
+    items = list_absences(c, tech_id, None if show_all else today)
+    if as_json:
+        print_json([a.model_dump() for a in items])
+        return
+    out = table("id", "tech", "away", "reason", "by")
+    for a in items:
+        out.add_row(str(a.id), a.technician_id, _period(a), a.reason, a.created_by)
+    console.print(out)
+
+
+@techs_app.command("absence-remove")
+def absence_remove(
+    ctx: typer.Context,
+    absence_id: Annotated[int, typer.Argument(help="Absence id (amsplan techs absences).")],
+):
+    """Remove an absence (recorded by mistake, or the technician is back early).
+
+    Example: amsplan techs absence-remove 3
+    """
+    from amsplan.services.technicians import remove_absence
+
+    a = remove_absence(context(ctx), absence_id)
+    console.print(f"Removed absence {a.id}: {a.technician_id} {_period(a)}")
+
+
+def _period(a) -> str:
+    if a.first_day == a.last_day:
+        return f"{a.first_day:%d.%m.%Y}"
+    return f"{a.first_day:%d.%m.%Y}-{a.last_day:%d.%m.%Y}"
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.followup import Comment, OrderList
-from amsplan.cli.output import console, context, print_json, status_text, styled, table
+from amsplan.cli.output import (
+    confirm,
+    console,
+    context,
+    print_json,
+    status_text,
+    styled,
+    table,
+)
 from amsplan.cli.planning import Day, Filter, Tech, selection
 
 filters_app = typer.Typer(help="Saved order searches.", no_args_is_help=True)
@@ -94,6 +102,10 @@ def transition(
 
     if name not in TRANSITIONS:
         raise InputError(f"no transition {name!r}: use one of {', '.join(TRANSITIONS)}")
+    if name in ("change_sms", "change_letter"):
+        raise InputError(
+            f"{name} follows a change of a booked time: amsplan followup reschedule or move"
+        )
     if name in ("print", "booking_sent", "lock"):
         raise InputError(
             f"{name} has its own command: amsplan "
@@ -112,8 +124,7 @@ def transition(
         params["resolution"] = code
     if until:
         params["until"] = clock.parse_date(until, "--until")
-    if not dry_run and not yes:
-        typer.confirm(f"Apply {name} to {len(chosen)} orders?", abort=True)
+    confirm(f"Apply {name} to {len(chosen)} orders?", dry_run, yes)
     result = transition_orders(c, chosen, name, comment, dry_run=dry_run, **params)
     label = "would move" if dry_run else "moved"
     print_batch(result, label, as_json, lambda status: c.settings.label(status))
@@ -144,14 +155,13 @@ def calendar(
         if as_json:
             print_json(loads)
             return
-        out = table(
-            "tech", "name", "visits", "booked", "of", "first", "last", title=f"{day:%A %d.%m.%Y}"
-        )
+        out = table("tech", "name", "visits", "booked", "of", "first", "last", "closed",
+                    title=f"{day:%A %d.%m.%Y}")  # fmt: skip
         for ld in loads:
             share = f"{ld.booked_minutes / ld.working_minutes:.0%}" if ld.working_minutes else ""
             out.add_row(ld.tech_id, ld.tech_name, str(ld.visits), f"{ld.booked_minutes} min",
                         share, f"{ld.first:%H:%M}" if ld.first else "",
-                        f"{ld.last:%H:%M}" if ld.last else "")  # fmt: skip
+                        f"{ld.last:%H:%M}" if ld.last else "", ld.closed or "")  # fmt: skip
         console.print(out)
         return
     days = cal.week(c, tech, day) if whole_week else [cal.technician_day(c, tech, day)]
@@ -182,6 +192,8 @@ def _print_day(c, d) -> None:
     console.print(out)
     booked = f"{d.booked_minutes} of {d.working_minutes} min booked"
     console.print(f"{len(d.visits)} visits, {booked}, {len(d.gaps)} gaps")
+    if d.closed:
+        console.print(styled(f"Closed: {d.closed}", "bold yellow"))
     for a, b in d.overlaps:
         console.print(styled(f"Overlap: {a} and {b}", "bold red"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -10,7 +11,7 @@ from amsplan.errors import InputError, TransitionRefused
 from amsplan.models import Order
 from amsplan.services import workflow
 from amsplan.services.context import Context
-from amsplan.services.planning import booking_selection, load_orders
+from amsplan.services.planning import booking_selection, load_orders, slot_refusals
 from amsplan.workflow import engine
 from amsplan.workflow.statuses import Status
 from amsplan.workflow.transitions import can_receive_sms
@@ -33,6 +34,7 @@ def book_by_sms(
     with ctx.session() as s:
         orders = booking_selection(s, ctx, order_nos, tech_id, day)
         pool = workflow.fresh_codes(s, len(orders))  # unique codes, in one query
+        taken = slot_refusals(s, ctx, orders)  # in the past, or another order holds it
         for order in orders:
             try:
                 engine.check(order, "booking_sent")
@@ -41,6 +43,9 @@ def book_by_sms(
                 sms_problem = can_receive_sms(order, {})
                 if order.status == Status.PLANNING.value and sms_problem:
                     _sms_failed(s, ctx, order, sms_problem)
+                continue
+            if order.order_no in taken:
+                result.refused.append((order.order_no, taken[order.order_no]))
                 continue
             workflow.apply(s, ctx, order, "booking_sent", channel="sms", _code_pool=pool)
             result.moved.append((order.order_no, order.booking_code or ""))
@@ -53,22 +58,38 @@ def _sms_failed(s, ctx: Context, order: Order, reason: str) -> None:
     workflow.flag_followup(s, ctx, order, "sms_failed", f"SMS booking failed: {reason}")
 
 
+# Transitions that put an order back on its slot: refused when another order holds it.
+SLOT_CHECKED = ("resume",)
+
+
 def transition_orders(
     ctx: Context,
     order_nos: list[str],
-    name: str,
+    name: str | Callable[[Order], str],
     comment: str = "",
     dry_run: bool = False,
     **params: Any,
 ) -> BatchResult:
-    """Apply one transition to each order; a refusal of one never blocks the others."""
+    """Apply one transition to each order; a refusal of one never blocks the others.
+
+    `name` may be a function of the order (e.g. unassign: another transition for held
+    orders)."""
     if not order_nos:
         raise InputError("name at least one order")
-    engine.get(name)  # an unknown transition is one error, not one per order
+    if isinstance(name, str):
+        engine.get(name)  # an unknown transition is one error, not one per order
+    choose = name if callable(name) else (lambda order, name=name: name)
     result = BatchResult()
     with ctx.session() as s:
-        for order in load_orders(s, order_nos):
+        orders = load_orders(s, order_nos)
+        checked = [o for o in orders if choose(o) in SLOT_CHECKED]
+        taken = slot_refusals(s, ctx, checked, past=False) if checked else {}
+        for order in orders:
+            name = choose(order)
             try:
+                if order.order_no in taken:
+                    engine.check(order, name, params)
+                    raise TransitionRefused(order.order_no, name, taken[order.order_no])
                 if dry_run:
                     target = engine.check(order, name, params).target.value
                 else:

@@ -8,9 +8,15 @@ from datetime import date, datetime, timedelta
 from sqlmodel import select
 
 from amsplan import clock
-from amsplan.models import Order, Technician
+from amsplan.models import Absence, Order, Technician
 from amsplan.services.context import Context
-from amsplan.services.planning import OCCUPYING, day_orders, get_technician
+from amsplan.services.planning import (
+    OCCUPYING,
+    absence_on,
+    day_orders,
+    get_technician,
+    public_holiday,
+)
 from amsplan.workflow.statuses import Status
 
 
@@ -37,6 +43,8 @@ class Day:
     visits: list[Visit] = field(default_factory=list)
     gaps: list[tuple[datetime, datetime]] = field(default_factory=list)
     overlaps: list[tuple[str, str]] = field(default_factory=list)
+    # Why the day is closed for new visits: away, a public holiday, not a working day.
+    closed: str | None = None
 
     @property
     def booked_minutes(self) -> int:
@@ -62,7 +70,8 @@ def analyse(day: Day) -> Day:
         cursor = max(cursor, v.end)
     if cursor < day.work_end:
         day.gaps.append((cursor, day.work_end))
-    day.gaps = [(a, b) for a, b in day.gaps if b > a]
+    # A closed day has no free time, whatever it holds.
+    day.gaps = [] if day.closed else [(a, b) for a, b in day.gaps if b > a]
     return day
 
 
@@ -72,7 +81,8 @@ def technician_day(ctx: Context, tech_id: str, day: date) -> Day:
         tech = get_technician(s, tech_id)
         result = Day(tech.id, tech.name, day, datetime.combine(day, tech.work_start),
                      datetime.combine(day, tech.work_end))  # fmt: skip
-        shown = OCCUPYING + (Status.RESOLVED, Status.CLOSED)  # done visits stay in the day
+        result.closed = _closed(ctx, tech, day, absence_on(s, tech.id, day))
+        shown = OCCUPYING + (Status.CLOSED,)  # held and done visits stay in the day
         for o in day_orders(s, ctx, tech_id, day, statuses=shown):
             start = clock.to_local(o.planned_start, tz)
             result.visits.append(
@@ -91,6 +101,17 @@ def technician_day(ctx: Context, tech_id: str, day: date) -> Day:
     return analyse(result)
 
 
+def _closed(ctx: Context, tech: Technician, day: date, away: Absence | None) -> str | None:
+    """Why the technician's day is closed for new visits, or None."""
+    if away is not None:
+        return "away" + (f" ({away.reason})" if away.reason else "")
+    if holiday := public_holiday(ctx, day):
+        return f"public holiday ({holiday})"
+    if str(day.isoweekday()) not in (tech.working_days or "12345"):
+        return "not a working day"
+    return None
+
+
 def week(ctx: Context, tech_id: str, day: date) -> list[Day]:
     """Monday to Friday of the week of `day` (and a weekend day with visits)."""
     monday = day - timedelta(days=day.weekday())
@@ -107,6 +128,7 @@ class Load:
     working_minutes: int
     first: datetime | None
     last: datetime | None
+    closed: str | None = None  # away, public holiday, not a working day
 
 
 def load(ctx: Context, day: date) -> list[Load]:
@@ -115,6 +137,12 @@ def load(ctx: Context, day: date) -> list[Load]:
     start, end = clock.day_bounds(day, tz)
     with ctx.session(readonly=True) as s:
         techs = list(s.exec(select(Technician).order_by(Technician.id)))
+        away = {
+            a.technician_id: a
+            for a in s.exec(
+                select(Absence).where(Absence.first_day <= day, Absence.last_day >= day)
+            )
+        }
         orders = list(
             s.exec(
                 select(Order).where(
@@ -135,5 +163,5 @@ def load(ctx: Context, day: date) -> list[Load]:
         work = datetime.combine(day, t.work_end) - datetime.combine(day, t.work_start)
         out.append(Load(t.id, t.name, len(mine), sum(o.estimate_minutes or 0 for o in mine),
                         int(work.total_seconds() // 60), min(starts, default=None),
-                        max(ends, default=None)))  # fmt: skip
+                        max(ends, default=None), _closed(ctx, t, day, away.get(t.id))))  # fmt: skip
     return out

@@ -1,27 +1,37 @@
-"""Planning: put orders on a technician's day, and lock days for booking."""
+"""Planning: put orders on a technician's day, move them, and lock days for booking.
+
+The rules (is a slot free, may this day be planned, how is a customer told of a
+change) are pure functions in amsplan.workflow.slots; this module reads what they need
+and writes the result.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlmodel import Session, select
 
 from amsplan import clock
 from amsplan.errors import InputError, NotFound, TransitionRefused
-from amsplan.models import Order, Technician
+from amsplan.models import Absence, Order, Technician
 from amsplan.services import workflow
 from amsplan.services.context import Context
 from amsplan.services.lookup import find_orders
+from amsplan.workflow import engine
+from amsplan.workflow import slots as rules
+from amsplan.workflow.slots import OCCUPYING, Busy
 from amsplan.workflow.statuses import Status
+from amsplan.workflow.transitions import can_receive_sms
 
-# Statuses in which an order holds its slot in the technician's day.
-OCCUPYING = (
-    Status.PLANNING, Status.READY_TO_PRINT, Status.AWAITING_RESPONSE, Status.MANUAL_FOLLOWUP,
-    Status.READY_FOR_EXECUTION, Status.IN_PROGRESS,
-)  # fmt: skip
 ASSIGNABLE = (Status.OPEN, Status.PLANNING, Status.REOPENED, Status.MANUAL_FOLLOWUP)
+# A new time for an order the customer has (or will get) a time for.
+RESCHEDULABLE = (
+    Status.PLANNING, Status.READY_TO_PRINT, Status.AWAITING_RESPONSE, Status.MANUAL_FOLLOWUP,
+    Status.READY_FOR_EXECUTION, Status.ON_HOLD,
+)  # fmt: skip
 
 
 @dataclass
@@ -30,6 +40,14 @@ class Slot:
     start: datetime  # local wall-clock
     end: datetime
     sequence: int = 0
+
+
+@dataclass
+class Allow:
+    """Days a planner may plan although the rules would refuse them."""
+
+    weekend: bool = False
+    holiday: bool = False
 
 
 def load_orders(session: Session, order_nos: list[str]) -> list[Order]:
@@ -85,6 +103,59 @@ def get_technician(session: Session, tech_id: str) -> Technician:
     return tech
 
 
+def visit_of(order: Order, tz) -> Busy:
+    start = clock.to_local(order.planned_start, tz)
+    return Busy(order.order_no, start, start + timedelta(minutes=order.estimate_minutes or 0))
+
+
+def busy(session: Session, ctx: Context, tech_id: str, day: date, exclude=()) -> list[Busy]:
+    """Every visit that holds a slot in the technician's day (but the excluded order ids)."""
+    tz = ctx.settings.tz
+    return [visit_of(o, tz) for o in day_orders(session, ctx, tech_id, day) if o.id not in exclude]
+
+
+@lru_cache(maxsize=64)
+def _holidays(country: str, year: int):
+    import holidays
+
+    try:
+        return holidays.country_holidays(country, years=year, language="no")
+    except NotImplementedError:  # no such country in the library: no holidays known
+        return {}
+    except Exception:  # a country without Norwegian names
+        return holidays.country_holidays(country, years=year)
+
+
+def public_holiday(ctx: Context, day: date) -> str | None:
+    return _holidays(ctx.settings.country, day.year).get(day)
+
+
+def absence_on(session: Session, tech_id: str, day: date) -> Absence | None:
+    query = select(Absence).where(
+        Absence.technician_id == tech_id, Absence.first_day <= day, Absence.last_day >= day
+    )
+    return session.exec(query.limit(1)).first()
+
+
+def local_now(ctx: Context) -> datetime:
+    return clock.to_local(ctx.now(), ctx.settings.tz)
+
+
+def day_problem(session: Session, ctx: Context, tech: Technician, day: date, allow: Allow):
+    """Why nothing may be planned on the technician's day, or None."""
+    away = absence_on(session, tech.id, day)
+    reason = rules.day_reason(
+        day,
+        local_now(ctx).date(),
+        tech.working_days,
+        public_holiday(ctx, day),
+        (away.reason or "") if away else None,
+        allow.weekend,
+        allow.holiday,
+    )
+    return f"{tech.id} {reason}" if reason else None
+
+
 def assign(
     ctx: Context,
     order_nos: list[str],
@@ -92,19 +163,75 @@ def assign(
     day: date,
     start: time,
     slot: timedelta,
+    allow: Allow | None = None,
 ) -> list[Slot]:
     """Fill the technician's day slot by slot in the given order (all or nothing)."""
     if not order_nos:
         raise InputError("name at least one order")
     with ctx.session() as s:
         orders = load_orders(s, order_nos)
-        return place(s, ctx, orders, tech_id, day, start, slot, ASSIGNABLE, "assigned")
+        plan = _consecutive(datetime.combine(day, start), [slot] * len(orders))
+        return place(s, ctx, orders, tech_id, day, plan, ASSIGNABLE, "assigned", allow=allow)
 
 
-# A new time for an order the customer has (or will get) a time for, without a new letter.
-RESCHEDULABLE = (
-    Status.PLANNING, Status.READY_TO_PRINT, Status.MANUAL_FOLLOWUP, Status.READY_FOR_EXECUTION,
-)  # fmt: skip
+@dataclass
+class FillResult:
+    placed: list[Slot] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # order numbers that did not fit
+
+
+def fill(
+    ctx: Context,
+    order_nos: list[str],
+    tech_id: str,
+    day: date,
+    start: time,
+    slot: timedelta,
+    allow: Allow | None = None,
+) -> FillResult:
+    """Place orders in the given order until the technician's day is full (skipping the
+    slots other orders hold); the rest are left as they were."""
+    if not order_nos:
+        raise InputError("name at least one order")
+    result = FillResult()
+    with ctx.session() as s:
+        orders = load_orders(s, order_nos)
+        tech = get_technician(s, tech_id)
+        taken = busy(s, ctx, tech.id, day, exclude={o.id for o in orders})
+        cursor = max(datetime.combine(day, start), datetime.combine(day, tech.work_start))
+        if day == local_now(ctx).date():
+            cursor = max(cursor, local_now(ctx))
+        work_end = datetime.combine(day, tech.work_end)
+        plan: list[tuple[datetime, timedelta]] = []
+        for _ in orders:
+            at = rules.first_free(cursor, slot, taken, work_end)
+            if at is None:
+                break
+            plan.append((at, slot))
+            cursor = at + slot
+        chosen = orders[: len(plan)]
+        result.left = [o.order_no for o in orders[len(plan) :]]
+        if chosen:
+            result.placed = place(
+                s, ctx, chosen, tech.id, day, plan, ASSIGNABLE, "assigned", allow=allow
+            )
+        elif orders:  # not even one fits: say why the day is closed, if it is
+            problem = day_problem(s, ctx, tech, day, allow or Allow())
+            if problem:
+                raise InputError("nothing was assigned", [problem])
+    return result
+
+
+def _consecutive(begin: datetime, lengths: list[timedelta]) -> list[tuple[datetime, timedelta]]:
+    plan, at = [], begin
+    for length in lengths:
+        plan.append((at, length))
+        at += length
+    return plan
+
+
+def _length(order: Order, slot: timedelta | None) -> timedelta:
+    return slot or timedelta(minutes=order.estimate_minutes or 60)
 
 
 def reschedule(
@@ -116,17 +243,93 @@ def reschedule(
     tech_id: str | None = None,
     comment: str = "",
 ) -> Slot:
-    """Move one order to a new time (and technician); its status stays, history is kept."""
+    """Move one order to a new time (and technician); history is kept."""
+    (placed,) = reschedule_many(ctx, [order_no], day, start, slot, tech_id, comment)
+    return placed
+
+
+def reschedule_many(
+    ctx: Context,
+    order_nos: list[str],
+    day: date,
+    start: time,
+    slot: timedelta | None = None,
+    tech_id: str | None = None,
+    comment: str = "",
+    allow: Allow | None = None,
+    dry_run: bool = False,
+    agreed: bool = False,
+) -> list[Slot]:
+    """Move orders one after the other from `start` (each keeps its length unless
+    `slot`), on their technician or `tech_id`; all or nothing. Customers who have a
+    time are told of the new one (see workflow.slots.change_notice), unless the new
+    time was `agreed` with them."""
+    if not order_nos:
+        raise InputError("name at least one order")
     with ctx.session() as s:
-        (order,) = load_orders(s, [order_no])
-        if slot is None:
-            slot = timedelta(minutes=order.estimate_minutes or 60)
-        tech_id = tech_id or order.technician_id
+        orders = load_orders(s, order_nos)
         if not tech_id:
-            raise InputError(f"{order_no} has no technician: give --tech")
-        (placed,) = place(
-            s, ctx, [order], tech_id, day, start, slot, RESCHEDULABLE, "rescheduled", comment
+            techs = {o.technician_id for o in orders}
+            if None in techs or len(techs) != 1:
+                without = [o.order_no for o in orders if not o.technician_id]
+                raise InputError(
+                    f"{', '.join(without)} {'has' if len(without) == 1 else 'have'} no "
+                    "technician: give --tech"
+                    if without
+                    else "the orders are on different technicians: give --tech"
+                )
+            tech_id = orders[0].technician_id
+        plan = _consecutive(datetime.combine(day, start), [_length(o, slot) for o in orders])
+        placed = place(
+            s, ctx, orders, tech_id, day, plan, RESCHEDULABLE, "rescheduled", comment, allow,
+            notify=not agreed,
+        )  # fmt: skip
+        if dry_run:
+            s.rollback()
+        return placed
+
+
+def move(
+    ctx: Context,
+    from_tech: str,
+    day: date,
+    to_tech: str,
+    to_day: date | None = None,
+    start: time | None = None,
+    comment: str = "",
+    allow: Allow | None = None,
+    dry_run: bool = False,
+) -> list[Slot]:
+    """Move a technician's day to another technician (and day): the same times when they
+    are free there, or one after the other from `start`; all or nothing."""
+    to_day = to_day or day
+    if (from_tech, day) == (to_tech, to_day):
+        raise InputError("--to-tech/--to-date name the same day: nothing to move")
+    tz = ctx.settings.tz
+    with ctx.session() as s:
+        get_technician(s, from_tech)
+        # Visits that are done, in progress or already due stay where they were.
+        now = local_now(ctx)
+        orders = [
+            o
+            for o in day_orders(s, ctx, from_tech, day, statuses=RESCHEDULABLE)
+            if visit_of(o, tz).start >= now
+        ]
+        if not orders:
+            raise InputError(f"{from_tech} has no visits to move on {day:%d.%m.%Y}")
+        lengths = [_length(o, None) for o in orders]
+        if start is None:
+            plan = [
+                (datetime.combine(to_day, visit_of(o, tz).start.time()), length)
+                for o, length in zip(orders, lengths, strict=True)
+            ]
+        else:
+            plan = _consecutive(datetime.combine(to_day, start), lengths)
+        placed = place(
+            s, ctx, orders, to_tech, to_day, plan, RESCHEDULABLE, "moved", comment, allow
         )
+        if dry_run:
+            s.rollback()
         return placed
 
 
@@ -136,33 +339,38 @@ def place(
     orders: list[Order],
     tech_id: str,
     day: date,
-    start: time,
-    slot: timedelta,
+    plan: list[tuple[datetime, timedelta]],
     allowed: tuple[Status, ...],
     verb: str,
     comment: str = "",
+    allow: Allow | None = None,
+    notify: bool = True,
 ) -> list[Slot]:
-    """Put orders one after the other from `start`; refuse all if any slot is not free."""
+    """Put each order at its planned (start, length); refuse all if any slot is not free.
+    A customer who has a time is told of a change (unless not `notify`)."""
     from amsplan.services import follow, outbox
 
     tz = ctx.settings.tz
     tech = get_technician(s, tech_id)
-    begin = datetime.combine(day, start)
     slots = [
-        Slot(order.order_no, begin + i * slot, begin + (i + 1) * slot)
-        for i, order in enumerate(orders)
+        Slot(order.order_no, at, at + length)
+        for order, (at, length) in zip(orders, plan, strict=True)
     ]
-    problems = _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb)
+    problems = _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb, allow or Allow())
     if problems:
         raise InputError(f"nothing was {verb}", problems)
     moved_from: set[tuple[str, date]] = set()
     for order, planned in zip(orders, slots, strict=True):
         old = _describe(order, tz)
+        before = (
+            order.technician_id,
+            order.planned_start and clock.to_local(order.planned_start, tz),
+        )
         if order.technician_id and order.planned_start:
             moved_from.add((order.technician_id, clock.to_local(order.planned_start, tz).date()))
         order.technician_id = tech.id
         order.planned_start = clock.to_utc(planned.start, tz)
-        order.estimate_minutes = int(slot.total_seconds() // 60)
+        order.estimate_minutes = int((planned.end - planned.start).total_seconds() // 60)
         note = f"{verb} to {tech.id} {planned.start:%Y-%m-%d %H:%M}-{planned.end:%H:%M}"
         if old:
             note += f" (was {old})"
@@ -175,6 +383,8 @@ def place(
         else:
             workflow.add_comment(s, ctx, order, note, kind="schedule")
             s.add(order)
+            if notify and before != (tech.id, planned.start):
+                _tell_customer(s, ctx, order, note)
         # A reminder belongs to the appointment it is about.
         outbox.withdraw_reminders(s, order, keep=order.planned_start)
         follow.order_changed(s, ctx, order, verb)
@@ -187,13 +397,31 @@ def place(
     return slots
 
 
+def _tell_customer(s: Session, ctx: Context, order: Order, note: str) -> None:
+    """A customer whose time changed hears of it (see workflow.slots.change_notice)."""
+    from amsplan.services import outbox
+
+    how = rules.change_notice(
+        Status(order.status),
+        bool(order.booking_code),
+        can_receive_sms(order, {}) is None,
+        ctx.settings.change_needs_answer,
+    )
+    if how == "sms":
+        outbox.queue_sms(s, ctx, order, "change", ctx.now())
+    elif how == "sms_wait":
+        workflow.apply(s, ctx, order, "change_sms", comment=note, channel="sms")
+    elif how == "letter":
+        workflow.apply(s, ctx, order, "change_letter", comment=note)
+
+
 def _describe(order: Order, tz) -> str:
     if not (order.technician_id and order.planned_start):
         return ""
     return f"{order.technician_id} {clock.to_local(order.planned_start, tz):%Y-%m-%d %H:%M}"
 
 
-def _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb) -> list[str]:
+def _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb, allow: Allow) -> list[str]:
     problems = []
     for order in orders:
         if Status(order.status) not in allowed:
@@ -201,7 +429,13 @@ def _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb) -> list[str]
             problems.append(
                 f"{order.order_no}: is {order.status}; only {names} orders can be {verb}"
             )
+    closed = day_problem(s, ctx, tech, day, allow)
+    if closed:
+        problems.append(closed)
+    now = local_now(ctx)
     for planned in slots:
+        if not closed and (late := rules.past_reason(planned.start, now)):
+            problems.append(f"{planned.order_no}: {late}")
         if planned.start.time() < tech.work_start or planned.end > datetime.combine(
             day, tech.work_end
         ):
@@ -209,20 +443,54 @@ def _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb) -> list[str]
                 f"{planned.order_no}: {planned.start:%H:%M}-{planned.end:%H:%M} is outside "
                 f"{tech.id}'s working hours {tech.work_start:%H:%M}-{tech.work_end:%H:%M}"
             )
-    moving = {o.id for o in orders}
-    tz = ctx.settings.tz
-    for other in day_orders(s, ctx, tech.id, day):
-        if other.id in moving:
-            continue
-        o_start = clock.to_local(other.planned_start, tz)
-        o_end = o_start + timedelta(minutes=other.estimate_minutes or 0)
-        for planned in slots:
-            if planned.start < o_end and o_start < planned.end:
+    others = busy(s, ctx, tech.id, day, exclude={o.id for o in orders})
+    for planned in slots:
+        for other in rules.conflicts(planned.start, planned.end, others):
+            problems.append(
+                rules.overlap_reason(planned.order_no, planned.start, planned.end, other)
+            )
+    for i, a in enumerate(slots):
+        for b in slots[i + 1 :]:
+            if rules.overlaps(a.start, a.end, b.start, b.end):
                 problems.append(
-                    f"{planned.order_no}: {planned.start:%H:%M}-{planned.end:%H:%M} overlaps "
-                    f"{other.order_no} ({o_start:%H:%M}-{o_end:%H:%M})"
+                    rules.overlap_reason(
+                        a.order_no, a.start, a.end, Busy(b.order_no, b.start, b.end)
+                    )
                 )
     return problems
+
+
+def slot_refusals(
+    s: Session, ctx: Context, orders: list[Order], past: bool = True
+) -> dict[str, str]:
+    """Why an order may not be booked on the slot it holds: the slot is in the past, or
+    another order holds it too. One query per technician-day, not per order."""
+    tz = ctx.settings.tz
+    now = local_now(ctx)
+    days: dict[tuple[str, date], list[Busy]] = {}
+    ids: dict[str, int] = {}
+    refusals: dict[str, str] = {}
+    for order in orders:
+        if not (order.technician_id and order.planned_start):
+            continue
+        mine = visit_of(order, tz)
+        if past and (late := rules.past_reason(mine.start, now)):
+            refusals[order.order_no] = f"the appointment {late}"
+            continue
+        key = (order.technician_id, mine.start.date())
+        if key not in days:
+            found = day_orders(s, ctx, *key)
+            ids.update((o.order_no, o.id) for o in found)
+            days[key] = [visit_of(o, tz) for o in found]
+        clash = [b for b in rules.conflicts(mine.start, mine.end, days[key])
+                 if b.order_no != order.order_no]  # fmt: skip
+        if clash:
+            other = clash[0]
+            refusals[order.order_no] = (
+                f"its slot {mine.start:%d.%m.%Y %H:%M}-{mine.end:%H:%M} is taken by "
+                f"{other.order_no} ({other.start:%H:%M}-{other.end:%H:%M})"
+            )
+    return refusals
 
 
 def booking_selection(
@@ -264,9 +532,13 @@ def lock(
     result = LockResult()
     with ctx.session() as s:
         orders = booking_selection(s, ctx, order_nos, tech_id, day)
+        refusals = slot_refusals(s, ctx, orders)
         pool = workflow.fresh_codes(s, len(orders))  # unique codes, in one query
         for order in orders:
             try:
+                engine.check(order, "lock")
+                if order.order_no in refusals:
+                    raise TransitionRefused(order.order_no, "lock", refusals[order.order_no])
                 workflow.apply(s, ctx, order, "lock", _code_pool=pool)
                 result.locked.append((order.order_no, order.booking_code or ""))
             except TransitionRefused as refused:

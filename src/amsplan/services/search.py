@@ -163,6 +163,12 @@ def search(
 
 
 def matching_order_nos(session: Session, ctx: Context, flt: OrderFilter, sort="order") -> list[str]:
+    if sort == "postcode":  # visiting order: the street sorts naturally (7 before 12)
+        from amsplan.workflow.slots import natural_key
+
+        rows = session.exec(flt.where(select(Order.order_no, Order.postcode, Order.street), ctx))
+        ordered = sorted(rows, key=lambda r: (r[1] or "", natural_key(r[2]), r[0]))
+        return [r[0] for r in ordered]
     return list(session.exec(_sorted(flt.where(select(Order.order_no), ctx), sort)))
 
 

@@ -55,6 +55,12 @@ failed_visit = [
     "Materiellproblem", "Manglende infrastruktur", "Annet",
 ]
 
+[planning]
+# When a booked time changes (followup reschedule, move): true = a change SMS and the
+# order waits for a new answer; false = the change SMS only. Without a mobile number
+# the order goes back to ready to print for a new letter either way.
+change_needs_answer = true
+
 [sms]
 # Mobile numbers are validated for this country. Messages are only handed to the
 # provider between send_from and send_until (local time); others wait.

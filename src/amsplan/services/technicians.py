@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import select
@@ -12,10 +12,10 @@ from sqlmodel import select
 from amsplan import clock
 from amsplan.adapters.tables import CONTROL_CHARS, Problem, map_columns, read_csv
 from amsplan.errors import AmsplanError, InputError
-from amsplan.models import Order, Technician
+from amsplan.models import Absence, Order, Technician
 from amsplan.services.context import Context
-from amsplan.services.planning import OCCUPYING
 from amsplan.workflow import reimport
+from amsplan.workflow.slots import OCCUPYING, parse_working_days
 
 TECH_COLUMNS = {
     "id": ["Montørnr", "Montør", "Ressurs", "tech_id", "technician"],
@@ -23,6 +23,7 @@ TECH_COLUMNS = {
     "phone": ["Telefon", "Mobil"],
     "work_start": ["Arbeidstid fra", "Fra", "start"],
     "work_end": ["Arbeidstid til", "Til", "end"],
+    "working_days": ["Arbeidsdager", "Dager", "days"],
 }
 _START, _END = time(7, 30), time(15, 30)  # a new technician's working hours unless given
 
@@ -38,6 +39,13 @@ def _check(tech_id: str, name: str, start: time, end: time) -> list[str]:
     if start >= end:
         problems.append(f"working hours {start:%H:%M}-{end:%H:%M} end before they start")
     return problems
+
+
+def _working_days(text: str, what: str) -> str:
+    try:
+        return parse_working_days(text)
+    except ValueError as err:
+        raise InputError(f"{what} {err}") from None
 
 
 @dataclass
@@ -65,14 +73,17 @@ def add_technician(
     phone: str | None = None,
     start: str | None = None,
     end: str | None = None,
+    days: str | None = None,
 ) -> TechnicianSaved:
-    """Add a technician, or update the one with this id: only what is given changes.
+    """Add a technician, or update the one with this id: only what is given changes
+    (working days: ISO weekday digits, "12345" for a new one unless given).
 
     Booked visits the new working hours leave outside them are listed (for the planner
     to move); the change is made.
     """
     begin = clock.parse_time(start, "--start") if start is not None else None
     finish = clock.parse_time(end, "--end") if end is not None else None
+    working = _working_days(days, "--days") if days is not None else None
     with ctx.session() as s:
         tech = s.get(Technician, tech_id)
         created = tech is None
@@ -89,6 +100,8 @@ def add_technician(
         tech.name, tech.work_start, tech.work_end = name, begin, finish
         if phone is not None:
             tech.phone = phone
+        if working is not None:
+            tech.working_days = working
         s.add(tech)
         s.flush()
         changed = [] if created or before == (begin, finish) else [tech]
@@ -138,13 +151,15 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
     07:30-15:30); visits that changed hours leave outside them are listed.
     """
     table = map_columns(read_csv(path), TECH_COLUMNS, ("id", "name"))
-    rows: list[tuple[dict, time | None, time | None]] = []
+    rows: list[tuple[dict, time | None, time | None, str | None]] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for line, rec in table.records():
         try:
             start = _hour(rec.get("work_start"), "Arbeidstid fra")
             end = _hour(rec.get("work_end"), "Arbeidstid til")
+            days = rec.get("working_days") or None
+            days = _working_days(days, "Arbeidsdager") if days else None
         except AmsplanError as err:
             problems.append(Problem(line, "Arbeidstid", str(err)))
             continue
@@ -153,7 +168,7 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
             found.append(f"id {rec['id']!r} already on line {seen[rec['id']]}")
         seen.setdefault(rec["id"], line)
         problems += [Problem(line, "", p) for p in found]
-        rows.append((rec, start, end))
+        rows.append((rec, start, end, days))
     name = Path(path).name
     if problems:
         raise InputError(
@@ -163,7 +178,7 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
     with ctx.session() as s:
         current = {t.id: t for t in s.exec(select(Technician).where(Technician.id.in_(list(seen))))}
         changed = []
-        for rec, start, end in rows:
+        for rec, start, end, days in rows:
             tech = current.get(rec["id"])
             if tech is None:
                 tech = Technician(id=rec["id"], work_start=start or _START, work_end=end or _END)
@@ -180,6 +195,8 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
             if rec["id"] in current and before != (tech.work_start, tech.work_end):
                 changed.append(tech)
             tech.name = rec["name"]
+            if days:  # an empty cell keeps the working days (a new technician: 12345)
+                tech.working_days = days
             if "phone" in rec:
                 tech.phone = rec["phone"]
             s.add(tech)
@@ -190,3 +207,87 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
 
 def _hour(text: str | None, what: str) -> time | None:
     return clock.parse_time(text, what) if text else None
+
+
+# --- absences ------------------------------------------------------------------
+
+
+@dataclass
+class AbsenceResult:
+    absence: Absence
+    # The visits already booked in the period: (order_no, local start, status); they
+    # are the input of `amsplan move`.
+    booked: list[tuple[str, object, str]] = field(default_factory=list)
+
+
+def add_absence(
+    ctx: Context, tech_id: str, first: date, last: date, reason: str = ""
+) -> AbsenceResult:
+    """Record a technician away from `first` to `last` (inclusive)."""
+    from amsplan.services.planning import get_technician
+
+    if last < first:
+        raise InputError(f"--to {last:%d.%m.%Y} is before --from {first:%d.%m.%Y}")
+    if CONTROL_CHARS.search(reason):
+        raise InputError("--reason contains control characters")
+    tz = ctx.settings.tz
+    with ctx.session() as s:
+        get_technician(s, tech_id)
+        absence = Absence(
+            technician_id=tech_id,
+            first_day=first,
+            last_day=last,
+            reason=reason.strip(),
+            created_by=ctx.user,
+            created_at=ctx.now(),
+        )
+        s.add(absence)
+        s.flush()
+        start, _ = clock.day_bounds(first, tz)
+        _, end = clock.day_bounds(last, tz)
+        query = (
+            select(Order)
+            .where(
+                Order.technician_id == tech_id,
+                Order.planned_start >= start,
+                Order.planned_start < end,
+                Order.status.in_([st.value for st in OCCUPYING]),
+            )
+            .order_by(Order.planned_start)
+        )
+        booked = [
+            (o.order_no, clock.to_local(o.planned_start, tz), o.status) for o in s.exec(query)
+        ]
+        return AbsenceResult(absence, booked)
+
+
+def list_absences(
+    ctx: Context, tech_id: str | None = None, since: date | None = None
+) -> list[Absence]:
+    """Absences (of one technician), those that end on or after `since`, by start."""
+    query = select(Absence).order_by(Absence.first_day, Absence.technician_id, Absence.id)
+    if tech_id:
+        query = query.where(Absence.technician_id == tech_id)
+    if since:
+        query = query.where(Absence.last_day >= since)
+    with ctx.session(readonly=True) as s:
+        if tech_id:
+            from amsplan.services.planning import get_technician
+
+            get_technician(s, tech_id)
+        return list(s.exec(query))
+
+
+def remove_absence(ctx: Context, absence_id: int) -> Absence:
+    from amsplan.errors import NotFound
+
+    with ctx.session() as s:
+        absence = s.get(Absence, absence_id)
+        if absence is None:
+            raise NotFound(f"no absence {absence_id} (see `amsplan techs absences`)")
+        s.delete(absence)
+        return absence
+
+
+def days_of(absence: Absence) -> int:
+    return (absence.last_day - absence.first_day + timedelta(days=1)).days

@@ -8,7 +8,7 @@ are committed together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -192,6 +192,42 @@ def hold_until(session: Session, ctx: Context, order: Order, at: datetime, param
         order.booking_seq = None
 
 
+def unbooked(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
+    order.awaiting_since = None
+    order.booking_channel = None
+
+
+def clear_slot(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
+    """Off the technician: the slot is free again and the day is renumbered."""
+    from amsplan import clock
+    from amsplan.services.planning import resequence
+
+    tech_id, start = order.technician_id, order.planned_start
+    order.technician_id = order.planned_start = order.booking_seq = None
+    outbox.withdraw_reminders(session, order)
+    session.add(order)
+    if tech_id and start:
+        session.flush()
+        resequence(session, ctx, tech_id, clock.to_local(start, ctx.settings.tz).date())
+
+
+def clear_old_slot(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
+    """Replanning frees the slot of a visit that failed (resolved after it was planned,
+    or simply over) or was cancelled; a future slot of an order still wanted stays."""
+    if order.planned_start is None:
+        return
+    start, resolved = _aware(order.planned_start), _aware(order.resolved_at)
+    if order.cancelled or start < at or (resolved is not None and resolved >= start):
+        clear_slot(session, ctx, order, at, params)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Aware UTC (SQLite hands back naive UTC)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
 def resolution(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
     order.resolution = params["resolution"]
     if Status(order.status) is Status.RESOLVED:
@@ -253,4 +289,8 @@ EFFECTS: dict[str, Effect] = {
     "booking_sms": _queue_sms("booking"),
     "reminder_sms": _queue_sms("booking_reminder"),
     "confirmation_sms": _queue_sms("confirmation"),
+    "new_time_sms": _queue_sms("change"),
+    "unbooked": unbooked,
+    "clear_slot": clear_slot,
+    "clear_old_slot": clear_old_slot,
 }

@@ -186,6 +186,27 @@ TABLE: tuple[Transition, ...] = (
     _t("cancel_failed_visit", {S.RESOLVED}, S.REOPENED,
        "Kansellert", "cancellation of a failed visit; then cancel_started", (),
        ("cancelled",)),
+    _t("unlock", {S.READY_TO_PRINT, S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP,
+                  S.READY_FOR_EXECUTION}, S.PLANNING,
+       "Lås opp", "amsplan unlock: back to planning, the code retired", (),
+       ("retire_booking_code", "unbooked", "withdraw_all_sms")),
+    _t("change_sms", {S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP, S.READY_FOR_EXECUTION},
+       S.AWAITING_RESPONSE, "Endringsmelding", "reschedule or move of a booked order: change "
+       "SMS, wait for a new answer", (scheduled, can_receive_sms),
+       ("new_time_sms", "start_waiting")),
+    _t("change_letter", {S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP, S.READY_FOR_EXECUTION},
+       S.READY_TO_PRINT, "Nytt brev", "reschedule or move of a booked order without SMS: "
+       "a new letter (code kept)", (ready_to_lock,), ("unbooked",)),
+    _t("unassign", {S.PLANNING, S.READY_TO_PRINT, S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP,
+                    S.READY_FOR_EXECUTION}, S.OPEN,
+       "Fjern fra montør", "amsplan unassign: off the technician, the slot freed", (),
+       ("retire_booking_code", "unbooked", "clear_slot", "withdraw_all_sms")),
+    _t("unassign_held", {S.ON_HOLD}, S.ON_HOLD,
+       "Fjern fra montør", "amsplan unassign of a held order: it stays on hold, slot freed",
+       (), ("clear_slot",)),
+    _t("replan", {S.REOPENED, S.MANUAL_FOLLOWUP}, S.PLANNING,
+       "Planlegg på nytt", "amsplan orders replan; a failed or cancelled visit's slot is freed",
+       (), ("clear_old_slot",)),
 )  # fmt: skip
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in TABLE}
