@@ -149,6 +149,8 @@ def letter(session: Session, ctx: Context, order: Order, at: datetime, params) -
             generated_at=at,
             actor=ctx.user,
             state="staged",
+            planned_start=order.planned_start,
+            technician_id=order.technician_id,
         )
     )
 
@@ -199,11 +201,11 @@ def _queue_sms(kind: str) -> Effect:
 
 
 def withdraw_reminders(session: Session, ctx: Context, order: Order, at: datetime, params):
-    outbox.withdraw_reminders(session, order)
+    outbox.withdraw_reminders(session, order, at=at)
 
 
 def withdraw_all_sms(session: Session, ctx: Context, order: Order, at: datetime, params):
-    outbox.withdraw_all(session, order)
+    outbox.withdraw_all(session, order, at=at)
 
 
 EFFECTS: dict[str, Effect] = {
