@@ -64,3 +64,25 @@ def test_mobile_and_validation_exports_are_recorded(workspace, tmp_path):
     with ctx.session() as s:
         kinds = sorted(f.kind for f in s.exec(select(ExportFile)))
     assert kinds == ["mobile", "validation"]
+
+
+def test_a_crash_after_recording_printed_letters_is_finished_by_the_next_command(workspace):
+    import os
+    import subprocess
+    import sys
+
+    awaiting(workspace, 2)
+    env = {**os.environ, "AMSPLAN_USER": "cron", "AMSPLAN_CRASH_AT": "letters:printed"}
+    crashed = subprocess.run(
+        [sys.executable, "-m", "amsplan", "letters", "printed", "--all"],
+        cwd=workspace.path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert crashed.returncode == 137, crashed.stderr
+    assert len(list(workspace.letters.glob("*.pdf"))) == 2  # recorded, not yet moved
+
+    assert letters.pending(workspace.context()) == []
+
+    assert list(workspace.letters.glob("*.pdf")) == []
+    assert len(list((workspace.letters / "printed").glob("*.pdf"))) == 2
+    with workspace.context().session() as s:
+        assert {lt.state for lt in s.exec(select(Letter))} == {"printed"}

@@ -117,11 +117,29 @@ def check_sms(session: Session, ctx: Context, message: Sms, order: Order, now: d
     verdict = truth.sms_verdict(order, message.kind, message.text, message.appointment)
     if verdict.action == truth.WITHDRAW:
         outbox.withdraw(session, message, verdict.reason, now)
+    elif verdict.action == truth.RERENDER and _reminder_exists(session, message, order):
+        outbox.withdraw(session, message, "a reminder for the new time exists", now)
+        return truth.WITHDRAW
     elif verdict.action == truth.RERENDER:
         message.text = outbox.render(session, ctx, order, message.kind)
         message.appointment = order.planned_start
         session.add(message)
     return verdict.action
+
+
+def _reminder_exists(session: Session, message: Sms, order: Order) -> bool:
+    """Another reminder of this kind for the order's new time (one per appointment)."""
+    from amsplan.services.outbox import REMINDER_KINDS
+
+    if message.kind not in REMINDER_KINDS:
+        return False
+    other = session.exec(
+        select(Sms.id).where(
+            Sms.order_id == order.id, Sms.kind == message.kind, Sms.id != message.id,
+            Sms.appointment == order.planned_start, Sms.status != "withdrawn",
+        )
+    ).first()  # fmt: skip
+    return other is not None
 
 
 # --- files ------------------------------------------------------------------

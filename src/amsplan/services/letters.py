@@ -96,7 +96,7 @@ def _renderer(ctx: Context):
 
 
 def _write_durably(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
@@ -121,6 +121,36 @@ def _folders(ctx: Context) -> tuple[Path, Path]:
     except OSError as err:
         raise ConfigError(f"cannot use the letters folder {folder}: {err.strerror}") from None
     return folder, staging
+
+
+def _stage(staging: Path, token: str, work: list, pdfs: list[bytes]) -> dict[str, Path]:
+    """Write rendered letters durably into the staging folder: {file name: staged path}."""
+    staged: dict[str, Path] = {}
+    for (_, _, name, _), pdf in zip(work, pdfs, strict=True):
+        staged[name] = staging / f"{name}.{token}"
+        _write_durably(staged[name], pdf)
+    return staged
+
+
+def _deliver(ctx: Context, folder: Path, staged: dict[str, Path], moved: list[str]) -> None:
+    """Move the committed letters `moved` into the folder and mark them delivered; drop
+    the other staged files (their orders changed meanwhile)."""
+    for name in moved:
+        try:
+            os.replace(staged.pop(name), folder / name)
+        except FileNotFoundError:  # a concurrent recover() delivered it
+            pass
+        crash_point("letters:delivering")
+    for leftover in staged.values():
+        leftover.unlink(missing_ok=True)
+    _fsync_dir(folder)
+    if moved:
+        with ctx.session() as s:
+            s.execute(
+                update(Letter)
+                .where(Letter.file_name.in_(moved), Letter.state == "staged")
+                .values(state="delivered")
+            )
 
 
 def recover(ctx: Context) -> int:
@@ -210,10 +240,7 @@ def generate(
     rendered = renderer.render_batches([data for *_, data in chunk] for chunk in chunks)
     for n, (chunk, pdfs) in enumerate(zip(chunks, rendered, strict=True)):
         i = n * chunk_size
-        staged: dict[str, Path] = {}
-        for (_, _, name, _), pdf in zip(chunk, pdfs, strict=True):
-            staged[name] = staging / f"{name}.{token}"
-            _write_durably(staged[name], pdf)
+        staged = _stage(staging, token, chunk, pdfs)
         crash_point("letters:rendered")
         moved: list[str] = []
         obsolete: list[str] = []
@@ -233,24 +260,9 @@ def generate(
                 workflow.apply(s, ctx, order, "print", letter_file=name, channel="letter")
                 moved.append(name)
         crash_point("letters:committed")
-        for name in moved:
-            try:
-                os.replace(staged.pop(name), folder / name)
-            except FileNotFoundError:  # a concurrent recover() delivered it
-                pass
-            crash_point("letters:delivering")
-        for leftover in staged.values():
-            leftover.unlink(missing_ok=True)
         for name in obsolete:  # an older letter with an old code must not be printed
             (folder / name).unlink(missing_ok=True)
-        _fsync_dir(folder)
-        if moved:
-            with ctx.session() as s:
-                s.execute(
-                    update(Letter)
-                    .where(Letter.file_name.in_(moved), Letter.state == "staged")
-                    .values(state="delivered")
-                )
+        _deliver(ctx, folder, staged, moved)
         result.generated += moved
         if progress:
             progress(min(i + chunk_size, len(work)), len(work))
@@ -392,6 +404,7 @@ def record_printed(
             ],
         )  # fmt: skip
         printed = sorted({r.file_name for r in rows})
+    crash_point("letters:printed")  # recorded, not moved: the next sweep moves them
     follow.move_files(folder, printed, follow.PRINTED)
     return PrintedResult(printed, str(folder))
 
@@ -472,10 +485,7 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
         return result
     token = uuid.uuid4().hex[:12]
     pdfs = _renderer(ctx).render_batch([data for *_, data in work])
-    staged: dict[str, Path] = {}
-    for (_, _, name, _), pdf in zip(work, pdfs, strict=True):
-        staged[name] = staging / f"{name}.{token}"
-        _write_durably(staged[name], pdf)
+    staged = _stage(staging, token, work, pdfs)
     now = ctx.now()
     with ctx.session() as s:
         for order_id, code, name, data in work:
@@ -502,16 +512,8 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
             if ctx.settings.letter_reminder_from == "generated":
                 order.awaiting_since = now
                 s.add(order)
-    for name, path in staged.items():
-        os.replace(path, folder / name)
-    _fsync_dir(folder)
-    with ctx.session() as s:
-        s.execute(
-            update(Letter)
-            .where(Letter.file_name.in_(list(staged)), Letter.state == "staged")
-            .values(state="delivered")
-        )
     result.reprinted = sorted(staged)
+    _deliver(ctx, folder, staged, result.reprinted)
     return result
 
 
