@@ -262,6 +262,9 @@ def test_purge_removes_letters_batches_and_exports_and_says_so(workspace):
     (batch,) = (workspace.letters / "combined").glob("*.pdf")
     (sms_file,) = outbox.glob("sms-*.csv")
 
+    dry = ok("privacy", "purge", "--closed-before", "2026-04-02", "--dry-run").stdout
+    assert "4 files with their data would be removed" in dry and batch.exists()
+
     out = ok("privacy", "purge", "--closed-before", "2026-04-02", "--yes").stdout
 
     assert "2 orders closed before 02.04.2026 were anonymised" in out

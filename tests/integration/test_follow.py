@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from amsplan.models import ExportFile, Letter, Order, Sms
 from amsplan.services import booking, exports, letters, outbox
-from tests.helpers import DAY, assign_all, awaiting, seed
+from tests.helpers import assign_all, awaiting, seed
 
 DAYTIME = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
 
@@ -56,14 +56,17 @@ def test_pending_withdraws_a_letter_whose_order_changed_behind_the_hook(workspac
 
 
 def test_mobile_and_validation_exports_are_recorded(workspace, tmp_path):
-    order_nos = seed(workspace, 1)
-    assign_all(workspace, order_nos, day=DAY)
+    awaiting(workspace, 2)
     ctx = workspace.context()
+    for name in ("follow_up_manually", "send_to_execution"):
+        booking.transition_orders(ctx, ["AMS-00001", "AMS-00002"], name)
     exports.export_mobile(ctx, tmp_path / "mobile.csv")
+    booking.transition_orders(ctx, ["AMS-00002"], "close", resolution="OK")
     exports.export_validation(ctx, tmp_path / "validation.csv")
+    exports.export_validation(ctx, tmp_path / "empty.csv")  # nobody in it: not recorded
     with ctx.session() as s:
-        kinds = sorted(f.kind for f in s.exec(select(ExportFile)))
-    assert kinds == ["mobile", "validation"]
+        recorded = {f.kind: len(f.order_ids.split(",")) for f in s.exec(select(ExportFile))}
+    assert recorded == {"mobile": 2, "validation": 1}
 
 
 def test_a_crash_after_recording_printed_letters_is_finished_by_the_next_command(workspace):

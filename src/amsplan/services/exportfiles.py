@@ -14,8 +14,11 @@ from amsplan.services.context import Context
 def record(
     session: Session, ctx: Context, kind: str, path: Path | str, order_ids: Iterable[int | None]
 ) -> None:
-    """Record (in the caller's transaction) that `path` holds data of these orders."""
+    """Record (in the caller's transaction) that `path` holds data of these orders
+    (a file with no order in it holds no customer data: nothing is recorded)."""
     ids = sorted({i for i in order_ids if i is not None})
+    if not ids:
+        return
     session.add(
         ExportFile(
             kind=kind,

@@ -75,8 +75,9 @@ def export_mobile(
             ])  # fmt: skip
             ids.append(order.id)
     write_rows(path, MOBILE_COLUMNS, rows, fmt)
-    with ctx.session() as s:
-        exportfiles.record(s, ctx, "mobile", path, ids)
+    if ids:
+        with ctx.session() as s:
+            exportfiles.record(s, ctx, "mobile", path, ids)
     return ExportResult(str(path), len(rows))
 
 
