@@ -41,6 +41,9 @@ class Settings:
     letter_reminder_days: float = 7
     sms_reminder_hours: float = 48
     appointment_reminders: bool = True
+    # The booking reminder counts from when the letter was "printed" (recorded with
+    # `letters printed`) or from when it was "generated".
+    letter_reminder_from: str = "printed"
     failed_visit_codes: tuple[str, ...] = DEFAULT_FAILED_VISIT_CODES
     country: str = "NO"
     sms_send_from: str = "09:00"
@@ -116,6 +119,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "letter_after_days": ("letter_reminder_days", (int, float)),
         "sms_after_hours": ("sms_reminder_hours", (int, float)),
         "appointment_reminder": ("appointment_reminders", bool),
+        "letter_from": ("letter_reminder_from", str),
     },
     "resolutions": {"failed_visit": ("failed_visit_codes", list)},
     "planning": {"change_needs_answer": ("change_needs_answer", bool)},
@@ -197,6 +201,8 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         raise ConfigError(f"{where}: unknown time zone {settings.timezone!r}") from None
     if settings.letter_reminder_days <= 0 or settings.sms_reminder_hours <= 0:
         raise ConfigError(f"{where}: reminder times must be positive")
+    if settings.letter_reminder_from not in ("printed", "generated"):
+        raise ConfigError(f'{where}: reminders.letter_from must be "printed" or "generated"')
     if not re.fullmatch(r"[A-Z]{2}", settings.country):
         raise ConfigError(f"{where}: sms.country must be a country code like NO")
     for key in ("sms_send_from", "sms_send_until"):

@@ -1,4 +1,4 @@
-"""amsplan letters generate|pending."""
+"""amsplan letters generate|pending|printed|reprint|withdrawn."""
 
 from __future__ import annotations
 
@@ -71,7 +71,8 @@ def generate(
 
 @letters_app.command("pending")
 def pending(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
-    """List letters still in the letters folder, waiting to be printed (remove printed ones).
+    """List letters in the letters folder waiting to be printed (only letters still true:
+    a letter whose order changed is withdrawn to letters/withdrawn/).
 
     Example: amsplan letters pending
     """
@@ -91,6 +92,93 @@ def pending(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")]
     console.print(out)
     waiting = count(len(items), "letter", "letters")
     console.print(f"{waiting} waiting to be printed in {c.settings.letters_dir}")
+
+
+@letters_app.command("printed")
+def printed(
+    ctx: typer.Context,
+    files: Annotated[
+        list[str] | None, typer.Argument(help="Printed letters (file names in the folder).")
+    ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Every letter waiting to be printed.")
+    ] = False,
+    before: Annotated[
+        str | None,
+        typer.Option("--before", help="With --all: only letters generated before this time."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """Record letters as printed and posted; they move to letters/printed/.
+
+    The booking reminder counts from now ([reminders] letter_from = "printed", the
+    default). Named letters must all be waiting to be printed, or nothing is recorded.
+
+    Examples: amsplan letters printed --all
+              amsplan letters printed 2026-04-22_T01_001_AMS-00001.pdf
+              amsplan letters printed --all --before "2026-04-21 14:00"
+    """
+    from amsplan import clock
+    from amsplan.services import letters
+
+    c = context(ctx)
+    moment = clock.parse_moment(before, c.settings.tz, "--before") if before else None
+    result = letters.record_printed(c, files or [], everything, moment)
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        count(len(result.printed), "letter", "letters")
+        + f" recorded as printed, moved to {result.folder}/printed"
+    )
+
+
+@letters_app.command("reprint")
+def reprint(
+    ctx: typer.Context,
+    orders: Annotated[list[str], typer.Argument(help="Orders whose letter was lost.")],
+    comment: Annotated[str, typer.Option("--comment", help="Why (kept on the order).")] = "",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+):
+    """A new PDF of the same letter (same code and time) for an order whose letter was
+    lost; the old one is withdrawn. For an order awaiting a reply by letter or ready to
+    print.
+
+    Example: amsplan letters reprint AMS-2026-000321 --comment "returned by the post"
+    """
+    from amsplan.services import letters
+
+    c = context(ctx)
+    result = letters.reprint(c, orders, comment)
+    if as_json:
+        print_json(result)
+        return
+    for name in result.reprinted + result.generated:
+        console.print(f"New letter {name}")
+    made = len(result.reprinted) + len(result.generated)
+    console.print(count(made, "letter", "letters") + f" in {c.settings.letters_dir}")
+
+
+@letters_app.command("withdrawn")
+def withdrawn(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+    """The most recently withdrawn letters (no longer true: do not print or post them).
+
+    Example: amsplan letters withdrawn
+    """
+    from amsplan import clock
+    from amsplan.services import letters
+
+    c = context(ctx)
+    items = letters.withdrawn(c)
+    if as_json:
+        print_json(items)
+        return
+    out = table("file", "order", "withdrawn", "why")
+    for w in items:
+        at = clock.to_local(w.withdrawn_at, c.settings.tz) if w.withdrawn_at else None
+        out.add_row(w.file_name, w.order_no, when(at), w.reason)
+    console.print(out)
+    console.print(count(len(items), "letter", "letters") + " withdrawn")
 
 
 def register(app: typer.Typer) -> None:

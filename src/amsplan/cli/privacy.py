@@ -47,6 +47,10 @@ def purge(
         f"{result.orders} orders closed before {day:%d.%m.%Y} {verb} anonymised "
         f"({result.replies} replies, {result.messages} SMS)"
     )
+    if result.files:
+        console.print(f"{len(result.files)} files with their data {verb} removed:")
+        for path in result.files:
+            console.print(f"  {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from amsplan.adapters.writers import write_rows
 from amsplan.config import RESOLUTION_OK
 from amsplan.errors import InputError
 from amsplan.models import History, Order, Technician
+from amsplan.services import exportfiles
 from amsplan.services.context import Context
 from amsplan.services.planning import get_technician
 from amsplan.workflow.statuses import Status
@@ -64,7 +65,7 @@ def export_mobile(
             query = query.where(Order.planned_start >= clock.day_bounds(start, tz)[0])
         if end:
             query = query.where(Order.planned_start < clock.day_bounds(end, tz)[1])
-        rows = []
+        rows, ids = [], []
         for order, tech in s.exec(query.order_by(Order.technician_id, Order.planned_start)):
             begin = clock.to_local(order.planned_start, tz) if order.planned_start else None
             finish = begin + timedelta(minutes=order.estimate_minutes or 0) if begin else None
@@ -75,7 +76,11 @@ def export_mobile(
                 order.meter_number, order.important_info, order.difficult_meter,
                 order.description, order.latitude, order.longitude,
             ])  # fmt: skip
+            ids.append(order.id)
     write_rows(path, MOBILE_COLUMNS, rows, fmt)
+    if ids:
+        with ctx.session() as s:
+            exportfiles.record(s, ctx, "mobile", path, ids)
     return ExportResult(str(path), len(rows))
 
 
@@ -103,6 +108,7 @@ def export_validation(ctx: Context, path: Path, fmt: str = "csv") -> ExportResul
             order.validation_exported_at = now
             s.add(order)
         write_rows(path, VALIDATION_COLUMNS, rows, fmt)  # on disk before the commit
+        exportfiles.record(s, ctx, "validation", path, [o.id for o in orders])
     return ExportResult(str(path), len(rows))
 
 

@@ -6,20 +6,196 @@ unassign, re-import of a booked order). It withdraws (or re-renders) whatever no
 tells the truth: a queued SMS about an old time, status or code, and a letter still in
 the letters folder that names an old time, technician or code. It is idempotent.
 
+Cheap: the hook only notes the order; just before the transaction commits, every noted
+order is checked at once (one query for their letters, one for their queued messages),
+against the order as it is then. The rules are pure (amsplan.workflow.truth).
+
 Files follow the database: a withdrawn letter's PDF is moved out of the letters folder
-by `sweep_letters` (after the commit, and at the start of every letters command), so a
-crash between the two never lets a withdrawn letter count as pending.
+(into letters/withdrawn/) by `sweep_letters` (right after the commit, and at the start
+of every letters command), so a crash between the two never lets a withdrawn letter
+count as pending.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import os
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
 
-from amsplan.models import Order
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from amsplan.models import Letter, Order, Sms
 from amsplan.services.context import Context
+from amsplan.workflow import truth
+
+LIVE_LETTER = ("staged", "delivered")
+WITHDRAWN = "withdrawn"
+PRINTED = "printed"
+_NOTED = "amsplan.follow.orders"
+_SWEEP = "amsplan.follow.withdrawn_files"
+_CHUNK = 5000
 
 
 def order_changed(session: Session, ctx: Context, order: Order, why: str) -> None:
     """Withdraw or re-render what no longer matches `order` (see the module docstring)."""
-    # Implemented by the "letters and messages follow the order" work (issue 11.3).
-    return None
+    noted: dict[int, tuple[Order, Context]] | None = session.info.get(_NOTED)
+    if noted is None:
+        noted = session.info[_NOTED] = {}
+        event.listen(session, "before_commit", _settle)
+        event.listen(session, "after_commit", _after_commit)
+    noted[order.id] = (order, ctx)
+
+
+def _settle(session: Session) -> None:
+    noted: dict[int, tuple[Order, Context]] = session.info.get(_NOTED) or {}
+    if not noted:
+        return
+    session.info[_NOTED] = {}
+    ctx = next(iter(noted.values()))[1]
+    orders = {order_id: order for order_id, (order, _) in noted.items()}
+    withdrawn = settle(session, ctx, orders)
+    if withdrawn:
+        session.info.setdefault(_SWEEP, (ctx, set()))[1].update(withdrawn)
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_SWEEP, None)
+    if pending:
+        ctx, names = pending
+        try:
+            move_files(ctx.settings.letters_dir, names, WITHDRAWN)
+        except OSError:
+            pass  # the next letters command sweeps them
+
+
+def settle(session: Session, ctx: Context, orders: dict[int, Order]) -> set[str]:
+    """Apply the truth rules to the live letters and queued SMS of `orders` (by id).
+
+    Returns the file names of the letters withdrawn (their PDFs are to leave the folder).
+    """
+    now = ctx.now()
+    withdrawn: set[str] = set()
+    ids = list(orders)
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        letters = session.exec(
+            select(Letter).where(Letter.order_id.in_(chunk), Letter.state.in_(LIVE_LETTER))
+        ).all()
+        for row in letters:
+            if withdraw_letter(session, row, orders[row.order_id], now):
+                withdrawn.add(row.file_name)
+        messages = session.exec(
+            select(Sms).where(Sms.order_id.in_(chunk), Sms.status == "queued")
+        ).all()
+        for message in messages:
+            check_sms(session, ctx, message, orders[message.order_id], now)
+    return withdrawn
+
+
+def withdraw_letter(session: Session, row: Letter, order: Order, now: datetime) -> bool:
+    """Withdraw the letter if it no longer holds for the order; whether it was."""
+    reason = truth.letter_withdraw_reason(
+        order, row.booking_code, row.planned_start, row.technician_id
+    )
+    if reason is None:
+        return False
+    mark_withdrawn(session, row, reason, now)
+    return True
+
+
+def mark_withdrawn(session: Session, row: Letter, reason: str, now: datetime) -> None:
+    row.state, row.withdrawn_at, row.withdrawn_reason = WITHDRAWN, now, reason
+    session.add(row)
+
+
+def check_sms(session: Session, ctx: Context, message: Sms, order: Order, now: datetime) -> str:
+    """Keep, re-render or withdraw one queued message; the action taken."""
+    from amsplan.services import outbox
+
+    verdict = truth.sms_verdict(order, message.kind, message.text, message.appointment)
+    if verdict.action == truth.WITHDRAW:
+        outbox.withdraw(session, message, verdict.reason, now)
+    elif verdict.action == truth.RERENDER and _reminder_exists(session, message, order):
+        outbox.withdraw(session, message, "a reminder for the new time exists", now)
+        return truth.WITHDRAW
+    elif verdict.action == truth.RERENDER:
+        message.text = outbox.render(session, ctx, order, message.kind)
+        message.appointment = order.planned_start
+        session.add(message)
+    return verdict.action
+
+
+def _reminder_exists(session: Session, message: Sms, order: Order) -> bool:
+    """Another reminder of this kind for the order's new time (one per appointment)."""
+    from amsplan.services.outbox import REMINDER_KINDS
+
+    if message.kind not in REMINDER_KINDS:
+        return False
+    other = session.exec(
+        select(Sms.id).where(
+            Sms.order_id == order.id, Sms.kind == message.kind, Sms.id != message.id,
+            Sms.appointment == order.planned_start, Sms.status != "withdrawn",
+        )
+    ).first()  # fmt: skip
+    return other is not None
+
+
+# --- files ------------------------------------------------------------------
+
+
+def _private_dir(folder: Path) -> Path:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def move_files(letters_dir: Path, names: Iterable[str], into: str) -> list[str]:
+    """Move these PDFs from the letters folder into its subfolder `into`; those moved."""
+    moved = []
+    target = None
+    for name in sorted(set(names)):
+        source = letters_dir / name
+        if not source.is_file():
+            continue
+        target = target or _private_dir(letters_dir / into)
+        os.replace(source, target / name)
+        moved.append(name)
+    return moved
+
+
+def sweep_letters(ctx: Context) -> int:
+    """Make the letters folder follow the database; the number of files moved.
+
+    Every PDF in the folder that belongs to a letter still staged or delivered is checked
+    against its order (withdrawn if no longer true); a PDF whose letters are all
+    withdrawn moves to withdrawn/, one whose newest letter was printed to printed/.
+    Unknown files stay (`letters pending` names them).
+    """
+    folder = ctx.settings.letters_dir
+    if not folder.is_dir():
+        return 0
+    files = sorted(p.name for p in folder.glob("*.pdf"))
+    if not files:
+        return 0
+    now = ctx.now()
+    fate: dict[str, str] = {}
+    with ctx.session() as s:
+        for i in range(0, len(files), _CHUNK):
+            rows = s.exec(
+                select(Letter, Order)
+                .join(Order, Order.id == Letter.order_id)
+                .where(Letter.file_name.in_(files[i : i + _CHUNK]))
+                .order_by(Letter.id)
+            ).all()
+            live: set[str] = set()
+            for row, order in rows:
+                if row.state in LIVE_LETTER and not withdraw_letter(s, row, order, now):
+                    live.add(row.file_name)
+                fate[row.file_name] = row.state  # the newest letter of the name decides
+            for name in live:
+                fate.pop(name, None)
+    moved = 0
+    for state in (WITHDRAWN, PRINTED):
+        moved += len(move_files(folder, [n for n, st in fate.items() if st == state], state))
+    return moved

@@ -18,17 +18,17 @@ import time as _time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from amsplan import clock, codes
 from amsplan.errors import ConfigError, InputError
 from amsplan.faults import crash_point
-from amsplan.models import Letter, Order, Technician
-from amsplan.services import workflow
+from amsplan.models import Comment, Letter, Order, Technician
+from amsplan.services import exportfiles, follow, workflow
 from amsplan.services.context import Context
 from amsplan.services.planning import get_technician, load_orders
 from amsplan.workflow.statuses import Status
@@ -96,7 +96,7 @@ def _renderer(ctx: Context):
 
 
 def _write_durably(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
@@ -116,10 +116,41 @@ def _folders(ctx: Context) -> tuple[Path, Path]:
         raise ConfigError(f"the letters folder {folder} is a file, not a folder")
     staging = folder / STAGING
     try:
-        staging.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        staging.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as err:
         raise ConfigError(f"cannot use the letters folder {folder}: {err.strerror}") from None
     return folder, staging
+
+
+def _stage(staging: Path, token: str, work: list, pdfs: list[bytes]) -> dict[str, Path]:
+    """Write rendered letters durably into the staging folder: {file name: staged path}."""
+    staged: dict[str, Path] = {}
+    for (_, _, name, _), pdf in zip(work, pdfs, strict=True):
+        staged[name] = staging / f"{name}.{token}"
+        _write_durably(staged[name], pdf)
+    return staged
+
+
+def _deliver(ctx: Context, folder: Path, staged: dict[str, Path], moved: list[str]) -> None:
+    """Move the committed letters `moved` into the folder and mark them delivered; drop
+    the other staged files (their orders changed meanwhile)."""
+    for name in moved:
+        try:
+            os.replace(staged.pop(name), folder / name)
+        except FileNotFoundError:  # a concurrent recover() delivered it
+            pass
+        crash_point("letters:delivering")
+    for leftover in staged.values():
+        leftover.unlink(missing_ok=True)
+    _fsync_dir(folder)
+    if moved:
+        with ctx.session() as s:
+            s.execute(
+                update(Letter)
+                .where(Letter.file_name.in_(moved), Letter.state == "staged")
+                .values(state="delivered")
+            )
 
 
 def recover(ctx: Context) -> int:
@@ -187,6 +218,7 @@ def generate(
 ) -> GenerateResult:
     """One PDF letter per ready-to-print order; the orders move to awaiting_response."""
     result = GenerateResult(recovered=recover(ctx))
+    follow.sweep_letters(ctx)
     folder, staging = _folders(ctx)
     tz = ctx.settings.tz
     with ctx.session(readonly=True) as s:
@@ -208,10 +240,7 @@ def generate(
     rendered = renderer.render_batches([data for *_, data in chunk] for chunk in chunks)
     for n, (chunk, pdfs) in enumerate(zip(chunks, rendered, strict=True)):
         i = n * chunk_size
-        staged: dict[str, Path] = {}
-        for (_, _, name, _), pdf in zip(chunk, pdfs, strict=True):
-            staged[name] = staging / f"{name}.{token}"
-            _write_durably(staged[name], pdf)
+        staged = _stage(staging, token, chunk, pdfs)
         crash_point("letters:rendered")
         moved: list[str] = []
         obsolete: list[str] = []
@@ -231,34 +260,23 @@ def generate(
                 workflow.apply(s, ctx, order, "print", letter_file=name, channel="letter")
                 moved.append(name)
         crash_point("letters:committed")
-        for name in moved:
-            try:
-                os.replace(staged.pop(name), folder / name)
-            except FileNotFoundError:  # a concurrent recover() delivered it
-                pass
-            crash_point("letters:delivering")
-        for leftover in staged.values():
-            leftover.unlink(missing_ok=True)
         for name in obsolete:  # an older letter with an old code must not be printed
             (folder / name).unlink(missing_ok=True)
-        _fsync_dir(folder)
-        if moved:
-            with ctx.session() as s:
-                s.execute(
-                    update(Letter)
-                    .where(Letter.file_name.in_(moved), Letter.state == "staged")
-                    .values(state="delivered")
-                )
+        _deliver(ctx, folder, staged, moved)
         result.generated += moved
         if progress:
             progress(min(i + chunk_size, len(work)), len(work))
     if combined and result.generated:
         from amsplan.letters.render import combine_pdfs
 
-        (folder / COMBINED).mkdir(exist_ok=True)
+        (folder / COMBINED).mkdir(mode=0o700, exist_ok=True)
         stamp = clock.to_local(ctx.now(), tz).strftime("%Y-%m-%d_%H%M%S")
         out = folder / COMBINED / f"batch_{stamp}.pdf"
         combine_pdfs([folder / n for n in result.generated], out)
+        os.chmod(out, 0o600)
+        ids = {name: order_id for order_id, _, name, _ in work}
+        with ctx.session() as s:
+            exportfiles.record(s, ctx, "letters_combined", out, [ids[n] for n in result.generated])
         result.combined = str(out)
     return result
 
@@ -273,8 +291,9 @@ class PendingLetter:
 
 
 def pending(ctx: Context) -> list[PendingLetter]:
-    """Letters still in the folder (not yet printed), in print order."""
+    """Letters in the folder still to be printed (and still true), in print order."""
     recover(ctx)
+    follow.sweep_letters(ctx)
     folder = ctx.settings.letters_dir
     files = sorted(p.name for p in folder.glob("*.pdf")) if folder.is_dir() else []
     if not files:
@@ -285,7 +304,10 @@ def pending(ctx: Context) -> list[PendingLetter]:
             query = (
                 select(Letter, Order)
                 .join(Order, Order.id == Letter.order_id)
-                .where(Letter.file_name.in_(files[i : i + 5000]))
+                .where(
+                    Letter.file_name.in_(files[i : i + 5000]),
+                    Letter.state.in_(follow.LIVE_LETTER),
+                )
                 .order_by(Letter.generated_at)
             )
             for letter_row, order in s.exec(query):
@@ -304,3 +326,216 @@ def pending(ctx: Context) -> list[PendingLetter]:
 def check_selection(order_nos, tech_id, day) -> None:
     if order_nos and (tech_id or day):
         raise InputError("name orders, or filter with --tech/--date, not both")
+
+
+# --- printed, reprint, withdrawn ---------------------------------------------------
+
+
+@dataclass
+class PrintedResult:
+    printed: list[str] = field(default_factory=list)
+    folder: str = ""
+
+
+def record_printed(
+    ctx: Context,
+    files: list[str] | None = None,
+    everything: bool = False,
+    before: datetime | None = None,
+) -> PrintedResult:
+    """Record letters as printed and posted; their PDFs move to printed/.
+
+    `files` names letters in the folder (file names or paths); `everything` takes every
+    letter waiting to be printed (generated before `before`, when given). All named
+    letters must be waiting to be printed, or nothing is recorded. With
+    `[reminders] letter_from = "printed"` the booking reminder counts from now.
+    """
+    if bool(files) == everything:
+        raise InputError("name the printed letters, or --all, not both")
+    if before is not None and not everything:
+        raise InputError("--before goes with --all")
+    recover(ctx)
+    follow.sweep_letters(ctx)
+    folder, _ = _folders(ctx)
+    now = ctx.now()
+    names = [Path(f).name for f in files or []]
+    with ctx.session() as s:
+        if everything:
+            on_disk = sorted(p.name for p in folder.glob("*.pdf"))
+            rows = _live_letters(s, on_disk)
+            if before is not None:
+                rows = [r for r in rows if r.generated_at < before]
+        else:
+            rows = _live_letters(s, names)
+            found = {r.file_name for r in rows}
+            problems = [
+                _not_printable(s, folder, n) for n in dict.fromkeys(names) if n not in found
+            ]
+            if problems:
+                raise InputError("nothing was recorded as printed", problems)
+        if not rows:
+            return PrintedResult([], str(folder))
+        ids = [r.id for r in rows]
+        for i in range(0, len(ids), 5000):
+            s.execute(
+                update(Letter)
+                .where(Letter.id.in_(ids[i : i + 5000]))
+                .values(state=follow.PRINTED, printed_at=now, printed_by=ctx.user)
+            )
+        order_ids = [r.order_id for r in rows]
+        if ctx.settings.letter_reminder_from == "printed":
+            for i in range(0, len(order_ids), 5000):
+                s.execute(
+                    update(Order)
+                    .where(
+                        Order.id.in_(order_ids[i : i + 5000]),
+                        Order.status == Status.AWAITING_RESPONSE.value,
+                        Order.booking_channel == "letter",
+                    )
+                    .values(awaiting_since=now, version=Order.version + 1)
+                    .execution_options(synchronize_session=False)
+                )
+        s.execute(
+            insert(Comment),
+            [
+                {"order_id": r.order_id, "at": now, "actor": ctx.user, "kind": "letter",
+                 "text": f"Letter {r.file_name} printed and posted"}
+                for r in rows
+            ],
+        )  # fmt: skip
+        printed = sorted({r.file_name for r in rows})
+    crash_point("letters:printed")  # recorded, not moved: the next sweep moves them
+    follow.move_files(folder, printed, follow.PRINTED)
+    return PrintedResult(printed, str(folder))
+
+
+def _live_letters(s: Session, names: list[str]) -> list[Letter]:
+    rows: list[Letter] = []
+    for i in range(0, len(names), 5000):
+        rows += s.exec(
+            select(Letter)
+            .where(Letter.file_name.in_(names[i : i + 5000]), Letter.state == "delivered")
+            .order_by(Letter.file_name)
+            .with_for_update()
+        ).all()
+    return rows
+
+
+def _not_printable(s: Session, folder: Path, name: str) -> str:
+    last = s.exec(
+        select(Letter).where(Letter.file_name == name).order_by(Letter.id.desc()).limit(1)
+    ).first()
+    if last is None:
+        where = "in the letters folder" if (folder / name).exists() else "anywhere"
+        return f"{name}: not a letter amsplan generated ({where})"
+    if last.state == follow.PRINTED:
+        return f"{name}: already recorded as printed by {last.printed_by}"
+    if last.state == follow.WITHDRAWN:
+        return f"{name}: withdrawn ({last.withdrawn_reason}); do not print it"
+    return f"{name}: not delivered yet"
+
+
+@dataclass
+class ReprintResult:
+    reprinted: list[str] = field(default_factory=list)
+    generated: list[str] = field(default_factory=list)
+
+
+REPRINTABLE = (Status.AWAITING_RESPONSE, Status.READY_TO_PRINT)
+
+
+def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintResult:
+    """The same letter again (same code and time) for orders whose letter was lost.
+
+    For an order awaiting a reply by letter the old letter is withdrawn and a new PDF
+    goes into the folder; an order ready to print gets its first letter (as `generate`).
+    """
+    if not order_nos:
+        raise InputError("name at least one order")
+    recover(ctx)
+    follow.sweep_letters(ctx)
+    folder, staging = _folders(ctx)
+    tz = ctx.settings.tz
+    with ctx.session(readonly=True) as s:
+        orders = load_orders(s, order_nos)
+        problems = [
+            f"{o.order_no}: is {o.status}; only orders awaiting a reply by letter or ready "
+            "to print get a new letter"
+            for o in orders
+            if Status(o.status) not in REPRINTABLE
+            or (Status(o.status) is Status.AWAITING_RESPONSE and o.booking_channel != "letter")
+        ]
+        if problems:
+            raise InputError("nothing was reprinted", problems)
+        ready = [o.order_no for o in orders if o.status == Status.READY_TO_PRINT.value]
+        work = [
+            (o.id, o.booking_code, letter_file_name(o, tz), _letter_data(s, ctx, o))
+            for o in orders
+            if o.status == Status.AWAITING_RESPONSE.value
+        ]
+    result = ReprintResult()
+    if ready:
+        generated = generate(ctx, ready)
+        if generated.skipped:
+            raise InputError(
+                "not every letter was made", [f"{n}: {r}" for n, r in generated.skipped]
+            )
+        result.generated = generated.generated
+    if not work:
+        return result
+    token = uuid.uuid4().hex[:12]
+    pdfs = _renderer(ctx).render_batch([data for *_, data in work])
+    staged = _stage(staging, token, work, pdfs)
+    now = ctx.now()
+    with ctx.session() as s:
+        for order_id, code, name, data in work:
+            order = s.get(Order, order_id, with_for_update=True)
+            if order.status != Status.AWAITING_RESPONSE.value or order.booking_code != code:
+                raise InputError(
+                    f"{data.order_no} changed meanwhile (now {order.status}); run again"
+                )
+            for old in s.exec(
+                select(Letter).where(
+                    Letter.order_id == order_id, Letter.state.in_(follow.LIVE_LETTER)
+                )
+            ):
+                follow.mark_withdrawn(s, old, "replaced by a reprint", now)
+            s.add(
+                Letter(
+                    order_id=order_id, booking_code=code, file_name=name, generated_at=now,
+                    actor=ctx.user, state="staged", planned_start=order.planned_start,
+                    technician_id=order.technician_id,
+                )
+            )  # fmt: skip
+            note = f"Letter reprinted: {name}" + (f": {comment}" if comment else "")
+            workflow.add_comment(s, ctx, order, note, kind="letter")
+            if ctx.settings.letter_reminder_from == "generated":
+                order.awaiting_since = now
+                s.add(order)
+    result.reprinted = sorted(staged)
+    _deliver(ctx, folder, staged, result.reprinted)
+    return result
+
+
+@dataclass
+class WithdrawnLetter:
+    file_name: str
+    order_no: str
+    withdrawn_at: object
+    reason: str
+
+
+def withdrawn(ctx: Context, limit: int = 200) -> list[WithdrawnLetter]:
+    """The most recently withdrawn letters (their PDFs are in withdrawn/), newest first."""
+    follow.sweep_letters(ctx)
+    with ctx.session(readonly=True) as s:
+        rows = s.exec(
+            select(Letter, Order.order_no)
+            .join(Order, Order.id == Letter.order_id)
+            .where(Letter.state == follow.WITHDRAWN)
+            .order_by(Letter.withdrawn_at.desc(), Letter.id.desc())
+            .limit(limit)
+        ).all()
+    return [
+        WithdrawnLetter(r.file_name, no, r.withdrawn_at, r.withdrawn_reason or "") for r, no in rows
+    ]

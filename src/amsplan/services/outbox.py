@@ -20,6 +20,7 @@ from amsplan import clock, codes
 from amsplan.config import Settings
 from amsplan.errors import InputError, NotFound, TransitionRefused
 from amsplan.models import Comment, Order, Sms, Technician
+from amsplan.services import exportfiles
 from amsplan.services.context import Context
 from amsplan.services.lookup import find_orders
 
@@ -49,16 +50,14 @@ def appointment_text(order: Order, settings: Settings) -> str:
     return window(start, start + timedelta(minutes=order.estimate_minutes), settings.locale)
 
 
-def queue_sms(
-    session: Session, ctx: Context, order: Order, kind: str, at: datetime, text: str = ""
-) -> Sms:
-    """Render and queue one SMS to the order's mobile (the caller checked it may be sent)."""
+def render(session: Session, ctx: Context, order: Order, kind: str, text: str = "") -> str:
+    """The text of an SMS of `kind` about the order as it is now."""
     from amsplan import sms
 
     settings = ctx.settings
     with session.no_autoflush:  # technicians come from the identity map after the first
         tech = session.get(Technician, order.technician_id) if order.technician_id else None
-    body = sms.render(
+    return sms.render(
         kind,
         {
             "company_name": settings.company_name,
@@ -73,21 +72,35 @@ def queue_sms(
         },
         settings.templates_dir,
     )
+
+
+def queue_sms(
+    session: Session, ctx: Context, order: Order, kind: str, at: datetime, text: str = ""
+) -> Sms:
+    """Render and queue one SMS to the order's mobile (the caller checked it may be sent)."""
     message = Sms(
         order_id=order.id,
         kind=kind,
         to=order.mobile or "",
-        text=body,
+        text=render(session, ctx, order, kind, text),
         created_at=at,
         created_by=ctx.user,
-        due_at=next_send_time(at, settings),
+        due_at=next_send_time(at, ctx.settings),
         appointment=order.planned_start,
     )
     session.add(message)
     return message
 
 
-def withdraw_reminders(session: Session, order: Order, keep: datetime | None = None) -> int:
+def withdraw(session: Session, message: Sms, reason: str, at: datetime | None) -> None:
+    """The message will not be sent (it no longer tells the truth)."""
+    message.status, message.withdrawn_at, message.withdrawn_reason = "withdrawn", at, reason
+    session.add(message)
+
+
+def withdraw_reminders(
+    session: Session, order: Order, keep: datetime | None = None, at: datetime | None = None
+) -> int:
     """Withdraw the order's unsent reminders (except those for the appointment `keep`)."""
     query = select(Sms).where(
         Sms.order_id == order.id, Sms.status == "queued", Sms.kind.in_(REMINDER_KINDS)
@@ -96,8 +109,7 @@ def withdraw_reminders(session: Session, order: Order, keep: datetime | None = N
     for message in session.exec(query):
         if keep is not None and message.appointment == keep:
             continue
-        message.status = "withdrawn"
-        session.add(message)
+        withdraw(session, message, "the appointment changed" if keep else "no longer due", at)
         count += 1
     return count
 
@@ -110,22 +122,19 @@ def withdraw_no_answer(session: Session, order: Order, at: datetime) -> datetime
         select(Sms).where(Sms.order_id == order.id, Sms.kind == "booking_reminder")
     ):
         if message.status == "queued":
-            message.status, message.withdrawn_at = "withdrawn", at
-            message.withdrawn_reason = "the customer had answered"
-            session.add(message)
+            withdraw(session, message, "the customer had answered", at)
         elif message.status == "exported" and message.exported_at is not None:
             exported = max(exported or message.exported_at, message.exported_at)
     return exported
 
 
-def withdraw_all(session: Session, order: Order) -> int:
+def withdraw_all(session: Session, order: Order, at: datetime | None = None) -> int:
     """Withdraw every unsent message of the order (it was cancelled)."""
     count = 0
     for message in session.exec(
         select(Sms).where(Sms.order_id == order.id, Sms.status == "queued")
     ):
-        message.status = "withdrawn"
-        session.add(message)
+        withdraw(session, message, "the order was cancelled", at)
         count += 1
     return count
 
@@ -182,7 +191,7 @@ def export(
                 .order_by(Sms.due_at, Sms.id)
                 .with_for_update(skip_locked=True)
             )
-            messages = list(s.exec(query))
+            messages = _still_true(s, ctx, list(s.exec(query)), now)
             if not messages:
                 return ExportResult(None, 0, None)
             stamp = clock.to_local(now, ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
@@ -199,12 +208,29 @@ def export(
         }
         # The file is complete on disk before the messages count as exported.
         _write_atomically(path, messages, orders, ctx.settings)
+        exportfiles.record(s, ctx, "sms", path, orders)
         return ExportResult(batch, len(messages), str(path))
+
+
+def _still_true(s: Session, ctx: Context, messages: list[Sms], now: datetime) -> list[Sms]:
+    """The messages that still tell the truth (the others are withdrawn or re-rendered
+    here, with the same rule as after every change of an order)."""
+    from amsplan.services import follow
+
+    ids = {m.order_id for m in messages if m.order_id is not None}
+    orders = {o.id: o for o in s.exec(select(Order).where(Order.id.in_(ids)))} if ids else {}
+    keep = []
+    for message in messages:
+        order = orders.get(message.order_id)
+        if order is None or follow.check_sms(s, ctx, message, order, now) != "withdraw":
+            keep.append(message)
+    return keep
 
 
 def _write_atomically(path: Path, messages: list[Sms], orders: dict, settings: Settings) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
+    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8",
+              newline="") as f:  # fmt: skip
         writer = csv.writer(f, delimiter=";")
         writer.writerow(EXPORT_COLUMNS)
         for m in messages:

@@ -386,7 +386,7 @@ def place(
             if notify and before != (tech.id, planned.start):
                 _tell_customer(s, ctx, order, note)
         # A reminder belongs to the appointment it is about.
-        outbox.withdraw_reminders(s, order, keep=order.planned_start)
+        outbox.withdraw_reminders(s, order, keep=order.planned_start, at=ctx.now())
         follow.order_changed(s, ctx, order, verb)
     s.flush()
     for key in moved_from | {(tech.id, day)}:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, update
@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from amsplan import clock
 from amsplan.models import Comment, History, Order, Reply, Sms
+from amsplan.services import exportfiles
 from amsplan.services.context import Context
 from amsplan.workflow.statuses import Status
 
@@ -23,6 +24,7 @@ class PurgeResult:
     replies: int
     messages: int
     dry_run: bool
+    files: list[str] = field(default_factory=list)  # PDFs and exports removed
 
 
 def purge(ctx: Context, closed_before: date, dry_run: bool = False) -> PurgeResult:
@@ -52,6 +54,7 @@ def purge(ctx: Context, closed_before: date, dry_run: bool = False) -> PurgeResu
             )
         )
         replies = messages = 0
+        files = exportfiles.purge_files(s, ctx, ids, dry_run)
         for i in range(0, len(ids), 5000):
             chunk = ids[i : i + 5000]
             replies += s.exec(
@@ -86,4 +89,4 @@ def purge(ctx: Context, closed_before: date, dry_run: bool = False) -> PurgeResu
             s.execute(update(Comment).where(Comment.order_id.in_(chunk)).values(text=ANONYMOUS))
             # The one change history ever gets: free text goes, the structure stays.
             s.execute(update(History).where(History.order_id.in_(chunk)).values(comment=""))
-        return PurgeResult(closed_before, len(ids), replies, messages, dry_run)
+        return PurgeResult(closed_before, len(ids), replies, messages, dry_run, files)

@@ -166,6 +166,8 @@ def letter(session: Session, ctx: Context, order: Order, at: datetime, params) -
             generated_at=at,
             actor=ctx.user,
             state="staged",
+            planned_start=order.planned_start,
+            technician_id=order.technician_id,
         )
     )
 
@@ -204,7 +206,7 @@ def clear_slot(session: Session, ctx: Context, order: Order, at: datetime, param
 
     tech_id, start = order.technician_id, order.planned_start
     order.technician_id = order.planned_start = order.booking_seq = None
-    outbox.withdraw_reminders(session, order)
+    outbox.withdraw_reminders(session, order, at=at)
     session.add(order)
     if tech_id and start:
         session.flush()
@@ -252,7 +254,7 @@ def _queue_sms(kind: str) -> Effect:
 
 
 def withdraw_reminders(session: Session, ctx: Context, order: Order, at: datetime, params):
-    outbox.withdraw_reminders(session, order)
+    outbox.withdraw_reminders(session, order, at=at)
 
 
 def withdraw_no_answer_sms(session: Session, ctx: Context, order: Order, at: datetime, params):
@@ -269,7 +271,7 @@ def withdraw_no_answer_sms(session: Session, ctx: Context, order: Order, at: dat
 
 
 def withdraw_all_sms(session: Session, ctx: Context, order: Order, at: datetime, params):
-    outbox.withdraw_all(session, order)
+    outbox.withdraw_all(session, order, at=at)
 
 
 EFFECTS: dict[str, Effect] = {

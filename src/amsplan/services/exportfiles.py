@@ -1,0 +1,88 @@
+"""Files amsplan wrote that hold customer data, recorded so a privacy purge finds them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlmodel import Session
+
+from amsplan.models import ExportFile
+from amsplan.services.context import Context
+
+
+def record(
+    session: Session, ctx: Context, kind: str, path: Path | str, order_ids: Iterable[int | None]
+) -> None:
+    """Record (in the caller's transaction) that `path` holds data of these orders
+    (a file with no order in it holds no customer data: nothing is recorded)."""
+    ids = sorted({i for i in order_ids if i is not None})
+    if not ids:
+        return
+    session.add(
+        ExportFile(
+            kind=kind,
+            path=str(Path(path).resolve()),
+            order_ids=",".join(map(str, ids)),
+            created_at=ctx.now(),
+            created_by=ctx.user,
+        )
+    )
+
+
+def order_ids(row: ExportFile) -> set[int]:
+    return {int(part) for part in row.order_ids.split(",") if part}
+
+
+def purge_files(
+    session: Session, ctx: Context, ids: Iterable[int], dry_run: bool = False
+) -> list[str]:
+    """Remove every file that holds data of these orders: their letters (in the folder,
+    printed/, withdrawn/, the staging folder), every combined batch and every recorded
+    export holding one of them. The paths removed (or, dry run, that would be)."""
+    from sqlalchemy import update
+    from sqlmodel import select
+
+    from amsplan.models import Letter
+    from amsplan.services import follow
+
+    ids = set(ids)
+    if not ids:
+        return []
+    now = ctx.now()
+    folder = ctx.settings.letters_dir
+    places = [folder, folder / follow.PRINTED, folder / follow.WITHDRAWN]
+    staging = folder / ".staging"
+    found: list[Path] = []
+    names: set[str] = set()
+    chunked = sorted(ids)
+    for i in range(0, len(chunked), 5000):
+        chunk = chunked[i : i + 5000]
+        names.update(session.exec(select(Letter.file_name).where(Letter.order_id.in_(chunk))))
+        if not dry_run:
+            session.execute(
+                update(Letter)
+                .where(Letter.order_id.in_(chunk), Letter.state.in_(follow.LIVE_LETTER))
+                .values(state=follow.WITHDRAWN, withdrawn_at=now,
+                        withdrawn_reason="the order's personal data was purged")
+            )  # fmt: skip
+    for name in sorted(names):
+        found += [place / name for place in places if (place / name).is_file()]
+        if staging.is_dir():
+            found += sorted(staging.glob(f"{name}.*"))
+    exports = [
+        row
+        for row in session.exec(select(ExportFile).where(ExportFile.removed_at.is_(None)))
+        if order_ids(row) & ids
+    ]
+    for row in exports:
+        path = Path(row.path)
+        if path.is_file():
+            found.append(path)
+        if not dry_run:
+            row.removed_at = now
+            session.add(row)
+    if not dry_run:
+        for path in found:
+            path.unlink(missing_ok=True)
+    return [str(p) for p in dict.fromkeys(found)]

@@ -1,0 +1,140 @@
+"""Is a letter or a queued SMS still true for its order? Pure decisions, no I/O.
+
+A letter or message tells the customer a time, a technician, a booking code and (by
+being sent at all) that the visit is going ahead. When the order changes, what it says
+may no longer be true: then it must not be printed or sent. The service layer
+(services/follow.py) applies these rules after every change of an order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from amsplan import codes
+from amsplan.workflow.statuses import Status
+
+S = Status
+
+KEEP = "keep"
+RERENDER = "rerender"
+WITHDRAW = "withdraw"
+
+# The customer already has the letter, or it is the live booking.
+_LETTER_LIVE = frozenset(
+    {S.READY_TO_PRINT, S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP, S.READY_FOR_EXECUTION}
+)
+# A visit is still coming, or confirmed (a reminder or confirmation about it may go).
+_BOOKING_OPEN = frozenset({S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP})
+_NO_VISIT = frozenset({S.CLOSED, S.ON_HOLD})
+
+
+class OrderFacts(Protocol):
+    """What the rules read from an order (the ORM row satisfies it)."""
+
+    status: str
+    booking_code: str | None
+    booking_channel: str | None
+    planned_start: Any
+    technician_id: str | None
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str  # keep | rerender | withdraw
+    reason: str = ""
+
+
+_CODE_LIKE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")
+
+
+def _other_code(text: str, code: str) -> bool:
+    """The text names a booking code, and not this one."""
+    return codes.format_code(code) not in text and _CODE_LIKE.search(text) is not None
+
+
+def _same_time(a: datetime | None, b: datetime | None) -> bool:
+    return a == b
+
+
+def _status_text(status: Status) -> str:
+    return {
+        S.ON_HOLD: "the order is on hold",
+        S.CLOSED: "the order is closed",
+        S.PLANNING: "the order is being planned again",
+        S.OPEN: "the order is open again",
+        S.REOPENED: "the order was reopened",
+        S.IN_PROGRESS: "the visit has started",
+        S.RESOLVED: "the visit is done",
+        S.REJECTED_QUANT: "the order was rejected",
+    }.get(status, f"the order is {status.value}")
+
+
+def letter_withdraw_reason(
+    order: OrderFacts,
+    booking_code: str,
+    planned_start: datetime | None,
+    technician_id: str | None,
+) -> str | None:
+    """Why a letter (with this code, time and technician) no longer holds; None if it does.
+
+    A letter is true while the order is not cancelled, its code, planned start and
+    technician are the letter's, and the letter is the live booking (awaiting a reply by
+    letter, ready to print) or the customer already has it (manual follow-up, ready for
+    execution).
+    """
+    status = Status(order.status)
+    if order.cancelled:
+        return "the order was cancelled"
+    if status not in _LETTER_LIVE:
+        return _status_text(status)
+    if status is S.AWAITING_RESPONSE and order.booking_channel == "sms":
+        return "the order was booked by SMS"
+    if (order.booking_code or "") != (booking_code or ""):
+        return "the booking code changed"
+    if not _same_time(order.planned_start, planned_start):
+        return "the time changed"
+    if (order.technician_id or None) != (technician_id or None):
+        return "the technician changed"
+    return None
+
+
+def sms_verdict(order: OrderFacts, kind: str, text: str, appointment: datetime | None) -> Verdict:
+    """Keep, re-render (with the order's new time) or withdraw a queued SMS of `kind`."""
+    status = Status(order.status)
+    moved = not _same_time(order.planned_start, appointment)
+    if kind == "free_text":
+        if appointment is not None and moved:
+            return Verdict(WITHDRAW, "the time of the visit changed")
+        return Verdict(KEEP)
+    if order.cancelled:
+        return Verdict(WITHDRAW, "the order was cancelled")
+    if kind == "change":
+        if status in _NO_VISIT:
+            return Verdict(WITHDRAW, _status_text(status))
+        if moved:
+            return Verdict(WITHDRAW, "the time changed again")
+        return Verdict(KEEP)
+    if kind in ("booking", "booking_reminder"):
+        allowed = {S.AWAITING_RESPONSE} if kind == "booking" else _BOOKING_OPEN
+        if status not in allowed:
+            return Verdict(WITHDRAW, _status_text(status))
+        if kind == "booking" and order.booking_channel != "sms":
+            return Verdict(WITHDRAW, "the order is booked by letter")
+        if not order.booking_code or _other_code(text, order.booking_code):
+            return Verdict(WITHDRAW, "the booking code changed")
+        if moved:
+            return Verdict(WITHDRAW, "the time changed")
+        return Verdict(KEEP)
+    if kind in ("confirmation", "appointment_reminder"):
+        if status is not S.READY_FOR_EXECUTION:
+            return Verdict(WITHDRAW, _status_text(status))
+        if order.planned_start is None:
+            return Verdict(WITHDRAW, "the order has no time")
+        if moved:
+            return Verdict(RERENDER, "the time changed")
+        return Verdict(KEEP)
+    return Verdict(KEEP)
