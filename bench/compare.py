@@ -386,8 +386,8 @@ def compare(args) -> str:
 
         def import_note(t: Tree, ms) -> str:
             lines = [x.strip() for x in ms[-1].out.splitlines() if x.strip()]
-            said = [x for x in lines if "updated" in x or "follow" in x] or lines[-1:]
-            return " / ".join(x.split(": ", 1)[-1] for x in said)[:200]
+            said = [x for x in lines if "unchanged" in x] or lines[-1:]  # the summary line
+            return " / ".join(x.split("): ", 1)[-1] for x in said)[:200]
 
         results.append(
             measure(
