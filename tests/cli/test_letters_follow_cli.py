@@ -219,7 +219,9 @@ def test_a_queued_confirmation_tells_the_new_time(workspace):
     ok("followup", "manual", "AMS-00001")
     ok("followup", "confirm", "AMS-00001")
 
-    ok("followup", "reschedule", "AMS-00001", "--date", "2026-04-24", "--start", "12:00")
+    # Agreed with the customer on the phone: no change notice, the order stays confirmed.
+    ok("followup", "reschedule", "AMS-00001", "--date", "2026-04-24", "--start", "12:00",
+       "--agreed")  # fmt: skip
     outbox = workspace.path / "ut"
     outbox.mkdir()
     ok("sms", "export", outbox, env=LATER)
@@ -235,7 +237,8 @@ def test_a_free_text_about_the_old_time_is_withdrawn(workspace):
     ok("followup", "manual", "AMS-00001")
     ok("sms", "send", "AMS-00001", "Montøren kommer litt senere enn avtalt.")
 
-    ok("followup", "reschedule", "AMS-00001", "--date", "2026-04-24", "--start", "12:00")
+    ok("followup", "reschedule", "AMS-00001", "--date", "2026-04-24", "--start", "12:00",
+       "--agreed")  # fmt: skip
 
     (message,) = data("sms", "list", "--order", "AMS-00001")
     assert (message["status"], message["withdrawn_reason"]) == (

@@ -89,16 +89,17 @@ def letter_withdraw_reason(
     status = Status(order.status)
     if order.cancelled:
         return "the order was cancelled"
+    # What the customer would read first: the time, the technician, the code.
     if status not in _LETTER_LIVE:
         return _status_text(status)
-    if status is S.AWAITING_RESPONSE and order.booking_channel == "sms":
-        return "the order was booked by SMS"
-    if (order.booking_code or "") != (booking_code or ""):
-        return "the booking code changed"
     if not _same_time(order.planned_start, planned_start):
         return "the time changed"
     if (order.technician_id or None) != (technician_id or None):
         return "the technician changed"
+    if (order.booking_code or "") != (booking_code or ""):
+        return "the booking code changed"
+    if status is S.AWAITING_RESPONSE and order.booking_channel == "sms":
+        return "the order was booked by SMS"
     return None
 
 
@@ -130,6 +131,8 @@ def sms_verdict(order: OrderFacts, kind: str, text: str, appointment: datetime |
             return Verdict(WITHDRAW, "the time changed")
         return Verdict(KEEP)
     if kind in ("confirmation", "appointment_reminder"):
+        if status is not S.READY_FOR_EXECUTION and moved and status not in _NO_VISIT:
+            return Verdict(WITHDRAW, "the time changed")
         if status is not S.READY_FOR_EXECUTION:
             return Verdict(WITHDRAW, _status_text(status))
         if order.planned_start is None:
