@@ -63,11 +63,31 @@ def assign_all(ws, order_nos: list[str], tech: str = "T01", day: date = DAY, sta
     return planning.assign(ws.context(), order_nos, tech, day, start, timedelta(hours=1))
 
 
+def workday(n: int, first: date = DAY) -> date:
+    """The n-th working day (Monday to Friday, not a Norwegian public holiday) from
+    `first` (n = 0: `first`, or the next working day)."""
+    import holidays
+
+    closed = holidays.country_holidays("NO", years=range(first.year, first.year + 2))
+
+    def off(day: date) -> bool:
+        return day.weekday() >= 5 or day in closed
+
+    day = first
+    while off(day):
+        day += timedelta(days=1)
+    for _ in range(n):
+        day += timedelta(days=1)
+        while off(day):
+            day += timedelta(days=1)
+    return day
+
+
 def locked(ws, count: int = 3) -> list[tuple[str, str]]:
     """`count` orders planned (eight a day from DAY on) and locked: [(order_no, code)]."""
     order_nos = seed(ws, count)
     for i in range(0, count, 8):
-        assign_all(ws, order_nos[i : i + 8], day=DAY + timedelta(days=i // 8))
+        assign_all(ws, order_nos[i : i + 8], day=workday(i // 8))
     result = planning.lock(ws.context(), order_nos)
     assert not result.refused
     return result.locked
