@@ -8,9 +8,11 @@ the letters, simulates the customers' replies (OK, ok, "Ok!!", KONTAKT, a mistyp
 code, a code never issued, free text), ingests them, and shows the result. Then the
 everyday detours: work lists that end (handle, retry), returns and messages from upstream,
 replies applied in received order, a cancellation that stays until a planner lifts it,
-finding orders, a re-import that changes a booked order or brings Excel damage, and
-technicians updated in part. Every step is headed by a "# ..." line saying what the
-planner does. The days are planned from today + 14 days, on working days.
+finding orders, a re-import that changes a booked order or brings Excel damage,
+technicians updated in part, letters recorded as printed, a sick technician's day moved,
+a rescheduled order, unlock/unassign, a lost letter reprinted, a day filled from a saved
+filter, and what a privacy purge would remove. Every step is headed by a "# ..." line
+saying what the planner does. The days are planned from today + 14 days, on working days.
 """
 
 from __future__ import annotations
@@ -159,6 +161,12 @@ def main() -> None:
 
     print("\n# The letters, one PDF per customer and a combined file to print:")
     amsplan(folder, "letters", "generate", "--combined")
+    print("\n# What to print, in print order; once printed and posted, the planner records it "
+          "(the booking\n# reminder counts from now) and nothing is left to print:")  # fmt: skip
+    amsplan(folder, "letters", "pending")
+    pending = quiet(folder, "letters", "pending")
+    amsplan(folder, "letters", "printed", "--all")
+    amsplan(folder, "letters", "pending")
 
     print("\n# The customers answer by SMS; the provider's file of replies is ingested:")
     received = datetime.combine(date.today(), datetime.min.time()) + timedelta(hours=8)
@@ -181,12 +189,11 @@ def main() -> None:
             "Ringte kunden og forklarte målerbyttet")  # fmt: skip
     amsplan(folder, "replies", "unmatched")
 
-    print("\n# The letters waiting to be printed, and one order with its letter:")
-    pending = json.loads(amsplan(folder, "letters", "pending", "--json", capture=True))
-    print(f"  {len(pending)} letters waiting to be printed in {folder / 'letters'}")
     first = pending[0]
+    print(f"\n# One order and its letter ({len(pending)} letters were printed; they are in "
+          f"{folder / 'letters' / 'printed'}):")  # fmt: skip
     amsplan(folder, "orders", "show", first["order_no"])
-    show_letter(folder / "letters" / first["file_name"])
+    show_letter(folder / "letters" / "printed" / first["file_name"])
 
     print("\n# The technicians have been out: their returns, and messages from upstream.")
     amsplan(folder, "returns", "ingest", str(HERE / "returns.csv"), ok_codes=(1,))
@@ -284,12 +291,93 @@ def main() -> None:
     print("\n# Not after all: back to 08:00.")
     amsplan(folder, "techs", "add", "T03", "--start", "08:00")
 
+    more_days(folder, days, work, locked, exclude={waiting, moved})
+
     print("\n# The team lead's view.")
     amsplan(folder, "calendar", "--tech", "T01", "--date", days[0].isoformat())
     amsplan(folder, "report", "progress", "--by", "day")
     amsplan(folder, "report", "dashboard", "--html", "dashboard.html", "--pdf", "dashboard.pdf")
     print(f"  dashboard: {folder / 'dashboard.pdf'}")
     print(f"\nDone. Try it yourself:  cd {folder.name} && ../.venv/bin/amsplan --help")
+
+
+def more_days(folder: Path, days: list[date], work: list, locked: list[tuple[str, str]],
+              exclude: set[str]) -> None:  # fmt: skip
+    """A sick technician, a rescheduled order, unlock/unassign, a lost letter, a full day."""
+    later = next_workdays(days[-1], 3)  # free days for everybody
+    sick, stand_in, filler = "T01", "T02", "T05"  # same working hours, 07:30-15:30
+    sick_day = days[-1]
+    where = {no: (tech, day) for tech, day, batch in work for no in batch}
+    # Orders that got no answer: waiting for a reply to their letter (see replies).
+    silent = [no for i, (no, _) in enumerate(locked)
+              if (i % 10 == 9 or i % 20 == 17) and no not in TOUCHED | exclude
+              and where[no] != (sick, sick_day)]  # fmt: skip
+    lost = silent[0]
+
+    print(f"\n# {sick} calls in sick for {sick_day}: the absence closes the day and lists the "
+          f"visits booked\n# then. They move to {stand_in}, who has {later[0]} free; first "
+          "see what would happen:")  # fmt: skip
+    amsplan(folder, "techs", "absent", sick, "--from", sick_day.isoformat(), "--reason", "syk")
+    move = ["move", "--from-tech", sick, "--date", sick_day.isoformat(), "--to-tech", stand_in,
+            "--to-date", later[0].isoformat()]  # fmt: skip
+    amsplan(folder, *move, "--dry-run")
+    queued = count_change_sms(folder)
+    amsplan(folder, *move, "--yes")
+    told = count_change_sms(folder) - queued
+    print(f"\n# The customers who already had a time are told: {told} change SMS queued; "
+          "those without\n# a mobile are sent a new letter. The new day, and the sick day "
+          "(closed):")  # fmt: skip
+    amsplan(folder, "letters", "generate")
+    new_letters = quiet(folder, "letters", "pending")
+    amsplan(folder, "calendar", "--tech", stand_in, "--date", later[0].isoformat())
+    amsplan(folder, "calendar", "--tech", sick, "--date", sick_day.isoformat())
+
+    no_mobile, unlocked, unassigned = [
+        no for no in (x["order_no"] for x in new_letters) if no not in TOUCHED | exclude
+    ][:3]
+    print(f"\n# {no_mobile} (no mobile; its new letter is not printed yet) gets another time: "
+          "the letter\n# is withdrawn before anyone prints it, and a new one is made:")  # fmt: skip
+    amsplan(folder, "followup", "reschedule", no_mobile, "--date", later[1].isoformat(),
+            "--start", "12:00")  # fmt: skip
+    amsplan(folder, "letters", "withdrawn")
+    amsplan(folder, "letters", "generate")
+
+    print(f"\n# {unlocked} must change before it is booked again: unlocked (back to planning, "
+          f"time kept);\n# {unassigned} is taken off its technician's day (open again). "
+          "Their codes are retired\n# and their letters withdrawn:")  # fmt: skip
+    amsplan(folder, "unlock", unlocked, "--yes", "--comment", "Kunden ønsker annen dag")
+    amsplan(folder, "unassign", unassigned, "--yes", "--comment", "Måleren må byttes av elektriker")
+    amsplan(folder, "letters", "withdrawn")
+    print(f"\n# {lost}'s letter came back in the post: the same letter again. What is left "
+          "to print:")  # fmt: skip
+    amsplan(folder, "letters", "reprint", lost, "--comment", "kom i retur")
+    amsplan(folder, "letters", "pending")
+
+    print(f"\n# Filling a day: the open orders of Etappe 2 by postcode, saved as a filter, "
+          f"placed for\n# {filler} on {later[2]} until the day is full:")  # fmt: skip
+    amsplan(folder, "orders", "list", "--stage", "Etappe 2", "--status", "Åpen", "--sort",
+            "postcode", "--limit", "5", "--save-as", "Etappe 2 åpne")  # fmt: skip
+    amsplan(folder, "assign", "--filter", "Etappe 2 åpne", "--tech", filler, "--date",
+            later[2].isoformat(), "--start", "07:30", "--fill")  # fmt: skip
+    amsplan(folder, "calendar", "--tech", filler, "--date", later[2].isoformat())
+
+    tomorrow = (datetime.now(ZoneInfo("Europe/Oslo")).date() + timedelta(days=1)).isoformat()
+    print("\n# Privacy: a purge of the orders closed so far (done by the technicians, or "
+          f"closed like\n# {CLOSED}) would anonymise them and remove the files that hold "
+          "their data:")  # fmt: skip
+    amsplan(folder, "privacy", "purge", "--closed-before", tomorrow, "--dry-run")
+
+
+def quiet(folder: Path, *args: str):
+    """A listing's --json, read by the demo itself (not shown)."""
+    out = subprocess.run([sys.executable, "-m", "amsplan", *args, "--json"], cwd=folder,
+                         text=True, capture_output=True, check=True).stdout  # fmt: skip
+    return json.loads(out)
+
+
+def count_change_sms(folder: Path) -> int:
+    queued = quiet(folder, "sms", "list", "--status", "queued")
+    return sum(1 for m in queued if m["kind"] == "change")
 
 
 QUESTION = "Hei, hva gjelder dette?"
