@@ -5,12 +5,15 @@ printed letters are recorded; a lost letter is reprinted; a purge removes the fi
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
+from amsplan.cli import app
 from amsplan.codes import format_code
-from tests.cli.support import data, error, ok, order, row
+from tests.cli.support import data, error, ok, order, row, runner
 from tests.helpers import assign_all, locked, seed
 
 NAMES = [
@@ -279,3 +282,42 @@ def test_purge_removes_letters_batches_and_exports_and_says_so(workspace):
     assert list(workspace.letters.rglob("*.pdf")) == []
     again = ok("privacy", "purge", "--closed-before", "2026-04-02", "--yes").stdout
     assert "files" not in again
+
+
+def test_a_copied_project_folder_purges_its_own_files_never_the_originals(workspace, tmp_path):
+    """Export files are recorded relative to the project folder: a copy (a restored
+    backup, a test folder) removes its own copies and leaves the original alone."""
+    if not workspace.url.startswith("sqlite"):
+        pytest.skip("a copied folder carries its own database only on SQLite")
+    order_nos = seed(workspace, 1)
+    assign_all(workspace, order_nos)
+    ok("lock", *order_nos)
+    ok("letters", "generate", "--combined")
+    ok("orders", "close", *order_nos, "--resolution", "Kunden nekter")
+    copy = tmp_path.parent / (tmp_path.name + "-copy")
+    shutil.copytree(workspace.path, copy)
+    config = copy / "amsplan.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(str(workspace.path), str(copy)),
+        encoding="utf-8",
+    )
+    (original_batch,) = (workspace.letters / "combined").glob("*.pdf")
+    (copied_batch,) = (copy / "letters" / "combined").glob("*.pdf")
+
+    out = runner.invoke(
+        app,
+        [
+            "--config",
+            str(copy / "amsplan.toml"),
+            "privacy",
+            "purge",
+            "--closed-before",
+            "2026-04-02",
+            "--yes",
+        ],  # fmt: skip
+    )
+
+    assert out.exit_code == 0, out.output
+    assert str(copied_batch.resolve()) in out.stdout
+    assert not copied_batch.exists()
+    assert original_batch.exists()

@@ -22,12 +22,19 @@ def record(
     session.add(
         ExportFile(
             kind=kind,
-            path=str(Path(path).resolve()),
+            path=_stored(Path(path), ctx.settings.base_dir),
             order_ids=",".join(map(str, ids)),
             created_at=ctx.now(),
             created_by=ctx.user,
         )
     )
+
+
+def _stored(path: Path, base: Path) -> str:
+    """A path inside the project folder is kept relative to it, so a copied or moved
+    folder purges its own files and never another folder's; others stay absolute."""
+    path, base = path.resolve(), Path(base).resolve()
+    return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
 
 
 def order_ids(row: ExportFile) -> set[int]:
@@ -76,7 +83,7 @@ def purge_files(
         if order_ids(row) & ids
     ]
     for row in exports:
-        path = Path(row.path)
+        path = Path(ctx.settings.base_dir) / row.path  # an absolute path stays as it is
         if path.is_file():
             found.append(path)
         if not dry_run:
