@@ -109,6 +109,11 @@ def test_new_address_of_locked_and_lettered_orders_is_recorded_and_followed_up(w
     )
     assert order(second)["followup_reason"] == "changed after booking: customer_name, phone, mobile"
     assert order(third)["followup_reason"] is None
+    # The letters of the first two name the old address or name: not printed any more.
+    pending = [p["order_no"] for p in data("letters", "pending")]
+    assert pending == [third]
+    withdrawn = ok("letters", "withdrawn").stdout
+    assert first in withdrawn and "the name or address changed" in withdrawn
     listed = ok("followup", "list", "--reason", "changed").stdout
     assert first in listed and second in listed and third not in listed
     summary = data("orders", "import", "orders.csv")  # the same file again: nothing to do

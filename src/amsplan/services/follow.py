@@ -48,6 +48,20 @@ def order_changed(session: Session, ctx: Context, order: Order, why: str) -> Non
     noted[order.id] = (order, ctx)
 
 
+def withdraw_letters(session: Session, ctx: Context, order: Order, reason: str) -> None:
+    """Withdraw every live letter of the order whatever it says (its name or address
+    changed): the PDFs leave the folder after the commit."""
+    now = ctx.now()
+    rows = session.exec(
+        select(Letter).where(Letter.order_id == order.id, Letter.state.in_(LIVE_LETTER))
+    ).all()
+    for row in rows:
+        mark_withdrawn(session, row, reason, now)
+    if rows:
+        order_changed(session, ctx, order, reason)  # registers the commit hooks
+        session.info.setdefault(_SWEEP, (ctx, set()))[1].update(r.file_name for r in rows)
+
+
 def _settle(session: Session) -> None:
     noted: dict[int, tuple[Order, Context]] = session.info.get(_NOTED) or {}
     if not noted:

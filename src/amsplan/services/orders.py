@@ -316,6 +316,8 @@ def _changed_after_booking(s, ctx: Context, booked: list, now) -> None:
             workflow.flag_followup(
                 s, ctx, order, "changed", "changed after booking: " + ", ".join(contact)
             )
+            if reimport.letter_untrue(contact):
+                follow.withdraw_letters(s, ctx, order, "the name or address changed")
             follow.order_changed(s, ctx, order, "changed after booking")
 
 

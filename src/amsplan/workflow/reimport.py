@@ -34,6 +34,15 @@ def is_booked(status: str, booking_code: str | None) -> bool:
     return Status(status) in BOOKED or bool(booking_code)
 
 
+# What a letter prints of the customer: a change to any of these makes it untrue.
+ON_THE_LETTER = ("customer_name", "street", "postcode", "city")
+
+
+def letter_untrue(changed: list[str]) -> bool:
+    """Whether a letter already made is no longer true after these fields changed."""
+    return any(f in ON_THE_LETTER for f in changed)
+
+
 def contact_changes(old: dict, new: dict) -> list[str]:
     """The contact fields `new` changes, in CONTACT_FIELDS order."""
     return [f for f in CONTACT_FIELDS if f in new and (old.get(f) or None) != (new[f] or None)]
