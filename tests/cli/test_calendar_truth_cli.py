@@ -256,6 +256,35 @@ def test_a_change_sms_without_a_new_answer_when_configured(workspace):
     ok("followup", "reschedule", "AMS-00001", "--date", DATE, "--start", "13:00")
     assert order("AMS-00001")["status"] == "awaiting_response"
     assert [m.kind for m in queued(workspace, "AMS-00001")] == ["booking", "change"]
+    # A confirmed customer is told, and not asked to confirm again.
+    ok("followup", "manual", "AMS-00001")
+    ok("followup", "send-to-execution", "AMS-00001")
+    ok("followup", "reschedule", "AMS-00001", "--date", DATE, "--start", "14:00")
+    assert order("AMS-00001")["status"] == "ready_for_execution"
+    change = [m for m in queued(workspace, "AMS-00001") if m.kind == "change"][-1]
+    assert "14.00" in change.text and "for å bekrefte" not in change.text
+    assert "KONTAKT til" in change.text
+
+
+def test_a_late_evening_move_to_early_next_morning_asks_the_planner_to_call(workspace):
+    """At 21:30 (quiet hours until 09:00) a confirmed visit is moved to 07:00 tomorrow: an
+    SMS could only go out after the visit starts, so none is queued, the order does not
+    wait for an answer that cannot come, and the planner is told to call."""
+    seed(workspace, 1)
+    assign("AMS-00001", "--tech", "T01", "--date", DATE)
+    ok("sms", "book", "AMS-00001")
+    ok("followup", "manual", "AMS-00001")
+    ok("followup", "send-to-execution", "AMS-00001")
+
+    ok("followup", "reschedule", "AMS-00001", "--date", "2026-04-23", "--start", "07:00",
+       env=later("2026-04-22T21:30"))  # fmt: skip
+
+    shown = order("AMS-00001")
+    assert shown["status"] == "ready_for_execution"
+    assert "call the customer" in shown["followup_reason"]
+    assert not [m for m in queued(workspace, "AMS-00001") if m.kind == "change"]
+    listed = ok("followup", "list", env=later("2026-04-22T21:31")).stdout
+    assert "AMS-00001" in listed
 
 
 def test_unassign_and_unlock(workspace):

@@ -23,6 +23,7 @@ from amsplan.models import Comment, Order, Sms, Technician
 from amsplan.services import exportfiles
 from amsplan.services.context import Context
 from amsplan.services.lookup import find_orders
+from amsplan.workflow.statuses import Status
 
 REMINDER_KINDS = ("booking_reminder", "appointment_reminder")
 EXPORT_COLUMNS = ["id", "to", "text", "kind", "order_no", "due_at", "batch"]
@@ -69,6 +70,8 @@ def render(session: Session, ctx: Context, order: Order, kind: str, text: str = 
             "reply_number": settings.reply_number,
             "customer_name": order.customer_name,
             "text": text,
+            # The order waits for the customer's answer (a change notice may not).
+            "answer_wanted": order.status == Status.AWAITING_RESPONSE.value,
         },
         settings.templates_dir,
     )

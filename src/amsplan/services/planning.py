@@ -401,13 +401,23 @@ def _tell_customer(s: Session, ctx: Context, order: Order, note: str) -> None:
     """A customer whose time changed hears of it (see workflow.slots.change_notice)."""
     from amsplan.services import outbox
 
+    now = ctx.now()
+    due = outbox.next_send_time(now, ctx.settings)
     how = rules.change_notice(
         Status(order.status),
         bool(order.booking_code),
         can_receive_sms(order, {}) is None,
         ctx.settings.change_needs_answer,
+        sms_in_time=order.planned_start is None or due < order.planned_start,
     )
-    if how == "sms":
+    if how == "call":
+        local = clock.to_local(due, ctx.settings.tz)
+        workflow.flag_followup(
+            s, ctx, order, "manual",
+            f"moved, but an SMS could only go out {local:%d.%m %H:%M}, after the new start: "
+            "call the customer",
+        )  # fmt: skip
+    elif how == "sms":
         outbox.queue_sms(s, ctx, order, "change", ctx.now())
     elif how == "sms_wait":
         workflow.apply(s, ctx, order, "change_sms", comment=note, channel="sms")

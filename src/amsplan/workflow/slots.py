@@ -129,17 +129,23 @@ def parse_working_days(text: str) -> str:
     raise ValueError(f"{text!r} is not a set of working days (use 12345 for Monday to Friday)")
 
 
-def change_notice(status: Status, has_code: bool, can_sms: bool, needs_answer: bool) -> str:
+def change_notice(
+    status: Status, has_code: bool, can_sms: bool, needs_answer: bool, sms_in_time: bool = True
+) -> str:
     """How a customer whose time changes is told.
 
     "none": the customer has no time yet; "sms": a change SMS, the status stays;
     "sms_wait": a change SMS, and the order waits for a new answer; "letter": a new
-    letter (back to ready to print, the code kept).
+    letter (back to ready to print, the code kept); "call": an SMS could only go out at
+    or after the new start (quiet hours), so a planner must call: no SMS, the status
+    stays, the order is in follow-up.
     """
     if status not in HAS_TIME or (status is Status.MANUAL_FOLLOWUP and not has_code):
         return "none"
     if not can_sms:
         return "letter"
+    if not sms_in_time:
+        return "call"
     return "sms_wait" if needs_answer else "sms"
 
 
