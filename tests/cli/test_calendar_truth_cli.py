@@ -293,7 +293,7 @@ def test_unassign_and_unlock(workspace):
     ok("lock", "AMS-00001", "AMS-00002")
     ok("followup", "hold", "AMS-00003", "--until", "2026-06-01")
 
-    ok("unlock", "AMS-00001", "--yes")
+    assert "1 unlocked, 0 refused" in ok("unlock", "AMS-00001", "--yes").stdout
     first = order("AMS-00001")
     assert (first["status"], first["booking_code"], first["technician_id"]) == (
         "planning",
@@ -301,7 +301,7 @@ def test_unassign_and_unlock(workspace):
         "T01",
     )
     dry = ok("unassign", "AMS-00002", "AMS-00003", "--dry-run").stdout
-    assert "2 would move" in dry and order("AMS-00002")["technician_id"] == "T01"
+    assert "2 would be unassigned" in dry and order("AMS-00002")["technician_id"] == "T01"
     ok("unassign", "AMS-00002", "AMS-00003", "--yes")
     second, third = order("AMS-00002"), order("AMS-00003")
     assert (second["status"], second["technician_id"], second["booking_code"]) == (

@@ -209,10 +209,11 @@ def _batch(ctx, orders, filter_name, name, comment, dry_run, yes, as_json) -> No
     if not chosen:
         raise InputError("name orders, or --filter")
     confirm(f"{name.capitalize()} {len(chosen)} orders?", dry_run, yes)
+    done = {"unassign": "unassigned", "unlock": "unlocked"}[name]
     if name == "unassign":  # a held order stays on hold, without its slot
         name = lambda o: "unassign_held" if o.status == Status.ON_HOLD.value else "unassign"  # noqa: E731
     result = transition_orders(c, chosen, name, comment, dry_run=dry_run)
-    label = "would move" if dry_run else "moved"
+    label = f"would be {done}" if dry_run else done
     print_batch(result, label, as_json, lambda status: c.settings.label(status))
 
 
