@@ -19,14 +19,15 @@ system-deps:
 demo: $(STAMP) system-deps
 	$(BIN)/python sample_data/demo.py demo
 
-## test: the whole suite on SQLite and a throw-away PostgreSQL server
+## test: the whole suite on SQLite and a throw-away PostgreSQL server, on every core
+TEST_JOBS ?= auto
 test: $(STAMP)
 	@bash scripts/system-deps.sh --postgres
-	AMSPLAN_REQUIRE_PG=1 bash scripts/with-postgres.sh $(BIN)/pytest -q
+	AMSPLAN_REQUIRE_PG=1 bash scripts/with-postgres.sh $(BIN)/pytest -q -n $(TEST_JOBS)
 
 ## test-sqlite: the suite on SQLite only (quick, no server)
 test-sqlite: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_JOBS)
 
 ## bench: the benchmarks of issue 6 at full scale, figures in bench/RESULTS.md (1-1.5 h on 2 cores)
 ##        one part or a smaller scale: make bench BENCH="db --orders 20000"

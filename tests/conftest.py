@@ -18,6 +18,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+# Wide tables before any console is made (also in pytest-xdist workers, which import the
+# CLI before a test's monkeypatch runs).
+os.environ["COLUMNS"] = "200"
+
 from amsplan import db
 from amsplan.config import Settings, load_settings
 from amsplan.services.context import Context

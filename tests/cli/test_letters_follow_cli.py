@@ -284,11 +284,11 @@ def test_purge_removes_letters_batches_and_exports_and_says_so(workspace):
     assert "files" not in again
 
 
+# A copied folder carries its own database only on SQLite.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_copied_project_folder_purges_its_own_files_never_the_originals(workspace, tmp_path):
     """Export files are recorded relative to the project folder: a copy (a restored
     backup, a test folder) removes its own copies and leaves the original alone."""
-    if not workspace.url.startswith("sqlite"):
-        pytest.skip("a copied folder carries its own database only on SQLite")
     order_nos = seed(workspace, 1)
     assign_all(workspace, order_nos)
     ok("lock", *order_nos)
