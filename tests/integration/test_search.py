@@ -150,3 +150,23 @@ def test_calendar_shows_overlaps(data):
     week = calendar.week(ws.context(), "T01", DAY)
     assert [d.day.weekday() for d in week] == [0, 1, 2, 3, 4]
     assert isinstance(week[2].work_start, datetime)
+
+
+def test_the_postcode_sort_is_the_visiting_order_assign_uses(workspace, tmp_path):
+    """orders list --sort postcode shows the order assign --filter places them in: by
+    postcode, then street in natural order ("Stangevegen 7" before "Stangevegen 12")."""
+    rows = [
+        order_row(1, street="Stangevegen 12", postcode="2335"),
+        order_row(2, street="Stangevegen 7", postcode="2335"),
+        order_row(3, street="Aveien 1", postcode="2340"),
+        order_row(4, street="Stangevegen 57", postcode="2335"),
+    ]
+    from amsplan.services.orders import import_orders
+
+    import_orders(workspace.context(), write_orders(tmp_path / "o.csv", rows))
+    expected = ["AMS-00002", "AMS-00001", "AMS-00004", "AMS-00003"]
+
+    listed, total = search(workspace.context(), OrderFilter(), sort="postcode")
+    assert [o.order_no for o in listed] == expected and total == 4
+    first_two, _ = search(workspace.context(), OrderFilter(), sort="postcode", limit=2)
+    assert [o.order_no for o in first_two] == expected[:2]

@@ -123,7 +123,7 @@ SORTS = {
     "appointment": (Order.planned_start, Order.booking_seq, Order.order_no),
     "order": (Order.order_no,),
     "status": (Order.status, Order.order_no),
-    "postcode": (Order.postcode, Order.street, Order.order_no),
+    "postcode": (),  # by postcode, then street in natural order: see matching_order_nos
     "name": (Order.customer_name, Order.order_no),
     "updated": (Order.updated_at.desc(), Order.order_no),
 }
@@ -156,10 +156,22 @@ def search(
 
             get_technician(s, flt.tech)
         total = s.exec(flt.where(select(func.count()).select_from(Order), ctx)).one()
+        if sort == "postcode":  # the visiting order, the same as assign --filter places
+            numbers = matching_order_nos(s, ctx, flt, sort)[:limit]
+            found = {o.order_no: o for o in _by_numbers(s, numbers)}
+            return [found[n] for n in numbers], total
         query = _sorted(flt.where(select(Order), ctx), sort)
         if limit is not None:
             query = query.limit(limit)
         return list(s.exec(query)), total
+
+
+def _by_numbers(session: Session, numbers: list[str]) -> list[Order]:
+    found: list[Order] = []
+    for i in range(0, len(numbers), 5000):
+        chunk = numbers[i : i + 5000]
+        found += session.exec(select(Order).where(Order.order_no.in_(chunk)))
+    return found
 
 
 def matching_order_nos(session: Session, ctx: Context, flt: OrderFilter, sort="order") -> list[str]:
