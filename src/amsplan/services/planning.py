@@ -74,6 +74,13 @@ def load_orders(session: Session, order_nos: list[str]) -> list[Order]:
 
 def day_orders(session: Session, ctx: Context, tech_id: str, day: date, statuses=OCCUPYING):
     start, end = clock.day_bounds(day, ctx.settings.tz)
+    return orders_between(session, tech_id, start, end, statuses)
+
+
+def orders_between(
+    session: Session, tech_id: str, start: datetime, end: datetime, statuses=OCCUPYING
+) -> list[Order]:
+    """The technician's orders planned in [start, end) (UTC), by time; locked for update."""
     query = (
         select(Order)
         .where(

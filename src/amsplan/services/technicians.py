@@ -243,20 +243,13 @@ def add_absence(
         )
         s.add(absence)
         s.flush()
+        from amsplan.services.planning import orders_between
+
         start, _ = clock.day_bounds(first, tz)
         _, end = clock.day_bounds(last, tz)
-        query = (
-            select(Order)
-            .where(
-                Order.technician_id == tech_id,
-                Order.planned_start >= start,
-                Order.planned_start < end,
-                Order.status.in_([st.value for st in OCCUPYING]),
-            )
-            .order_by(Order.planned_start)
-        )
         booked = [
-            (o.order_no, clock.to_local(o.planned_start, tz), o.status) for o in s.exec(query)
+            (o.order_no, clock.to_local(o.planned_start, tz), o.status)
+            for o in orders_between(s, tech_id, start, end)
         ]
         return AbsenceResult(absence, booked)
 
