@@ -238,7 +238,10 @@ def changed_rows(n: int, seed: int, share: float) -> tuple[list[list[str]], int]
         row = rows[i]
         kind = k % 4
         if kind == 0:  # a new mobile number
-            d = rng.choice("49") + f"{rng.randrange(10**7):07d}"
+            # a series phonenumbers knows as mobile: a random 4x/9x number may be none,
+            # and then it would blank a booked order's mobile (refused)
+            d = rng.choice(("41", "46", "48", "90", "92", "93", "95", "98"))
+            d += f"{rng.randrange(10**6):06d}"
             row[8] = f"{d[:3]} {d[3:5]} {d[5:]}"
         elif kind == 1 and row[4]:  # another house number
             row[4] = row[4].rsplit(" ", 1)[0] + f" {rng.randrange(1, 200)}"
