@@ -124,11 +124,18 @@ class Tree:
             return con.execute(sql, params).fetchall()
 
     def save(self, name: str) -> None:
+        """A consistent copy of the database (SQLite's backup API: copying the WAL and
+        shared-memory files beside it can give a malformed database)."""
         target = self.folder / ".states" / name
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
-        for f in self.folder.glob("amsplan.db*"):
-            shutil.copy2(f, target / f.name)
+        src = sqlite3.connect(self.folder / "amsplan.db")
+        dst = sqlite3.connect(target / "amsplan.db")
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
 
     def restore(self, name: str) -> None:
         for f in self.folder.glob("amsplan.db*"):
