@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seeded synthetic data at roll-out scale, in the formats amsplan imports.
 
-Standard library (plus ``amsplan.codes`` for replies), deterministic for a given seed:
+Standard library (plus ``amsplan.domain.codes`` for replies), deterministic for a given seed:
 the same arguments write byte-identical files.
 
     python bench/gen.py orders 1000000 orders.csv           # the customer system's export
@@ -299,7 +299,7 @@ def reply_rows(
     codes never issued, texts without a code from unknown numbers, early replies to orders
     not yet waiting. Times are local (Europe/Oslo), after the booking, before `now`.
     """
-    from amsplan import codes
+    from amsplan.domain import codes
 
     rng = random.Random(f"replies:{seed}:{count}")
     lines: list[tuple[datetime, str, str]] = []  # (received, sender, text)

@@ -53,8 +53,8 @@ def letters(n: int, seed: int = 2026) -> list:
     """N LetterData from bench/gen.py's orders and technicians (deterministic)."""
     import random
 
-    from amsplan import codes
-    from amsplan.letters.render import LetterData
+    from amsplan.adapters.letters.render import LetterData
+    from amsplan.domain import codes
 
     spec = importlib.util.spec_from_file_location("bench_gen", ROOT / "bench" / "gen.py")
     gen = importlib.util.module_from_spec(spec)
@@ -155,7 +155,7 @@ def child(mode: str, n: int, call_size: int, out_dir: Path, old_rev: str | None)
         import jinja2
         import weasyprint
 
-        from amsplan.letters.dates import appointment_text, long_date
+        from amsplan.adapters.letters.dates import appointment_text, long_date
         from amsplan.paths import shipped_templates_dir
 
         templates = shipped_templates_dir()
@@ -184,7 +184,7 @@ def child(mode: str, n: int, call_size: int, out_dir: Path, old_rev: str | None)
             renderer = module.LetterRenderer(template_dir=Path(module.__file__).parent)
             info["old_rev"] = old_rev
         else:
-            from amsplan.letters.render import LetterRenderer
+            from amsplan.adapters.letters.render import LetterRenderer
 
             options = {
                 "new": {},

@@ -42,7 +42,7 @@ def _local(stored: str, tz: ZoneInfo) -> datetime:
 
 def load(folder: Path, limit: int | None) -> tuple[list[dict], dict]:
     """The letters' data, as amsplan's services/letters.py builds LetterData."""
-    from amsplan import codes
+    from amsplan.domain import codes
 
     cfg = tomllib.loads((folder / "amsplan.toml").read_text(encoding="utf-8"))
     company, replies, when = cfg.get("company", {}), cfg.get("replies", {}), cfg.get("time", {})
@@ -115,7 +115,7 @@ def main() -> None:
     import jinja2
     import weasyprint
 
-    from amsplan.letters.dates import appointment_text, long_date
+    from amsplan.adapters.letters.dates import appointment_text, long_date
     from amsplan.paths import shipped_templates_dir
 
     started = time.perf_counter()

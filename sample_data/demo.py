@@ -87,7 +87,7 @@ def plan(orders_csv: Path, techs: list[str], days: list[date]) -> list[tuple[str
 def replies(locked: list[tuple[str, str]], received: datetime) -> list[list[str]]:
     """What customers answer: most say OK, some something else, some nothing."""
     sys.path.insert(0, str(HERE.parent / "src"))
-    from amsplan import codes
+    from amsplan.domain import codes
 
     lines = []
 
@@ -393,7 +393,7 @@ TOUCHED = {"AMS-2026-000116", "AMS-2026-000117", "AMS-2026-000118", "AMS-2026-00
 
 def pretty(code: str) -> str:
     sys.path.insert(0, str(HERE.parent / "src"))
-    from amsplan import codes
+    from amsplan.domain import codes
 
     return codes.format_code(code)
 

@@ -30,7 +30,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from amsplan.cells import gsrn_check_digit  # Norwegian metering point ids are GSRN numbers
+from amsplan.domain.cells import gsrn_check_digit  # Norwegian metering point ids are GSRN numbers
 
 SEED = 2026
 N_ORDERS = 360

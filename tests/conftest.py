@@ -22,9 +22,9 @@ import pytest
 # CLI before a test's monkeypatch runs).
 os.environ["COLUMNS"] = "200"
 
-from amsplan import db
 from amsplan.config import Settings, load_settings
 from amsplan.services.context import Context
+from amsplan.store import db
 
 PG_URL = os.environ.get("AMSPLAN_TEST_PG_URL")
 TEST_NOW = "2026-04-01T08:00"

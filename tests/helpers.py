@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from pathlib import Path
 
-from amsplan.cells import gsrn_check_digit
+from amsplan.domain.cells import gsrn_check_digit
 from amsplan.services import letters, planning
 from amsplan.services.orders import import_orders
 from amsplan.services.technicians import add_technician

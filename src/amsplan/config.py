@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from amsplan.domain.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 from amsplan.errors import ConfigError, InputError
-from amsplan.workflow.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 
 CONFIG_NAME = "amsplan.toml"
 RESOLUTION_OK = "OK"

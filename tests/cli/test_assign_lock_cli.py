@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from amsplan import codes
+from amsplan.domain import codes
 from amsplan.services.orders import import_orders
 from amsplan.services.technicians import add_technician
 from tests.cli.support import data, error, fails, ok, order, row, run, statuses

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from amsplan.models import Order, Sms
+from amsplan.store.models import Order, Sms
 from tests.cli.support import data, error, ok, order, row, run, statuses
 from tests.helpers import order_row, seed, write_orders
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from amsplan.workflow.statuses import DEFAULT_LABELS, Status
-from amsplan.workflow.transitions import TABLE
+from amsplan.domain.statuses import DEFAULT_LABELS, Status
+from amsplan.domain.transitions import TABLE
 from tests.cli.support import data, error, ok, order, row, statuses
 from tests.helpers import assign_all, awaiting, seed
 

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from amsplan import db
+from amsplan.store import db
 from tests.cli.support import data, error, fails, ok, run, statuses
 
 

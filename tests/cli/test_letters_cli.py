@@ -6,7 +6,7 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from amsplan.codes import format_code
+from amsplan.domain.codes import format_code
 from tests.cli.support import data, error, fails, ok, order, row, run, statuses
 from tests.helpers import assign_all, locked, seed
 

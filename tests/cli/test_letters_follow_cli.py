@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from amsplan.cli import app
-from amsplan.codes import format_code
+from amsplan.domain.codes import format_code
 from tests.cli.support import data, error, ok, order, row, runner
 from tests.helpers import assign_all, locked, seed
 

@@ -13,8 +13,8 @@ from datetime import date
 import openpyxl
 from sqlalchemy import update
 
-from amsplan.models import Order
 from amsplan.services.privacy import ANONYMOUS, purge
+from amsplan.store.models import Order
 from tests.cli.support import data, error, fails, ok, order, row
 from tests.helpers import awaiting, gsrn, locked, order_row, seed, write_orders
 

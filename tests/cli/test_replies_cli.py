@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amsplan import codes
+from amsplan.domain import codes
 from tests.cli.support import data, error, ok, order, row, statuses
 from tests.helpers import assign_all, seed
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pypdf import PdfReader
 
-from amsplan.codes import format_code
+from amsplan.domain.codes import format_code
 from tests.cli.support import data, ok, order
 from tests.helpers import order_row, write_orders
 

@@ -14,7 +14,7 @@ from collections import Counter
 
 from sqlmodel import select
 
-from amsplan.models import BookingCode, History, Letter, Order, Reply
+from amsplan.store.models import BookingCode, History, Letter, Order, Reply
 from tests.helpers import DAY, assign_all, locked, order_row, seed, write_orders
 
 

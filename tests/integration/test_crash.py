@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from amsplan.models import History, Letter, Order, Reply, Sms
 from amsplan.services import letters
+from amsplan.store.models import History, Letter, Order, Reply, Sms
 from tests.helpers import locked, order_row, write_orders
 
 DELAYS = (0.4, 0.9, 1.5, 2.2, 3.0)

@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 from amsplan.errors import InputError
-from amsplan.models import History
 from amsplan.services import booking
 from amsplan.services.setup import backup
+from amsplan.store.models import History
 from tests.cli.support import data, ok
 from tests.helpers import awaiting, seed
 

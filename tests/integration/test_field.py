@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import select
 
 from amsplan.config import DEFAULT_FAILED_VISIT_CODES
+from amsplan.domain.statuses import Status
 from amsplan.errors import InputError
-from amsplan.models import History, Order, Sms
 from amsplan.services import booking, exports, field
 from amsplan.services.views import followup_list
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import History, Order, Sms
 from tests.helpers import awaiting, seed
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlmodel import select
 
-from amsplan.models import ExportFile, Letter, Order, Sms
 from amsplan.services import booking, exports, letters, outbox
+from amsplan.store.models import ExportFile, Letter, Order, Sms
 from tests.helpers import assign_all, awaiting, seed
 
 DAYTIME = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from amsplan.codes import format_code
+from amsplan.domain.codes import format_code
+from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError
-from amsplan.models import Letter, Order, Sms
 from amsplan.services import booking, field, letters, outbox, planning
 from amsplan.services.orders import import_orders
 from amsplan.services.technicians import add_technician
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import Letter, Order, Sms
 from tests.helpers import DAY, order_row, write_orders
 
 ORDERS = 3

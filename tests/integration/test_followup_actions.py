@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from amsplan import clock
 from amsplan.errors import InputError
-from amsplan.models import History, Order, Sms
 from amsplan.services import booking, planning
 from amsplan.services.views import followup_list
+from amsplan.store.models import History, Order, Sms
 from tests.helpers import DAY, assign_all, awaiting
 
 NOW = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import select
 
 from amsplan.errors import InputError, NotFound
-from amsplan.models import Order
 from amsplan.services.orders import import_orders
 from amsplan.services.views import status_counts
+from amsplan.store.models import Order
 from tests.helpers import HEADER, order_row, write_orders
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"

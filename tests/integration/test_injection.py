@@ -22,7 +22,7 @@ import sqlalchemy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from amsplan import db
+from amsplan.store import db
 from tests.cli.support import data, ok, order, run, statuses
 from tests.helpers import DAY, HEADER, assign_all, order_row, seed
 

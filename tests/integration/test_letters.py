@@ -10,9 +10,9 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
-from amsplan import codes
-from amsplan.models import Letter, Order
+from amsplan.domain import codes
 from amsplan.services import letters, planning
+from amsplan.store.models import Letter, Order
 from tests.helpers import DAY, assign_all, awaiting, locked, seed
 
 

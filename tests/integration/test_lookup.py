@@ -37,8 +37,8 @@ def ascii_swapcase(text: str) -> str:
 def test_same_number_matches_a_column_in_any_case(workspace, number):
     from sqlmodel import select
 
-    from amsplan.models import InboundMessage
     from amsplan.services.lookup import same_number
+    from amsplan.store.models import InboundMessage
 
     lower = "".join(ch.lower() if ch.isascii() else ch for ch in number)
     written = [number, lower, ascii_swapcase(number), number + "0", number[1:]]

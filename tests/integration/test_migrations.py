@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from amsplan import db
+from amsplan.store import db
 
 
 def test_a_database_from_the_first_migration_with_data_upgrades_to_the_newest(

@@ -7,10 +7,11 @@ from datetime import time, timedelta
 import pytest
 from sqlmodel import select
 
-from amsplan import clock, codes
+from amsplan import clock
+from amsplan.domain import codes
 from amsplan.errors import InputError, NotFound
-from amsplan.models import BookingCode, Order
 from amsplan.services import planning
+from amsplan.store.models import BookingCode, Order
 from tests.helpers import DAY, assign_all, seed
 
 

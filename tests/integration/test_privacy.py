@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import select
 
-from amsplan.models import Comment, History, Order, Reply
 from amsplan.services import booking, exports
 from amsplan.services.privacy import ANONYMOUS, purge
 from amsplan.services.replies import ingest
+from amsplan.store.models import Comment, History, Order, Reply
 from tests.cli.support import data, fails, ok
 from tests.helpers import awaiting
 

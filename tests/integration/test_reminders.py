@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
 
-from amsplan.models import Order, Sms
 from amsplan.services import booking, letters, planning, reminders, workflow
 from amsplan.services.views import followup_list
+from amsplan.store.models import Order, Sms
 from tests.helpers import assign_all, locked, seed
 
 T0 = datetime(2026, 4, 10, 8, 0, tzinfo=UTC)  # 10:00 in Oslo, twelve days before DAY
@@ -163,7 +163,7 @@ def test_two_overlapping_runs_send_each_reminder_once(workspace):
     kinds = sorted((m.kind, m.order_id) for m in sms_of(workspace))
     assert len(kinds) == len(set(kinds)) == 6  # 3 appointment + 3 booking reminders
     with workspace.context().session() as s:
-        from amsplan.models import History
+        from amsplan.store.models import History
 
         reminded = [h for h in s.exec(select(History)) if h.transition == "booking_reminder"]
     assert len(reminded) == 3

@@ -7,11 +7,11 @@ from datetime import time
 import pytest
 from sqlmodel import select
 
-from amsplan import codes
+from amsplan.domain import codes
 from amsplan.errors import InputError
-from amsplan.models import Order, Reply
 from amsplan.services import letters, planning, workflow
 from amsplan.services.replies import ingest, unmatched
+from amsplan.store.models import Order, Reply
 from tests.helpers import assign_all, awaiting, locked
 
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from amsplan.models import Order, Sms
-from amsplan.replies import is_confirmation
+from amsplan.domain.replies import is_confirmation
 from amsplan.services import booking, outbox, reminders, replies
+from amsplan.store.models import Order, Sms
 from tests.helpers import assign_all, seed
 
 BOOKED = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)  # 10:00 in Oslo

@@ -17,14 +17,14 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
+from amsplan.adapters.dashboard import CHARTS, render_html, write_pdf
 from amsplan.cli.field import report_app
 from amsplan.cli.reports import register_reports
 from amsplan.errors import InputError, NotFound
-from amsplan.models import Order
-from amsplan.reports.dashboard import CHARTS, render_html, write_pdf
 from amsplan.services import booking, field, letters, planning, reports
 from amsplan.services.reports import Period
 from amsplan.services.technicians import add_technician
+from amsplan.store.models import Order
 from tests.cli.support import data, error, ok
 from tests.helpers import assign_all, seed
 

@@ -7,9 +7,9 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from amsplan import db
 from amsplan.errors import NotInitialised
 from amsplan.services.views import status_counts
+from amsplan.store import db
 
 
 def test_schema_head_constant_matches_the_migrations():
@@ -22,7 +22,7 @@ def test_migrations_create_exactly_the_models(workspace):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import amsplan.models  # noqa: F401
+    import amsplan.store.models  # noqa: F401
 
     engine = workspace.context().engine
     with engine.connect() as conn:

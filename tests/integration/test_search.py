@@ -7,8 +7,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
+from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
-from amsplan.models import Order
 from amsplan.services import booking, calendar, planning
 from amsplan.services.search import (
     OrderFilter,
@@ -18,7 +18,7 @@ from amsplan.services.search import (
     save_filter,
     search,
 )
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import Order
 from tests.helpers import DAY, assign_all, order_row, seed, write_orders
 
 

@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from amsplan.domain.slots import overlaps
 from amsplan.errors import AmsplanError
-from amsplan.models import Order, Technician
 from amsplan.services import booking, planning
 from amsplan.services.technicians import add_technician
-from amsplan.workflow.slots import overlaps
+from amsplan.store.models import Order, Technician
 from tests.helpers import DAY, seed
 
 ORDERS = [f"AMS-{n:05d}" for n in range(1, 5)]

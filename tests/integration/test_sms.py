@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from amsplan import codes
+from amsplan.domain import codes
 from amsplan.errors import InputError, NotFound, TransitionRefused
-from amsplan.models import Comment, Order, Sms
 from amsplan.services import booking, outbox
 from amsplan.services.views import followup_list
+from amsplan.store.models import Comment, Order, Sms
 from tests.helpers import DAY, assign_all, seed
 
 # 10:00 in Oslo (summer time): inside the default sending window 09:00-21:00
@@ -135,7 +135,7 @@ def test_free_text_is_queued_and_kept_as_a_comment(workspace):
 
 
 def test_customer_data_in_sms_templates_is_inserted_literally():
-    from amsplan import sms
+    from amsplan.adapters import smstexts as sms
 
     text = sms.render("free_text", {"text": "{{ 7*7 }} <b>hei</b>\x07"})
     assert text == "{{ 7*7 }} <b>hei</b>"

@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import select
 
-from amsplan import codes
+from amsplan.domain import codes
 from amsplan.errors import NotFound
-from amsplan.models import Order
 from amsplan.services import workflow
 from amsplan.services.replies import ingest
 from amsplan.services.views import followup_list, status_counts
+from amsplan.store.models import Order
 from tests.helpers import awaiting, seed
 
 

@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
+from amsplan.domain.statuses import Status
+from amsplan.domain.transitions import TABLE
 from amsplan.errors import TransitionRefused
-from amsplan.models import BookingCode, Comment, History, Letter
 from amsplan.services import workflow
 from amsplan.services.orders import get_order
-from amsplan.workflow.statuses import Status
-from amsplan.workflow.transitions import TABLE
+from amsplan.store.models import BookingCode, Comment, History, Letter
 from tests.helpers import assign_all, seed
 
 PARAMS = {

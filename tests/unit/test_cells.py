@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from amsplan import cells
+from amsplan.domain import cells
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Unit tests for amsplan.codes: alphabet, check character, generation, normalising."""
+"""Unit tests for amsplan.domain.codes: alphabet, check character, generation, normalising."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from amsplan.codes import (
+from amsplan.domain.codes import (
     ALPHABET,
     BODY_LENGTH,
     CODE_LENGTH,
@@ -23,7 +23,7 @@ from amsplan.codes import (
     normalise,
 )
 
-# Weights of the whole code as documented in amsplan.codes: body 1..7, check char -1 = 22.
+# Weights of the whole code as documented in amsplan.domain.codes: body 1..7, check char -1 = 22.
 WEIGHTS = (1, 2, 3, 4, 5, 6, 7, 22)
 # Of the pair 6/G only G is left out: 6 stays so that the alphabet has a prime size (23).
 LOOK_ALIKES = "0OQ1IL2Z5S8BG"

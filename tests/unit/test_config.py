@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from amsplan.config import load_settings, user_name
+from amsplan.domain.statuses import Status
 from amsplan.errors import ConfigError
 from amsplan.services.setup import CONFIG_TEMPLATE
-from amsplan.workflow.statuses import Status
 
 
 def write(path: Path, text: str) -> Path:

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from amsplan.letters.dates import appointment_text, long_date
+from amsplan.adapters.letters.dates import appointment_text, long_date
 
 
 def test_tuesday_window() -> None:
@@ -94,5 +94,5 @@ def test_long_date() -> None:
 
 
 def test_dates_module_does_not_import_weasyprint() -> None:
-    code = "import sys, amsplan.letters.dates; assert 'weasyprint' not in sys.modules"
+    code = "import sys, amsplan.adapters.letters.dates; assert 'weasyprint' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from amsplan.letters.render import LetterData, LetterRenderer, LetterRenderError, combine_pdfs
+from amsplan.adapters.letters.render import (
+    LetterData,
+    LetterRenderer,
+    LetterRenderError,
+    combine_pdfs,
+)
 from amsplan.paths import shipped_templates_dir
 
 NASTY_NAME = '<script>alert("x")</script> {{ 7*7 }} & Sønn <b>AS</b>'
@@ -109,7 +114,7 @@ def pdfs(renderer: LetterRenderer) -> list[bytes]:
 
 
 def test_import_is_cheap() -> None:
-    code = "import sys, amsplan.letters.render; assert 'weasyprint' not in sys.modules"
+    code = "import sys, amsplan.adapters.letters.render; assert 'weasyprint' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -467,7 +472,7 @@ def test_css_without_slot_sizes_still_prints_everything(tmp_path: Path) -> None:
 
 
 def test_worker_processes_give_the_same_letters_in_order() -> None:
-    from amsplan.letters.render import PARALLEL_MIN_LETTERS
+    from amsplan.adapters.letters.render import PARALLEL_MIN_LETTERS
 
     letters = _batch(PARALLEL_MIN_LETTERS + 5)
     with LetterRenderer(processes=2, overlay_chunk_size=10) as renderer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from amsplan.phones import numbers_in
+from amsplan.domain.phones import numbers_in
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberType
 
-from amsplan.phones import mobile_number
+from amsplan.domain.phones import mobile_number
 
 
 def full_parse(raw: str, region: str = "NO") -> str | None:

@@ -19,13 +19,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from amsplan import codes
-from amsplan.codes import ALPHABET, BODY_LENGTH, CODE_LENGTH, canonical, check_character
+from amsplan.domain import codes, engine
+from amsplan.domain.codes import ALPHABET, BODY_LENGTH, CODE_LENGTH, canonical, check_character
+from amsplan.domain.replies import is_confirmation, parse
+from amsplan.domain.statuses import Status
+from amsplan.domain.transitions import TABLE, TRANSITIONS
 from amsplan.errors import TransitionRefused
-from amsplan.replies import is_confirmation, parse
-from amsplan.workflow import engine
-from amsplan.workflow.statuses import Status
-from amsplan.workflow.transitions import TABLE, TRANSITIONS
 
 bodies = st.text(alphabet=ALPHABET, min_size=BODY_LENGTH, max_size=BODY_LENGTH)
 valid_codes = bodies.map(lambda body: body + check_character(body))
@@ -240,7 +239,7 @@ def test_look_alikes_of_ok_never_confirm(code, answer, sep):
 # --- the parser finds codes however they are written -----------------------------------
 
 # Look-alikes for the symbols of the alphabet, written out here (not taken from
-# amsplan.codes) so that the test checks the table instead of copying it.
+# amsplan.domain.codes) so that the test checks the table instead of copying it.
 LOOK_ALIKES: dict[str, str] = {
     "A": "\u0391\u03b1\u0410\u0430",  # Greek Alpha, alpha; Cyrillic A, a
     "C": "\u0421\u0441\u03f9\u03f2",  # Cyrillic Es, es; Greek lunate sigma

@@ -1,10 +1,10 @@
-"""What a re-import may do to an order it knows (amsplan.workflow.reimport, pure)."""
+"""What a re-import may do to an order it knows (amsplan.domain.reimport, pure)."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
 
-from amsplan.workflow import reimport
+from amsplan.domain import reimport
 
 OLD = {
     "customer_name": "Kari", "street": "Storgata 1", "postcode": "2317", "city": "HAMAR",

@@ -1,4 +1,4 @@
-"""Unit tests for amsplan.replies: finding booking codes and the answer in reply texts."""
+"""Unit tests for amsplan.domain.replies: finding booking codes and the answer in reply texts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from amsplan.codes import (
+from amsplan.domain.codes import (
     ALPHABET,
     BODY_LENGTH,
     CODE_LENGTH,
@@ -19,7 +19,7 @@ from amsplan.codes import (
     is_valid,
     normalise,
 )
-from amsplan.replies import MAX_CANDIDATES, Candidate, ParsedReply, is_confirmation, parse
+from amsplan.domain.replies import MAX_CANDIDATES, Candidate, ParsedReply, is_confirmation, parse
 
 bodies = st.text(alphabet=ALPHABET, min_size=BODY_LENGTH, max_size=BODY_LENGTH)
 valid_codes = bodies.map(lambda body: body + check_character(body))

@@ -1,4 +1,4 @@
-"""amsplan.workflow.rules: deadlines, reminder due times and follow-up importance (pure)."""
+"""amsplan.domain.rules: deadlines, reminder due times and follow-up importance (pure)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from amsplan.workflow import rules
+from amsplan.domain import rules
 
 OSLO = ZoneInfo("Europe/Oslo")
 

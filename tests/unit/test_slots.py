@@ -1,4 +1,4 @@
-"""The calendar's pure rules (amsplan.workflow.slots)."""
+"""The calendar's pure rules (amsplan.domain.slots)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from amsplan.workflow.slots import (
+from amsplan.domain.slots import (
     Busy,
     change_notice,
     day_reason,
@@ -17,7 +17,7 @@ from amsplan.workflow.slots import (
     natural_key,
     parse_working_days,
 )
-from amsplan.workflow.statuses import Status
+from amsplan.domain.statuses import Status
 
 TODAY = date(2026, 4, 1)
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from amsplan.codes import format_code
-from amsplan.workflow import truth
-from amsplan.workflow.statuses import Status
+from amsplan.domain import truth
+from amsplan.domain.codes import format_code
+from amsplan.domain.statuses import Status
 
 AT = datetime(2026, 4, 22, 6, 0, tzinfo=UTC)
 CODE = "ACDE7FHA"

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from amsplan.domain import engine
+from amsplan.domain.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
+from amsplan.domain.transitions import TABLE, TRANSITIONS
 from amsplan.errors import TransitionRefused
 from amsplan.services.workflow import EFFECTS
-from amsplan.workflow import engine
-from amsplan.workflow.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
-from amsplan.workflow.transitions import TABLE, TRANSITIONS
 
 PARAMS = {
     "resolution": "OK", "until": date(2026, 5, 1), "text": "KONTAKT", "reconsider": "own_reply",

@@ -84,7 +84,8 @@ def show(
 
     Example: amsplan orders show AMS-2026-000123
     """
-    from amsplan import clock, codes
+    from amsplan import clock
+    from amsplan.domain import codes
     from amsplan.services.orders import order_detail
 
     c = context(ctx)
@@ -304,7 +305,8 @@ def list_(
 
 
 def _row(c, o) -> dict:
-    from amsplan import clock, codes
+    from amsplan import clock
+    from amsplan.domain import codes
 
     flags = " ".join(
         label for flag, label in ((o.important_info, "viktig"), (o.difficult_meter, "vanskelig"),

@@ -200,9 +200,9 @@ def unlock(
 
 def _batch(ctx, orders, filter_name, name, comment, dry_run, yes, as_json) -> None:
     from amsplan.cli.sms import print_batch
+    from amsplan.domain.statuses import Status
     from amsplan.errors import InputError
     from amsplan.services.booking import transition_orders
-    from amsplan.workflow.statuses import Status
 
     c = context(ctx)
     chosen = selection(ctx, orders, filter_name)
@@ -234,7 +234,8 @@ def lock(
               amsplan lock --date 2026-04-22          (every technician's day)
               amsplan lock AMS-2026-000123
     """
-    from amsplan import clock, codes
+    from amsplan import clock
+    from amsplan.domain import codes
     from amsplan.errors import InputError
     from amsplan.services.planning import lock as lock_orders
 

@@ -88,7 +88,7 @@ def dashboard(
     if html is None and pdf is None:
         raise InputError("name a file to write: --html FILE and/or --pdf FILE")
     html, pdf = _target(html, "--html"), _target(pdf, "--pdf")
-    from amsplan.reports.dashboard import render_html, write_html, write_pdf
+    from amsplan.adapters.dashboard import render_html, write_html, write_pdf
     from amsplan.services.reports import dashboard_data
 
     c = context(ctx)

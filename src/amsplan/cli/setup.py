@@ -35,9 +35,9 @@ def init(
 
     from amsplan.cli.state import State
     from amsplan.config import CONFIG_NAME, load_settings
-    from amsplan.db import display_url
     from amsplan.errors import ConfigError
     from amsplan.services.setup import upgrade_database, write_config
+    from amsplan.store.db import display_url
 
     state = ctx.ensure_object(State)
     named = state.config or os.environ.get("AMSPLAN_CONFIG")
@@ -76,8 +76,8 @@ def version(ctx: typer.Context):
 
     Example: amsplan db version
     """
-    from amsplan import db
     from amsplan.cli.output import context
+    from amsplan.store import db
 
     c = context(ctx)
     console.print(f"database: {db.schema_version(c.engine) or 'none'}, needed: {db.SCHEMA_HEAD}")

@@ -54,7 +54,8 @@ def book(
     Examples: amsplan sms book --tech T01 --date 2026-04-22
               amsplan sms book AMS-2026-000123
     """
-    from amsplan import clock, codes
+    from amsplan import clock
+    from amsplan.domain import codes
     from amsplan.services.booking import book_by_sms
     from amsplan.services.letters import check_selection
 

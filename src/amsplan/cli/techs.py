@@ -34,8 +34,8 @@ def add(
     Example: amsplan techs add T07 --name "Ola Nordmann" --phone 41234567 --start 07:00 --end 15:00
              amsplan techs add T08 --days 123456
     """
+    from amsplan.domain.slots import days_text
     from amsplan.services.technicians import add_technician
-    from amsplan.workflow.slots import days_text
 
     saved = add_technician(context(ctx), tech_id, name, phone, start, end, days)
     tech = saved.tech
@@ -66,8 +66,8 @@ def list_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
 
     Example: amsplan techs list
     """
+    from amsplan.domain.slots import days_text
     from amsplan.services.technicians import list_technicians
-    from amsplan.workflow.slots import days_text
 
     techs = list_technicians(context(ctx))
     if as_json:

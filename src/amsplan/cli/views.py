@@ -96,9 +96,9 @@ def transition(
     """
     from amsplan import clock
     from amsplan.cli.sms import print_batch
+    from amsplan.domain.transitions import TRANSITIONS
     from amsplan.errors import InputError
     from amsplan.services.booking import transition_orders
-    from amsplan.workflow.transitions import TRANSITIONS
 
     if name not in TRANSITIONS:
         raise InputError(f"no transition {name!r}: use one of {', '.join(TRANSITIONS)}")

@@ -18,7 +18,7 @@ def show(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = 
 
     Example: amsplan workflow show
     """
-    from amsplan.workflow.transitions import TABLE
+    from amsplan.domain.transitions import TABLE
 
     if as_json:
         print_json([

@@ -1,9 +1,9 @@
-"""Alembic environment: runs on the connection amsplan hands it (amsplan.db.upgrade)."""
+"""Alembic environment: runs on the connection amsplan hands it (amsplan.store.db.upgrade)."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import amsplan.models  # noqa: F401  (registers the tables)
+import amsplan.store.models  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
 connection = context.config.attributes["connection"]

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from amsplan.domain import engine
+from amsplan.domain.statuses import Status
+from amsplan.domain.transitions import can_receive_sms
 from amsplan.errors import InputError, TransitionRefused
-from amsplan.models import Order
 from amsplan.services import workflow
 from amsplan.services.context import Context
 from amsplan.services.planning import booking_selection, load_orders, slot_refusals
-from amsplan.workflow import engine
-from amsplan.workflow.statuses import Status
-from amsplan.workflow.transitions import can_receive_sms
+from amsplan.store.models import Order
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import select
 
 from amsplan import clock
-from amsplan.models import Absence, Order, Technician
+from amsplan.domain.statuses import Status
 from amsplan.services.context import Context
 from amsplan.services.planning import (
     OCCUPYING,
@@ -17,7 +17,7 @@ from amsplan.services.planning import (
     get_technician,
     public_holiday,
 )
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import Absence, Order, Technician
 
 
 @dataclass

@@ -11,8 +11,9 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from amsplan import clock, db
+from amsplan import clock
 from amsplan.config import Settings
+from amsplan.store import db
 
 
 @dataclass

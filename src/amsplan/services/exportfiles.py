@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from amsplan.models import ExportFile
 from amsplan.services.context import Context
+from amsplan.store.models import ExportFile
 
 
 def record(
@@ -50,8 +50,8 @@ def purge_files(
     from sqlalchemy import update
     from sqlmodel import select
 
-    from amsplan.models import Letter
     from amsplan.services import follow
+    from amsplan.store.models import Letter
 
     ids = set(ids)
     if not ids:

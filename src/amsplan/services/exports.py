@@ -13,12 +13,12 @@ from sqlmodel import select
 from amsplan import clock
 from amsplan.adapters.writers import write_rows
 from amsplan.config import RESOLUTION_OK
+from amsplan.domain.statuses import Status
 from amsplan.errors import InputError
-from amsplan.models import History, Order, Technician
 from amsplan.services import exportfiles
 from amsplan.services.context import Context
 from amsplan.services.planning import get_technician
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import History, Order, Technician
 
 MOBILE_COLUMNS = [
     "order_no", "technician_id", "technician_name", "sequence", "start", "end",

@@ -14,16 +14,17 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from amsplan import clock, db
+from amsplan import clock
 from amsplan.adapters.tables import Problem, map_columns, read_csv
 from amsplan.config import RESOLUTION_CANCELLED, RESOLUTION_OK
+from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError, TransitionRefused
-from amsplan.models import InboundMessage, Order
 from amsplan.services import workflow
 from amsplan.services.booking import BatchResult
 from amsplan.services.context import Context
 from amsplan.services.lookup import find_orders
-from amsplan.workflow.statuses import Status
+from amsplan.store import db
+from amsplan.store.models import InboundMessage, Order
 
 RETURN_COLUMNS = {
     "order_no": ["Ordrenr", "Ordre", "order"],

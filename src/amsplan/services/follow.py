@@ -8,7 +8,7 @@ the letters folder that names an old time, technician or code. It is idempotent.
 
 Cheap: the hook only notes the order; just before the transaction commits, every noted
 order is checked at once (one query for their letters, one for their queued messages),
-against the order as it is then. The rules are pure (amsplan.workflow.truth).
+against the order as it is then. The rules are pure (amsplan.domain.truth).
 
 Files follow the database: a withdrawn letter's PDF is moved out of the letters folder
 (into letters/withdrawn/) by `sweep_letters` (right after the commit, and at the start
@@ -26,9 +26,9 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from amsplan.models import Letter, Order, Sms
+from amsplan.domain import truth
 from amsplan.services.context import Context
-from amsplan.workflow import truth
+from amsplan.store.models import Letter, Order, Sms
 
 LIVE_LETTER = ("staged", "delivered")
 WITHDRAWN = "withdrawn"

@@ -24,14 +24,15 @@ from pathlib import Path
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
-from amsplan import clock, codes
+from amsplan import clock
+from amsplan.domain import codes
+from amsplan.domain.statuses import Status
 from amsplan.errors import ConfigError, InputError
 from amsplan.faults import crash_point
-from amsplan.models import Comment, Letter, Order, Technician
 from amsplan.services import exportfiles, follow, workflow
 from amsplan.services.context import Context
 from amsplan.services.planning import get_technician, load_orders
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import Comment, Letter, Order, Technician
 
 STAGING = ".staging"
 COMBINED = "combined"
@@ -62,7 +63,7 @@ class GenerateResult:
 
 
 def _letter_data(session: Session, ctx: Context, order: Order):
-    from amsplan.letters.render import LetterData
+    from amsplan.adapters.letters.render import LetterData
 
     s = ctx.settings
     tech = session.get(Technician, order.technician_id) if order.technician_id else None
@@ -90,7 +91,7 @@ def _letter_data(session: Session, ctx: Context, order: Order):
 
 
 def _renderer(ctx: Context):
-    from amsplan.letters.render import LetterRenderer
+    from amsplan.adapters.letters.render import LetterRenderer
 
     return LetterRenderer(ctx.settings.templates_dir, ctx.settings.locale)
 
@@ -267,7 +268,7 @@ def generate(
         if progress:
             progress(min(i + chunk_size, len(work)), len(work))
     if combined and result.generated:
-        from amsplan.letters.render import combine_pdfs
+        from amsplan.adapters.letters.render import combine_pdfs
 
         (folder / COMBINED).mkdir(mode=0o700, exist_ok=True)
         stamp = clock.to_local(ctx.now(), tz).strftime("%Y-%m-%d_%H%M%S")

@@ -8,7 +8,7 @@ from sqlalchemy import func, literal
 from sqlmodel import Session, select
 
 from amsplan.errors import InputError
-from amsplan.models import Order
+from amsplan.store.models import Order
 
 CHUNK = 5000
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from sqlalchemy import bindparam, insert
 from sqlmodel import select
 
-from amsplan import cells, db
 from amsplan.adapters.tables import (
     CONTROL_CHARS,
     CONTROL_CHARS_MULTILINE,
@@ -20,8 +19,14 @@ from amsplan.adapters.tables import (
     parse_flag,
     read_csv,
 )
+from amsplan.domain import cells, reimport
+from amsplan.domain.phones import mobile_number
 from amsplan.errors import InputError, NotFound
-from amsplan.models import (
+from amsplan.services.context import Context
+from amsplan.services.lookup import find_orders, same_number
+from amsplan.services.privacy import ANONYMOUS
+from amsplan.store import db
+from amsplan.store.models import (
     Comment,
     History,
     InboundMessage,
@@ -32,11 +37,6 @@ from amsplan.models import (
     Technician,
     search_text_of,
 )
-from amsplan.phones import mobile_number
-from amsplan.services.context import Context
-from amsplan.services.lookup import find_orders, same_number
-from amsplan.services.privacy import ANONYMOUS
-from amsplan.workflow import reimport
 
 # field -> header aliases (Norwegian first); matched ignoring case, spaces, '-' and '_'.
 ORDER_COLUMNS: dict[str, list[str]] = {

@@ -16,14 +16,15 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from amsplan import clock, codes
+from amsplan import clock
 from amsplan.config import Settings
+from amsplan.domain import codes
+from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound, TransitionRefused
-from amsplan.models import Comment, Order, Sms, Technician
 from amsplan.services import exportfiles
 from amsplan.services.context import Context
 from amsplan.services.lookup import find_orders
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import Comment, Order, Sms, Technician
 
 REMINDER_KINDS = ("booking_reminder", "appointment_reminder")
 EXPORT_COLUMNS = ["id", "to", "text", "kind", "order_no", "due_at", "batch"]
@@ -45,7 +46,7 @@ def next_send_time(at: datetime, settings: Settings) -> datetime:
 def appointment_text(order: Order, settings: Settings) -> str:
     if not (order.planned_start and order.estimate_minutes):
         return ""
-    from amsplan.letters.dates import appointment_text as window
+    from amsplan.adapters.letters.dates import appointment_text as window
 
     start = clock.to_local(order.planned_start, settings.tz)
     return window(start, start + timedelta(minutes=order.estimate_minutes), settings.locale)
@@ -53,7 +54,7 @@ def appointment_text(order: Order, settings: Settings) -> str:
 
 def render(session: Session, ctx: Context, order: Order, kind: str, text: str = "") -> str:
     """The text of an SMS of `kind` about the order as it is now."""
-    from amsplan import sms
+    from amsplan.adapters import smstexts as sms
 
     settings = ctx.settings
     with session.no_autoflush:  # technicians come from the identity map after the first

@@ -1,7 +1,7 @@
 """Planning: put orders on a technician's day, move them, and lock days for booking.
 
 The rules (is a slot free, may this day be planned, how is a customer told of a
-change) are pure functions in amsplan.workflow.slots; this module reads what they need
+change) are pure functions in amsplan.domain.slots; this module reads what they need
 and writes the result.
 """
 
@@ -15,16 +15,16 @@ from functools import lru_cache
 from sqlmodel import Session, select
 
 from amsplan import clock
+from amsplan.domain import engine
+from amsplan.domain import slots as rules
+from amsplan.domain.slots import OCCUPYING, Busy
+from amsplan.domain.statuses import Status
+from amsplan.domain.transitions import can_receive_sms
 from amsplan.errors import InputError, NotFound, TransitionRefused
-from amsplan.models import Absence, Order, Technician
 from amsplan.services import workflow
 from amsplan.services.context import Context
 from amsplan.services.lookup import find_orders
-from amsplan.workflow import engine
-from amsplan.workflow import slots as rules
-from amsplan.workflow.slots import OCCUPYING, Busy
-from amsplan.workflow.statuses import Status
-from amsplan.workflow.transitions import can_receive_sms
+from amsplan.store.models import Absence, Order, Technician
 
 ASSIGNABLE = (Status.OPEN, Status.PLANNING, Status.REOPENED, Status.MANUAL_FOLLOWUP)
 # A new time for an order the customer has (or will get) a time for.

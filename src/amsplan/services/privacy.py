@@ -9,10 +9,10 @@ from sqlalchemy import func, update
 from sqlmodel import select
 
 from amsplan import clock
-from amsplan.models import Comment, History, Order, Reply, Sms
+from amsplan.domain.statuses import Status
 from amsplan.services import exportfiles
 from amsplan.services.context import Context
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import Comment, History, Order, Reply, Sms
 
 ANONYMOUS = "(anonymisert)"
 

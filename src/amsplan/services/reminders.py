@@ -15,11 +15,11 @@ from sqlalchemy import and_, or_
 from sqlmodel import select
 
 from amsplan import clock
-from amsplan.models import History, Order, Sms
+from amsplan.domain import rules
+from amsplan.domain.statuses import Status
 from amsplan.services import outbox, workflow
 from amsplan.services.context import Context
-from amsplan.workflow import rules
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import History, Order, Sms
 
 
 @dataclass

@@ -11,15 +11,16 @@ from pathlib import Path
 from sqlalchemy import func, insert
 from sqlmodel import select
 
-from amsplan import clock, db, replies
+from amsplan import clock
 from amsplan.adapters.tables import Problem, map_columns, read_csv
+from amsplan.domain import replies, rules
+from amsplan.domain.phones import mobile_number
+from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError
-from amsplan.models import BookingCode, History, Order, Reply
-from amsplan.phones import mobile_number
 from amsplan.services import workflow
 from amsplan.services.context import Context
-from amsplan.workflow import rules
-from amsplan.workflow.statuses import Status
+from amsplan.store import db
+from amsplan.store.models import BookingCode, History, Order, Reply
 
 REPLY_COLUMNS = {
     "received_at": ["Mottatt", "Tidspunkt", "Tid", "Dato", "received", "timestamp", "date"],

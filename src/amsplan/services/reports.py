@@ -27,11 +27,11 @@ from sqlmodel import Session, select
 
 from amsplan import clock
 from amsplan.config import RESOLUTION_OK
+from amsplan.domain.statuses import Status
 from amsplan.errors import InputError
-from amsplan.models import History, Order, Technician
 from amsplan.services.context import Context
 from amsplan.services.planning import get_technician
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import History, Order, Technician
 
 PERIODS = ("day", "week", "month")
 

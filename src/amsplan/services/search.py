@@ -9,12 +9,13 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from amsplan import clock, codes, phones
+from amsplan import clock
 from amsplan.config import RESOLUTION_OK
+from amsplan.domain import codes, phones
+from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
-from amsplan.models import BookingCode, Order, SavedFilter
 from amsplan.services.context import Context
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import BookingCode, Order, SavedFilter
 
 
 @dataclass
@@ -176,7 +177,7 @@ def _by_numbers(session: Session, numbers: list[str]) -> list[Order]:
 
 def matching_order_nos(session: Session, ctx: Context, flt: OrderFilter, sort="order") -> list[str]:
     if sort == "postcode":  # visiting order: the street sorts naturally (7 before 12)
-        from amsplan.workflow.slots import natural_key
+        from amsplan.domain.slots import natural_key
 
         rows = session.exec(flt.where(select(Order.order_no, Order.postcode, Order.street), ctx))
         ordered = sorted(rows, key=lambda r: (r[1] or "", natural_key(r[2]), r[0]))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from amsplan import db
 from amsplan.config import Settings
 from amsplan.errors import InputError
+from amsplan.store import db
 
 CONFIG_TEMPLATE = """\
 # amsplan configuration. Relative paths are relative to this file.

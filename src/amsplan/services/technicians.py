@@ -11,11 +11,11 @@ from sqlmodel import select
 
 from amsplan import clock
 from amsplan.adapters.tables import CONTROL_CHARS, Problem, map_columns, read_csv
+from amsplan.domain import reimport
+from amsplan.domain.slots import OCCUPYING, parse_working_days
 from amsplan.errors import AmsplanError, InputError
-from amsplan.models import Absence, Order, Technician
 from amsplan.services.context import Context
-from amsplan.workflow import reimport
-from amsplan.workflow.slots import OCCUPYING, parse_working_days
+from amsplan.store.models import Absence, Order, Technician
 
 TECH_COLUMNS = {
     "id": ["Montørnr", "Montør", "Ressurs", "tech_id", "technician"],

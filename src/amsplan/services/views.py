@@ -9,9 +9,9 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from amsplan import clock
+from amsplan.domain import rules
+from amsplan.domain.statuses import Status
 from amsplan.services.context import Context
-from amsplan.workflow import rules
-from amsplan.workflow.statuses import Status
 
 
 def status_counts(ctx: Context) -> dict[Status, int]:
@@ -56,7 +56,7 @@ def followup_list(
     ctx: Context, tech_id: str | None = None, day: date | None = None, kind: str | None = None
 ) -> list[FollowUp]:
     """Every order that needs a person, with why, by appointment date."""
-    from amsplan.models import Order
+    from amsplan.store.models import Order
 
     tz = ctx.settings.tz
     today = clock.to_local(ctx.now(), tz).date()
@@ -115,7 +115,7 @@ def followup_list(
 def _open_flags(s, order_ids: list[int]) -> dict:
     """Each order's open follow-up reasons, most important first (newest first within a
     kind), one per kind and reason."""
-    from amsplan.models import FollowupFlag
+    from amsplan.store.models import FollowupFlag
 
     found: dict[int, list] = {}
     for i in range(0, len(order_ids), 5000):

@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from amsplan import clock, codes
+from amsplan import clock
 from amsplan.config import RESOLUTION_CANCELLED
-from amsplan.models import BookingCode, Comment, FollowupFlag, History, Letter, Order
+from amsplan.domain import codes, engine, rules
+from amsplan.domain.statuses import Status
 from amsplan.services import follow, outbox
 from amsplan.services.context import Context
-from amsplan.workflow import engine, rules
-from amsplan.workflow.statuses import Status
+from amsplan.store.models import BookingCode, Comment, FollowupFlag, History, Letter, Order
 
 Effect = Callable[[Session, Context, Order, datetime, dict[str, Any]], None]
 

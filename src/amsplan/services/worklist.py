@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from amsplan.errors import InputError, NotFound
-from amsplan.models import Order
 from amsplan.services import workflow
 from amsplan.services.context import Context
+from amsplan.store.models import Order
 
 CHUNK = 5000
 

@@ -102,7 +102,7 @@ def upgrade() -> None:
         )
     )
     # Free-text search finds phone numbers too (models.search_text_of).
-    from amsplan.models import search_text_of
+    from amsplan.store.models import search_text_of
 
     orders = sa.table(
         "work_order",

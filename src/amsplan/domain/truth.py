@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from amsplan import codes
-from amsplan.workflow.statuses import Status
+from amsplan.domain import codes
+from amsplan.domain.statuses import Status
 
 S = Status
 

@@ -130,7 +130,7 @@ _INVISIBLE_EXTRA = frozenset(
 
 
 # What may appear inside a written code (after normalise): whitespace and dashes (hyphen,
-# en/em dash, minus...). amsplan.replies uses the same set between the parts of a code.
+# en/em dash, minus...). amsplan.domain.replies uses the same set between the parts of a code.
 _SEPARATOR_CLASS = r"[\s\-\u2010-\u2015\u2212\u2e3a\u2e3b]"
 _SEPARATORS = re.compile(_SEPARATOR_CLASS + "+")
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from amsplan.workflow.statuses import Status
+from amsplan.domain.statuses import Status
 
 # A slot is taken by every order that holds it, whatever its status: held orders too
 # (until they are unassigned). Only open orders without a slot and closed ones are free.

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from amsplan.workflow.statuses import Status
+from amsplan.domain.statuses import Status
 
 S = Status
 

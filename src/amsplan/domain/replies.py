@@ -1,6 +1,6 @@
 """Find booking codes and the answer in a customer's reply text ("ACDE-7FHA OK").
 
-The text is normalised (:func:`amsplan.codes.normalise`: upper case, Greek/Cyrillic
+The text is normalised (:func:`amsplan.domain.codes.normalise`: upper case, Greek/Cyrillic
 look-alikes and fullwidth forms folded to Latin, zero-width characters dropped) and split
 into tokens: maximal runs of letters and digits (with any combining marks on them);
 everything else separates tokens. A code is either one token of 8 symbols, or consecutive
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import accumulate, count, islice
 from operator import mul
 
-from amsplan import codes
+from amsplan.domain import codes
 
 __all__ = ["MAX_CANDIDATES", "Candidate", "ParsedReply", "is_confirmation", "parse"]
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amsplan.domain.statuses import Status
+from amsplan.domain.transitions import TRANSITIONS, OrderLike, Transition
 from amsplan.errors import TransitionRefused
-from amsplan.workflow.statuses import Status
-from amsplan.workflow.transitions import TRANSITIONS, OrderLike, Transition
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from amsplan.workflow.statuses import Status
+from amsplan.domain.statuses import Status
 
 BOOKED = frozenset(
     {

@@ -15,7 +15,7 @@ from amsplan.errors import NotInitialised
 
 # The newest migration; a test checks it matches migrations/versions.
 SCHEMA_HEAD = "0005"
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
 
 

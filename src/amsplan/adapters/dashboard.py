@@ -22,11 +22,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from amsplan.adapters.letters.dates import long_date
 from amsplan.config import Settings
-from amsplan.letters.dates import long_date
+from amsplan.domain.statuses import Status
 from amsplan.paths import shipped_templates_dir
 from amsplan.services.reports import Dashboard
-from amsplan.workflow.statuses import Status
 
 __all__ = ["CHARTS", "TITLES", "render_html", "write_html", "write_pdf"]
 

@@ -9,7 +9,7 @@ company fields and the letter date, the same for a whole batch). It measures whe
 slot is, and then lays out, for a chunk of letters, only the slots of each letter,
 absolutely positioned on an otherwise empty page: the overlays, little text and cheap to
 lay out. Each letter's PDF is the background page with its overlay page drawn over it
-(``amsplan.letters.compose``: two Form XObjects; no content stream is parsed or rewritten).
+(``amsplan.adapters.letters.compose``: two Form XObjects; no content stream is parsed or rewritten).
 
 Nothing is taken on trust. The background must be one page and must not show any of the
 made-up values its hidden slots were laid out with (else the template prints customer data
@@ -49,7 +49,7 @@ from typing import Any
 
 import jinja2
 
-from amsplan.letters.dates import appointment_text, long_date
+from amsplan.adapters.letters.dates import appointment_text, long_date
 from amsplan.paths import shipped_templates_dir
 
 __all__ = ["LetterData", "LetterRenderer", "LetterRenderError", "combine_pdfs"]
@@ -365,7 +365,7 @@ class LetterRenderer:
     def _build_background(self, letter: LetterData) -> _Background | None:
         from pypdf import PdfReader
 
-        from amsplan.letters.compose import PageSource, first_free_number
+        from amsplan.adapters.letters.compose import PageSource, first_free_number
 
         sentinel = replace(letter, **_SENTINEL)
         document = self._layout(self._html([sentinel], mode="background"))
@@ -425,7 +425,7 @@ class LetterRenderer:
         self, background: _Background, letters: Sequence[LetterData]
     ) -> list[bytes | None]:
         """Each letter as background + overlay; None where its slots do not fit."""
-        from amsplan.letters.compose import PageSource, compose_page
+        from amsplan.adapters.letters.compose import PageSource, compose_page
 
         html = self._html(letters, mode="overlay", slots=list(background.signatures))
         document = self._layout(html, background.css)
