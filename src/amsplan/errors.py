@@ -9,12 +9,6 @@ class AmsplanError(Exception):
     exit_code = 1
 
 
-class PartialFailure(AmsplanError):
-    """The command did its work, but some orders were refused (they are listed)."""
-
-    exit_code = 1
-
-
 class ConfigError(AmsplanError):
     exit_code = 3
 
@@ -51,15 +45,3 @@ class Conflict(AmsplanError):
     """Someone else changed the same data at the same time; re-run the command."""
 
     exit_code = 7
-
-
-EXIT_CODES: list[tuple[int, str, str]] = [
-    (0, "-", "success"),
-    (1, "PartialFailure", "done, but some orders were refused (listed in the output)"),
-    (2, "-", "bad command-line usage (unknown option, missing argument)"),
-    (3, "ConfigError / NotInitialised", "bad configuration, or no database yet: run amsplan init"),
-    (4, "NotFound", "an order, technician or file named on the command line does not exist"),
-    (5, "InputError", "a bad argument or input file; nothing was changed"),
-    (6, "TransitionRefused", "the workflow refused the status change"),
-    (7, "Conflict", "another process changed the same orders; run again"),
-]

@@ -17,6 +17,7 @@ from amsplan.errors import AmsplanError
 from amsplan.services import booking, field, letters, outbox, planning
 from amsplan.services.orders import import_orders
 from amsplan.services.technicians import add_technician
+from amsplan.store import orders as store_orders
 from amsplan.store.models import Letter, Order, Sms
 from tests.helpers import DAY, order_row, write_orders
 
@@ -46,7 +47,7 @@ def step(ctx, op: str, order_no: str, day, n: int) -> None:
         booking.book_by_sms(ctx, [order_no])
     elif op == "cancel":
         with ctx.session() as s:
-            (order,) = planning.load_orders(s, [order_no])
+            (order,) = store_orders.load_orders(s, [order_no])
             field.cancel(s, ctx, order, "test")
     else:
         name, params = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from amsplan.errors import InputError, NotFound
-from amsplan.services import planning
 from amsplan.services.orders import import_orders
+from amsplan.store import orders as store_orders
 from tests.helpers import order_row, write_orders
 
 
@@ -17,16 +17,16 @@ def test_load_orders_finds_many_numbers_in_any_case_in_the_given_order(workspace
     typed = [f"ams-{n:05d}" if n % 2 else f"AMS-{n:05d}" for n in range(2000, 0, -1)]
 
     with ctx.session() as s:
-        loaded = planning.load_orders(s, typed)
+        loaded = store_orders.load_orders(s, typed)
 
     assert [o.order_no for o in loaded] == [n.upper() for n in typed]
     with ctx.session() as s, pytest.raises(NotFound, match="no such order: ams-09999"):
-        planning.load_orders(s, ["AMS-00001", "ams-09999"])
+        store_orders.load_orders(s, ["AMS-00001", "ams-09999"])
     with (
         ctx.session() as s,
         pytest.raises(InputError, match="given twice: AMS-00001 and ams-00001"),
     ):
-        planning.load_orders(s, ["AMS-00001", "ams-00001"])
+        store_orders.load_orders(s, ["AMS-00001", "ams-00001"])
 
 
 def ascii_swapcase(text: str) -> str:
@@ -37,8 +37,8 @@ def ascii_swapcase(text: str) -> str:
 def test_same_number_matches_a_column_in_any_case(workspace, number):
     from sqlmodel import select
 
-    from amsplan.services.lookup import same_number
     from amsplan.store.models import InboundMessage
+    from amsplan.store.orders import same_number
 
     lower = "".join(ch.lower() if ch.isascii() else ch for ch in number)
     written = [number, lower, ascii_swapcase(number), number + "0", number[1:]]

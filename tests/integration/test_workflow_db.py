@@ -11,8 +11,8 @@ from amsplan.domain.statuses import Status
 from amsplan.domain.transitions import TABLE
 from amsplan.errors import TransitionRefused
 from amsplan.services import workflow
-from amsplan.services.orders import get_order
 from amsplan.store.models import BookingCode, Comment, History, Letter
+from amsplan.store.orders import get_order
 from tests.helpers import assign_all, seed
 
 PARAMS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amsplan.services.lookup import case_forms
+from amsplan.store.orders import case_forms
 
 
 def test_every_case_of_the_ascii_letters_and_nothing_else():

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from amsplan.domain import rules
+from amsplan.domain import followups, rules
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -50,14 +50,14 @@ def test_an_appointment_reminder_is_never_due_at_or_after_the_visit():
 
 
 def test_the_most_important_reason_is_shown_first():
-    assert rules.by_importance(["manual", "reply", "cancelled", "no_answer"]) == [
+    assert followups.by_importance(["manual", "reply", "cancelled", "no_answer"]) == [
         "cancelled", "reply", "no_answer", "manual",
     ]  # fmt: skip
-    assert rules.summary_kind(None, "manual")
-    assert rules.summary_kind("reply", "reply")  # the newer reason of the same kind
-    assert rules.summary_kind("no_answer", "reply")
-    assert not rules.summary_kind("cancelled", "reply")
-    assert rules.rank("something new") == len(rules.FOLLOWUP_PRIORITY)
+    assert followups.summary_kind(None, "manual")
+    assert followups.summary_kind("reply", "reply")  # the newer reason of the same kind
+    assert followups.summary_kind("no_answer", "reply")
+    assert not followups.summary_kind("cancelled", "reply")
+    assert followups.rank("something new") == len(followups.FollowupKind)
 
 
 def test_every_reply_outcome_is_documented():

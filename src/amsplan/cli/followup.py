@@ -59,11 +59,12 @@ def list_(
     Example: amsplan followup list --tech T01 --reason no_answer
     """
     from amsplan import clock
+    from amsplan.domain.followups import FollowupKind
     from amsplan.errors import InputError
-    from amsplan.services.views import FOLLOWUP_KINDS, followup_list
+    from amsplan.services.views import followup_list
 
-    if reason and reason not in FOLLOWUP_KINDS:
-        raise InputError(f"--reason {reason!r}: use one of {', '.join(FOLLOWUP_KINDS)}")
+    if reason and reason not in FollowupKind.__members__.values():
+        raise InputError(f"--reason {reason!r}: use one of {', '.join(FollowupKind)}")
     c = context(ctx)
     items = followup_list(c, tech, clock.parse_date(date, "--date") if date else None, reason)
     if as_json:

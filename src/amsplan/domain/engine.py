@@ -47,7 +47,3 @@ def apply(order: OrderLike, name: str, params: Mapping[str, Any] | None = None) 
     before = Status(order.status)
     order.status = transition.target.value
     return StatusChange(transition, before, transition.target)
-
-
-def allowed_from(status: Status) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if status in t.sources]

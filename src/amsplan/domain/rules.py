@@ -1,5 +1,5 @@
-"""Pure decisions about time and follow-up: deadlines, reminder due times, which reason
-to show first, and what a customer's reply means for the order.
+"""Pure decisions about time: booking deadlines and reminder due times (the follow-up
+kinds and their importance are in followups.py).
 
 No I/O: the services load what these functions read and act on what they return.
 """
@@ -7,33 +7,8 @@ No I/O: the services load what these functions read and act on what they return.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-# Why an order needs a person, most important first (the follow-up list shows the most
-# important open reason first and the others after it).
-FOLLOWUP_PRIORITY = (
-    "cancelled", "rejected", "failed_visit", "sms_failed", "reply", "no_answer",
-    "changed", "manual", "hold_passed",
-)  # fmt: skip
-_RANK = {kind: rank for rank, kind in enumerate(FOLLOWUP_PRIORITY)}
-
-
-def rank(kind: str | None) -> int:
-    """0 for the most important reason; unknown kinds after every known one."""
-    return _RANK.get(kind or "", len(FOLLOWUP_PRIORITY))
-
-
-def by_importance(kinds: Iterable[str]) -> list[str]:
-    """The kinds, most important first (stable for equal kinds)."""
-    return sorted(kinds, key=rank)
-
-
-def summary_kind(current: str | None, new: str) -> bool:
-    """True when a new reason `new` should become the order's summary over `current`
-    (it is at least as important: the newer reason of the same kind replaces the older)."""
-    return current is None or rank(new) <= rank(current)
 
 
 def utc(moment: datetime) -> datetime:

@@ -2,7 +2,7 @@
 
 Validators are pure functions of the order (and the transition's parameters) that
 return a reason to refuse, or None. Effects are names of side effects that the
-service layer performs in the same transaction (see amsplan.services.effects).
+service layer performs in the same transaction (amsplan.services.workflow.EFFECTS).
 """
 
 from __future__ import annotations

@@ -8,16 +8,13 @@ from datetime import date, datetime, timedelta
 from sqlmodel import select
 
 from amsplan import clock
+from amsplan.domain.slots import OCCUPYING
 from amsplan.domain.statuses import Status
 from amsplan.services.context import Context
-from amsplan.services.planning import (
-    OCCUPYING,
-    absence_on,
-    day_orders,
-    get_technician,
-    public_holiday,
-)
+from amsplan.services.planning import public_holiday
 from amsplan.store.models import Absence, Order, Technician
+from amsplan.store.orders import day_orders
+from amsplan.store.technicians import absence_on, get_technician
 
 
 @dataclass
@@ -83,7 +80,7 @@ def technician_day(ctx: Context, tech_id: str, day: date) -> Day:
                      datetime.combine(day, tech.work_end))  # fmt: skip
         result.closed = _closed(ctx, tech, day, absence_on(s, tech.id, day))
         shown = OCCUPYING + (Status.CLOSED,)  # held and done visits stay in the day
-        for o in day_orders(s, ctx, tech_id, day, statuses=shown):
+        for o in day_orders(s, ctx.settings.tz, tech_id, day, statuses=shown):
             start = clock.to_local(o.planned_start, tz)
             result.visits.append(
                 Visit(

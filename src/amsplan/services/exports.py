@@ -17,8 +17,8 @@ from amsplan.domain.statuses import Status
 from amsplan.errors import InputError
 from amsplan.services import exportfiles
 from amsplan.services.context import Context
-from amsplan.services.planning import get_technician
 from amsplan.store.models import History, Order, Technician
+from amsplan.store.technicians import get_technician
 
 MOBILE_COLUMNS = [
     "order_no", "technician_id", "technician_name", "sequence", "start", "end",

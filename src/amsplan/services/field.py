@@ -22,9 +22,9 @@ from amsplan.errors import AmsplanError, InputError, TransitionRefused
 from amsplan.services import workflow
 from amsplan.services.booking import BatchResult
 from amsplan.services.context import Context
-from amsplan.services.lookup import find_orders
 from amsplan.store import db
 from amsplan.store.models import InboundMessage, Order
+from amsplan.store.orders import find_orders
 
 RETURN_COLUMNS = {
     "order_no": ["Ordrenr", "Ordre", "order"],
@@ -253,7 +253,7 @@ def cancel(s: Session, ctx: Context, order: Order, reason: str = "") -> None:
 def uncancel(ctx: Context, order_nos: list[str], comment: str) -> BatchResult:
     """A planner lifts a cancellation (with a comment): the order may go toward execution
     again. Its other follow-up reasons stay; a closed order stays closed."""
-    from amsplan.services.planning import load_orders
+    from amsplan.store.orders import load_orders
 
     comment = comment.strip()
     if not comment:

@@ -31,8 +31,9 @@ from amsplan.errors import ConfigError, InputError
 from amsplan.faults import crash_point
 from amsplan.services import exportfiles, follow, workflow
 from amsplan.services.context import Context
-from amsplan.services.planning import get_technician, load_orders
 from amsplan.store.models import Comment, Letter, Order, Technician
+from amsplan.store.orders import load_orders
+from amsplan.store.technicians import get_technician
 
 STAGING = ".staging"
 COMBINED = "combined"

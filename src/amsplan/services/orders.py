@@ -21,9 +21,8 @@ from amsplan.adapters.tables import (
 )
 from amsplan.domain import cells, reimport
 from amsplan.domain.phones import mobile_number
-from amsplan.errors import InputError, NotFound
+from amsplan.errors import InputError
 from amsplan.services.context import Context
-from amsplan.services.lookup import find_orders, same_number
 from amsplan.services.privacy import ANONYMOUS
 from amsplan.store import db
 from amsplan.store.models import (
@@ -37,6 +36,7 @@ from amsplan.store.models import (
     Technician,
     search_text_of,
 )
+from amsplan.store.orders import get_order, load_orders, same_number
 
 # field -> header aliases (Norwegian first); matched ignoring case, spaces, '-' and '_'.
 ORDER_COLUMNS: dict[str, list[str]] = {
@@ -361,14 +361,6 @@ class OrderDetail:
     timeline: list[TimelineEntry]
 
 
-def get_order(session, order_no: str) -> Order:
-    """The order with this number (exactly, else in any case); NotFound if none."""
-    order = find_orders(session, [order_no]).get(order_no)
-    if order is None:
-        raise NotFound(f"no order {order_no!r}")
-    return order
-
-
 def order_detail(ctx: Context, order_no: str) -> OrderDetail:
     with ctx.session(readonly=True) as s:
         order = get_order(s, order_no)
@@ -480,7 +472,6 @@ def comment_order(ctx: Context, order_no: str, text: str) -> None:
 def set_owner(ctx: Context, order_nos: list[str], owner: str, dry_run: bool = False) -> int:
     """Make `owner` the responsible planner of the orders; how many changed."""
     from amsplan.services import workflow
-    from amsplan.services.planning import load_orders
 
     owner = owner.strip()
     if not owner or CONTROL_CHARS.search(owner):

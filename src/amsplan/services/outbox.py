@@ -23,8 +23,8 @@ from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound, TransitionRefused
 from amsplan.services import exportfiles
 from amsplan.services.context import Context
-from amsplan.services.lookup import find_orders
 from amsplan.store.models import Comment, Order, Sms, Technician
+from amsplan.store.orders import find_orders
 
 REMINDER_KINDS = ("booking_reminder", "appointment_reminder")
 EXPORT_COLUMNS = ["id", "to", "text", "kind", "order_no", "due_at", "batch"]
@@ -145,7 +145,7 @@ def withdraw_all(session: Session, order: Order, at: datetime | None = None) -> 
 
 def send_free_text(ctx: Context, order_no: str, text: str) -> Sms:
     """Queue a free-text SMS to the customer and keep it in the order's comments."""
-    from amsplan.services.orders import get_order
+    from amsplan.store.orders import get_order
 
     text = text.strip()
     if not text:

@@ -7,7 +7,6 @@ and writes the result.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -17,14 +16,15 @@ from sqlmodel import Session, select
 from amsplan import clock
 from amsplan.domain import engine
 from amsplan.domain import slots as rules
-from amsplan.domain.slots import OCCUPYING, Busy
+from amsplan.domain.slots import Busy
 from amsplan.domain.statuses import Status
 from amsplan.domain.transitions import can_receive_sms
-from amsplan.errors import InputError, NotFound, TransitionRefused
+from amsplan.errors import InputError, TransitionRefused
 from amsplan.services import workflow
 from amsplan.services.context import Context
-from amsplan.services.lookup import find_orders
-from amsplan.store.models import Absence, Order, Technician
+from amsplan.store.models import Order, Technician
+from amsplan.store.orders import day_orders, load_orders, resequence
+from amsplan.store.technicians import absence_on, get_technician
 
 ASSIGNABLE = (Status.OPEN, Status.PLANNING, Status.REOPENED, Status.MANUAL_FOLLOWUP)
 # A new time for an order the customer has (or will get) a time for.
@@ -50,66 +50,6 @@ class Allow:
     holiday: bool = False
 
 
-def load_orders(session: Session, order_nos: list[str]) -> list[Order]:
-    """The orders in the given order (numbers in any case); NotFound naming every missing one."""
-    counts = Counter(order_nos)
-    dupes = sorted(n for n, k in counts.items() if k > 1)
-    if dupes:
-        raise InputError(f"order given twice: {', '.join(dupes)}")
-    found = find_orders(session, order_nos, lock=True)
-    missing = [n for n in order_nos if n not in found]
-    if missing:
-        raise NotFound(f"no such order: {', '.join(missing)}")
-    orders = [found[n] for n in order_nos]
-    if len({o.id for o in orders}) < len(orders):
-        seen: dict[int, str] = {}
-        twice = []
-        for number, order in zip(order_nos, orders, strict=True):
-            if order.id in seen:
-                twice.append(f"{seen[order.id]} and {number}")
-            seen.setdefault(order.id, number)
-        raise InputError(f"order given twice: {', '.join(twice)}")
-    return orders
-
-
-def day_orders(session: Session, ctx: Context, tech_id: str, day: date, statuses=OCCUPYING):
-    start, end = clock.day_bounds(day, ctx.settings.tz)
-    return orders_between(session, tech_id, start, end, statuses)
-
-
-def orders_between(
-    session: Session, tech_id: str, start: datetime, end: datetime, statuses=OCCUPYING
-) -> list[Order]:
-    """The technician's orders planned in [start, end) (UTC), by time; locked for update."""
-    query = (
-        select(Order)
-        .where(
-            Order.technician_id == tech_id,
-            Order.planned_start >= start,
-            Order.planned_start < end,
-            Order.status.in_([s.value for s in statuses]),
-        )
-        .order_by(Order.planned_start, Order.booking_seq, Order.order_no)
-        .with_for_update()
-    )
-    return list(session.exec(query))
-
-
-def resequence(session: Session, ctx: Context, tech_id: str, day: date) -> None:
-    """Booking sequence 1..n by start time for the technician's day."""
-    for seq, order in enumerate(day_orders(session, ctx, tech_id, day), start=1):
-        if order.booking_seq != seq:
-            order.booking_seq = seq
-            session.add(order)
-
-
-def get_technician(session: Session, tech_id: str) -> Technician:
-    tech = session.get(Technician, tech_id)
-    if tech is None:
-        raise NotFound(f"no technician {tech_id!r} (see `amsplan techs list`)")
-    return tech
-
-
 def visit_of(order: Order, tz) -> Busy:
     start = clock.to_local(order.planned_start, tz)
     return Busy(order.order_no, start, start + timedelta(minutes=order.estimate_minutes or 0))
@@ -118,7 +58,11 @@ def visit_of(order: Order, tz) -> Busy:
 def busy(session: Session, ctx: Context, tech_id: str, day: date, exclude=()) -> list[Busy]:
     """Every visit that holds a slot in the technician's day (but the excluded order ids)."""
     tz = ctx.settings.tz
-    return [visit_of(o, tz) for o in day_orders(session, ctx, tech_id, day) if o.id not in exclude]
+    return [
+        visit_of(o, tz)
+        for o in day_orders(session, ctx.settings.tz, tech_id, day)
+        if o.id not in exclude
+    ]
 
 
 @lru_cache(maxsize=64)
@@ -135,13 +79,6 @@ def _holidays(country: str, year: int):
 
 def public_holiday(ctx: Context, day: date) -> str | None:
     return _holidays(ctx.settings.country, day.year).get(day)
-
-
-def absence_on(session: Session, tech_id: str, day: date) -> Absence | None:
-    query = select(Absence).where(
-        Absence.technician_id == tech_id, Absence.first_day <= day, Absence.last_day >= day
-    )
-    return session.exec(query.limit(1)).first()
 
 
 def local_now(ctx: Context) -> datetime:
@@ -319,7 +256,7 @@ def move(
         now = local_now(ctx)
         orders = [
             o
-            for o in day_orders(s, ctx, from_tech, day, statuses=RESCHEDULABLE)
+            for o in day_orders(s, ctx.settings.tz, from_tech, day, statuses=RESCHEDULABLE)
             if visit_of(o, tz).start >= now
         ]
         if not orders:
@@ -397,7 +334,7 @@ def place(
         follow.order_changed(s, ctx, order, verb)
     s.flush()
     for key in moved_from | {(tech.id, day)}:
-        resequence(s, ctx, *key)
+        resequence(s, ctx.settings.tz, *key)
     s.flush()
     for order, planned in zip(orders, slots, strict=True):
         planned.sequence = order.booking_seq or 0
@@ -496,7 +433,7 @@ def slot_refusals(
             continue
         key = (order.technician_id, mine.start.date())
         if key not in days:
-            found = day_orders(s, ctx, *key)
+            found = day_orders(s, ctx.settings.tz, *key)
             ids.update((o.order_no, o.id) for o in found)
             days[key] = [visit_of(o, tz) for o in found]
         clash = [b for b in rules.conflicts(mine.start, mine.end, days[key])
@@ -518,7 +455,7 @@ def booking_selection(
         return load_orders(s, order_nos)
     if tech_id and day:
         get_technician(s, tech_id)
-        return day_orders(s, ctx, tech_id, day, statuses=(Status.PLANNING,))
+        return day_orders(s, ctx.settings.tz, tech_id, day, statuses=(Status.PLANNING,))
     if day:
         start, end = clock.day_bounds(day, ctx.settings.tz)
         query = (

@@ -30,8 +30,8 @@ from amsplan.config import RESOLUTION_OK
 from amsplan.domain.statuses import Status
 from amsplan.errors import InputError
 from amsplan.services.context import Context
-from amsplan.services.planning import get_technician
 from amsplan.store.models import History, Order, Technician
+from amsplan.store.technicians import get_technician
 
 PERIODS = ("day", "week", "month")
 

@@ -153,7 +153,7 @@ def search(
     """Orders matching the filter (at most `limit`), and how many match in all."""
     with ctx.session(readonly=True) as s:
         if flt.tech:
-            from amsplan.services.planning import get_technician
+            from amsplan.store.technicians import get_technician
 
             get_technician(s, flt.tech)
         total = s.exec(flt.where(select(func.count()).select_from(Order), ctx)).one()

@@ -224,7 +224,7 @@ def add_absence(
     ctx: Context, tech_id: str, first: date, last: date, reason: str = ""
 ) -> AbsenceResult:
     """Record a technician away from `first` to `last` (inclusive)."""
-    from amsplan.services.planning import get_technician
+    from amsplan.store.technicians import get_technician
 
     if last < first:
         raise InputError(f"--to {last:%d.%m.%Y} is before --from {first:%d.%m.%Y}")
@@ -243,7 +243,7 @@ def add_absence(
         )
         s.add(absence)
         s.flush()
-        from amsplan.services.planning import orders_between
+        from amsplan.store.orders import orders_between
 
         start, _ = clock.day_bounds(first, tz)
         _, end = clock.day_bounds(last, tz)
@@ -265,7 +265,7 @@ def list_absences(
         query = query.where(Absence.last_day >= since)
     with ctx.session(readonly=True) as s:
         if tech_id:
-            from amsplan.services.planning import get_technician
+            from amsplan.store.technicians import get_technician
 
             get_technician(s, tech_id)
         return list(s.exec(query))

@@ -9,7 +9,8 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from amsplan import clock
-from amsplan.domain import rules
+from amsplan.domain import followups
+from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
 from amsplan.services.context import Context
 
@@ -22,20 +23,6 @@ def status_counts(ctx: Context) -> dict[Status, int]:
     for status, count in rows:
         counts[Status(status)] = count
     return counts
-
-
-# Why an order needs a person (the --reason filter of `followup list`).
-FOLLOWUP_KINDS = {
-    "reply": "the customer replied something other than the confirming word",
-    "no_answer": "no answer by the deadline",
-    "sms_failed": "the booking SMS could not be sent",
-    "cancelled": "cancelled upstream",
-    "rejected": "rejected by the meter-data system",
-    "hold_passed": "the hold date has passed",
-    "manual": "a planner stopped waiting",
-    "failed_visit": "the technician could not change the meter",
-    "changed": "name, address or phone changed in the customer system after booking",
-}
 
 
 @dataclass
@@ -68,7 +55,7 @@ def followup_list(
             | Order.followup_kind.is_not(None)
         )
         if tech_id:
-            from amsplan.services.planning import get_technician
+            from amsplan.store.technicians import get_technician
 
             get_technician(s, tech_id)
             query = query.where(Order.technician_id == tech_id)
@@ -82,10 +69,10 @@ def followup_list(
         if o.status == Status.ON_HOLD.value:
             why, reason = "hold_passed", f"hold date {o.hold_until:%d.%m.%Y} has passed"
         elif o.status == Status.REJECTED_QUANT.value:
-            why, reason = "rejected", o.followup_reason or FOLLOWUP_KINDS["rejected"]
+            why, reason = "rejected", o.followup_reason or FollowupKind.REJECTED.text
         else:
             why = o.followup_kind or "manual"
-            reason = o.followup_reason or FOLLOWUP_KINDS[why]
+            reason = o.followup_reason or FollowupKind(why).text
         others = [f for f in flags.get(o.id, []) if (f.kind, f.reason) != (why, reason)]
         if others:
             reason += "; also: " + "; ".join(f"{f.kind}: {f.reason}" for f in others)
@@ -127,7 +114,7 @@ def _open_flags(s, order_ids: list[int]) -> dict:
     result: dict[int, list] = {}
     for order_id, flags in found.items():
         unique: dict = {}
-        for flag in sorted(flags, key=lambda f: rules.rank(f.kind)):  # stable: newest first
+        for flag in sorted(flags, key=lambda f: followups.rank(f.kind)):  # stable: newest first
             unique.setdefault((flag.kind, flag.reason), flag)
         result[order_id] = list(unique.values())
     return result

@@ -16,11 +16,12 @@ from sqlmodel import Session, select
 
 from amsplan import clock
 from amsplan.config import RESOLUTION_CANCELLED
-from amsplan.domain import codes, engine, rules
+from amsplan.domain import codes, engine, followups
 from amsplan.domain.statuses import Status
 from amsplan.services import follow, outbox
 from amsplan.services.context import Context
 from amsplan.store.models import BookingCode, Comment, FollowupFlag, History, Letter, Order
+from amsplan.store.orders import resequence
 
 Effect = Callable[[Session, Context, Order, datetime, dict[str, Any]], None]
 
@@ -81,11 +82,11 @@ def flag_followup(
     """Record one more reason the order needs a person (the one place follow-up is set).
 
     Reasons accumulate; the order's followup_kind/followup_reason show the most important
-    open one (rules.FOLLOWUP_PRIORITY), so e.g. a reply never hides a cancellation.
+    open one (followups.FollowupKind order), so e.g. a reply never hides a cancellation.
     """
     at = at or ctx.now()
     session.add(FollowupFlag(order_id=order.id, kind=kind, reason=reason, at=at, actor=ctx.user))
-    if rules.summary_kind(order.followup_kind, kind):
+    if followups.summary_kind(order.followup_kind, kind):
         order.followup_kind, order.followup_reason = kind, reason
     session.add(order)
 
@@ -113,7 +114,7 @@ def clear_followups(
         rest = session.exec(
             select(FollowupFlag).where(*open_flags).order_by(FollowupFlag.id.desc())
         )
-        for flag in sorted(rest, key=lambda f: rules.rank(f.kind))[:1]:
+        for flag in sorted(rest, key=lambda f: followups.rank(f.kind))[:1]:
             order.followup_kind, order.followup_reason = flag.kind, flag.reason
     session.add(order)
 
@@ -201,16 +202,13 @@ def unbooked(session: Session, ctx: Context, order: Order, at: datetime, params)
 
 def clear_slot(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
     """Off the technician: the slot is free again and the day is renumbered."""
-    from amsplan import clock
-    from amsplan.services.planning import resequence
-
     tech_id, start = order.technician_id, order.planned_start
     order.technician_id = order.planned_start = order.booking_seq = None
     outbox.withdraw_reminders(session, order, at=at)
     session.add(order)
     if tech_id and start:
         session.flush()
-        resequence(session, ctx, tech_id, clock.to_local(start, ctx.settings.tz).date())
+        resequence(session, ctx.settings.tz, tech_id, clock.to_local(start, ctx.settings.tz).date())
 
 
 def clear_old_slot(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:

@@ -58,10 +58,6 @@ def _sqlite_pragmas(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 @contextmanager
 def session_scope(engine: Engine, readonly: bool = False) -> Iterator[Session]:
     """One transaction: commit at the end, roll back on any exception."""

@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint, event, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from amsplan.domain.statuses import Status
+
+
+class EnumText(TypeDecorator[StrEnum]):
+    """A StrEnum stored as its plain text value (a VARCHAR, as before: no database enum
+    type and no migration); reading gives the enum member back, writing checks it."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 def utcnow() -> datetime:
@@ -86,7 +110,10 @@ class Order(SQLModel, table=True):
     difficult_meter: bool = False
     no_sms: bool = False
 
-    status: str = Field(default="open", index=True, max_length=32)
+    status: Status = Field(
+        default=Status.OPEN,
+        sa_column=Column(EnumText(Status, 32), nullable=False, index=True, default="open"),
+    )
     technician_id: str | None = Field(default=None, foreign_key="technician.id")
     planned_start: datetime | None = None
     estimate_minutes: int | None = None

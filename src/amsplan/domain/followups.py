@@ -1,0 +1,62 @@
+"""Why an order needs a person: the follow-up kinds, their texts and their importance.
+
+The one list of kinds. The transition table names the kind a transition into manual
+follow-up records (`Transition.followup`); services that flag an order without a
+transition (an SMS that failed, a changed address, a rejected validation) name one of
+these; `followup list --reason` offers exactly these as choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class FollowupKind(StrEnum):
+    """Declared most important first: the follow-up list shows the most important open
+    reason of an order, so e.g. a reply never hides a cancellation."""
+
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    FAILED_VISIT = "failed_visit"
+    SMS_FAILED = "sms_failed"
+    REPLY = "reply"
+    NO_ANSWER = "no_answer"
+    CHANGED = "changed"
+    MANUAL = "manual"
+    HOLD_PASSED = "hold_passed"
+
+    @property
+    def text(self) -> str:
+        return TEXTS[self]
+
+
+TEXTS: dict[FollowupKind, str] = {
+    FollowupKind.CANCELLED: "cancelled upstream",
+    FollowupKind.REJECTED: "rejected by the meter-data system",
+    FollowupKind.FAILED_VISIT: "the technician could not change the meter",
+    FollowupKind.SMS_FAILED: "the booking SMS could not be sent",
+    FollowupKind.REPLY: "the customer replied something other than the confirming word",
+    FollowupKind.NO_ANSWER: "no answer by the deadline",
+    FollowupKind.CHANGED: "name, address or phone changed in the customer system after booking",
+    FollowupKind.MANUAL: "a planner stopped waiting",
+    FollowupKind.HOLD_PASSED: "the hold date has passed",
+}
+
+_RANK = {kind.value: rank for rank, kind in enumerate(FollowupKind)}
+
+
+def rank(kind: str | None) -> int:
+    """0 for the most important reason; unknown kinds after every known one."""
+    return _RANK.get(kind or "", len(_RANK))
+
+
+def by_importance(kinds: Iterable[str]) -> list[str]:
+    """The kinds, most important first (stable for equal kinds)."""
+    return sorted(kinds, key=rank)
+
+
+def summary_kind(current: str | None, new: str) -> bool:
+    """True when a new reason `new` should become the order's summary over `current`
+    (it is at least as important: the newer reason of the same kind replaces the older)."""
+    return current is None or rank(new) <= rank(current)
