@@ -11,6 +11,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from amsplan.domain.followups import FollowupKind
+from amsplan.domain.states import LetterState, SmsKind, SmsState
 from amsplan.domain.statuses import Status
 
 
@@ -21,7 +23,7 @@ class EnumText(TypeDecorator[StrEnum]):
     impl = String
     cache_ok = True
 
-    def __init__(self, enum: type[StrEnum], length: int) -> None:
+    def __init__(self, enum: type[StrEnum], length: int | None) -> None:
         super().__init__(length)
         self.enum = enum
 
@@ -121,7 +123,9 @@ class Order(SQLModel, table=True):
     booking_code: str | None = Field(default=None, unique=True, max_length=16)
     booking_channel: str | None = None  # "letter" or "sms"
     awaiting_since: datetime | None = None
-    followup_kind: str | None = Field(default=None, index=True, max_length=20)
+    followup_kind: FollowupKind | None = Field(
+        default=None, sa_column=Column(EnumText(FollowupKind, 20), index=True)
+    )
     followup_reason: str | None = None
     resolution: str | None = None
     resolved_at: datetime | None = None
@@ -203,7 +207,10 @@ class Letter(SQLModel, table=True):
     file_name: str = Field(max_length=255, index=True)
     generated_at: datetime = Field(default_factory=utcnow)
     actor: str
-    state: str = "staged"
+    state: LetterState = Field(
+        default=LetterState.STAGED,
+        sa_column=Column(EnumText(LetterState, None), nullable=False),
+    )
     # What the letter tells the customer, to know when it is no longer true.
     planned_start: datetime | None = None
     technician_id: str | None = None
@@ -259,14 +266,16 @@ class Sms(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int | None = Field(default=None, foreign_key="work_order.id", index=True)
-    kind: str  # booking, booking_reminder, appointment_reminder, confirmation, free_text
+    kind: SmsKind = Field(sa_column=Column(EnumText(SmsKind, None), nullable=False))
     to: str
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = ""
     due_at: datetime = Field(default_factory=utcnow)
     appointment: datetime | None = None  # the appointment a reminder is about
-    status: str = Field(default="queued", max_length=12)  # queued, exported, withdrawn
+    status: SmsState = Field(
+        default=SmsState.QUEUED, sa_column=Column(EnumText(SmsState, 12), nullable=False)
+    )
     batch: str | None = None
     exported_at: datetime | None = None
     withdrawn_at: datetime | None = None
@@ -307,7 +316,9 @@ class FollowupFlag(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="work_order.id", index=True)
-    kind: str = Field(max_length=20, index=True)
+    kind: FollowupKind = Field(
+        sa_column=Column(EnumText(FollowupKind, 20), nullable=False, index=True)
+    )
     reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     at: datetime = Field(default_factory=utcnow)
     actor: str = ""
