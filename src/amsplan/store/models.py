@@ -167,8 +167,8 @@ class History(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
     actor: str
     transition: str
-    from_status: str
-    to_status: str
+    from_status: Status = Field(sa_column=Column(EnumText(Status, None), nullable=False))
+    to_status: Status = Field(sa_column=Column(EnumText(Status, None), nullable=False))
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     technician_id: str | None = None  # the order's technician at the time
     resolution: str | None = None  # for resolve and close: the resolution code
