@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from sqlmodel import Session
 
@@ -228,7 +229,7 @@ def _apply_upstream(s: Session, ctx: Context, order: Order, row: _Row) -> None:
 def cancel(s: Session, ctx: Context, order: Order, reason: str = "") -> None:
     """Cancellation from the customer system, by the order's status (SPEC: Cancellation;
     the route: domain.cancellation.route)."""
-    status = Status(order.status)
+    status = order.status
     steps = cancellation.route(
         order.order_no, status, order.resolution, ctx.settings.label(status), reason
     )
@@ -285,7 +286,9 @@ _DETAIL_KEYS = sorted({*RETURN_COLUMNS, *UPSTREAM_COLUMNS})
 _DETAIL_SPLIT = re.compile("; (?=(?:" + "|".join(_DETAIL_KEYS) + ")=)")
 
 
-def handle(ctx: Context, source: str, ids: list[int], comment: str, dry_run: bool = False):
+def handle(
+    ctx: Context, source: str, ids: list[int], comment: str, dry_run: bool = False
+) -> worklist.HandleResult:
     """A person has dealt with these messages: they leave `unapplied`, and the comment is
     kept in the order's timeline (worklist.HandleResult; dry_run: which would be handled)."""
     comment = worklist.check_comment(comment)
@@ -293,12 +296,15 @@ def handle(ctx: Context, source: str, ids: list[int], comment: str, dry_run: boo
     with ctx.session(readonly=dry_run) as s:
         items = worklist.load(s, InboundMessage, ids, what, InboundMessage.source == source)
         orders = find_orders(s, [m.order_no for m in items if not m.handled])
-        return worklist.mark_handled(
-            s, ctx, items, comment,
-            lambda m: orders.get(m.order_no),
-            lambda m: f"{SOURCE_NAMES[source]} ({m.source_file}:{m.line_no}, {m.kind})",
-            dry_run,
-        )  # fmt: skip
+
+        def order_of(item: object) -> Order | None:
+            return orders.get(cast(InboundMessage, item).order_no)
+
+        def describe(item: object) -> str:
+            m = cast(InboundMessage, item)
+            return f"{SOURCE_NAMES[source]} ({m.source_file}:{m.line_no}, {m.kind})"
+
+        return worklist.mark_handled(s, ctx, items, comment, order_of, describe, dry_run)
 
 
 @dataclass
@@ -321,13 +327,14 @@ def retry(ctx: Context, source: str, ids: list[int] | None) -> RetryResult:
             items = inbound.unapplied(s, source, lock=True)
         else:
             items = worklist.load(s, InboundMessage, ids, what, InboundMessage.source == source)
-        result.already = [m.id for m in items if m.handled]
+        result.already = [m.id for m in items if m.handled and m.id is not None]
         todo = sorted(
             (m for m in items if not m.handled),
             key=lambda m: (m.happened_at or m.ingested_at, m.id),
         )
         orders = find_orders(s, [m.order_no for m in todo], lock=True)
         for message in todo:
+            assert message.id is not None  # a stored row
             order = orders.get(message.order_no)
             if order is None:
                 message.outcome, message.reason = "unknown_order", "no such order"
@@ -340,10 +347,9 @@ def retry(ctx: Context, source: str, ids: list[int] | None) -> RetryResult:
                     message.outcome, message.handled = "applied", True
                     message.handled_at, message.handled_by = ctx.now(), ctx.user
                     message.handled_note = "retried"
+                    result.applied.append((message.id, order.order_no))
             s.add(message)
-            if message.handled:
-                result.applied.append((message.id, order.order_no))
-            else:
+            if not message.handled:
                 result.refused.append((message.id, message.order_no, message.reason))
     return result
 

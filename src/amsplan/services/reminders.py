@@ -105,7 +105,7 @@ def _appointment_reminders(s: Session, ctx: Context, now: datetime, result: RunR
         action = Action("appointment_reminder", order.order_no, True, f"{local:%d.%m %H:%M}")
         if not sms_allowed(order):
             continue  # nothing to send; the technician comes as agreed
-        at = confirmed.get(order.id)
+        at = confirmed.get(key(order))
         if at is not None and order.planned_start - at < timedelta(hours=24):
             action.detail += " (confirmed less than 24 hours before: no reminder)"
             result.skipped.append(action)

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session
 
@@ -181,7 +181,7 @@ def _one(s: Session, ctx: Context, known: _Known, incoming: _Incoming) -> dict[s
 def _state(known: _Known, order: Order) -> replies.OrderState:
     """What the decision reads of the order, as it is now in this file's run."""
     return replies.OrderState(
-        Status(order.status), order.cancelled, order.followup_reason, known.newest.get(key(order)),
+        order.status, order.cancelled, order.followup_reason, known.newest.get(key(order)),
         known.last.get(key(order)),
     )  # fmt: skip
 
@@ -219,7 +219,9 @@ def unmatched(ctx: Context) -> list[tuple[Reply, str | None]]:
         return inbound.unhandled_replies(s)
 
 
-def handle(ctx: Context, ids: list[int], comment: str, dry_run: bool = False):
+def handle(
+    ctx: Context, ids: list[int], comment: str, dry_run: bool = False
+) -> worklist.HandleResult:
     """A person has dealt with these replies: they leave `replies unmatched`, and the
     comment is kept in the order's timeline (worklist.HandleResult; dry_run: which would
     be handled)."""
@@ -227,8 +229,13 @@ def handle(ctx: Context, ids: list[int], comment: str, dry_run: bool = False):
     with ctx.session(readonly=dry_run) as s:
         items = worklist.load(s, Reply, ids, "reply")
         orders = by_ids(s, (r.order_id for r in items))
-        return worklist.mark_handled(
-            s, ctx, items, comment,
-            lambda r: orders.get(r.order_id),
-            lambda r: f"Svar fra {r.sender} ({r.source_file}:{r.line_no})", dry_run,
-        )  # fmt: skip
+
+        def order_of(item: object) -> Order | None:
+            reply = cast(Reply, item)
+            return orders.get(reply.order_id) if reply.order_id is not None else None
+
+        def describe(item: object) -> str:
+            reply = cast(Reply, item)
+            return f"Svar fra {reply.sender} ({reply.source_file}:{reply.line_no})"
+
+        return worklist.mark_handled(s, ctx, items, comment, order_of, describe, dry_run)

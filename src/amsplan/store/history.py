@@ -19,7 +19,7 @@ def last_transitions(session: Session, order_ids: Iterable[int]) -> dict[int, tu
     last: dict[int, tuple[str, datetime]] = {}
     for chunk in chunks(set(order_ids)):
         latest = select(func.max(History.id)).where(col(History.order_id).in_(chunk))
-        query = select(History).where(col(History.id).in_(latest.group_by(History.order_id)))
+        query = select(History).where(col(History.id).in_(latest.group_by(col(History.order_id))))
         last.update((h.order_id, (h.transition, rules.utc(h.at))) for h in session.exec(query))
     return last
 
@@ -31,5 +31,5 @@ def last_arrival(session: Session, order_ids: Iterable[int], status: Status) -> 
         query = select(History.order_id, func.max(History.at)).where(
             col(History.order_id).in_(chunk), col(History.to_status) == status.value
         )
-        found.update((i, at) for i, at in session.exec(query.group_by(History.order_id)))
+        found.update((i, at) for i, at in session.exec(query.group_by(col(History.order_id))))
     return found

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from amsplan.domain import rules
 from amsplan.store.chunks import chunks
@@ -42,16 +42,17 @@ def newest_answers(
         query = (
             select(Reply.order_id, func.max(Reply.received_at))
             .where(col(Reply.order_id).in_(chunk), col(Reply.outcome).in_(wanted))
-            .group_by(Reply.order_id)
+            .group_by(col(Reply.order_id))
         )
         newest.update((i, rules.utc(at)) for i, at in session.exec(query) if i and at)
     return newest
 
 
-def add_replies(session: Session, rows: list[Mapping[str, Any]]) -> None:
-    """Insert reply rows (dicts of columns) in bulk."""
+def add_replies(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert reply rows (dicts of columns) in bulk (a Core insert: no ORM objects)."""
+    table = SQLModel.metadata.tables[Reply.__tablename__]
     for chunk in chunks(rows):
-        session.execute(insert(Reply.__table__), chunk)
+        session.execute(insert(table), chunk)
 
 
 def unhandled_replies(session: Session) -> list[tuple[Reply, str | None]]:
