@@ -86,6 +86,15 @@ def test_a_company_that_asks_for_ja_gets_ja_understood(workspace):
         assert shown["followup_reason"] == f"customer replied: {answer}"
     assert any("Svar JA" in e["text"] for e in order("AMS-00001")["timeline"])
 
+    # The contact word is an answer for a person; a newer one is the customer's last word.
+    later = reply(workspace, "svar2.csv", [f"2026-04-01 11:30;+4740000001;{code['AMS-00001']} NEI"])
+    assert later["outcomes"] == {"followup": 1}, later
+    shown = order("AMS-00001")
+    assert (shown["status"], shown["followup_reason"]) == (
+        "manual_followup",
+        "customer replied: NEI",
+    )
+
 
 def test_the_default_words_are_ok_and_kontakt(workspace):
     code = booked(workspace)

@@ -106,3 +106,33 @@ def test_assigning_a_followup_order_plans_it_for_a_new_letter(workspace):
     (first, _) = in_followup(workspace)
     assign_all(workspace, [first], day=DAY + timedelta(days=2))
     assert order(workspace, first).status == "planning"
+
+
+def _write_locked(ws):
+    """A second connection holding the SQLite write lock (BEGIN IMMEDIATE), or None."""
+    import sqlite3
+
+    url = ws.context().settings.database_url
+    if not url.startswith("sqlite"):
+        return None
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, timeout=0.1)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+def test_a_dry_run_takes_no_write_lock_and_reports_what_the_real_run_does(workspace):
+    first, second = in_followup(workspace)
+    booking.transition_orders(workspace.context(now=NOW), [first], "send_to_execution")
+    ctx = workspace.context(now=NOW)
+    args = ([first, second], "send_to_execution")
+    holder = _write_locked(workspace)
+    try:
+        dry = booking.transition_orders(ctx, *args, comment="Avtalt", dry_run=True)
+    finally:
+        if holder is not None:
+            holder.rollback()
+            holder.close()
+    assert order(workspace, second).status == "manual_followup"  # nothing written
+    real = booking.transition_orders(ctx, *args, comment="Avtalt")
+    assert (dry.moved, dry.refused) == (real.moved, real.refused)
+    assert [n for n, _ in real.moved] == [second] and real.refused[0][0] == first

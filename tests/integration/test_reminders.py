@@ -140,6 +140,29 @@ def test_dry_run_changes_nothing(workspace):
     assert sms_of(workspace) == []
 
 
+def test_a_dry_run_takes_no_write_lock_and_reports_what_the_real_run_does(workspace):
+    import sqlite3
+
+    booked = letters_out(workspace, 2)
+    confirm(workspace, [booked[0][0]], T0 + timedelta(days=1))  # an appointment reminder
+    url = workspace.context().settings.database_url
+    moment = datetime(2026, 4, 21, 6, 0, tzinfo=UTC)  # the day before; AMS-00002 no answer
+    holder = None
+    if url.startswith("sqlite"):  # another writer holds the one write lock
+        holder = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+    try:
+        dry = reminders.run(at(workspace, moment), dry_run=True)
+    finally:
+        if holder is not None:
+            holder.rollback()
+            holder.close()
+    assert sms_of(workspace) == []
+    real = reminders.run(at(workspace, moment))
+    assert (dry.actions, dry.skipped) == (real.actions, real.skipped)
+    assert sorted(a.kind for a in real.actions) == ["appointment_reminder", "booking_reminder"]
+
+
 def test_two_overlapping_runs_send_each_reminder_once(workspace):
     """Two real processes, started together, many times over."""
     booked = letters_out(workspace, 6)

@@ -20,7 +20,7 @@ PARAMS = {
 
 @dataclass
 class FakeOrder:
-    status: str
+    status: Status
     order_no: str = "AMS-1"
     technician_id: str | None = "T01"
     planned_start: datetime | None = datetime(2026, 4, 22, 6, tzinfo=UTC)
@@ -32,6 +32,9 @@ class FakeOrder:
     mobile: str | None = "+4741234567"
     no_sms: bool = False
     cancelled: bool = False
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)  # as the ORM row reads it back
 
 
 CASES = [(t.name, s) for t in TABLE for s in Status]
@@ -106,3 +109,28 @@ def test_every_status_is_reachable_and_labelled():
 
 def test_transition_names_are_unique():
     assert len(TRANSITIONS) == len(TABLE)
+
+
+def test_every_transition_into_manual_followup_names_its_kind():
+    """The follow-up kind comes from the table, never from a list kept beside it."""
+    into = [t for t in TABLE if t.target is Status.MANUAL_FOLLOWUP]
+    assert into
+    assert [t.name for t in into if t.followup is None] == []
+    assert [t.name for t in TABLE if t.followup and t.target is not Status.MANUAL_FOLLOWUP] == []
+    assert {t.name: t.followup.value for t in into if t.followup} == {
+        "reply_other": "reply", "follow_up_manually": "manual", "booking_reminder": "no_answer",
+        "to_manual": "rejected", "cancel_started": "cancelled",
+    }  # fmt: skip
+
+
+def test_sms_allowed_is_the_one_rule():
+    from amsplan.domain.transitions import sms_allowed, sms_refusal
+
+    assert sms_allowed(FakeOrder(status="planning"))
+    assert sms_refusal(FakeOrder(status="planning", mobile=None)) == "no valid mobile number"
+    assert sms_refusal(FakeOrder(status="planning", mobile="")) == "no valid mobile number"
+    no = FakeOrder(status="planning", no_sms=True)
+    assert not sms_allowed(no)
+    assert sms_refusal(no) == "customer does not want SMS"
+    both = FakeOrder(status="planning", no_sms=True, mobile=None)
+    assert sms_refusal(both) == "customer does not want SMS"

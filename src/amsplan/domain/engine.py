@@ -28,7 +28,7 @@ def get(name: str) -> Transition:
 def check(order: OrderLike, name: str, params: Mapping[str, Any] | None = None) -> Transition:
     """The transition if it may be applied now; TransitionRefused with the reason if not."""
     transition = get(name)
-    status = Status(order.status)
+    status = Status(order.status)  # a row's status set in this transaction may be its text
     if status not in transition.sources:
         allowed = ", ".join(sorted(s.value for s in transition.sources))
         raise TransitionRefused(
@@ -45,5 +45,5 @@ def apply(order: OrderLike, name: str, params: Mapping[str, Any] | None = None) 
     """Check, then move the order to the transition's target status."""
     transition = check(order, name, params)
     before = Status(order.status)
-    order.status = transition.target.value
+    order.status = transition.target
     return StatusChange(transition, before, transition.target)

@@ -1,4 +1,5 @@
-"""Find booking codes and the answer in a customer's reply text ("ACDE-7FHA OK").
+"""Customer replies: find booking codes and the answer in a reply's text ("ACDE-7FHA OK"),
+and decide what a reply does to its order (`decide`, at the end).
 
 The text is normalised (:func:`amsplan.domain.codes.normalise`: upper case, Greek/Cyrillic
 look-alikes and fullwidth forms folded to Latin, zero-width characters dropped) and split
@@ -20,14 +21,18 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from itertools import accumulate, count, islice
 from operator import mul
+from zoneinfo import ZoneInfo
 
+from amsplan import clock
 from amsplan.domain import codes
-
-__all__ = ["MAX_CANDIDATES", "Candidate", "ParsedReply", "is_confirmation", "parse"]
+from amsplan.domain.followups import FollowupKind
+from amsplan.domain.statuses import Status
 
 # At most this many candidates per reply. Each candidate holds its own copy of the answer,
 # so a huge text full of codes would otherwise cost (number of codes x text length) memory.
@@ -218,3 +223,203 @@ def parse(text: str) -> ParsedReply:
         Candidate(code=code, answer=_answer(norm, start, end)) for start, end, code in found
     )
     return ParsedReply(text=text, candidates=candidates)
+
+
+# --- the decision: what a reply does to its order ----------------------------------------
+
+
+class ReplyOutcome(StrEnum):
+    """What happened to a reply (stored as its text in reply.outcome)."""
+
+    CONFIRMED = "confirmed"
+    FOLLOWUP = "followup"
+    MATCHED_BY_PHONE = "matched_by_phone"
+    LATE_REPLY = "late_reply"
+    REPEAT = "repeat"
+    SUPERSEDED = "superseded"
+    CANCELLED_ORDER = "cancelled_order"
+    RETIRED_CODE = "retired_code"
+    NOT_AWAITING = "not_awaiting"
+    UNKNOWN_CODE = "unknown_code"
+    NO_CODE = "no_code"
+    DUPLICATE = "duplicate"
+
+
+R = ReplyOutcome
+
+# What each outcome means (`replies outcomes`, `replies unmatched`).
+OUTCOMES: dict[ReplyOutcome, str] = {
+    R.CONFIRMED: "code and the confirming word ([replies] keyword_ok): ready for execution",
+    R.FOLLOWUP: "code and other text: manual follow-up",
+    R.MATCHED_BY_PHONE: "no valid code, sender matched one waiting order: manual follow-up",
+    R.LATE_REPLY: "answer after the order went to manual follow-up: kept there, reason added",
+    R.REPEAT: "the same answer again, to an order already where that answer leads",
+    R.SUPERSEDED: "older than an answer already applied to the order: noted, changes nothing",
+    R.CANCELLED_ORDER: "the order was cancelled upstream: answer noted, it stays in follow-up",
+    R.RETIRED_CODE: "an old (retired) code",
+    R.NOT_AWAITING: "the order is not waiting for a reply",
+    R.UNKNOWN_CODE: "a valid-looking code that was never issued",
+    R.NO_CODE: "no valid booking code (none, or mistyped)",
+    R.DUPLICATE: "the same message was ingested before",
+}
+
+# Outcomes where the reply was the customer's answer to the order (the newest of them is
+# the customer's last word: an older reply never overrides it).
+ANSWERED: tuple[ReplyOutcome, ...] = (
+    R.CONFIRMED, R.FOLLOWUP, R.MATCHED_BY_PHONE, R.LATE_REPLY, R.REPEAT, R.CANCELLED_ORDER,
+)  # fmt: skip
+
+
+class CodeState(StrEnum):
+    """What is known of the code a reply names."""
+
+    NONE = "none"  # the reply holds no valid code
+    UNKNOWN = "unknown"  # valid-looking codes, none ever issued
+    RETIRED = "retired"  # issued, since retired
+    LIVE = "live"  # the order's live code
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One reply as the decision reads it."""
+
+    text: str
+    sender: str
+    received: datetime  # aware UTC
+    answer: str = ""  # the text without the code (Candidate.answer); "" without a code
+    duplicate: bool = False  # the same message was ingested before
+
+
+@dataclass(frozen=True)
+class OrderState:
+    """What the decision reads of the order a reply names (or of the one order waiting for
+    an answer from the sender's mobile, for a reply without a known code)."""
+
+    status: Status
+    cancelled: bool = False
+    followup_reason: str | None = None
+    newest_answer: datetime | None = None  # received time of its newest applied answer
+    last_transition: tuple[str, datetime] | None = None  # its newest transition, and when
+
+
+@dataclass(frozen=True)
+class Apply:
+    """Apply a transition to the order (params: text, reason, reconsider)."""
+
+    transition: str
+    comment: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A reply comment on the order."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One more reason the order needs a person."""
+
+    kind: FollowupKind
+    reason: str
+
+
+Step = Apply | Note | Flag
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: ReplyOutcome
+    handled: bool = False  # False: a person must look at it (`replies unmatched`)
+    steps: tuple[Step, ...] = ()
+    last_word: bool = False  # the customer's newest answer to the order so far
+
+
+def decide(
+    reply: Incoming, code: CodeState, order: OrderState | None, keyword_ok: str, tz: ZoneInfo
+) -> Decision:
+    """What one reply does (pure). `order`: the order of the code (LIVE, RETIRED), or for
+    a reply without a known code (NONE, UNKNOWN) the one order waiting for an answer from
+    the sender, if exactly one is (else None). Only exactly `keyword_ok` confirms; the
+    contact word ([replies] keyword_contact) and any other text go to manual follow-up.
+    """
+    if reply.duplicate:
+        return Decision(R.DUPLICATE, handled=True)
+    text = reply.text
+    if code in (CodeState.NONE, CodeState.UNKNOWN):
+        outcome = R.UNKNOWN_CODE if code is CodeState.UNKNOWN else R.NO_CODE
+        if order is None:
+            return Decision(outcome)
+        note = f"Svar uten gyldig kode fra {reply.sender}: {text}"
+        step = Apply("reply_other", "Svar uten gyldig kode",
+                     {"text": note, "reason": f"replied without a valid code: {text}"})  # fmt: skip
+        return Decision(R.MATCHED_BY_PHONE, True, (step,))
+    if order is None:
+        raise ValueError("a reply with an issued code needs the code's order")
+    if code is CodeState.RETIRED:
+        if order.status is not Status.AWAITING_RESPONSE:
+            return Decision(R.RETIRED_CODE)
+        step = Apply("reply_other", "Svar med utgått kode",
+                     {"text": f"Svar med utgått kode: {text}",
+                      "reason": f"replied with an old code: {text}"})  # fmt: skip
+        return Decision(R.RETIRED_CODE, True, (step,))
+    if order.newest_answer is not None and reply.received < order.newest_answer:
+        # The customer has said something newer already: this changes nothing.
+        when = clock.to_local(reply.received, tz)
+        note = f"Eldre svar (mottatt {when:%d.%m.%Y %H:%M}, før et nyere): {text}"
+        return Decision(R.SUPERSEDED, True, (Note(note),))
+    return _answered(reply, order, keyword_ok, tz)
+
+
+def _answered(reply: Incoming, order: OrderState, keyword_ok: str, tz: ZoneInfo) -> Decision:
+    """The customer's answer (their newest so far) to the order of its live code."""
+    text = reply.text
+    answer = reply.answer or "(no text)"
+    ok = is_confirmation(reply.answer, keyword_ok)
+    status = order.status
+    if order.cancelled:  # noted; never moves it out of follow-up nor hides the cancellation
+        steps: tuple[Step, ...] = (
+            Note(f"Svar etter kansellering: {text}"),
+            Flag(FollowupKind.REPLY, f"customer replied after cancellation: {answer}"),
+        )
+        return Decision(R.CANCELLED_ORDER, True, steps, last_word=True)
+    again: tuple[Step, ...] = ()
+    if status is not Status.AWAITING_RESPONSE:
+        if (ok and status is Status.READY_FOR_EXECUTION) or (
+            not ok and order.followup_reason == f"customer replied: {answer}"
+        ):
+            return Decision(R.REPEAT, True, (Note(f"Samme svar igjen: {text}"),), last_word=True)
+        why = reconsider(order.last_transition, reply.received)
+        if why is None:
+            if status is not Status.MANUAL_FOLLOWUP:
+                return Decision(R.NOT_AWAITING)
+            # A late answer (e.g. to the reminder): the planner decides, with the answer at hand.
+            steps = (
+                Note(f"Svar (sent): {text}"),
+                Flag(FollowupKind.REPLY, f"customer replied late: {answer}"),
+            )
+            return Decision(R.LATE_REPLY, True, steps, last_word=True)
+        when = clock.to_local(reply.received, tz)
+        comment = (f"Svar mottatt {when:%d.%m.%Y %H:%M}, før påminnelsen"
+                   if why == "answered_before_reminder"
+                   else f"Nytt svar mottatt {when:%d.%m.%Y %H:%M}")  # fmt: skip
+        again = (Apply("reply_again", comment, {"reconsider": why}),)
+    if ok:
+        return Decision(R.CONFIRMED, True, (*again, Apply("reply_ok", f"Svar {keyword_ok}")), True)
+    other = Apply("reply_other", "Svar mottatt",
+                  {"text": text, "reason": f"customer replied: {answer}"})  # fmt: skip
+    return Decision(R.FOLLOWUP, True, (*again, other), last_word=True)
+
+
+def reconsider(last: tuple[str, datetime] | None, received: datetime) -> str | None:
+    """Why a reply to an order no longer waiting is still the customer's last word (see
+    transitions.RECONSIDER), or None: the order moved on since (a planner, the field).
+    `last`: the order's newest transition and when."""
+    transition, at = last or ("", received)
+    if transition == "booking_reminder" and received < at:
+        return "answered_before_reminder"
+    if transition in ("reply_ok", "reply_other", "reply_again"):
+        return "own_reply"
+    return None

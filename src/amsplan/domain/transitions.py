@@ -3,6 +3,8 @@
 Validators are pure functions of the order (and the transition's parameters) that
 return a reason to refuse, or None. Effects are names of side effects that the
 service layer performs in the same transaction (amsplan.services.workflow.EFFECTS).
+A transition into manual follow-up names why the order needs a person (`followup`);
+amsplan.services.workflow.apply records it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
 
 S = Status
@@ -20,7 +23,7 @@ class OrderLike(Protocol):
     """What validators read from an order (the ORM row satisfies it)."""
 
     order_no: str
-    status: str
+    status: Status
     technician_id: str | None
     planned_start: Any
     estimate_minutes: int | None
@@ -45,6 +48,7 @@ class Transition:
     trigger: str
     validators: tuple[Validator, ...] = ()
     effects: tuple[str, ...] = ()
+    followup: FollowupKind | None = None  # why an order it puts in manual follow-up needs a person
 
 
 def ready_to_lock(order: OrderLike, params: Mapping[str, Any]) -> str | None:
@@ -71,12 +75,29 @@ def scheduled(order: OrderLike, params: Mapping[str, Any]) -> str | None:
     return None
 
 
-def can_receive_sms(order: OrderLike, params: Mapping[str, Any]) -> str | None:
+class Reachable(Protocol):
+    """What `sms_refusal` reads from an order."""
+
+    mobile: str | None
+    no_sms: bool
+
+
+def sms_refusal(order: Reachable) -> str | None:
+    """Why this customer may not get an SMS, or None: the one rule for every SMS."""
     if order.no_sms:
         return "customer does not want SMS"
     if not order.mobile:
         return "no valid mobile number"
     return None
+
+
+def sms_allowed(order: Reachable) -> bool:
+    """May this customer get an SMS (a mobile number, and not opted out)?"""
+    return sms_refusal(order) is None
+
+
+def can_receive_sms(order: OrderLike, params: Mapping[str, Any]) -> str | None:
+    return sms_refusal(order)
 
 
 def needs_resolution(order: OrderLike, params: Mapping[str, Any]) -> str | None:
@@ -123,8 +144,22 @@ _STARTED = frozenset(
 )  # fmt: skip
 
 
-def _t(name, sources, target, label, trigger, validators=(), effects=()) -> Transition:
-    return Transition(name, frozenset(sources), target, label, trigger, validators, effects)
+F = FollowupKind
+
+
+def _t(
+    name: str,
+    sources: set[Status] | frozenset[Status],
+    target: Status,
+    label: str,
+    trigger: str,
+    validators: tuple[Validator, ...] = (),
+    effects: tuple[str, ...] = (),
+    followup: FollowupKind | None = None,
+) -> Transition:
+    return Transition(
+        name, frozenset(sources), target, label, trigger, validators, effects, followup
+    )
 
 
 TABLE: tuple[Transition, ...] = (
@@ -148,11 +183,11 @@ TABLE: tuple[Transition, ...] = (
        (newer_answer, not_cancelled), ("withdraw_no_answer_sms",)),
     _t("reply_other", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
        "Svar annet", "reply keyword_contact (KONTAKT) or any other text", (needs_text,),
-       ("comment",)),
+       ("comment",), F.REPLY),
     _t("follow_up_manually", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
-       "Følg opp manuelt", "planner gives up waiting"),
+       "Følg opp manuelt", "planner gives up waiting", (), (), F.MANUAL),
     _t("booking_reminder", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
-       "Bookingpåminnelse", "cron: no reply in time", (), ("reminder_sms",)),
+       "Bookingpåminnelse", "cron: no reply in time", (), ("reminder_sms",), F.NO_ANSWER),
     _t("send_to_execution", {S.MANUAL_FOLLOWUP}, S.READY_FOR_EXECUTION,
        "Send til utførelse", "planner, after agreeing with the customer",
        (scheduled, not_cancelled),
@@ -176,13 +211,14 @@ TABLE: tuple[Transition, ...] = (
        ("resolution", "retire_booking_code", "withdraw_reminders")),
     _t("reject_quant", {S.CLOSED}, S.REJECTED_QUANT,
        "Avvist i Quant", "message from the meter-data system"),
-    _t("to_manual", {S.REJECTED_QUANT}, S.MANUAL_FOLLOWUP, "Til manuell oppfølging", "planner"),
+    _t("to_manual", {S.REJECTED_QUANT}, S.MANUAL_FOLLOWUP, "Til manuell oppfølging", "planner",
+       (), (), F.REJECTED),
     _t("cancel_open", {S.OPEN}, S.CLOSED,
        "Kansellert", "cancellation of an open order", (),
        ("cancelled", "resolution_cancelled", "withdraw_all_sms")),
     _t("cancel_started", _STARTED, S.MANUAL_FOLLOWUP,
        "Kansellert", "cancellation of a started order", (),
-       ("cancelled", "withdraw_all_sms")),
+       ("cancelled", "withdraw_all_sms"), F.CANCELLED),
     _t("cancel_failed_visit", {S.RESOLVED}, S.REOPENED,
        "Kansellert", "cancellation of a failed visit; then cancel_started", (),
        ("cancelled",)),

@@ -34,7 +34,9 @@ _NO_VISIT = frozenset({S.CLOSED, S.ON_HOLD})
 class OrderFacts(Protocol):
     """What the rules read from an order (the ORM row satisfies it)."""
 
-    status: str
+    @property
+    def status(self) -> str: ...
+
     booking_code: str | None
     booking_channel: str | None
     planned_start: Any

@@ -7,14 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlmodel import Session
+
 from amsplan.domain import engine
+from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
-from amsplan.domain.transitions import can_receive_sms
+from amsplan.domain.transitions import sms_refusal
 from amsplan.errors import InputError, TransitionRefused
 from amsplan.services import workflow
 from amsplan.services.context import Context
-from amsplan.services.planning import booking_selection, load_orders, slot_refusals
+from amsplan.services.planning import booking_selection, slot_refusals
 from amsplan.store.models import Order
+from amsplan.store.orders import load_orders
 
 
 @dataclass
@@ -40,8 +44,8 @@ def book_by_sms(
                 engine.check(order, "booking_sent")
             except TransitionRefused as refused:
                 result.refused.append((order.order_no, refused.reason))
-                sms_problem = can_receive_sms(order, {})
-                if order.status == Status.PLANNING.value and sms_problem:
+                sms_problem = sms_refusal(order)
+                if order.status == Status.PLANNING and sms_problem:
                     _sms_failed(s, ctx, order, sms_problem)
                 continue
             if order.order_no in taken:
@@ -52,10 +56,10 @@ def book_by_sms(
     return result
 
 
-def _sms_failed(s, ctx: Context, order: Order, reason: str) -> None:
+def _sms_failed(s: Session, ctx: Context, order: Order, reason: str) -> None:
     """The order stays where it is, with a comment, and shows up in the follow-up list."""
     workflow.add_comment(s, ctx, order, f"SMS kunne ikke sendes: {reason}", kind="sms_failed")
-    workflow.flag_followup(s, ctx, order, "sms_failed", f"SMS booking failed: {reason}")
+    workflow.flag_followup(s, ctx, order, FollowupKind.SMS_FAILED, f"SMS booking failed: {reason}")
 
 
 # Transitions that put an order back on its slot: refused when another order holds it.
@@ -73,15 +77,16 @@ def transition_orders(
     """Apply one transition to each order; a refusal of one never blocks the others.
 
     `name` may be a function of the order (e.g. unassign: another transition for held
-    orders)."""
+    orders). A dry run checks each order with the engine in a read-only transaction (no
+    write lock, nothing written) and reports what the real run would."""
     if not order_nos:
         raise InputError("name at least one order")
     if isinstance(name, str):
         engine.get(name)  # an unknown transition is one error, not one per order
     choose = name if callable(name) else (lambda order, name=name: name)
     result = BatchResult()
-    with ctx.session() as s:
-        orders = load_orders(s, order_nos)
+    with ctx.session(readonly=dry_run) as s:
+        orders = load_orders(s, order_nos, lock=not dry_run)
         checked = [o for o in orders if choose(o) in SLOT_CHECKED]
         taken = slot_refusals(s, ctx, checked, past=False) if checked else {}
         for order in orders:
@@ -99,6 +104,4 @@ def transition_orders(
                 result.refused.append((order.order_no, refused.reason))
                 continue
             result.moved.append((order.order_no, target))
-        if dry_run:
-            s.rollback()
     return result

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from amsplan.services.context import Context
+from amsplan.store.files import record_export
 from amsplan.store.models import ExportFile
 
 
@@ -16,25 +17,7 @@ def record(
 ) -> None:
     """Record (in the caller's transaction) that `path` holds data of these orders
     (a file with no order in it holds no customer data: nothing is recorded)."""
-    ids = sorted({i for i in order_ids if i is not None})
-    if not ids:
-        return
-    session.add(
-        ExportFile(
-            kind=kind,
-            path=_stored(Path(path), ctx.settings.base_dir),
-            order_ids=",".join(map(str, ids)),
-            created_at=ctx.now(),
-            created_by=ctx.user,
-        )
-    )
-
-
-def _stored(path: Path, base: Path) -> str:
-    """A path inside the project folder is kept relative to it, so a copied or moved
-    folder purges its own files and never another folder's; others stay absolute."""
-    path, base = path.resolve(), Path(base).resolve()
-    return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
+    record_export(session, kind, path, order_ids, ctx.settings.base_dir, ctx.now(), ctx.user)
 
 
 def order_ids(row: ExportFile) -> set[int]:
@@ -50,6 +33,7 @@ def purge_files(
     from sqlalchemy import update
     from sqlmodel import select
 
+    from amsplan.domain.states import LIVE_LETTER, LetterState
     from amsplan.services import follow
     from amsplan.store.models import Letter
 
@@ -58,7 +42,7 @@ def purge_files(
         return []
     now = ctx.now()
     folder = ctx.settings.letters_dir
-    places = [folder, folder / follow.PRINTED, folder / follow.WITHDRAWN]
+    places = [folder, folder / follow.PRINTED_FOLDER, folder / follow.WITHDRAWN_FOLDER]
     staging = folder / ".staging"
     found: list[Path] = []
     names: set[str] = set()
@@ -69,8 +53,8 @@ def purge_files(
         if not dry_run:
             session.execute(
                 update(Letter)
-                .where(Letter.order_id.in_(chunk), Letter.state.in_(follow.LIVE_LETTER))
-                .values(state=follow.WITHDRAWN, withdrawn_at=now,
+                .where(Letter.order_id.in_(chunk), Letter.state.in_(LIVE_LETTER))
+                .values(state=LetterState.WITHDRAWN, withdrawn_at=now,
                         withdrawn_reason="the order's personal data was purged")
             )  # fmt: skip
     for name in sorted(names):

@@ -11,20 +11,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from amsplan import clock
 from amsplan.adapters.tables import Problem, map_columns, read_csv
 from amsplan.config import RESOLUTION_CANCELLED, RESOLUTION_OK
+from amsplan.domain import cancellation
+from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError, TransitionRefused
-from amsplan.services import workflow
+from amsplan.services import workflow, worklist
 from amsplan.services.booking import BatchResult
 from amsplan.services.context import Context
-from amsplan.store import db
+from amsplan.store import db, inbound
 from amsplan.store.models import InboundMessage, Order
-from amsplan.store.orders import find_orders
+from amsplan.store.orders import find_orders, load_orders
 
 RETURN_COLUMNS = {
     "order_no": ["Ordrenr", "Ordre", "order"],
@@ -145,9 +148,7 @@ def _ingest(
     name = Path(path).name
     with ctx.session() as s:
         db.serialise(s, f"{source}:{digest}")
-        seen = set(
-            s.exec(select(InboundMessage.line_no).where(InboundMessage.source_sha256 == digest))
-        )
+        seen = inbound.message_lines(s, digest)
         try:
             orders = find_orders(s, (r.order_no for r in rows), lock=True)  # any case
         except InputError as err:  # two orders differ only by case
@@ -202,7 +203,7 @@ def _apply_return(s: Session, ctx: Context, order: Order, row: _Row) -> None:
     if code == RESOLUTION_OK:  # a successful change closes the order at once
         workflow.apply(s, ctx, order, "close", comment="Utført", resolution=RESOLUTION_OK)
     else:
-        workflow.flag_followup(s, ctx, order, "failed_visit", f"failed visit: {comment}")
+        workflow.flag_followup(s, ctx, order, FollowupKind.FAILED_VISIT, f"failed visit: {comment}")
 
 
 def ingest_returns(ctx: Context, path: Path) -> IngestResult:
@@ -220,41 +221,26 @@ def _apply_upstream(s: Session, ctx: Context, order: Order, row: _Row) -> None:
         workflow.apply(
             s, ctx, order, "reject_quant", comment=f"Avvist i Quant: {reason}".rstrip(": ")
         )
-        workflow.flag_followup(s, ctx, order, "rejected", f"rejected upstream: {reason}")
+        workflow.flag_followup(s, ctx, order, FollowupKind.REJECTED, f"rejected upstream: {reason}")
         return
     cancel(s, ctx, order, reason)
 
 
 def cancel(s: Session, ctx: Context, order: Order, reason: str = "") -> None:
-    """Cancellation from the customer system, by the order's status (SPEC: Cancellation)."""
-    status = Status(order.status)
-    why = f": {reason}" if reason else ""
-    label = ctx.settings.label(status)
-    if status is Status.OPEN:
-        workflow.apply(s, ctx, order, "cancel_open",
-                       comment=f"KANSELLERT av kundesystemet (ikke påbegynt){why}")  # fmt: skip
-    elif status is Status.RESOLVED:
-        previous = f"forrige status {label}, løsningsstatus {order.resolution}"
-        was = f"cancelled; was {status.value}, {order.resolution}"
-        workflow.apply(s, ctx, order, "cancel_failed_visit",
-                       comment=f"KANSELLERT: gjenåpnet ({previous}){why}")  # fmt: skip
-        workflow.apply(s, ctx, order, "cancel_started", comment=f"KANSELLERT ({previous}){why}",
-                       kind="cancelled", reason=was)  # fmt: skip
-    elif status is Status.CLOSED:
-        raise TransitionRefused(
-            order.order_no, "cancel", "the order is closed; cannot be cancelled"
-        )
-    else:
-        workflow.apply(s, ctx, order, "cancel_started",
-                       comment=f"KANSELLERT (forrige status {label}){why}",
-                       kind="cancelled", reason=f"cancelled; was {status.value}")  # fmt: skip
+    """Cancellation from the customer system, by the order's status (SPEC: Cancellation;
+    the route: domain.cancellation.route)."""
+    status = order.status
+    steps = cancellation.route(
+        order.order_no, status, order.resolution, ctx.settings.label(status), reason
+    )
+    for step in steps:
+        workflow.apply(s, ctx, order, step.transition, comment=step.comment,
+                       **({"reason": step.reason} if step.reason else {}))  # fmt: skip
 
 
 def uncancel(ctx: Context, order_nos: list[str], comment: str) -> BatchResult:
     """A planner lifts a cancellation (with a comment): the order may go toward execution
     again. Its other follow-up reasons stay; a closed order stays closed."""
-    from amsplan.store.orders import load_orders
-
     comment = comment.strip()
     if not comment:
         raise InputError("--comment is required: why is the cancellation lifted?")
@@ -266,15 +252,16 @@ def uncancel(ctx: Context, order_nos: list[str], comment: str) -> BatchResult:
             if not order.cancelled:
                 result.refused.append((order.order_no, "the order is not cancelled"))
                 continue
-            if order.status == Status.CLOSED.value:
+            if order.status == Status.CLOSED:
                 result.refused.append((order.order_no, "the order is closed; it stays closed"))
                 continue
             order.cancelled = False
             order.updated_at = ctx.now()
             workflow.add_comment(s, ctx, order, f"Kansellering opphevet: {comment}")
-            workflow.clear_followups(s, ctx, order, kinds=("cancelled",))
-            if order.status == Status.MANUAL_FOLLOWUP.value:
-                workflow.flag_followup(s, ctx, order, "manual", f"cancellation lifted: {comment}")
+            workflow.clear_followups(s, ctx, order, kinds=(FollowupKind.CANCELLED,))
+            if order.status == Status.MANUAL_FOLLOWUP:
+                reason = f"cancellation lifted: {comment}"
+                workflow.flag_followup(s, ctx, order, FollowupKind.MANUAL, reason)
             s.add(order)
             result.moved.append((order.order_no, order.status))
     return result
@@ -289,11 +276,7 @@ def ingest_upstream(ctx: Context, path: Path) -> IngestResult:
 def unapplied(ctx: Context, source: str) -> list[InboundMessage]:
     """Return or upstream messages nobody could apply (for a person)."""
     with ctx.session(readonly=True) as s:
-        query = select(InboundMessage).where(
-            InboundMessage.handled == False,  # noqa: E712
-            InboundMessage.source == source,
-        )
-        return list(s.exec(query.order_by(InboundMessage.ingested_at, InboundMessage.id)))
+        return inbound.unapplied(s, source)
 
 
 # --- work lists that end: handled by a person, or retried after a fix ------------------
@@ -303,22 +286,25 @@ _DETAIL_KEYS = sorted({*RETURN_COLUMNS, *UPSTREAM_COLUMNS})
 _DETAIL_SPLIT = re.compile("; (?=(?:" + "|".join(_DETAIL_KEYS) + ")=)")
 
 
-def handle(ctx: Context, source: str, ids: list[int], comment: str, dry_run: bool = False):
+def handle(
+    ctx: Context, source: str, ids: list[int], comment: str, dry_run: bool = False
+) -> worklist.HandleResult:
     """A person has dealt with these messages: they leave `unapplied`, and the comment is
     kept in the order's timeline (worklist.HandleResult; dry_run: which would be handled)."""
-    from amsplan.services import worklist
-
     comment = worklist.check_comment(comment)
     what = "return" if source == "returns" else "upstream message"
-    with ctx.session() as s:
+    with ctx.session(readonly=dry_run) as s:
         items = worklist.load(s, InboundMessage, ids, what, InboundMessage.source == source)
         orders = find_orders(s, [m.order_no for m in items if not m.handled])
-        return worklist.mark_handled(
-            s, ctx, items, comment,
-            lambda m: orders.get(m.order_no),
-            lambda m: f"{SOURCE_NAMES[source]} ({m.source_file}:{m.line_no}, {m.kind})",
-            dry_run,
-        )  # fmt: skip
+
+        def order_of(item: object) -> Order | None:
+            return orders.get(cast(InboundMessage, item).order_no)
+
+        def describe(item: object) -> str:
+            m = cast(InboundMessage, item)
+            return f"{SOURCE_NAMES[source]} ({m.source_file}:{m.line_no}, {m.kind})"
+
+        return worklist.mark_handled(s, ctx, items, comment, order_of, describe, dry_run)
 
 
 @dataclass
@@ -333,27 +319,22 @@ def retry(ctx: Context, source: str, ids: list[int] | None) -> RetryResult:
     ingest, e.g. after the order was fixed by hand. Each is applied at its own time, in
     the order the events happened; one that applies now is handled ("retried"), one that
     is still refused keeps its place in the list with the reason as it is now."""
-    from amsplan.services import worklist
-
     apply = {"returns": _apply_return, "upstream": _apply_upstream}[source]
     what = "return" if source == "returns" else "upstream message"
     result = RetryResult()
     with ctx.session() as s:
         if ids is None:
-            query = select(InboundMessage).where(
-                InboundMessage.source == source,
-                InboundMessage.handled == False,  # noqa: E712
-            )
-            items = list(s.exec(query.with_for_update()))
+            items = inbound.unapplied(s, source, lock=True)
         else:
             items = worklist.load(s, InboundMessage, ids, what, InboundMessage.source == source)
-        result.already = [m.id for m in items if m.handled]
+        result.already = [m.id for m in items if m.handled and m.id is not None]
         todo = sorted(
             (m for m in items if not m.handled),
             key=lambda m: (m.happened_at or m.ingested_at, m.id),
         )
         orders = find_orders(s, [m.order_no for m in todo], lock=True)
         for message in todo:
+            assert message.id is not None  # a stored row
             order = orders.get(message.order_no)
             if order is None:
                 message.outcome, message.reason = "unknown_order", "no such order"
@@ -366,10 +347,9 @@ def retry(ctx: Context, source: str, ids: list[int] | None) -> RetryResult:
                     message.outcome, message.handled = "applied", True
                     message.handled_at, message.handled_by = ctx.now(), ctx.user
                     message.handled_note = "retried"
+                    result.applied.append((message.id, order.order_no))
             s.add(message)
-            if message.handled:
-                result.applied.append((message.id, order.order_no))
-            else:
+            if not message.handled:
                 result.refused.append((message.id, message.order_no, message.reason))
     return result
 

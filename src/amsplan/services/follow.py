@@ -23,19 +23,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from amsplan.domain import truth
+from amsplan.domain.states import LIVE_LETTER, LetterState
+from amsplan.services import outbox
 from amsplan.services.context import Context
-from amsplan.store.models import Letter, Order, Sms
+from amsplan.store import hooks, messages
+from amsplan.store.models import Letter, Order
+from amsplan.store.orders import key
 
-LIVE_LETTER = ("staged", "delivered")
-WITHDRAWN = "withdrawn"
-PRINTED = "printed"
+# Subfolders of the letters folder for the PDFs of withdrawn and of printed letters.
+WITHDRAWN_FOLDER = "withdrawn"
+PRINTED_FOLDER = "printed"
 _NOTED = "amsplan.follow.orders"
 _SWEEP = "amsplan.follow.withdrawn_files"
-_CHUNK = 5000
 
 
 def order_changed(session: Session, ctx: Context, order: Order, why: str) -> None:
@@ -43,18 +45,15 @@ def order_changed(session: Session, ctx: Context, order: Order, why: str) -> Non
     noted: dict[int, tuple[Order, Context]] | None = session.info.get(_NOTED)
     if noted is None:
         noted = session.info[_NOTED] = {}
-        event.listen(session, "before_commit", _settle)
-        event.listen(session, "after_commit", _after_commit)
-    noted[order.id] = (order, ctx)
+        hooks.on_commit(session, _settle, _after_commit)
+    noted[key(order)] = (order, ctx)
 
 
 def withdraw_letters(session: Session, ctx: Context, order: Order, reason: str) -> None:
     """Withdraw every live letter of the order whatever it says (its name or address
     changed): the PDFs leave the folder after the commit."""
     now = ctx.now()
-    rows = session.exec(
-        select(Letter).where(Letter.order_id == order.id, Letter.state.in_(LIVE_LETTER))
-    ).all()
+    rows = messages.live_letters(session, [key(order)])
     for row in rows:
         mark_withdrawn(session, row, reason, now)
     if rows:
@@ -79,7 +78,7 @@ def _after_commit(session: Session) -> None:
     if pending:
         ctx, names = pending
         try:
-            move_files(ctx.settings.letters_dir, names, WITHDRAWN)
+            move_files(ctx.settings.letters_dir, names, WITHDRAWN_FOLDER)
         except OSError:
             pass  # the next letters command sweeps them
 
@@ -91,20 +90,12 @@ def settle(session: Session, ctx: Context, orders: dict[int, Order]) -> set[str]
     """
     now = ctx.now()
     withdrawn: set[str] = set()
-    ids = list(orders)
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i : i + _CHUNK]
-        letters = session.exec(
-            select(Letter).where(Letter.order_id.in_(chunk), Letter.state.in_(LIVE_LETTER))
-        ).all()
-        for row in letters:
-            if withdraw_letter(session, row, orders[row.order_id], now):
-                withdrawn.add(row.file_name)
-        messages = session.exec(
-            select(Sms).where(Sms.order_id.in_(chunk), Sms.status == "queued")
-        ).all()
-        for message in messages:
-            check_sms(session, ctx, message, orders[message.order_id], now)
+    for row in messages.live_letters(session, orders):
+        if withdraw_letter(session, row, orders[row.order_id], now):
+            withdrawn.add(row.file_name)
+    for message in messages.queued_for_orders(session, orders):
+        if message.order_id is not None:
+            outbox.check_sms(session, ctx, message, orders[message.order_id], now)
     return withdrawn
 
 
@@ -120,40 +111,8 @@ def withdraw_letter(session: Session, row: Letter, order: Order, now: datetime) 
 
 
 def mark_withdrawn(session: Session, row: Letter, reason: str, now: datetime) -> None:
-    row.state, row.withdrawn_at, row.withdrawn_reason = WITHDRAWN, now, reason
+    row.state, row.withdrawn_at, row.withdrawn_reason = LetterState.WITHDRAWN, now, reason
     session.add(row)
-
-
-def check_sms(session: Session, ctx: Context, message: Sms, order: Order, now: datetime) -> str:
-    """Keep, re-render or withdraw one queued message; the action taken."""
-    from amsplan.services import outbox
-
-    verdict = truth.sms_verdict(order, message.kind, message.text, message.appointment)
-    if verdict.action == truth.WITHDRAW:
-        outbox.withdraw(session, message, verdict.reason, now)
-    elif verdict.action == truth.RERENDER and _reminder_exists(session, message, order):
-        outbox.withdraw(session, message, "a reminder for the new time exists", now)
-        return truth.WITHDRAW
-    elif verdict.action == truth.RERENDER:
-        message.text = outbox.render(session, ctx, order, message.kind)
-        message.appointment = order.planned_start
-        session.add(message)
-    return verdict.action
-
-
-def _reminder_exists(session: Session, message: Sms, order: Order) -> bool:
-    """Another reminder of this kind for the order's new time (one per appointment)."""
-    from amsplan.services.outbox import REMINDER_KINDS
-
-    if message.kind not in REMINDER_KINDS:
-        return False
-    other = session.exec(
-        select(Sms.id).where(
-            Sms.order_id == order.id, Sms.kind == message.kind, Sms.id != message.id,
-            Sms.appointment == order.planned_start, Sms.status != "withdrawn",
-        )
-    ).first()  # fmt: skip
-    return other is not None
 
 
 # --- files ------------------------------------------------------------------
@@ -193,23 +152,17 @@ def sweep_letters(ctx: Context) -> int:
     if not files:
         return 0
     now = ctx.now()
-    fate: dict[str, str] = {}
+    fate: dict[str, LetterState] = {}
+    live: set[str] = set()
     with ctx.session() as s:
-        for i in range(0, len(files), _CHUNK):
-            rows = s.exec(
-                select(Letter, Order)
-                .join(Order, Order.id == Letter.order_id)
-                .where(Letter.file_name.in_(files[i : i + _CHUNK]))
-                .order_by(Letter.id)
-            ).all()
-            live: set[str] = set()
-            for row, order in rows:
-                if row.state in LIVE_LETTER and not withdraw_letter(s, row, order, now):
-                    live.add(row.file_name)
-                fate[row.file_name] = row.state  # the newest letter of the name decides
-            for name in live:
-                fate.pop(name, None)
+        for row, order in messages.letters_named(s, files):
+            if row.state in LIVE_LETTER and not withdraw_letter(s, row, order, now):
+                live.add(row.file_name)
+            fate[row.file_name] = row.state  # the newest letter of the name decides
+    for name in live:
+        fate.pop(name, None)
     moved = 0
-    for state in (WITHDRAWN, PRINTED):
-        moved += len(move_files(folder, [n for n, st in fate.items() if st == state], state))
+    for state, into in ((LetterState.WITHDRAWN, WITHDRAWN_FOLDER),
+                        (LetterState.PRINTED, PRINTED_FOLDER)):  # fmt: skip
+        moved += len(move_files(folder, [n for n, st in fate.items() if st == state], into))
     return moved

@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 
 from amsplan import clock
 from amsplan.domain import codes
+from amsplan.domain.states import LIVE_LETTER, LetterState
 from amsplan.domain.statuses import Status
 from amsplan.errors import ConfigError, InputError
 from amsplan.faults import crash_point
@@ -308,7 +309,7 @@ def pending(ctx: Context) -> list[PendingLetter]:
                 .join(Order, Order.id == Letter.order_id)
                 .where(
                     Letter.file_name.in_(files[i : i + 5000]),
-                    Letter.state.in_(follow.LIVE_LETTER),
+                    Letter.state.in_(LIVE_LETTER),
                 )
                 .order_by(Letter.generated_at)
             )
@@ -382,7 +383,7 @@ def record_printed(
             s.execute(
                 update(Letter)
                 .where(Letter.id.in_(ids[i : i + 5000]))
-                .values(state=follow.PRINTED, printed_at=now, printed_by=ctx.user)
+                .values(state=LetterState.PRINTED, printed_at=now, printed_by=ctx.user)
             )
         order_ids = [r.order_id for r in rows]
         if ctx.settings.letter_reminder_from == "printed":
@@ -407,7 +408,7 @@ def record_printed(
         )  # fmt: skip
         printed = sorted({r.file_name for r in rows})
     crash_point("letters:printed")  # recorded, not moved: the next sweep moves them
-    follow.move_files(folder, printed, follow.PRINTED)
+    follow.move_files(folder, printed, follow.PRINTED_FOLDER)
     return PrintedResult(printed, str(folder))
 
 
@@ -430,9 +431,9 @@ def _not_printable(s: Session, folder: Path, name: str) -> str:
     if last is None:
         where = "in the letters folder" if (folder / name).exists() else "anywhere"
         return f"{name}: not a letter amsplan generated ({where})"
-    if last.state == follow.PRINTED:
+    if last.state == LetterState.PRINTED:
         return f"{name}: already recorded as printed by {last.printed_by}"
-    if last.state == follow.WITHDRAWN:
+    if last.state == LetterState.WITHDRAWN:
         return f"{name}: withdrawn ({last.withdrawn_reason}); do not print it"
     return f"{name}: not delivered yet"
 
@@ -497,9 +498,7 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
                     f"{data.order_no} changed meanwhile (now {order.status}); run again"
                 )
             for old in s.exec(
-                select(Letter).where(
-                    Letter.order_id == order_id, Letter.state.in_(follow.LIVE_LETTER)
-                )
+                select(Letter).where(Letter.order_id == order_id, Letter.state.in_(LIVE_LETTER))
             ):
                 follow.mark_withdrawn(s, old, "replaced by a reprint", now)
             s.add(
@@ -534,7 +533,7 @@ def withdrawn(ctx: Context, limit: int = 200) -> list[WithdrawnLetter]:
         rows = s.exec(
             select(Letter, Order.order_no)
             .join(Order, Order.id == Letter.order_id)
-            .where(Letter.state == follow.WITHDRAWN)
+            .where(Letter.state == LetterState.WITHDRAWN)
             .order_by(Letter.withdrawn_at.desc(), Letter.id.desc())
             .limit(limit)
         ).all()

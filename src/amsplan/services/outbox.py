@@ -14,19 +14,22 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from amsplan import clock
 from amsplan.config import Settings
-from amsplan.domain import codes
+from amsplan.domain import codes, truth
+from amsplan.domain.states import REMINDER_KINDS, SmsKind, SmsState
 from amsplan.domain.statuses import Status
+from amsplan.domain.transitions import sms_refusal
 from amsplan.errors import InputError, NotFound, TransitionRefused
-from amsplan.services import exportfiles
 from amsplan.services.context import Context
-from amsplan.store.models import Comment, Order, Sms, Technician
-from amsplan.store.orders import find_orders
+from amsplan.store import messages as stored
+from amsplan.store.files import record_export
+from amsplan.store.models import Comment, Order, Sms
+from amsplan.store.orders import by_ids, find_orders, get_order, key
+from amsplan.store.technicians import get_technician
 
-REMINDER_KINDS = ("booking_reminder", "appointment_reminder")
 EXPORT_COLUMNS = ["id", "to", "text", "kind", "order_no", "due_at", "batch"]
 
 
@@ -52,13 +55,13 @@ def appointment_text(order: Order, settings: Settings) -> str:
     return window(start, start + timedelta(minutes=order.estimate_minutes), settings.locale)
 
 
-def render(session: Session, ctx: Context, order: Order, kind: str, text: str = "") -> str:
+def render(session: Session, ctx: Context, order: Order, kind: SmsKind, text: str = "") -> str:
     """The text of an SMS of `kind` about the order as it is now."""
     from amsplan.adapters import smstexts as sms
 
     settings = ctx.settings
     with session.no_autoflush:  # technicians come from the identity map after the first
-        tech = session.get(Technician, order.technician_id) if order.technician_id else None
+        tech = get_technician(session, order.technician_id) if order.technician_id else None
     return sms.render(
         kind,
         {
@@ -72,14 +75,14 @@ def render(session: Session, ctx: Context, order: Order, kind: str, text: str = 
             "customer_name": order.customer_name,
             "text": text,
             # The order waits for the customer's answer (a change notice may not).
-            "answer_wanted": order.status == Status.AWAITING_RESPONSE.value,
+            "answer_wanted": order.status is Status.AWAITING_RESPONSE,
         },
         settings.templates_dir,
     )
 
 
 def queue_sms(
-    session: Session, ctx: Context, order: Order, kind: str, at: datetime, text: str = ""
+    session: Session, ctx: Context, order: Order, kind: SmsKind, at: datetime, text: str = ""
 ) -> Sms:
     """Render and queue one SMS to the order's mobile (the caller checked it may be sent)."""
     message = Sms(
@@ -98,19 +101,35 @@ def queue_sms(
 
 def withdraw(session: Session, message: Sms, reason: str, at: datetime | None) -> None:
     """The message will not be sent (it no longer tells the truth)."""
-    message.status, message.withdrawn_at, message.withdrawn_reason = "withdrawn", at, reason
+    message.status, message.withdrawn_at, message.withdrawn_reason = SmsState.WITHDRAWN, at, reason
     session.add(message)
+
+
+def check_sms(session: Session, ctx: Context, message: Sms, order: Order, now: datetime) -> str:
+    """Keep, re-render or withdraw one queued message (the rule: truth.sms_verdict); the
+    action taken."""
+    verdict = truth.sms_verdict(order, message.kind, message.text, message.appointment)
+    if verdict.action == truth.WITHDRAW:
+        withdraw(session, message, verdict.reason, now)
+    elif verdict.action == truth.RERENDER and (
+        message.kind in REMINDER_KINDS
+        and stored.other_reminder(session, message, order.planned_start)
+    ):  # one reminder per appointment: one for the new time exists
+        withdraw(session, message, "a reminder for the new time exists", now)
+        return truth.WITHDRAW
+    elif verdict.action == truth.RERENDER:
+        message.text = render(session, ctx, order, message.kind)
+        message.appointment = order.planned_start
+        session.add(message)
+    return verdict.action
 
 
 def withdraw_reminders(
     session: Session, order: Order, keep: datetime | None = None, at: datetime | None = None
 ) -> int:
     """Withdraw the order's unsent reminders (except those for the appointment `keep`)."""
-    query = select(Sms).where(
-        Sms.order_id == order.id, Sms.status == "queued", Sms.kind.in_(REMINDER_KINDS)
-    )
     count = 0
-    for message in session.exec(query):
+    for message in stored.of_order(session, key(order), REMINDER_KINDS, SmsState.QUEUED):
         if keep is not None and message.appointment == keep:
             continue
         withdraw(session, message, "the appointment changed" if keep else "no longer due", at)
@@ -122,12 +141,10 @@ def withdraw_no_answer(session: Session, order: Order, at: datetime) -> datetime
     """Withdraw the order's unsent "no answer" reminders (the customer has answered); when
     one was already exported, the time it was exported."""
     exported = None
-    for message in session.exec(
-        select(Sms).where(Sms.order_id == order.id, Sms.kind == "booking_reminder")
-    ):
-        if message.status == "queued":
+    for message in stored.of_order(session, key(order), (SmsKind.BOOKING_REMINDER,)):
+        if message.status is SmsState.QUEUED:
             withdraw(session, message, "the customer had answered", at)
-        elif message.status == "exported" and message.exported_at is not None:
+        elif message.status is SmsState.EXPORTED and message.exported_at is not None:
             exported = max(exported or message.exported_at, message.exported_at)
     return exported
 
@@ -135,9 +152,7 @@ def withdraw_no_answer(session: Session, order: Order, at: datetime) -> datetime
 def withdraw_all(session: Session, order: Order, at: datetime | None = None) -> int:
     """Withdraw every unsent message of the order (it was cancelled)."""
     count = 0
-    for message in session.exec(
-        select(Sms).where(Sms.order_id == order.id, Sms.status == "queued")
-    ):
+    for message in stored.of_order(session, key(order), state=SmsState.QUEUED):
         withdraw(session, message, "the order was cancelled", at)
         count += 1
     return count
@@ -145,8 +160,6 @@ def withdraw_all(session: Session, order: Order, at: datetime | None = None) -> 
 
 def send_free_text(ctx: Context, order_no: str, text: str) -> Sms:
     """Queue a free-text SMS to the customer and keep it in the order's comments."""
-    from amsplan.store.orders import get_order
-
     text = text.strip()
     if not text:
         raise InputError("the message is empty")
@@ -154,13 +167,12 @@ def send_free_text(ctx: Context, order_no: str, text: str) -> Sms:
         raise InputError(f"the message is {len(text)} characters; at most 612 (4 SMS)")
     with ctx.session() as s:
         order = get_order(s, order_no)
-        if order.no_sms:
-            raise TransitionRefused(order_no, "sms", "customer does not want SMS")
-        if not order.mobile:
-            raise TransitionRefused(order_no, "sms", "no valid mobile number")
+        refusal = sms_refusal(order)
+        if refusal:
+            raise TransitionRefused(order_no, "sms", refusal)
         at = ctx.now()
-        message = queue_sms(s, ctx, order, "free_text", at, text)
-        s.add(Comment(order_id=order.id, at=at, actor=ctx.user, kind="sms", text=f"SMS: {text}"))
+        message = queue_sms(s, ctx, order, SmsKind.FREE_TEXT, at, text)
+        s.add(Comment(order_id=key(order), at=at, actor=ctx.user, kind="sms", text=f"SMS: {text}"))
         return message
 
 
@@ -184,54 +196,44 @@ def export(
     now = ctx.now()
     with ctx.session() as s:
         if again:
-            messages = list(s.exec(select(Sms).where(Sms.batch == again).order_by(Sms.id)))
+            messages = stored.batch(s, again)
             if not messages:
                 raise NotFound(f"no exported batch {again!r}")
             batch = again
         else:
-            query = (
-                select(Sms)
-                .where(Sms.status == "queued", Sms.due_at <= now)
-                .order_by(Sms.due_at, Sms.id)
-                .with_for_update(skip_locked=True)
-            )
-            messages = _still_true(s, ctx, list(s.exec(query)), now)
+            messages = _still_true(s, ctx, stored.due(s, now), now)
             if not messages:
                 return ExportResult(None, 0, None)
             stamp = clock.to_local(now, ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
             batch = f"{stamp}-{secrets.token_hex(3)}"
             for message in messages:
-                message.status, message.batch, message.exported_at = "exported", batch, now
+                message.status, message.batch, message.exported_at = SmsState.EXPORTED, batch, now
                 s.add(message)
         path = target / f"sms-{batch}.csv" if target.is_dir() else target
         if path.exists() and not overwrite:
             raise InputError(f"{path} exists (not collected yet?); use --force to overwrite")
-        orders = {
-            o.id: o.order_no
-            for o in s.exec(select(Order).where(Order.id.in_({m.order_id for m in messages})))
-        }
+        orders = {i: o.order_no for i, o in by_ids(s, (m.order_id for m in messages)).items()}
         # The file is complete on disk before the messages count as exported.
         _write_atomically(path, messages, orders, ctx.settings)
-        exportfiles.record(s, ctx, "sms", path, orders)
+        record_export(s, "sms", path, orders, ctx.settings.base_dir, ctx.now(), ctx.user)
         return ExportResult(batch, len(messages), str(path))
 
 
 def _still_true(s: Session, ctx: Context, messages: list[Sms], now: datetime) -> list[Sms]:
     """The messages that still tell the truth (the others are withdrawn or re-rendered
     here, with the same rule as after every change of an order)."""
-    from amsplan.services import follow
-
-    ids = {m.order_id for m in messages if m.order_id is not None}
-    orders = {o.id: o for o in s.exec(select(Order).where(Order.id.in_(ids)))} if ids else {}
+    orders = by_ids(s, (m.order_id for m in messages))
     keep = []
     for message in messages:
-        order = orders.get(message.order_id)
-        if order is None or follow.check_sms(s, ctx, message, order, now) != "withdraw":
+        order = orders.get(message.order_id) if message.order_id is not None else None
+        if order is None or check_sms(s, ctx, message, order, now) != truth.WITHDRAW:
             keep.append(message)
     return keep
 
 
-def _write_atomically(path: Path, messages: list[Sms], orders: dict, settings: Settings) -> None:
+def _write_atomically(
+    path: Path, messages: list[Sms], orders: dict[int, str], settings: Settings
+) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8",
               newline="") as f:  # fmt: skip
@@ -239,21 +241,22 @@ def _write_atomically(path: Path, messages: list[Sms], orders: dict, settings: S
         writer.writerow(EXPORT_COLUMNS)
         for m in messages:
             due = clock.to_local(m.due_at, settings.tz).isoformat(timespec="minutes")
-            writer.writerow([m.id, m.to, m.text, m.kind, orders.get(m.order_id, ""), due, m.batch])
+            number = orders.get(m.order_id, "") if m.order_id is not None else ""
+            writer.writerow([m.id, m.to, m.text, m.kind, number, due, m.batch])
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
-def outbox(ctx: Context, status: str | None = None, order_no: str | None = None) -> list:
+def outbox(
+    ctx: Context, status: str | None = None, order_no: str | None = None
+) -> list[tuple[Sms, str | None]]:
     """Messages with their order numbers, newest first."""
     with ctx.session(readonly=True) as s:
-        query = select(Sms, Order.order_no).join(Order, Order.id == Sms.order_id, isouter=True)
-        if status:
-            query = query.where(Sms.status == status)
+        order_id = None
         if order_no:
             order = find_orders(s, [order_no]).get(order_no)
             if order is None:
                 return []
-            query = query.where(Sms.order_id == order.id)
-        return list(s.exec(query.order_by(Sms.created_at.desc(), Sms.id.desc())).all())
+            order_id = key(order)
+        return stored.listing(s, status, order_id)

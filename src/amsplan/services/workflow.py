@@ -8,31 +8,26 @@ are committed together or not at all.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from amsplan import clock
 from amsplan.config import RESOLUTION_CANCELLED
-from amsplan.domain import codes, engine, followups
+from amsplan.domain import codes, engine, followups, rules
+from amsplan.domain.followups import FollowupKind
+from amsplan.domain.states import LetterState, SmsKind
 from amsplan.domain.statuses import Status
+from amsplan.domain.transitions import sms_allowed
 from amsplan.services import follow, outbox
 from amsplan.services.context import Context
+from amsplan.store import codes as stored_codes
+from amsplan.store import followups as flags
 from amsplan.store.models import BookingCode, Comment, FollowupFlag, History, Letter, Order
-from amsplan.store.orders import resequence
+from amsplan.store.orders import key, resequence
 
 Effect = Callable[[Session, Context, Order, datetime, dict[str, Any]], None]
-
-# Why an order that a transition puts in manual follow-up needs a person.
-FOLLOWUP_KINDS = {
-    "reply_other": "reply",
-    "booking_reminder": "no_answer",
-    "follow_up_manually": "manual",
-    "to_manual": "rejected",
-    "cancel_started": "cancelled",
-}
 
 
 def apply(
@@ -44,23 +39,24 @@ def apply(
     comment: str = "",
     **params: Any,
 ) -> History:
-    """Move order through transition `name` (TransitionRefused if it may not)."""
+    """Move order through transition `name` (TransitionRefused if it may not).
+
+    An order it puts in manual follow-up is flagged with the transition's follow-up kind
+    (`kind=` overrides it) and `reason=` (else the comment, else the transition's label);
+    any other move settles the order's open follow-up reasons."""
     change = engine.apply(order, name, params)
     at = ctx.now()
     for effect in change.transition.effects:
         EFFECTS[effect](session, ctx, order, at, params)
     if change.to_status is Status.MANUAL_FOLLOWUP:
-        flag_followup(
-            session, ctx, order,
-            params.get("kind") or FOLLOWUP_KINDS.get(name, "manual"),
-            params.get("reason") or comment or change.transition.label,
-            at,
-        )  # fmt: skip
+        kind = params.get("kind") or change.transition.followup or FollowupKind.MANUAL
+        reason = params.get("reason") or comment or change.transition.label
+        flag_followup(session, ctx, order, FollowupKind(kind), reason, at)
     else:  # any other move settles what needed a person (e.g. a failed SMS booking)
         clear_followups(session, ctx, order, at)
     order.updated_at = at
     entry = History(
-        order_id=order.id,
+        order_id=key(order),
         at=at,
         actor=ctx.user,
         transition=name,
@@ -77,7 +73,12 @@ def apply(
 
 
 def flag_followup(
-    session: Session, ctx: Context, order: Order, kind: str, reason: str, at: datetime | None = None
+    session: Session,
+    ctx: Context,
+    order: Order,
+    kind: FollowupKind,
+    reason: str,
+    at: datetime | None = None,
 ) -> None:
     """Record one more reason the order needs a person (the one place follow-up is set).
 
@@ -85,7 +86,7 @@ def flag_followup(
     open one (followups.FollowupKind order), so e.g. a reply never hides a cancellation.
     """
     at = at or ctx.now()
-    session.add(FollowupFlag(order_id=order.id, kind=kind, reason=reason, at=at, actor=ctx.user))
+    session.add(FollowupFlag(order_id=key(order), kind=kind, reason=reason, at=at, actor=ctx.user))
     if followups.summary_kind(order.followup_kind, kind):
         order.followup_kind, order.followup_reason = kind, reason
     session.add(order)
@@ -96,31 +97,27 @@ def clear_followups(
     ctx: Context,
     order: Order,
     at: datetime | None = None,
-    kinds: tuple[str, ...] | None = None,
+    kinds: tuple[FollowupKind, ...] | None = None,
 ) -> None:
     """Every open follow-up reason of the order is settled (or only those of `kinds`; the
     summary then shows the most important reason still open)."""
     if order.followup_kind is None:  # nothing open (flags are open only while it is set)
         return
     at = at or ctx.now()
-    open_flags = (FollowupFlag.order_id == order.id, FollowupFlag.cleared_at.is_(None))
-    chosen = () if kinds is None else (FollowupFlag.kind.in_(kinds),)
     session.flush()  # flags added in this transaction are settled too
-    session.execute(
-        update(FollowupFlag).where(*open_flags, *chosen).values(cleared_at=at, cleared_by=ctx.user)
-    )
+    flags.clear(session, key(order), at, ctx.user, kinds)
     order.followup_kind = order.followup_reason = None
     if kinds is not None:
-        rest = session.exec(
-            select(FollowupFlag).where(*open_flags).order_by(FollowupFlag.id.desc())
-        )
+        rest = flags.open_flags(session, key(order))
         for flag in sorted(rest, key=lambda f: followups.rank(f.kind))[:1]:
             order.followup_kind, order.followup_reason = flag.kind, flag.reason
     session.add(order)
 
 
-def add_comment(session: Session, ctx: Context, order: Order, text: str, kind: str = "note"):
-    session.add(Comment(order_id=order.id, at=ctx.now(), actor=ctx.user, kind=kind, text=text))
+def add_comment(
+    session: Session, ctx: Context, order: Order, text: str, kind: str = "note"
+) -> None:
+    session.add(Comment(order_id=key(order), at=ctx.now(), actor=ctx.user, kind=kind, text=text))
 
 
 # --- effects ---------------------------------------------------------------
@@ -128,7 +125,7 @@ def add_comment(session: Session, ctx: Context, order: Order, text: str, kind: s
 
 def _retire_code(session: Session, order: Order, at: datetime) -> None:
     if order.booking_code:
-        live = session.get(BookingCode, order.booking_code)
+        live = stored_codes.get_code(session, order.booking_code)
         if live is not None and live.retired_at is None:
             live.retired_at = at
             session.add(live)
@@ -140,8 +137,7 @@ def fresh_codes(session: Session, count: int) -> list[str]:
     pool: set[str] = set()
     while len(pool) < count:
         wanted = {codes.generate() for _ in range(count - len(pool))}
-        taken = set(session.exec(select(BookingCode.code).where(BookingCode.code.in_(wanted))))
-        pool |= wanted - taken
+        pool |= wanted - stored_codes.taken(session, wanted)
     return list(pool)
 
 
@@ -150,7 +146,7 @@ def new_booking_code(session: Session, ctx: Context, order: Order, at: datetime,
     _retire_code(session, order, at)
     pool: list[str] | None = params.get("_code_pool")
     code = pool.pop() if pool else fresh_codes(session, 1)[0]
-    session.add(BookingCode(code=code, order_id=order.id, created_at=at))
+    session.add(BookingCode(code=code, order_id=key(order), created_at=at))
     order.booking_code = code
 
 
@@ -161,12 +157,12 @@ def retire_booking_code(session: Session, ctx: Context, order: Order, at: dateti
 def letter(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
     session.add(
         Letter(
-            order_id=order.id,
+            order_id=key(order),
             booking_code=order.booking_code or "",
             file_name=params["letter_file"],
             generated_at=at,
             actor=ctx.user,
-            state="staged",
+            state=LetterState.STAGED,
             planned_start=order.planned_start,
             technician_id=order.technician_id,
         )
@@ -184,7 +180,7 @@ def confirmed(session: Session, ctx: Context, order: Order, at: datetime, params
 
 def reply_comment(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
     session.add(
-        Comment(order_id=order.id, at=at, actor=ctx.user, kind="reply", text=params["text"])
+        Comment(order_id=key(order), at=at, actor=ctx.user, kind="reply", text=params["text"])
     )
 
 
@@ -216,21 +212,15 @@ def clear_old_slot(session: Session, ctx: Context, order: Order, at: datetime, p
     or simply over) or was cancelled; a future slot of an order still wanted stays."""
     if order.planned_start is None:
         return
-    start, resolved = _aware(order.planned_start), _aware(order.resolved_at)
+    start = rules.utc(order.planned_start)
+    resolved = rules.utc(order.resolved_at) if order.resolved_at else None
     if order.cancelled or start < at or (resolved is not None and resolved >= start):
         clear_slot(session, ctx, order, at, params)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """Aware UTC (SQLite hands back naive UTC)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def resolution(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
     order.resolution = params["resolution"]
-    if Status(order.status) is Status.RESOLVED:
+    if order.status is Status.RESOLVED:
         order.resolved_at = params.get("at") or at
 
 
@@ -242,9 +232,9 @@ def resolution_cancelled(session: Session, ctx: Context, order: Order, at: datet
     order.resolution = RESOLUTION_CANCELLED
 
 
-def _queue_sms(kind: str) -> Effect:
+def _queue_sms(kind: SmsKind) -> Effect:
     def queue(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
-        if order.mobile and not order.no_sms:
+        if sms_allowed(order):
             outbox.queue_sms(session, ctx, order, kind, at)
 
     queue.__name__ = f"queue_{kind}"
@@ -262,7 +252,7 @@ def withdraw_no_answer_sms(session: Session, ctx: Context, order: Order, at: dat
     if sent is not None and params.get("reconsider") == "answered_before_reminder":
         when = clock.to_local(sent, ctx.settings.tz)
         session.add(Comment(
-            order_id=order.id, at=at, actor=ctx.user, kind="note",
+            order_id=key(order), at=at, actor=ctx.user, kind="note",
             text=f"Påminnelsen om manglende svar ble sendt {when:%d.%m.%Y %H:%M}, men kunden "
             "hadde svart i tide: vurder å gi kunden beskjed",
         ))  # fmt: skip
@@ -286,10 +276,10 @@ EFFECTS: dict[str, Effect] = {
     "resolution": resolution,
     "cancelled": cancelled,
     "resolution_cancelled": resolution_cancelled,
-    "booking_sms": _queue_sms("booking"),
-    "reminder_sms": _queue_sms("booking_reminder"),
-    "confirmation_sms": _queue_sms("confirmation"),
-    "new_time_sms": _queue_sms("change"),
+    "booking_sms": _queue_sms(SmsKind.BOOKING),
+    "reminder_sms": _queue_sms(SmsKind.BOOKING_REMINDER),
+    "confirmation_sms": _queue_sms(SmsKind.CONFIRMATION),
+    "new_time_sms": _queue_sms(SmsKind.CHANGE),
     "unbooked": unbooked,
     "clear_slot": clear_slot,
     "clear_old_slot": clear_old_slot,

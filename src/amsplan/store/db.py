@@ -86,8 +86,8 @@ def serialise(session, name: str) -> None:
 
 
 def schema_version(engine: Engine) -> str | None:
-    try:
-        with engine.connect() as conn:
+    try:  # a read: never waits for (nor takes) the SQLite write lock
+        with engine.execution_options(readonly=True).connect() as conn:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except (OperationalError, ProgrammingError):
         return None

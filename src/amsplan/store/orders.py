@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal
-from sqlmodel import Session, select
+from sqlalchemy import and_, func, literal, or_
+from sqlmodel import Session, col, select
 
 from amsplan import clock
 from amsplan.domain.slots import OCCUPYING
 from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
+from amsplan.store.chunks import chunks
 from amsplan.store.models import Order
 
 CHUNK = 5000
@@ -92,14 +93,15 @@ def get_order(session: Session, order_no: str) -> Order:
     return order
 
 
-def load_orders(session: Session, order_nos: list[str]) -> list[Order]:
-    """The orders in the given order (numbers in any case), locked for update; NotFound
-    naming every missing one, InputError for an order given twice."""
+def load_orders(session: Session, order_nos: list[str], lock: bool = True) -> list[Order]:
+    """The orders in the given order (numbers in any case), locked for update (unless not
+    `lock`: a dry run); NotFound naming every missing one, InputError for an order given
+    twice."""
     counts = Counter(order_nos)
     dupes = sorted(n for n, k in counts.items() if k > 1)
     if dupes:
         raise InputError(f"order given twice: {', '.join(dupes)}")
-    found = find_orders(session, order_nos, lock=True)
+    found = find_orders(session, order_nos, lock=lock)
     missing = [n for n in order_nos if n not in found]
     if missing:
         raise NotFound(f"no such order: {', '.join(missing)}")
@@ -155,3 +157,77 @@ def resequence(session: Session, tz: ZoneInfo, tech_id: str, day: date) -> None:
         if order.booking_seq != seq:
             order.booking_seq = seq
             session.add(order)
+
+
+# --- for the message side (replies, reminders, the SMS outbox) ------------------------------
+
+
+def by_ids(session: Session, ids: Iterable[int | None], lock: bool = False) -> dict[int, Order]:
+    """The orders with these ids, by id (locked for update if `lock`)."""
+    found: dict[int, Order] = {}
+    for chunk in chunks({i for i in ids if i is not None}):
+        query = select(Order).where(col(Order.id).in_(chunk))
+        found.update((o.id, o) for o in session.exec(_locked(query, lock)) if o.id is not None)
+    return found
+
+
+def awaiting_from(session: Session, mobiles: Iterable[str]) -> dict[str, list[Order]]:
+    """The orders waiting for an answer, by their mobile number (one of `mobiles`); locked."""
+    found: dict[str, list[Order]] = {}
+    for chunk in chunks(set(mobiles)):
+        query = select(Order).where(
+            col(Order.mobile).in_(chunk), col(Order.status) == Status.AWAITING_RESPONSE
+        )
+        for order in session.exec(query.with_for_update()):
+            found.setdefault(order.mobile or "", []).append(order)
+    return found
+
+
+def awaiting_since(
+    session: Session, sms_before: datetime, letter_before: datetime, lock: bool = True
+) -> list[Order]:
+    """Orders (not cancelled) waiting for an answer since before `sms_before` (booked by
+    SMS) or `letter_before` (by letter), longest waiting first; locked, others' locked rows
+    skipped (`lock`)."""
+    by_sms = col(Order.booking_channel) == "sms"
+    query = (
+        select(Order)
+        .where(
+            col(Order.status) == Status.AWAITING_RESPONSE,
+            col(Order.cancelled) == False,  # noqa: E712
+            or_(
+                and_(by_sms, col(Order.awaiting_since) <= sms_before),
+                and_(
+                    or_(col(Order.booking_channel) != "sms", col(Order.booking_channel).is_(None)),
+                    col(Order.awaiting_since) <= letter_before,
+                ),
+            ),
+        )
+        .order_by(col(Order.awaiting_since), col(Order.id))
+    )
+    return list(session.exec(query.with_for_update(skip_locked=True) if lock else query))
+
+
+def confirmed_between(
+    session: Session, start: datetime, end: datetime, lock: bool = True
+) -> list[Order]:
+    """Orders (not cancelled) ready for execution planned in [start, end), by time; locked,
+    others' locked rows skipped (`lock`)."""
+    query = (
+        select(Order)
+        .where(
+            col(Order.status) == Status.READY_FOR_EXECUTION,
+            col(Order.cancelled) == False,  # noqa: E712
+            col(Order.planned_start) >= start,
+            col(Order.planned_start) < end,
+        )
+        .order_by(col(Order.planned_start), col(Order.id))
+    )
+    return list(session.exec(query.with_for_update(skip_locked=True) if lock else query))
+
+
+def key(order: Order) -> int:
+    """The id of a stored (flushed) order."""
+    if order.id is None:
+        raise ValueError(f"order {order.order_no} is not stored yet")
+    return order.id

@@ -1,0 +1,121 @@
+"""Queries for what is sent to customers: queued and exported SMS, and letters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from amsplan.domain.states import LIVE_LETTER, SmsKind, SmsState
+from amsplan.store.chunks import chunks
+from amsplan.store.models import Letter, Order, Sms
+
+# --- SMS ----------------------------------------------------------------------------------
+
+
+def of_order(
+    session: Session,
+    order_id: int,
+    kinds: Iterable[SmsKind] | None = None,
+    state: SmsState | None = None,
+) -> list[Sms]:
+    """The order's messages (of `kinds`, in `state`, when given)."""
+    query = select(Sms).where(col(Sms.order_id) == order_id)
+    if kinds is not None:
+        query = query.where(col(Sms.kind).in_(list(kinds)))
+    if state is not None:
+        query = query.where(col(Sms.status) == state)
+    return list(session.exec(query))
+
+
+def queued_for_orders(session: Session, order_ids: Iterable[int]) -> list[Sms]:
+    """The queued messages of these orders."""
+    found: list[Sms] = []
+    for chunk in chunks(set(order_ids)):
+        query = select(Sms).where(col(Sms.order_id).in_(chunk), col(Sms.status) == SmsState.QUEUED)
+        found += session.exec(query)
+    return found
+
+
+def other_reminder(session: Session, message: Sms, appointment: datetime | None) -> bool:
+    """Another message of the kind of `message`, not withdrawn, about `appointment`."""
+    query = select(Sms.id).where(
+        col(Sms.order_id) == message.order_id, col(Sms.kind) == message.kind,
+        col(Sms.id) != message.id, col(Sms.appointment) == appointment,
+        col(Sms.status) != SmsState.WITHDRAWN,
+    )  # fmt: skip
+    return session.exec(query).first() is not None
+
+
+def reminded(session: Session, order_ids: Iterable[int]) -> set[tuple[int, datetime | None]]:
+    """(order id, appointment) of every appointment reminder not withdrawn."""
+    found: set[tuple[int, datetime | None]] = set()
+    for chunk in chunks(set(order_ids)):
+        query = select(Sms.order_id, Sms.appointment).where(
+            col(Sms.order_id).in_(chunk),
+            col(Sms.kind) == SmsKind.APPOINTMENT_REMINDER,
+            col(Sms.status) != SmsState.WITHDRAWN,
+        )
+        found.update((i, at) for i, at in session.exec(query) if i is not None)
+    return found
+
+
+def batch(session: Session, name: str) -> list[Sms]:
+    """The messages exported in batch `name`, in id order."""
+    return list(session.exec(select(Sms).where(col(Sms.batch) == name).order_by(col(Sms.id))))
+
+
+def due(session: Session, now: datetime) -> list[Sms]:
+    """Queued messages due by `now`, in due order; locked (others' locked rows skipped)."""
+    query = (
+        select(Sms)
+        .where(col(Sms.status) == SmsState.QUEUED, col(Sms.due_at) <= now)
+        .order_by(col(Sms.due_at), col(Sms.id))
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(query))
+
+
+def listing(
+    session: Session, status: str | None = None, order_id: int | None = None
+) -> list[tuple[Sms, str | None]]:
+    """Messages (in `status`, of the order `order_id`, when given) with their order
+    numbers, newest first."""
+    query = select(Sms, Order.order_no).join(
+        Order, col(Order.id) == col(Sms.order_id), isouter=True
+    )
+    if status:
+        query = query.where(col(Sms.status) == status)
+    if order_id is not None:
+        query = query.where(col(Sms.order_id) == order_id)
+    query = query.order_by(col(Sms.created_at).desc(), col(Sms.id).desc())
+    return [(message, number) for message, number in session.exec(query)]
+
+
+# --- letters ------------------------------------------------------------------------------
+
+
+def live_letters(session: Session, order_ids: Iterable[int]) -> list[Letter]:
+    """The live (staged or delivered) letters of these orders."""
+    found: list[Letter] = []
+    for chunk in chunks(set(order_ids)):
+        query = select(Letter).where(
+            col(Letter.order_id).in_(chunk), col(Letter.state).in_(LIVE_LETTER)
+        )
+        found += session.exec(query)
+    return found
+
+
+def letters_named(session: Session, names: list[str]) -> list[tuple[Letter, Order]]:
+    """The letters with these file names and their orders, oldest first."""
+    found: list[tuple[Letter, Order]] = []
+    for chunk in chunks(names):
+        query = (
+            select(Letter, Order)
+            .join(Order, col(Order.id) == col(Letter.order_id))
+            .where(col(Letter.file_name).in_(chunk))
+            .order_by(col(Letter.id))
+        )
+        found += [(letter, order) for letter, order in session.exec(query)]
+    return found
