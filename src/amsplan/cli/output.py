@@ -58,7 +58,7 @@ _IDENTIFIERS = {"order", "file", "file:line", "id", "to", "time", "appointment",
 def _default(value: Any):
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
     if isinstance(value, set | frozenset | tuple):
         return list(value)
