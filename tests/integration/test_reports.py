@@ -18,8 +18,6 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from amsplan.adapters.dashboard import CHARTS, render_html, write_pdf
-from amsplan.cli.field import report_app
-from amsplan.cli.reports import register_reports
 from amsplan.errors import InputError, NotFound
 from amsplan.services import booking, field, letters, planning, reports
 from amsplan.services.reports import Period
@@ -27,9 +25,6 @@ from amsplan.services.technicians import add_technician
 from amsplan.store.models import Order
 from tests.cli.support import data, error, ok
 from tests.helpers import assign_all, seed
-
-# Until cli/field.py wires the commands itself (a no-op once it does).
-register_reports(report_app)
 
 RETURNS = "Ordrenr;Hendelse;Løsningskode;Tidspunkt;Montør;Merknad"
 T02_NAME = "Kari <b>Montør</b> & [bold]Co[/bold]"

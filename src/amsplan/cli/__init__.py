@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer import _click  # typer vendors click: the base of typer.Context
 from typer.core import TyperGroup
 
 from amsplan import __version__
@@ -16,7 +16,7 @@ from amsplan.errors import AmsplanError
 class AmsplanGroup(TyperGroup):
     """Turns AmsplanError (and database trouble) into `Error: ...` and its exit code."""
 
-    def invoke(self, ctx: typer.Context):
+    def invoke(self, ctx: _click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except AmsplanError as err:
@@ -31,11 +31,13 @@ class AmsplanGroup(TyperGroup):
                 _report(ctx, err, f"database error: {err.orig}", [], 7)
             raise
 
-    def list_commands(self, ctx):  # keep the order commands were added in
+    def list_commands(self, ctx: _click.Context) -> list[str]:  # in the order they were added
         return list(self.commands)
 
 
-def _report(ctx, err, message, problems, code):
+def _report(
+    ctx: _click.Context, err: Exception, message: str, problems: list[str], code: int
+) -> NoReturn:
     from amsplan.cli.output import err_console
 
     state = ctx.find_object(State)
@@ -61,7 +63,7 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool):
+def _version(value: bool) -> None:
     if value:
         print(f"amsplan {__version__}")
         raise typer.Exit()
@@ -82,15 +84,16 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
-):
+) -> None:
     """amsplan: plan a smart-meter roll-out from the terminal and from cron."""
     ctx.obj = State(config=config, user=user, debug=debug)
     ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:
+    """Every command group, in the order `amsplan --help` lists them."""
     from amsplan.cli import (
-        field,
+        exports,
         followup,
         letters,
         orders,
@@ -98,28 +101,22 @@ def _register() -> None:
         privacy,
         reminders,
         replies,
+        reports,
+        returns,
         setup,
         sms,
         status,
         techs,
+        upstream,
         views,
         workflow,
     )
 
-    setup.register(app)
-    orders.register(app)
-    techs.register(app)
-    planning.register(app)
-    letters.register(app)
-    replies.register(app)
-    sms.register(app)
-    reminders.register(app)
-    followup.register(app)
-    field.register(app)
-    privacy.register(app)
-    views.register(app)
-    status.register(app)
-    workflow.register(app)
+    for module in (
+        setup, orders, techs, planning, letters, replies, sms, reminders, followup,
+        returns, upstream, exports, reports, privacy, views, status, workflow,
+    ):  # fmt: skip
+        module.register(app)
 
 
 _register()
@@ -130,4 +127,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

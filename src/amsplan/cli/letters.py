@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
+from amsplan.cli.batch import orders_or_day
 from amsplan.cli.output import console, context, count, print_json, styled, table, when
-from amsplan.cli.planning import Day, Filter, Orders, Tech, selection
+from amsplan.cli.params import Day, Filter, Json, Orders, Tech
 
 letters_app = typer.Typer(help="Booking letters (PDF) in the letters folder.", no_args_is_help=True)
 
@@ -24,8 +26,8 @@ def generate(
         bool,
         typer.Option("--combined", help="Also one combined PDF of the batch for the print house."),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Generate one PDF letter per ready-to-print order; the orders then await a reply.
 
     Without arguments: every order that is ready to print. Letters are named so that a
@@ -35,24 +37,21 @@ def generate(
     Examples: amsplan letters generate
               amsplan letters generate --tech T01 --date 2026-04-22 --combined
     """
-    from amsplan import clock
     from amsplan.services import letters
 
-    orders = selection(ctx, orders, filter_name)
-    letters.check_selection(orders, tech, date)
+    picked, day = orders_or_day(ctx, orders, filter_name, tech, date)
     c = context(ctx)
-    day = clock.parse_date(date, "--date") if date else None
     if sys.stderr.isatty() and not as_json:
         from rich.progress import Progress
 
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("Letters", total=None)
             result = letters.generate(
-                c, orders, tech, day, combined,
+                c, picked, tech, day, combined,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )  # fmt: skip
     else:
-        result = letters.generate(c, orders, tech, day, combined)
+        result = letters.generate(c, picked, tech, day, combined)
     if as_json:
         print_json(result)
     else:
@@ -70,7 +69,7 @@ def generate(
 
 
 @letters_app.command("pending")
-def pending(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+def pending(ctx: typer.Context, as_json: Json = False) -> None:
     """List letters in the letters folder waiting to be printed (only letters still true:
     a letter whose order changed is withdrawn to letters/withdrawn/).
 
@@ -86,7 +85,8 @@ def pending(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")]
         return
     out = table("file", "order", "customer", "generated")
     for p in items:
-        generated = clock.to_local(p.generated_at, c.settings.tz) if p.generated_at else None
+        at = p.generated_at  # typed `object` in services.letters
+        generated = clock.to_local(at, c.settings.tz) if isinstance(at, datetime) else None
         order = p.order_no or styled("unknown file", "red")
         out.add_row(p.file_name, order, p.customer_name, when(generated))
     console.print(out)
@@ -107,8 +107,8 @@ def printed(
         str | None,
         typer.Option("--before", help="With --all: only letters generated before this time."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Record letters as printed and posted; they move to letters/printed/.
 
     The booking reminder counts from now ([reminders] letter_from = "printed", the
@@ -138,8 +138,8 @@ def reprint(
     ctx: typer.Context,
     orders: Annotated[list[str], typer.Argument(help="Orders whose letter was lost.")],
     comment: Annotated[str, typer.Option("--comment", help="Why (kept on the order).")] = "",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """A new PDF of the same letter (same code and time) for an order whose letter was
     lost; the old one is withdrawn. For an order awaiting a reply by letter or ready to
     print.
@@ -160,7 +160,7 @@ def reprint(
 
 
 @letters_app.command("withdrawn")
-def withdrawn(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+def withdrawn(ctx: typer.Context, as_json: Json = False) -> None:
     """The most recently withdrawn letters (no longer true: do not print or post them).
 
     Example: amsplan letters withdrawn
@@ -175,7 +175,8 @@ def withdrawn(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json"
         return
     out = table("file", "order", "withdrawn", "why")
     for w in items:
-        at = clock.to_local(w.withdrawn_at, c.settings.tz) if w.withdrawn_at else None
+        gone = w.withdrawn_at  # typed `object` in services.letters
+        at = clock.to_local(gone, c.settings.tz) if isinstance(gone, datetime) else None
         out.add_row(w.file_name, w.order_no, when(at), w.reason)
     console.print(out)
     console.print(count(len(items), "letter", "letters") + " withdrawn")

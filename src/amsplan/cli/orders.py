@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from amsplan.cli.followup import Comment, OrderList, run_transition
+from amsplan.cli import transitions
+from amsplan.cli.batch import ask_first, chosen
 from amsplan.cli.output import console, context, print_json, status_text, styled, table, when
-from amsplan.cli.planning import Filter, selection
+from amsplan.cli.params import CountOnly, Filter, Json, OrderList, Sort, Yes
 
 orders_app = typer.Typer(
     help="Work orders: import from the customer system, show.", no_args_is_help=True
@@ -27,8 +29,8 @@ def import_(
     rejects: Annotated[
         Path | None, typer.Option("--rejects", help="Where --skip-invalid writes bad rows.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Import or update orders (by order number) from a CSV file.
 
     Norwegian or English headers, ';' or ',' delimiter, UTF-8 or Windows-1252. The whole
@@ -78,8 +80,8 @@ def import_(
 def show(
     ctx: typer.Context,
     order_no: Annotated[str, typer.Argument(help="Order number.")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Show one order with its full timeline (transitions, comments, letters, replies, SMS).
 
     Example: amsplan orders show AMS-2026-000123
@@ -117,94 +119,13 @@ def show(
             console.print(styled(f"  {label:<13}", "dim"), value)
     out = table("when", "what", "who", "detail", title="Timeline")
     for e in detail.timeline:
-        out.add_row(when(clock.to_local(e.at, tz)), e.kind, e.actor, e.text)
+        at = e.at  # typed `object` in services.orders
+        out.add_row(when(clock.to_local(at, tz) if isinstance(at, datetime) else None),
+                    e.kind, e.actor, e.text)  # fmt: skip
     console.print(out)
 
 
-def _transition(ctx: typer.Context, orders, name: str, comment: str, filter_name, **params):
-    run_transition(ctx, orders, name, comment, filter_name, **params)
-
-
-@orders_app.command("reopen")
-def reopen(
-    ctx: typer.Context, orders: OrderList = None, comment: Comment = "", filter_name: Filter = None
-):
-    """Reopen failed visits ("Re-åpne sak") to try again; then replan them.
-
-    Example: amsplan orders reopen AMS-2026-000123 --comment "Kunden er hjemme neste uke"
-    """
-    _transition(ctx, orders, "reopen", comment, filter_name)
-
-
-@orders_app.command("replan")
-def replan(
-    ctx: typer.Context, orders: OrderList = None, comment: Comment = "", filter_name: Filter = None
-):
-    """Move reopened (or followed-up) orders back to planning for a new time and letter.
-
-    The slot of a failed visit (in the past) or of a cancelled order is freed: the order
-    is planned anew with `amsplan assign`. A future slot of an order still wanted stays.
-
-    Example: amsplan orders replan AMS-2026-000123
-    """
-    _transition(ctx, orders, "replan", comment, filter_name)
-
-
-@orders_app.command("close")
-def close(
-    ctx: typer.Context,
-    orders: OrderList = None,
-    resolution: Annotated[
-        str, typer.Option("--resolution", help="Resolution code, e.g. Kansellert.")
-    ] = ...,
-    comment: Comment = "",
-    filter_name: Filter = None,
-):
-    """Close orders ("Lukk sak") with a resolution code, by a planner's decision.
-
-    Example: amsplan orders close AMS-2026-000123 --resolution Kansellert --comment "Anlegg revet"
-    """
-    from amsplan.cli.output import context
-    from amsplan.errors import InputError
-
-    settings = context(ctx).settings
-    code = settings.resolution_code(resolution)
-    if code is None:
-        known = ", ".join(settings.resolution_codes)
-        raise InputError(f"--resolution {resolution!r} is not a resolution code ({known})")
-    _transition(ctx, orders, "close", comment, filter_name, resolution=code)
-
-
-@orders_app.command("to-manual")
-def to_manual(
-    ctx: typer.Context, orders: OrderList = None, comment: Comment = "", filter_name: Filter = None
-):
-    """Move orders rejected by the meter-data system to manual follow-up.
-
-    Example: amsplan orders to-manual AMS-2026-000123 --comment "Feil målernummer, sjekkes"
-    """
-    _transition(ctx, orders, "to_manual", comment, filter_name)
-
-
-@orders_app.command("uncancel")
-def uncancel(
-    ctx: typer.Context,
-    orders: OrderList = None,
-    comment: Annotated[
-        str, typer.Option("--comment", help="Why the cancellation is lifted (required).")
-    ] = ...,
-    filter_name: Filter = None,
-):
-    """Lift a cancellation from the customer system, so the order may be booked again.
-
-    Example: amsplan orders uncancel AMS-2026-000123 --comment "Kansellert ved en feil"
-    """
-    from amsplan.cli.sms import print_batch
-    from amsplan.services.field import uncancel as lift
-
-    c = context(ctx)
-    result = lift(c, selection(ctx, orders, filter_name) or [], comment)
-    print_batch(result, "un-cancelled", False, lambda status: c.settings.label(status))
+transitions.add(orders_app, "orders")
 
 
 @orders_app.command("list")
@@ -242,9 +163,7 @@ def list_(
     save_as: Annotated[
         str | None, typer.Option("--save-as", help="Save this search as a named filter.")
     ] = None,
-    sort: Annotated[
-        str, typer.Option("--sort", help="appointment, order, status, postcode, name, updated.")
-    ] = "appointment",
+    sort: Sort = "appointment",
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 500,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on standard output.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on standard output.")] = False,
@@ -260,7 +179,7 @@ def list_(
     import sys
 
     from amsplan import clock
-    from amsplan.services.search import OrderFilter, get_filter, save_filter, search
+    from amsplan.services.search import OrderFilter, save_filter, search, show_filter
 
     c = context(ctx)
     wanted = OrderFilter(
@@ -273,8 +192,7 @@ def list_(
         code=code, meter_point=meter_point,
     )  # fmt: skip
     if filter_name:
-        with c.session(readonly=True) as s:
-            wanted = get_filter(s, filter_name).merged(wanted)
+        wanted = show_filter(c, filter_name).merged(wanted)
     if save_as:
         save_filter(c, save_as, wanted)
         console.print(f"Saved filter {save_as!r}: {wanted.describe()}")
@@ -406,27 +324,24 @@ def set_owner(
     owner: Annotated[str, typer.Argument(help="The responsible planner.")],
     orders: OrderList = None,
     filter_name: Filter = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-):
+    dry_run: CountOnly = False,
+    yes: Yes = False,
+) -> None:
     """Make a planner responsible for orders (by order numbers or --filter).
 
     Example: amsplan orders set-owner kari --filter "Alle ordre til manuell oppfølging" --yes
     """
-    from amsplan.errors import InputError
     from amsplan.services.orders import set_owner as assign_owner
 
     c = context(ctx)
-    chosen = selection(ctx, orders, filter_name)
-    if not chosen:
-        raise InputError("name orders, or --filter")
-    changing = assign_owner(c, chosen, owner, dry_run=True)
+    picked = chosen(ctx, orders, filter_name)
+    changing = assign_owner(c, picked, owner, dry_run=True)
     if dry_run:
-        console.print(f"{changing} of {len(chosen)} orders would get {owner} as responsible")
+        console.print(f"{changing} of {len(picked)} orders would get {owner} as responsible")
         return
-    if changing and not yes:
-        typer.confirm(f"Make {owner} responsible for {changing} orders?", abort=True)
-    changed = assign_owner(c, chosen, owner)
+    if changing:
+        ask_first(f"Make {owner} responsible for {changing} orders?", yes=yes)
+    changed = assign_owner(c, picked, owner)
     console.print(f"{owner} is responsible for {changed} more orders")
 
 

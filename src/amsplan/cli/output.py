@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.text import Text
 
 from amsplan.cli.state import State
 from amsplan.config import Settings
+
+if TYPE_CHECKING:
+    from amsplan.services.context import Context
 
 # markup=False: customer data such as "Kari [dødsbo]" prints as written; styling is
 # always explicit, with Text and styled().
@@ -26,17 +29,11 @@ def count(n: int, singular: str, plural: str) -> str:
     return f"{n} {singular if n == 1 else plural}"
 
 
-def confirm(question: str, dry_run: bool, yes: bool) -> None:
-    """Ask before a change to many orders (not for --dry-run or --yes); abort on no."""
-    if not dry_run and not yes:
-        typer.confirm(question, abort=True)
-
-
 def styled(text: str, style: str) -> Text:
     return Text(text, style=style)
 
 
-def context(ctx: typer.Context):
+def context(ctx: typer.Context) -> Context:
     return ctx.ensure_object(State).context()
 
 
@@ -58,7 +55,7 @@ _IDENTIFIERS = {"order", "file", "file:line", "id", "to", "time", "appointment",
 def _default(value: Any):
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
     if isinstance(value, set | frozenset | tuple):
         return list(value)

@@ -6,30 +6,21 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import confirm, console, context, print_json, styled, table
-
-Orders = Annotated[list[str] | None, typer.Argument(help="Order numbers.", show_default=False)]
-Tech = Annotated[str | None, typer.Option("--tech", help="Technician id.")]
-Day = Annotated[str | None, typer.Option("--date", help="Day: 2026-04-22 or 22.04.2026.")]
-Filter = Annotated[
-    str | None,
-    typer.Option("--filter", help="The orders of a saved filter (amsplan filters list)."),
-]
-
-
-AllowWeekend = Annotated[
-    bool,
-    typer.Option("--allow-weekend", help="Plan on a day outside the technician's working days."),
-]
-AllowHoliday = Annotated[bool, typer.Option("--allow-holiday", help="Plan on a public holiday.")]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Show; change nothing.")]
-Yes = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
-
-
-def allowed(weekend: bool, holiday: bool):
-    from amsplan.services.planning import Allow
-
-    return Allow(weekend=weekend, holiday=holiday)
+from amsplan.cli import transitions
+from amsplan.cli.batch import allowed, ask_first, orders_or_day, print_batch, selection
+from amsplan.cli.output import console, context, print_json, table
+from amsplan.cli.params import (
+    AllowHoliday,
+    AllowWeekend,
+    Comment,
+    Day,
+    DryRun,
+    Filter,
+    Json,
+    Orders,
+    Tech,
+    Yes,
+)
 
 
 def print_slots(slots, title: str) -> None:
@@ -39,20 +30,14 @@ def print_slots(slots, title: str) -> None:
     console.print(out)
 
 
-def selection(ctx: typer.Context, orders, filter_name, sort: str = "order"):
-    """Order numbers from the arguments or a saved filter; None when neither is given."""
-    from amsplan.services.search import resolve_selection
-
-    return resolve_selection(context(ctx), orders, filter_name, sort)
-
-
 def assign(
     ctx: typer.Context,
     orders: Annotated[
         list[str] | None, typer.Argument(help="Order numbers, in visiting order.")
     ] = None,
-    tech: Annotated[str, typer.Option("--tech", help="Technician id.")] = ...,
-    date: Annotated[str, typer.Option("--date", help="Day: 2026-04-22 or 22.04.2026.")] = ...,
+    *,
+    tech: Annotated[str, typer.Option("--tech", help="Technician id.")],
+    date: Annotated[str, typer.Option("--date", help="Day: 2026-04-22 or 22.04.2026.")],
     start: Annotated[str, typer.Option("--start", help="First slot starts.")] = "08:00",
     slot: Annotated[str, typer.Option("--slot", help="Length of each slot: 1h, 90m.")] = "1h",
     filter_name: Filter = None,
@@ -62,8 +47,8 @@ def assign(
     ] = False,
     allow_weekend: AllowWeekend = False,
     allow_holiday: AllowHoliday = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Put orders on a technician's day, one slot after the other, in the given order.
 
     Open orders move to planning. Overlaps, slots outside working hours, days in the
@@ -120,13 +105,13 @@ def move(
         str | None,
         typer.Option("--start", help="Place the visits one after the other from this time."),
     ] = None,
-    comment: Annotated[str, typer.Option("--comment", help="Why (kept in the history).")] = "",
+    comment: Comment = "",
     allow_weekend: AllowWeekend = False,
     allow_holiday: AllowHoliday = False,
     dry_run: DryRun = False,
     yes: Yes = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Move a technician's whole day to another technician (and day): a sick technician.
 
     Each visit keeps its time (or, with --start, they follow one another from that time).
@@ -152,7 +137,7 @@ def move(
     c = context(ctx)
     planned = move_day(c, **args, dry_run=True)
     target = f"{to_tech} {args['to_day'] or day:%d.%m.%Y}"
-    confirm(
+    ask_first(
         f"Move {len(planned)} visits from {from_tech} {day:%d.%m.%Y} to {target}?", dry_run, yes
     )
     slots = planned if dry_run else move_day(c, **args)
@@ -163,68 +148,14 @@ def move(
     console.print(f"{len(slots)} {'would move' if dry_run else 'moved'}")
 
 
-def unassign(
-    ctx: typer.Context,
-    orders: Orders = None,
-    filter_name: Filter = None,
-    comment: Annotated[str, typer.Option("--comment", help="Why (kept in the history).")] = "",
-    dry_run: DryRun = False,
-    yes: Yes = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
-    """Take orders off their technician: the slot is free, the booking code retired, a
-    letter or queued SMS withdrawn; the order is open again. A held order stays on hold
-    and only loses its slot.
-
-    Example: amsplan unassign AMS-2026-000138 --comment "Kunden flytter"
-    """
-    _batch(ctx, orders, filter_name, "unassign", comment, dry_run, yes, as_json)
-
-
-def unlock(
-    ctx: typer.Context,
-    orders: Orders = None,
-    filter_name: Filter = None,
-    comment: Annotated[str, typer.Option("--comment", help="Why (kept in the history).")] = "",
-    dry_run: DryRun = False,
-    yes: Yes = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
-    """Back to planning: the booking code is retired, a letter or queued SMS withdrawn;
-    the order keeps its technician and time, ready to be changed and locked again.
-
-    Example: amsplan unlock AMS-2026-000138 AMS-2026-000139 --comment "Ny tid"
-    """
-    _batch(ctx, orders, filter_name, "unlock", comment, dry_run, yes, as_json)
-
-
-def _batch(ctx, orders, filter_name, name, comment, dry_run, yes, as_json) -> None:
-    from amsplan.cli.sms import print_batch
-    from amsplan.domain.statuses import Status
-    from amsplan.errors import InputError
-    from amsplan.services.booking import transition_orders
-
-    c = context(ctx)
-    chosen = selection(ctx, orders, filter_name)
-    if not chosen:
-        raise InputError("name orders, or --filter")
-    confirm(f"{name.capitalize()} {len(chosen)} orders?", dry_run, yes)
-    done = {"unassign": "unassigned", "unlock": "unlocked"}[name]
-    if name == "unassign":  # a held order stays on hold, without its slot
-        name = lambda o: "unassign_held" if o.status == Status.ON_HOLD.value else "unassign"  # noqa: E731
-    result = transition_orders(c, chosen, name, comment, dry_run=dry_run)
-    label = f"would be {done}" if dry_run else done
-    print_batch(result, label, as_json, lambda status: c.settings.label(status))
-
-
 def lock(
     ctx: typer.Context,
     orders: Orders = None,
     tech: Tech = None,
     date: Day = None,
     filter_name: Filter = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Lock orders, a technician's day, or everybody's day: booking codes, "ready to print".
 
     Each order needs technician, start, estimate, name, street, postcode and city; the
@@ -234,35 +165,18 @@ def lock(
               amsplan lock --date 2026-04-22          (every technician's day)
               amsplan lock AMS-2026-000123
     """
-    from amsplan import clock
     from amsplan.domain import codes
-    from amsplan.errors import InputError
     from amsplan.services.planning import lock as lock_orders
 
-    orders = selection(ctx, orders, filter_name)
-    if orders and (tech or date):
-        raise InputError("name orders (or --filter), or --tech and --date, not both")
-    if not orders and not date:
-        raise InputError("name orders, --filter, or --date (and --tech)")
-    day = clock.parse_date(date, "--date") if date else None
-    result = lock_orders(context(ctx), orders, tech, day)
-    if as_json:
-        print_json(result)
-    else:
-        out = table("order", "result", "booking code / reason")
-        for order_no, code in result.locked:
-            out.add_row(order_no, styled("locked", "green"), codes.format_code(code))
-        for order_no, reason in result.refused:
-            out.add_row(order_no, styled("refused", "red"), reason)
-        console.print(out)
-        console.print(f"{len(result.locked)} locked, {len(result.refused)} refused")
-    if result.refused:
-        raise typer.Exit(1)
+    picked, day = orders_or_day(ctx, orders, filter_name, tech, date, day_required=True)
+    result = lock_orders(context(ctx), picked, tech, day)
+    print_batch(result, "locked", as_json, codes.format_code, moved=result.locked,
+                header="booking code / reason")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
     app.command("assign")(assign)
     app.command("move")(move)
-    app.command("unassign")(unassign)
+    transitions.add(app, "", "unassign")
     app.command("lock")(lock)
-    app.command("unlock")(unlock)
+    transitions.add(app, "", "unlock")

@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
+from amsplan.cli.batch import ask_first
 from amsplan.cli.output import console, context, print_json
+from amsplan.cli.params import CountOnly, Json, Yes
 
 privacy_app = typer.Typer(help="Personal data.", no_args_is_help=True)
 
@@ -17,10 +19,10 @@ def purge(
     closed_before: Annotated[
         str, typer.Option("--closed-before", help="Orders closed before this day.")
     ],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    dry_run: CountOnly = False,
+    yes: Yes = False,
+    as_json: Json = False,
+) -> None:
     """Anonymise name, address, phone and reply texts of orders closed before a date.
 
     Statistics (statuses, resolutions, dates, postcodes, history structure) are kept.
@@ -34,10 +36,8 @@ def purge(
     c = context(ctx)
     day = clock.parse_date(closed_before, "--closed-before")
     counted = run(c, day, dry_run=True)
-    if not dry_run and counted.orders and not yes:
-        typer.confirm(
-            f"Anonymise {counted.orders} orders closed before {day:%d.%m.%Y}?", abort=True
-        )
+    if counted.orders:
+        ask_first(f"Anonymise {counted.orders} orders closed before {day:%d.%m.%Y}?", dry_run, yes)
     result = counted if dry_run or not counted.orders else run(c, day)
     if as_json:
         print_json(result)

@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from amsplan.cli.batch import set_clock
 from amsplan.cli.output import console, context, count, print_json, table
+from amsplan.cli.params import Json, Now
 
 reminders_app = typer.Typer(help="Booking and appointment reminders (cron).", no_args_is_help=True)
 
@@ -15,14 +17,12 @@ reminders_app = typer.Typer(help="Booking and appointment reminders (cron).", no
 @reminders_app.command("run")
 def run(
     ctx: typer.Context,
-    now: Annotated[
-        str | None, typer.Option("--now", help="Pretend it is this time (ISO, local time).")
-    ] = None,
+    now: Now = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be done; change nothing.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Send due reminders: no answer in time -> reminder SMS + manual follow-up; the day
     before a confirmed appointment -> reminder SMS. Each exactly once; safe from cron.
 
@@ -31,12 +31,10 @@ def run(
     Examples: amsplan reminders run
               amsplan reminders run --dry-run --now 2026-04-21T08:00
     """
-    from amsplan.cli.sms import set_clock
     from amsplan.services.reminders import run as run_reminders
 
     c = context(ctx)
-    if now:
-        set_clock(c, now)
+    set_clock(c, now)
     result = run_reminders(c, dry_run)
     if as_json:
         print_json(result)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from amsplan.cli.field import DryRun, HandleAll, HandleComment, Json, Yes, handle_items
 from amsplan.cli.output import console, context, count, print_json, table, when
+from amsplan.cli.params import Json
+from amsplan.cli.worklists import handle_command
+
+if TYPE_CHECKING:
+    from amsplan.services.context import Context
 
 replies_app = typer.Typer(help="Customer replies (SMS or scanned).", no_args_is_help=True)
 
@@ -17,8 +21,8 @@ replies_app = typer.Typer(help="Customer replies (SMS or scanned).", no_args_is_
 def ingest(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV: received time, sender, text[, message id].")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Read customer replies: code + the confirming word confirms, anything else goes to
     manual follow-up. The word is [replies] keyword_ok in amsplan.toml ("OK" unless set),
     in any case; letters and SMS tell customers to reply with it.
@@ -51,7 +55,7 @@ def ingest(
 
 
 @replies_app.command("unmatched")
-def unmatched(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+def unmatched(ctx: typer.Context, as_json: Json = False) -> None:
     """List replies that need a person: unknown or old codes, no code, order not waiting.
 
     Example: amsplan replies unmatched
@@ -76,19 +80,19 @@ def unmatched(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json"
     console.print(count(len(items), "reply needs", "replies need") + " a person")
 
 
-@replies_app.command("handle")
-def handle(
-    ctx: typer.Context,
-    ids: Annotated[
-        list[int] | None, typer.Argument(help="Reply ids (the id column of unmatched).")
-    ] = None,
-    comment: HandleComment = "",
-    all_: HandleAll = False,
-    dry_run: DryRun = False,
-    yes: Yes = False,
-    as_json: Json = False,
-):
-    """Mark replies as dealt with: they leave `replies unmatched`; the comment is kept in
+def _unmatched_ids(c: Context) -> list[int]:
+    from amsplan.services.replies import unmatched as unmatched_replies
+
+    return [r.id for r, _ in unmatched_replies(c) if r.id is not None]
+
+
+def _handle(c: Context, ids: list[int], comment: str, dry_run: bool) -> Any:
+    from amsplan.services.replies import handle as handle_replies
+
+    return handle_replies(c, ids, comment, dry_run=dry_run)
+
+
+HANDLE = """Mark replies as dealt with: they leave `replies unmatched`; the comment is kept in
     the order's timeline.
 
     --all: every reply in the list now; shows the count and asks first (--yes for
@@ -96,16 +100,17 @@ def handle(
 
     Example: amsplan replies handle 12 15 --comment "Ringte kunden, ny tid avtalt"
     """
-    from amsplan.services.replies import handle as handle_replies
-    from amsplan.services.replies import unmatched as unmatched_replies
 
-    c = context(ctx)
-    handle_items(
-        ctx, ids, all_, comment, dry_run, yes, as_json,
-        lambda: [r.id for r, _ in unmatched_replies(c)],
-        lambda ids_, text, dry: handle_replies(c, ids_, text, dry_run=dry),
-        "reply", "replies",
+replies_app.command("handle")(
+    handle_command(
+        "Reply ids (the id column of unmatched).",
+        "reply",
+        "replies",
+        _unmatched_ids,
+        _handle,
+        HANDLE,
     )  # fmt: skip
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,4 @@
-"""amsplan report progress|dashboard: the team lead's reports.
-
-`register_reports(report_app)` adds the commands to the existing `report` group.
-"""
+"""amsplan report failed-visits|progress|dashboard: the team lead's reports."""
 
 from __future__ import annotations
 
@@ -12,17 +9,49 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.output import console, context, print_json, table
+from amsplan.cli.params import FailedVisitsBy, Filter, Json, Period
+
+report_app = typer.Typer(help="Reports for the team lead.", no_args_is_help=True)
+
+OnlyFilter = Annotated[
+    str | None, typer.Option("--filter", help="Only the orders of a saved filter.")
+]
 
 
+@report_app.command("failed-visits")
+def failed_visits(
+    ctx: typer.Context,
+    by: FailedVisitsBy = "reason",
+    filter_name: Filter = None,
+    as_json: Json = False,
+) -> None:
+    """Count failed visits ("bomtur") by reason, technician or week of the return.
+
+    Example: amsplan report failed-visits --by tech
+    """
+    from amsplan.services.exports import failed_visits as report
+    from amsplan.services.search import order_ids_of
+
+    c = context(ctx)
+    result = report(c, by, order_ids_of(c, filter_name) if filter_name else None)
+    if as_json:
+        print_json(result)
+        return
+    out = table(by, "failed visits", title="Failed visits")
+    for key, n in result.counts:
+        out.add_row(key, str(n))
+    out.add_row("Total", str(result.total))
+    console.print(out)
+
+
+@report_app.command("progress")
 def progress(
     ctx: typer.Context,
-    by: Annotated[str, typer.Option("--by", help="day, week (ISO) or month.")] = "week",
+    by: Period = "week",
     tech: Annotated[str | None, typer.Option("--tech", help="Only this technician.")] = None,
-    filter_name: Annotated[
-        str | None, typer.Option("--filter", help="Only the orders of a saved filter.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    filter_name: OnlyFilter = None,
+    as_json: Json = False,
+) -> None:
     """Orders closed OK, failed visits, confirmed and awaiting a reply, per period.
 
     Counted from the orders' history in local time: closed with resolution OK, resolved
@@ -67,13 +96,14 @@ def _target(path: Path | None, option: str) -> Path | None:
     return path
 
 
+@report_app.command("dashboard")
 def dashboard(
     ctx: typer.Context,
     html: Annotated[
         Path | None, typer.Option("--html", help="Write the page here (one self-contained file).")
     ] = None,
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Print the page to this PDF.")] = None,
-):
+) -> None:
     """Write the dashboard: key figures and four charts, as HTML and/or PDF.
 
     Charts: progress per week, status distribution, failed visits by reason and each
@@ -103,10 +133,5 @@ def dashboard(
     console.print(f"({time.perf_counter() - started:.1f} s)")
 
 
-def register_reports(report_app: typer.Typer) -> None:
-    """Add `progress` and `dashboard` to the `report` group (once)."""
-    names = {info.name for info in report_app.registered_commands}
-    if "progress" not in names:
-        report_app.command("progress")(progress)
-    if "dashboard" not in names:
-        report_app.command("dashboard")(dashboard)
+def register(app: typer.Typer) -> None:
+    app.add_typer(report_app, name="report")

@@ -7,34 +7,11 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, styled, table, when
-from amsplan.cli.planning import Day, Filter, Orders, Tech, selection
+from amsplan.cli.batch import orders_or_day, print_batch, set_clock
+from amsplan.cli.output import console, context, print_json, table, when
+from amsplan.cli.params import Day, Filter, Json, Now, Orders, SmsStatus, Tech
 
 sms_app = typer.Typer(help="SMS: booking by SMS, free text, the outbox.", no_args_is_help=True)
-
-
-def set_clock(c, now: str) -> None:
-    """--now: run as if it were this (local) time; for tests, replays and catching up."""
-    from amsplan import clock
-
-    moment = clock.parse_moment(now, c.settings.tz, "--now")
-    c.now = lambda: moment
-
-
-def print_batch(result, moved_label: str, as_json: bool, detail=lambda d: d) -> None:
-    """The moved and refused orders of a batch; exit code 1 when any was refused."""
-    if as_json:
-        print_json(result)
-    else:
-        out = table("order", "result", "detail")
-        for order_no, info in result.moved:
-            out.add_row(order_no, styled(moved_label, "green"), detail(info))
-        for order_no, reason in result.refused:
-            out.add_row(order_no, styled("refused", "red"), reason)
-        console.print(out)
-        console.print(f"{len(result.moved)} {moved_label}, {len(result.refused)} refused")
-    if result.refused:
-        raise typer.Exit(1)
 
 
 @sms_app.command("book")
@@ -44,8 +21,8 @@ def book(
     tech: Tech = None,
     date: Day = None,
     filter_name: Filter = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Book by SMS: booking code and booking SMS for planned orders; they then await a reply.
 
     An order without a valid mobile number, or whose customer does not want SMS, is not
@@ -54,15 +31,11 @@ def book(
     Examples: amsplan sms book --tech T01 --date 2026-04-22
               amsplan sms book AMS-2026-000123
     """
-    from amsplan import clock
     from amsplan.domain import codes
     from amsplan.services.booking import book_by_sms
-    from amsplan.services.letters import check_selection
 
-    orders = selection(ctx, orders, filter_name)
-    check_selection(orders, tech, date)
-    day = clock.parse_date(date, "--date") if date else None
-    result = book_by_sms(context(ctx), orders, tech, day)
+    picked, day = orders_or_day(ctx, orders, filter_name, tech, date)
+    result = book_by_sms(context(ctx), picked, tech, day)
     print_batch(result, "booked", as_json, codes.format_code)
 
 
@@ -71,7 +44,7 @@ def send(
     ctx: typer.Context,
     order: Annotated[str, typer.Argument(help="Order number.")],
     text: Annotated[str, typer.Argument(help="The message.")],
-):
+) -> None:
     """Queue a free-text SMS to the customer (kept in the order's comments).
 
     Example: amsplan sms send AMS-2026-000123 "Montøren er forsinket ca. 30 minutter."
@@ -94,12 +67,10 @@ def export(
     again: Annotated[
         str | None, typer.Option("--again", help="Write an exported batch again.")
     ] = None,
-    now: Annotated[
-        str | None, typer.Option("--now", help="Pretend it is this time (ISO, local time).")
-    ] = None,
+    now: Now = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Write the due messages to a file for the SMS provider; each is exported once.
 
     Messages queued in quiet hours wait until the sending window opens. Give a folder to
@@ -111,8 +82,7 @@ def export(
     from amsplan.services.outbox import export as export_sms
 
     c = context(ctx)
-    if now:
-        set_clock(c, now)
+    set_clock(c, now)
     result = export_sms(c, file, again, force)
     if as_json:
         print_json(result)
@@ -125,12 +95,10 @@ def export(
 @sms_app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[
-        str | None, typer.Option("--status", help="queued, exported or withdrawn.")
-    ] = None,
+    status: SmsStatus = None,
     order: Annotated[str | None, typer.Option("--order", help="Only this order.")] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """List messages in the outbox, newest first.
 
     Example: amsplan sms list --status queued

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from amsplan.services.context import Context
+if TYPE_CHECKING:  # the database layer is imported when a command needs it
+    from amsplan.services.context import Context
 
 
 @dataclass
@@ -17,6 +19,7 @@ class State:
     def context(self) -> Context:
         if self._context is None:
             from amsplan.config import load_settings, user_name
+            from amsplan.services.context import Context
 
             self._context = Context(settings=load_settings(self.config), user=user_name(self.user))
         return self._context

@@ -1,4 +1,4 @@
-"""amsplan filters list|show|delete, amsplan transition, amsplan calendar."""
+"""amsplan filters list|show|delete, amsplan transition (cli/transitions.py), amsplan calendar."""
 
 from __future__ import annotations
 
@@ -6,23 +6,15 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.followup import Comment, OrderList
-from amsplan.cli.output import (
-    confirm,
-    console,
-    context,
-    print_json,
-    status_text,
-    styled,
-    table,
-)
-from amsplan.cli.planning import Day, Filter, Tech, selection
+from amsplan.cli import transitions
+from amsplan.cli.output import console, context, print_json, status_text, styled, table
+from amsplan.cli.params import Day, Json, Tech
 
 filters_app = typer.Typer(help="Saved order searches.", no_args_is_help=True)
 
 
 @filters_app.command("list")
-def filters_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+def filters_list(ctx: typer.Context, as_json: Json = False) -> None:
     """List saved and predefined filters.
 
     Example: amsplan filters list
@@ -43,8 +35,8 @@ def filters_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
 def filters_show(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Filter name.")],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """Show what a filter selects, and how many orders it matches now.
 
     Example: amsplan filters show "Alle ordre klar til utskrift"
@@ -61,7 +53,9 @@ def filters_show(
 
 
 @filters_app.command("delete")
-def filters_delete(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Filter name.")]):
+def filters_delete(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Filter name.")]
+) -> None:
     """Delete a saved filter.
 
     Example: amsplan filters delete "E1 oppf"
@@ -72,71 +66,13 @@ def filters_delete(ctx: typer.Context, name: Annotated[str, typer.Argument(help=
     console.print(f"Deleted {name!r}")
 
 
-def transition(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Transition (amsplan workflow show).")],
-    orders: OrderList = None,
-    filter_name: Filter = None,
-    comment: Comment = "",
-    resolution: Annotated[
-        str | None, typer.Option("--resolution", help="For resolve and close.")
-    ] = None,
-    until: Annotated[str | None, typer.Option("--until", help="For hold.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show; change nothing.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
-    """Move many orders through one transition of the workflow ("masseoppdatering").
-
-    Shows how many orders it will touch and asks first (--yes for scripts). Each order
-    is checked on its own; a refused order never blocks the others, and the exit code
-    is 1 when any was refused.
-
-    Example: amsplan transition print --filter "Alle ordre klar til utskrift" --dry-run
-    """
-    from amsplan import clock
-    from amsplan.cli.sms import print_batch
-    from amsplan.domain.transitions import TRANSITIONS
-    from amsplan.errors import InputError
-    from amsplan.services.booking import transition_orders
-
-    if name not in TRANSITIONS:
-        raise InputError(f"no transition {name!r}: use one of {', '.join(TRANSITIONS)}")
-    if name in ("change_sms", "change_letter"):
-        raise InputError(
-            f"{name} follows a change of a booked time: amsplan followup reschedule or move"
-        )
-    if name in ("print", "booking_sent", "lock"):
-        raise InputError(
-            f"{name} has its own command: amsplan "
-            + {"print": "letters generate", "booking_sent": "sms book", "lock": "lock"}[name]
-            + " (it also takes --filter)"
-        )
-    c = context(ctx)
-    chosen = selection(ctx, orders, filter_name)
-    if not chosen:
-        raise InputError("name orders, or --filter")
-    params = {}
-    if resolution:
-        code = c.settings.resolution_code(resolution)
-        if code is None:
-            raise InputError(f"--resolution {resolution!r} is not a resolution code")
-        params["resolution"] = code
-    if until:
-        params["until"] = clock.parse_date(until, "--until")
-    confirm(f"Apply {name} to {len(chosen)} orders?", dry_run, yes)
-    result = transition_orders(c, chosen, name, comment, dry_run=dry_run, **params)
-    label = "would move" if dry_run else "moved"
-    print_batch(result, label, as_json, lambda status: c.settings.label(status))
-
-
 def calendar(
     ctx: typer.Context,
     tech: Tech = None,
     date: Day = None,
     whole_week: Annotated[bool, typer.Option("--week", help="The whole week.")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-):
+    as_json: Json = False,
+) -> None:
     """A technician's day (or --week): sequence, time, customer, status, flags, gaps and
     overlaps. Without --tech: every technician's load that day.
 
@@ -200,5 +136,5 @@ def _print_day(c, d) -> None:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(filters_app, name="filters")
-    app.command("transition")(transition)
+    app.command("transition")(transitions.transition)
     app.command("calendar")(calendar)

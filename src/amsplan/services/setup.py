@@ -1,11 +1,14 @@
-"""Creating a configuration and a database, and upgrading the schema."""
+"""Creating a configuration and a database (`init`), upgrading the schema, backups."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from amsplan.config import Settings
-from amsplan.errors import InputError
+from amsplan.config import CONFIG_NAME, Settings, load_settings
+from amsplan.errors import ConfigError, InputError
+from amsplan.services.context import Context
 from amsplan.store import db
 
 CONFIG_TEMPLATE = """\
@@ -74,6 +77,47 @@ send_until = "21:00"
 # [statuses.colours]
 # manual_followup = "#e53935"
 """
+
+
+@dataclass
+class Initialised:
+    config: Path
+    kept: bool  # an existing configuration file was kept (no --force)
+    database: str  # its URL, without a password
+    before: str | None  # the schema version before (None: a new database)
+    after: str
+    letters: Path
+
+
+def init(named: str | None, folder: Path | None, company: str, force: bool) -> Initialised:
+    """`amsplan init`: a commented configuration file (unless there is one, or `force`),
+    the database at the current schema, and the letters folder.
+
+    The file is `named` (--config), else AMSPLAN_CONFIG, else amsplan.toml in `folder`
+    (default: the current folder)."""
+    named = named or os.environ.get("AMSPLAN_CONFIG")
+    path = Path(named) if named else (folder or Path.cwd()) / CONFIG_NAME
+    existed = path.exists()
+    write_config(path, company, force)
+    settings = load_settings(path)
+    letters = settings.letters_dir
+    if letters.exists() and not letters.is_dir():
+        raise ConfigError(f"the letters folder {letters} is a file, not a folder")
+    before, after = upgrade_database(settings)
+    letters.mkdir(parents=True, exist_ok=True)
+    return Initialised(
+        config=path,
+        kept=existed and not force,
+        database=db.display_url(settings.database_url),
+        before=before,
+        after=after,
+        letters=letters,
+    )
+
+
+def schema_versions(ctx: Context) -> tuple[str | None, str]:
+    """The database's schema version (None: none yet) and the one this amsplan needs."""
+    return db.schema_version(ctx.engine), db.SCHEMA_HEAD
 
 
 def write_config(path: Path, company: str, force: bool = False) -> Path:

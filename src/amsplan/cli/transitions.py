@@ -1,0 +1,345 @@
+"""The commands that move orders through one transition of the workflow, from one table.
+
+`followup send-to-execution|confirm|manual|hold|resume`, `orders reopen|replan|close|
+to-manual|uncancel`, `unassign`, `unlock`: each is a row of COMMANDS (its group, name,
+transition, help with example, extra options); `add(app, group)` registers a group's
+rows. Every one takes order numbers or --filter and a --comment, applies the transition
+to each order on its own and prints moved and refused (exit code 1 when any was
+refused). Rows with `asks` also take --dry-run, --yes and --json and ask first.
+`amsplan transition NAME` is the general form (any transition a planner may start).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from amsplan.cli.batch import ask_first, chosen, print_batch, selection
+from amsplan.cli.output import context
+from amsplan.cli.params import Comment, DryRun, Filter, Json, OrderList, Yes
+from amsplan.errors import InputError
+
+if TYPE_CHECKING:
+    from amsplan.config import Settings
+    from amsplan.services.context import Context
+    from amsplan.store.models import Order
+
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Extra:
+    """An option of one command, and what its value adds to the transition's parameters."""
+
+    name: str
+    annotation: Any
+    to_params: Callable[[Settings, Any], Params]
+    default: Any = inspect.Parameter.empty  # empty: required
+
+
+@dataclass(frozen=True)
+class Asks:
+    """--dry-run, --yes and --json; the question before the change (formatted with n)."""
+
+    question: str
+    would: str  # the result label of a dry run
+
+
+@dataclass(frozen=True)
+class TransitionCommand:
+    group: str  # "followup", "orders", or "" for a top-level command
+    name: str
+    transition: str | Callable[[Order], str]  # a name, or one chosen per order
+    help: str
+    extras: tuple[Extra, ...] = ()
+    comment: Any = Comment
+    comment_default: Any = ""
+    note: Callable[[Params], str] | None = None  # the comment when none is given
+    asks: Asks | None = None
+    done: str = "moved"
+    run: Callable[[Context, list[str], str, bool, Params], Any] | None = None  # else the transition
+
+
+def resolution_code(settings: Settings, text: str) -> str:
+    """The configured resolution code a planner means (--resolution)."""
+    code = settings.resolution_code(text)
+    if code is None:
+        known = ", ".join(settings.resolution_codes)
+        raise InputError(f"--resolution {text!r} is not a resolution code ({known})")
+    return code
+
+
+def _until(option_help: str) -> Extra:
+    from amsplan import clock
+
+    return Extra(
+        "until",
+        Annotated[str, typer.Option("--until", help=option_help)],
+        lambda _, v: {"until": clock.parse_date(v, "--until")},
+    )
+
+
+def _resolution(option_help: str) -> Extra:
+    return Extra(
+        "resolution",
+        Annotated[str, typer.Option("--resolution", help=option_help)],
+        lambda settings, v: {"resolution": resolution_code(settings, v)},
+    )
+
+
+def _unassign_or_held(order: Order) -> str:
+    """A held order stays on hold, and only loses its slot."""
+    from amsplan.domain.statuses import Status
+
+    return "unassign_held" if order.status == Status.ON_HOLD else "unassign"
+
+
+def _uncancel(c: Context, orders: list[str], comment: str, dry_run: bool, params: Params) -> Any:
+    from amsplan.services.field import uncancel
+
+    return uncancel(c, orders, comment)
+
+
+def _hold_note(params: Params) -> str:
+    day: date = params["until"]
+    return f"På vent til ca. {day:%d.%m.%Y}"
+
+
+COMMANDS: tuple[TransitionCommand, ...] = (
+    TransitionCommand(
+        "followup", "send-to-execution", "send_to_execution",
+        """The time is agreed with the customer (e.g. by phone, or "Ok!!"): ready for execution.
+
+    Example: amsplan followup send-to-execution AMS-2026-000123 --comment "Ringt, passer fint"
+    """,
+    ),
+    TransitionCommand(
+        "followup", "confirm", "confirm_sms",
+        """Ready for execution, and a booking confirmation SMS to the customer.
+
+    Example: amsplan followup confirm AMS-2026-000123
+    """,
+    ),
+    TransitionCommand(
+        "followup", "manual", "follow_up_manually",
+        """Stop waiting for a reply: the orders go to manual follow-up.
+
+    Example: amsplan followup manual AMS-2026-000123 --comment "Ringer kunden selv"
+    """,
+    ),
+    TransitionCommand(
+        "followup", "hold", "hold",
+        """Put orders on hold until about a date (unsent reminders are withdrawn).
+
+    Example: amsplan followup hold AMS-2026-000123 --until 2026-06-01 --unassign
+    """,
+        extras=(
+            _until("Approximate date the customer is back."),
+            Extra(
+                "unassign",
+                Annotated[
+                    bool, typer.Option("--unassign", help="Take the order off the technician.")
+                ],
+                lambda _, v: {"unassign": v},
+                False,
+            ),
+        ),
+        note=_hold_note,
+    ),
+    TransitionCommand(
+        "followup", "resume", "resume",
+        """Take orders off hold: back to planning.
+
+    Example: amsplan followup resume AMS-2026-000123
+    """,
+    ),
+    TransitionCommand(
+        "orders", "reopen", "reopen",
+        """Reopen failed visits ("Re-åpne sak") to try again; then replan them.
+
+    Example: amsplan orders reopen AMS-2026-000123 --comment "Kunden er hjemme neste uke"
+    """,
+    ),
+    TransitionCommand(
+        "orders", "replan", "replan",
+        """Move reopened (or followed-up) orders back to planning for a new time and letter.
+
+    The slot of a failed visit (in the past) or of a cancelled order is freed: the order
+    is planned anew with `amsplan assign`. A future slot of an order still wanted stays.
+
+    Example: amsplan orders replan AMS-2026-000123
+    """,
+    ),
+    TransitionCommand(
+        "orders", "close", "close",
+        """Close orders ("Lukk sak") with a resolution code, by a planner's decision.
+
+    Example: amsplan orders close AMS-2026-000123 --resolution Kansellert --comment "Anlegg revet"
+    """,
+        extras=(_resolution("Resolution code, e.g. Kansellert."),),
+    ),
+    TransitionCommand(
+        "orders", "to-manual", "to_manual",
+        """Move orders rejected by the meter-data system to manual follow-up.
+
+    Example: amsplan orders to-manual AMS-2026-000123 --comment "Feil målernummer, sjekkes"
+    """,
+    ),
+    TransitionCommand(
+        "orders", "uncancel", "uncancel",
+        """Lift a cancellation from the customer system, so the order may be booked again.
+
+    Example: amsplan orders uncancel AMS-2026-000123 --comment "Kansellert ved en feil"
+    """,
+        comment=Annotated[
+            str, typer.Option("--comment", help="Why the cancellation is lifted (required).")
+        ],
+        comment_default=inspect.Parameter.empty,
+        done="un-cancelled",
+        run=_uncancel,
+    ),
+    TransitionCommand(
+        "", "unassign", _unassign_or_held,
+        """Take orders off their technician: the slot is free, the booking code retired, a
+    letter or queued SMS withdrawn; the order is open again. A held order stays on hold
+    and only loses its slot.
+
+    Example: amsplan unassign AMS-2026-000138 --comment "Kunden flytter"
+    """,
+        asks=Asks("Unassign {n} orders?", "would be unassigned"),
+        done="unassigned",
+    ),
+    TransitionCommand(
+        "", "unlock", "unlock",
+        """Back to planning: the booking code is retired, a letter or queued SMS withdrawn;
+    the order keeps its technician and time, ready to be changed and locked again.
+
+    Example: amsplan unlock AMS-2026-000138 AMS-2026-000139 --comment "Ny tid"
+    """,
+        asks=Asks("Unlock {n} orders?", "would be unlocked"),
+        done="unlocked",
+    ),
+)  # fmt: skip
+
+
+def run(
+    ctx: typer.Context,
+    spec: TransitionCommand,
+    orders: list[str] | None,
+    filter_name: str | None,
+    comment: str,
+    params: Params,
+    dry_run: bool = False,
+    yes: bool = False,
+    as_json: bool = False,
+) -> None:
+    """Apply the command's transition to each order and print moved and refused."""
+    from amsplan.services.booking import transition_orders
+
+    c = context(ctx)
+    if spec.asks:
+        picked = chosen(ctx, orders, filter_name)
+        ask_first(spec.asks.question.format(n=len(picked)), dry_run, yes)
+    else:
+        picked = selection(ctx, orders, filter_name) or []
+    if spec.run is not None:
+        result = spec.run(c, picked, comment, dry_run, params)
+    else:
+        result = transition_orders(c, picked, spec.transition, comment, dry_run=dry_run, **params)
+    label = spec.asks.would if spec.asks and dry_run else spec.done
+    print_batch(result, label, as_json, c.settings.label)
+
+
+def command(spec: TransitionCommand) -> Callable[..., None]:
+    """The Typer command of one row: its options are the row's, in the usual order."""
+    P = inspect.Parameter
+    parameters = [
+        P("ctx", P.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        P("orders", P.KEYWORD_ONLY, annotation=OrderList, default=None),
+        *(P(e.name, P.KEYWORD_ONLY, annotation=e.annotation, default=e.default)
+          for e in spec.extras),
+        P("comment", P.KEYWORD_ONLY, annotation=spec.comment, default=spec.comment_default),
+        P("filter_name", P.KEYWORD_ONLY, annotation=Filter, default=None),
+    ]  # fmt: skip
+    if spec.asks:
+        parameters += [
+            P("dry_run", P.KEYWORD_ONLY, annotation=DryRun, default=False),
+            P("yes", P.KEYWORD_ONLY, annotation=Yes, default=False),
+            P("as_json", P.KEYWORD_ONLY, annotation=Json, default=False),
+        ]
+
+    def handler(ctx: typer.Context, **values: Any) -> None:
+        settings = context(ctx).settings
+        params: Params = {}
+        for extra in spec.extras:
+            params.update(extra.to_params(settings, values[extra.name]))
+        comment = values["comment"] or (spec.note(params) if spec.note else "")
+        flags = [values.get(name, False) for name in ("dry_run", "yes", "as_json")]
+        run(ctx, spec, values["orders"], values["filter_name"], comment, params, *flags)
+
+    handler.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    handler.__annotations__ = {p.name: p.annotation for p in parameters}
+    handler.__name__ = spec.name.replace("-", "_")
+    handler.__doc__ = inspect.cleandoc(spec.help)
+    return handler
+
+
+def add(app: typer.Typer, group: str, *names: str) -> None:
+    """Register the rows of a group (or only the named ones) on its Typer app."""
+    for spec in COMMANDS:
+        if spec.group == group and (not names or spec.name in names):
+            app.command(spec.name)(command(spec))
+
+
+def transition(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Transition (amsplan workflow show).")],
+    orders: OrderList = None,
+    filter_name: Filter = None,
+    comment: Comment = "",
+    resolution: Annotated[
+        str | None, typer.Option("--resolution", help="For resolve and close.")
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="For hold.")] = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    as_json: Json = False,
+) -> None:
+    """Move many orders through one transition of the workflow ("masseoppdatering").
+
+    Shows how many orders it will touch and asks first (--yes for scripts). Each order
+    is checked on its own; a refused order never blocks the others, and the exit code
+    is 1 when any was refused.
+
+    Example: amsplan transition print --filter "Alle ordre klar til utskrift" --dry-run
+    """
+    from amsplan import clock
+    from amsplan.domain.transitions import TRANSITIONS
+
+    if name not in TRANSITIONS:
+        raise InputError(f"no transition {name!r}: use one of {', '.join(TRANSITIONS)}")
+    if name in ("change_sms", "change_letter"):
+        raise InputError(
+            f"{name} follows a change of a booked time: amsplan followup reschedule or move"
+        )
+    if name in ("print", "booking_sent", "lock"):
+        raise InputError(
+            f"{name} has its own command: amsplan "
+            + {"print": "letters generate", "booking_sent": "sms book", "lock": "lock"}[name]
+            + " (it also takes --filter)"
+        )
+    spec = TransitionCommand("", "transition", name, "", asks=Asks(
+        f"Apply {name} to {{n}} orders?", "would move"))  # fmt: skip
+    c = context(ctx)
+    picked = chosen(ctx, orders, filter_name)
+    params: Params = {}
+    if resolution:
+        params["resolution"] = resolution_code(c.settings, resolution)
+    if until:
+        params["until"] = clock.parse_date(until, "--until")
+    run(ctx, spec, picked, None, comment, params, dry_run, yes, as_json)

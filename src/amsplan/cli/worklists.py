@@ -1,0 +1,184 @@
+"""The work lists a person clears: customer replies (`replies`), technician returns
+(`returns`) and messages from the meter-data system (`upstream`).
+
+`handle_command` makes the `handle` of all three; `field_group` makes the `returns`
+and `upstream` groups (ingest, unapplied, handle, retry), which differ only in their
+source and words.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from amsplan.cli.batch import ask_first
+from amsplan.cli.output import console, context, count, print_json, table, when
+from amsplan.cli.params import DryRun, HandleAll, HandleComment, Json, RetryAll, Yes
+from amsplan.errors import InputError
+
+if TYPE_CHECKING:
+    from amsplan.services.context import Context
+
+
+MESSAGE_IDS = "Message ids (the id column of unapplied)."
+
+
+def handle_command(
+    ids_help: str,
+    one: str,
+    many: str,
+    listed: Callable[[Context], list[int]],
+    run: Callable[[Context, list[int], str, bool], Any],
+    doc: str,
+) -> Callable[..., None]:
+    """The `handle` command of a work list: the ids given, or --all: every item the list
+    shows now, after a confirmation (count and prompt; --yes, --dry-run).
+    listed(c): the ids in the list; run(c, ids, comment, dry_run): the service's handle."""
+
+    def handle(
+        ctx: typer.Context,
+        ids: list[int] | None = None,
+        comment: HandleComment = "",
+        all_: HandleAll = False,
+        dry_run: DryRun = False,
+        yes: Yes = False,
+        as_json: Json = False,
+    ) -> None:
+        from amsplan.services.worklist import HandleResult, check_comment
+
+        if bool(ids) == all_:
+            raise InputError(f"name the {one} ids to handle (the id column), or --all (not both)")
+        comment = check_comment(comment)
+        c = context(ctx)
+        if all_:
+            ids = listed(c)
+            if ids:
+                ask_first(f"Mark {count(len(ids), one, many)} as handled?", dry_run, yes)
+        result = run(c, ids, comment, dry_run) if ids else HandleResult()
+        if as_json:
+            print_json({"handled": result.handled, "already_handled": result.already,
+                        "dry_run": dry_run})  # fmt: skip
+            return
+        verb = "Would handle" if dry_run else "Handled"
+        console.print(f"{verb} {count(len(result.handled), one, many)}.")
+        if result.already:
+            already = ", ".join(map(str, result.already))
+            console.print(f"Already handled (nothing changed): {already}")
+
+    # (annotations are evaluated in the module: this one's help is the list's)
+    handle.__annotations__["ids"] = Annotated[list[int] | None, typer.Argument(help=ids_help)]
+    handle.__doc__ = inspect.cleandoc(doc)
+    return handle
+
+
+def print_ingest(result: Any, file: Path, as_json: bool) -> None:
+    """The outcomes of a returns or upstream file; exit code 1 when rows were refused."""
+    if as_json:
+        print_json(
+            {"file": result.file, "new": result.new, "already_ingested": result.already_ingested,
+             "outcomes": dict(result.outcomes), "refused": result.refused}
+        )  # fmt: skip
+    else:
+        out = table("outcome", "rows", title=file.name)
+        for outcome, n in sorted(result.outcomes.items()):
+            out.add_row(outcome, str(n))
+        if result.already_ingested:
+            out.add_row("already ingested", str(result.already_ingested))
+        console.print(out)
+        for line, order_no, reason in result.refused:
+            console.print(f"line {line}: {order_no}: {reason}", markup=False)
+    if result.refused:
+        raise typer.Exit(1)
+
+
+def field_group(
+    source: str,
+    one: str,
+    group_help: str,
+    read: Callable[[Context, Path], Any],
+    file_help: str,
+    docs: tuple[str, str, str, str],
+) -> typer.Typer:
+    """The `returns` or `upstream` group: ingest (with `read`), unapplied, handle, retry.
+    `one`: "return" or "message"; `docs`: the help of the four commands, in that order."""
+    app = typer.Typer(help=group_help, no_args_is_help=True)
+
+    def ingest(ctx: typer.Context, file: Path, as_json: Json = False) -> None:
+        print_ingest(read(context(ctx), file), file, as_json)
+
+    # (annotations are evaluated in the module: this one's help is the group's)
+    ingest.__annotations__["file"] = Annotated[Path, typer.Argument(help=file_help)]
+
+    def unapplied(ctx: typer.Context, as_json: Json = False) -> None:
+        from amsplan import clock
+        from amsplan.services.field import unapplied as listed
+
+        c = context(ctx)
+        items = listed(c, source)
+        if as_json:
+            print_json([m.model_dump() for m in items])
+            return
+        out = table("id", "file:line", "order", "message", "why", "received")
+        for m in items:
+            received = clock.to_local(m.ingested_at, c.settings.tz)
+            out.add_row(str(m.id), f"{m.source_file}:{m.line_no}", m.order_no,
+                        f"{m.kind} {m.detail}", m.reason, when(received))  # fmt: skip
+        console.print(out)
+        console.print(count(len(items), "message needs", "messages need") + " a person")
+
+    def unapplied_ids(c: Context) -> list[int]:
+        from amsplan.services.field import unapplied as listed
+
+        return [m.id for m in listed(c, source) if m.id is not None]
+
+    def handle_messages(c: Context, ids: list[int], comment: str, dry_run: bool) -> Any:
+        from amsplan.services.field import handle
+
+        return handle(c, source, ids, comment, dry_run=dry_run)
+
+    handle = handle_command(
+        MESSAGE_IDS, one, one + "s", unapplied_ids,
+        handle_messages, docs[2],
+    )  # fmt: skip
+
+    def retry(
+        ctx: typer.Context,
+        ids: list[int] | None = None,
+        all_: RetryAll = False,
+        as_json: Json = False,
+    ) -> None:
+        from amsplan.services.field import retry as retry_messages
+
+        if bool(ids) == all_:
+            raise InputError("name the message ids to retry, or --all (not both)")
+        result = retry_messages(context(ctx), source, ids or None)
+        if as_json:
+            print_json({"applied": result.applied, "still_unapplied": result.refused,
+                        "already_handled": result.already})  # fmt: skip
+        else:
+            for message_id, order_no in result.applied:
+                console.print(f"{message_id}: {order_no}: applied", markup=False)
+            for message_id, order_no, reason in result.refused:
+                console.print(f"{message_id}: {order_no}: {reason}", markup=False)
+            if result.already:
+                already = ", ".join(map(str, result.already))
+                console.print(f"Already handled (nothing changed): {already}")
+            console.print(
+                f"{count(len(result.applied), 'message', 'messages')} applied, "
+                f"{len(result.refused)} still need a person"
+            )
+        if result.refused:
+            raise typer.Exit(1)
+
+    retry.__annotations__["ids"] = Annotated[list[int] | None, typer.Argument(help=MESSAGE_IDS)]
+    commands: tuple[Callable[..., None], ...] = (ingest, unapplied, handle, retry)
+    for name, function, doc in zip(
+        ("ingest", "unapplied", "handle", "retry"), commands, docs, strict=True
+    ):
+        function.__doc__ = inspect.cleandoc(doc)
+        app.command(name)(function)
+    return app
