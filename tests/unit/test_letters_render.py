@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from amsplan.adapters.letters import render
+from amsplan.adapters.letters.fetcher import local_url_fetcher
 from amsplan.adapters.letters.render import (
     LetterData,
     LetterRenderer,
@@ -113,8 +115,12 @@ def pdfs(renderer: LetterRenderer) -> list[bytes]:
     return renderer.render_batch(LETTERS)
 
 
+LETTER_MODULES = ("render", "template", "layout", "overlay", "compose", "pool", "pdf", "fetcher")
+
+
 def test_import_is_cheap() -> None:
-    code = "import sys, amsplan.adapters.letters.render; assert 'weasyprint' not in sys.modules"
+    modules = ", ".join(f"amsplan.adapters.letters.{name}" for name in LETTER_MODULES)
+    code = f"import sys, {modules}; assert 'weasyprint' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -226,9 +232,14 @@ def test_combine_pdfs(tmp_path: Path, pdfs: list[bytes]) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_nothing_is_fetched_from_the_network(renderer: LetterRenderer) -> None:
-    with pytest.raises(ValueError):
-        renderer._url_fetcher("https://example.com/logo.png")
+def test_nothing_is_fetched_from_the_network() -> None:
+    import weasyprint
+
+    fetch = local_url_fetcher(weasyprint)
+    for url in ("https://example.com/logo.png", "http://example.com/", "ftp://example.com/x"):
+        with pytest.raises(ValueError):
+            fetch(url)
+    assert fetch(_png(1))  # a data: URI is fine
 
 
 def test_relative_template_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -471,29 +482,37 @@ def test_css_without_slot_sizes_still_prints_everything(tmp_path: Path) -> None:
         assert all(own in text for own in _strings(letter))
 
 
-def test_worker_processes_give_the_same_letters_in_order() -> None:
-    from amsplan.adapters.letters.render import PARALLEL_MIN_LETTERS
-
-    letters = _batch(PARALLEL_MIN_LETTERS + 5)
-    with LetterRenderer(processes=2, overlay_chunk_size=10) as renderer:
-        renderer.render_batch(letters)  # starts the worker (used once it is ready)
-        assert renderer._pool is not None
-        for future in renderer._pool_ready:
-            future.result(timeout=120)
+def test_worker_processes_give_the_same_letters_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small batches spread over the workers as large ones are (quicker to test).
+    monkeypatch.setattr(render, "PARALLEL_MIN_LETTERS", 8)
+    letters = _batch(14)
+    alone = LetterRenderer(processes=1, overlay_chunk_size=3).render_batch(letters)
+    with LetterRenderer(processes=2, overlay_chunk_size=3) as renderer:
+        assert not renderer.workers_ready()  # started on the first large batch only
+        assert renderer.render_batch(letters) == alone  # starts the worker
+        assert renderer.workers_ready(timeout=120)
         pdfs = renderer.render_batch(letters)
         # The service's way: the next batch is rendered while it writes this one.
-        batches = list(renderer.render_batches([letters[:20], letters, [], letters[5:45]]))
+        batches = list(renderer.render_batches([letters[:9], letters, [], letters[2:12]]))
         assert renderer.processes == 2
-    assert renderer._pool is None
-    assert [len(b) for b in batches] == [20, len(letters), 0, 40]
-    assert len(pdfs) == len(letters)
-    for letter, pdf in zip(letters, pdfs, strict=True):
-        text = _text(pdf)
-        assert letter.order_no in text and letter.booking_code in text
-        assert _pages(pdf) == 1
-    for batch, expected in zip(batches, [letters[:20], letters, [], letters[5:45]], strict=True):
+        assert renderer.stats.workers > 0  # the worker did render some of them
+    assert not renderer.workers_ready()  # closed
+    # A worker's letters are byte for byte those this process makes.
+    assert pdfs == alone
+    assert [len(b) for b in batches] == [9, len(letters), 0, 10]
+    for batch, expected in zip(batches, [letters[:9], letters, [], letters[2:12]], strict=True):
         for pdf, letter in zip(batch, expected, strict=True):
             assert letter.order_no in _text(pdf)
+            assert _pages(pdf) == 1
+
+
+def test_only_large_batches_start_the_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "PARALLEL_MIN_LETTERS", 8)
+    with LetterRenderer(processes=2) as renderer:
+        renderer.render_batch(_batch(7))
+        assert not renderer.workers_ready(timeout=0.5)
+        renderer.render_batch(_batch(8))
+        assert renderer.workers_ready(timeout=120)
 
 
 def test_render_batches_without_workers() -> None:

@@ -10,6 +10,10 @@ The objects of the background are serialised once per background, those the over
 share (fonts) once per overlay document, so a letter costs little more than copying bytes.
 Objects keep the numbers WeasyPrint gave them, shifted into separate ranges; the
 cross-reference table lists the numbers in use in subsections.
+
+What this module must not do: parse, rewrite or re-encode a content stream (a page's
+content is copied as it is, or inflated and deflated once if it comes in parts), lay out
+anything, or patch up input it cannot read: that is a ComposeError.
 """
 
 from __future__ import annotations
@@ -18,14 +22,19 @@ import re
 import zlib
 from collections.abc import Iterable
 from io import BytesIO
+from typing import Any
 
-__all__ = ["PageSource", "compose_page"]
+__all__ = ["ComposeError", "PageSource", "compose_page", "first_free_number"]
 
 # Numbers 1..7 are the objects written for each letter; then the background's, then the
 # overlay's objects.
 _CATALOG, _PAGES, _PAGE, _BG_FORM, _OV_FORM, _CONTENT, _INFO = range(1, 8)
 _FIRST_FREE = 8
 _PAGE_CONTENT = b"q /Bg Do Q q /Ov Do Q"
+
+
+class ComposeError(ValueError):
+    """Input that is not a PDF with the pages asked for: refused, never patched up."""
 
 
 class PageSource:
@@ -36,21 +45,36 @@ class PageSource:
 
     def __init__(self, pdf: bytes, offset: int):
         from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
 
-        self._reader = PdfReader(BytesIO(pdf))
+        try:
+            self._reader = PdfReader(BytesIO(pdf))
+            size = self._reader.trailer.get("/Size")
+            pages = len(self._reader.pages)
+        except (PyPdfError, KeyError, TypeError, ValueError) as exc:
+            raise ComposeError(f"not a readable PDF: {exc}") from exc
+        if not isinstance(size, int) or size < 1:
+            raise ComposeError("not a readable PDF: its trailer has no object count (/Size)")
+        if pages < 1:
+            raise ComposeError("the PDF has no pages")
         self.offset = offset
         self.version = self._reader.pdf_header.encode("ascii", "replace")
         self._objects: dict[int, bytes] = {}  # original number -> "N 0 obj ... endobj"
         self._closures: dict[int, tuple[int, ...]] = {}
-        # Above every number this PDF uses: where the next PDF's range can start.
-        self.size = int(self._reader.trailer["/Size"])
+        #: Above every number this PDF uses: where the next PDF's range can start.
+        self.size = int(size)
 
     def __len__(self) -> int:
         return len(self._reader.pages)
 
     def media_box(self, index: int) -> tuple[float, float, float, float]:
-        box = self._reader.pages[index].mediabox
+        box = self._page(index).mediabox
         return (float(box.left), float(box.bottom), float(box.right), float(box.top))
+
+    def _page(self, index: int) -> Any:
+        if not 0 <= index < len(self):
+            raise ComposeError(f"page {index + 1} asked for, the PDF has {len(self)}")
+        return self._reader.pages[index]
 
     # -- serialisation ------------------------------------------------------------------
 
@@ -151,7 +175,7 @@ class PageSource:
         """
         from pypdf.generic import ArrayObject
 
-        page = self._reader.pages[index]
+        page = self._page(index)
         contents = page.get("/Contents")
         contents = contents.get_object() if contents is not None else None
         box = self.media_box(index)
