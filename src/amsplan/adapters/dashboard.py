@@ -24,9 +24,9 @@ from markupsafe import Markup, escape
 
 from amsplan.adapters.letters.dates import long_date
 from amsplan.config import Settings
+from amsplan.domain.reports import Dashboard
 from amsplan.domain.statuses import Status
 from amsplan.paths import shipped_templates_dir
-from amsplan.services.reports import Dashboard
 
 __all__ = ["CHARTS", "TITLES", "render_html", "write_html", "write_pdf"]
 
@@ -232,7 +232,8 @@ def charts(data: Dashboard, settings: Settings) -> dict[str, Markup]:
     """The four charts as inline SVG, by name (see CHARTS)."""
     import matplotlib
 
-    with matplotlib.rc_context(_RC):
+    # matplotlib types rc keys as a Literal of every rc name; _RC holds valid ones.
+    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
         return {name: _svg(draw(data, settings), name) for name, draw in _DRAW.items()}
 
 
@@ -267,6 +268,7 @@ def render_html(data: Dashboard, settings: Settings) -> str:
     env = _environment(settings)
     try:
         template = env.get_template(TEMPLATE_NAME)
+        assert env.loader is not None  # _environment always gives one
         css = env.loader.get_source(env, CSS_NAME)[0]
     except jinja2.TemplateError as exc:
         raise RuntimeError(f"dashboard template: {exc}") from exc

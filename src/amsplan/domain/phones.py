@@ -14,10 +14,14 @@ _NO_NUMBER = re.compile(r"(?:\+47|0047)?(\d{8})")
 
 
 @lru_cache(maxsize=1)
-def _norwegian_mobile() -> re.Pattern:
+def _norwegian_mobile() -> re.Pattern[str]:
     from phonenumbers import PhoneMetadata
 
-    return re.compile(PhoneMetadata.metadata_for_region("NO").mobile.national_number_pattern)
+    metadata = PhoneMetadata.metadata_for_region("NO")
+    pattern = metadata.mobile.national_number_pattern if metadata and metadata.mobile else None
+    if pattern is None:  # never: phonenumbers ships Norway's metadata
+        raise RuntimeError("phonenumbers has no pattern for Norwegian mobile numbers")
+    return re.compile(pattern)
 
 
 @lru_cache(maxsize=65536)

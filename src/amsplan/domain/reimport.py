@@ -8,6 +8,7 @@ field blanked is refused. A purged order keeps its anonymised personal data.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from amsplan.domain.statuses import Status
 
@@ -24,6 +25,8 @@ BOOKED = frozenset(
 CONTACT_FIELDS = ("customer_name", "street", "postcode", "city", "phone", "mobile")
 # Required of a booked order: a letter and a technician need them.
 REQUIRED_WHEN_BOOKED = ("customer_name", "street", "postcode", "city")
+# What a privacy purge writes in place of a name (and of texts).
+ANONYMOUS = "(anonymisert)"
 # What a privacy purge removes; a re-import does not bring it back.
 PERSONAL_FIELDS = (
     "customer_name", "street", "phone", "mobile", "description", "latitude", "longitude",
@@ -32,6 +35,11 @@ PERSONAL_FIELDS = (
 
 def is_booked(status: str, booking_code: str | None) -> bool:
     return Status(status) in BOOKED or bool(booking_code)
+
+
+def is_purged(purged_at: datetime | None, customer_name: str) -> bool:
+    """Whether a privacy purge anonymised the order (a re-import keeps it so)."""
+    return purged_at is not None or customer_name == ANONYMOUS
 
 
 # What a letter prints of the customer: a change to any of these makes it untrue.
@@ -43,12 +51,12 @@ def letter_untrue(changed: list[str]) -> bool:
     return any(f in ON_THE_LETTER for f in changed)
 
 
-def contact_changes(old: dict, new: dict) -> list[str]:
+def contact_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """The contact fields `new` changes, in CONTACT_FIELDS order."""
     return [f for f in CONTACT_FIELDS if f in new and (old.get(f) or None) != (new[f] or None)]
 
 
-def blanked(old: dict, new: dict, booked_by_sms: bool) -> list[str]:
+def blanked(old: dict[str, Any], new: dict[str, Any], booked_by_sms: bool) -> list[str]:
     """Required fields of a booked order that `new` would make empty."""
     fields = [f for f in REQUIRED_WHEN_BOOKED if f in new and old.get(f) and not new[f]]
     if booked_by_sms and "phone" in new and old.get("mobile") and not new.get("mobile"):
@@ -56,13 +64,13 @@ def blanked(old: dict, new: dict, booked_by_sms: bool) -> list[str]:
     return fields
 
 
-def without_personal(old: dict, new: dict) -> tuple[dict, bool]:
+def without_personal(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """`new` without the personal fields of a purged order; whether it tried to change one."""
     kept = {k: v for k, v in new.items() if k not in PERSONAL_FIELDS}
     return kept, any((new[k] or None) != (old.get(k) or None) for k in PERSONAL_FIELDS if k in new)
 
 
-def change_text(old: dict, new: dict, fields: list[str]) -> str:
+def change_text(old: dict[str, Any], new: dict[str, Any], fields: list[str]) -> str:
     """'street: 'Storgata 1' → 'Storgata 2'; phone: …' for the timeline."""
     return "; ".join(f"{f}: {old.get(f) or ''!r} → {new[f] or ''!r}" for f in fields)
 

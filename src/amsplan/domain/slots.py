@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from amsplan import clock
 from amsplan.domain.statuses import Status
 
 # A slot is taken by every order that holds it, whatever its status: held orders too
@@ -19,6 +21,14 @@ OCCUPYING = (
     Status.PLANNING, Status.READY_TO_PRINT, Status.AWAITING_RESPONSE, Status.MANUAL_FOLLOWUP,
     Status.READY_FOR_EXECUTION, Status.IN_PROGRESS, Status.ON_HOLD, Status.REOPENED,
     Status.RESOLVED, Status.REJECTED_QUANT,
+)  # fmt: skip
+
+# Orders that may be put on a technician's day.
+ASSIGNABLE = (Status.OPEN, Status.PLANNING, Status.REOPENED, Status.MANUAL_FOLLOWUP)
+# A new time for an order the customer has (or will get) a time for.
+RESCHEDULABLE = (
+    Status.PLANNING, Status.READY_TO_PRINT, Status.AWAITING_RESPONSE, Status.MANUAL_FOLLOWUP,
+    Status.READY_FOR_EXECUTION, Status.ON_HOLD,
 )  # fmt: skip
 
 # The customer already has a time for these (a letter, an SMS, or a confirmation).
@@ -34,6 +44,35 @@ class Busy:
     order_no: str
     start: datetime
     end: datetime
+
+
+@dataclass(frozen=True)
+class Allow:
+    """Days a planner may plan although the rules would refuse them."""
+
+    weekend: bool = False
+    holiday: bool = False
+
+
+@dataclass(frozen=True)
+class WorkDay:
+    """A technician's day as the rules see it (read by the service)."""
+
+    tech_id: str
+    day: date
+    work_start: time
+    work_end: time
+    working_days: str
+    holiday: str | None = None  # the public holiday's name
+    absence: str | None = None  # the absence's reason ("" when none given); None: not away
+
+
+def visit(order_no: str, planned_start: datetime | None, minutes: int | None, tz: ZoneInfo) -> Busy:
+    """A planned visit (start in UTC, as stored) in local wall-clock time."""
+    if planned_start is None:
+        raise ValueError(f"{order_no} has no planned start")
+    start = clock.to_local(planned_start, tz)
+    return Busy(order_no, start, start + timedelta(minutes=minutes or 0))
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
@@ -108,6 +147,99 @@ def day_reason(
     return None
 
 
+def day_problem(work: WorkDay, today: date, allow: Allow) -> str | None:
+    """Why nothing may be planned on the technician's day, or None."""
+    reason = day_reason(
+        work.day, today, work.working_days, work.holiday, work.absence,
+        allow.weekend, allow.holiday,
+    )  # fmt: skip
+    return f"{work.tech_id} {reason}" if reason else None
+
+
+def slot_problems(
+    work: WorkDay,
+    now: datetime,
+    statuses: list[tuple[str, Status]],
+    slots: list[Busy],
+    others: list[Busy],
+    allowed: tuple[Status, ...],
+    verb: str,
+    allow: Allow,
+) -> list[str]:
+    """Why the orders (order number, status) may not take the slots on the technician's
+    day, every reason; empty when they may. `others`: the visits the day holds besides
+    these orders; `now`: the current local time."""
+    problems = []
+    for order_no, status in statuses:
+        if status not in allowed:
+            names = ", ".join(a.value for a in allowed)
+            problems.append(f"{order_no}: is {status}; only {names} orders can be {verb}")
+    closed = day_problem(work, now.date(), allow)
+    if closed:
+        problems.append(closed)
+    day_end = datetime.combine(work.day, work.work_end)
+    for planned in slots:
+        if not closed and (late := past_reason(planned.start, now)):
+            problems.append(f"{planned.order_no}: {late}")
+        if planned.start.time() < work.work_start or planned.end > day_end:
+            problems.append(
+                f"{planned.order_no}: {planned.start:%H:%M}-{planned.end:%H:%M} is outside "
+                f"{work.tech_id}'s working hours {work.work_start:%H:%M}-{work.work_end:%H:%M}"
+            )
+    for planned in slots:
+        for other in conflicts(planned.start, planned.end, others):
+            problems.append(overlap_reason(planned.order_no, planned.start, planned.end, other))
+    for i, a in enumerate(slots):
+        for b in slots[i + 1 :]:
+            if overlaps(a.start, a.end, b.start, b.end):
+                problems.append(overlap_reason(a.order_no, a.start, a.end, b))
+    return problems
+
+
+def slot_refusal(mine: Busy, now: datetime | None, day: Iterable[Busy]) -> str | None:
+    """Why an order may not be booked on the slot it holds: the slot is in the past
+    (unless `now` is None), or another visit of the day holds it too."""
+    if now is not None and (late := past_reason(mine.start, now)):
+        return f"the appointment {late}"
+    clash = [b for b in conflicts(mine.start, mine.end, day) if b.order_no != mine.order_no]
+    if clash:
+        other = clash[0]
+        return (
+            f"its slot {mine.start:%d.%m.%Y %H:%M}-{mine.end:%H:%M} is taken by "
+            f"{other.order_no} ({other.start:%H:%M}-{other.end:%H:%M})"
+        )
+    return None
+
+
+def sequence(visits: Iterable[Busy]) -> dict[str, int]:
+    """Booking sequence 1..n of a day's visits by start time (then order number)."""
+    ordered = sorted(visits, key=lambda b: (b.start, b.order_no))
+    return {b.order_no: n for n, b in enumerate(ordered, start=1)}
+
+
+def consecutive(begin: datetime, lengths: list[timedelta]) -> list[tuple[datetime, timedelta]]:
+    """(start, length) of visits that follow one another from `begin`."""
+    plan, at = [], begin
+    for length in lengths:
+        plan.append((at, length))
+        at += length
+    return plan
+
+
+def closed_reason(
+    working_days: str, holiday: str | None, absence: str | None, day: date
+) -> str | None:
+    """Why a technician's day is closed for new visits (the calendar's short words), or
+    None: away (with the reason), a public holiday, not a working day."""
+    if absence is not None:
+        return "away" + (f" ({absence})" if absence else "")
+    if holiday:
+        return f"public holiday ({holiday})"
+    if str(day.isoweekday()) not in (working_days or "12345"):
+        return "not a working day"
+    return None
+
+
 def days_text(working_days: str) -> str:
     """'12345' -> 'man-fre'; '1357' -> 'man, ons, fre, søn'."""
     digits = sorted({int(d) for d in working_days or "" if d in "1234567"})
@@ -152,7 +284,7 @@ def change_notice(
 _NUMBER = re.compile(r"(\d+)")
 
 
-def natural_key(text: str) -> tuple:
+def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
     """'Stangevegen 7' before 'Stangevegen 12' (numbers compare as numbers)."""
     parts = _NUMBER.split((text or "").casefold())
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)

@@ -5,16 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlmodel import select
-
 from amsplan import clock
-from amsplan.domain.slots import OCCUPYING
+from amsplan.domain.holidays import public_holiday
+from amsplan.domain.slots import OCCUPYING, closed_reason, visit
 from amsplan.domain.statuses import Status
 from amsplan.services.context import Context
-from amsplan.services.planning import public_holiday
-from amsplan.store.models import Absence, Order, Technician
-from amsplan.store.orders import day_orders
-from amsplan.store.technicians import absence_on, get_technician
+from amsplan.store.models import Absence, Technician
+from amsplan.store.orders import day_orders, planned_between
+from amsplan.store.technicians import absence_on, absences_on, all_technicians, get_technician
 
 
 @dataclass
@@ -80,17 +78,17 @@ def technician_day(ctx: Context, tech_id: str, day: date) -> Day:
                      datetime.combine(day, tech.work_end))  # fmt: skip
         result.closed = _closed(ctx, tech, day, absence_on(s, tech.id, day))
         shown = OCCUPYING + (Status.CLOSED,)  # held and done visits stay in the day
-        for o in day_orders(s, ctx.settings.tz, tech_id, day, statuses=shown):
-            start = clock.to_local(o.planned_start, tz)
+        for o in day_orders(s, tz, tech_id, day, statuses=shown, lock=False):
+            at = visit(o.order_no, o.planned_start, o.estimate_minutes, tz)
             result.visits.append(
                 Visit(
                     o.booking_seq,
-                    start,
-                    start + timedelta(minutes=o.estimate_minutes or 0),
+                    at.start,
+                    at.end,
                     o.order_no,
                     o.customer_name,
                     f"{o.street}, {o.postcode} {o.city}",
-                    Status(o.status),
+                    o.status,
                     o.important_info,
                     o.difficult_meter,
                 )  # fmt: skip
@@ -101,12 +99,8 @@ def technician_day(ctx: Context, tech_id: str, day: date) -> Day:
 def _closed(ctx: Context, tech: Technician, day: date, away: Absence | None) -> str | None:
     """Why the technician's day is closed for new visits, or None."""
     if away is not None:
-        return "away" + (f" ({away.reason})" if away.reason else "")
-    if holiday := public_holiday(ctx, day):
-        return f"public holiday ({holiday})"
-    if str(day.isoweekday()) not in (tech.working_days or "12345"):
-        return "not a working day"
-    return None
+        return closed_reason(tech.working_days, None, away.reason or "", day)
+    return closed_reason(tech.working_days, public_holiday(ctx.settings.country, day), None, day)
 
 
 def week(ctx: Context, tech_id: str, day: date) -> list[Day]:
@@ -133,30 +127,15 @@ def load(ctx: Context, day: date) -> list[Load]:
     tz = ctx.settings.tz
     start, end = clock.day_bounds(day, tz)
     with ctx.session(readonly=True) as s:
-        techs = list(s.exec(select(Technician).order_by(Technician.id)))
-        away = {
-            a.technician_id: a
-            for a in s.exec(
-                select(Absence).where(Absence.first_day <= day, Absence.last_day >= day)
-            )
-        }
-        orders = list(
-            s.exec(
-                select(Order).where(
-                    Order.planned_start >= start,
-                    Order.planned_start < end,
-                    Order.status.in_([st.value for st in OCCUPYING]),
-                )
-            )
-        )
+        techs = all_technicians(s)
+        away = {a.technician_id: a for a in absences_on(s, day)}
+        orders = planned_between(s, start, end, OCCUPYING)
     out = []
     for t in techs:
         mine = [o for o in orders if o.technician_id == t.id]
-        starts = [clock.to_local(o.planned_start, tz) for o in mine]
-        ends = [
-            s + timedelta(minutes=o.estimate_minutes or 0)
-            for s, o in zip(starts, mine, strict=True)
-        ]
+        visits = [visit(o.order_no, o.planned_start, o.estimate_minutes, tz) for o in mine]
+        starts = [v.start for v in visits]
+        ends = [v.end for v in visits]
         work = datetime.combine(day, t.work_end) - datetime.combine(day, t.work_start)
         out.append(Load(t.id, t.name, len(mine), sum(o.estimate_minutes or 0 for o in mine),
                         int(work.total_seconds() // 60), min(starts, default=None),

@@ -33,9 +33,11 @@ class Context:
 
     @contextmanager
     def session(self, readonly: bool = False) -> Iterator[Session]:
-        """One transaction on a database at the current schema version."""
+        """One transaction on a database at the current schema version (read-only: it
+        never takes the write lock, the schema check neither)."""
         if not self._checked:
-            db.require_schema(self.engine, self.settings.database_url)
+            checking = self.engine.execution_options(readonly=True)
+            db.require_schema(checking, self.settings.database_url)
             self._checked = True
         with db.session_scope(self.engine, readonly=readonly) as session:
             yield session

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from amsplan.services import follow
 from amsplan.services.context import Context
+from amsplan.store import files, letters
 from amsplan.store.files import record_export
 from amsplan.store.models import ExportFile
 
@@ -30,42 +32,24 @@ def purge_files(
     """Remove every file that holds data of these orders: their letters (in the folder,
     printed/, withdrawn/, the staging folder), every combined batch and every recorded
     export holding one of them. The paths removed (or, dry run, that would be)."""
-    from sqlalchemy import update
-    from sqlmodel import select
-
-    from amsplan.domain.states import LIVE_LETTER, LetterState
-    from amsplan.services import follow
-    from amsplan.store.models import Letter
-
-    ids = set(ids)
-    if not ids:
+    wanted = set(ids)
+    if not wanted:
         return []
     now = ctx.now()
     folder = ctx.settings.letters_dir
     places = [folder, folder / follow.PRINTED_FOLDER, folder / follow.WITHDRAWN_FOLDER]
     staging = folder / ".staging"
     found: list[Path] = []
-    names: set[str] = set()
-    chunked = sorted(ids)
-    for i in range(0, len(chunked), 5000):
-        chunk = chunked[i : i + 5000]
-        names.update(session.exec(select(Letter.file_name).where(Letter.order_id.in_(chunk))))
-        if not dry_run:
-            session.execute(
-                update(Letter)
-                .where(Letter.order_id.in_(chunk), Letter.state.in_(LIVE_LETTER))
-                .values(state=LetterState.WITHDRAWN, withdrawn_at=now,
-                        withdrawn_reason="the order's personal data was purged")
-            )  # fmt: skip
+    names = letters.file_names_of(session, sorted(wanted))
+    if not dry_run:
+        letters.withdraw_live_of(
+            session, sorted(wanted), now, "the order's personal data was purged"
+        )
     for name in sorted(names):
         found += [place / name for place in places if (place / name).is_file()]
         if staging.is_dir():
             found += sorted(staging.glob(f"{name}.*"))
-    exports = [
-        row
-        for row in session.exec(select(ExportFile).where(ExportFile.removed_at.is_(None)))
-        if order_ids(row) & ids
-    ]
+    exports = [row for row in files.not_removed(session) if order_ids(row) & wanted]
     for row in exports:
         path = Path(ctx.settings.base_dir) / row.path  # an absolute path stays as it is
         if path.is_file():

@@ -3,21 +3,19 @@ validation upstream (each exactly once), and the failed-visits report."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlmodel import select
-
 from amsplan import clock
 from amsplan.adapters.writers import write_rows
 from amsplan.config import RESOLUTION_OK
-from amsplan.domain.statuses import Status
+from amsplan.domain.reports import check_failed_by, count_failed
 from amsplan.errors import InputError
 from amsplan.services import exportfiles
 from amsplan.services.context import Context
-from amsplan.store.models import History, Order, Technician
+from amsplan.store import exports as store
+from amsplan.store.reports import failed_visit_rows
 from amsplan.store.technicians import get_technician
 
 MOBILE_COLUMNS = [
@@ -49,24 +47,16 @@ def export_mobile(
     if start and end and end < start:
         raise InputError("--to is before --from")
     with ctx.session(readonly=True) as s:
-        query = select(Order, Technician).join(
-            Technician, Technician.id == Order.technician_id, isouter=True
-        )
-        query = query.where(
-            Order.status == Status.READY_FOR_EXECUTION.value,
-            Order.cancelled == False,  # noqa: E712  (never send a technician to a cancelled order)
-        )
         if tech_id:
             get_technician(s, tech_id)
-            query = query.where(Order.technician_id == tech_id)
-        if order_nos is not None:
-            query = query.where(Order.order_no.in_(order_nos))
-        if start:
-            query = query.where(Order.planned_start >= clock.day_bounds(start, tz)[0])
-        if end:
-            query = query.where(Order.planned_start < clock.day_bounds(end, tz)[1])
-        rows, ids = [], []
-        for order, tech in s.exec(query.order_by(Order.technician_id, Order.planned_start)):
+        found = store.ready_for_execution(
+            s, tech_id, order_nos,
+            clock.day_bounds(start, tz)[0] if start else None,
+            clock.day_bounds(end, tz)[1] if end else None,
+        )  # fmt: skip
+        rows: list[list[object]] = []
+        ids: list[int | None] = []
+        for order, tech in found:
             begin = clock.to_local(order.planned_start, tz) if order.planned_start else None
             finish = begin + timedelta(minutes=order.estimate_minutes or 0) if begin else None
             rows.append([
@@ -89,18 +79,8 @@ def export_validation(ctx: Context, path: Path, fmt: str = "csv") -> ExportResul
     now = ctx.now()
     tz = ctx.settings.tz
     with ctx.session() as s:
-        query = (
-            select(Order)
-            .where(
-                Order.status == Status.CLOSED.value,
-                Order.resolution == RESOLUTION_OK,
-                Order.validation_exported_at.is_(None),
-            )
-            .order_by(Order.resolved_at, Order.id)
-            .with_for_update(skip_locked=True)
-        )
-        orders = list(s.exec(query))
-        rows = []
+        orders = store.closed_not_validated(s, RESOLUTION_OK)
+        rows: list[list[object]] = []
         for order in orders:
             resolved = clock.to_local(order.resolved_at, tz) if order.resolved_at else None
             rows.append([order.order_no, order.meter_point_id, order.meter_number,
@@ -123,26 +103,10 @@ def failed_visits(
     ctx: Context, by: str = "reason", order_ids: set[int] | None = None
 ) -> FailedVisits:
     """Every failed visit ("bomtur") ever returned, counted by reason, technician or week."""
-    if by not in ("reason", "tech", "week"):
-        raise InputError(f"--by {by!r}: use reason, tech or week")
-    tz = ctx.settings.tz
+    check_failed_by(by)
     with ctx.session(readonly=True) as s:
-        rows = s.exec(
-            select(History).where(
-                History.transition == "resolve", History.resolution != RESOLUTION_OK
-            )
-        ).all()
+        rows = failed_visit_rows(s, RESOLUTION_OK)
     if order_ids is not None:
         rows = [h for h in rows if h.order_id in order_ids]
-    counts: Counter[str] = Counter()
-    for h in rows:
-        if by == "reason":
-            key = h.resolution or "?"
-        elif by == "tech":
-            key = h.technician_id or "-"
-        else:
-            year, week, _ = clock.to_local(h.at, tz).isocalendar()
-            key = f"{year}-W{week:02d}"
-        counts[key] += 1
-    ordered = sorted(counts.items()) if by == "week" else counts.most_common()
-    return FailedVisits(by, ordered, len(rows))
+    visits = [(h.resolution, h.technician_id, h.at) for h in rows]
+    return FailedVisits(by, count_failed(visits, by, ctx.settings.tz), len(rows))

@@ -13,47 +13,46 @@ order that did not move.
 from __future__ import annotations
 
 import os
-import re
 import time as _time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from amsplan import clock
 from amsplan.domain import codes
-from amsplan.domain.states import LIVE_LETTER, LetterState
+from amsplan.domain import letters as rules
+from amsplan.domain.states import LetterState
 from amsplan.domain.statuses import Status
 from amsplan.errors import ConfigError, InputError
 from amsplan.faults import crash_point
 from amsplan.services import exportfiles, follow, workflow
 from amsplan.services.context import Context
-from amsplan.store.models import Comment, Letter, Order, Technician
-from amsplan.store.orders import load_orders
-from amsplan.store.technicians import get_technician
+from amsplan.store import letters as store
+from amsplan.store.models import Letter, Order
+from amsplan.store.orders import load_orders, order_by_id
+from amsplan.store.technicians import find_technician, get_technician
+
+if TYPE_CHECKING:  # the renderer imports WeasyPrint: only when letters are made
+    from amsplan.adapters.letters.render import LetterData, LetterRenderer
+
+# (order id, booking code, file name, what the letter says)
+Work = tuple[int, str | None, str, "LetterData"]
 
 STAGING = ".staging"
 COMBINED = "combined"
 CHUNK = 50
-_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def safe_part(text: str) -> str:
-    """A file-name part that can never leave the folder (no '/', no '..', no dot files)."""
-    return _UNSAFE.sub("_", text).strip("_")[:60] or "x"
-
-
-def letter_file_name(order: Order, tz) -> str:
+def letter_file_name(order: Order, tz: ZoneInfo) -> str:
     """Sorted listing = print order: date, technician, sequence, order number."""
-    day = clock.to_local(order.planned_start, tz).date() if order.planned_start else date.min
-    return (
-        f"{day:%Y-%m-%d}_{safe_part(order.technician_id or 'x')}_"
-        f"{order.booking_seq or 0:03d}_{safe_part(order.order_no)}.pdf"
-    )
+    day = clock.to_local(order.planned_start, tz).date() if order.planned_start else None
+    return rules.file_name(day, order.technician_id, order.booking_seq, order.order_no)
 
 
 @dataclass
@@ -64,11 +63,12 @@ class GenerateResult:
     combined: str | None = None
 
 
-def _letter_data(session: Session, ctx: Context, order: Order):
+def _letter_data(session: Session, ctx: Context, order: Order) -> LetterData:
     from amsplan.adapters.letters.render import LetterData
 
     s = ctx.settings
-    tech = session.get(Technician, order.technician_id) if order.technician_id else None
+    tech = find_technician(session, order.technician_id) if order.technician_id else None
+    assert order.planned_start is not None  # a letter is only made for a planned visit
     start = clock.to_local(order.planned_start, s.tz)
     return LetterData(
         order_no=order.order_no,
@@ -92,7 +92,7 @@ def _letter_data(session: Session, ctx: Context, order: Order):
     )
 
 
-def _renderer(ctx: Context):
+def _renderer(ctx: Context) -> LetterRenderer:
     from amsplan.adapters.letters.render import LetterRenderer
 
     return LetterRenderer(ctx.settings.templates_dir, ctx.settings.locale)
@@ -126,7 +126,7 @@ def _folders(ctx: Context) -> tuple[Path, Path]:
     return folder, staging
 
 
-def _stage(staging: Path, token: str, work: list, pdfs: list[bytes]) -> dict[str, Path]:
+def _stage(staging: Path, token: str, work: list[Work], pdfs: list[bytes]) -> dict[str, Path]:
     """Write rendered letters durably into the staging folder: {file name: staged path}."""
     staged: dict[str, Path] = {}
     for (_, _, name, _), pdf in zip(work, pdfs, strict=True):
@@ -149,19 +149,15 @@ def _deliver(ctx: Context, folder: Path, staged: dict[str, Path], moved: list[st
     _fsync_dir(folder)
     if moved:
         with ctx.session() as s:
-            s.execute(
-                update(Letter)
-                .where(Letter.file_name.in_(moved), Letter.state == "staged")
-                .values(state="delivered")
-            )
+            store.mark_delivered(s, names=moved)
 
 
 def recover(ctx: Context) -> int:
     """Finish letters a crashed run committed but did not deliver; drop orphans."""
     with ctx.session(readonly=True) as s:
-        staged = list(s.exec(select(Letter).where(Letter.state == "staged")))
+        staged = store.in_state(s, LetterState.STAGED)
     folder, staging = _folders(ctx)
-    renderer = None
+    renderer: LetterRenderer | None = None
     done: list[int] = []
     for row in staged:
         candidates = sorted(staging.glob(f"{row.file_name}.*"), key=lambda p: p.stat().st_mtime)
@@ -174,17 +170,18 @@ def recover(ctx: Context) -> int:
         elif not final.exists():
             renderer = renderer or _renderer(ctx)
             with ctx.session(readonly=True) as s:
-                order = s.get(Order, row.order_id)
+                order = order_by_id(s, row.order_id)
+                assert order is not None  # a letter's order is never deleted
                 data = _letter_data(s, ctx, order)
                 data = type(data)(
                     **{**data.__dict__, "booking_code": codes.format_code(row.booking_code)}
                 )
             _write_durably(final, renderer.render_batch([data])[0])
-        done.append(row.id)
+        done.append(row.id or 0)
     if done:
         _fsync_dir(folder)
         with ctx.session() as s:
-            s.execute(update(Letter).where(Letter.id.in_(done)).values(state="delivered"))
+            store.mark_delivered(s, ids=done)
     live = {f"{row.file_name}." for row in staged}
     cutoff = _time.time() - 3600
     for orphan in staging.iterdir():
@@ -194,20 +191,19 @@ def recover(ctx: Context) -> int:
 
 
 def select_ready(
-    session: Session, ctx: Context, order_nos=None, tech_id=None, day=None
+    session: Session,
+    ctx: Context,
+    order_nos: list[str] | None = None,
+    tech_id: str | None = None,
+    day: date | None = None,
 ) -> list[Order]:
+    """The named orders; else the orders ready to print (of a technician, on a day)."""
     if order_nos:
-        orders = load_orders(session, order_nos)
-    else:
-        query = select(Order).where(Order.status == Status.READY_TO_PRINT.value)
-        if tech_id:
-            get_technician(session, tech_id)
-            query = query.where(Order.technician_id == tech_id)
-        if day:
-            start, end = clock.day_bounds(day, ctx.settings.tz)
-            query = query.where(Order.planned_start >= start, Order.planned_start < end)
-        orders = list(session.exec(query))
-    return orders
+        return load_orders(session, order_nos)
+    if tech_id:
+        get_technician(session, tech_id)
+    between = clock.day_bounds(day, ctx.settings.tz) if day else None
+    return store.ready_to_print(session, tech_id, between)
 
 
 def generate(
@@ -227,12 +223,13 @@ def generate(
     with ctx.session(readonly=True) as s:
         orders = select_ready(s, ctx, order_nos, tech_id, day)
         for order in orders:
-            if order.status != Status.READY_TO_PRINT.value:
+            if order.status is not Status.READY_TO_PRINT:
                 result.skipped.append((order.order_no, f"is {order.status}, not ready_to_print"))
-        orders = [o for o in orders if o.status == Status.READY_TO_PRINT.value]
+        orders = [o for o in orders if o.status is Status.READY_TO_PRINT]
         orders.sort(key=lambda o: letter_file_name(o, tz))
         work = [
-            (o.id, o.booking_code, letter_file_name(o, tz), _letter_data(s, ctx, o)) for o in orders
+            (o.id or 0, o.booking_code, letter_file_name(o, tz), _letter_data(s, ctx, o))
+            for o in orders
         ]
     if not work:
         return result
@@ -249,18 +246,17 @@ def generate(
         obsolete: list[str] = []
         with ctx.session() as s:
             for order_id, code, name, data in chunk:
-                order = s.get(Order, order_id, with_for_update=True)
-                if order.status != Status.READY_TO_PRINT.value or order.booking_code != code:
+                current = order_by_id(s, order_id, lock=True)
+                assert current is not None  # orders are never deleted
+                if current.status is not Status.READY_TO_PRINT or current.booking_code != code:
                     result.skipped.append(
-                        (data.order_no, f"changed meanwhile (now {order.status})")
+                        (data.order_no, f"changed meanwhile (now {current.status})")
                     )
                     continue
                 obsolete += [
-                    lt.file_name
-                    for lt in s.exec(select(Letter).where(Letter.order_id == order_id))
-                    if lt.file_name != name
+                    lt.file_name for lt in store.of_order(s, order_id) if lt.file_name != name
                 ]
-                workflow.apply(s, ctx, order, "print", letter_file=name, channel="letter")
+                workflow.apply(s, ctx, current, "print", letter_file=name, channel="letter")
                 moved.append(name)
         crash_point("letters:committed")
         for name in obsolete:  # an older letter with an old code must not be printed
@@ -289,8 +285,8 @@ class PendingLetter:
     file_name: str
     order_no: str | None
     customer_name: str
-    status: str | None
-    generated_at: object
+    status: Status | None
+    generated_at: datetime | None
 
 
 def pending(ctx: Context) -> list[PendingLetter]:
@@ -301,20 +297,8 @@ def pending(ctx: Context) -> list[PendingLetter]:
     files = sorted(p.name for p in folder.glob("*.pdf")) if folder.is_dir() else []
     if not files:
         return []
-    rows: dict[str, tuple[Letter, Order]] = {}
     with ctx.session(readonly=True) as s:
-        for i in range(0, len(files), 5000):
-            query = (
-                select(Letter, Order)
-                .join(Order, Order.id == Letter.order_id)
-                .where(
-                    Letter.file_name.in_(files[i : i + 5000]),
-                    Letter.state.in_(LIVE_LETTER),
-                )
-                .order_by(Letter.generated_at)
-            )
-            for letter_row, order in s.exec(query):
-                rows[letter_row.file_name] = (letter_row, order)
+        rows = {lt.file_name: (lt, order) for lt, order in store.live_with_orders(s, files)}
     out = []
     for name in files:
         if name in rows:
@@ -326,7 +310,7 @@ def pending(ctx: Context) -> list[PendingLetter]:
     return out
 
 
-def check_selection(order_nos, tech_id, day) -> None:
+def check_selection(order_nos: list[str] | None, tech_id: str | None, day: date | None) -> None:
     if order_nos and (tech_id or day):
         raise InputError("name orders, or filter with --tech/--date, not both")
 
@@ -365,11 +349,11 @@ def record_printed(
     with ctx.session() as s:
         if everything:
             on_disk = sorted(p.name for p in folder.glob("*.pdf"))
-            rows = _live_letters(s, on_disk)
+            rows = store.delivered_named(s, on_disk)
             if before is not None:
                 rows = [r for r in rows if r.generated_at < before]
         else:
-            rows = _live_letters(s, names)
+            rows = store.delivered_named(s, names)
             found = {r.file_name for r in rows}
             problems = [
                 _not_printable(s, folder, n) for n in dict.fromkeys(names) if n not in found
@@ -378,28 +362,11 @@ def record_printed(
                 raise InputError("nothing was recorded as printed", problems)
         if not rows:
             return PrintedResult([], str(folder))
-        ids = [r.id for r in rows]
-        for i in range(0, len(ids), 5000):
-            s.execute(
-                update(Letter)
-                .where(Letter.id.in_(ids[i : i + 5000]))
-                .values(state=LetterState.PRINTED, printed_at=now, printed_by=ctx.user)
-            )
-        order_ids = [r.order_id for r in rows]
+        store.mark_printed(s, [r.id or 0 for r in rows], now, ctx.user)
         if ctx.settings.letter_reminder_from == "printed":
-            for i in range(0, len(order_ids), 5000):
-                s.execute(
-                    update(Order)
-                    .where(
-                        Order.id.in_(order_ids[i : i + 5000]),
-                        Order.status == Status.AWAITING_RESPONSE.value,
-                        Order.booking_channel == "letter",
-                    )
-                    .values(awaiting_since=now, version=Order.version + 1)
-                    .execution_options(synchronize_session=False)
-                )
-        s.execute(
-            insert(Comment),
+            store.restart_awaiting(s, [r.order_id for r in rows], now)
+        store.add_comments(
+            s,
             [
                 {"order_id": r.order_id, "at": now, "actor": ctx.user, "kind": "letter",
                  "text": f"Letter {r.file_name} printed and posted"}
@@ -412,28 +379,14 @@ def record_printed(
     return PrintedResult(printed, str(folder))
 
 
-def _live_letters(s: Session, names: list[str]) -> list[Letter]:
-    rows: list[Letter] = []
-    for i in range(0, len(names), 5000):
-        rows += s.exec(
-            select(Letter)
-            .where(Letter.file_name.in_(names[i : i + 5000]), Letter.state == "delivered")
-            .order_by(Letter.file_name)
-            .with_for_update()
-        ).all()
-    return rows
-
-
 def _not_printable(s: Session, folder: Path, name: str) -> str:
-    last = s.exec(
-        select(Letter).where(Letter.file_name == name).order_by(Letter.id.desc()).limit(1)
-    ).first()
+    last = store.last_named(s, name)
     if last is None:
         where = "in the letters folder" if (folder / name).exists() else "anywhere"
         return f"{name}: not a letter amsplan generated ({where})"
-    if last.state == LetterState.PRINTED:
+    if last.state is LetterState.PRINTED:
         return f"{name}: already recorded as printed by {last.printed_by}"
-    if last.state == LetterState.WITHDRAWN:
+    if last.state is LetterState.WITHDRAWN:
         return f"{name}: withdrawn ({last.withdrawn_reason}); do not print it"
     return f"{name}: not delivered yet"
 
@@ -442,9 +395,6 @@ def _not_printable(s: Session, folder: Path, name: str) -> str:
 class ReprintResult:
     reprinted: list[str] = field(default_factory=list)
     generated: list[str] = field(default_factory=list)
-
-
-REPRINTABLE = (Status.AWAITING_RESPONSE, Status.READY_TO_PRINT)
 
 
 def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintResult:
@@ -462,19 +412,17 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
     with ctx.session(readonly=True) as s:
         orders = load_orders(s, order_nos)
         problems = [
-            f"{o.order_no}: is {o.status}; only orders awaiting a reply by letter or ready "
-            "to print get a new letter"
+            problem
             for o in orders
-            if Status(o.status) not in REPRINTABLE
-            or (Status(o.status) is Status.AWAITING_RESPONSE and o.booking_channel != "letter")
+            if (problem := rules.reprint_refusal(o.order_no, o.status, o.booking_channel))
         ]
         if problems:
             raise InputError("nothing was reprinted", problems)
-        ready = [o.order_no for o in orders if o.status == Status.READY_TO_PRINT.value]
+        ready = [o.order_no for o in orders if o.status is Status.READY_TO_PRINT]
         work = [
-            (o.id, o.booking_code, letter_file_name(o, tz), _letter_data(s, ctx, o))
+            (o.id or 0, o.booking_code, letter_file_name(o, tz), _letter_data(s, ctx, o))
             for o in orders
-            if o.status == Status.AWAITING_RESPONSE.value
+            if o.status is Status.AWAITING_RESPONSE
         ]
     result = ReprintResult()
     if ready:
@@ -492,20 +440,19 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
     now = ctx.now()
     with ctx.session() as s:
         for order_id, code, name, data in work:
-            order = s.get(Order, order_id, with_for_update=True)
-            if order.status != Status.AWAITING_RESPONSE.value or order.booking_code != code:
+            order = order_by_id(s, order_id, lock=True)
+            assert order is not None  # orders are never deleted
+            if order.status is not Status.AWAITING_RESPONSE or order.booking_code != code:
                 raise InputError(
                     f"{data.order_no} changed meanwhile (now {order.status}); run again"
                 )
-            for old in s.exec(
-                select(Letter).where(Letter.order_id == order_id, Letter.state.in_(LIVE_LETTER))
-            ):
+            for old in store.of_order(s, order_id, live=True):
                 follow.mark_withdrawn(s, old, "replaced by a reprint", now)
             s.add(
                 Letter(
-                    order_id=order_id, booking_code=code, file_name=name, generated_at=now,
-                    actor=ctx.user, state="staged", planned_start=order.planned_start,
-                    technician_id=order.technician_id,
+                    order_id=order_id, booking_code=code or "", file_name=name,
+                    generated_at=now, actor=ctx.user, state=LetterState.STAGED,
+                    planned_start=order.planned_start, technician_id=order.technician_id,
                 )
             )  # fmt: skip
             note = f"Letter reprinted: {name}" + (f": {comment}" if comment else "")
@@ -522,7 +469,7 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
 class WithdrawnLetter:
     file_name: str
     order_no: str
-    withdrawn_at: object
+    withdrawn_at: datetime | None
     reason: str
 
 
@@ -530,13 +477,7 @@ def withdrawn(ctx: Context, limit: int = 200) -> list[WithdrawnLetter]:
     """The most recently withdrawn letters (their PDFs are in withdrawn/), newest first."""
     follow.sweep_letters(ctx)
     with ctx.session(readonly=True) as s:
-        rows = s.exec(
-            select(Letter, Order.order_no)
-            .join(Order, Order.id == Letter.order_id)
-            .where(Letter.state == LetterState.WITHDRAWN)
-            .order_by(Letter.withdrawn_at.desc(), Letter.id.desc())
-            .limit(limit)
-        ).all()
+        rows = store.withdrawn_newest(s, limit)
     return [
         WithdrawnLetter(r.file_name, no, r.withdrawn_at, r.withdrawn_reason or "") for r, no in rows
     ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import bindparam, insert
-from sqlmodel import select
+from sqlmodel import Session
 
 from amsplan.adapters.tables import (
     CONTROL_CHARS,
@@ -20,23 +21,17 @@ from amsplan.adapters.tables import (
     read_csv,
 )
 from amsplan.domain import cells, reimport
+from amsplan.domain.followups import FollowupKind
 from amsplan.domain.phones import mobile_number
+from amsplan.domain.statuses import Status
 from amsplan.errors import InputError
+from amsplan.services import follow, workflow
 from amsplan.services.context import Context
-from amsplan.services.privacy import ANONYMOUS
-from amsplan.store import db
-from amsplan.store.models import (
-    Comment,
-    History,
-    InboundMessage,
-    Letter,
-    Order,
-    Reply,
-    Sms,
-    Technician,
-    search_text_of,
-)
-from amsplan.store.orders import get_order, load_orders, same_number
+from amsplan.store import db, timeline
+from amsplan.store import orders as store
+from amsplan.store.models import InboundMessage, Order, Technician, search_text_of
+from amsplan.store.orders import get_order, load_orders
+from amsplan.store.technicians import find_technician
 
 # field -> header aliases (Norwegian first); matched ignoring case, spaces, '-' and '_'.
 ORDER_COLUMNS: dict[str, list[str]] = {
@@ -201,19 +196,12 @@ def import_orders(
         # Plain rows, not ORM objects: at hundreds of thousands of orders the difference
         # is most of the time. Statuses are never touched; updates bump the version.
         # Booked orders whose contact data changes (few) take the ORM path below.
-        orders = Order.__table__
         fields = sorted(
             {k for values in good.values() for k in values}
             | {"customer_name", "street", "city", "phone", "mobile"}
         )
         state = ("status", "booking_code", "booking_channel", "purged_at")
-        existing: dict[str, dict] = {}
-        numbers = list(good)
-        for i in range(0, len(numbers), 5000):
-            query = select(orders.c.id, *(orders.c[f] for f in (*fields, *state))).where(
-                orders.c.order_no.in_(numbers[i : i + 5000])
-            )
-            existing.update((r.order_no, r._asdict()) for r in s.execute(query))
+        existing = store.existing_rows(s, list(good), [*fields, *state])
         new_rows, changed_rows, booked = [], [], []
         for order_no, values in good.items():
             old = existing.get(order_no)
@@ -224,7 +212,7 @@ def import_orders(
                 )
                 new_rows.append(row)
                 continue
-            if old["purged_at"] is not None or old["customer_name"] == ANONYMOUS:
+            if reimport.is_purged(old["purged_at"], old["customer_name"]):
                 values, restored = reimport.without_personal(old, values)
                 result.purged_kept += restored
             if not any(old[k] != v for k, v in values.items()):
@@ -246,22 +234,9 @@ def import_orders(
             else:
                 changed_rows.append(_merged(old, values))
         refuse_or_reject()
-        for i in range(0, len(new_rows), 5000):
-            s.execute(insert(orders), new_rows[i : i + 5000])
-        if changed_rows:
-            statement = (
-                orders.update()
-                .where(orders.c.id == bindparam("_id"))
-                .values(
-                    {
-                        **{f: bindparam(f) for f in [*fields, "search_text"] if f != "order_no"},
-                        "version": orders.c.version + 1,
-                        "updated_at": now,
-                    }
-                )
-            )
-            for i in range(0, len(changed_rows), 5000):
-                s.execute(statement, changed_rows[i : i + 5000])
+        store.insert_rows(s, new_rows)
+        columns = [f for f in [*fields, "search_text"] if f != "order_no"]
+        store.update_rows(s, changed_rows, columns, now)
         _changed_after_booking(s, ctx, booked, now)
         result.created, result.updated = len(new_rows), len(changed_rows)
         result.changed_after_booking = len(booked)
@@ -290,35 +265,36 @@ def _merged(old: dict, values: dict) -> dict:
     return merged
 
 
-def _changed_after_booking(s, ctx: Context, booked: list, now) -> None:
+def _changed_after_booking(
+    s: Session,
+    ctx: Context,
+    booked: list[tuple[dict[str, Any], dict[str, Any], list[str]]],
+    now: datetime,
+) -> None:
     """Booked orders whose name, address or phone the customer system changed: taken,
     recorded in the timeline, and put into follow-up (stale letters are withdrawn)."""
-    from amsplan.services import follow, workflow
-
     by_id = {old["id"]: (old, values, contact) for old, values, contact in booked}
-    ids = list(by_id)
-    for i in range(0, len(ids), 1000):
-        for order in s.exec(select(Order).where(Order.id.in_(ids[i : i + 1000]))):
-            old, values, contact = by_id[order.id]
-            for key, value in values.items():
-                setattr(order, key, value)
-            order.search_text = search_text_of(
-                order.customer_name, order.street, order.city, order.phone, order.mobile
-            )
-            order.updated_at = now
-            s.add(order)
-            workflow.add_comment(
-                s, ctx, order,
-                "Endret i kundesystemet etter booking: "
-                + reimport.change_text(old, values, contact),
-                kind="import",
-            )  # fmt: skip
-            workflow.flag_followup(
-                s, ctx, order, "changed", "changed after booking: " + ", ".join(contact)
-            )
-            if reimport.letter_untrue(contact):
-                follow.withdraw_letters(s, ctx, order, "the name or address changed")
-            follow.order_changed(s, ctx, order, "changed after booking")
+    for order_id, order in store.orders_by_id(s, by_id).items():
+        old, values, contact = by_id[order_id]
+        for key, value in values.items():
+            setattr(order, key, value)
+        order.search_text = search_text_of(
+            order.customer_name, order.street, order.city, order.phone, order.mobile
+        )
+        order.updated_at = now
+        s.add(order)
+        workflow.add_comment(
+            s, ctx, order,
+            "Endret i kundesystemet etter booking: "
+            + reimport.change_text(old, values, contact),
+            kind="import",
+        )  # fmt: skip
+        workflow.flag_followup(
+            s, ctx, order, FollowupKind.CHANGED, "changed after booking: " + ", ".join(contact)
+        )
+        if reimport.letter_untrue(contact):
+            follow.withdraw_letters(s, ctx, order, "the name or address changed")
+        follow.order_changed(s, ctx, order, "changed after booking")
 
 
 def _defaults() -> dict:
@@ -327,7 +303,7 @@ def _defaults() -> dict:
         "postcode": "", "city": "", "municipality_no": "", "phone": "", "mobile": None,
         "stage": "", "latitude": None, "longitude": None, "description": "",
         "important_info": False, "difficult_meter": False, "no_sms": False,
-        "status": "open", "cancelled": False, "version": 1,
+        "status": Status.OPEN, "cancelled": False, "version": 1,
     }  # fmt: skip
 
 
@@ -347,7 +323,7 @@ def _write_rejects(out, headers, bad_lines, problems, delimiter) -> None:
 
 @dataclass
 class TimelineEntry:
-    at: object
+    at: datetime
     kind: str
     actor: str
     text: str
@@ -364,8 +340,9 @@ class OrderDetail:
 def order_detail(ctx: Context, order_no: str) -> OrderDetail:
     with ctx.session(readonly=True) as s:
         order = get_order(s, order_no)
-        tech = s.get(Technician, order.technician_id) if order.technician_id else None
-        timeline = [
+        tech = find_technician(s, order.technician_id) if order.technician_id else None
+        rows = timeline.of_order(s, order)
+        entries = [
             TimelineEntry(
                 h.at,
                 "status",
@@ -373,37 +350,31 @@ def order_detail(ctx: Context, order_no: str) -> OrderDetail:
                 f"{h.from_status} → {h.to_status} ({h.transition})"
                 + (f": {h.comment}" if h.comment else ""),
             )
-            for h in s.exec(select(History).where(History.order_id == order.id))
+            for h in rows.history
         ]
-        timeline += [
-            TimelineEntry(c.at, c.kind, c.actor, c.text)
-            for c in s.exec(select(Comment).where(Comment.order_id == order.id))
-        ]
-        timeline += [
+        entries += [TimelineEntry(c.at, c.kind, c.actor, c.text) for c in rows.comments]
+        entries += [
             TimelineEntry(lt.generated_at, "letter", lt.actor, f"{lt.file_name} ({lt.state})")
-            for lt in s.exec(select(Letter).where(Letter.order_id == order.id))
+            for lt in rows.letters
         ]
-        timeline += [
+        entries += [
             TimelineEntry(
                 r.ingested_at, "reply", r.actor, f"from {r.sender}: {r.text!r} → {r.outcome}"
             )
-            for r in s.exec(select(Reply).where(Reply.order_id == order.id))
+            for r in rows.replies
         ]
-        timeline += [
+        entries += [
             TimelineEntry(m.created_at, "sms", m.created_by, f"{m.kind} to {m.to} ({m.status})")
-            for m in s.exec(select(Sms).where(Sms.order_id == order.id))
+            for m in rows.messages
         ]
-        messages = select(InboundMessage).where(  # returns and upstream: by number
-            same_number(InboundMessage.order_no, order.order_no)
-        )
-        timeline += [
+        entries += [  # returns and upstream: by number
             TimelineEntry(
                 m.happened_at or m.ingested_at, MESSAGE_KINDS[m.source], m.actor, _message_text(m)
             )
-            for m in s.exec(messages)
+            for m in rows.inbound
         ]
-        timeline.sort(key=lambda e: e.at)
-        return OrderDetail(order, tech, order.booking_code, timeline)
+        entries.sort(key=lambda e: e.at)
+        return OrderDetail(order, tech, order.booking_code, entries)
 
 
 MESSAGE_KINDS = {"returns": "return", "upstream": "upstream"}
@@ -428,8 +399,6 @@ EDITABLE = ("description", "phone", "no_sms", "important_info", "difficult_meter
 
 def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
     """Change the fields a planner may edit; each change is kept in the timeline."""
-    from amsplan.services import workflow
-
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InputError(f"cannot edit {', '.join(sorted(unknown))}")
@@ -458,8 +427,6 @@ def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
 
 
 def comment_order(ctx: Context, order_no: str, text: str) -> None:
-    from amsplan.services import workflow
-
     text = text.strip()
     if not text:
         raise InputError("the comment is empty")
@@ -470,22 +437,16 @@ def comment_order(ctx: Context, order_no: str, text: str) -> None:
 
 
 def set_owner(ctx: Context, order_nos: list[str], owner: str, dry_run: bool = False) -> int:
-    """Make `owner` the responsible planner of the orders; how many changed."""
-    from amsplan.services import workflow
-
+    """Make `owner` the responsible planner of the orders; how many changed (a dry run
+    reads only, no write lock, and counts)."""
     owner = owner.strip()
     if not owner or CONTROL_CHARS.search(owner):
         raise InputError("name the responsible planner")
-    changed = 0
-    with ctx.session() as s:
-        for order in load_orders(s, order_nos):
-            if order.owner == owner:
-                continue
-            changed += 1
-            if not dry_run:
+    with ctx.session(readonly=dry_run) as s:
+        changing = [o for o in load_orders(s, order_nos, lock=not dry_run) if o.owner != owner]
+        if not dry_run:
+            for order in changing:
                 workflow.add_comment(s, ctx, order, f"Ansvarlig: {owner}", kind="owner")
                 order.owner = owner
                 s.add(order)
-        if dry_run:
-            s.rollback()
-    return changed
+    return len(changing)

@@ -9,29 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from amsplan import clock
 from amsplan.domain import engine
 from amsplan.domain import slots as rules
-from amsplan.domain.slots import Busy
+from amsplan.domain.followups import FollowupKind
+from amsplan.domain.holidays import public_holiday
+from amsplan.domain.slots import ASSIGNABLE, RESCHEDULABLE, Allow, Busy, WorkDay
 from amsplan.domain.statuses import Status
 from amsplan.domain.transitions import can_receive_sms
 from amsplan.errors import InputError, TransitionRefused
-from amsplan.services import workflow
+from amsplan.services import follow, outbox, workflow
 from amsplan.services.context import Context
 from amsplan.store.models import Order, Technician
-from amsplan.store.orders import day_orders, load_orders, resequence
+from amsplan.store.orders import day_orders, load_orders, planned_between, resequence
 from amsplan.store.technicians import absence_on, get_technician
 
-ASSIGNABLE = (Status.OPEN, Status.PLANNING, Status.REOPENED, Status.MANUAL_FOLLOWUP)
-# A new time for an order the customer has (or will get) a time for.
-RESCHEDULABLE = (
-    Status.PLANNING, Status.READY_TO_PRINT, Status.AWAITING_RESPONSE, Status.MANUAL_FOLLOWUP,
-    Status.READY_FOR_EXECUTION, Status.ON_HOLD,
-)  # fmt: skip
+__all__ = ["ASSIGNABLE", "RESCHEDULABLE", "Allow", "load_orders"]  # planners' words, re-used
 
 
 @dataclass
@@ -42,62 +39,39 @@ class Slot:
     sequence: int = 0
 
 
-@dataclass
-class Allow:
-    """Days a planner may plan although the rules would refuse them."""
-
-    weekend: bool = False
-    holiday: bool = False
+def visit_of(order: Order, tz: ZoneInfo) -> Busy:
+    """The order's visit in local wall-clock time (it has a planned start)."""
+    return rules.visit(order.order_no, order.planned_start, order.estimate_minutes, tz)
 
 
-def visit_of(order: Order, tz) -> Busy:
-    start = clock.to_local(order.planned_start, tz)
-    return Busy(order.order_no, start, start + timedelta(minutes=order.estimate_minutes or 0))
-
-
-def busy(session: Session, ctx: Context, tech_id: str, day: date, exclude=()) -> list[Busy]:
+def busy(
+    session: Session,
+    ctx: Context,
+    tech_id: str,
+    day: date,
+    exclude: set[int | None] | None = None,
+    lock: bool = True,
+) -> list[Busy]:
     """Every visit that holds a slot in the technician's day (but the excluded order ids)."""
     tz = ctx.settings.tz
     return [
         visit_of(o, tz)
-        for o in day_orders(session, ctx.settings.tz, tech_id, day)
-        if o.id not in exclude
-    ]
-
-
-@lru_cache(maxsize=64)
-def _holidays(country: str, year: int):
-    import holidays
-
-    try:
-        return holidays.country_holidays(country, years=year, language="no")
-    except NotImplementedError:  # no such country in the library: no holidays known
-        return {}
-    except Exception:  # a country without Norwegian names
-        return holidays.country_holidays(country, years=year)
-
-
-def public_holiday(ctx: Context, day: date) -> str | None:
-    return _holidays(ctx.settings.country, day.year).get(day)
+        for o in day_orders(session, tz, tech_id, day, lock=lock)
+        if o.id not in (exclude or set())
+    ]  # fmt: skip
 
 
 def local_now(ctx: Context) -> datetime:
     return clock.to_local(ctx.now(), ctx.settings.tz)
 
 
-def day_problem(session: Session, ctx: Context, tech: Technician, day: date, allow: Allow):
-    """Why nothing may be planned on the technician's day, or None."""
+def work_day(session: Session, ctx: Context, tech: Technician, day: date) -> WorkDay:
+    """The technician's day as the rules see it: hours, working days, holiday, absence."""
     away = absence_on(session, tech.id, day)
-    reason = rules.day_reason(
-        day,
-        local_now(ctx).date(),
-        tech.working_days,
-        public_holiday(ctx, day),
-        (away.reason or "") if away else None,
-        allow.weekend,
-        allow.holiday,
-    )
-    return f"{tech.id} {reason}" if reason else None
+    return WorkDay(
+        tech.id, day, tech.work_start, tech.work_end, tech.working_days,
+        public_holiday(ctx.settings.country, day), (away.reason or "") if away else None,
+    )  # fmt: skip
 
 
 def assign(
@@ -114,7 +88,7 @@ def assign(
         raise InputError("name at least one order")
     with ctx.session() as s:
         orders = load_orders(s, order_nos)
-        plan = _consecutive(datetime.combine(day, start), [slot] * len(orders))
+        plan = rules.consecutive(datetime.combine(day, start), [slot] * len(orders))
         return place(s, ctx, orders, tech_id, day, plan, ASSIGNABLE, "assigned", allow=allow)
 
 
@@ -160,18 +134,12 @@ def fill(
                 s, ctx, chosen, tech.id, day, plan, ASSIGNABLE, "assigned", allow=allow
             )
         elif orders:  # not even one fits: say why the day is closed, if it is
-            problem = day_problem(s, ctx, tech, day, allow or Allow())
+            problem = rules.day_problem(
+                work_day(s, ctx, tech, day), local_now(ctx).date(), allow or Allow()
+            )
             if problem:
                 raise InputError("nothing was assigned", [problem])
     return result
-
-
-def _consecutive(begin: datetime, lengths: list[timedelta]) -> list[tuple[datetime, timedelta]]:
-    plan, at = [], begin
-    for length in lengths:
-        plan.append((at, length))
-        at += length
-    return plan
 
 
 def _length(order: Order, slot: timedelta | None) -> timedelta:
@@ -206,12 +174,13 @@ def reschedule_many(
 ) -> list[Slot]:
     """Move orders one after the other from `start` (each keeps its length unless
     `slot`), on their technician or `tech_id`; all or nothing. Customers who have a
-    time are told of the new one (see workflow.slots.change_notice), unless the new
-    time was `agreed` with them."""
+    time are told of the new one (see domain.slots.change_notice), unless the new
+    time was `agreed` with them. A dry run reads only (no write lock) and tells where
+    the orders would go."""
     if not order_nos:
         raise InputError("name at least one order")
-    with ctx.session() as s:
-        orders = load_orders(s, order_nos)
+    with ctx.session(readonly=dry_run) as s:
+        orders = load_orders(s, order_nos, lock=not dry_run)
         if not tech_id:
             techs = {o.technician_id for o in orders}
             if None in techs or len(techs) != 1:
@@ -223,14 +192,12 @@ def reschedule_many(
                     else "the orders are on different technicians: give --tech"
                 )
             tech_id = orders[0].technician_id
-        plan = _consecutive(datetime.combine(day, start), [_length(o, slot) for o in orders])
-        placed = place(
+        assert tech_id is not None
+        plan = rules.consecutive(datetime.combine(day, start), [_length(o, slot) for o in orders])
+        return place(
             s, ctx, orders, tech_id, day, plan, RESCHEDULABLE, "rescheduled", comment, allow,
-            notify=not agreed,
+            notify=not agreed, dry_run=dry_run,
         )  # fmt: skip
-        if dry_run:
-            s.rollback()
-        return placed
 
 
 def move(
@@ -245,18 +212,19 @@ def move(
     dry_run: bool = False,
 ) -> list[Slot]:
     """Move a technician's day to another technician (and day): the same times when they
-    are free there, or one after the other from `start`; all or nothing."""
+    are free there, or one after the other from `start`; all or nothing. A dry run
+    reads only (no write lock) and tells where the visits would go."""
     to_day = to_day or day
     if (from_tech, day) == (to_tech, to_day):
         raise InputError("--to-tech/--to-date name the same day: nothing to move")
     tz = ctx.settings.tz
-    with ctx.session() as s:
+    with ctx.session(readonly=dry_run) as s:
         get_technician(s, from_tech)
         # Visits that are done, in progress or already due stay where they were.
         now = local_now(ctx)
         orders = [
             o
-            for o in day_orders(s, ctx.settings.tz, from_tech, day, statuses=RESCHEDULABLE)
+            for o in day_orders(s, tz, from_tech, day, statuses=RESCHEDULABLE, lock=not dry_run)
             if visit_of(o, tz).start >= now
         ]
         if not orders:
@@ -268,13 +236,11 @@ def move(
                 for o, length in zip(orders, lengths, strict=True)
             ]
         else:
-            plan = _consecutive(datetime.combine(to_day, start), lengths)
-        placed = place(
-            s, ctx, orders, to_tech, to_day, plan, RESCHEDULABLE, "moved", comment, allow
-        )
-        if dry_run:
-            s.rollback()
-        return placed
+            plan = rules.consecutive(datetime.combine(to_day, start), lengths)
+        return place(
+            s, ctx, orders, to_tech, to_day, plan, RESCHEDULABLE, "moved", comment, allow,
+            dry_run=dry_run,
+        )  # fmt: skip
 
 
 def place(
@@ -289,20 +255,30 @@ def place(
     comment: str = "",
     allow: Allow | None = None,
     notify: bool = True,
+    dry_run: bool = False,
 ) -> list[Slot]:
     """Put each order at its planned (start, length); refuse all if any slot is not free.
-    A customer who has a time is told of a change (unless not `notify`)."""
-    from amsplan.services import follow, outbox
-
+    A customer who has a time is told of a change (unless not `notify`). A dry run
+    checks the same and writes nothing: the slots with the sequence they would get."""
     tz = ctx.settings.tz
     tech = get_technician(s, tech_id)
     slots = [
         Slot(order.order_no, at, at + length)
         for order, (at, length) in zip(orders, plan, strict=True)
     ]
-    problems = _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb, allow or Allow())
+    moving = [Busy(p.order_no, p.start, p.end) for p in slots]
+    others = busy(s, ctx, tech.id, day, exclude={o.id for o in orders}, lock=not dry_run)
+    problems = rules.slot_problems(
+        work_day(s, ctx, tech, day), local_now(ctx), [(o.order_no, o.status) for o in orders],
+        moving, others, allowed, verb, allow or Allow(),
+    )  # fmt: skip
     if problems:
         raise InputError(f"nothing was {verb}", problems)
+    if dry_run:
+        sequence = rules.sequence([*others, *moving])
+        for planned in slots:
+            planned.sequence = sequence[planned.order_no]
+        return slots
     moved_from: set[tuple[str, date]] = set()
     for order, planned in zip(orders, slots, strict=True):
         old = _describe(order, tz)
@@ -320,8 +296,8 @@ def place(
             note += f" (was {old})"
         if comment:
             note += f": {comment}"
-        if Status(order.status) in (Status.OPEN, Status.REOPENED) or (
-            verb == "assigned" and Status(order.status) is Status.MANUAL_FOLLOWUP
+        if order.status in (Status.OPEN, Status.REOPENED) or (
+            verb == "assigned" and order.status is Status.MANUAL_FOLLOWUP
         ):
             workflow.apply(s, ctx, order, "plan", comment=note)
         else:
@@ -334,7 +310,7 @@ def place(
         follow.order_changed(s, ctx, order, verb)
     s.flush()
     for key in moved_from | {(tech.id, day)}:
-        resequence(s, ctx.settings.tz, *key)
+        resequence(s, tz, *key)
     s.flush()
     for order, planned in zip(orders, slots, strict=True):
         planned.sequence = order.booking_seq or 0
@@ -342,13 +318,11 @@ def place(
 
 
 def _tell_customer(s: Session, ctx: Context, order: Order, note: str) -> None:
-    """A customer whose time changed hears of it (see workflow.slots.change_notice)."""
-    from amsplan.services import outbox
-
+    """A customer whose time changed hears of it (see domain.slots.change_notice)."""
     now = ctx.now()
     due = outbox.next_send_time(now, ctx.settings)
     how = rules.change_notice(
-        Status(order.status),
+        order.status,
         bool(order.booking_code),
         can_receive_sms(order, {}) is None,
         ctx.settings.change_needs_answer,
@@ -357,7 +331,7 @@ def _tell_customer(s: Session, ctx: Context, order: Order, note: str) -> None:
     if how == "call":
         local = clock.to_local(due, ctx.settings.tz)
         workflow.flag_followup(
-            s, ctx, order, "manual",
+            s, ctx, order, FollowupKind.MANUAL,
             f"moved, but an SMS could only go out {local:%d.%m %H:%M}, after the new start: "
             "call the customer",
         )  # fmt: skip
@@ -369,49 +343,10 @@ def _tell_customer(s: Session, ctx: Context, order: Order, note: str) -> None:
         workflow.apply(s, ctx, order, "change_letter", comment=note)
 
 
-def _describe(order: Order, tz) -> str:
+def _describe(order: Order, tz: ZoneInfo) -> str:
     if not (order.technician_id and order.planned_start):
         return ""
     return f"{order.technician_id} {clock.to_local(order.planned_start, tz):%Y-%m-%d %H:%M}"
-
-
-def _slot_problems(s, ctx, tech, day, orders, slots, allowed, verb, allow: Allow) -> list[str]:
-    problems = []
-    for order in orders:
-        if Status(order.status) not in allowed:
-            names = ", ".join(a.value for a in allowed)
-            problems.append(
-                f"{order.order_no}: is {order.status}; only {names} orders can be {verb}"
-            )
-    closed = day_problem(s, ctx, tech, day, allow)
-    if closed:
-        problems.append(closed)
-    now = local_now(ctx)
-    for planned in slots:
-        if not closed and (late := rules.past_reason(planned.start, now)):
-            problems.append(f"{planned.order_no}: {late}")
-        if planned.start.time() < tech.work_start or planned.end > datetime.combine(
-            day, tech.work_end
-        ):
-            problems.append(
-                f"{planned.order_no}: {planned.start:%H:%M}-{planned.end:%H:%M} is outside "
-                f"{tech.id}'s working hours {tech.work_start:%H:%M}-{tech.work_end:%H:%M}"
-            )
-    others = busy(s, ctx, tech.id, day, exclude={o.id for o in orders})
-    for planned in slots:
-        for other in rules.conflicts(planned.start, planned.end, others):
-            problems.append(
-                rules.overlap_reason(planned.order_no, planned.start, planned.end, other)
-            )
-    for i, a in enumerate(slots):
-        for b in slots[i + 1 :]:
-            if rules.overlaps(a.start, a.end, b.start, b.end):
-                problems.append(
-                    rules.overlap_reason(
-                        a.order_no, a.start, a.end, Busy(b.order_no, b.start, b.end)
-                    )
-                )
-    return problems
 
 
 def slot_refusals(
@@ -420,30 +355,19 @@ def slot_refusals(
     """Why an order may not be booked on the slot it holds: the slot is in the past, or
     another order holds it too. One query per technician-day, not per order."""
     tz = ctx.settings.tz
-    now = local_now(ctx)
+    now = local_now(ctx) if past else None
     days: dict[tuple[str, date], list[Busy]] = {}
-    ids: dict[str, int] = {}
     refusals: dict[str, str] = {}
     for order in orders:
         if not (order.technician_id and order.planned_start):
             continue
         mine = visit_of(order, tz)
-        if past and (late := rules.past_reason(mine.start, now)):
-            refusals[order.order_no] = f"the appointment {late}"
-            continue
         key = (order.technician_id, mine.start.date())
-        if key not in days:
-            found = day_orders(s, ctx.settings.tz, *key)
-            ids.update((o.order_no, o.id) for o in found)
-            days[key] = [visit_of(o, tz) for o in found]
-        clash = [b for b in rules.conflicts(mine.start, mine.end, days[key])
-                 if b.order_no != order.order_no]  # fmt: skip
-        if clash:
-            other = clash[0]
-            refusals[order.order_no] = (
-                f"its slot {mine.start:%d.%m.%Y %H:%M}-{mine.end:%H:%M} is taken by "
-                f"{other.order_no} ({other.start:%H:%M}-{other.end:%H:%M})"
-            )
+        if key not in days and not (now is not None and rules.past_reason(mine.start, now)):
+            days[key] = [visit_of(o, tz) for o in day_orders(s, tz, *key)]
+        refusal = rules.slot_refusal(mine, now, days.get(key, []))
+        if refusal:
+            refusals[order.order_no] = refusal
     return refusals
 
 
@@ -458,14 +382,7 @@ def booking_selection(
         return day_orders(s, ctx.settings.tz, tech_id, day, statuses=(Status.PLANNING,))
     if day:
         start, end = clock.day_bounds(day, ctx.settings.tz)
-        query = (
-            select(Order)
-            .where(Order.status == Status.PLANNING.value, Order.planned_start >= start,
-                   Order.planned_start < end, Order.technician_id.is_not(None))
-            .order_by(Order.technician_id, Order.planned_start)
-            .with_for_update()
-        )  # fmt: skip
-        return list(s.exec(query))
+        return planned_between(s, start, end, (Status.PLANNING,), lock=True)
     raise InputError("name orders, or --date (and --tech)")
 
 

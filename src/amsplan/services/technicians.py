@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import Session
 
 from amsplan import clock
 from amsplan.adapters.tables import CONTROL_CHARS, Problem, map_columns, read_csv
 from amsplan.domain import reimport
 from amsplan.domain.slots import OCCUPYING, parse_working_days
-from amsplan.errors import AmsplanError, InputError
+from amsplan.domain.statuses import Status
+from amsplan.errors import AmsplanError, InputError, NotFound
 from amsplan.services.context import Context
-from amsplan.store.models import Absence, Order, Technician
+from amsplan.store import technicians as store
+from amsplan.store.models import Absence, Technician
+from amsplan.store.orders import orders_between
+from amsplan.store.technicians import get_technician
 
 TECH_COLUMNS = {
     "id": ["Montørnr", "Montør", "Ressurs", "tech_id", "technician"],
@@ -56,7 +60,7 @@ class OutsideVisit:
     tech_id: str
     start: datetime  # local
     end: datetime  # local
-    status: str
+    status: Status
 
 
 @dataclass
@@ -85,7 +89,7 @@ def add_technician(
     finish = clock.parse_time(end, "--end") if end is not None else None
     working = _working_days(days, "--days") if days is not None else None
     with ctx.session() as s:
-        tech = s.get(Technician, tech_id)
+        tech = store.find_technician(s, tech_id)
         created = tech is None
         if tech is None:
             if name is None:
@@ -108,23 +112,17 @@ def add_technician(
         return TechnicianSaved(tech, created, visits_outside_hours(s, ctx, changed))
 
 
-def visits_outside_hours(s, ctx: Context, techs: list[Technician]) -> list[OutsideVisit]:
+def visits_outside_hours(s: Session, ctx: Context, techs: list[Technician]) -> list[OutsideVisit]:
     """Visits of `techs` from today on that do not fit their working hours, by time."""
     if not techs:
         return []
     tz = ctx.settings.tz
     today, _ = clock.day_bounds(clock.to_local(ctx.now(), tz).date(), tz)
     hours = {t.id: (t.work_start, t.work_end) for t in techs}
-    query = select(
-        Order.order_no, Order.technician_id, Order.planned_start, Order.estimate_minutes,
-        Order.status,
-    ).where(
-        Order.technician_id.in_(list(hours)),
-        Order.planned_start >= today,
-        Order.status.in_([status.value for status in OCCUPYING]),
-    )  # fmt: skip
     found = []
-    for order_no, tech_id, planned, minutes, status in s.exec(query):
+    for order_no, tech_id, planned, minutes, status in store.visits_from(
+        s, list(hours), today, OCCUPYING
+    ):
         local = clock.to_local(planned, tz)
         if reimport.outside_hours(local, minutes, *hours[tech_id]):
             end = local + timedelta(minutes=minutes or 0)
@@ -134,7 +132,7 @@ def visits_outside_hours(s, ctx: Context, techs: list[Technician]) -> list[Outsi
 
 def list_technicians(ctx: Context) -> list[Technician]:
     with ctx.session(readonly=True) as s:
-        return list(s.exec(select(Technician).order_by(Technician.id)))
+        return store.all_technicians(s)
 
 
 @dataclass
@@ -176,12 +174,15 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
         )
     result = TechImportResult()
     with ctx.session() as s:
-        current = {t.id: t for t in s.exec(select(Technician).where(Technician.id.in_(list(seen))))}
+        current = store.technicians_by_id(s, list(seen))
         changed = []
         for rec, start, end, days in rows:
             tech = current.get(rec["id"])
             if tech is None:
-                tech = Technician(id=rec["id"], work_start=start or _START, work_end=end or _END)
+                tech = Technician(
+                    id=rec["id"], name=rec["name"], work_start=start or _START,
+                    work_end=end or _END,
+                )  # fmt: skip
                 result.created += 1
             else:
                 result.updated += 1
@@ -217,15 +218,13 @@ class AbsenceResult:
     absence: Absence
     # The visits already booked in the period: (order_no, local start, status); they
     # are the input of `amsplan move`.
-    booked: list[tuple[str, object, str]] = field(default_factory=list)
+    booked: list[tuple[str, datetime, Status]] = field(default_factory=list)
 
 
 def add_absence(
     ctx: Context, tech_id: str, first: date, last: date, reason: str = ""
 ) -> AbsenceResult:
     """Record a technician away from `first` to `last` (inclusive)."""
-    from amsplan.store.technicians import get_technician
-
     if last < first:
         raise InputError(f"--to {last:%d.%m.%Y} is before --from {first:%d.%m.%Y}")
     if CONTROL_CHARS.search(reason):
@@ -243,13 +242,12 @@ def add_absence(
         )
         s.add(absence)
         s.flush()
-        from amsplan.store.orders import orders_between
-
         start, _ = clock.day_bounds(first, tz)
         _, end = clock.day_bounds(last, tz)
         booked = [
             (o.order_no, clock.to_local(o.planned_start, tz), o.status)
             for o in orders_between(s, tech_id, start, end)
+            if o.planned_start is not None  # always: planned in the period
         ]
         return AbsenceResult(absence, booked)
 
@@ -258,24 +256,15 @@ def list_absences(
     ctx: Context, tech_id: str | None = None, since: date | None = None
 ) -> list[Absence]:
     """Absences (of one technician), those that end on or after `since`, by start."""
-    query = select(Absence).order_by(Absence.first_day, Absence.technician_id, Absence.id)
-    if tech_id:
-        query = query.where(Absence.technician_id == tech_id)
-    if since:
-        query = query.where(Absence.last_day >= since)
     with ctx.session(readonly=True) as s:
         if tech_id:
-            from amsplan.store.technicians import get_technician
-
             get_technician(s, tech_id)
-        return list(s.exec(query))
+        return store.absences(s, tech_id, since)
 
 
 def remove_absence(ctx: Context, absence_id: int) -> Absence:
-    from amsplan.errors import NotFound
-
     with ctx.session() as s:
-        absence = s.get(Absence, absence_id)
+        absence = store.find_absence(s, absence_id)
         if absence is None:
             raise NotFound(f"no absence {absence_id} (see `amsplan techs absences`)")
         s.delete(absence)

@@ -108,7 +108,7 @@ def clear_followups(
     flags.clear(session, key(order), at, ctx.user, kinds)
     order.followup_kind = order.followup_reason = None
     if kinds is not None:
-        rest = flags.open_flags(session, key(order))
+        rest = flags.open_flags_of(session, key(order))
         for flag in sorted(rest, key=lambda f: followups.rank(f.kind))[:1]:
             order.followup_kind, order.followup_reason = flag.kind, flag.reason
     session.add(order)

@@ -7,17 +7,18 @@ and the comment is kept in the linked order's timeline (kind "handled").
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from amsplan.errors import InputError, NotFound
 from amsplan.services import workflow
 from amsplan.services.context import Context
+from amsplan.store import orders as orders_store
+from amsplan.store import worklist as store
 from amsplan.store.models import Order
-
-CHUNK = 5000
 
 
 @dataclass
@@ -35,15 +36,15 @@ def check_comment(comment: str) -> str:
     return comment
 
 
-def load(session: Session, model, ids: list[int], what: str, *where) -> list:
-    """The rows with these ids (locked, in id order); NotFound naming every unknown id."""
+def load(
+    session: Session, model: Any, ids: list[int], what: str, *where: Any, lock: bool = True
+) -> list[Any]:
+    """The rows with these ids (locked unless not `lock`, in id order); NotFound naming
+    every unknown id."""
     wanted = sorted(set(ids))
     if not wanted:
         raise InputError(f"name the {what} ids to handle (the first column of the list)")
-    rows = []
-    for i in range(0, len(wanted), CHUNK):
-        query = select(model).where(model.id.in_(wanted[i : i + CHUNK]), *where)
-        rows += session.exec(query.order_by(model.id).with_for_update())
+    rows = store.by_ids(session, model, wanted, *where, lock=lock)
     missing = sorted(set(wanted) - {r.id for r in rows})
     if missing:
         raise NotFound(f"no {what} {', '.join(map(str, missing))}")
@@ -53,10 +54,10 @@ def load(session: Session, model, ids: list[int], what: str, *where) -> list:
 def mark_handled(
     session: Session,
     ctx: Context,
-    items: list,
+    items: list[Any],
     comment: str,
-    order_of: Callable[[object], Order | None],
-    describe: Callable[[object], str],
+    order_of: Callable[[Any], Order | None],
+    describe: Callable[[Any], str],
     dry_run: bool = False,
 ) -> HandleResult:
     """Mark the items handled; each linked order gets the comment in its timeline.
@@ -82,12 +83,6 @@ def mark_handled(
     return result
 
 
-def orders_by_id(session: Session, ids) -> dict[int, Order]:
-    wanted = sorted({i for i in ids if i is not None})
-    found: dict[int, Order] = {}
-    for i in range(0, len(wanted), CHUNK):
-        found.update(
-            (o.id, o)
-            for o in session.exec(select(Order).where(Order.id.in_(wanted[i : i + CHUNK])))
-        )
-    return found
+def orders_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Order]:
+    """The orders with these ids, keyed by id."""
+    return orders_store.orders_by_id(session, ids)

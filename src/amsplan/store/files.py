@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from amsplan.store.models import ExportFile
 
@@ -35,3 +35,8 @@ def record_export(
             created_by=user,
         )
     )  # fmt: skip
+
+
+def not_removed(session: Session) -> list[ExportFile]:
+    """Every recorded file not removed yet."""
+    return list(session.exec(select(ExportFile).where(col(ExportFile.removed_at).is_(None))))

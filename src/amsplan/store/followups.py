@@ -1,15 +1,19 @@
-"""Queries for follow-up flags (the reasons an order needs a person)."""
+"""Queries for follow-up flags (the reasons an order needs a person) and the follow-up
+list: the orders that need a person and their open reasons."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from amsplan.domain.followups import FollowupKind
-from amsplan.store.models import FollowupFlag
+from amsplan.domain.statuses import Status
+from amsplan.store.models import FollowupFlag, Order
+
+CHUNK = 5000
 
 
 def clear(
@@ -28,9 +32,44 @@ def clear(
     session.execute(query.values(cleared_at=at, cleared_by=user))
 
 
-def open_flags(session: Session, order_id: int) -> list[FollowupFlag]:
+def open_flags_of(session: Session, order_id: int) -> list[FollowupFlag]:
     """The order's open flags, newest first."""
-    query = select(FollowupFlag).where(
-        col(FollowupFlag.order_id) == order_id, col(FollowupFlag.cleared_at).is_(None)
+    return open_flags(session, [order_id]).get(order_id, [])
+
+
+def needing_a_person(
+    session: Session,
+    today: date,
+    tech_id: str | None = None,
+    between: tuple[datetime, datetime] | None = None,
+) -> list[Order]:
+    """Orders in manual follow-up, rejected upstream, held past their hold date, or with
+    an open follow-up reason (of one technician; planned in [start, end) UTC)."""
+    query = select(Order).where(
+        or_(
+            Order.status == Status.MANUAL_FOLLOWUP,
+            Order.status == Status.REJECTED_QUANT,
+            (col(Order.status) == Status.ON_HOLD) & (col(Order.hold_until) <= today),
+            col(Order.followup_kind).is_not(None),
+        )
     )
-    return list(session.exec(query.order_by(col(FollowupFlag.id).desc())))
+    if tech_id:
+        query = query.where(Order.technician_id == tech_id)
+    if between:
+        query = query.where(
+            col(Order.planned_start) >= between[0], col(Order.planned_start) < between[1]
+        )
+    return list(session.exec(query))
+
+
+def open_flags(session: Session, order_ids: list[int]) -> dict[int, list[FollowupFlag]]:
+    """Each order's open follow-up flags, newest first."""
+    found: dict[int, list[FollowupFlag]] = {}
+    for i in range(0, len(order_ids), CHUNK):
+        query = select(FollowupFlag).where(
+            col(FollowupFlag.order_id).in_(order_ids[i : i + CHUNK]),
+            col(FollowupFlag.cleared_at).is_(None),
+        )
+        for flag in session.exec(query.order_by(col(FollowupFlag.id).desc())):
+            found.setdefault(flag.order_id, []).append(flag)
+    return found

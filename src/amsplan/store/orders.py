@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, literal, or_
+from sqlalchemy import Table, and_, bindparam, func, insert, literal, or_
 from sqlmodel import Session, col, select
 
 from amsplan import clock
@@ -19,6 +20,8 @@ from amsplan.store.chunks import chunks
 from amsplan.store.models import Order
 
 CHUNK = 5000
+# The orders table itself, for the import's plain rows (SQLModel leaves it untyped).
+_TABLE: Table = Order.__table__  # type: ignore[attr-defined]
 
 
 def find_orders(session: Session, numbers: Iterable[str], lock: bool = False) -> dict[str, Order]:
@@ -31,7 +34,7 @@ def find_orders(session: Session, numbers: Iterable[str], lock: bool = False) ->
     wanted = list(dict.fromkeys(numbers))
     found: dict[str, Order] = {}
     for i in range(0, len(wanted), CHUNK):
-        query = select(Order).where(Order.order_no.in_(wanted[i : i + CHUNK]))
+        query = select(Order).where(col(Order.order_no).in_(wanted[i : i + CHUNK]))
         found.update((o.order_no, o) for o in session.exec(_locked(query, lock)))
     rest: dict[str, list[str]] = {}
     for number in wanted:
@@ -39,7 +42,7 @@ def find_orders(session: Session, numbers: Iterable[str], lock: bool = False) ->
             rest.setdefault(_upper(number), []).append(number)
     keys = list(rest)
     for i in range(0, len(keys), CHUNK):
-        query = select(Order).where(func.upper(Order.order_no).in_(keys[i : i + CHUNK]))
+        query = select(Order).where(func.upper(col(Order.order_no)).in_(keys[i : i + CHUNK]))
         by_upper: dict[str, list[Order]] = {}
         for order in session.exec(_locked(query, lock)):
             by_upper.setdefault(_upper(order.order_no), []).append(order)
@@ -123,10 +126,12 @@ def day_orders(
     tech_id: str,
     day: date,
     statuses: Iterable[Status] = OCCUPYING,
+    lock: bool = True,
 ) -> list[Order]:
-    """The technician's orders planned on the local calendar day, by time; locked."""
+    """The technician's orders planned on the local calendar day, by time; locked
+    (unless not `lock`)."""
     start, end = clock.day_bounds(day, tz)
-    return orders_between(session, tech_id, start, end, statuses)
+    return orders_between(session, tech_id, start, end, statuses, lock)
 
 
 def orders_between(
@@ -135,20 +140,64 @@ def orders_between(
     start: datetime,
     end: datetime,
     statuses: Iterable[Status] = OCCUPYING,
+    lock: bool = True,
 ) -> list[Order]:
-    """The technician's orders planned in [start, end) (UTC), by time; locked for update."""
+    """The technician's orders planned in [start, end) (UTC), by time; locked for update
+    (unless not `lock`)."""
     query = (
         select(Order)
         .where(
             Order.technician_id == tech_id,
-            Order.planned_start >= start,
-            Order.planned_start < end,
-            Order.status.in_([s.value for s in statuses]),
+            col(Order.planned_start) >= start,
+            col(Order.planned_start) < end,
+            col(Order.status).in_(list(statuses)),
         )
-        .order_by(Order.planned_start, Order.booking_seq, Order.order_no)
-        .with_for_update()
+        .order_by(col(Order.planned_start), col(Order.booking_seq), col(Order.order_no))
     )
-    return list(session.exec(query))
+    return list(session.exec(_locked(query, lock)))
+
+
+def planned_between(
+    session: Session, start: datetime, end: datetime, statuses: Iterable[Status], lock: bool = False
+) -> list[Order]:
+    """Every technician's orders in the statuses planned in [start, end) (UTC), by
+    technician and time."""
+    query = (
+        select(Order)
+        .where(
+            col(Order.status).in_(list(statuses)),
+            col(Order.planned_start) >= start,
+            col(Order.planned_start) < end,
+            col(Order.technician_id).is_not(None),
+        )
+        .order_by(col(Order.technician_id), col(Order.planned_start))
+    )
+    return list(session.exec(_locked(query, lock)))
+
+
+def order_by_id(session: Session, order_id: int, lock: bool = False) -> Order | None:
+    """The order with this id (locked for update if `lock`), or None."""
+    return session.get(Order, order_id, with_for_update=lock)
+
+
+def orders_by_id(
+    session: Session, ids: Iterable[int | None], lock: bool = False
+) -> dict[int, Order]:
+    """The orders with these ids, keyed by id (missing ones left out)."""
+    wanted = sorted({i for i in ids if i is not None})
+    found: dict[int, Order] = {}
+    for i in range(0, len(wanted), CHUNK):
+        query = select(Order).where(col(Order.id).in_(wanted[i : i + CHUNK]))
+        found.update((o.id, o) for o in session.exec(_locked(query, lock)) if o.id is not None)
+    return found
+
+
+def orders_by_number(session: Session, numbers: list[str]) -> list[Order]:
+    """The orders with exactly these numbers (missing ones left out, in no order)."""
+    found: list[Order] = []
+    for i in range(0, len(numbers), CHUNK):
+        found += session.exec(select(Order).where(col(Order.order_no).in_(numbers[i : i + CHUNK])))
+    return found
 
 
 def resequence(session: Session, tz: ZoneInfo, tech_id: str, day: date) -> None:
@@ -231,3 +280,52 @@ def key(order: Order) -> int:
     if order.id is None:
         raise ValueError(f"order {order.order_no} is not stored yet")
     return order.id
+
+
+# --- import: plain rows, not ORM objects (at hundreds of thousands of orders the
+# difference is most of the time) ---------------------------------------------------
+
+
+def existing_rows(
+    session: Session, numbers: list[str], columns: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """The orders with exactly these numbers as plain rows (id and the columns), keyed
+    by number."""
+    orders = _TABLE
+    names = list(dict.fromkeys(["order_no", *columns]))
+    found: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(numbers), CHUNK):
+        query = select(orders.c.id, *(orders.c[f] for f in names)).where(
+            orders.c.order_no.in_(numbers[i : i + CHUNK])
+        )
+        found.update((r.order_no, r._asdict()) for r in session.execute(query))
+    return found
+
+
+def insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New orders from plain rows (every column given)."""
+    for i in range(0, len(rows), CHUNK):
+        session.execute(insert(_TABLE), rows[i : i + CHUNK])
+
+
+def update_rows(
+    session: Session, rows: list[dict[str, Any]], columns: list[str], at: datetime
+) -> None:
+    """Orders updated from plain rows (`_id` names the order; the columns are set),
+    each version bumped."""
+    if not rows:
+        return
+    orders = _TABLE
+    statement = (
+        orders.update()
+        .where(orders.c.id == bindparam("_id"))
+        .values(
+            {
+                **{f: bindparam(f) for f in columns},
+                "version": orders.c.version + 1,
+                "updated_at": at,
+            }
+        )  # fmt: skip
+    )
+    for i in range(0, len(rows), CHUNK):
+        session.execute(statement, rows[i : i + CHUNK])

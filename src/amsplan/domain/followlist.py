@@ -1,0 +1,62 @@
+"""The follow-up list's rules: why an order needs a person, in words, and which of its
+open reasons are shown (pure; the service reads the orders and their open flags)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from amsplan.domain import followups
+from amsplan.domain.followups import FollowupKind
+from amsplan.domain.statuses import Status
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One open reason of an order (newest first when read)."""
+
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Why:
+    kind: str  # the main reason's kind
+    reason: str  # the main reason, then "; also: ..." the others
+    kinds: list[str]  # every open reason's kind, most important first
+
+
+def open_reasons(flags: Iterable[Flag]) -> list[Flag]:
+    """An order's open reasons, most important first (newest first within a kind, as
+    given), one per kind and reason."""
+    unique: dict[tuple[str, str], Flag] = {}
+    for flag in sorted(flags, key=lambda f: followups.rank(f.kind)):  # stable
+        unique.setdefault((flag.kind, flag.reason), flag)
+    return list(unique.values())
+
+
+def why(
+    status: Status,
+    hold_until: date | None,
+    kind: str | None,
+    reason: str | None,
+    cancelled: bool,
+    flags: list[Flag],
+) -> Why:
+    """Why the order is on the follow-up list: a hold date passed, rejected upstream, or
+    its summary follow-up reason; the other open reasons appended."""
+    if status is Status.ON_HOLD:
+        main = FollowupKind.HOLD_PASSED.value
+        text = f"hold date {hold_until:%d.%m.%Y} has passed"
+    elif status is Status.REJECTED_QUANT:
+        main, text = FollowupKind.REJECTED.value, reason or FollowupKind.REJECTED.text
+    else:
+        main = kind or FollowupKind.MANUAL.value
+        text = reason or FollowupKind(main).text
+    others = [f for f in flags if (f.kind, f.reason) != (main, text)]
+    if others:
+        text += "; also: " + "; ".join(f"{f.kind}: {f.reason}" for f in others)
+    if cancelled and main != FollowupKind.CANCELLED:
+        text = "cancelled; " + text
+    return Why(main, text, list(dict.fromkeys([main, *(f.kind for f in others)])))
