@@ -35,9 +35,11 @@ BENCH ?= all
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/run.py $(BENCH)
 
+## lint: ruff (style, imports) and mypy (types; strict on the pure domain)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench sample_data
 	$(BIN)/ruff format --check src tests bench sample_data
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench sample_data

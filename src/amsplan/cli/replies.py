@@ -61,7 +61,7 @@ def unmatched(ctx: typer.Context, as_json: Json = False) -> None:
     Example: amsplan replies unmatched
     """
     from amsplan import clock
-    from amsplan.services.replies import OUTCOMES
+    from amsplan.services.replies import OUTCOMES, ReplyOutcome
     from amsplan.services.replies import unmatched as unmatched_replies
 
     c = context(ctx)
@@ -74,7 +74,7 @@ def unmatched(ctx: typer.Context, as_json: Json = False) -> None:
         received = clock.to_local(reply.received_at, c.settings.tz) if reply.received_at else None
         out.add_row(
             str(reply.id), when(received), reply.sender, reply.text, order_no or "",
-            OUTCOMES[reply.outcome],
+            OUTCOMES[ReplyOutcome(reply.outcome)],
         )  # fmt: skip
     console.print(out)
     console.print(count(len(items), "reply needs", "replies need") + " a person")

@@ -19,6 +19,7 @@ from amsplan.domain import slots as rules
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.holidays import public_holiday
 from amsplan.domain.slots import ASSIGNABLE, RESCHEDULABLE, Allow, Busy, WorkDay
+from amsplan.domain.states import SmsKind
 from amsplan.domain.statuses import Status
 from amsplan.domain.transitions import can_receive_sms
 from amsplan.errors import InputError, TransitionRefused
@@ -336,7 +337,7 @@ def _tell_customer(s: Session, ctx: Context, order: Order, note: str) -> None:
             "call the customer",
         )  # fmt: skip
     elif how == "sms":
-        outbox.queue_sms(s, ctx, order, "change", ctx.now())
+        outbox.queue_sms(s, ctx, order, SmsKind.CHANGE, ctx.now())
     elif how == "sms_wait":
         workflow.apply(s, ctx, order, "change_sms", comment=note, channel="sms")
     elif how == "letter":

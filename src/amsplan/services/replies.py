@@ -24,7 +24,15 @@ from amsplan.store import codes, db, history, inbound
 from amsplan.store.models import BookingCode, Order, Reply
 from amsplan.store.orders import awaiting_from, by_ids, key
 
-__all__ = ["OUTCOMES", "REPLY_COLUMNS", "IngestResult", "handle", "ingest", "unmatched"]
+__all__ = [
+    "OUTCOMES",
+    "REPLY_COLUMNS",
+    "IngestResult",
+    "ReplyOutcome",
+    "handle",
+    "ingest",
+    "unmatched",
+]
 
 REPLY_COLUMNS = {
     "received_at": ["Mottatt", "Tidspunkt", "Tid", "Dato", "received", "timestamp", "date"],
