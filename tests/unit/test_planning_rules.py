@@ -20,6 +20,7 @@ from amsplan.domain.slots import (
     slot_refusal,
 )
 from amsplan.domain.statuses import Status
+from amsplan.domain.technicians import problems as tech_problems
 
 DAY = date(2026, 4, 22)  # a Wednesday
 NOW = datetime(2026, 4, 20, 9, 0)
@@ -121,3 +122,15 @@ def test_public_holidays_by_country():
     assert public_holiday("NO", date(2026, 5, 17)) is not None
     assert public_holiday("NO", DAY) is None
     assert public_holiday("XX", date(2026, 5, 17)) is None  # a country the library lacks
+
+
+def test_a_technicians_id_name_and_hours():
+    assert tech_problems("T01", "Ola", time(7), time(15)) == []
+    assert tech_problems("../T1", " ", time(15), time(7)) == [
+        "id '../T1' must be 1-40 letters, digits, '.', '_' or '-'",
+        "name is missing",
+        "working hours 15:00-07:00 end before they start",
+    ]
+    assert tech_problems("T.1-a_b", "Ola\u202e", time(7), time(8)) == [
+        "name contains control characters"
+    ]

@@ -15,6 +15,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from amsplan.domain.cells import CONTROL_CHARS as CONTROL_CHARS  # re-exported
+from amsplan.domain.cells import CONTROL_CHARS_MULTILINE as CONTROL_CHARS_MULTILINE
 from amsplan.errors import InputError, NotFound
 
 csv.field_size_limit(16 * 1024 * 1024)
@@ -130,11 +132,6 @@ def read_csv(path: Path) -> Table:
         return _read_xlsx(path, data)
     return _read_text(path, data)
 
-
-# Control characters (C0 and C1; tab and newline too: most fields are one line) and the
-# bidirectional overrides that make text display other than it reads.
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-CONTROL_CHARS_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 # No field of any file amsplan reads is longer; a longer cell is a broken file.
 MAX_CELL = 2000

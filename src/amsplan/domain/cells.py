@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import re
 
+# Control characters (C0 and C1; tab and newline too: most fields are one line) and the
+# bidirectional overrides that make text display other than it reads.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL_CHARS_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 # Excel wrote a whole number with a decimal part: "91234567.0", "91234567,00".
 _TRAILING_ZERO_DECIMALS = re.compile(r"(\+?[0-9]+)[.,]0+")
 # Scientific notation, as Excel shows and exports big numbers: "9,12346E+07", "7.07E+17".

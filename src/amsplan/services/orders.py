@@ -12,8 +12,6 @@ from typing import Any
 from sqlmodel import Session
 
 from amsplan.adapters.tables import (
-    CONTROL_CHARS,
-    CONTROL_CHARS_MULTILINE,
     Problem,
     map_columns,
     parse_decimal,
@@ -21,6 +19,7 @@ from amsplan.adapters.tables import (
     read_csv,
 )
 from amsplan.domain import cells, reimport
+from amsplan.domain.cells import CONTROL_CHARS, CONTROL_CHARS_MULTILINE
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.phones import mobile_number
 from amsplan.domain.statuses import Status

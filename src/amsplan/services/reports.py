@@ -40,7 +40,7 @@ from amsplan.domain.statuses import Status
 from amsplan.services.context import Context
 from amsplan.store import reports as store
 from amsplan.store.counts import status_counts
-from amsplan.store.technicians import get_technician
+from amsplan.store.technicians import all_technicians, get_technician
 
 __all__ = [
     "LOAD_DAYS", "LOAD_STATUSES", "PERIODS", "Dashboard", "Period", "Progress", "StatusCount",
@@ -104,7 +104,7 @@ def dashboard_data(ctx: Context) -> Dashboard:
         cancelled = store.count_cancelled(s)
         done = store.count_closed_with(s, RESOLUTION_OK)
         planned = store.planned_per_technician(s, LOAD_STATUSES, *window)
-        crew = {t.id: Crew(t.name, t.active) for t in store.technicians(s).values()}
+        crew = {t.id: Crew(t.name, t.active) for t in all_technicians(s)}
     statuses = [(st, settings.label(st), settings.colour(st)) for st in Status]
     return rules.dashboard(
         settings.company_name, now, tz, events, awaiting, counts, statuses, cancelled, done,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -10,8 +9,10 @@ from pathlib import Path
 from sqlmodel import Session
 
 from amsplan import clock
-from amsplan.adapters.tables import CONTROL_CHARS, Problem, map_columns, read_csv
+from amsplan.adapters.tables import Problem, map_columns, read_csv
 from amsplan.domain import reimport
+from amsplan.domain import technicians as rules
+from amsplan.domain.cells import CONTROL_CHARS
 from amsplan.domain.slots import OCCUPYING, parse_working_days
 from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError, NotFound
@@ -30,19 +31,6 @@ TECH_COLUMNS = {
     "working_days": ["Arbeidsdager", "Dager", "days"],
 }
 _START, _END = time(7, 30), time(15, 30)  # a new technician's working hours unless given
-
-
-def _check(tech_id: str, name: str, start: time, end: time) -> list[str]:
-    problems = []
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}", tech_id or ""):
-        problems.append(f"id {tech_id!r} must be 1-40 letters, digits, '.', '_' or '-'")
-    if not name.strip():
-        problems.append("name is missing")
-    elif CONTROL_CHARS.search(name):
-        problems.append("name contains control characters")
-    if start >= end:
-        problems.append(f"working hours {start:%H:%M}-{end:%H:%M} end before they start")
-    return problems
 
 
 def _working_days(text: str, what: str) -> str:
@@ -98,7 +86,7 @@ def add_technician(
         before = (tech.work_start, tech.work_end)
         name = tech.name if name is None else name
         begin, finish = begin or tech.work_start, finish or tech.work_end
-        problems = _check(tech_id, name, begin, finish)
+        problems = rules.problems(tech_id, name, begin, finish)
         if problems:
             raise InputError(f"technician {tech_id}: " + "; ".join(problems))
         tech.name, tech.work_start, tech.work_end = name, begin, finish
@@ -161,7 +149,7 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
         except AmsplanError as err:
             problems.append(Problem(line, "Arbeidstid", str(err)))
             continue
-        found = _check(rec["id"], rec["name"], start or _START, end or _END)
+        found = rules.problems(rec["id"], rec["name"], start or _START, end or _END)
         if rec["id"] in seen:
             found.append(f"id {rec['id']!r} already on line {seen[rec['id']]}")
         seen.setdefault(rec["id"], line)

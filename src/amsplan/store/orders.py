@@ -1,5 +1,6 @@
 """Queries for work orders: by the numbers a planner types (exactly, else in any case),
-and a technician's day."""
+by id, a technician's day, everyone's planned orders, and the import's plain-row reads
+and writes. Locking (SELECT ... FOR UPDATE) is a parameter: a dry run reads unlocked."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Queries of the reports: the history rows progress is counted
-from, the orders awaiting a reply, the technicians' coming load."""
+"""Queries of the reports: the history rows progress is counted from, the orders
+awaiting a reply, the technicians' coming load, counts for the dashboard, the failed
+visits (counts by status: amsplan.store.counts)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from amsplan.domain.statuses import Status
-from amsplan.store.models import History, Order, Technician
+from amsplan.store.models import History, Order
 
 
 def progress_rows(session: Session, tech_id: str | None) -> list[tuple[History, str | None]]:
@@ -74,10 +75,6 @@ def planned_per_technician(
         .group_by(col(Order.technician_id))
     )
     return {tech: count for tech, count in session.exec(query) if tech is not None}
-
-
-def technicians(session: Session) -> dict[str, Technician]:
-    return {t.id: t for t in session.exec(select(Technician))}
 
 
 def failed_visit_rows(session: Session, ok: str) -> list[History]:
