@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from amsplan import clock
+from amsplan.adapters import smstexts
 from amsplan.config import Settings
 from amsplan.domain import codes, truth
 from amsplan.domain.states import REMINDER_KINDS, SmsKind, SmsState
@@ -49,7 +50,7 @@ def next_send_time(at: datetime, settings: Settings) -> datetime:
 def appointment_text(order: Order, settings: Settings) -> str:
     if not (order.planned_start and order.estimate_minutes):
         return ""
-    from amsplan.adapters.letters.dates import appointment_text as window
+    from amsplan.adapters.letters.dates import appointment_text as window  # babel: slow
 
     start = clock.to_local(order.planned_start, settings.tz)
     return window(start, start + timedelta(minutes=order.estimate_minutes), settings.locale)
@@ -57,12 +58,10 @@ def appointment_text(order: Order, settings: Settings) -> str:
 
 def render(session: Session, ctx: Context, order: Order, kind: SmsKind, text: str = "") -> str:
     """The text of an SMS of `kind` about the order as it is now."""
-    from amsplan.adapters import smstexts as sms
-
     settings = ctx.settings
     with session.no_autoflush:  # technicians come from the identity map after the first
         tech = get_technician(session, order.technician_id) if order.technician_id else None
-    return sms.render(
+    return smstexts.render(
         kind,
         {
             "company_name": settings.company_name,
@@ -75,7 +74,7 @@ def render(session: Session, ctx: Context, order: Order, kind: SmsKind, text: st
             "customer_name": order.customer_name,
             "text": text,
             # The order waits for the customer's answer (a change notice may not).
-            "answer_wanted": order.status is Status.AWAITING_RESPONSE,
+            "answer_wanted": order.status == Status.AWAITING_RESPONSE,
         },
         settings.templates_dir,
     )

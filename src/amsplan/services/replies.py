@@ -175,7 +175,7 @@ def _one(s: Session, ctx: Context, known: _Known, incoming: _Incoming) -> dict[s
         reply["code"] = candidate.code
     message = replies.Incoming(rec["text"], rec["sender"], incoming.received, answer, duplicate)
     decision = replies.decide(
-        message, code, _state(known, order) if order else None, ctx.settings.keyword_ok,
+        message, code, None if order is None else _state(known, order), ctx.settings.keyword_ok,
         ctx.settings.tz,
     )  # fmt: skip
     if order is not None and decision.outcome is not ReplyOutcome.DUPLICATE:
