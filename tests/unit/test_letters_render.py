@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from amsplan.adapters.letters import render
-from amsplan.adapters.letters.fetcher import local_url_fetcher
+from amsplan.adapters.letters.layout import local_url_fetcher
 from amsplan.adapters.letters.render import (
     LetterData,
     LetterRenderer,
@@ -115,7 +115,7 @@ def pdfs(renderer: LetterRenderer) -> list[bytes]:
     return renderer.render_batch(LETTERS)
 
 
-LETTER_MODULES = ("render", "template", "layout", "overlay", "compose", "pool", "pdf", "fetcher")
+LETTER_MODULES = ("render", "template", "layout", "overlay", "compose", "pool", "pdf")
 
 
 def test_import_is_cheap() -> None:

@@ -1,11 +1,11 @@
 """WeasyPrint: the HTML of letters laid out into pages, and whole letters written as PDF.
 
 ``Layout`` holds what WeasyPrint needs for every document (the parsed stylesheet, the
-fonts, the URL fetcher). ``whole_letters`` is the slow path: a batch laid out as one
-document (each letter starts on a new page), written once and cut into one PDF per letter
-where each letter's start marker is (``page_ranges``), so letters of one, two or more
-pages are all split correctly. A template whose markers cannot be found is laid out
-letter by letter.
+fonts, the URL fetcher: local files and data: URIs only, never the network).
+``whole_letters`` is the slow path: a batch laid out as one document (each letter starts
+on a new page), written once and cut into one PDF per letter where each letter's start
+marker is (``page_ranges``), so letters of one, two or more pages are all split
+correctly. A template whose markers cannot be found is laid out letter by letter.
 
 What this module must not do: read WeasyPrint internals (only its public API: HTML, CSS,
 Document.pages, Page.anchors, write_pdf; the fast path's reading of page boxes is in
@@ -20,7 +20,6 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from amsplan.adapters.letters.fetcher import local_url_fetcher
 from amsplan.adapters.letters.pdf import split_pdf
 from amsplan.adapters.letters.template import (
     ANCHOR_PREFIX,
@@ -29,7 +28,7 @@ from amsplan.adapters.letters.template import (
     pdf_title,
 )
 
-__all__ = ["Layout", "page_ranges"]
+__all__ = ["Layout", "local_url_fetcher", "page_ranges"]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -81,6 +80,15 @@ class Layout:
             )
             return [self.document(self.template.html([letter])).write_pdf() for letter in letters]
         return split_pdf(document.write_pdf(), ranges, [pdf_title(letter) for letter in letters])
+
+
+def local_url_fetcher(weasyprint: Any) -> Any:
+    """A URL fetcher for letters: local files and data: URIs, never the network.
+
+    A template may refer to a logo next to it or inline an image; nothing is fetched from
+    a server (printing must not depend on one, nor tell it what is printed).
+    """
+    return weasyprint.URLFetcher(allowed_protocols={"file", "data"})
 
 
 def page_ranges(document: Any, count: int) -> list[range] | None:
