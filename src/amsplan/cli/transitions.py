@@ -38,7 +38,7 @@ class Extra:
 
     name: str
     annotation: Any
-    to_params: Callable[[Settings, Any], Params]
+    to_params: Callable[[typer.Context, Any], Params]
     default: Any = inspect.Parameter.empty  # empty: required
 
 
@@ -62,7 +62,9 @@ class TransitionCommand:
     note: Callable[[Params], str] | None = None  # the comment when none is given
     asks: Asks | None = None
     done: str = "moved"
-    run: Callable[[Context, list[str], str, bool, Params], Any] | None = None  # else the transition
+    # a use case other than a transition (uncancel); it gets (context, orders, comment,
+    # dry_run, params)
+    run: Callable[[Context, list[str], str, bool, Params], Any] | None = None
 
 
 def resolution_code(settings: Settings, text: str) -> str:
@@ -88,7 +90,7 @@ def _resolution(option_help: str) -> Extra:
     return Extra(
         "resolution",
         Annotated[str, typer.Option("--resolution", help=option_help)],
-        lambda settings, v: {"resolution": resolution_code(settings, v)},
+        lambda ctx, v: {"resolution": resolution_code(context(ctx).settings, v)},
     )
 
 
@@ -274,14 +276,15 @@ def command(spec: TransitionCommand) -> Callable[..., None]:
         ]
 
     def handler(ctx: typer.Context, **values: Any) -> None:
-        settings = context(ctx).settings
         params: Params = {}
         for extra in spec.extras:
-            params.update(extra.to_params(settings, values[extra.name]))
+            params.update(extra.to_params(ctx, values[extra.name]))
         comment = values["comment"] or (spec.note(params) if spec.note else "")
         flags = [values.get(name, False) for name in ("dry_run", "yes", "as_json")]
         run(ctx, spec, values["orders"], values["filter_name"], comment, params, *flags)
 
+    # typer reads the options from the signature (inspect honours __signature__, which
+    # mypy does not know on a function)
     handler.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     handler.__annotations__ = {p.name: p.annotation for p in parameters}
     handler.__name__ = spec.name.replace("-", "_")
