@@ -12,6 +12,7 @@ from sqlmodel import Session, col, or_, select
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
 from amsplan.store.models import FollowupFlag, Order
+from amsplan.store.orders import of_technician_between
 
 CHUNK = 5000
 
@@ -53,13 +54,7 @@ def needing_a_person(
             col(Order.followup_kind).is_not(None),
         )
     )
-    if tech_id:
-        query = query.where(Order.technician_id == tech_id)
-    if between:
-        query = query.where(
-            col(Order.planned_start) >= between[0], col(Order.planned_start) < between[1]
-        )
-    return list(session.exec(query))
+    return list(session.exec(of_technician_between(query, tech_id, between)))
 
 
 def open_flags(session: Session, order_ids: list[int]) -> dict[int, list[FollowupFlag]]:

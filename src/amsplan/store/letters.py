@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from amsplan.domain.states import LIVE_LETTER, LetterState
 from amsplan.domain.statuses import Status
 from amsplan.store.models import Comment, Letter, Order
+from amsplan.store.orders import of_technician_between
 
 CHUNK = 5000
 
@@ -152,10 +153,4 @@ def ready_to_print(
 ) -> list[Order]:
     """Orders ready to print (of one technician; planned in [start, end) UTC)."""
     query = select(Order).where(Order.status == Status.READY_TO_PRINT)
-    if tech_id:
-        query = query.where(Order.technician_id == tech_id)
-    if between:
-        query = query.where(
-            col(Order.planned_start) >= between[0], col(Order.planned_start) < between[1]
-        )
-    return list(session.exec(query))
+    return list(session.exec(of_technician_between(query, tech_id, between)))

@@ -176,6 +176,20 @@ def planned_between(
     return list(session.exec(_locked(query, lock)))
 
 
+def of_technician_between(
+    query: Any, tech_id: str | None, between: tuple[datetime, datetime] | None
+) -> Any:
+    """`query` (of orders) narrowed to one technician and to orders planned in
+    [start, end) UTC, where given."""
+    if tech_id:
+        query = query.where(Order.technician_id == tech_id)
+    if between:
+        query = query.where(
+            col(Order.planned_start) >= between[0], col(Order.planned_start) < between[1]
+        )
+    return query
+
+
 def order_by_id(session: Session, order_id: int, lock: bool = False) -> Order | None:
     """The order with this id (locked for update if `lock`), or None."""
     return session.get(Order, order_id, with_for_update=lock)
