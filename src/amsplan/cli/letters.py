@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from amsplan.cli.batch import orders_or_day
-from amsplan.cli.output import console, context, count, print_json, styled, table, when
+from amsplan.cli.output import console, context, count, local_when, print_json, styled, table
 from amsplan.cli.params import Day, Filter, Json, Orders, Tech
 
 letters_app = typer.Typer(help="Booking letters (PDF) in the letters folder.", no_args_is_help=True)
@@ -75,7 +74,6 @@ def pending(ctx: typer.Context, as_json: Json = False) -> None:
 
     Example: amsplan letters pending
     """
-    from amsplan import clock
     from amsplan.services.letters import pending as pending_letters
 
     c = context(ctx)
@@ -85,10 +83,8 @@ def pending(ctx: typer.Context, as_json: Json = False) -> None:
         return
     out = table("file", "order", "customer", "generated")
     for p in items:
-        at = p.generated_at  # typed `object` in services.letters
-        generated = clock.to_local(at, c.settings.tz) if isinstance(at, datetime) else None
         order = p.order_no or styled("unknown file", "red")
-        out.add_row(p.file_name, order, p.customer_name, when(generated))
+        out.add_row(p.file_name, order, p.customer_name, local_when(p.generated_at, c.settings))
     console.print(out)
     waiting = count(len(items), "letter", "letters")
     console.print(f"{waiting} waiting to be printed in {c.settings.letters_dir}")
@@ -165,7 +161,6 @@ def withdrawn(ctx: typer.Context, as_json: Json = False) -> None:
 
     Example: amsplan letters withdrawn
     """
-    from amsplan import clock
     from amsplan.services import letters
 
     c = context(ctx)
@@ -175,9 +170,7 @@ def withdrawn(ctx: typer.Context, as_json: Json = False) -> None:
         return
     out = table("file", "order", "withdrawn", "why")
     for w in items:
-        gone = w.withdrawn_at  # typed `object` in services.letters
-        at = clock.to_local(gone, c.settings.tz) if isinstance(gone, datetime) else None
-        out.add_row(w.file_name, w.order_no, when(at), w.reason)
+        out.add_row(w.file_name, w.order_no, local_when(w.withdrawn_at, c.settings), w.reason)
     console.print(out)
     console.print(count(len(items), "letter", "letters") + " withdrawn")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,16 @@ import typer
 
 from amsplan.cli import transitions
 from amsplan.cli.batch import ask_first, chosen
-from amsplan.cli.output import console, context, print_json, status_text, styled, table, when
+from amsplan.cli.output import (
+    console,
+    context,
+    local_when,
+    print_json,
+    status_text,
+    styled,
+    table,
+    when,
+)
 from amsplan.cli.params import CountOnly, Filter, Json, OrderList, Sort, Yes
 
 orders_app = typer.Typer(
@@ -119,9 +127,7 @@ def show(
             console.print(styled(f"  {label:<13}", "dim"), value)
     out = table("when", "what", "who", "detail", title="Timeline")
     for e in detail.timeline:
-        at = e.at  # typed `object` in services.orders
-        out.add_row(when(clock.to_local(at, tz) if isinstance(at, datetime) else None),
-                    e.kind, e.actor, e.text)  # fmt: skip
+        out.add_row(local_when(e.at, c.settings), e.kind, e.actor, e.text)
     console.print(out)
 
 

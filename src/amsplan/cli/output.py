@@ -68,3 +68,12 @@ def print_json(data: Any) -> None:
 
 def when(value: datetime | None) -> str:
     return f"{value:%d.%m.%Y %H:%M}" if value else ""
+
+
+def local_when(value: object, settings: Settings) -> str:
+    """A stored (UTC) time as the planner reads it, in local time; "" for none."""
+    if not isinstance(value, datetime):  # some service results type their times `object`
+        return ""
+    from amsplan import clock
+
+    return when(clock.to_local(value, settings.tz))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from amsplan.cli.output import console, context, count, print_json, table, when
+from amsplan.cli.output import console, context, count, local_when, print_json, table
 from amsplan.cli.params import Json
 from amsplan.cli.worklists import handle_command
 
@@ -60,7 +60,6 @@ def unmatched(ctx: typer.Context, as_json: Json = False) -> None:
 
     Example: amsplan replies unmatched
     """
-    from amsplan import clock
     from amsplan.services.replies import OUTCOMES, ReplyOutcome
     from amsplan.services.replies import unmatched as unmatched_replies
 
@@ -71,10 +70,9 @@ def unmatched(ctx: typer.Context, as_json: Json = False) -> None:
         return
     out = table("id", "received", "from", "text", "order", "why")
     for reply, order_no in items:
-        received = clock.to_local(reply.received_at, c.settings.tz) if reply.received_at else None
         out.add_row(
-            str(reply.id), when(received), reply.sender, reply.text, order_no or "",
-            OUTCOMES[ReplyOutcome(reply.outcome)],
+            str(reply.id), local_when(reply.received_at, c.settings), reply.sender, reply.text,
+            order_no or "", OUTCOMES[ReplyOutcome(reply.outcome)],
         )  # fmt: skip
     console.print(out)
     console.print(count(len(items), "reply needs", "replies need") + " a person")

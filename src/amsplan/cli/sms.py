@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.batch import orders_or_day, print_batch, set_clock
-from amsplan.cli.output import console, context, print_json, table, when
+from amsplan.cli.output import console, context, local_when, print_json, table, when
 from amsplan.cli.params import Day, Filter, Json, Now, Orders, SmsStatus, Tech
 
 sms_app = typer.Typer(help="SMS: booking by SMS, free text, the outbox.", no_args_is_help=True)
@@ -103,7 +103,6 @@ def list_(
 
     Example: amsplan sms list --status queued
     """
-    from amsplan import clock
     from amsplan.services.outbox import outbox
 
     c = context(ctx)
@@ -113,7 +112,7 @@ def list_(
         return
     out = table("id", "order", "kind", "to", "status", "due", "text")
     for m, order_no in items:
-        due = when(clock.to_local(m.due_at, c.settings.tz))
+        due = local_when(m.due_at, c.settings)
         out.add_row(str(m.id), order_no or "", m.kind, m.to, m.status, due, m.text)
     console.print(out)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from amsplan.cli.batch import ask_first
-from amsplan.cli.output import console, context, count, print_json, table, when
+from amsplan.cli.output import console, context, count, local_when, print_json, table
 from amsplan.cli.params import DryRun, HandleAll, HandleComment, Json, RetryAll, Yes
 from amsplan.errors import InputError
 
@@ -114,7 +114,6 @@ def field_group(
     ingest.__annotations__["file"] = Annotated[Path, typer.Argument(help=file_help)]
 
     def unapplied(ctx: typer.Context, as_json: Json = False) -> None:
-        from amsplan import clock
         from amsplan.services.field import unapplied as listed
 
         c = context(ctx)
@@ -124,9 +123,9 @@ def field_group(
             return
         out = table("id", "file:line", "order", "message", "why", "received")
         for m in items:
-            received = clock.to_local(m.ingested_at, c.settings.tz)
+            received = local_when(m.ingested_at, c.settings)
             out.add_row(str(m.id), f"{m.source_file}:{m.line_no}", m.order_no,
-                        f"{m.kind} {m.detail}", m.reason, when(received))  # fmt: skip
+                        f"{m.kind} {m.detail}", m.reason, received)  # fmt: skip
         console.print(out)
         console.print(count(len(items), "message needs", "messages need") + " a person")
 
