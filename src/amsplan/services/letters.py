@@ -310,11 +310,6 @@ def pending(ctx: Context) -> list[PendingLetter]:
     return out
 
 
-def check_selection(order_nos: list[str] | None, tech_id: str | None, day: date | None) -> None:
-    if order_nos and (tech_id or day):
-        raise InputError("name orders, or filter with --tech/--date, not both")
-
-
 # --- printed, reprint, withdrawn ---------------------------------------------------
 
 
