@@ -95,10 +95,9 @@ def _resolution(option_help: str) -> Extra:
 
 
 def _unassign_or_held(order: Order) -> str:
-    """A held order stays on hold, and only loses its slot."""
-    from amsplan.domain.statuses import Status
+    from amsplan.domain.transitions import unassign_transition
 
-    return "unassign_held" if order.status == Status.ON_HOLD else "unassign"
+    return unassign_transition(order.status)
 
 
 def _uncancel(c: Context, orders: list[str], comment: str, dry_run: bool, params: Params) -> Any:

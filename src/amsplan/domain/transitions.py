@@ -246,3 +246,9 @@ TABLE: tuple[Transition, ...] = (
 )  # fmt: skip
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in TABLE}
+
+
+def unassign_transition(status: Status) -> str:
+    """The transition that takes an order off its technician: a held order stays on hold
+    and only loses its slot."""
+    return "unassign_held" if status is Status.ON_HOLD else "unassign"

@@ -16,9 +16,9 @@ from amsplan.domain.transitions import sms_refusal
 from amsplan.errors import InputError, TransitionRefused
 from amsplan.services import workflow
 from amsplan.services.context import Context
-from amsplan.services.planning import booking_selection, slot_refusals
+from amsplan.services.planning import slot_refusals
 from amsplan.store.models import Order
-from amsplan.store.orders import load_orders
+from amsplan.store.orders import load_orders, to_lock
 
 
 @dataclass
@@ -36,7 +36,7 @@ def book_by_sms(
     """booking_sent for each order: code + booking SMS, or a comment why it could not be sent."""
     result = BatchResult()
     with ctx.session() as s:
-        orders = booking_selection(s, ctx, order_nos, tech_id, day)
+        orders = to_lock(s, ctx.settings.tz, order_nos, tech_id, day)
         pool = workflow.fresh_codes(s, len(orders))  # unique codes, in one query
         taken = slot_refusals(s, ctx, orders)  # in the past, or another order holds it
         for order in orders:
@@ -88,7 +88,7 @@ def transition_orders(
     with ctx.session(readonly=dry_run) as s:
         orders = load_orders(s, order_nos, lock=not dry_run)
         checked = [o for o in orders if choose(o) in SLOT_CHECKED]
-        taken = slot_refusals(s, ctx, checked, past=False) if checked else {}
+        taken = slot_refusals(s, ctx, checked, past=False, lock=not dry_run) if checked else {}
         for order in orders:
             name = choose(order)
             try:

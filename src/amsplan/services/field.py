@@ -294,7 +294,9 @@ def handle(
     comment = worklist.check_comment(comment)
     what = "return" if source == "returns" else "upstream message"
     with ctx.session(readonly=dry_run) as s:
-        items = worklist.load(s, InboundMessage, ids, what, InboundMessage.source == source)
+        items = worklist.load(
+            s, InboundMessage, ids, what, InboundMessage.source == source, lock=not dry_run
+        )
         orders = find_orders(s, [m.order_no for m in items if not m.handled])
 
         def order_of(item: object) -> Order | None:

@@ -28,7 +28,7 @@ from amsplan.services.context import Context
 from amsplan.store import messages as stored
 from amsplan.store.files import record_export
 from amsplan.store.models import Comment, Order, Sms
-from amsplan.store.orders import by_ids, find_orders, get_order, key
+from amsplan.store.orders import find_orders, get_order, key, orders_by_id
 from amsplan.store.technicians import get_technician
 
 EXPORT_COLUMNS = ["id", "to", "text", "kind", "order_no", "due_at", "batch"]
@@ -211,7 +211,7 @@ def export(
         path = target / f"sms-{batch}.csv" if target.is_dir() else target
         if path.exists() and not overwrite:
             raise InputError(f"{path} exists (not collected yet?); use --force to overwrite")
-        orders = {i: o.order_no for i, o in by_ids(s, (m.order_id for m in messages)).items()}
+        orders = {i: o.order_no for i, o in orders_by_id(s, (m.order_id for m in messages)).items()}
         # The file is complete on disk before the messages count as exported.
         _write_atomically(path, messages, orders, ctx.settings)
         record_export(s, "sms", path, orders, ctx.settings.base_dir, ctx.now(), ctx.user)
@@ -221,7 +221,7 @@ def export(
 def _still_true(s: Session, ctx: Context, messages: list[Sms], now: datetime) -> list[Sms]:
     """The messages that still tell the truth (the others are withdrawn or re-rendered
     here, with the same rule as after every change of an order)."""
-    orders = by_ids(s, (m.order_id for m in messages))
+    orders = orders_by_id(s, (m.order_id for m in messages))
     keep = []
     for message in messages:
         order = orders.get(message.order_id) if message.order_id is not None else None

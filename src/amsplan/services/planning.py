@@ -21,12 +21,12 @@ from amsplan.domain.holidays import public_holiday
 from amsplan.domain.slots import ASSIGNABLE, RESCHEDULABLE, Allow, Busy, WorkDay
 from amsplan.domain.states import SmsKind
 from amsplan.domain.statuses import Status
-from amsplan.domain.transitions import can_receive_sms
+from amsplan.domain.transitions import sms_allowed
 from amsplan.errors import InputError, TransitionRefused
 from amsplan.services import follow, outbox, workflow
 from amsplan.services.context import Context
 from amsplan.store.models import Order, Technician
-from amsplan.store.orders import day_orders, load_orders, planned_between, resequence
+from amsplan.store.orders import day_orders, load_orders, resequence, to_lock
 from amsplan.store.technicians import absence_on, get_technician
 
 __all__ = ["ASSIGNABLE", "RESCHEDULABLE", "Allow", "load_orders"]  # planners' words, re-used
@@ -325,7 +325,7 @@ def _tell_customer(s: Session, ctx: Context, order: Order, note: str) -> None:
     how = rules.change_notice(
         order.status,
         bool(order.booking_code),
-        can_receive_sms(order, {}) is None,
+        sms_allowed(order),
         ctx.settings.change_needs_answer,
         sms_in_time=order.planned_start is None or due < order.planned_start,
     )
@@ -351,7 +351,7 @@ def _describe(order: Order, tz: ZoneInfo) -> str:
 
 
 def slot_refusals(
-    s: Session, ctx: Context, orders: list[Order], past: bool = True
+    s: Session, ctx: Context, orders: list[Order], past: bool = True, lock: bool = True
 ) -> dict[str, str]:
     """Why an order may not be booked on the slot it holds: the slot is in the past, or
     another order holds it too. One query per technician-day, not per order."""
@@ -365,26 +365,11 @@ def slot_refusals(
         mine = visit_of(order, tz)
         key = (order.technician_id, mine.start.date())
         if key not in days and not (now is not None and rules.past_reason(mine.start, now)):
-            days[key] = [visit_of(o, tz) for o in day_orders(s, tz, *key)]
+            days[key] = [visit_of(o, tz) for o in day_orders(s, tz, *key, lock=lock)]
         refusal = rules.slot_refusal(mine, now, days.get(key, []))
         if refusal:
             refusals[order.order_no] = refusal
     return refusals
-
-
-def booking_selection(
-    s: Session, ctx: Context, order_nos: list[str] | None, tech_id: str | None, day: date | None
-) -> list[Order]:
-    """The named orders; else the planned orders of a technician's day, or of everyone's."""
-    if order_nos:
-        return load_orders(s, order_nos)
-    if tech_id and day:
-        get_technician(s, tech_id)
-        return day_orders(s, ctx.settings.tz, tech_id, day, statuses=(Status.PLANNING,))
-    if day:
-        start, end = clock.day_bounds(day, ctx.settings.tz)
-        return planned_between(s, start, end, (Status.PLANNING,), lock=True)
-    raise InputError("name orders, or --date (and --tech)")
 
 
 @dataclass
@@ -403,7 +388,7 @@ def lock(
     to print."""
     result = LockResult()
     with ctx.session() as s:
-        orders = booking_selection(s, ctx, order_nos, tech_id, day)
+        orders = to_lock(s, ctx.settings.tz, order_nos, tech_id, day)
         refusals = slot_refusals(s, ctx, orders)
         pool = workflow.fresh_codes(s, len(orders))  # unique codes, in one query
         for order in orders:

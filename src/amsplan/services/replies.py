@@ -22,7 +22,7 @@ from amsplan.services import workflow, worklist
 from amsplan.services.context import Context
 from amsplan.store import codes, db, history, inbound
 from amsplan.store.models import BookingCode, Order, Reply
-from amsplan.store.orders import awaiting_from, by_ids, key
+from amsplan.store.orders import awaiting_from, key, orders_by_id
 
 __all__ = [
     "OUTCOMES",
@@ -137,7 +137,7 @@ class _Known:
     def load(cls, s: Session, ctx: Context, todo: list[_Incoming]) -> _Known:
         fingerprints = inbound.known_fingerprints(s, (i.fingerprint for i in todo))
         issued = codes.issued(s, (c.code for i in todo for c in i.parsed.candidates))
-        orders = by_ids(s, (b.order_id for b in issued.values()), lock=True)
+        orders = orders_by_id(s, (b.order_id for b in issued.values()), lock=True)
         mobiles = {
             m for i in todo if not i.parsed.candidates or not any(
                 c.code in issued for c in i.parsed.candidates)
@@ -235,8 +235,8 @@ def handle(
     be handled)."""
     comment = worklist.check_comment(comment)
     with ctx.session(readonly=dry_run) as s:
-        items = worklist.load(s, Reply, ids, "reply")
-        orders = by_ids(s, (r.order_id for r in items))
+        items = worklist.load(s, Reply, ids, "reply", lock=not dry_run)
+        orders = orders_by_id(s, (r.order_id for r in items))
 
         def order_of(item: object) -> Order | None:
             reply = cast(Reply, item)

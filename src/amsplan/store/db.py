@@ -33,7 +33,16 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _sqlite_pragmas(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # A read-only session (a report, a list, every dry run) is a read-only
+        # transaction: PostgreSQL refuses any write or row lock in it.
+        if conn.get_execution_options().get("readonly"):
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    return engine
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

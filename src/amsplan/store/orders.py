@@ -19,6 +19,7 @@ from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
 from amsplan.store.chunks import chunks
 from amsplan.store.models import Order
+from amsplan.store.technicians import get_technician
 
 CHUNK = 5000
 # The orders table itself, for the import's plain rows (SQLModel leaves it untyped).
@@ -190,6 +191,26 @@ def of_technician_between(
     return query
 
 
+def to_lock(
+    session: Session,
+    tz: ZoneInfo,
+    order_nos: list[str] | None,
+    tech_id: str | None,
+    day: date | None,
+) -> list[Order]:
+    """What `lock` and `sms book` work on: the named orders; else the orders in planning
+    of a technician's day, or of everyone's (locked for update)."""
+    if order_nos:
+        return load_orders(session, order_nos)
+    if tech_id and day:
+        get_technician(session, tech_id)
+        return day_orders(session, tz, tech_id, day, statuses=(Status.PLANNING,))
+    if day:
+        start, end = clock.day_bounds(day, tz)
+        return planned_between(session, start, end, (Status.PLANNING,), lock=True)
+    raise InputError("name orders, or --date (and --tech)")
+
+
 def order_by_id(session: Session, order_id: int, lock: bool = False) -> Order | None:
     """The order with this id (locked for update if `lock`), or None."""
     return session.get(Order, order_id, with_for_update=lock)
@@ -224,15 +245,6 @@ def resequence(session: Session, tz: ZoneInfo, tech_id: str, day: date) -> None:
 
 
 # --- for the message side (replies, reminders, the SMS outbox) ------------------------------
-
-
-def by_ids(session: Session, ids: Iterable[int | None], lock: bool = False) -> dict[int, Order]:
-    """The orders with these ids, by id (locked for update if `lock`)."""
-    found: dict[int, Order] = {}
-    for chunk in chunks({i for i in ids if i is not None}):
-        query = select(Order).where(col(Order.id).in_(chunk))
-        found.update((o.id, o) for o in session.exec(_locked(query, lock)) if o.id is not None)
-    return found
 
 
 def awaiting_from(session: Session, mobiles: Iterable[str]) -> dict[str, list[Order]]:
