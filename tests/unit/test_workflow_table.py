@@ -9,7 +9,7 @@ import pytest
 
 from amsplan.domain import engine
 from amsplan.domain.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
-from amsplan.domain.transitions import TABLE, TRANSITIONS
+from amsplan.domain.transitions import TABLE, TRANSITIONS, unassign_transition
 from amsplan.errors import TransitionRefused
 from amsplan.services.workflow import EFFECTS
 
@@ -134,3 +134,14 @@ def test_sms_allowed_is_the_one_rule():
     assert sms_refusal(no) == "customer does not want SMS"
     both = FakeOrder(status="planning", no_sms=True, mobile=None)
     assert sms_refusal(both) == "customer does not want SMS"
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_unassign_keeps_a_held_order_on_hold_and_the_transition_accepts_it(status):
+    name = unassign_transition(status)
+    assert name == ("unassign_held" if status is Status.ON_HOLD else "unassign")
+    if status is Status.ON_HOLD:
+        assert TRANSITIONS[name].target is Status.ON_HOLD
+    assert (status in TRANSITIONS[name].sources) == (
+        status in TRANSITIONS["unassign"].sources | TRANSITIONS["unassign_held"].sources
+    )

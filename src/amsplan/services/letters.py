@@ -199,7 +199,7 @@ def select_ready(
 ) -> list[Order]:
     """The named orders; else the orders ready to print (of a technician, on a day)."""
     if order_nos:
-        return load_orders(session, order_nos)
+        return load_orders(session, order_nos, lock=False)  # read to render; locked later
     if tech_id:
         get_technician(session, tech_id)
     between = clock.day_bounds(day, ctx.settings.tz) if day else None
@@ -405,7 +405,7 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
     folder, staging = _folders(ctx)
     tz = ctx.settings.tz
     with ctx.session(readonly=True) as s:
-        orders = load_orders(s, order_nos)
+        orders = load_orders(s, order_nos, lock=False)  # read to render; locked to commit
         problems = [
             problem
             for o in orders
