@@ -29,7 +29,7 @@ from amsplan.domain import truth
 from amsplan.domain.states import LIVE_LETTER, LetterState
 from amsplan.services import outbox
 from amsplan.services.context import Context
-from amsplan.store import hooks, messages
+from amsplan.store import hooks, letters, messages
 from amsplan.store.models import Letter, Order
 from amsplan.store.orders import key
 
@@ -53,7 +53,7 @@ def withdraw_letters(session: Session, ctx: Context, order: Order, reason: str) 
     """Withdraw every live letter of the order whatever it says (its name or address
     changed): the PDFs leave the folder after the commit."""
     now = ctx.now()
-    rows = messages.live_letters(session, [key(order)])
+    rows = letters.live_letters(session, [key(order)])
     for row in rows:
         mark_withdrawn(session, row, reason, now)
     if rows:
@@ -90,7 +90,7 @@ def settle(session: Session, ctx: Context, orders: dict[int, Order]) -> set[str]
     """
     now = ctx.now()
     withdrawn: set[str] = set()
-    for row in messages.live_letters(session, orders):
+    for row in letters.live_letters(session, orders):
         if withdraw_letter(session, row, orders[row.order_id], now):
             withdrawn.add(row.file_name)
     for message in messages.queued_for_orders(session, orders):
@@ -155,7 +155,7 @@ def sweep_letters(ctx: Context) -> int:
     fate: dict[str, LetterState] = {}
     live: set[str] = set()
     with ctx.session() as s:
-        for row, order in messages.letters_named(s, files):
+        for row, order in letters.letters_named(s, files):
             if row.state in LIVE_LETTER and not withdraw_letter(s, row, order, now):
                 live.add(row.file_name)
             fate[row.file_name] = row.state  # the newest letter of the name decides

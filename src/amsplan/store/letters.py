@@ -3,6 +3,7 @@ printed or withdrawn in bulk."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import insert, update
@@ -10,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from amsplan.domain.states import LIVE_LETTER, LetterState
 from amsplan.domain.statuses import Status
+from amsplan.store.chunks import chunks
 from amsplan.store.models import Comment, Letter, Order
 from amsplan.store.orders import of_technician_between
 
@@ -154,3 +156,28 @@ def ready_to_print(
     """Orders ready to print (of one technician; planned in [start, end) UTC)."""
     query = select(Order).where(Order.status == Status.READY_TO_PRINT)
     return list(session.exec(of_technician_between(query, tech_id, between)))
+
+
+def live_letters(session: Session, order_ids: Iterable[int]) -> list[Letter]:
+    """The live (staged or delivered) letters of these orders."""
+    found: list[Letter] = []
+    for chunk in chunks(set(order_ids)):
+        query = select(Letter).where(
+            col(Letter.order_id).in_(chunk), col(Letter.state).in_(LIVE_LETTER)
+        )
+        found += session.exec(query)
+    return found
+
+
+def letters_named(session: Session, names: list[str]) -> list[tuple[Letter, Order]]:
+    """The letters with these file names and their orders, oldest first."""
+    found: list[tuple[Letter, Order]] = []
+    for chunk in chunks(names):
+        query = (
+            select(Letter, Order)
+            .join(Order, col(Order.id) == col(Letter.order_id))
+            .where(col(Letter.file_name).in_(chunk))
+            .order_by(col(Letter.id))
+        )
+        found += [(letter, order) for letter, order in session.exec(query)]
+    return found

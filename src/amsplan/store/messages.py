@@ -1,4 +1,4 @@
-"""Queries for what is sent to customers: queued and exported SMS, and letters."""
+"""Queries for what is sent to customers: queued and exported SMS."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from amsplan.domain.states import LIVE_LETTER, SmsKind, SmsState
+from amsplan.domain.states import SmsKind, SmsState
 from amsplan.store.chunks import chunks
-from amsplan.store.models import Letter, Order, Sms
+from amsplan.store.models import Order, Sms
 
 # --- SMS ----------------------------------------------------------------------------------
 
@@ -91,31 +91,3 @@ def listing(
         query = query.where(col(Sms.order_id) == order_id)
     query = query.order_by(col(Sms.created_at).desc(), col(Sms.id).desc())
     return [(message, number) for message, number in session.exec(query)]
-
-
-# --- letters ------------------------------------------------------------------------------
-
-
-def live_letters(session: Session, order_ids: Iterable[int]) -> list[Letter]:
-    """The live (staged or delivered) letters of these orders."""
-    found: list[Letter] = []
-    for chunk in chunks(set(order_ids)):
-        query = select(Letter).where(
-            col(Letter.order_id).in_(chunk), col(Letter.state).in_(LIVE_LETTER)
-        )
-        found += session.exec(query)
-    return found
-
-
-def letters_named(session: Session, names: list[str]) -> list[tuple[Letter, Order]]:
-    """The letters with these file names and their orders, oldest first."""
-    found: list[tuple[Letter, Order]] = []
-    for chunk in chunks(names):
-        query = (
-            select(Letter, Order)
-            .join(Order, col(Order.id) == col(Letter.order_id))
-            .where(col(Letter.file_name).in_(chunk))
-            .order_by(col(Letter.id))
-        )
-        found += [(letter, order) for letter, order in session.exec(query)]
-    return found
