@@ -154,6 +154,33 @@ def test_layers_hold():
     assert problems() == []
 
 
+def test_the_check_finds_each_kind_of_breach(tmp_path):
+    """The checker itself: a breach of each rule in a made-up tree is reported."""
+    tree = {
+        "__init__.py": "",
+        "domain/__init__.py": "",
+        "domain/rule.py": "from amsplan.store import models\n",
+        "store/__init__.py": "",
+        "store/models.py": "from sqlmodel import select\n",
+        "services/__init__.py": "",
+        "services/a.py": "def f(s):\n    from amsplan.services import b\n    return s.exec(1)\n",
+        "services/b.py": "from sqlalchemy import update\nfrom amsplan.services import a\n",
+        "adapters/__init__.py": "",
+        "adapters/out.py": "from amsplan.services import a\n",
+    }
+    for name, text in tree.items():
+        path = tmp_path / "amsplan" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    found = "\n".join(problems(tmp_path / "amsplan"))
+    assert "amsplan/domain/rule.py:1: amsplan.domain imports amsplan.store.models" in found
+    assert "amsplan/adapters/out.py:1: amsplan.adapters imports amsplan.services.a" in found
+    assert "amsplan/services/b.py:1: SQL outside the store (sqlalchemy: update)" in found
+    assert "amsplan/services/a.py:3: query outside the store (s.exec)" in found
+    assert "import cycle: amsplan.services.a -> amsplan.services.b" in found
+    assert "store/models.py" not in found  # the store may build SQL
+
+
 if __name__ == "__main__":
     root = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT
     listed = problems(root)
