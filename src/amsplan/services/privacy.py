@@ -10,10 +10,9 @@ from amsplan.domain.reimport import ANONYMOUS
 from amsplan.services import exportfiles
 from amsplan.services.context import Context
 from amsplan.store import privacy as store
+from amsplan.store.chunks import chunks
 
 __all__ = ["ANONYMOUS", "PurgeResult", "purge"]
-
-CHUNK = 5000
 
 
 @dataclass
@@ -39,8 +38,7 @@ def purge(ctx: Context, closed_before: date, dry_run: bool = False) -> PurgeResu
         ids = store.closed_before(s, start, ANONYMOUS)
         replies = messages = 0
         files = exportfiles.purge_files(s, ctx, ids, dry_run)
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i : i + CHUNK]
+        for chunk in chunks(ids):
             found = store.count_texts(s, chunk)
             replies, messages = replies + found[0], messages + found[1]
             if not dry_run:

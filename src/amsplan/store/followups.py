@@ -11,10 +11,9 @@ from sqlmodel import Session, col, or_, select
 
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
+from amsplan.store.chunks import CHUNK
 from amsplan.store.models import FollowupFlag, Order
 from amsplan.store.orders import of_technician_between
-
-CHUNK = 5000
 
 
 def clear(

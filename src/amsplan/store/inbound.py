@@ -10,7 +10,7 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, SQLModel, col, select
 
 from amsplan.domain import rules
-from amsplan.store.chunks import chunks
+from amsplan.store.chunks import chunks, locked
 from amsplan.store.models import InboundMessage, Order, Reply
 
 # --- replies ------------------------------------------------------------------------------
@@ -82,4 +82,4 @@ def unapplied(session: Session, source: str, lock: bool = False) -> list[Inbound
         col(InboundMessage.source) == source,
     )
     query = query.order_by(col(InboundMessage.ingested_at), col(InboundMessage.id))
-    return list(session.exec(query.with_for_update() if lock else query))
+    return list(session.exec(locked(query, lock)))

@@ -11,11 +11,9 @@ from sqlmodel import Session, col, select
 
 from amsplan.domain.states import LIVE_LETTER, LetterState
 from amsplan.domain.statuses import Status
-from amsplan.store.chunks import chunks
+from amsplan.store.chunks import CHUNK, chunks
 from amsplan.store.models import Comment, Letter, Order
 from amsplan.store.orders import of_technician_between
-
-CHUNK = 5000
 
 
 def in_state(session: Session, state: LetterState) -> list[Letter]:

@@ -17,11 +17,10 @@ from amsplan import clock
 from amsplan.domain.slots import OCCUPYING
 from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
-from amsplan.store.chunks import chunks
+from amsplan.store.chunks import CHUNK, chunks, locked
 from amsplan.store.models import Order
 from amsplan.store.technicians import get_technician
 
-CHUNK = 5000
 # The orders table itself, for the import's plain rows (SQLModel leaves it untyped).
 _TABLE: Table = Order.__table__  # type: ignore[attr-defined]
 
@@ -37,7 +36,7 @@ def find_orders(session: Session, numbers: Iterable[str], lock: bool = False) ->
     found: dict[str, Order] = {}
     for i in range(0, len(wanted), CHUNK):
         query = select(Order).where(col(Order.order_no).in_(wanted[i : i + CHUNK]))
-        found.update((o.order_no, o) for o in session.exec(_locked(query, lock)))
+        found.update((o.order_no, o) for o in session.exec(locked(query, lock)))
     rest: dict[str, list[str]] = {}
     for number in wanted:
         if number not in found:
@@ -46,7 +45,7 @@ def find_orders(session: Session, numbers: Iterable[str], lock: bool = False) ->
     for i in range(0, len(keys), CHUNK):
         query = select(Order).where(func.upper(col(Order.order_no)).in_(keys[i : i + CHUNK]))
         by_upper: dict[str, list[Order]] = {}
-        for order in session.exec(_locked(query, lock)):
+        for order in session.exec(locked(query, lock)):
             by_upper.setdefault(_upper(order.order_no), []).append(order)
         for key, orders in by_upper.items():
             if key not in rest:
@@ -84,10 +83,6 @@ def case_forms(number: str, limit: int = 256) -> list[str] | None:
 def _upper(number: str) -> str:
     """Upper case as both databases agree on it (ASCII letters)."""
     return "".join(ch.upper() if ch.isascii() else ch for ch in number)
-
-
-def _locked(query, lock: bool):
-    return query.with_for_update() if lock else query
 
 
 def get_order(session: Session, order_no: str) -> Order:
@@ -156,7 +151,7 @@ def orders_between(
         )
         .order_by(col(Order.planned_start), col(Order.booking_seq), col(Order.order_no))
     )
-    return list(session.exec(_locked(query, lock)))
+    return list(session.exec(locked(query, lock)))
 
 
 def planned_between(
@@ -174,7 +169,7 @@ def planned_between(
         )
         .order_by(col(Order.technician_id), col(Order.planned_start))
     )
-    return list(session.exec(_locked(query, lock)))
+    return list(session.exec(locked(query, lock)))
 
 
 def of_technician_between(
@@ -224,7 +219,7 @@ def orders_by_id(
     found: dict[int, Order] = {}
     for i in range(0, len(wanted), CHUNK):
         query = select(Order).where(col(Order.id).in_(wanted[i : i + CHUNK]))
-        found.update((o.id, o) for o in session.exec(_locked(query, lock)) if o.id is not None)
+        found.update((o.id, o) for o in session.exec(locked(query, lock)) if o.id is not None)
     return found
 
 

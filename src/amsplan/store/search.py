@@ -17,7 +17,6 @@ from amsplan.domain.slots import natural_key
 from amsplan.domain.statuses import Status
 from amsplan.store.models import BookingCode, Order, SavedFilter
 
-CHUNK = 5000
 Q = TypeVar("Q")
 
 SORTS: dict[str, tuple[Any, ...]] = {

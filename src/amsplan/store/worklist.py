@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-CHUNK = 5000
+from amsplan.store.chunks import CHUNK, locked
 
 
 def by_ids(
@@ -18,5 +18,5 @@ def by_ids(
     for i in range(0, len(ids), CHUNK):
         query = select(model).where(col(model.id).in_(ids[i : i + CHUNK]), *where)
         query = query.order_by(col(model.id))
-        rows += session.exec(query.with_for_update() if lock else query)
+        rows += session.exec(locked(query, lock))
     return rows
