@@ -36,8 +36,7 @@ class Context:
         """One transaction on a database at the current schema version (read-only: it
         never takes the write lock, the schema check neither)."""
         if not self._checked:
-            checking = self.engine.execution_options(readonly=True)
-            db.require_schema(checking, self.settings.database_url)
+            db.require_schema(self.engine, self.settings.database_url)  # reads only
             self._checked = True
         with db.session_scope(self.engine, readonly=readonly) as session:
             yield session

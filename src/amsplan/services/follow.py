@@ -40,35 +40,29 @@ _NOTED = "amsplan.follow.orders"
 _SWEEP = "amsplan.follow.withdrawn_files"
 
 
-def order_changed(session: Session, ctx: Context, order: Order, why: str) -> None:
-    """Withdraw or re-render what no longer matches `order` (see the module docstring)."""
-    noted: dict[int, tuple[Order, Context]] | None = session.info.get(_NOTED)
+def order_changed(
+    session: Session, ctx: Context, order: Order, why: str, withdraw_letters: str = ""
+) -> None:
+    """Withdraw or re-render what no longer matches `order` (see the module docstring).
+    `withdraw_letters`: a reason to withdraw every live letter of the order whatever it
+    says (its name or address changed)."""
+    noted: dict[int, tuple[Order, Context, str]] | None = session.info.get(_NOTED)
     if noted is None:
         noted = session.info[_NOTED] = {}
         hooks.on_commit(session, _settle, _after_commit)
-    noted[key(order)] = (order, ctx)
-
-
-def withdraw_letters(session: Session, ctx: Context, order: Order, reason: str) -> None:
-    """Withdraw every live letter of the order whatever it says (its name or address
-    changed): the PDFs leave the folder after the commit."""
-    now = ctx.now()
-    rows = letters.live_letters(session, [key(order)])
-    for row in rows:
-        mark_withdrawn(session, row, reason, now)
-    if rows:
-        order_changed(session, ctx, order, reason)  # registers the commit hooks
-        session.info.setdefault(_SWEEP, (ctx, set()))[1].update(r.file_name for r in rows)
+    earlier = noted.get(key(order))
+    noted[key(order)] = (order, ctx, withdraw_letters or (earlier[2] if earlier else ""))
 
 
 def _settle(session: Session) -> None:
-    noted: dict[int, tuple[Order, Context]] = session.info.get(_NOTED) or {}
+    noted: dict[int, tuple[Order, Context, str]] = session.info.get(_NOTED) or {}
     if not noted:
         return
     session.info[_NOTED] = {}
     ctx = next(iter(noted.values()))[1]
-    orders = {order_id: order for order_id, (order, _) in noted.items()}
-    withdrawn = settle(session, ctx, orders)
+    orders = {order_id: order for order_id, (order, _, _) in noted.items()}
+    regardless = {order_id: why for order_id, (_, _, why) in noted.items() if why}
+    withdrawn = settle(session, ctx, orders, regardless)
     if withdrawn:
         session.info.setdefault(_SWEEP, (ctx, set()))[1].update(withdrawn)
 
@@ -83,15 +77,25 @@ def _after_commit(session: Session) -> None:
             pass  # the next letters command sweeps them
 
 
-def settle(session: Session, ctx: Context, orders: dict[int, Order]) -> set[str]:
-    """Apply the truth rules to the live letters and queued SMS of `orders` (by id).
+def settle(
+    session: Session,
+    ctx: Context,
+    orders: dict[int, Order],
+    regardless: dict[int, str] | None = None,
+) -> set[str]:
+    """Apply the truth rules to the live letters and queued SMS of `orders` (by id); the
+    live letters of the orders in `regardless` are withdrawn with the reason given there.
 
     Returns the file names of the letters withdrawn (their PDFs are to leave the folder).
     """
     now = ctx.now()
     withdrawn: set[str] = set()
     for row in letters.live_letters(session, orders):
-        if withdraw_letter(session, row, orders[row.order_id], now):
+        reason = (regardless or {}).get(row.order_id)
+        if reason:
+            mark_withdrawn(session, row, reason, now)
+            withdrawn.add(row.file_name)
+        elif withdraw_letter(session, row, orders[row.order_id], now):
             withdrawn.add(row.file_name)
     for message in messages.queued_for_orders(session, orders):
         if message.order_id is not None:

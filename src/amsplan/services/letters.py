@@ -441,7 +441,7 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
                 raise InputError(
                     f"{data.order_no} changed meanwhile (now {order.status}); run again"
                 )
-            for old in store.of_order(s, order_id, live=True):
+            for old in store.live_letters(s, [order_id]):
                 follow.mark_withdrawn(s, old, "replaced by a reprint", now)
             s.add(
                 Letter(

@@ -291,9 +291,8 @@ def _changed_after_booking(
         workflow.flag_followup(
             s, ctx, order, FollowupKind.CHANGED, "changed after booking: " + ", ".join(contact)
         )
-        if reimport.letter_untrue(contact):
-            follow.withdraw_letters(s, ctx, order, "the name or address changed")
-        follow.order_changed(s, ctx, order, "changed after booking")
+        untrue = "the name or address changed" if reimport.letter_untrue(contact) else ""
+        follow.order_changed(s, ctx, order, "changed after booking", withdraw_letters=untrue)
 
 
 def _defaults() -> dict:

@@ -29,8 +29,6 @@ from amsplan.store.models import Order, Technician
 from amsplan.store.orders import day_orders, load_orders, resequence, to_lock
 from amsplan.store.technicians import absence_on, get_technician
 
-__all__ = ["ASSIGNABLE", "RESCHEDULABLE", "Allow", "load_orders"]  # planners' words, re-used
-
 
 @dataclass
 class Slot:

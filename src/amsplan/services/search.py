@@ -9,7 +9,7 @@ from amsplan.errors import InputError, NotFound
 from amsplan.services.context import Context
 from amsplan.store import search as store
 from amsplan.store.models import Order, SavedFilter
-from amsplan.store.orders import orders_by_number
+from amsplan.store.orders import find_orders
 from amsplan.store.technicians import get_technician
 
 __all__ = ["PREDEFINED", "SORTS", "OrderFilter", "text_terms"]  # the rules, for the CLI
@@ -27,7 +27,7 @@ def search(
         total = store.count(s, flt, tz, country)
         if sort == "postcode":  # the visiting order, the same as assign --filter places
             numbers = store.matching_numbers(s, flt, tz, country, sort)[:limit]
-            found = {o.order_no: o for o in orders_by_number(s, numbers)}
+            found = find_orders(s, numbers)
             return [found[n] for n in numbers], total
         return store.orders(s, flt, tz, country, sort, limit), total
 

@@ -7,7 +7,7 @@ and the comment is kept in the linked order's timeline (kind "handled").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,6 @@ from sqlmodel import Session
 from amsplan.errors import InputError, NotFound
 from amsplan.services import workflow
 from amsplan.services.context import Context
-from amsplan.store import orders as orders_store
 from amsplan.store import worklist as store
 from amsplan.store.models import Order
 
@@ -81,8 +80,3 @@ def mark_handled(
             )
         result.handled.append(item.id)
     return result
-
-
-def orders_by_id(session: Session, ids: Iterable[int | None]) -> dict[int, Order]:
-    """The orders with these ids, keyed by id."""
-    return orders_store.orders_by_id(session, ids)

@@ -21,12 +21,9 @@ def in_state(session: Session, state: LetterState) -> list[Letter]:
     return list(session.exec(select(Letter).where(Letter.state == state)))
 
 
-def of_order(session: Session, order_id: int | None, live: bool = False) -> list[Letter]:
-    """The order's letters (only the live ones: staged or delivered)."""
-    query = select(Letter).where(Letter.order_id == order_id)
-    if live:
-        query = query.where(col(Letter.state).in_(LIVE_LETTER))
-    return list(session.exec(query))
+def of_order(session: Session, order_id: int | None) -> list[Letter]:
+    """The order's letters."""
+    return list(session.exec(select(Letter).where(Letter.order_id == order_id)))
 
 
 def file_names_of(session: Session, order_ids: list[int]) -> set[str]:

@@ -223,14 +223,6 @@ def orders_by_id(
     return found
 
 
-def orders_by_number(session: Session, numbers: list[str]) -> list[Order]:
-    """The orders with exactly these numbers (missing ones left out, in no order)."""
-    found: list[Order] = []
-    for i in range(0, len(numbers), CHUNK):
-        found += session.exec(select(Order).where(col(Order.order_no).in_(numbers[i : i + CHUNK])))
-    return found
-
-
 def resequence(session: Session, tz: ZoneInfo, tech_id: str, day: date) -> None:
     """Booking sequence 1..n by start time for the technician's day."""
     for seq, order in enumerate(day_orders(session, tz, tech_id, day), start=1):
