@@ -15,13 +15,9 @@ from amsplan.domain.states import SmsState
 from tests.cli.support import error, run
 
 
-def test_the_choices_are_the_services_own():
+def test_the_formats_are_the_writers_own():
     from amsplan.adapters.writers import FORMATS
-    from amsplan.services.reports import PERIODS
-    from amsplan.services.search import SORTS
 
-    assert tuple(SORTS) == params.SORTS
-    assert params.PERIODS == PERIODS
     assert tuple(dict.fromkeys(FORMATS.values())) == params.FORMATS
 
 

@@ -15,8 +15,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from amsplan.domain.cells import CONTROL_CHARS as CONTROL_CHARS  # re-exported
-from amsplan.domain.cells import CONTROL_CHARS_MULTILINE as CONTROL_CHARS_MULTILINE
 from amsplan.errors import InputError, NotFound
 
 csv.field_size_limit(16 * 1024 * 1024)

@@ -86,17 +86,17 @@ def print_batch(
 ) -> None:
     """The moved (`result.moved`, or `moved`) and refused orders of a batch; exit code 1
     when any was refused."""
+    rows = result.moved if moved is None else moved
     if as_json:
         print_json(result)
     else:
         out = table("order", "result", header)
-        for order_no, info in result.moved if moved is None else moved:
+        for order_no, info in rows:
             out.add_row(order_no, styled(moved_label, "green"), detail(info))
         for order_no, reason in result.refused:
             out.add_row(order_no, styled("refused", "red"), reason)
         console.print(out)
-        done = len(result.moved if moved is None else moved)
-        console.print(f"{done} {moved_label}, {len(result.refused)} refused")
+        console.print(f"{len(rows)} {moved_label}, {len(result.refused)} refused")
     if result.refused:
         raise typer.Exit(1)
 

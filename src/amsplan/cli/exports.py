@@ -9,7 +9,7 @@ import typer
 
 from amsplan.cli.batch import selection
 from amsplan.cli.output import console, context
-from amsplan.cli.params import Filter, Format
+from amsplan.cli.params import Filter, Format, Tech
 
 export_app = typer.Typer(help="Exports to the field and upstream.", no_args_is_help=True)
 
@@ -20,7 +20,7 @@ OutFile = Annotated[Path, typer.Argument(help="File to write (.csv, .json or .xl
 def export_mobile(
     ctx: typer.Context,
     file: OutFile,
-    tech: Annotated[str | None, typer.Option("--tech", help="Technician id.")] = None,
+    tech: Tech = None,
     start: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
     fmt: Format = None,

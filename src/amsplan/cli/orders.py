@@ -19,7 +19,7 @@ from amsplan.cli.output import (
     table,
     when,
 )
-from amsplan.cli.params import CountOnly, Filter, Json, OrderList, Sort, Yes
+from amsplan.cli.params import CountOnly, Filter, Json, OrderList, Sort, Tech, Yes
 
 orders_app = typer.Typer(
     help="Work orders: import from the customer system, show.", no_args_is_help=True
@@ -141,7 +141,7 @@ def list_(
         list[str] | None,
         typer.Option("--status", help="Status key or label, e.g. open or Åpen (repeat)."),
     ] = None,
-    tech: Annotated[str | None, typer.Option("--tech", help="Technician id.")] = None,
+    tech: Tech = None,
     start: Annotated[str | None, typer.Option("--from", help="Appointments from this day.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Appointments to this day.")] = None,
     stage: Annotated[str | None, typer.Option("--stage", help="Etappe.")] = None,

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from amsplan.domain import reports as report_rules
+from amsplan.domain import search as search_rules
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.states import SmsState
 from amsplan.errors import InputError
@@ -89,11 +91,12 @@ def choice(
     )
 
 
-# The enumerated options. The services check them again (they are called from elsewhere
-# too); tests/cli/test_params.py keeps these lists equal to the services' own.
-SORTS = ("appointment", "order", "status", "postcode", "name", "updated")
-PERIODS = ("day", "week", "month")
-FAILED_VISITS_BY = ("reason", "tech", "week")
+# The enumerated options: the domain's own lists (the services check them again, they are
+# called from elsewhere too). The export formats are written out here so that start-up
+# does not import the writers; tests/cli/test_params_cli.py keeps them equal.
+SORTS = search_rules.SORTS
+PERIODS = report_rules.PERIODS
+FAILED_VISITS_BY = report_rules.FAILED_BY
 FORMATS = ("csv", "json", "xlsx")
 
 Sort = Annotated[str, choice("--sort", SORTS, "{choices}.")]

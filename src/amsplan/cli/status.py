@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from amsplan.cli.output import console, context, print_json, status_text, styled, table
+from amsplan.cli.params import Json
 
 
-def status(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+def status(ctx: typer.Context, as_json: Json = False):
     """Count orders per status, in the status colours.
 
     Example: amsplan status

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.output import console, context, print_json, styled, table
+from amsplan.cli.params import Json
 
 techs_app = typer.Typer(help="Technicians and their working hours.", no_args_is_help=True)
 
@@ -61,7 +62,7 @@ def _outside(visits) -> None:
 
 
 @techs_app.command("list")
-def list_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+def list_(ctx: typer.Context, as_json: Json = False):
     """List technicians.
 
     Example: amsplan techs list
@@ -132,7 +133,7 @@ def absences(
     ctx: typer.Context,
     tech_id: Annotated[str | None, typer.Argument(help="Only this technician.")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Past absences too.")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Json = False,
 ):
     """List absences (from today on, or --all).
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 from rich.text import Text
 
 from amsplan.cli.output import console, context, print_json, status_text, table
+from amsplan.cli.params import Json
 
 workflow_app = typer.Typer(help="The workflow: statuses and transitions.", no_args_is_help=True)
 
 
 @workflow_app.command("show")
-def show(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False):
+def show(ctx: typer.Context, as_json: Json = False):
     """Print the transition table: every status change an order can make.
 
     Example: amsplan workflow show

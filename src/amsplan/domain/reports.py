@@ -108,9 +108,14 @@ def period_key(moment: datetime, by: str, tz: ZoneInfo) -> str:
     if by == "day":
         return local.date().isoformat()
     if by == "week":
-        year, week, _ = local.isocalendar()
-        return f"{year}-W{week:02d}"
+        return week_key(local.date())
     return f"{local:%Y-%m}"
+
+
+def week_key(day: date) -> str:
+    """The ISO week a day falls in: 2026-W17."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def check_by(by: str) -> None:
@@ -164,8 +169,7 @@ def every_week(periods: list[Period], first: date, last: date) -> list[Period]:
     weeks = []
     start = monday(first)
     while start <= last:
-        year, week, _ = start.isocalendar()
-        key = f"{year}-W{week:02d}"
+        key = week_key(start)
         weeks.append(known.get(key, Period(key)))
         start += timedelta(days=7)
     return weeks
