@@ -48,6 +48,20 @@ class Settings:
     country: str = "NO"
     sms_send_from: str = "09:00"
     sms_send_until: str = "21:00"
+    # Sending through a provider's API (`sms dispatch`); "file": `sms export` only.
+    sms_provider: str = "file"
+    sms_rate: float = 10.0  # messages per second at most; 0: no limit
+    sms_max_attempts: int = 4  # tries per message on 429, 5xx and timeouts
+    sms_timeout: float = 10.0  # seconds per request
+    # The public address providers call back (behind the reverse proxy), e.g.
+    # https://amsplan.example.no; the status callback of a message is built from it.
+    sms_callback_url: str = ""
+    # [sms.<provider>] tables: the provider's own settings (secrets: see sms_option).
+    sms_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # `amsplan serve`
+    serve_host: str = "127.0.0.1"
+    serve_port: int = 8470
+    serve_max_body: int = 64 * 1024
     # A customer whose booked time is changed (reschedule, move) answers again.
     change_needs_answer: bool = True
     labels: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
@@ -81,6 +95,18 @@ class Settings:
 
     def colour(self, status: Status | str) -> str:
         return self.colours[Status(status)]
+
+    def sms_option(self, provider: str, key: str, default: str | None = None) -> str:
+        """A provider setting: the environment (AMSPLAN_SMS_<PROVIDER>_<KEY>, the way to
+        keep a secret out of the file) before the [sms.<provider>] table."""
+        env = f"AMSPLAN_SMS_{provider}_{key}".upper()
+        value = os.environ.get(env) or self.sms_options.get(provider, {}).get(key, default)
+        if value is None:
+            raise ConfigError(
+                f"[sms.{provider}] {key} is not set (in {self.config_file or 'amsplan.toml'}"
+                f" or as {env})"
+            )
+        return str(value)
 
 
 def find_config_file(explicit: str | Path | None) -> Path | None:
@@ -127,8 +153,26 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "country": ("country", str),
         "send_from": ("sms_send_from", str),
         "send_until": ("sms_send_until", str),
+        "provider": ("sms_provider", str),
+        "rate": ("sms_rate", (int, float)),
+        "max_attempts": ("sms_max_attempts", int),
+        "timeout": ("sms_timeout", (int, float)),
+        "callback_url": ("sms_callback_url", str),
+    },
+    "serve": {
+        "host": ("serve_host", str),
+        "port": ("serve_port", int),
+        "max_body": ("serve_max_body", int),
     },
 }
+
+# A setting whose name ends so is a secret: a config file holding one must not be
+# readable by others (put it in the environment instead).
+SECRET_SUFFIXES = ("token", "password", "passwd", "secret", "api_key", "apikey")
+
+
+def is_secret(key: str) -> bool:
+    return key.lower().endswith(SECRET_SUFFIXES)
 
 
 def load_settings(config: str | Path | None = None) -> Settings:
@@ -140,7 +184,23 @@ def load_settings(config: str | Path | None = None) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from None
-    return _finish(path.resolve().parent, path.resolve(), data)
+    settings = _finish(path.resolve().parent, path.resolve(), data)
+    _check_secrets(path, settings)
+    return settings
+
+
+def _check_secrets(path: Path, settings: Settings) -> None:
+    """Refuse a config file that holds a secret and that others can read."""
+    secrets = [f"sms.{provider}.{key}" for provider, options in settings.sms_options.items()
+               for key in options if is_secret(key)]  # fmt: skip
+    if not secrets:
+        return
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ConfigError(
+            f"{path} holds a secret ({secrets[0]}) and others can read it (mode {mode:o});"
+            f" run: chmod 600 {path} (or set it in the environment instead)"
+        )
 
 
 def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
@@ -156,6 +216,9 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         if keys is None or not isinstance(body, dict):
             raise ConfigError(f"{where}: unknown section [{section}]")
         for key, value in body.items():
+            if section == "sms" and isinstance(value, dict):  # [sms.<provider>]
+                values.setdefault("sms_options", {})[key] = dict(value)
+                continue
             if key not in keys:
                 raise ConfigError(f"{where}: unknown setting {section}.{key}")
             name, kind = keys[key]
@@ -210,6 +273,16 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
             raise ConfigError(f"{where}: sms.{key.removeprefix('sms_')} must be HH:MM")
     if settings.sms_send_from >= settings.sms_send_until:
         raise ConfigError(f"{where}: sms.send_from must be before sms.send_until")
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", settings.sms_provider):
+        raise ConfigError(f"{where}: sms.provider must be a provider name like twilio")
+    if settings.sms_rate < 0 or settings.sms_timeout <= 0 or settings.sms_max_attempts < 1:
+        raise ConfigError(
+            f"{where}: sms.rate must be 0 or more, sms.timeout and sms.max_attempts positive"
+        )
+    if settings.sms_callback_url and not re.match(r"https?://", settings.sms_callback_url):
+        raise ConfigError(f"{where}: sms.callback_url must start with https:// (or http://)")
+    if not 0 < settings.serve_port < 65536 or settings.serve_max_body < 1024:
+        raise ConfigError(f"{where}: serve.port must be a port, serve.max_body at least 1024")
     return settings
 
 

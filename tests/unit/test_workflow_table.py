@@ -119,7 +119,8 @@ def test_every_transition_into_manual_followup_names_its_kind():
     assert [t.name for t in TABLE if t.followup and t.target is not Status.MANUAL_FOLLOWUP] == []
     assert {t.name: t.followup.value for t in into if t.followup} == {
         "reply_other": "reply", "follow_up_manually": "manual", "booking_reminder": "no_answer",
-        "to_manual": "rejected", "cancel_started": "cancelled",
+        "to_manual": "rejected", "cancel_started": "cancelled", "sms_undelivered": "sms_failed",
+        "opt_out": "reply",
     }  # fmt: skip
 
 

@@ -83,27 +83,40 @@ def ingest(ctx: Context, path: Path) -> IngestResult:
             f"{name}: {len(problems)} invalid rows; nothing was ingested",
             [p.render(name) for p in problems],
         )
-    result = IngestResult(str(path))
     with ctx.session() as s:
-        db.serialise(s, f"replies:{digest}")
-        seen_lines = inbound.reply_lines(s, digest)
-        # In received order (stable), so the customer's last word is applied last.
-        todo = [_Incoming(line, received, rec) for line, received, rec in
-                sorted(rows, key=lambda r: r[1]) if line not in seen_lines]  # fmt: skip
-        result.already_ingested = len(rows) - len(todo)
-        known = _Known.load(s, ctx, todo)
-        now = ctx.now()
-        new_rows = []
-        with s.no_autoflush:
-            for incoming in todo:
-                reply = _one(s, ctx, known, incoming)
-                reply.update(source_file=name, source_sha256=digest, ingested_at=now,
-                             actor=ctx.user)  # fmt: skip
-                new_rows.append(reply)
-                result.outcomes[reply["outcome"]] += 1
-        s.flush()
-        inbound.add_replies(s, new_rows)
-        result.new = len(new_rows)
+        return ingest_rows(s, ctx, IngestResult(str(path)), name, digest, rows)
+
+
+def ingest_rows(
+    s: Session,
+    ctx: Context,
+    result: IngestResult,
+    name: str,
+    digest: str,
+    rows: list[tuple[int, datetime, dict[str, str]]],
+) -> IngestResult:
+    """Store and apply replies in the caller's transaction: (line, received time, record
+    with received_at, sender, text and provider_id) from the source `name` whose content
+    has the sha256 `digest` (a file; one callback of `amsplan serve`)."""
+    db.serialise(s, f"replies:{digest}")
+    seen_lines = inbound.reply_lines(s, digest)
+    # In received order (stable), so the customer's last word is applied last.
+    todo = [_Incoming(line, received, rec) for line, received, rec in
+            sorted(rows, key=lambda r: r[1]) if line not in seen_lines]  # fmt: skip
+    result.already_ingested = len(rows) - len(todo)
+    known = _Known.load(s, ctx, todo)
+    now = ctx.now()
+    new_rows = []
+    with s.no_autoflush:
+        for incoming in todo:
+            reply = _one(s, ctx, known, incoming)
+            reply.update(source_file=name, source_sha256=digest, ingested_at=now,
+                         actor=ctx.user)  # fmt: skip
+            new_rows.append(reply)
+            result.outcomes[reply["outcome"]] += 1
+    s.flush()
+    inbound.add_replies(s, new_rows)
+    result.new = len(new_rows)
     return result
 
 

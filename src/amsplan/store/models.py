@@ -12,7 +12,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from amsplan.domain.followups import FollowupKind
-from amsplan.domain.states import LetterState, SmsKind, SmsState
+from amsplan.domain.states import Delivery, LetterState, SmsKind, SmsState
 from amsplan.domain.statuses import Status
 
 
@@ -280,6 +280,39 @@ class Sms(SQLModel, table=True):
     exported_at: datetime | None = None
     withdrawn_at: datetime | None = None
     withdrawn_reason: str | None = None
+    # Sending through a provider's API (`sms dispatch`): the provider, amsplan's unique
+    # reference (set with status "sending" and committed before the request), the
+    # provider's message id once accepted, the attempts made and the last error.
+    provider: str | None = Field(default=None, max_length=20)
+    reference: str | None = Field(default=None, max_length=40, unique=True, index=True)
+    provider_id: str | None = Field(default=None, max_length=64, index=True)
+    attempts: int = 0
+    sending_at: datetime | None = None
+    sent_at: datetime | None = None
+    error: str | None = None
+    # The provider's delivery report (Delivery), when it came and why it failed.
+    delivery: Delivery | None = Field(
+        default=None, sa_column=Column(EnumText(Delivery, 12), nullable=True)
+    )
+    delivery_at: datetime | None = None
+    delivery_error: str | None = None
+
+
+class Callback(SQLModel, table=True):
+    """Every request a provider made to `amsplan serve` (and every row of a receipts
+    file), stored before it is answered and applied once: `dedup` is unique."""
+
+    __tablename__ = "sms_callback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=20)
+    kind: str = Field(max_length=12)  # status | inbound
+    dedup: str = Field(max_length=200, unique=True, index=True)  # provider:kind:message id[:state]
+    provider_message_id: str = Field(default="", max_length=64, index=True)
+    received_at: datetime = Field(default_factory=utcnow)
+    payload: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    processed_at: datetime | None = Field(default=None, index=True)
+    outcome: str | None = None
 
 
 class InboundMessage(SQLModel, table=True):

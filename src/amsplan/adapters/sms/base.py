@@ -1,0 +1,119 @@
+"""The interface every SMS provider implements, and the plain values it speaks.
+
+A provider sends one message (`send`), may look a message up after a crash
+(`find`), checks that a callback really comes from it (`verify`), and reads the
+callbacks it makes: delivery reports (`delivery_reports`) and customers' messages
+(`inbound`). It never touches the database and never logs: no secret and no customer
+text leaves it except in the request to the provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+import httpx
+
+from amsplan.domain.states import Delivery
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    reference: str  # amsplan's unique reference of this message (Sms.reference)
+    to: str  # E.164, "+4791234567"
+    text: str
+    status_callback: str | None = None  # where the provider reports delivery, if asked
+
+
+@dataclass(frozen=True)
+class Accepted:
+    provider_id: str  # the provider's id of the message
+
+
+class Rejected(Exception):
+    """The provider refused the message for good (4xx other than 429): do not retry.
+    The text names the provider's error, never the message or the number."""
+
+
+class Retry(Exception):
+    """Try again later (429, 5xx, timeout, connection refused)."""
+
+    def __init__(self, reason: str, after: float | None = None) -> None:
+        super().__init__(reason)
+        self.after = after  # seconds the provider asked us to wait (Retry-After)
+
+
+class CannotLookUp(Exception):
+    """The provider offers no way to find a message by what amsplan knows of it."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request a provider made to `amsplan serve`, as the provider reads it."""
+
+    method: str
+    url: str  # the full public URL the provider called (scheme and host as it saw them)
+    headers: Mapping[str, str]  # lower-case names
+    query: Mapping[str, str]
+    form: Mapping[str, str]  # the body's form fields (empty for other bodies)
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    provider_message_id: str
+    delivery: Delivery
+    raw_state: str  # the provider's own word ("undelivered", "false")
+    reference: str | None = None  # amsplan's reference, when the provider echoes it
+    error: str = ""  # the provider's error code and text
+    at: datetime | None = None  # when it happened, when the provider says
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    provider_message_id: str
+    sender: str  # as the provider wrote it
+    text: str
+    to: str = ""
+    received: datetime | None = None  # when the provider says; else when it reached us
+    opt_out: str | None = None  # the provider's own opt-out flag (Twilio OptOutType)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to answer a provider's callback with once it is stored."""
+
+    content_type: str = "text/plain"
+    body: bytes = b""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class Provider(Protocol):
+    name: ClassVar[str]
+
+    def send(self, client: httpx.Client, message: Outgoing) -> Accepted:
+        """Send one message; Rejected or Retry when it was not accepted."""
+        ...
+
+    def find(self, client: httpx.Client, message: Outgoing, since: datetime) -> Accepted | None:
+        """The provider's record of a message sent with this reference since `since`
+        (None: the provider has no such message); CannotLookUp if it cannot tell."""
+        ...
+
+    def verify(self, request: Request) -> bool:
+        """True when the callback is signed by (or carries the secret of) this provider."""
+        ...
+
+    def delivery_reports(self, request: Request) -> list[DeliveryReport]:
+        """The delivery reports in a status callback (ValueError: malformed)."""
+        ...
+
+    def inbound(self, request: Request) -> list[InboundSms]:
+        """The customers' messages in an inbound callback (ValueError: malformed)."""
+        ...
+
+    def answer(self, kind: str) -> Answer:
+        """The body to answer a stored callback of `kind` ("status", "inbound") with."""
+        ...
