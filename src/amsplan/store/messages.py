@@ -91,3 +91,9 @@ def listing(
         query = query.where(col(Sms.order_id) == order_id)
     query = query.order_by(col(Sms.created_at).desc(), col(Sms.id).desc())
     return [(message, number) for message, number in session.exec(query)]
+
+
+def queued_to(session: Session, number: str) -> list[Sms]:
+    """The queued messages to this mobile number (E.164), of any order."""
+    query = select(Sms).where(col(Sms.to) == number, col(Sms.status) == SmsState.QUEUED)
+    return list(session.exec(query))
