@@ -91,3 +91,78 @@ def test_reply_keywords_are_trimmed(tmp_path):
     path = write(tmp_path / "a.toml", "[replies]\nkeyword_ok = ' JA '\nkeyword_contact = 'NEI'\n")
     s = load_settings(path)
     assert (s.keyword_ok, s.keyword_contact) == ("JA", "NEI")
+
+
+TWILIO = """[sms]
+provider = "twilio"
+rate = 25
+callback_url = "https://amsplan.example.no"
+
+[sms.twilio]
+account_sid = "AC123"
+from = "+4790000000"
+"""
+
+
+def test_provider_tables_are_read_and_the_environment_wins(tmp_path, monkeypatch):
+    path = write(tmp_path / "amsplan.toml", TWILIO)
+    s = load_settings(path)
+    assert (s.sms_provider, s.sms_rate, s.sms_callback_url) == (
+        "twilio",
+        25,
+        "https://amsplan.example.no",
+    )
+    assert s.sms_option("twilio", "account_sid") == "AC123"
+    assert s.sms_option("twilio", "base_url", "https://api.twilio.com") == "https://api.twilio.com"
+    monkeypatch.setenv("AMSPLAN_SMS_TWILIO_AUTH_TOKEN", "from-env")
+    assert s.sms_option("twilio", "auth_token") == "from-env"
+    monkeypatch.delenv("AMSPLAN_SMS_TWILIO_AUTH_TOKEN")
+    with pytest.raises(ConfigError, match=r"\[sms.twilio\] auth_token is not set.*"
+                       r"AMSPLAN_SMS_TWILIO_AUTH_TOKEN"):  # fmt: skip
+        s.sms_option("twilio", "auth_token")
+
+
+def test_a_secret_in_a_file_others_can_read_is_refused(tmp_path):
+    path = write(tmp_path / "amsplan.toml", TWILIO + 'auth_token = "s3cret-token"\n')
+    path.chmod(0o644)
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    message = str(err.value)
+    assert "sms.twilio.auth_token" in message and "chmod 600" in message
+    assert "s3cret-token" not in message
+    path.chmod(0o640)  # the group may not read it either
+    with pytest.raises(ConfigError):
+        load_settings(path)
+    path.chmod(0o600)
+    assert load_settings(path).sms_option("twilio", "auth_token") == "s3cret-token"
+
+
+def test_a_readable_file_without_secrets_is_fine(tmp_path):
+    path = write(tmp_path / "amsplan.toml", TWILIO)
+    path.chmod(0o644)
+    assert load_settings(path).sms_provider == "twilio"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[sms]\nprovider = "Twilio!"\n', "sms.provider must be a provider name"),
+        ("[sms]\nrate = -1\n", "sms.rate must be 0 or more"),
+        ("[sms]\nmax_attempts = 0\n", "max_attempts positive"),
+        ('[sms]\ncallback_url = "amsplan.example.no"\n', "callback_url must start with"),
+        ("[serve]\nport = 70000\n", "serve.port must be a port"),
+        ("[serve]\nhost = 1\n", "serve.host has the wrong type"),
+    ],
+)
+def test_bad_sms_and_serve_settings_are_refused(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(write(tmp_path / "amsplan.toml", text))
+
+
+def test_an_unknown_provider_names_the_known_ones(tmp_path):
+    from amsplan.adapters.sms import provider_for
+
+    s = load_settings(write(tmp_path / "amsplan.toml", '[sms]\nprovider = "nosuch"\n'))
+    with pytest.raises(ConfigError, match="'nosuch' is not known; use one of file, twilio, sveve"):
+        provider_for(s)
+    assert provider_for(s, "twilio").name == "twilio"
