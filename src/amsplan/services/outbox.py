@@ -200,7 +200,7 @@ def export(
                 raise NotFound(f"no exported batch {again!r}")
             batch = again
         else:
-            messages = _still_true(s, ctx, stored.due(s, now), now)
+            messages = still_true(s, ctx, stored.due(s, now), now)
             if not messages:
                 return ExportResult(None, 0, None)
             stamp = clock.to_local(now, ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
@@ -218,7 +218,7 @@ def export(
         return ExportResult(batch, len(messages), str(path))
 
 
-def _still_true(s: Session, ctx: Context, messages: list[Sms], now: datetime) -> list[Sms]:
+def still_true(s: Session, ctx: Context, messages: list[Sms], now: datetime) -> list[Sms]:
     """The messages that still tell the truth (the others are withdrawn or re-rendered
     here, with the same rule as after every change of an order)."""
     orders = orders_by_id(s, (m.order_id for m in messages))
