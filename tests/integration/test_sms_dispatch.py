@@ -17,6 +17,7 @@ from amsplan.services import booking, dispatch, outbox, workflow
 from amsplan.services.views import followup_list
 from amsplan.store.models import Comment, Order, Sms
 from amsplan.store.orders import get_order
+from tests.fakes.config import serving, set_sms
 from tests.fakes.sveve import FakeSveve
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import assign_all, seed
@@ -28,51 +29,14 @@ SAMI = "Buorre beaivi! Čáhppes šáhkat, đ ŋ ŧ ž, æøå ÆØÅ"
 
 @pytest.fixture
 def twilio(workspace, monkeypatch):
-    fake = FakeTwilio()
-    with fake.serve() as server:
-        configure(workspace, "twilio", account_sid=fake.account_sid, base_url=server.url,
-                  **{"from": "+4759440000"})  # fmt: skip
-        monkeypatch.setenv("AMSPLAN_SMS_TWILIO_AUTH_TOKEN", fake.auth_token)
+    with serving(workspace, monkeypatch, FakeTwilio()) as fake:
         yield fake
 
 
 @pytest.fixture
 def sveve(workspace, monkeypatch):
-    fake = FakeSveve()
-    with fake.serve() as server:
-        configure(workspace, "sveve", user=fake.user, base_url=server.url, **{"from": "Testnett"})
-        monkeypatch.setenv("AMSPLAN_SMS_SVEVE_PASSWD", fake.passwd)
+    with serving(workspace, monkeypatch, FakeSveve()) as fake:
         yield fake
-
-
-def configure(ws, provider: str, sms: str = "", **options: str) -> None:
-    """[sms] provider and its table in the workspace's amsplan.toml (secrets: env)."""
-    table = "\n".join(f'{k} = "{v}"' for k, v in options.items())
-    with open(ws.path / "amsplan.toml", "a", encoding="utf-8") as f:
-        f.write(f'\n[sms]\nprovider = "{provider}"\nrate = 0\nmax_attempts = 3\ntimeout = 1\n'
-                f'callback_url = "https://amsplan.example.no/hooks"\n{sms}\n'
-                f"[sms.{provider}]\n{table}\n")  # fmt: skip
-
-
-def set_sms(ws, **values: object) -> None:
-    """Change [sms] keys written by configure (the last value of a key wins in the text)."""
-    path = ws.path / "amsplan.toml"
-    text = path.read_text(encoding="utf-8")
-    for key, value in values.items():
-        text = text.replace("[sms]\n", f"[sms]\n{key} = {value}\n", 1)
-        text = _drop_second(text, key)
-    path.write_text(text, encoding="utf-8")
-
-
-def _drop_second(text: str, key: str) -> str:
-    lines, seen = [], False
-    for line in text.splitlines():
-        if line.startswith(f"{key} = "):
-            if seen:
-                continue
-            seen = True
-        lines.append(line)
-    return "\n".join(lines) + "\n"
 
 
 def booked(ws, count: int = 2) -> list[str]:

@@ -23,10 +23,14 @@ class Unanswered(Retry):
     """The request went out but no answer came back: the provider may have it."""
 
 
-def scrub(text: str, limit: int = 160) -> str:
-    """A provider's error text fit for a log and a comment: phone numbers (any run of
-    six or more digits) blanked, one line, at most `limit` characters."""
-    clean = " ".join(_NUMBERS.sub("[number]", str(text)).split())
+def scrub(text: str, *numbers: str, limit: int = 160) -> str:
+    """A provider's error text fit for a log and a comment: `numbers` (the recipient as
+    it was sent) and anything else that looks like a phone number (seven or more digits)
+    blanked, one line, at most `limit` characters."""
+    text = str(text)
+    for known in sorted(filter(None, numbers), key=len, reverse=True):
+        text = text.replace(known, "[number]")
+    clean = " ".join(_NUMBERS.sub("[number]", text).split())
     return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 

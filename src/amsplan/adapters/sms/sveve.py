@@ -71,12 +71,13 @@ class Sveve:
         response = http.request(client, "POST", url, json=self.body(message))
         answer = http.json_of(response)
         reply = answer.get("response") if isinstance(answer, dict) else None
-        http.raise_for(response, "Sveve", _error(reply))
+        error = _error(reply, message.to, number(message.to))
+        http.raise_for(response, "Sveve", error)
         if not isinstance(reply, dict):
             raise Rejected(f"Sveve HTTP {response.status_code} without a JSON response")
         ids = reply.get("ids") or []
         if reply.get("fatalError") or reply.get("errors") or not ids:
-            raise Rejected(f"Sveve: {_error(reply) or 'no message id in the answer'}")
+            raise Rejected(f"Sveve: {error or 'no message id in the answer'}")
         return Accepted(str(ids[0]))
 
     def find(self, client: httpx.Client, message: Outgoing, since: datetime) -> Accepted | None:
@@ -123,13 +124,13 @@ def number(e164: str) -> str:
     return "00" + e164[1:] if e164.startswith("+") else e164
 
 
-def _error(reply: object) -> str:
-    """Sveve's fatalError or its errors' messages, in a few safe words."""
+def _error(reply: object, *numbers: str) -> str:
+    """Sveve's fatalError or its errors' messages, in a few words without `numbers`."""
     if not isinstance(reply, dict):
         return ""
     words = [str(reply["fatalError"])] if reply.get("fatalError") else []
     words += [str(e.get("message", "")) for e in reply.get("errors") or [] if isinstance(e, dict)]
-    return http.scrub("; ".join(w for w in words if w))
+    return http.scrub("; ".join(w for w in words if w), *numbers)
 
 
 PROVIDER = Sveve

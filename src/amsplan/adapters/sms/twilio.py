@@ -89,7 +89,7 @@ class Twilio:
             client, "POST", self.messages_url, data=self.fields(message), auth=self._auth()
         )
         body = http.json_of(response)
-        http.raise_for(response, "Twilio", _error(body))
+        http.raise_for(response, "Twilio", _error(body, message.to))
         sid = body.get("sid") if isinstance(body, dict) else None
         if not sid:
             raise Rejected(f"Twilio HTTP {response.status_code} without a message sid")
@@ -107,7 +107,7 @@ class Twilio:
         while url:
             response = http.request(client, "GET", url, params=params, auth=self._auth())
             body = http.json_of(response)
-            http.raise_for(response, "Twilio", _error(body))
+            http.raise_for(response, "Twilio", _error(body, message.to))
             if not isinstance(body, dict):
                 raise http.Retry("Twilio answered the message list without JSON")
             for found in body.get("messages") or []:
@@ -151,11 +151,12 @@ class Twilio:
         return Answer()
 
 
-def _error(body: object) -> str:
-    """Twilio's error JSON ({code, message, more_info, status}) in a few safe words."""
+def _error(body: object, to: str) -> str:
+    """Twilio's error JSON ({code, message, more_info, status}) in a few words without
+    the number `to` (Twilio's message often repeats it)."""
     if not isinstance(body, dict) or "code" not in body:
         return ""
-    return f"error {body.get('code')} {http.scrub(body.get('message') or '')}".strip()
+    return f"error {body.get('code')} {http.scrub(body.get('message') or '', to)}".strip()
 
 
 def _created(found: dict[str, object]) -> datetime:
