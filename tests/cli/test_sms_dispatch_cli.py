@@ -68,3 +68,16 @@ def test_an_unanswered_sveve_request_is_listed_as_unknown(workspace, monkeypatch
 def test_status_lists_the_new_states(workspace):
     err = error(5, "sms", "list", "--status", "lost")
     assert "sending" in err and "unknown" in err
+
+
+def test_a_missing_provider_setting_is_a_clear_error_and_nothing_is_lost(workspace, monkeypatch):
+    monkeypatch.setenv("AMSPLAN_NOW", NOW)
+    with serving(workspace, monkeypatch, FakeTwilio()) as twilio:
+        booked(workspace, 2)
+        text = (workspace.path / "amsplan.toml").read_text(encoding="utf-8")
+        (workspace.path / "amsplan.toml").write_text(
+            text.replace('from = "+4759440000"\n', ""), encoding="utf-8"
+        )
+        err = error(3, "sms", "dispatch")
+        assert "[sms.twilio] from is not set" in err and twilio.requests == 0
+    assert [m["status"] for m in data("sms", "list")] == ["queued", "queued"]

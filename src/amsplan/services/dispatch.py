@@ -44,7 +44,6 @@ from amsplan.domain.replies import Apply, Note
 from amsplan.domain.rules import utc
 from amsplan.domain.states import SmsState
 from amsplan.errors import ConfigError
-from amsplan.faults import crash_point
 from amsplan.services import outbox, workflow
 from amsplan.services.context import Context
 from amsplan.store import messages as stored
@@ -292,7 +291,6 @@ def _attempt(
         tries += 1
         try:
             accepted = provider.send(client, item.out)
-            crash_point("dispatch_after_send")
             return _Outcome(item.id, ref, SmsState.SENT, tries, accepted.provider_id)
         except ConfigError as e:  # before any request: the message never left
             return _Outcome(item.id, ref, SmsState.QUEUED, tries, error=str(e))

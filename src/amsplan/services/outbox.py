@@ -1,8 +1,9 @@
 """The SMS outbox: queue (rendered, in the caller's transaction), withdraw, export.
 
-No gateway is in the loop: `amsplan sms export` hands due messages to the provider as
-a file, and each message is exported exactly once (unless a batch is re-exported on
-purpose with --again).
+`amsplan sms export` hands due messages to the provider as a file, each exactly once
+(unless a batch is re-exported on purpose with --again); `amsplan sms dispatch`
+(services/dispatch) sends them through a provider's API instead, with the same truth
+check (`still_true`) just before.
 """
 
 from __future__ import annotations
