@@ -128,7 +128,7 @@ class FakeTwilio:
             "sid": sid, "account_sid": self.account_sid, "to": form["To"],
             "from": form.get("From"), "messaging_service_sid": form.get("MessagingServiceSid"),
             "body": form["Body"], "status": "queued", "direction": "outbound-api",
-            "date_created": now, "date_updated": now, "date_sent": now, "num_segments": "1",
+            "date_created": now, "date_updated": now, "date_sent": None, "num_segments": "1",
             "error_code": None, "error_message": None, "price": None, "api_version": "2010-04-01",
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
             "status_callback": form.get("StatusCallback"),  # kept here, not in Twilio's JSON
@@ -141,10 +141,15 @@ class FakeTwilio:
         q = request.query_params
         size, page = min(int(q.get("PageSize", "50")), 1000), int(q.get("Page", "0"))
         since = date.fromisoformat(q["DateSent>"]) if "DateSent>" in q else None
-        with self.lock:
-            found = [m for m in reversed(self.messages)
-                     if (not q.get("To") or m["to"] == q["To"])
-                     and (since is None or _day(m["date_sent"]) >= since)]  # fmt: skip
+
+        def listed(m: dict[str, Any]) -> bool:  # a message not sent yet has no date_sent
+            sent = m["date_sent"] and _day(m["date_sent"])
+            return m["to"] == q.get("To", m["to"]) and (
+                since is None or bool(sent and sent >= since)
+            )
+
+        with self.lock:  # newest first
+            found = [m for m in reversed(self.messages) if listed(m)]
         chunk = found[page * size : (page + 1) * size]
         path = request.url.path
         keep = {k: v for k, v in q.items() if k not in ("Page", "PageSize")}

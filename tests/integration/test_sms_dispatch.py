@@ -198,6 +198,19 @@ def test_a_hang_times_out_is_looked_up_and_sent_again(workspace, twilio):
     assert messages(workspace)[0].attempts == 2
 
 
+def test_an_unanswered_request_twilio_took_is_found_not_sent_again(workspace, twilio):
+    booked(workspace, 1)
+    set_sms(workspace, timeout=0.5)
+    twilio.script.then("hold")  # takes the message, answers only when released
+    try:
+        result = run(workspace)
+    finally:
+        twilio.script.release.set()
+    assert (result.sent, twilio.requests, len(twilio.messages)) == (1, 1, 1)
+    (message,) = messages(workspace)
+    assert (message.status, message.provider_id) == ("sent", twilio.messages[0]["sid"])
+
+
 def test_an_unanswered_request_to_sveve_is_unknown_not_sent_again(workspace, sveve):
     booked(workspace, 1)
     set_sms(workspace, timeout=0.5)

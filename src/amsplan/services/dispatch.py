@@ -90,7 +90,8 @@ class _Claimed:
 class _Outcome:
     id: int
     reference: str
-    state: SmsState  # SENT, FAILED, UNKNOWN, QUEUED (never reached the provider)
+    state: SmsState  # SENT, FAILED, UNKNOWN, QUEUED (never reached the provider), SENDING
+    # (the provider could not be asked after an unanswered request: the next run asks)
     tries: int = 1  # requests made this run
     provider_id: str | None = None
     error: str | None = None

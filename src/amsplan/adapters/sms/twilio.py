@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import ClassVar
 
@@ -96,13 +96,10 @@ class Twilio:
         return Accepted(str(sid))
 
     def find(self, client: httpx.Client, message: Outgoing, since: datetime) -> Accepted | None:
-        """Twilio's list of messages to the number sent since the day of `since`, paged
-        through next_page_uri: the one with this text created at or after `since`."""
-        params: dict[str, str] | None = {  # "DateSent>=DAY" is the field "DateSent>"
-            "To": message.to,
-            "DateSent>": (since - timedelta(days=1)).strftime("%Y-%m-%d"),
-            "PageSize": "100",
-        }
+        """Twilio's list of messages to the number (paged through next_page_uri): the one
+        with this text created at or after `since`. No DateSent filter: a message Twilio
+        has accepted but not yet sent has no date_sent, and is exactly what is sought."""
+        params: dict[str, str] | None = {"To": message.to, "PageSize": "100"}
         url = self.messages_url
         while url:
             response = http.request(client, "GET", url, params=params, auth=self._auth())
