@@ -46,7 +46,7 @@ def test_help_lists_the_choices(args, listed):
         (("report", "failed-visits", "--by", "month"), "--by 'month': use reason, tech or week"),
         (("report", "progress", "--by", "year"), "--by 'year': use day, week or month"),
         (("export", "validation", "x.csv", "--format", "XML"), "--format 'xml': use csv, json"),
-        (("sms", "list", "--status", "sent"), "--status 'sent': use one of queued, exported"),
+        (("sms", "list", "--status", "lost"), "--status 'lost': use one of queued, exported"),
     ],
     ids=lambda v: " ".join(v) if isinstance(v, tuple) else "",
 )

@@ -129,5 +129,10 @@ Format = Annotated[
 ]
 SmsStatus = Annotated[
     str | None,
-    choice("--status", SmsState, "queued, exported or withdrawn.", convert=SmsState),
+    choice(
+        "--status",
+        SmsState,
+        "queued, exported, sending, sent, failed, unknown or withdrawn.",
+        convert=SmsState,
+    ),
 ]

@@ -1,14 +1,16 @@
-"""amsplan sms book|send|export|list."""
+"""amsplan sms book|send|export|dispatch|list."""
 
 from __future__ import annotations
 
+import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from amsplan.cli.batch import orders_or_day, print_batch, set_clock
-from amsplan.cli.output import console, context, local_when, print_json, table, when
+from amsplan.cli.output import console, context, count, local_when, print_json, table, when
 from amsplan.cli.params import Day, Filter, Json, Now, Orders, SmsStatus, Tech
 
 sms_app = typer.Typer(help="SMS: booking by SMS, free text, the outbox.", no_args_is_help=True)
@@ -92,6 +94,55 @@ def export(
         console.print("No messages due; nothing written")
 
 
+@sms_app.command("dispatch")
+def dispatch(
+    ctx: typer.Context,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Send at most this many messages.")
+    ] = None,
+    now: Now = None,
+    as_json: Json = False,
+) -> None:
+    """Send the due messages through the SMS provider ([sms] provider); run it from cron.
+
+    Each message is sent at most once: a message left "sending" by a run that died is
+    looked up at the provider by the next run, or shown as unknown for a person
+    (`sms list --status unknown`). With provider "file" (the default) the due messages
+    are written to [sms.file] folder as `sms export` does. Exit code 1 when a message
+    failed or is unknown, so cron mails someone.
+
+    Example (crontab, every 5 minutes): */5 * * * * amsplan sms dispatch
+    """
+    from amsplan.services.dispatch import dispatch as send_due
+
+    c = context(ctx)
+    set_clock(c, now)
+    if sys.stderr.isatty() and not as_json:
+        from rich.progress import Progress
+
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("SMS", total=None)
+            result = send_due(
+                c, limit, lambda done, total: bar.update(task, completed=done, total=total)
+            )
+    else:
+        result = send_due(c, limit)
+    if as_json:
+        print_json({**asdict(result), "ok": result.ok})
+    elif result.provider == "file":
+        where = f" in {result.file}" if result.file else "; nothing written"
+        console.print(f"Provider file: {count(result.exported, 'message', 'messages')}{where}")
+    else:
+        parts = [f"{result.sent} sent", f"{result.failed} failed", f"{result.unknown} unknown"]
+        for n, word in ((result.withdrawn, "withdrawn"), (result.requeued, "queued again"),
+                        (result.unsettled, "still sending (next run)")):  # fmt: skip
+            if n:
+                parts.append(f"{n} {word}")
+        console.print(f"Provider {result.provider}: " + ", ".join(parts))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 @sms_app.command("list")
 def list_(
     ctx: typer.Context,
@@ -101,7 +152,8 @@ def list_(
 ) -> None:
     """List messages in the outbox, newest first.
 
-    Example: amsplan sms list --status queued
+    Examples: amsplan sms list --status queued
+              amsplan sms list --status unknown   (sent or not? ask the provider's portal)
     """
     from amsplan.services.outbox import outbox
 
@@ -110,10 +162,12 @@ def list_(
     if as_json:
         print_json([{**m.model_dump(), "order_no": n} for m, n in items])
         return
-    out = table("id", "order", "kind", "to", "status", "due", "text")
+    out = table("id", "order", "kind", "to", "status", "due", "delivery", "error", "text")
     for m, order_no in items:
         due = local_when(m.due_at, c.settings)
-        out.add_row(str(m.id), order_no or "", m.kind, m.to, m.status, due, m.text)
+        error = m.delivery_error or m.error or ""
+        out.add_row(str(m.id), order_no or "", m.kind, m.to, m.status, due, m.delivery or "",
+                    error, m.text)  # fmt: skip
     console.print(out)
 
 

@@ -1,8 +1,9 @@
 """The SMS outbox: queue (rendered, in the caller's transaction), withdraw, export.
 
-No gateway is in the loop: `amsplan sms export` hands due messages to the provider as
-a file, and each message is exported exactly once (unless a batch is re-exported on
-purpose with --again).
+`amsplan sms export` hands due messages to the provider as a file, each exactly once
+(unless a batch is re-exported on purpose with --again); `amsplan sms dispatch`
+(services/dispatch) sends them through a provider's API instead, with the same truth
+check (`still_true`) just before.
 """
 
 from __future__ import annotations
@@ -200,7 +201,7 @@ def export(
                 raise NotFound(f"no exported batch {again!r}")
             batch = again
         else:
-            messages = _still_true(s, ctx, stored.due(s, now), now)
+            messages = still_true(s, ctx, stored.due(s, now), now)
             if not messages:
                 return ExportResult(None, 0, None)
             stamp = clock.to_local(now, ctx.settings.tz).strftime("%Y%m%d-%H%M%S")
@@ -218,7 +219,7 @@ def export(
         return ExportResult(batch, len(messages), str(path))
 
 
-def _still_true(s: Session, ctx: Context, messages: list[Sms], now: datetime) -> list[Sms]:
+def still_true(s: Session, ctx: Context, messages: list[Sms], now: datetime) -> list[Sms]:
     """The messages that still tell the truth (the others are withdrawn or re-rendered
     here, with the same rule as after every change of an order)."""
     orders = orders_by_id(s, (m.order_id for m in messages))

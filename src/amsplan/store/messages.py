@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from amsplan.domain.states import SmsKind, SmsState
 from amsplan.store.chunks import chunks
@@ -66,12 +66,41 @@ def batch(session: Session, name: str) -> list[Sms]:
     return list(session.exec(select(Sms).where(col(Sms.batch) == name).order_by(col(Sms.id))))
 
 
-def due(session: Session, now: datetime) -> list[Sms]:
-    """Queued messages due by `now`, in due order; locked (others' locked rows skipped)."""
+def due(session: Session, now: datetime, limit: int | None = None) -> list[Sms]:
+    """Queued messages due by `now`, in due order (the first `limit`); locked (others'
+    locked rows skipped)."""
     query = (
         select(Sms)
         .where(col(Sms.status) == SmsState.QUEUED, col(Sms.due_at) <= now)
         .order_by(col(Sms.due_at), col(Sms.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(query))
+
+
+def count_due(session: Session, now: datetime) -> int:
+    """How many queued messages are due by `now`."""
+    query = select(func.count()).where(col(Sms.status) == SmsState.QUEUED, col(Sms.due_at) <= now)
+    return int(session.exec(query).one())
+
+
+def by_ids(session: Session, ids: Iterable[int]) -> dict[int, Sms]:
+    """The messages with these ids, by id."""
+    found: dict[int, Sms] = {}
+    for chunk in chunks(set(ids)):
+        query = select(Sms).where(col(Sms.id).in_(chunk))
+        found.update((m.id, m) for m in session.exec(query) if m.id is not None)
+    return found
+
+
+def left_sending(session: Session, before: datetime) -> list[Sms]:
+    """Messages claimed for sending before `before` and never settled (a run died);
+    locked (others' locked rows skipped)."""
+    query = (
+        select(Sms)
+        .where(col(Sms.status) == SmsState.SENDING, col(Sms.sending_at) < before)
+        .order_by(col(Sms.id))
         .with_for_update(skip_locked=True)
     )
     return list(session.exec(query))

@@ -20,12 +20,15 @@ from typing import ClassVar
 
 import httpx
 
+from amsplan.adapters.sms import http
 from amsplan.adapters.sms.base import (
     Accepted,
     Answer,
+    CannotLookUp,
     DeliveryReport,
     InboundSms,
     Outgoing,
+    Rejected,
     Request,
 )
 from amsplan.config import Settings
@@ -45,11 +48,40 @@ class Sveve:
     def base_url(self) -> str:
         return self.option("base_url", "https://sveve.no").rstrip("/")
 
+    def body(self, message: Outgoing) -> dict[str, str]:
+        """The JSON body of SendMessage for this message (Sveve's "option 1")."""
+        body = {
+            "user": self.option("user"),
+            "passwd": self.option("passwd"),
+            "to": number(message.to),
+            "msg": message.text,
+            "ref": message.reference,
+            "f": "json",
+        }
+        sender = self.option("from", "")
+        if sender:
+            body["from"] = sender
+        return body
+
     def send(self, client: httpx.Client, message: Outgoing) -> Accepted:
-        raise NotImplementedError  # helper: dispatch
+        """POST /SMS/SendMessage with a JSON body. Sveve answers 200 also when it refuses:
+        {"response": {"msgOkCount": 1, "stdSMSCount": 1, "ids": [42824112]}}, or with
+        "fatalError" (the whole request) or "errors" ([{number, message}]) instead."""
+        url = f"{self.base_url}/SMS/SendMessage"
+        response = http.request(client, "POST", url, json=self.body(message))
+        answer = http.json_of(response)
+        reply = answer.get("response") if isinstance(answer, dict) else None
+        error = _error(reply, message.to, number(message.to))
+        http.raise_for(response, "Sveve", error)
+        if not isinstance(reply, dict):
+            raise Rejected(f"Sveve HTTP {response.status_code} without a JSON response")
+        ids = reply.get("ids") or []
+        if reply.get("fatalError") or reply.get("errors") or not ids:
+            raise Rejected(f"Sveve: {error or 'no message id in the answer'}")
+        return Accepted(str(ids[0]))
 
     def find(self, client: httpx.Client, message: Outgoing, since: datetime) -> Accepted | None:
-        raise NotImplementedError  # helper: dispatch
+        raise CannotLookUp("Sveve offers no look-up of a sent message by its reference")
 
     def verify(self, request: Request) -> bool:
         given = request.query.get("token", "")
@@ -82,6 +114,23 @@ class Sveve:
 
     def answer(self, kind: str) -> Answer:
         return Answer()  # an empty answer: no automatic receipt to the customer
+
+
+def number(e164: str) -> str:
+    """The number as Sveve's examples write it: a Norwegian mobile as its 8 digits, any
+    other with 00 and its country code ("+4791234567" -> "91234567")."""
+    if e164.startswith("+47") and len(e164) == 11:
+        return e164[3:]
+    return "00" + e164[1:] if e164.startswith("+") else e164
+
+
+def _error(reply: object, *numbers: str) -> str:
+    """Sveve's fatalError or its errors' messages, in a few words without `numbers`."""
+    if not isinstance(reply, dict):
+        return ""
+    words = [str(reply["fatalError"])] if reply.get("fatalError") else []
+    words += [str(e.get("message", "")) for e in reply.get("errors") or [] if isinstance(e, dict)]
+    return http.scrub("; ".join(w for w in words if w), *numbers)
 
 
 PROVIDER = Sveve

@@ -15,17 +15,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import ClassVar
 
 import httpx
 
+from amsplan.adapters.sms import http
 from amsplan.adapters.sms.base import (
     Accepted,
     Answer,
     DeliveryReport,
     InboundSms,
     Outgoing,
+    Rejected,
     Request,
 )
 from amsplan.config import Settings
@@ -62,11 +65,54 @@ class Twilio:
     def base_url(self) -> str:
         return self.option("base_url", "https://api.twilio.com").rstrip("/")
 
+    @property
+    def messages_url(self) -> str:
+        return f"{self.base_url}/2010-04-01/Accounts/{self.option('account_sid')}/Messages.json"
+
+    def _auth(self) -> tuple[str, str]:
+        return self.option("account_sid"), self.option("auth_token")
+
+    def fields(self, message: Outgoing) -> dict[str, str]:
+        """The form fields of Messages.json for this message."""
+        fields = {"To": message.to, "Body": message.text}
+        service = self.option("messaging_service_sid", "")
+        if service:
+            fields["MessagingServiceSid"] = service
+        else:
+            fields["From"] = self.option("from")
+        if message.status_callback:
+            fields["StatusCallback"] = message.status_callback
+        return fields
+
     def send(self, client: httpx.Client, message: Outgoing) -> Accepted:
-        raise NotImplementedError  # helper: dispatch
+        response = http.request(
+            client, "POST", self.messages_url, data=self.fields(message), auth=self._auth()
+        )
+        body = http.json_of(response)
+        http.raise_for(response, "Twilio", _error(body, message.to))
+        sid = body.get("sid") if isinstance(body, dict) else None
+        if not sid:
+            raise Rejected(f"Twilio HTTP {response.status_code} without a message sid")
+        return Accepted(str(sid))
 
     def find(self, client: httpx.Client, message: Outgoing, since: datetime) -> Accepted | None:
-        raise NotImplementedError  # helper: dispatch
+        """Twilio's list of messages to the number (paged through next_page_uri): the one
+        with this text created at or after `since`. No DateSent filter: a message Twilio
+        has accepted but not yet sent has no date_sent, and is exactly what is sought."""
+        params: dict[str, str] | None = {"To": message.to, "PageSize": "100"}
+        url = self.messages_url
+        while url:
+            response = http.request(client, "GET", url, params=params, auth=self._auth())
+            body = http.json_of(response)
+            http.raise_for(response, "Twilio", _error(body, message.to))
+            if not isinstance(body, dict):
+                raise http.Retry("Twilio answered the message list without JSON")
+            for found in body.get("messages") or []:
+                if found.get("body") == message.text and _created(found) >= since:
+                    return Accepted(str(found["sid"]))
+            next_page = body.get("next_page_uri")
+            url, params = (f"{self.base_url}{next_page}", None) if next_page else ("", None)
+        return None
 
     def verify(self, request: Request) -> bool:
         given = request.headers.get("x-twilio-signature", "")
@@ -100,6 +146,22 @@ class Twilio:
         if kind == "inbound":  # TwiML: no automatic answer to the customer
             return Answer("text/xml", TWIML_EMPTY)
         return Answer()
+
+
+def _error(body: object, to: str) -> str:
+    """Twilio's error JSON ({code, message, more_info, status}) in a few words without
+    the number `to` (Twilio's message often repeats it)."""
+    if not isinstance(body, dict) or "code" not in body:
+        return ""
+    return f"error {body.get('code')} {http.scrub(body.get('message') or '', to)}".strip()
+
+
+def _created(found: dict[str, object]) -> datetime:
+    """A listed message's date_created (RFC 2822, "Wed, 01 Apr 2026 08:00:00 +0000")."""
+    try:
+        return parsedate_to_datetime(str(found.get("date_created")))
+    except (TypeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
 
 
 PROVIDER = Twilio

@@ -1,0 +1,62 @@
+"""What a message that did not reach the customer does to its order, and how long to
+wait before trying a provider again.
+
+One rule for every way amsplan learns of it: the provider refused the message when
+`sms dispatch` sent it, retries ran out, or a delivery report said "undelivered". A
+booking SMS whose order still waits for the reply moves the order to manual follow-up
+(the customer never got the code: a letter or a call instead, as the roll-out guide
+says); any other message leaves the status alone, notes it on the order and lists it in
+`followup list` as sms_failed.
+"""
+
+from __future__ import annotations
+
+from amsplan.domain.followups import FollowupKind
+from amsplan.domain.replies import Apply, Flag, Note, Step
+from amsplan.domain.states import SmsKind
+from amsplan.domain.statuses import Status
+
+KIND_WORDS = {
+    SmsKind.BOOKING: "Booking-SMS",
+    SmsKind.BOOKING_REMINDER: "Påminnelse om booking",
+    SmsKind.APPOINTMENT_REMINDER: "Påminnelse om avtale",
+    SmsKind.CONFIRMATION: "Bekreftelse på SMS",
+    SmsKind.CHANGE: "SMS om endring",
+    SmsKind.FREE_TEXT: "SMS",
+}
+
+
+def failure_note(kind: SmsKind, reason: str) -> str:
+    """The comment on the order: which message did not arrive, and why."""
+    return f"{KIND_WORDS[SmsKind(kind)]} kunne ikke leveres (teknisk feil med SMS): {reason}"
+
+
+def failure_steps(kind: SmsKind, order_status: Status | str, reason: str) -> tuple[Step, ...]:
+    """The steps for an order whose message of `kind` failed for `reason` (the
+    provider's error code and words, never the customer's number or text)."""
+    note = failure_note(kind, reason)
+    if kind == SmsKind.BOOKING and order_status == Status.AWAITING_RESPONSE:
+        return (Apply("sms_undelivered", note, {"text": note, "reason": f"SMS failed: {reason}"}),)
+    return (
+        Note(note),
+        Flag(FollowupKind.SMS_FAILED, f"{KIND_WORDS[SmsKind(kind)]} failed: {reason}"),
+    )
+
+
+def backoff(
+    attempt: int, after: float | None = None, base: float = 0.5, cap: float = 30.0
+) -> float:
+    """Seconds to wait before try `attempt + 1` after try `attempt` (1, 2, ...) failed
+    for a passing reason: the provider's Retry-After when it gave one, else base * 2^(n-1);
+    never more than `cap`."""
+    wait = after if after is not None and after >= 0 else base * 2 ** (attempt - 1)
+    return min(wait, cap)
+
+
+def pace(rate: float, last: float | None, now: float) -> float:
+    """Seconds to wait before the next request so that at most `rate` go out a second
+    (`last`: when the previous one was let out, on the same monotonic clock as `now`;
+    rate 0: no limit)."""
+    if rate <= 0 or last is None:
+        return 0.0
+    return max(0.0, last + 1.0 / rate - now)
