@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import socket
 from datetime import UTC, datetime
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from amsplan.adapters.sms import http, provider_for
-from amsplan.adapters.sms.base import CannotLookUp, Outgoing, Rejected, Retry
+from amsplan.adapters.sms.base import CannotLookUp, Outgoing, Rejected, Request, Retry
 from amsplan.adapters.sms.sveve import number
 from amsplan.config import load_settings
+from tests.fakes.runner import Running
 from tests.fakes.sveve import FakeSveve
 from tests.fakes.twilio import FakeTwilio
 
@@ -126,3 +132,36 @@ def test_scrub_blanks_numbers_and_keeps_one_short_line():
         http.scrub("Ugyldig nummer: 004791234567 (kode 21)") == "Ugyldig nummer: [number] (kode 21)"
     )
     assert len(http.scrub("x" * 500)) == 160
+
+
+def test_the_fake_signs_its_callbacks_as_twilio_does(tmp_path, twilio):
+    """The fake's status and inbound callbacks pass Twilio.verify (the end-to-end tests
+    rely on it), and a changed field does not."""
+    fake, url = twilio
+    heard: list[Request] = []
+
+    async def hook(request: StarletteRequest) -> PlainTextResponse:
+        form = dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
+        heard.append(Request(request.method, str(request.url), dict(request.headers),
+                             dict(request.query_params), form))  # fmt: skip
+        return PlainTextResponse("")
+
+    s = settings(tmp_path, "twilio", account_sid=fake.account_sid, base_url=url, **{"from": "X"})
+    provider = provider_for(s)
+    with Running(Starlette(routes=[Route("/{path:path}", hook, methods=["POST"])])) as receiver:
+        fake._take({"To": "+4791234567", "Body": "Hei", "From": "X",
+                    "StatusCallback": f"{receiver.url}/sms/twilio/status?ref=ams-1"})  # fmt: skip
+        assert fake.status_callback(fake.messages[0]["sid"], "undelivered", "30003").is_success
+        assert fake.inbound(f"{receiver.url}/sms/twilio/inbound", "+4791234567", "ABC OK æøå")
+    status, inbound = heard
+    assert provider.verify(status) and provider.verify(inbound)
+    (report,) = provider.delivery_reports(status)
+    assert (report.reference, report.raw_state, report.error) == (
+        "ams-1",
+        "undelivered",
+        "Twilio error 30003",
+    )
+    assert provider.inbound(inbound)[0].text == "ABC OK æøå"
+    forged = Request(inbound.method, inbound.url, inbound.headers, inbound.query,
+                     {**inbound.form, "Body": "ABC NEI"})  # fmt: skip
+    assert not provider.verify(forged)

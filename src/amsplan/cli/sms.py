@@ -103,12 +103,12 @@ def dispatch(
     now: Now = None,
     as_json: Json = False,
 ) -> None:
-    """Send the due messages through the SMS provider ([sms] provider); run it from cron.
+    """Send the due messages through the SMS provider (sms.provider); run it from cron.
 
     Each message is sent at most once: a message left "sending" by a run that died is
     looked up at the provider by the next run, or shown as unknown for a person
     (`sms list --status unknown`). With provider "file" (the default) the due messages
-    are written to [sms.file] folder as `sms export` does. Exit code 1 when a message
+    are written to the sms.file folder as `sms export` does. Exit code 1 when a message
     failed or is unknown, so cron mails someone.
 
     Example (crontab, every 5 minutes): */5 * * * * amsplan sms dispatch
