@@ -1,0 +1,322 @@
+"""What providers tell amsplan afterwards: delivery reports and customers' messages, from
+callbacks (`amsplan serve`) and from files (`sms receipts`).
+
+Every report or message is first stored (sms_callback, unique on its dedup key, so a
+provider's retry or the same report in a file is stored once) and committed; only then
+is it applied, in a transaction that also marks it processed. A crash between the two
+loses nothing: what is stored but not applied is applied at the next start of `amsplan
+serve` or by `sms receipts`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from amsplan import clock
+from amsplan.adapters.sms import PROVIDERS, provider_for
+from amsplan.adapters.sms.base import Answer, DeliveryReport, InboundSms, Provider, Request
+from amsplan.adapters.sms.twilio import STATES as TWILIO_STATES
+from amsplan.adapters.tables import Problem, map_columns, read_csv
+from amsplan.domain import callbacks as rules
+from amsplan.domain.rules import utc
+from amsplan.domain.states import Delivery
+from amsplan.errors import AmsplanError, ConfigError, InputError
+from amsplan.services import dispatch, replies
+from amsplan.services.context import Context
+from amsplan.store import callbacks as stored
+from amsplan.store.models import Callback, Order, Sms
+from amsplan.store.orders import orders_by_id
+
+log = logging.getLogger("amsplan.serve")
+
+KINDS = ("status", "inbound")
+# Providers whose signature covers the public URL they called: `amsplan serve` needs
+# [sms] callback_url to check it behind a reverse proxy.
+SIGNED_BY_URL = frozenset({"twilio"})
+MAX_ID = 64  # sms_callback.provider_message_id
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What `amsplan serve` answers a callback with."""
+
+    status: int
+    answer: Answer = field(default_factory=Answer)
+
+
+def _refused(status: int, text: str) -> Reply:
+    return Reply(status, Answer(body=text.encode()))
+
+
+def receive(ctx: Context, provider_name: str, kind: str, request: Request) -> Reply:
+    """One callback of a provider: verified (403, nothing stored), read (400 when
+    malformed, nothing stored), stored and committed, then applied; 200 with the
+    provider's answer once it is stored."""
+    if provider_name not in PROVIDERS or kind not in KINDS:
+        return _refused(404, "not found")
+    provider = provider_for(ctx.settings, provider_name)
+    try:
+        verified = provider.verify(request)
+    except ConfigError as err:  # its secret is not configured: nothing can be verified
+        log.error("%s %s callback refused: %s", provider_name, kind, err)
+        verified = False
+    if not verified:
+        return _refused(403, "forbidden")
+    try:
+        rows = _rows(provider, kind, request, ctx.now())
+    except ValueError as err:  # the providers' messages name fields, never values
+        return _refused(400, f"malformed: {err}")
+    with ctx.session() as s:
+        stored.insert_once(s, rows)
+    try:
+        with ctx.session() as s:
+            _apply(s, ctx, stored.unprocessed(s, [r["dedup"] for r in rows]))
+    except Exception as err:  # noqa: BLE001 - stored: applied at the next start
+        # The type only: a database error's text may hold the customer's message.
+        log.error("%s %s callback stored, not applied yet (%s)", provider_name, kind,
+                  type(err).__name__)  # fmt: skip
+    return Reply(200, provider.answer(kind))
+
+
+def _rows(provider: Provider, kind: str, request: Request, now: datetime) -> list[dict[str, Any]]:
+    """The sms_callback rows of one callback."""
+    if kind == "status":
+        return [_report_row(provider.name, r, now) for r in provider.delivery_reports(request)]
+    return [_inbound_row(provider.name, m, now) for m in provider.inbound(request)]
+
+
+def _row(provider: str, kind: str, message_id: str, raw_state: str, now: datetime,
+         payload: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    if not message_id or len(message_id) > MAX_ID:
+        raise ValueError(f"the message id must have 1 to {MAX_ID} characters")
+    return {
+        "provider": provider, "kind": kind,
+        "dedup": rules.dedup_key(provider, kind, message_id, raw_state)[:200],
+        "provider_message_id": message_id, "received_at": now,
+        "payload": json.dumps(payload, ensure_ascii=False), "processed_at": None, "outcome": None,
+    }  # fmt: skip
+
+
+def _report_row(provider: str, report: DeliveryReport, now: datetime) -> dict[str, Any]:
+    payload = {
+        "delivery": report.delivery.value, "raw_state": report.raw_state,
+        "reference": report.reference, "error": report.error,
+        "at": report.at.isoformat() if report.at else None,
+    }  # fmt: skip
+    return _row(provider, "status", report.provider_message_id, report.raw_state, now, payload)
+
+
+def _inbound_row(provider: str, message: InboundSms, now: datetime) -> dict[str, Any]:
+    payload = {
+        "sender": message.sender, "text": message.text, "to": message.to,
+        "received": message.received.isoformat() if message.received else None,
+        "opt_out": message.opt_out,
+    }  # fmt: skip
+    return _row(provider, "inbound", message.provider_message_id, "", now, payload)
+
+
+# --- applying -------------------------------------------------------------------------
+
+
+def apply_pending(ctx: Context) -> Counter[str]:
+    """Apply every stored callback not applied yet (a crash after storing one), in
+    batches of one transaction each; the outcomes counted."""
+    outcomes: Counter[str] = Counter()
+    while True:
+        with ctx.session() as s:
+            batch = stored.unprocessed(s)
+            if not batch:
+                return outcomes
+            outcomes += _apply(s, ctx, batch)
+
+
+def _apply(s: Session, ctx: Context, batch: list[Callback]) -> Counter[str]:
+    """Apply stored callbacks in the caller's transaction, oldest first, each marked
+    processed with its outcome."""
+    outcomes: Counter[str] = Counter()
+    reports = [(c, json.loads(c.payload)) for c in batch if c.kind == "status"]
+    found: dict[int, Sms] = {}  # callback id -> the message it reports on
+    for provider in {c.provider for c, _ in reports}:
+        mine = [(c, p) for c, p in reports if c.provider == provider]
+        by_id, by_ref = stored.messages_reported(
+            s, provider, (c.provider_message_id for c, _ in mine),
+            (p["reference"] for _, p in mine if p["reference"]),
+        )  # fmt: skip
+        for c, p in mine:
+            message = by_id.get(c.provider_message_id) or by_ref.get(p["reference"] or "")
+            if message is not None:
+                found[c.id or 0] = message
+    orders = orders_by_id(s, (m.order_id for m in found.values()), lock=True)
+    now = ctx.now()
+    for callback in batch:
+        payload = json.loads(callback.payload)
+        if callback.kind == "status":
+            message = found.get(callback.id or 0)
+            order = orders.get(message.order_id or 0) if message else None
+            outcome = _report(s, ctx, callback, payload, message, order)
+        else:
+            outcome = _inbound(s, ctx, callback, payload)
+        callback.processed_at, callback.outcome = now, outcome
+        s.add(callback)
+        outcomes[outcome] += 1
+    s.flush()
+    return outcomes
+
+
+def _report(
+    s: Session, ctx: Context, callback: Callback, payload: dict[str, Any],
+    message: Sms | None, order: Order | None,
+) -> str:  # fmt: skip
+    """Apply one delivery report to its message; a failed delivery is followed up."""
+    if message is None:
+        return rules.UNKNOWN_MESSAGE
+    reported = Delivery(payload["delivery"])
+    if not rules.takes_report(message.delivery, reported):
+        return rules.STALE
+    newly_failed = reported is Delivery.FAILED and message.delivery != Delivery.FAILED
+    at = payload["at"]
+    message.delivery = reported
+    message.delivery_at = datetime.fromisoformat(at) if at else callback.received_at
+    message.delivery_error = payload["error"] or None
+    s.add(message)
+    if newly_failed and order is not None:
+        error, state = payload["error"], payload["raw_state"]
+        dispatch.sms_failed(s, ctx, message, order, f"{state} ({error})" if error else state)
+    return rules.APPLIED
+
+
+def _inbound(s: Session, ctx: Context, callback: Callback, payload: dict[str, Any]) -> str:
+    """A customer's message, through exactly the rules of `replies ingest`."""
+    received = utc(
+        datetime.fromisoformat(payload["received"]) if payload["received"]
+        else callback.received_at
+    )  # fmt: skip
+    record = {
+        "received_at": received.isoformat(), "sender": payload["sender"],
+        "text": payload["text"], "provider_id": callback.provider_message_id,
+        "opt_out": payload["opt_out"] or "",
+    }  # fmt: skip
+    name = f"{callback.provider} {callback.kind}"
+    digest = hashlib.sha256(callback.dedup.encode()).hexdigest()
+    result = replies.ingest_rows(
+        s, ctx, replies.IngestResult(name), name, digest, [(1, received, record)]
+    )
+    return next(iter(result.outcomes), "already_ingested")
+
+
+# --- files ----------------------------------------------------------------------------
+
+RECEIPT_COLUMNS = {
+    "twilio": {
+        "provider_id": ["Sid", "MessageSid"], "status": ["Status", "MessageStatus"],
+        "error": ["ErrorCode"], "at": ["SentDate", "DateSent"], "direction": ["Direction"],
+    },
+    "sveve": {
+        "provider_id": ["id", "msgId"], "status": ["status"], "reference": ["ref"],
+        "error": ["errorCode"], "error_text": ["errorDesc"], "at": ["time", "tidspunkt"],
+    },
+}  # fmt: skip
+SVEVE_STATES = {"true": "true", "delivered": "true", "false": "false", "failed": "false"}
+
+
+@dataclass
+class ReceiptsResult:
+    file: str
+    reports: int = 0
+    skipped: int = 0  # rows that are no delivery report (a Twilio export's inbound rows)
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+def receipts(ctx: Context, path: Path, provider_name: str | None = None) -> ReceiptsResult:
+    """Delivery reports from a provider's file (a Twilio console export of messages;
+    Sveve: id;status;ref;errorCode;errorDesc): stored with the same keys as callbacks, so
+    a report seen both ways applies once, and applied with every callback still pending,
+    all in one transaction (a bad row: nothing is stored)."""
+    path = Path(path)
+    name = provider_name or ctx.settings.sms_provider
+    if name not in RECEIPT_COLUMNS:
+        raise InputError(f"delivery report files are read for {', '.join(RECEIPT_COLUMNS)}, "
+                         f"not {name!r}: give --provider")  # fmt: skip
+    table = map_columns(read_csv(path), RECEIPT_COLUMNS[name], ("provider_id", "status"))
+    result = ReceiptsResult(str(path))
+    now = ctx.now()
+    rows, problems = [], []
+    for line, rec in table.records():
+        if name == "twilio" and rec.get("direction", "outbound").lower().startswith("inbound"):
+            result.skipped += 1
+            continue
+        try:
+            rows.append(_report_row(name, _file_report(name, rec, ctx), now))
+        except (ValueError, AmsplanError) as err:
+            problems.append(Problem(line, getattr(err, "column", ""), str(err)))
+    if problems:
+        raise InputError(f"{path.name}: {len(problems)} invalid rows; nothing was read",
+                         [p.render(path.name) for p in problems])  # fmt: skip
+    result.reports = len(rows)
+    with ctx.session() as s:
+        stored.insert_once(s, rows)
+        while batch := stored.unprocessed(s):
+            result.outcomes += _apply(s, ctx, batch)
+    return result
+
+
+class _FieldError(ValueError):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def _file_report(provider: str, rec: dict[str, str], ctx: Context) -> DeliveryReport:
+    """One row of a provider's file as the delivery report its callback would be."""
+    message_id, state = rec["provider_id"], rec["status"].lower()
+    if not message_id or len(message_id) > MAX_ID:
+        raise _FieldError("provider_id", f"a message id of 1 to {MAX_ID} characters is needed")
+    at = _moment(rec.get("at", ""), ctx)
+    if provider == "twilio":
+        if state not in TWILIO_STATES:
+            raise _FieldError("status", f"{rec['status']!r} is not a Twilio message status")
+        code = rec.get("error", "")
+        error = f"Twilio error {code}" if code and code != "0" else ""
+        return DeliveryReport(message_id, TWILIO_STATES[state], state, None, error, at)
+    if state not in SVEVE_STATES:
+        raise _FieldError("status", f"{rec['status']!r} is not true/false (delivered/failed)")
+    raw = SVEVE_STATES[state]
+    delivery = Delivery.DELIVERED if raw == "true" else Delivery.FAILED
+    error = " ".join(x for x in (rec.get("error", ""), rec.get("error_text", "")) if x)
+    return DeliveryReport(message_id, delivery, raw, rec.get("reference") or None, error, at)
+
+
+def _moment(text: str, ctx: Context) -> datetime | None:
+    """A file's time: ISO (local unless it has an offset) or RFC 2822 ("Wed, 15 Apr 2026
+    10:00:00 +0000", as Twilio writes dates); none when empty."""
+    if not text:
+        return None
+    try:
+        return clock.parse_moment(text, ctx.settings.tz, "time")
+    except AmsplanError:
+        try:
+            return utc(parsedate_to_datetime(text))
+        except (TypeError, ValueError):
+            raise _FieldError("at", f"{text!r} is not a date and time") from None
+
+
+def unmatched(ctx: Context) -> list[Callback]:
+    """Delivery reports about messages amsplan does not know (for a person to look at)."""
+    with ctx.session(readonly=True) as s:
+        return stored.unmatched(s)
+
+
+def health(ctx: Context) -> None:
+    """Raises unless the database answers (at the schema this amsplan needs)."""
+    with ctx.session(readonly=True) as s:
+        stored.alive(s)
