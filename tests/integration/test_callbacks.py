@@ -25,7 +25,11 @@ DAYTIME = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 def ws(workspace, monkeypatch):
-    """A workspace whose provider is Twilio, its auth token in the environment."""
+    return twilio_workspace(workspace, monkeypatch)
+
+
+def twilio_workspace(workspace, monkeypatch):
+    """The workspace with Twilio as its provider, its auth token in the environment."""
     config = workspace.path / "amsplan.toml"
     config.write_text(
         config.read_text(encoding="utf-8")

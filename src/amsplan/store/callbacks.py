@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, and_, col, or_, select
 
-from amsplan.store.chunks import chunks
+from amsplan.store.chunks import CHUNK
 from amsplan.store.models import Callback, Sms
 
 
@@ -19,11 +19,8 @@ def insert_once(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = Callback.__table__  # type: ignore[attr-defined]
-    for chunk in chunks(rows, 500):
-        statement = dialect.insert(table).values(chunk).on_conflict_do_nothing(
-            index_elements=["dedup"]
-        )  # fmt: skip
-        session.execute(statement)
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=["dedup"])
+    session.execute(statement, rows)
 
 
 def unprocessed(
@@ -44,14 +41,23 @@ def messages_reported(
 ) -> tuple[dict[str, Sms], dict[str, Sms]]:
     """The provider's messages with these provider ids, and the messages with these
     references (amsplan's own, unique), each keyed by it; locked for update."""
+    ids, refs = sorted(set(provider_ids)), sorted(set(references))
     by_id: dict[str, Sms] = {}
-    for chunk in chunks(set(provider_ids)):
-        query = select(Sms).where(col(Sms.provider) == provider, col(Sms.provider_id).in_(chunk))
-        by_id.update((m.provider_id or "", m) for m in session.exec(query.with_for_update()))
     by_ref: dict[str, Sms] = {}
-    for chunk in chunks(set(references)):
-        query = select(Sms).where(col(Sms.reference).in_(chunk))
-        by_ref.update((m.reference or "", m) for m in session.exec(query.with_for_update()))
+    for start in range(0, max(len(ids), len(refs)), CHUNK):
+        id_chunk, ref_chunk = ids[start : start + CHUNK], refs[start : start + CHUNK]
+        query = select(Sms).where(
+            or_(
+                and_(col(Sms.provider) == provider, col(Sms.provider_id).in_(id_chunk)),
+                col(Sms.reference).in_(ref_chunk),
+            )
+        )
+        wanted_ids, wanted_refs = set(id_chunk), set(ref_chunk)
+        for m in session.exec(query.with_for_update()):
+            if m.provider == provider and m.provider_id in wanted_ids:
+                by_id[m.provider_id or ""] = m
+            if m.reference in wanted_refs:
+                by_ref[m.reference or ""] = m
     return by_id, by_ref
 
 
