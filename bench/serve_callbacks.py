@@ -175,6 +175,12 @@ def run(
     return time.perf_counter() - start_at, latencies
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def report(name: str, seconds: float, latencies: list[float]) -> None:
     ms = sorted(x * 1000 for x in latencies)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
@@ -199,8 +205,14 @@ def main() -> None:
         process = start(config, port)
         try:
             print(f"load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            cpu = cpu_seconds(process.pid)
             seconds, latencies = run(port, work[: 2 * args.messages], args.connections, None)
+            cpu = cpu_seconds(process.pid) - cpu
             report(f"flat out, {args.connections} connections", seconds, latencies)
+            print(
+                f"server CPU per callback: {cpu / len(latencies) * 1000:.1f} ms "
+                f"(one process, one core at most: {len(latencies) / cpu:.0f}/s)"
+            )
             rest = work[2 * args.messages :][:paced]
             seconds, latencies = run(port, rest, args.connections, args.rate)
             report(

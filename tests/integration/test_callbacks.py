@@ -231,10 +231,22 @@ def test_stored_but_not_applied_callbacks_are_applied_once_at_start(ws, monkeypa
     def crash(*_args):
         raise RuntimeError("killed")
 
-    monkeypatch.setattr(callbacks, "_apply", crash)
-    assert status(ws, sms.provider_id, "undelivered") == 200  # stored, then the crash
+    with monkeypatch.context() as m:
+        m.setattr(callbacks, "_apply", crash)
+        assert status(ws, sms.provider_id, "undelivered") == 200  # stored, then the crash
     assert order(ws, order_no).status == "awaiting_response"
-    monkeypatch.undo()
     assert callbacks.apply_pending(ws.context()) == {"applied": 1}
     assert callbacks.apply_pending(ws.context()) == {}
     assert order(ws, order_no).status == "manual_followup"
+
+
+def test_the_providers_retry_applies_a_callback_stored_but_not_applied(ws, monkeypatch):
+    ((order_no, _),) = booked(ws)
+    sms = message(ws)
+    with monkeypatch.context() as m:
+        m.setattr(callbacks, "_apply", lambda *_: 1 / 0)
+        assert status(ws, sms.provider_id, "undelivered") == 200
+    assert [c.processed_at for c in stored(ws)] == [None]
+    assert status(ws, sms.provider_id, "undelivered") == 200  # sent again
+    assert order(ws, order_no).status == "manual_followup"
+    assert callbacks.apply_pending(ws.context()) == {}

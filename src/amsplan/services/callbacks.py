@@ -1,11 +1,13 @@
 """What providers tell amsplan afterwards: delivery reports and customers' messages, from
 callbacks (`amsplan serve`) and from files (`sms receipts`).
 
-Every report or message is first stored (sms_callback, unique on its dedup key, so a
-provider's retry or the same report in a file is stored once) and committed; only then
-is it applied, in a transaction that also marks it processed. A crash between the two
-loses nothing: what is stored but not applied is applied at the next start of `amsplan
-serve` or by `sms receipts`.
+Every report or message is stored (sms_callback, unique on its dedup key, so a
+provider's retry or the same report in a file is stored once) and applied in the same
+transaction, which also marks it processed; the provider gets its 200 only after the
+commit. Applying runs in a savepoint: when it fails, the callback is still stored
+(unprocessed) and committed, and is applied at the next start of `amsplan serve`, by
+`sms receipts`, or when the provider sends it again. Nothing is answered 200 that is not
+committed, and nothing is applied twice.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -77,14 +80,16 @@ def receive(ctx: Context, provider_name: str, kind: str, request: Request) -> Re
     except ValueError as err:  # the providers' messages name fields, never values
         return _refused(400, f"malformed: {err}")
     with ctx.session() as s:
-        stored.insert_once(s, rows)
-    try:
-        with ctx.session() as s:
-            _apply(s, ctx, stored.unprocessed(s, [r["dedup"] for r in rows]))
-    except Exception as err:  # noqa: BLE001 - stored: applied at the next start
-        # The type only: a database error's text may hold the customer's message.
-        log.error("%s %s callback stored, not applied yet (%s)", provider_name, kind,
-                  type(err).__name__)  # fmt: skip
+        new = stored.insert_once(s, rows)
+        if len(new) < len(rows):  # a retry: apply what an earlier try stored, if it was not
+            new += stored.unprocessed(s, {r["dedup"] for r in rows} - {c.dedup for c in new})
+        try:
+            with s.begin_nested():  # the callbacks stay stored whatever applying does
+                _apply(s, ctx, new)
+        except Exception as err:  # noqa: BLE001 - stored: applied at the next start
+            # The type only: a database error's text may hold the customer's message.
+            log.error("%s %s callback stored, not applied yet (%s)", provider_name, kind,
+                      type(err).__name__)  # fmt: skip
     return Reply(200, provider.answer(kind))
 
 
@@ -140,9 +145,9 @@ def apply_pending(ctx: Context) -> Counter[str]:
             outcomes += _apply(s, ctx, batch)
 
 
-def _apply(s: Session, ctx: Context, batch: list[Callback]) -> Counter[str]:
-    """Apply stored callbacks in the caller's transaction, oldest first, each marked
-    processed with its outcome."""
+def _apply(s: Session, ctx: Context, batch: Sequence[Any]) -> Counter[str]:
+    """Apply stored callbacks (rows of store.callbacks.COLUMNS) in the caller's
+    transaction, oldest first, each marked processed with its outcome."""
     outcomes: Counter[str] = Counter()
     reports = [(c, json.loads(c.payload)) for c in batch if c.kind == "status"]
     found: dict[int, Sms] = {}  # callback id -> the message it reports on
@@ -155,26 +160,26 @@ def _apply(s: Session, ctx: Context, batch: list[Callback]) -> Counter[str]:
         for c, p in mine:
             message = by_id.get(c.provider_message_id) or by_ref.get(p["reference"] or "")
             if message is not None:
-                found[c.id or 0] = message
+                found[c.id] = message
     orders = orders_by_id(s, (m.order_id for m in found.values()), lock=True)
-    now = ctx.now()
-    for callback in batch:
+    done: dict[int, str] = {}
+    for callback in sorted(batch, key=lambda c: c.id):
         payload = json.loads(callback.payload)
         if callback.kind == "status":
-            message = found.get(callback.id or 0)
+            message = found.get(callback.id)
             order = orders.get(message.order_id or 0) if message else None
             outcome = _report(s, ctx, callback, payload, message, order)
         else:
             outcome = _inbound(s, ctx, callback, payload)
-        callback.processed_at, callback.outcome = now, outcome
-        s.add(callback)
+        done[callback.id] = outcome
         outcomes[outcome] += 1
     s.flush()
+    stored.mark_processed(s, done, ctx.now())
     return outcomes
 
 
 def _report(
-    s: Session, ctx: Context, callback: Callback, payload: dict[str, Any],
+    s: Session, ctx: Context, callback: Any, payload: dict[str, Any],
     message: Sms | None, order: Order | None,
 ) -> str:  # fmt: skip
     """Apply one delivery report to its message; a failed delivery is followed up."""
@@ -195,7 +200,7 @@ def _report(
     return rules.APPLIED
 
 
-def _inbound(s: Session, ctx: Context, callback: Callback, payload: dict[str, Any]) -> str:
+def _inbound(s: Session, ctx: Context, callback: Any, payload: dict[str, Any]) -> str:
     """A customer's message, through exactly the rules of `replies ingest`."""
     received = utc(
         datetime.fromisoformat(payload["received"]) if payload["received"]
