@@ -62,9 +62,11 @@ def serve(
         lambda name, kind, request: callbacks.receive(c, name, kind, request),
         lambda: callbacks.health(c), settings.serve_max_body, settings.sms_callback_url,
     )  # fmt: skip
+    host, port = host or settings.serve_host, port or settings.serve_port
+    err_console.print(f"amsplan serve: {provider} callbacks on http://{host}:{port}")
     # One process: the database serialises writers anyway, and callbacks are short.
-    uvicorn.run(app, host=host or settings.serve_host, port=port or settings.serve_port,
-                access_log=False, log_level="warning", server_header=False)  # fmt: skip
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning",
+                server_header=False)  # fmt: skip
 
 
 @sms_app.command("receipts")
