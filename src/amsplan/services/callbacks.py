@@ -4,10 +4,11 @@ callbacks (`amsplan serve`) and from files (`sms receipts`).
 Every report or message is stored (sms_callback, unique on its dedup key, so a
 provider's retry or the same report in a file is stored once) and applied in the same
 transaction, which also marks it processed; the provider gets its 200 only after the
-commit. Applying runs in a savepoint: when it fails, the callback is still stored
-(unprocessed) and committed, and is applied at the next start of `amsplan serve`, by
-`sms receipts`, or when the provider sends it again. Nothing is answered 200 that is not
-committed, and nothing is applied twice.
+commit. When applying fails, that transaction is rolled back and the callback is stored
+alone (unprocessed) in a new one, to be applied at the next start of `amsplan serve`, by
+`sms receipts`, or when the provider sends it again; when even storing fails, the
+provider gets no 200 and sends it again. Nothing is answered 200 that is not committed,
+and nothing is applied twice.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from amsplan.errors import AmsplanError, ConfigError, InputError
 from amsplan.services import dispatch, replies
 from amsplan.services.context import Context
 from amsplan.store import callbacks as stored
-from amsplan.store.models import Callback, Order, Sms
+from amsplan.store.models import Callback
 from amsplan.store.orders import orders_by_id
 
 log = logging.getLogger("amsplan.serve")
@@ -63,8 +64,8 @@ def _refused(status: int, text: str) -> Reply:
 
 def receive(ctx: Context, provider_name: str, kind: str, request: Request) -> Reply:
     """One callback of a provider: verified (403, nothing stored), read (400 when
-    malformed, nothing stored), stored and committed, then applied; 200 with the
-    provider's answer once it is stored."""
+    malformed, nothing stored), stored and applied; 200 with the provider's answer once
+    it is committed."""
     if provider_name not in PROVIDERS or kind not in KINDS:
         return _refused(404, "not found")
     provider = provider_for(ctx.settings, provider_name)
@@ -79,17 +80,18 @@ def receive(ctx: Context, provider_name: str, kind: str, request: Request) -> Re
         rows = _rows(provider, kind, request, ctx.now())
     except ValueError as err:  # the providers' messages name fields, never values
         return _refused(400, f"malformed: {err}")
-    with ctx.session() as s:
-        new = stored.insert_once(s, rows)
-        if len(new) < len(rows):  # a retry: apply what an earlier try stored, if it was not
-            new += stored.unprocessed(s, {r["dedup"] for r in rows} - {c.dedup for c in new})
-        try:
-            with s.begin_nested():  # the callbacks stay stored whatever applying does
-                _apply(s, ctx, new)
-        except Exception as err:  # noqa: BLE001 - stored: applied at the next start
-            # The type only: a database error's text may hold the customer's message.
-            log.error("%s %s callback stored, not applied yet (%s)", provider_name, kind,
-                      type(err).__name__)  # fmt: skip
+    try:
+        with ctx.session() as s:
+            new = stored.insert_once(s, rows)
+            if len(new) < len(rows):  # a retry: apply what an earlier try stored, if not yet
+                new += stored.unprocessed(s, {r["dedup"] for r in rows} - {c.dedup for c in new})
+            _apply(s, ctx, new)
+    except Exception as err:  # noqa: BLE001 - store it anyway: applied at the next start
+        # The type only: a database error's text may hold the customer's message.
+        log.error("%s %s callback not applied (%s); storing it to apply later",
+                  provider_name, kind, type(err).__name__)  # fmt: skip
+        with ctx.session() as s:
+            stored.insert_once(s, rows)
     return Reply(200, provider.answer(kind))
 
 
@@ -149,55 +151,72 @@ def _apply(s: Session, ctx: Context, batch: Sequence[Any]) -> Counter[str]:
     """Apply stored callbacks (rows of store.callbacks.COLUMNS) in the caller's
     transaction, oldest first, each marked processed with its outcome."""
     outcomes: Counter[str] = Counter()
-    reports = [(c, json.loads(c.payload)) for c in batch if c.kind == "status"]
-    found: dict[int, Sms] = {}  # callback id -> the message it reports on
-    for provider in {c.provider for c, _ in reports}:
-        mine = [(c, p) for c, p in reports if c.provider == provider]
-        by_id, by_ref = stored.messages_reported(
-            s, provider, (c.provider_message_id for c, _ in mine),
-            (p["reference"] for _, p in mine if p["reference"]),
-        )  # fmt: skip
-        for c, p in mine:
-            message = by_id.get(c.provider_message_id) or by_ref.get(p["reference"] or "")
-            if message is not None:
-                found[c.id] = message
-    orders = orders_by_id(s, (m.order_id for m in found.values()), lock=True)
+    payloads = {c.id: json.loads(c.payload) for c in batch}
+    messages = _reported_messages(s, [c for c in batch if c.kind == "status"], payloads)
+    # A message that may fail now is loaded whole, with its order: the follow-up needs them.
+    failing = stored.messages_by_id(s, {
+        m.id for cid, m in messages.items() if payloads[cid]["delivery"] == Delivery.FAILED
+    })  # fmt: skip
+    orders = orders_by_id(s, (m.order_id for m in failing.values()), lock=True)
+    delivery = {m.id: m.delivery for m in messages.values()}  # as this batch leaves it
+    changes: dict[int, dict[str, Any]] = {}
     done: dict[int, str] = {}
     for callback in sorted(batch, key=lambda c: c.id):
-        payload = json.loads(callback.payload)
-        if callback.kind == "status":
-            message = found.get(callback.id)
-            order = orders.get(message.order_id or 0) if message else None
-            outcome = _report(s, ctx, callback, payload, message, order)
-        else:
+        payload = payloads[callback.id]
+        if callback.kind == "inbound":
             outcome = _inbound(s, ctx, callback, payload)
+        elif (message := messages.get(callback.id)) is None:
+            outcome = rules.UNKNOWN_MESSAGE
+        else:
+            reported = Delivery(payload["delivery"])
+            outcome = _report(delivery.get(message.id), reported)
+            if outcome == rules.APPLIED:
+                failed = reported is Delivery.FAILED and delivery[message.id] != Delivery.FAILED
+                delivery[message.id] = reported
+                at = payload["at"]
+                changes[message.id] = {
+                    "sms_id": message.id, "delivery": reported,
+                    "delivery_at": datetime.fromisoformat(at) if at else callback.received_at,
+                    "delivery_error": payload["error"] or None,
+                }  # fmt: skip
+                if failed and message.order_id in orders:
+                    error, state = payload["error"], payload["raw_state"]
+                    reason = f"{state} ({error})" if error else state
+                    dispatch.sms_failed(s, ctx, failing[message.id], orders[message.order_id],
+                                        reason)  # fmt: skip
         done[callback.id] = outcome
         outcomes[outcome] += 1
     s.flush()
+    stored.set_delivery(s, list(changes.values()))
     stored.mark_processed(s, done, ctx.now())
     return outcomes
 
 
-def _report(
-    s: Session, ctx: Context, callback: Any, payload: dict[str, Any],
-    message: Sms | None, order: Order | None,
-) -> str:  # fmt: skip
-    """Apply one delivery report to its message; a failed delivery is followed up."""
-    if message is None:
-        return rules.UNKNOWN_MESSAGE
-    reported = Delivery(payload["delivery"])
-    if not rules.takes_report(message.delivery, reported):
-        return rules.STALE
-    newly_failed = reported is Delivery.FAILED and message.delivery != Delivery.FAILED
-    at = payload["at"]
-    message.delivery = reported
-    message.delivery_at = datetime.fromisoformat(at) if at else callback.received_at
-    message.delivery_error = payload["error"] or None
-    s.add(message)
-    if newly_failed and order is not None:
-        error, state = payload["error"], payload["raw_state"]
-        dispatch.sms_failed(s, ctx, message, order, f"{state} ({error})" if error else state)
-    return rules.APPLIED
+def _reported_messages(
+    s: Session, reports: list[Any], payloads: dict[int, dict[str, Any]]
+) -> dict[int, Any]:
+    """Callback id -> the message it reports on (by the provider's id, else by amsplan's
+    reference: the send's answer may not be stored yet), for the reports that name one."""
+    found: dict[int, Any] = {}
+    for provider in {c.provider for c in reports}:
+        mine = [c for c in reports if c.provider == provider]
+        refs = [payloads[c.id]["reference"] for c in mine if payloads[c.id]["reference"]]
+        by_id, by_ref = stored.messages_reported(
+            s, provider, [c.provider_message_id for c in mine], refs
+        )
+        for c in mine:
+            message = by_id.get(c.provider_message_id) or by_ref.get(
+                payloads[c.id]["reference"] or ""
+            )
+            if message is not None:
+                found[c.id] = message
+    return found
+
+
+def _report(current: Delivery | str | None, reported: Delivery) -> str:
+    """What a delivery report does to its message's delivery state."""
+    now = Delivery(current) if current else None
+    return rules.APPLIED if rules.takes_report(now, reported) else rules.STALE
 
 
 def _inbound(s: Session, ctx: Context, callback: Any, payload: dict[str, Any]) -> str:
