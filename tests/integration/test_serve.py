@@ -30,6 +30,7 @@ from tests.integration.test_callbacks import (
 )
 
 AMSPLAN = Path(sys.executable).with_name("amsplan")
+SVEVE_TOKEN = "sveve-callback-token-0123456789"
 
 
 def free_port() -> int:
@@ -85,6 +86,7 @@ class Server:
 
 @pytest.fixture
 def ws(workspace, monkeypatch):
+    monkeypatch.setenv("AMSPLAN_SMS_SVEVE_CALLBACK_TOKEN", SVEVE_TOKEN)
     return twilio_workspace(workspace, monkeypatch)
 
 
@@ -190,41 +192,43 @@ def test_sigkill_mid_stream_loses_nothing_and_applies_nothing_twice(ws, server):
     orders = booked(ws, 8)
     with ws.context().session() as s:
         sent = s.exec(select(Sms).order_by(Sms.id)).all()
-    stream = [
-        (
-            "status",
-            {"MessageSid": m.provider_id, "MessageStatus": "undelivered", "ErrorCode": "30003"},
-        )
+    reports = [
+        ("status", {"MessageSid": m.provider_id, "MessageStatus": "undelivered",
+                    "ErrorCode": "30003"})
         for m in sent
-    ]
-    stream += [
-        ("inbound", {"MessageSid": f"SMin{i:03d}", "From": f"+479{i:07d}", "Body": f"Hei {i}"})
-        for i in range(72)
-    ]
+    ]  # fmt: skip
+    stream: list[tuple[str, dict[str, str]]] = []
+    for i in range(72):  # customers' messages, the eight reports spread among them
+        stream.append(("inbound", {"MessageSid": f"SMin{i:03d}", "From": f"+479{i:07d}",
+                                   "Body": f"Hei {i}"}))  # fmt: skip
+        if i % 9 == 4:
+            stream.append(reports[i // 9])
     answered: set[int] = set()
     lock = threading.Lock()
 
     def send(item: tuple[int, tuple[str, dict[str, str]]]) -> None:
         index, (kind, form) = item
         try:
-            if post(server, kind, form).status_code == 200:
+            if post(server, kind, form, client=client).status_code == 200:
                 with lock:
                     answered.add(index)
         except httpx.TransportError:
             pass  # no answer: the provider tries again later
 
-    with ThreadPoolExecutor(4) as pool:
+    client = httpx.Client()  # keep-alive connections, as a provider's
+    with client, ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(send, item) for item in enumerate(stream)]
-        while len(answered) < len(stream) // 3:
+        while len(answered) < len(stream) // 2:
             time.sleep(0.005)
         server.kill()
         for f in futures:
             f.result()
     assert 0 < len(answered) < len(stream)
     server.start()  # applies what was stored but not applied
-    for index in sorted(set(range(len(stream))) - answered):  # the provider's retries
-        kind, form = stream[index]
-        assert post(server, kind, form).status_code == 200
+    with httpx.Client() as again:
+        for index in sorted(set(range(len(stream))) - answered):  # the provider's retries
+            kind, form = stream[index]
+            assert post(server, kind, form, client=again).status_code == 200
     with ws.context().session() as s:
         rows = s.exec(select(Callback)).all()
         replies = s.exec(select(Reply.provider_id)).all()
@@ -236,3 +240,36 @@ def test_sigkill_mid_stream_loses_nothing_and_applies_nothing_twice(ws, server):
     assert sorted(undelivered) == sorted({m.order_id for m in sent})
     for order_no, _ in orders:
         assert order(ws, order_no).status == "manual_followup"
+
+
+def test_sveve_calls_with_get_and_its_token(ws, server, monkeypatch):
+    ((order_no, _),) = booked(ws)
+    ref = message(ws).reference
+    query = {"number": "4740000001", "status": "false", "id": "42824112", "ref": ref,
+             "errorCode": "4", "errorDesc": "Ugyldig nummer"}  # fmt: skip
+    url = f"{server.url}/sms/sveve/status"
+    assert httpx.get(url, params={**query, "token": "wrong"}).status_code == 403
+    assert httpx.get(url, params=query).status_code == 403
+    assert httpx.get(url, params={**query, "token": SVEVE_TOKEN}).status_code == 200
+    assert order(ws, order_no).status == "manual_followup"
+    assert "false (4 Ugyldig nummer)" in order(ws, order_no).followup_reason
+    # A received message pushed with an ISO-8859-1 query (not valid UTF-8).
+    push = f"{server.url}/sms/sveve/inbound?token={SVEVE_TOKEN}&number=4791234567&msg=Bl%E5b%E6r"
+    assert httpx.get(push).status_code == 200
+    with ws.context().session() as s:
+        assert s.exec(select(Reply.text)).one() == "Blåbær"
+    assert "Ugyldig" not in server.log.read_text() and SVEVE_TOKEN not in server.log.read_text()
+
+
+def test_serve_refuses_to_start_without_what_it_needs(ws):
+    config = ws.path / "amsplan.toml"
+    env = {**os.environ, "AMSPLAN_CONFIG": str(config)}
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace(f'callback_url = "{BASE}"', ""), encoding="utf-8")
+    run = subprocess.run([str(AMSPLAN), "serve", "--port", str(free_port())], env=env,
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert run.returncode == 3 and "callback_url" in run.stderr and "Traceback" not in run.stderr
+    config.write_text(text.replace('provider = "twilio"', 'provider = "file"'), encoding="utf-8")
+    run = subprocess.run([str(AMSPLAN), "serve", "--port", str(free_port())], env=env,
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert run.returncode == 3 and "no provider to hear from" in run.stderr
