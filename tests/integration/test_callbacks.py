@@ -117,7 +117,7 @@ def test_an_undelivered_booking_sms_puts_the_order_in_manual_followup_with_the_r
     assert status(ws, sms.provider_id, "undelivered", error="30003") == 200
     o = order(ws, order_no)
     assert o.status == "manual_followup" and o.followup_kind == "sms_failed"
-    assert o.followup_reason == "SMS kunne ikke leveres: undelivered (Twilio error 30003)"
+    assert o.followup_reason == "SMS failed: undelivered (Twilio error 30003)"
     assert message(ws).delivery_error == "Twilio error 30003"
     (item,) = followup_list(ws.context())
     assert (item.order_no, item.kind) == (order_no, "sms_failed")
@@ -138,7 +138,9 @@ def test_a_failed_confirmation_leaves_the_status_and_is_listed_for_followup(ws):
     assert (item.order_no, item.kind) == (order_no, "sms_failed")
     with ws.context().session() as s:
         texts = [c.text for c in s.exec(select(Comment).where(Comment.kind == "sms_failed"))]
-    assert texts == ["SMS kunne ikke leveres: failed (Twilio error 30006)"]
+    assert texts == [
+        "Bekreftelse på SMS kunne ikke leveres (teknisk feil med SMS): failed (Twilio error 30006)"
+    ]
 
 
 def test_the_same_report_twice_is_stored_and_applied_once(ws):

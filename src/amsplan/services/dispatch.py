@@ -184,7 +184,7 @@ def sms_failed(
             workflow.apply(session, ctx, order, step.transition, comment=step.comment,
                            **step.params)  # fmt: skip
         elif isinstance(step, Note):
-            workflow.add_comment(session, ctx, order, step.text, kind="sms")
+            workflow.add_comment(session, ctx, order, step.text, kind="sms_failed")
         else:
             workflow.flag_followup(session, ctx, order, step.kind, step.reason)
 
