@@ -49,3 +49,23 @@ def test_quick_path_agrees_with_phonenumbers_on_random_norwegian_numbers():
 )
 def test_examples(raw, expected):
     assert mobile_number(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        ("4791234567", "NO", "+4791234567"),  # Sveve writes senders so
+        ("004791234567", "NO", "+4791234567"),
+        ("0047 912 34 567", "NO", "+4791234567"),
+        ("+4791234567", "NO", "+4791234567"),
+        ("46701234567", "NO", "+46701234567"),  # a Swedish mobile, without "+"
+        ("0046701234567", "NO", "+46701234567"),
+        ("4791234567", "SE", "+4791234567"),  # not a Swedish number: read as international
+        ("004791234567", "SE", "+4791234567"),
+        ("0701234567", "SE", "+46701234567"),  # national in its own region
+        ("4762512345", "NO", None),  # a Norwegian landline, without "+"
+        ("99912345678", "NO", None),  # no country has the code 999
+    ],
+)
+def test_international_forms_providers_write(raw, region, expected):
+    assert mobile_number(raw, region) == expected
