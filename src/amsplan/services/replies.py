@@ -22,7 +22,7 @@ from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError
 from amsplan.services import outbox, workflow, worklist
 from amsplan.services.context import Context
-from amsplan.store import codes, db, history, inbound, messages
+from amsplan.store import codes, db, history, inbound
 from amsplan.store.models import BookingCode, Order, Reply
 from amsplan.store.orders import awaiting_from, by_mobile, key, orders_by_id
 
@@ -118,6 +118,9 @@ def ingest_rows(
             new_rows.append(reply)
             result.outcomes[reply["outcome"]] += 1
     s.flush()
+    if known.opted_out:  # in one query, with what this run queued (no_autoflush) flushed
+        for message in inbound.queued_sms(s, known.opted_out):
+            outbox.withdraw(s, message, known.opted_out[message.to], now)
     inbound.add_replies(s, new_rows)
     result.new = len(new_rows)
     return result
@@ -150,6 +153,9 @@ class _Known:
     holders: dict[str, list[Order]]  # mobile -> its orders, for the senders of STOP/START
     newest: dict[int, datetime]  # order id -> received time of its newest applied answer
     last: dict[int, tuple[str, datetime]]  # order id -> its last transition and when
+    # mobile -> why its queued messages are withdrawn once the replies are applied (its
+    # last word here was STOP), all in one query
+    opted_out: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, s: Session, ctx: Context, todo: list[_Incoming]) -> _Known:
@@ -234,9 +240,10 @@ def _opt(
     named = match[1].order_id if match else None
     message = replies.Incoming(incoming.rec["text"], sender, incoming.received)
     decision = replies.decide_opt(message, incoming.opt or "", holders, named)
-    if decision.withdraw and mobile:
-        for queued in messages.queued_to(s, mobile):
-            outbox.withdraw(s, queued, decision.withdraw, ctx.now())
+    if mobile and decision.withdraw:
+        known.opted_out[mobile] = decision.withdraw
+    elif mobile and decision.outcome is ReplyOutcome.OPT_IN:
+        known.opted_out.pop(mobile, None)
     for order_id, step in decision.steps:
         _do(s, ctx, known, known.orders[order_id], step)
     if match is not None:
