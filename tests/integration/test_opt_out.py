@@ -25,8 +25,8 @@ OTHER = "+4740000004"  # order 4: another customer
 
 def customer(ws) -> dict[str, str]:
     """Four planned orders: 1 booked by SMS (awaiting its answer, a booking SMS queued),
-    2 booked by letter (awaiting), 3 planned; 1-3 have the mobile NUMBER, 4 another one,
-    also booked by SMS. Their codes (1, 2, 4)."""
+    2 booked by letter (awaiting), 3 planned (a free-text SMS queued); 1-3 have the mobile
+    NUMBER, 4 another one, also booked by SMS. Their codes (1, 2, 4)."""
     order_nos = seed(ws, 4, phone="412 34 567")
     assign_all(ws, order_nos)
     with ws.context().session() as s:
@@ -37,6 +37,7 @@ def customer(ws) -> dict[str, str]:
     by_sms = booking.book_by_sms(ctx, ["AMS-00001", "AMS-00004"])
     by_letter = planning.lock(ctx, ["AMS-00002"])
     letters.generate(ctx)
+    outbox.send_free_text(ctx, "AMS-00003", "Vi ringer deg")
     return dict(by_sms.moved) | dict(by_letter.locked)
 
 
@@ -85,10 +86,12 @@ def assert_stopped(ws) -> None:
     [followup] = [f for f in followup_list(ws.context()) if f.order_no == "AMS-00001"]
     assert followup.kind == "reply"
     assert followup.reason == "customer answered STOP: book by letter or call"
+    to_customer = queued_to(ws, NUMBER)
+    assert sorted(m.kind for m in to_customer) == ["booking", "free_text"]
     assert all(
         (m.status, m.withdrawn_reason) == ("withdrawn", "the customer answered STOP")
-        for m in queued_to(ws, NUMBER)
-    ) and queued_to(ws, NUMBER)
+        for m in to_customer
+    )
     assert [m.status for m in queued_to(ws, OTHER)] == ["queued"]
     assert any("ingen flere SMS" in c for c in comments(ws, "AMS-00003"))
     assert replies.unmatched(ws.context()) == []
@@ -192,3 +195,19 @@ def test_other_replies_are_untouched_by_the_opt_out_rules(workspace):
 
     assert result.outcomes == {"confirmed": 1, "matched_by_phone": 1}
     assert not any(o.no_sms for o in orders(workspace).values())
+
+
+def test_stop_then_start_in_one_file_leaves_the_customer_reachable(workspace):
+    customer(workspace)
+
+    result = ingest(workspace, [
+        "2026-04-15 11:00;+4741234567;STOP",
+        "2026-04-15 11:30;4741234567;START",
+    ])  # fmt: skip
+
+    assert result.outcomes == {"opt_out": 1, "opt_in": 1}
+    assert not any(o.no_sms for o in orders(workspace).values())
+    # the customer's last word is START: the message to them is still to be sent
+    assert {m.kind: m.status for m in queued_to(workspace, NUMBER)}["free_text"] == "queued"
+    # the STOP still took the SMS booking to a person: START moves nothing back
+    assert orders(workspace)["AMS-00001"].status == "manual_followup"

@@ -147,3 +147,24 @@ def test_an_unknown_header_names_the_file_line_and_every_format_with_its_columns
     assert "Mottatt or Tidspunkt or Tid; Avsender or Fra or Telefon" in details[2]
     # the header line is a customer's number and text here: never repeated
     assert "4791234567" not in message + "".join(details)
+
+
+@pytest.mark.parametrize(
+    ("header", "closest", "missing"),
+    [
+        ("Avsender;Melding", "amsplan", "missing column received_at (Mottatt, Tidspunkt)"),
+        ("From,Body,SentDate,Sid", "twilio", "missing column direction (Direction)"),
+        ("number;tekst", "sveve", "missing column text (msg)"),
+    ],
+)
+def test_a_header_with_some_of_a_formats_columns_names_the_missing_ones(
+    tmp_path, header, closest, missing
+):
+    delimiter = "," if "," in header else ";"
+    path = write(tmp_path, header + "\n" + delimiter.join(["x"] * (header.count(delimiter) + 1)))
+
+    with pytest.raises(InputError) as refused:
+        read(path)
+
+    assert f"not usable as {closest}" in str(refused.value)
+    assert any(missing in problem for problem in refused.value.problems)

@@ -3,7 +3,8 @@ CSV, Twilio's console export of messages, and Sveve's received messages. `read` 
 format from the header (or takes the one it is told) and gives every reply as a record
 with received_at, sender, text and provider_id; a pure file -> rows reader.
 
-The formats, and what tells them apart (tried in this order):
+The formats, and what tells them apart (tried in this order; when no format has all its
+columns, the one with the most of them is taken, and its missing columns are named):
 
 - twilio: the header has From, Body, SentDate and Direction (Twilio's console export of
   messages: From,To,Body,Status,SentDate,ApiVersion,NumSegments,ErrorCode,AccountSid,Sid,
@@ -85,7 +86,16 @@ def read(path: Path, format_name: str | None = None) -> ReplyFile:
     shows; InputError when it shows none)."""
     table = read_csv(path)
     fmt = FORMATS[format_name] if format_name else detect(table)
-    map_columns(table, fmt.columns, fmt.required)
+    try:
+        map_columns(table, fmt.columns, fmt.required)
+    except InputError as err:
+        if format_name:
+            raise
+        raise InputError(
+            f"{table.path}: the header is not usable as {fmt.name} ({fmt.title}), the format "
+            "it is closest to (--format names another)",
+            err.problems,
+        ) from None
     if fmt.name == "twilio":
         return _twilio(table)
     if fmt.name == "sveve":
@@ -95,11 +105,18 @@ def read(path: Path, format_name: str | None = None) -> ReplyFile:
 
 
 def detect(table: Table) -> Format:
-    """The first format (in FORMATS' order) whose required columns are all in the header."""
+    """The format whose required columns are all in the header, else the one with the
+    most of them (its missing ones are then named); the first in FORMATS' order of equals.
+    InputError when the header has none of any format's."""
     present = {header_key(h) for h in table.headers}
-    for fmt in FORMATS.values():
-        if all(_column_in(fmt.columns[name], name, present) for name in fmt.required):
-            return fmt
+
+    def found(fmt: Format) -> tuple[bool, int]:
+        hits = sum(_column_in(fmt.columns[name], name, present) for name in fmt.required)
+        return hits == len(fmt.required), hits
+
+    best = max(FORMATS.values(), key=found)  # max keeps the first of equals
+    if found(best)[1]:
+        return best
     # The header is not echoed: a file without one starts with a customer's message.
     raise InputError(
         f"{table.path}:{table.header_line}: not a reply file amsplan knows; it reads "

@@ -1,5 +1,6 @@
 """Customer replies: find booking codes and the answer in a reply's text ("ACDE-7FHA OK"),
-and decide what a reply does to its order (`decide`, at the end).
+decide what a reply does to its order (`decide`), and what a STOP or START does to the
+sender's orders (`opt_word`, `decide_opt`, at the end).
 
 The text is normalised (:func:`amsplan.domain.codes.normalise`: upper case, Greek/Cyrillic
 look-alikes and fullwidth forms folded to Latin, zero-width characters dropped) and split
