@@ -6,11 +6,11 @@ import re
 from functools import lru_cache
 
 # Norwegian numbers have eight digits; almost every number in an import is written as
-# them, maybe after +47 or 0047. For those, phonenumbers' own pattern for Norwegian
+# them, maybe after +47, 0047 or 47. For those, phonenumbers' own pattern for Norwegian
 # mobile numbers decides, about a hundred times faster than a full parse; anything
 # else gets the full parse.
 _NO_SEPARATORS = re.compile(r"[\s.\-()/]")
-_NO_NUMBER = re.compile(r"(?:\+47|0047)?(\d{8})")
+_NO_NUMBER = re.compile(r"(?:\+47|0047|47)?(\d{8})")
 
 
 @lru_cache(maxsize=1)
@@ -29,8 +29,8 @@ def mobile_number(raw: str, region: str = "NO") -> str | None:
     """E.164 form of raw when it is a valid mobile number, else None. A number of the
     region may be written nationally, with "+" or "00" and the country code, or (as SMS
     providers write senders) with the country code alone ("4791234567"); a number of
-    another country with "+", "00" or, when it is not a number of the region, its
-    country code alone ("46701234567")."""
+    another country needs "+" or "00" (digits alone are never guessed to be foreign: a
+    mistyped number must not become another country's mobile)."""
     raw = (raw or "").strip()
     if not raw:
         return None
@@ -39,21 +39,6 @@ def mobile_number(raw: str, region: str = "NO") -> str | None:
         if match:
             digits = match[1]
             return f"+47{digits}" if _norwegian_mobile().fullmatch(digits) else None
-    found = _full_parse(raw, region)
-    digits = _NO_SEPARATORS.sub("", raw)
-    if found is None and digits.isdigit() and len(digits) >= _INTERNATIONAL_DIGITS:
-        # International without "+" or "00", as SMS providers write senders ("4791234567",
-        # "46701234567"): too long to be a number of the region.
-        found = _full_parse("+" + digits, region)
-    return found
-
-
-# The shortest international number written as digits only (country code and number) that
-# is read as one when it is not a number of the region.
-_INTERNATIONAL_DIGITS = 10
-
-
-def _full_parse(raw: str, region: str) -> str | None:
     import phonenumbers
     from phonenumbers import PhoneNumberType
 
