@@ -43,7 +43,8 @@ def ingest(
     sender's number gets no more SMS; START: it may again.
 
     Every reply is stored with what happened to it; the same file twice changes nothing.
-    A Twilio export's outbound messages are skipped.
+
+    Formats: amsplan's, Twilio's console export (outbound rows skipped), Sveve's.
 
     Example: amsplan replies ingest /var/spool/sms/svar-2026-04-15.csv
     """
