@@ -168,3 +168,12 @@ def test_a_header_with_some_of_a_formats_columns_names_the_missing_ones(
 
     assert f"not usable as {closest}" in str(refused.value)
     assert any(missing in problem for problem in refused.value.problems)
+
+
+def test_a_problem_in_the_rows_of_a_detected_format_is_told_as_it_is(tmp_path):
+    path = write(tmp_path, "Mottatt;Avsender;Melding\n2026-04-15 10:00;+4791234567\n")
+
+    with pytest.raises(InputError) as refused:
+        read(path)
+
+    assert "wrong number of fields" in str(refused.value)

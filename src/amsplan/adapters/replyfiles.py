@@ -20,7 +20,6 @@ columns, the one with the most of them is taken, and its missing columns are nam
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -86,10 +85,11 @@ def read(path: Path, format_name: str | None = None) -> ReplyFile:
     shows; InputError when it shows none)."""
     table = read_csv(path)
     fmt = FORMATS[format_name] if format_name else detect(table)
+    closest = not format_name and _found(fmt, table)[1] < len(fmt.required)
     try:
         map_columns(table, fmt.columns, fmt.required)
     except InputError as err:
-        if format_name:
+        if not closest:  # forced, or a problem in the rows
             raise
         raise InputError(
             f"{table.path}: the header is not usable as {fmt.name} ({fmt.title}), the format "
@@ -108,14 +108,8 @@ def detect(table: Table) -> Format:
     """The format whose required columns are all in the header, else the one with the
     most of them (its missing ones are then named); the first in FORMATS' order of equals.
     InputError when the header has none of any format's."""
-    present = {header_key(h) for h in table.headers}
-
-    def found(fmt: Format) -> tuple[bool, int]:
-        hits = sum(_column_in(fmt.columns[name], name, present) for name in fmt.required)
-        return hits == len(fmt.required), hits
-
-    best = max(FORMATS.values(), key=found)  # max keeps the first of equals
-    if found(best)[1]:
+    best = max(FORMATS.values(), key=lambda f: _found(f, table))  # the first of equals
+    if _found(best, table)[1]:
         return best
     # The header is not echoed: a file without one starts with a customer's message.
     raise InputError(
@@ -132,8 +126,13 @@ def describe(fmt: Format) -> str:
     return f"columns {need}" + (f" (optional: {', '.join(more)})" if more else "")
 
 
-def _column_in(names: Sequence[str], field: str, present: set[str]) -> bool:
-    return any(header_key(n) in present for n in (field, *names))
+def _found(fmt: Format, table: Table) -> tuple[bool, int]:
+    """Whether the header has all of the format's required columns, and how many."""
+    present = {header_key(h) for h in table.headers}
+    hits = sum(
+        any(header_key(n) in present for n in (name, *fmt.columns[name])) for name in fmt.required
+    )
+    return hits == len(fmt.required), hits
 
 
 def _twilio(table: Table) -> ReplyFile:
