@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import time
+import hashlib
+from datetime import UTC, datetime, time
 
 import pytest
 from sqlmodel import select
 
+from amsplan.adapters.sms.base import Request
+from amsplan.adapters.sms.sveve import Sveve
 from amsplan.domain import codes
 from amsplan.errors import InputError
-from amsplan.services import letters, planning, workflow
+from amsplan.services import letters, planning, replies, workflow
 from amsplan.services.replies import ingest, unmatched
 from amsplan.store.models import Order, Reply
 from tests.helpers import assign_all, awaiting, locked
@@ -175,3 +178,27 @@ def test_a_late_answer_keeps_the_order_in_followup_with_the_answer_as_reason(wor
     assert order.status == "manual_followup"  # a person confirms it, not the parser
     assert (order.followup_kind, order.followup_reason) == ("reply", "customer replied late: OK")
     assert unmatched(ctx) == []
+
+
+def test_a_sveve_push_and_the_same_message_in_a_sveve_file_apply_once(workspace, tmp_path):
+    """`amsplan serve` stores Sveve's push with the id made from its parameters; a file
+    with those parameters as columns makes the same id: the file's copy is a duplicate."""
+    booked = awaiting(workspace, 1)
+    text = f"{codes.format_code(booked[0][1])} KONTAKT"
+    fields = {"number": "4790000001", "msg": text, "prefix": "AMS", "shortnumber": "2229"}
+    request = Request("POST", "https://amsplan.example/sveve/inbound", {}, {}, fields)
+    [pushed] = Sveve(workspace.settings).inbound(request)
+    ctx = workspace.context()
+    at = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
+    rec = {"received_at": at.isoformat(), "sender": pushed.sender, "text": pushed.text,
+           "provider_id": pushed.provider_message_id}  # fmt: skip
+    with ctx.session() as s:
+        digest = hashlib.sha256(pushed.provider_message_id.encode()).hexdigest()
+        replies.ingest_rows(s, ctx, replies.IngestResult("push"), "sveve", digest, [(1, at, rec)])
+    path = write_replies(tmp_path / "sveve.csv", [tuple(fields.values())],
+                         header="number;msg;prefix;shortnumber")  # fmt: skip
+
+    result = ingest(workspace.context(), path)
+
+    assert (result.format, result.outcomes) == ("sveve", {"duplicate": 1})
+    assert by_no(workspace)[booked[0][0]].followup_reason == "customer replied: KONTAKT"

@@ -16,11 +16,16 @@ from amsplan.domain.replies import (
     CodeState,
     Decision,
     Flag,
+    Holder,
     Incoming,
     Note,
+    OptDecision,
     OrderState,
     ReplyOutcome,
+    SetNoSms,
     decide,
+    decide_opt,
+    opt_word,
     parse,
     reconsider,
 )
@@ -180,3 +185,103 @@ def test_every_outcome_has_its_text_and_a_test():
 def test_a_live_code_needs_its_order():
     with pytest.raises(ValueError):
         decide(reply("OK"), CodeState.LIVE, None, "OK", TZ)
+
+
+# --- opt-out: STOP and START (opt_word, decide_opt) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "flag", "word"),
+    [
+        ("STOP", None, "STOP"),
+        ("stopp", None, "STOP"),
+        ("Stopp.", None, "STOP"),
+        ("  «STOP!» ", None, "STOP"),
+        ("ACDE-7FHA STOPP", None, "STOP"),  # a code before
+        ("stop acde7fha", None, "STOP"),  # or after
+        ("Start", None, "START"),
+        ("ACDE7FHA START", None, "START"),
+        ("Hei", "STOP", "STOP"),  # Twilio's OptOutType decides
+        ("UNSUBSCRIBE", "stop", "STOP"),
+        ("YES", "START", "START"),
+        ("HELP", "HELP", None),  # HELP is no opt-out
+        ("STOP meg ikke", None, None),  # more than the word: for a person
+        ("stoppe", None, None),
+        ("Kan dere stoppe forbi?", None, None),
+        ("ACDE-7FHA OK", None, None),
+        ("STOPPSTOPP", None, None),
+        ("", None, None),
+    ],
+)
+def test_which_replies_are_stop_or_start(text, flag, word):
+    assert opt_word(parse(text), flag) == word
+
+
+SENDER = "+4741234567"
+
+
+def opt(text: str, **kw) -> Incoming:
+    return Incoming(text, SENDER, AT, **kw)
+
+
+SMS_WAITING = Holder(1, Status.AWAITING_RESPONSE, "sms", False)
+LETTER_WAITING = Holder(2, Status.AWAITING_RESPONSE, "letter", False)
+PLANNED = Holder(3, Status.READY_FOR_EXECUTION, "sms", False)
+ALREADY = Holder(4, Status.AWAITING_RESPONSE, "sms", True)  # no_sms already
+
+
+def test_stop_marks_every_order_of_the_number_and_moves_the_one_waiting_for_an_sms_answer():
+    decision = decide_opt(opt("Stopp."), "STOP", [SMS_WAITING, LETTER_WAITING, PLANNED], None)
+
+    comment = "Kunden svarte 'Stopp.': ingen flere SMS til dette nummeret"
+    assert decision.outcome is R.OPT_OUT
+    assert decision.withdraw == "the customer answered STOP"
+    assert decision.steps == (
+        (1, SetNoSms(True, comment)),
+        (1, Apply("opt_out", comment,
+                  {"text": comment, "reason": "customer answered STOP: book by letter or call"})),
+        (2, SetNoSms(True, comment)),
+        (3, SetNoSms(True, comment)),
+    )  # fmt: skip
+
+
+def test_stop_from_a_customer_already_without_sms_still_moves_the_waiting_order():
+    decision = decide_opt(opt("STOP"), "STOP", [ALREADY], None)
+    assert [(i, type(s).__name__) for i, s in decision.steps] == [(4, "Apply")]
+
+
+def test_stop_from_a_number_no_order_has_withdraws_its_messages():
+    decision = decide_opt(opt("STOP"), "STOP", [], None)
+    assert decision == OptDecision(R.OPT_OUT, "the customer answered STOP", ())
+
+
+def test_stop_with_the_code_of_an_order_with_another_mobile_notes_it_there_only():
+    decision = decide_opt(opt("ACDE-7FHA STOP"), "STOP", [PLANNED], named=9)
+
+    comment = "Kunden svarte 'ACDE-7FHA STOP': ingen flere SMS til dette nummeret"
+    note = (f"{SENDER}, et annet nummer enn kundens mobil, reserverte seg mot SMS med koden "
+            "til denne ordren: ACDE-7FHA STOP")  # fmt: skip
+    assert decision.steps == ((3, SetNoSms(True, comment)), (9, Note(note)))
+
+
+def test_stop_with_the_code_of_one_of_the_numbers_orders_adds_no_note():
+    decision = decide_opt(opt("ACDE-7FHA STOP"), "STOP", [SMS_WAITING], named=1)
+    assert not any(isinstance(step, Note) for _, step in decision.steps)
+
+
+def test_start_lifts_no_sms_and_moves_nothing():
+    decision = decide_opt(opt("START"), "START", [ALREADY, PLANNED], None)
+
+    assert decision.outcome is R.OPT_IN and decision.withdraw is None
+    comment = "Kunden svarte 'START': SMS til dette nummeret igjen"
+    assert decision.steps == ((4, SetNoSms(False, comment)),)
+
+
+def test_a_stop_ingested_before_is_a_duplicate_that_does_nothing():
+    decision = decide_opt(opt("STOP", duplicate=True), "STOP", [SMS_WAITING], None)
+    assert decision == OptDecision(R.DUPLICATE)
+
+
+def test_the_opt_outcomes_are_explained():
+    assert "STOP" in OUTCOMES[R.OPT_OUT] and "START" in OUTCOMES[R.OPT_IN]
+    assert R.OPT_OUT not in ANSWERED and R.OPT_IN not in ANSWERED

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from amsplan.adapters.replyfiles import FORMATS
 from amsplan.cli.output import console, context, count, local_when, print_json, table
-from amsplan.cli.params import Json
+from amsplan.cli.params import Json, choice
 from amsplan.cli.worklists import handle_command
 
 if TYPE_CHECKING:
@@ -16,41 +17,61 @@ if TYPE_CHECKING:
 
 replies_app = typer.Typer(help="Customer replies (SMS or scanned).", no_args_is_help=True)
 
+ReplyFormat = Annotated[
+    str | None,
+    choice("--format", FORMATS, "The file's format (default: found from its header).",
+           normalise=str.lower),
+]  # fmt: skip
+
 
 @replies_app.command("ingest")
 def ingest(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV: received time, sender, text[, message id].")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: amsplan's (received time, sender, text[, message id]), "
+            "a Twilio console export of messages, or Sveve's received messages."
+        ),
+    ],  # fmt: skip
+    file_format: ReplyFormat = None,
     as_json: Json = False,
 ) -> None:
     """Read customer replies: code + the confirming word confirms, anything else goes to
     manual follow-up. The word is [replies] keyword_ok in amsplan.toml ("OK" unless set),
-    in any case; letters and SMS tell customers to reply with it.
+    in any case; letters and SMS tell customers to reply with it. STOP or STOPP: the
+    sender's number gets no more SMS; START: it may again.
 
     Every reply is stored with what happened to it; the same file twice changes nothing.
+
+    Formats: amsplan's, Twilio's console export (outbound rows skipped), Sveve's.
 
     Example: amsplan replies ingest /var/spool/sms/svar-2026-04-15.csv
     """
     from amsplan.services.replies import OUTCOMES
     from amsplan.services.replies import ingest as ingest_replies
 
-    result = ingest_replies(context(ctx), file)
+    result = ingest_replies(context(ctx), file, file_format)
     if as_json:
         print_json(
             {
                 "file": result.file,
+                "format": result.format,
                 "new": result.new,
                 "already_ingested": result.already_ingested,
+                "skipped": result.skipped,
                 "outcomes": dict(result.outcomes),
             }
         )
         return
-    out = table("outcome", "replies", "meaning", title=f"{file.name}")
+    out = table("outcome", "replies", "meaning", title=f"{file.name} ({result.format})")
     for outcome, meaning in OUTCOMES.items():
         if result.outcomes[outcome]:
             out.add_row(outcome, str(result.outcomes[outcome]), meaning)
     if result.already_ingested:
         out.add_row("already ingested", str(result.already_ingested), "lines read before: skipped")
+    if result.skipped:
+        out.add_row("not a reply", str(result.skipped), "outbound messages in the export: skipped")
     console.print(out)
 
 

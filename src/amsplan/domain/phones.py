@@ -6,11 +6,11 @@ import re
 from functools import lru_cache
 
 # Norwegian numbers have eight digits; almost every number in an import is written as
-# them, maybe after +47 or 0047. For those, phonenumbers' own pattern for Norwegian
+# them, maybe after +47, 0047 or 47. For those, phonenumbers' own pattern for Norwegian
 # mobile numbers decides, about a hundred times faster than a full parse; anything
 # else gets the full parse.
 _NO_SEPARATORS = re.compile(r"[\s.\-()/]")
-_NO_NUMBER = re.compile(r"(?:\+47|0047)?(\d{8})")
+_NO_NUMBER = re.compile(r"(?:\+47|0047|47)?(\d{8})")
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +26,11 @@ def _norwegian_mobile() -> re.Pattern[str]:
 
 @lru_cache(maxsize=65536)
 def mobile_number(raw: str, region: str = "NO") -> str | None:
-    """E.164 form of raw when it is a valid mobile number, else None."""
+    """E.164 form of raw when it is a valid mobile number, else None. A number of the
+    region may be written nationally, with "+" or "00" and the country code, or (as SMS
+    providers write senders) with the country code alone ("4791234567"); a number of
+    another country needs "+" or "00" (digits alone are never guessed to be foreign: a
+    mistyped number must not become another country's mobile)."""
     raw = (raw or "").strip()
     if not raw:
         return None

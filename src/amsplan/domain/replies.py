@@ -1,5 +1,6 @@
 """Customer replies: find booking codes and the answer in a reply's text ("ACDE-7FHA OK"),
-and decide what a reply does to its order (`decide`, at the end).
+decide what a reply does to its order (`decide`), and what a STOP or START does to the
+sender's orders (`opt_word`, `decide_opt`, at the end).
 
 The text is normalised (:func:`amsplan.domain.codes.normalise`: upper case, Greek/Cyrillic
 look-alikes and fullwidth forms folded to Latin, zero-width characters dropped) and split
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -243,6 +244,8 @@ class ReplyOutcome(StrEnum):
     UNKNOWN_CODE = "unknown_code"
     NO_CODE = "no_code"
     DUPLICATE = "duplicate"
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
 
 
 R = ReplyOutcome
@@ -261,6 +264,8 @@ OUTCOMES: dict[ReplyOutcome, str] = {
     R.UNKNOWN_CODE: "a valid-looking code that was never issued",
     R.NO_CODE: "no valid booking code (none, or mistyped)",
     R.DUPLICATE: "the same message was ingested before",
+    R.OPT_OUT: "STOP: the sender's orders get no more SMS; waiting SMS bookings to follow-up",
+    R.OPT_IN: "START: the sender's orders may get SMS again",
 }
 
 # Outcomes where the reply was the customer's answer to the order (the newest of them is
@@ -326,7 +331,15 @@ class Flag:
     reason: str
 
 
-Step = Apply | Note | Flag
+@dataclass(frozen=True)
+class SetNoSms:
+    """Mark whether the customer wants no SMS, with a comment on the order."""
+
+    no_sms: bool
+    comment: str
+
+
+Step = Apply | Note | Flag | SetNoSms
 
 
 @dataclass(frozen=True)
@@ -423,3 +436,81 @@ def reconsider(last: tuple[str, datetime] | None, received: datetime) -> str | N
     if transition in ("reply_ok", "reply_other", "reply_again"):
         return "own_reply"
     return None
+
+
+# --- opt-out: STOP and START -------------------------------------------------------------
+
+STOP, START = "STOP", "START"
+# The word alone, with whitespace and punctuation around it ("Stopp.", "STOP!", "«stopp»").
+_OPT_TEXT = re.compile(r"[\W_]*(STOPP?|START)[\W_]*", re.IGNORECASE)
+OPT_OUT_REASON = "customer answered STOP: book by letter or call"
+WITHDRAW_REASON = "the customer answered STOP"
+
+
+def opt_word(parsed: ParsedReply, flag: str | None = None) -> str | None:
+    """STOP or START when the reply is one (else None): the provider's own opt-out flag
+    (Twilio's OptOutType "STOP" or "START"; "HELP" and others are no opt-out), or a text
+    that is the word STOP, STOPP or START alone, in any case, with whitespace and
+    punctuation around it and maybe a booking code before or after it."""
+    if flag and flag.strip().upper() in (STOP, START):
+        return flag.strip().upper()
+    answers = [c.answer for c in parsed.candidates] or [parsed.text]
+    for answer in answers:
+        found = _OPT_TEXT.fullmatch(answer)
+        if found:
+            return START if found[1].upper() == START else STOP
+    return None
+
+
+@dataclass(frozen=True)
+class Holder:
+    """An order whose mobile number is the sender's, as the opt-out decision reads it."""
+
+    id: int
+    status: Status
+    booking_channel: str | None
+    no_sms: bool
+
+
+@dataclass(frozen=True)
+class OptDecision:
+    outcome: ReplyOutcome
+    withdraw: str | None = None  # withdraw every queued SMS to the number, for this reason
+    steps: tuple[tuple[int, Step], ...] = ()  # (order id, step), in order
+
+
+def decide_opt(
+    reply: Incoming, word: str, holders: Sequence[Holder], named: int | None
+) -> OptDecision:
+    """What a STOP or START does (pure); always handled. `holders`: the orders whose mobile
+    is the sender's number; `named`: the order of the booking code in the reply, if any.
+
+    STOP: the sender's number opts out. Every holder gets no_sms (with a comment), every
+    queued SMS to the number is withdrawn, and a holder waiting for an answer to an SMS
+    booking moves to manual follow-up (transition opt_out): it needs a letter or a call.
+    START: the holders that had no_sms may get SMS again; nothing else moves. An order
+    named by its code whose mobile is another number only gets a comment: the sender's
+    number is the one that opted out or in.
+    """
+    if reply.duplicate:
+        return OptDecision(R.DUPLICATE)
+    steps: list[tuple[int, Step]] = []
+    if word == STOP:
+        comment = f"Kunden svarte {reply.text.strip()!r}: ingen flere SMS til dette nummeret"
+        for order in holders:
+            if not order.no_sms:
+                steps.append((order.id, SetNoSms(True, comment)))
+            if order.status is Status.AWAITING_RESPONSE and order.booking_channel == "sms":
+                params = {"text": comment, "reason": OPT_OUT_REASON}
+                steps.append((order.id, Apply("opt_out", comment, params)))
+    else:
+        comment = f"Kunden svarte {reply.text.strip()!r}: SMS til dette nummeret igjen"
+        steps += [(o.id, SetNoSms(False, comment)) for o in holders if o.no_sms]
+    if named is not None and all(o.id != named for o in holders):
+        what = "reserverte seg mot" if word == STOP else "ba om"
+        note = (f"{reply.sender}, et annet nummer enn kundens mobil, {what} SMS med koden "
+                f"til denne ordren: {reply.text}")  # fmt: skip
+        steps.append((named, Note(note)))
+    if word == STOP:
+        return OptDecision(R.OPT_OUT, WITHDRAW_REASON, tuple(steps))
+    return OptDecision(R.OPT_IN, None, tuple(steps))

@@ -12,17 +12,19 @@ from typing import Any, cast
 from sqlmodel import Session
 
 from amsplan import clock
-from amsplan.adapters.tables import Problem, map_columns, read_csv
+from amsplan.adapters import replyfiles
+from amsplan.adapters.replyfiles import REPLY_COLUMNS
+from amsplan.adapters.tables import Problem
 from amsplan.domain import replies, rules
 from amsplan.domain.phones import mobile_number
 from amsplan.domain.replies import ANSWERED, OUTCOMES, CodeState, Decision, ReplyOutcome
 from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError
-from amsplan.services import workflow, worklist
+from amsplan.services import outbox, workflow, worklist
 from amsplan.services.context import Context
 from amsplan.store import codes, db, history, inbound
 from amsplan.store.models import BookingCode, Order, Reply
-from amsplan.store.orders import awaiting_from, key, orders_by_id
+from amsplan.store.orders import awaiting_from, by_mobile, key, orders_by_id
 
 __all__ = [
     "OUTCOMES",
@@ -34,13 +36,6 @@ __all__ = [
     "unmatched",
 ]
 
-REPLY_COLUMNS = {
-    "received_at": ["Mottatt", "Tidspunkt", "Tid", "Dato", "received", "timestamp", "date"],
-    "sender": ["Avsender", "Fra", "Telefon", "Mobil", "from", "phone", "msisdn"],
-    "text": ["Melding", "Tekst", "Meldingstekst", "message", "body"],
-    "provider_id": ["Meldings-ID", "Meldingsid", "ID", "message_id", "msg_id"],
-}
-
 
 @dataclass
 class IngestResult:
@@ -48,6 +43,8 @@ class IngestResult:
     new: int = 0
     already_ingested: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
+    format: str = "amsplan"  # the file's format (adapters.replyfiles.FORMATS)
+    skipped: int = 0  # rows that are no reply (a Twilio export's outbound messages)
 
 
 def _fingerprint(received: str, sender: str, text: str, provider_id: str) -> str:
@@ -58,19 +55,23 @@ def _fingerprint(received: str, sender: str, text: str, provider_id: str) -> str
     return hashlib.sha256("\x1f".join(key).encode()).hexdigest()
 
 
-def ingest(ctx: Context, path: Path) -> IngestResult:
+def ingest(ctx: Context, path: Path, format_name: str | None = None) -> IngestResult:
     """Store every reply in the file with its outcome and apply the ones that can be
-    (the decision: domain.replies.decide)."""
+    (the decision: domain.replies.decide, and decide_opt for STOP and START). The file is
+    in one of adapters.replyfiles.FORMATS: `format_name`, else the one its header shows.
+    A file without received times (Sveve's) has its replies received now."""
     path = Path(path)
-    table = map_columns(read_csv(path), REPLY_COLUMNS, ("received_at", "sender", "text"))
+    found = replyfiles.read(path, format_name)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     name = path.name
     problems: list[Problem] = []
     rows = []
     tz = ctx.settings.tz
-    for line, rec in table.records():
+    now = ctx.now()
+    for line, rec in found.rows:
         try:
-            received = clock.parse_moment(rec["received_at"], tz, "received time")
+            received = (clock.parse_moment(rec["received_at"], tz, "received time")
+                        if found.timed else now)  # fmt: skip
         except AmsplanError as err:
             problems.append(Problem(line, "received", str(err)))
             continue
@@ -83,8 +84,9 @@ def ingest(ctx: Context, path: Path) -> IngestResult:
             f"{name}: {len(problems)} invalid rows; nothing was ingested",
             [p.render(name) for p in problems],
         )
+    result = IngestResult(str(path), format=found.format, skipped=found.skipped)
     with ctx.session() as s:
-        return ingest_rows(s, ctx, IngestResult(str(path)), name, digest, rows)
+        return ingest_rows(s, ctx, result, name, digest, rows)
 
 
 def ingest_rows(
@@ -96,8 +98,9 @@ def ingest_rows(
     rows: list[tuple[int, datetime, dict[str, str]]],
 ) -> IngestResult:
     """Store and apply replies in the caller's transaction: (line, received time, record
-    with received_at, sender, text and provider_id) from the source `name` whose content
-    has the sha256 `digest` (a file; one callback of `amsplan serve`)."""
+    with received_at, sender, text, provider_id and maybe opt_out, the provider's own
+    opt-out flag: STOP, START, HELP) from the source `name` whose content has the sha256
+    `digest` (a file; one callback of `amsplan serve`)."""
     db.serialise(s, f"replies:{digest}")
     seen_lines = inbound.reply_lines(s, digest)
     # In received order (stable), so the customer's last word is applied last.
@@ -115,6 +118,9 @@ def ingest_rows(
             new_rows.append(reply)
             result.outcomes[reply["outcome"]] += 1
     s.flush()
+    if known.opted_out:  # in one query, with what this run queued (no_autoflush) flushed
+        for message in inbound.queued_sms(s, known.opted_out):
+            outbox.withdraw(s, message, known.opted_out[message.to], now)
     inbound.add_replies(s, new_rows)
     result.new = len(new_rows)
     return result
@@ -132,6 +138,7 @@ class _Incoming:
             rec["received_at"], rec["sender"], rec["text"], rec.get("provider_id", "")
         )
         self.parsed = replies.parse(rec["text"])
+        self.opt = replies.opt_word(self.parsed, rec.get("opt_out"))
 
 
 @dataclass
@@ -143,8 +150,12 @@ class _Known:
     codes: dict[str, BookingCode]
     orders: dict[int, Order]
     waiting_by_mobile: dict[str, list[Order]]
+    holders: dict[str, list[Order]]  # mobile -> its orders, for the senders of STOP/START
     newest: dict[int, datetime]  # order id -> received time of its newest applied answer
     last: dict[int, tuple[str, datetime]]  # order id -> its last transition and when
+    # mobile -> why its queued messages are withdrawn once the replies are applied (its
+    # last word here was STOP), all in one query
+    opted_out: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, s: Session, ctx: Context, todo: list[_Incoming]) -> _Known:
@@ -157,10 +168,14 @@ class _Known:
             if (m := mobile_number(i.rec["sender"], ctx.settings.country))
         }  # fmt: skip
         waiting = awaiting_from(s, mobiles)
-        orders.update((key(o), o) for found in waiting.values() for o in found)
+        opting = {m for i in todo if i.opt
+                  if (m := mobile_number(i.rec["sender"], ctx.settings.country))}  # fmt: skip
+        holders = by_mobile(s, opting, lock=True) if opting else {}
+        for found in (*waiting.values(), *holders.values()):
+            orders.update((key(o), o) for o in found)
         newest = inbound.newest_answers(s, orders, ANSWERED)
         last = history.last_transitions(s, orders)
-        return cls(fingerprints, issued, orders, waiting, newest, last)
+        return cls(fingerprints, issued, orders, waiting, holders, newest, last)
 
 
 def _one(s: Session, ctx: Context, known: _Known, incoming: _Incoming) -> dict[str, Any]:
@@ -175,6 +190,8 @@ def _one(s: Session, ctx: Context, known: _Known, incoming: _Incoming) -> dict[s
     known.fingerprints.add(incoming.fingerprint)  # a second copy later in this file
     candidates = incoming.parsed.candidates
     match = next(((c, known.codes[c.code]) for c in candidates if c.code in known.codes), None)
+    if incoming.opt and not duplicate:
+        return _opt(s, ctx, known, incoming, reply, match)
     answer, order = "", None
     if duplicate:
         code = CodeState.NONE
@@ -207,21 +224,60 @@ def _state(known: _Known, order: Order) -> replies.OrderState:
     )  # fmt: skip
 
 
+def _opt(
+    s: Session,
+    ctx: Context,
+    known: _Known,
+    incoming: _Incoming,
+    reply: dict[str, Any],
+    match: tuple[replies.Candidate, BookingCode] | None,
+) -> dict[str, Any]:
+    """A STOP or START (domain.replies.decide_opt), carried out; the reply row."""
+    sender = incoming.rec["sender"]
+    mobile = mobile_number(sender, ctx.settings.country)
+    found = known.holders.get(mobile or "", [])
+    holders = [replies.Holder(key(o), o.status, o.booking_channel, o.no_sms) for o in found]
+    named = match[1].order_id if match else None
+    message = replies.Incoming(incoming.rec["text"], sender, incoming.received)
+    decision = replies.decide_opt(message, incoming.opt or "", holders, named)
+    if mobile and decision.withdraw:
+        known.opted_out[mobile] = decision.withdraw
+    elif mobile and decision.outcome is ReplyOutcome.OPT_IN:
+        known.opted_out.pop(mobile, None)
+    for order_id, step in decision.steps:
+        _do(s, ctx, known, known.orders[order_id], step)
+    if match is not None:
+        reply["code"] = match[0].code
+    linked = named if named is not None else (holders[0].id if len(holders) == 1 else None)
+    reply.update(order_id=linked, outcome=decision.outcome.value, handled=True)
+    return reply
+
+
 def _carry_out(
     s: Session, ctx: Context, known: _Known, order: Order, decision: Decision, received: datetime
 ) -> None:
     """Apply a decision's steps to the order, in order (`received`: the reply's time)."""
     for step in decision.steps:
-        if isinstance(step, replies.Apply):
-            entry = workflow.apply(s, ctx, order, step.transition, comment=step.comment,
-                                   **step.params)  # fmt: skip
-            known.last[key(order)] = (step.transition, rules.utc(entry.at))
-        elif isinstance(step, replies.Note):
-            workflow.add_comment(s, ctx, order, step.text, kind="reply")
-        else:
-            workflow.flag_followup(s, ctx, order, step.kind, step.reason)
+        _do(s, ctx, known, order, step)
     if decision.last_word:
         known.newest[key(order)] = received
+
+
+def _do(s: Session, ctx: Context, known: _Known, order: Order, step: replies.Step) -> None:
+    """Carry out one step of a decision on the order."""
+    if isinstance(step, replies.Apply):
+        entry = workflow.apply(s, ctx, order, step.transition, comment=step.comment,
+                               **step.params)  # fmt: skip
+        known.last[key(order)] = (step.transition, rules.utc(entry.at))
+    elif isinstance(step, replies.Note):
+        workflow.add_comment(s, ctx, order, step.text, kind="reply")
+    elif isinstance(step, replies.SetNoSms):
+        order.no_sms = step.no_sms
+        order.updated_at = ctx.now()
+        s.add(order)
+        workflow.add_comment(s, ctx, order, step.comment, kind="reply")
+    else:
+        workflow.flag_followup(s, ctx, order, step.kind, step.reason)
 
 
 def _by_phone(known: _Known, sender: str, country: str) -> Order | None:

@@ -10,8 +10,9 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, SQLModel, col, select
 
 from amsplan.domain import rules
+from amsplan.domain.states import SmsState
 from amsplan.store.chunks import chunks, locked
-from amsplan.store.models import InboundMessage, Order, Reply
+from amsplan.store.models import InboundMessage, Order, Reply, Sms
 
 # --- replies ------------------------------------------------------------------------------
 
@@ -53,6 +54,15 @@ def add_replies(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     table = SQLModel.metadata.tables[Reply.__tablename__]
     for chunk in chunks(rows):
         session.execute(insert(table), chunk)
+
+
+def queued_sms(session: Session, numbers: Iterable[str]) -> list[Sms]:
+    """The queued messages to any of these mobile numbers (E.164), of any order."""
+    found: list[Sms] = []
+    for chunk in chunks(set(numbers)):
+        query = select(Sms).where(col(Sms.to).in_(chunk), col(Sms.status) == SmsState.QUEUED)
+        found.extend(session.exec(query.order_by(col(Sms.id))))
+    return found
 
 
 def unhandled_replies(session: Session) -> list[tuple[Reply, str | None]]:

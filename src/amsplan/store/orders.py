@@ -246,6 +246,19 @@ def awaiting_from(session: Session, mobiles: Iterable[str]) -> dict[str, list[Or
     return found
 
 
+def by_mobile(
+    session: Session, mobiles: Iterable[str], lock: bool = False
+) -> dict[str, list[Order]]:
+    """Every order whose mobile number (E.164) is one of `mobiles`, by that number, in id
+    order; locked (`lock`)."""
+    found: dict[str, list[Order]] = {}
+    for chunk in chunks(set(mobiles)):
+        query = select(Order).where(col(Order.mobile).in_(chunk)).order_by(col(Order.id))
+        for order in session.exec(locked(query, lock)):
+            found.setdefault(order.mobile or "", []).append(order)
+    return found
+
+
 def awaiting_since(
     session: Session, sms_before: datetime, letter_before: datetime, lock: bool = True
 ) -> list[Order]:
