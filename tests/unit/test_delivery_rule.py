@@ -6,9 +6,9 @@ import pytest
 
 from amsplan.domain import delivery
 from amsplan.domain.followups import FollowupKind
-from amsplan.domain.replies import Apply, Flag, Note
 from amsplan.domain.states import SmsKind
 from amsplan.domain.statuses import Status
+from amsplan.domain.steps import Apply, Flag, Note
 from amsplan.domain.transitions import TRANSITIONS
 
 

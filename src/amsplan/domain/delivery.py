@@ -12,9 +12,9 @@ says); any other message leaves the status alone, notes it on the order and list
 from __future__ import annotations
 
 from amsplan.domain.followups import FollowupKind
-from amsplan.domain.replies import Apply, Flag, Note, Step
 from amsplan.domain.states import SmsKind
 from amsplan.domain.statuses import Status
+from amsplan.domain.steps import Apply, Flag, Note, Step
 
 KIND_WORDS = {
     SmsKind.BOOKING: "Booking-SMS",

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from itertools import accumulate, count, islice
@@ -34,6 +34,7 @@ from amsplan import clock
 from amsplan.domain import codes
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
+from amsplan.domain.steps import Apply, Flag, Note, SetNoSms, Step
 
 # At most this many candidates per reply. Each candidate holds its own copy of the answer,
 # so a huge text full of codes would otherwise cost (number of codes x text length) memory.
@@ -305,41 +306,6 @@ class OrderState:
     followup_reason: str | None = None
     newest_answer: datetime | None = None  # received time of its newest applied answer
     last_transition: tuple[str, datetime] | None = None  # its newest transition, and when
-
-
-@dataclass(frozen=True)
-class Apply:
-    """Apply a transition to the order (params: text, reason, reconsider)."""
-
-    transition: str
-    comment: str
-    params: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Note:
-    """A reply comment on the order."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Flag:
-    """One more reason the order needs a person."""
-
-    kind: FollowupKind
-    reason: str
-
-
-@dataclass(frozen=True)
-class SetNoSms:
-    """Mark whether the customer wants no SMS, with a comment on the order."""
-
-    no_sms: bool
-    comment: str
-
-
-Step = Apply | Note | Flag | SetNoSms
 
 
 @dataclass(frozen=True)

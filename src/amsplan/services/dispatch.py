@@ -40,7 +40,6 @@ from amsplan.adapters.sms.base import (
 )
 from amsplan.adapters.sms.http import Unanswered
 from amsplan.domain import delivery
-from amsplan.domain.replies import Apply, Note
 from amsplan.domain.rules import utc
 from amsplan.domain.states import SmsState
 from amsplan.errors import ConfigError
@@ -180,13 +179,7 @@ def sms_failed(
     if order is None:
         return
     for step in delivery.failure_steps(message.kind, order.status, reason):
-        if isinstance(step, Apply):
-            workflow.apply(session, ctx, order, step.transition, comment=step.comment,
-                           **step.params)  # fmt: skip
-        elif isinstance(step, Note):
-            workflow.add_comment(session, ctx, order, step.text, kind="sms_failed")
-        else:
-            workflow.flag_followup(session, ctx, order, step.kind, step.reason)
+        workflow.carry_out(session, ctx, order, step, comment_kind="sms_failed")
 
 
 # --- the steps ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from amsplan.domain import replies, rules
 from amsplan.domain.phones import mobile_number
 from amsplan.domain.replies import ANSWERED, OUTCOMES, CodeState, Decision, ReplyOutcome
 from amsplan.domain.statuses import Status
+from amsplan.domain.steps import Apply, Step
 from amsplan.errors import AmsplanError, InputError
 from amsplan.services import outbox, workflow, worklist
 from amsplan.services.context import Context
@@ -263,21 +264,11 @@ def _carry_out(
         known.newest[key(order)] = received
 
 
-def _do(s: Session, ctx: Context, known: _Known, order: Order, step: replies.Step) -> None:
+def _do(s: Session, ctx: Context, known: _Known, order: Order, step: Step) -> None:
     """Carry out one step of a decision on the order."""
-    if isinstance(step, replies.Apply):
-        entry = workflow.apply(s, ctx, order, step.transition, comment=step.comment,
-                               **step.params)  # fmt: skip
+    entry = workflow.carry_out(s, ctx, order, step, comment_kind="reply")
+    if entry is not None and isinstance(step, Apply):
         known.last[key(order)] = (step.transition, rules.utc(entry.at))
-    elif isinstance(step, replies.Note):
-        workflow.add_comment(s, ctx, order, step.text, kind="reply")
-    elif isinstance(step, replies.SetNoSms):
-        order.no_sms = step.no_sms
-        order.updated_at = ctx.now()
-        s.add(order)
-        workflow.add_comment(s, ctx, order, step.comment, kind="reply")
-    else:
-        workflow.flag_followup(s, ctx, order, step.kind, step.reason)
 
 
 def _by_phone(known: _Known, sender: str, country: str) -> Order | None:

@@ -19,6 +19,7 @@ from amsplan.domain import codes, engine, followups, rules
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.states import LetterState, SmsKind
 from amsplan.domain.statuses import Status
+from amsplan.domain.steps import Apply, Note, SetNoSms, Step
 from amsplan.domain.transitions import sms_allowed
 from amsplan.services import follow, outbox
 from amsplan.services.context import Context
@@ -118,6 +119,25 @@ def add_comment(
     session: Session, ctx: Context, order: Order, text: str, kind: str = "note"
 ) -> None:
     session.add(Comment(order_id=key(order), at=ctx.now(), actor=ctx.user, kind=kind, text=text))
+
+
+def carry_out(
+    session: Session, ctx: Context, order: Order, step: Step, comment_kind: str
+) -> History | None:
+    """Do one step a decision asked for (domain.steps) to the order; the history row when
+    the step applied a transition. Comments are of `comment_kind` (reply, sms_failed)."""
+    if isinstance(step, Apply):
+        return apply(session, ctx, order, step.transition, comment=step.comment, **step.params)
+    if isinstance(step, Note):
+        add_comment(session, ctx, order, step.text, kind=comment_kind)
+    elif isinstance(step, SetNoSms):
+        order.no_sms = step.no_sms
+        order.updated_at = ctx.now()
+        session.add(order)
+        add_comment(session, ctx, order, step.comment, kind=comment_kind)
+    else:
+        flag_followup(session, ctx, order, step.kind, step.reason)
+    return None
 
 
 # --- effects ---------------------------------------------------------------

@@ -13,13 +13,13 @@ made from their content).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import datetime
 from typing import ClassVar
 
 import httpx
 
+from amsplan.adapters.replyfiles import sveve_message_id
 from amsplan.adapters.sms import http
 from amsplan.adapters.sms.base import (
     Accepted,
@@ -108,8 +108,9 @@ class Sveve:
         number, text = fields.get("number", ""), fields.get("msg")
         if not number or text is None:
             raise ValueError("a received message needs number and msg")
-        made = "\x1f".join((number, text, fields.get("prefix", ""), fields.get("shortnumber", "")))
-        message_id = "sveve-" + hashlib.sha256(made.encode()).hexdigest()[:40]
+        message_id = sveve_message_id(
+            number, text, fields.get("prefix", ""), fields.get("shortnumber", "")
+        )
         return [InboundSms(message_id, number, text, fields.get("shortnumber", ""))]
 
     def answer(self, kind: str) -> Answer:
