@@ -218,7 +218,7 @@ def test_sigkill_mid_stream_loses_nothing_and_applies_nothing_twice(ws, server):
     client = httpx.Client()  # keep-alive connections, as a provider's
     with client, ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(send, item) for item in enumerate(stream)]
-        while len(answered) < len(stream) // 2:
+        while len(answered) < len(stream) // 2 and not all(f.done() for f in futures):
             time.sleep(0.005)
         server.kill()
         for f in futures:

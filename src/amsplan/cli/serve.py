@@ -15,17 +15,20 @@ from amsplan.cli.sms import sms_app
 def serve(
     ctx: typer.Context,
     host: Annotated[
-        str | None, typer.Option("--host", help="Address to listen on (else [serve] host).")
+        str | None,
+        typer.Option("--host", help="Address to listen on (else serve.host in amsplan.toml)."),
     ] = None,
     port: Annotated[
-        int | None, typer.Option("--port", help="Port to listen on (else [serve] port).")
+        int | None,
+        typer.Option("--port", help="Port to listen on (else serve.port in amsplan.toml)."),
     ] = None,
 ) -> None:
     """Receive the SMS provider's delivery reports and customers' replies over HTTP.
 
-    Listens on 127.0.0.1:8470 unless [serve] host/port say otherwise; put a reverse proxy
-    with TLS in front (docs/serve.md). Every callback is verified, stored, and only then
-    answered 200; callbacks stored but not applied (a crash) are applied at start.
+    Listens on 127.0.0.1:8470 unless serve.host/port in amsplan.toml say otherwise;
+    put a reverse proxy with TLS in front (docs/serve.md). Every callback is verified,
+    stored and applied, and only then answered 200; callbacks stored but not applied
+    are applied at start.
 
     Example: amsplan serve --port 8470
     """
@@ -76,7 +79,10 @@ def receipts(
         Path | None, typer.Argument(help="The provider's file of delivery reports.")
     ] = None,
     provider: Annotated[
-        str | None, typer.Option("--provider", help="Whose file (else [sms] provider).")
+        str | None,
+        typer.Option(
+            "--provider", help="Whose file: twilio or sveve (else sms.provider in amsplan.toml)."
+        ),
     ] = None,
     unmatched: Annotated[
         bool, typer.Option("--unmatched", help="List reports about messages amsplan lacks.")
