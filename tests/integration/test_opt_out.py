@@ -94,6 +94,8 @@ def assert_stopped(ws) -> None:
     )
     assert [m.status for m in queued_to(ws, OTHER)] == ["queued"]
     assert any("ingen flere SMS" in c for c in comments(ws, "AMS-00003"))
+    # the order that moved says it once (the transition's comment), not twice
+    assert sum("ingen flere SMS" in c for c in comments(ws, "AMS-00001")) == 1
     assert replies.unmatched(ws.context()) == []
 
 

@@ -237,7 +237,7 @@ def test_stop_marks_every_order_of_the_number_and_moves_the_one_waiting_for_an_s
     assert decision.outcome is R.OPT_OUT
     assert decision.withdraw == "the customer answered STOP"
     assert decision.steps == (
-        (1, SetNoSms(True, comment)),
+        (1, SetNoSms(True, "")),  # one comment: the transition's
         (1, Apply("opt_out", comment,
                   {"text": comment, "reason": "customer answered STOP: book by letter or call"})),
         (2, SetNoSms(True, comment)),

@@ -36,7 +36,8 @@ def failure_steps(kind: SmsKind, order_status: Status | str, reason: str) -> tup
     provider's error code and words, never the customer's number or text)."""
     note = failure_note(kind, reason)
     if kind == SmsKind.BOOKING and order_status == Status.AWAITING_RESPONSE:
-        return (Apply("sms_undelivered", note, {"text": note, "reason": f"SMS failed: {reason}"}),)
+        params = {"text": note, "reason": f"SMS failed: {reason}", "comment_kind": "sms_failed"}
+        return (Apply("sms_undelivered", note, params),)
     return (
         Note(note),
         Flag(FollowupKind.SMS_FAILED, f"{KIND_WORDS[SmsKind(kind)]} failed: {reason}"),

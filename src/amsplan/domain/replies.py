@@ -464,9 +464,10 @@ def decide_opt(
     if word == STOP:
         comment = f"Kunden svarte {reply.text.strip()!r}: ingen flere SMS til dette nummeret"
         for order in holders:
-            if not order.no_sms:
-                steps.append((order.id, SetNoSms(True, comment)))
-            if order.status is Status.AWAITING_RESPONSE and order.booking_channel == "sms":
+            moves = order.status is Status.AWAITING_RESPONSE and order.booking_channel == "sms"
+            if not order.no_sms:  # the transition's comment says it when the order moves
+                steps.append((order.id, SetNoSms(True, "" if moves else comment)))
+            if moves:
                 params = {"text": comment, "reason": OPT_OUT_REASON}
                 steps.append((order.id, Apply("opt_out", comment, params)))
     else:

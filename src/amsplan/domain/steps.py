@@ -36,7 +36,8 @@ class Flag:
 
 @dataclass(frozen=True)
 class SetNoSms:
-    """Mark whether the customer wants no SMS, with a comment on the order."""
+    """Mark whether the customer wants no SMS, with a comment on the order (none when
+    empty: another step of the decision says it)."""
 
     no_sms: bool
     comment: str

@@ -134,7 +134,8 @@ def carry_out(
         order.no_sms = step.no_sms
         order.updated_at = ctx.now()
         session.add(order)
-        add_comment(session, ctx, order, step.comment, kind=comment_kind)
+        if step.comment:
+            add_comment(session, ctx, order, step.comment, kind=comment_kind)
     else:
         flag_followup(session, ctx, order, step.kind, step.reason)
     return None
@@ -200,7 +201,13 @@ def confirmed(session: Session, ctx: Context, order: Order, at: datetime, params
 
 def reply_comment(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
     session.add(
-        Comment(order_id=key(order), at=at, actor=ctx.user, kind="reply", text=params["text"])
+        Comment(
+            order_id=key(order),
+            at=at,
+            actor=ctx.user,
+            kind=params.get("comment_kind", "reply"),
+            text=params["text"],
+        )  # fmt: skip
     )
 
 
