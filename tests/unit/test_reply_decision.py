@@ -199,6 +199,9 @@ def test_a_live_code_needs_its_order():
         ("  «STOP!» ", None, "STOP"),
         ("ACDE-7FHA STOPP", None, "STOP"),  # a code before
         ("stop acde7fha", None, "STOP"),  # or after
+        ("ACDE-7FHB STOP", None, "STOP"),  # a mistyped code before (check character off)
+        ("STOPP SMS", None, "STOP"),
+        ("stopp sms ACDE 7FHB", None, "STOP"),
         ("Start", None, "START"),
         ("ACDE7FHA START", None, "START"),
         ("Hei", "STOP", "STOP"),  # Twilio's OptOutType decides
@@ -210,6 +213,9 @@ def test_a_live_code_needs_its_order():
         ("Kan dere stoppe forbi?", None, None),
         ("ACDE-7FHA OK", None, None),
         ("STOPPSTOPP", None, None),
+        ("Ikke stopp strømmen", None, None),
+        ("STOP SMS nå, jeg ringer selv", None, None),
+        ("ACDE-7FHB OK", None, None),
         ("", None, None),
     ],
 )

@@ -407,8 +407,14 @@ def reconsider(last: tuple[str, datetime] | None, received: datetime) -> str | N
 # --- opt-out: STOP and START -------------------------------------------------------------
 
 STOP, START = "STOP", "START"
-# The word alone, with whitespace and punctuation around it ("Stopp.", "STOP!", "«stopp»").
-_OPT_TEXT = re.compile(r"[\W_]*(STOPP?|START)[\W_]*", re.IGNORECASE)
+# The word alone, with whitespace and punctuation around it ("Stopp.", "STOP!", "«stopp»"),
+# maybe followed by "SMS" ("STOPP SMS"), maybe next to something shaped like a booking
+# code that is not a valid one (a mistyped code: "ACDE-7FHB STOP").
+_CODE_SHAPE = r"(?:[A-Z0-9]{4}[\s-]?[A-Z0-9]{4})"
+_OPT_TEXT = re.compile(
+    rf"[\W_]*(?:{_CODE_SHAPE}[\W_]+)?(STOPP?|START)(?:[\W_]+SMS)?(?:[\W_]+{_CODE_SHAPE})?[\W_]*",
+    re.IGNORECASE,
+)
 OPT_OUT_REASON = "customer answered STOP: book by letter or call"
 WITHDRAW_REASON = "the customer answered STOP"
 
@@ -417,7 +423,9 @@ def opt_word(parsed: ParsedReply, flag: str | None = None) -> str | None:
     """STOP or START when the reply is one (else None): the provider's own opt-out flag
     (Twilio's OptOutType "STOP" or "START"; "HELP" and others are no opt-out), or a text
     that is the word STOP, STOPP or START alone, in any case, with whitespace and
-    punctuation around it and maybe a booking code before or after it."""
+    punctuation around it, maybe followed by "SMS", and maybe a booking code (valid or
+    mistyped) before or after it. Other words with it ("ikke stopp strømmen") are no
+    opt-out: a person reads those."""
     if flag and flag.strip().upper() in (STOP, START):
         return flag.strip().upper()
     answers = [c.answer for c in parsed.candidates] or [parsed.text]
