@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite lint format bench clean system-deps
+.PHONY: demo sms-demo test test-sqlite lint format bench clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ system-deps:
 ## demo: the whole booking loop on the sample data, in ./demo
 demo: $(STAMP) system-deps
 	$(BIN)/python sample_data/demo.py demo
+
+## sms-demo: booking by SMS through a local fake Twilio and amsplan serve, in ./demo-sms
+sms-demo: $(STAMP)
+	$(BIN)/python sample_data/sms_demo.py demo-sms
 
 ## test: the whole suite on SQLite and a throw-away PostgreSQL server, on every core
 TEST_JOBS ?= auto
