@@ -56,10 +56,15 @@ def test_a_sveve_file_names_messages_by_reference(ws):
     ((order_no, _),) = booked(ws)
     ref = message(ws).reference
     path = ws.path / "sveve.csv"
-    path.write_text(f"id;status;ref;errorCode;errorDesc\n77;false;{ref};4;Ugyldig nummer\n")
+    path.write_text(f"id;status;ref;errorCode;errorDesc;time\n"
+                    f"77;false;{ref};4;Ugyldig nummer;2026-04-15 12:04\n")  # fmt: skip
     result = data("sms", "receipts", "sveve.csv", "--provider", "sveve")
     assert result["outcomes"] == {"applied": 1}
-    assert order(order_no)["followup_reason"] == "SMS failed: false (4 Ugyldig nummer)"
+    assert order(order_no)["followup_reason"] == (
+        "SMS failed: false (4 Ugyldig nummer, rapportert 15.04.2026 12:04)"
+    )
+    # local time in the file: 12:04 in Oslo is 10:04 UTC
+    assert utc(message(ws).delivery_at) == datetime(2026, 4, 15, 10, 4, tzinfo=UTC)
 
 
 def test_failed_callbacks_are_listed_without_their_content(ws):
