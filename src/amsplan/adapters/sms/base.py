@@ -3,8 +3,9 @@
 A provider sends one message (`send`), may look a message up after a crash
 (`find`), checks that a callback really comes from it (`verify`), and reads the
 callbacks it makes: delivery reports (`delivery_reports`) and customers' messages
-(`inbound`). It never touches the database and never logs: no secret and no customer
-text leaves it except in the request to the provider.
+(`inbound`), and the rows of its own file of delivery reports (`receipt`). It never
+touches the database and never logs: no secret and no customer text leaves it except in
+the request to the provider.
 """
 
 from __future__ import annotations
