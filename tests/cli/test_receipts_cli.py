@@ -40,7 +40,10 @@ def test_a_twilio_export_applies_each_report_once(ws):
     assert "2 reports read, 1 inbound rows skipped" in out
     shown = order(order_no)
     assert shown["status"] == "manual_followup"
-    assert "undelivered (Twilio error 30003)" in shown["followup_reason"]
+    # dated by the report (10:00:05 UTC, 12:00 in Oslo), not by when the file was read
+    assert shown["followup_reason"] == (
+        "SMS failed: undelivered (Twilio error 30003, rapportert 15.04.2026 12:00)"
+    )
     assert utc(message(ws).delivery_at) == datetime(2026, 4, 15, 10, 0, 5, tzinfo=UTC)
 
     again = data("sms", "receipts", "twilio.csv")
@@ -53,10 +56,32 @@ def test_a_sveve_file_names_messages_by_reference(ws):
     ((order_no, _),) = booked(ws)
     ref = message(ws).reference
     path = ws.path / "sveve.csv"
-    path.write_text(f"id;status;ref;errorCode;errorDesc\n77;false;{ref};4;Ugyldig nummer\n")
+    path.write_text(f"id;status;ref;errorCode;errorDesc;time\n"
+                    f"77;false;{ref};4;Ugyldig nummer;2026-04-15 12:04\n")  # fmt: skip
     result = data("sms", "receipts", "sveve.csv", "--provider", "sveve")
     assert result["outcomes"] == {"applied": 1}
-    assert "4 Ugyldig nummer" in order(order_no)["followup_reason"]
+    assert order(order_no)["followup_reason"] == (
+        "SMS failed: false (4 Ugyldig nummer, rapportert 15.04.2026 12:04)"
+    )
+    # local time in the file: 12:04 in Oslo is 10:04 UTC
+    assert utc(message(ws).delivery_at) == datetime(2026, 4, 15, 10, 4, tzinfo=UTC)
+
+
+def test_failed_callbacks_are_listed_without_their_content(ws):
+    from amsplan.store.models import Callback
+
+    with ws.context().session() as s:
+        s.add(Callback(provider="sveve", kind="inbound", dedup="sveve:inbound:x",
+                       provider_message_id="sveve-x",
+                       received_at=datetime(2026, 4, 15, 8, tzinfo=UTC),
+                       payload='{"text": "hemmelig"}', outcome="error: KeyError (try 3)",
+                       processed_at=datetime(2026, 4, 15, 8, 2, tzinfo=UTC)))  # fmt: skip
+    (item,) = data("sms", "receipts", "--failed")
+    assert (item["provider_message_id"], item["outcome"]) == ("sveve-x", "error: KeyError (try 3)")
+    assert "payload" not in item
+    out = ok("sms", "receipts", "--failed").stdout
+    assert "KeyError" in out and "hemmelig" not in out
+    assert data("sms", "receipts", "--unmatched") == []
 
 
 def test_a_bad_file_names_file_line_and_field_and_applies_nothing(ws):

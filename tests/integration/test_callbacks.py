@@ -4,7 +4,7 @@ stored once, applied once, and followed up as the roll-out guide asks."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -252,3 +252,79 @@ def test_the_providers_retry_applies_a_callback_stored_but_not_applied(ws, monke
     assert status(ws, sms.provider_id, "undelivered") == 200  # sent again
     assert order(ws, order_no).status == "manual_followup"
     assert callbacks.apply_pending(ws.context()) == {}
+
+
+def test_twilio_error_code_0_is_no_error(ws):
+    booked(ws)
+    sms = message(ws)
+    assert status(ws, sms.provider_id, "delivered", error="0") == 200
+    assert (message(ws).delivery, message(ws).delivery_error) == ("delivered", None)
+
+
+# --- Sveve's pushes: no message id ------------------------------------------------------
+
+SVEVE_TOKEN = "sveve-callback-token-0123456789"
+
+
+def push(ws, text: str, at: datetime, number: str = "4740000001") -> int:
+    """Sveve pushing a customer's message (number, msg, prefix, shortnumber) at `at`."""
+    fields = {"number": number, "msg": text, "prefix": "", "shortnumber": "2229"}
+    request = Request("POST", f"{BASE}/sms/sveve/inbound?token={SVEVE_TOKEN}", {},
+                      {"token": SVEVE_TOKEN}, fields)  # fmt: skip
+    return callbacks.receive(ws.context(now=at), "sveve", "inbound", request).status
+
+
+def replies_of(ws) -> list[tuple[str, str]]:
+    with ws.context().session() as s:
+        return [(r.text, r.outcome) for r in s.exec(select(Reply).order_by(Reply.id))]
+
+
+def test_sveve_stop_start_stop_pushes_leave_the_customer_opted_out(ws, monkeypatch):
+    monkeypatch.setenv("AMSPLAN_SMS_SVEVE_CALLBACK_TOKEN", SVEVE_TOKEN)
+    ((order_no, _),) = booked(ws)
+    for minutes, text in ((0, "STOPP"), (10, "START"), (20, "STOPP")):
+        assert push(ws, text, DAYTIME + timedelta(minutes=minutes)) == 200
+    assert order(ws, order_no).no_sms is True
+    assert [text for text, _ in replies_of(ws)] == ["STOPP", "START", "STOPP"]
+    assert len({c.provider_message_id for c in stored(ws)}) == 3
+
+
+def test_a_sveve_retry_of_the_same_push_is_applied_once(ws, monkeypatch):
+    monkeypatch.setenv("AMSPLAN_SMS_SVEVE_CALLBACK_TOKEN", SVEVE_TOKEN)
+    ((order_no, code),) = booked(ws)
+    # Sveve got no 200 in time and sends the push again after 5 s, 15 s, 1 min
+    for seconds in (0, 5, 20, 80):
+        assert push(ws, f"{code} OK", DAYTIME + timedelta(seconds=seconds)) == 200
+    assert order(ws, order_no).status == "ready_for_execution"
+    assert replies_of(ws) == [(f"{code} OK", "confirmed")]
+    (callback,) = stored(ws)
+    assert "4740000001" not in callback.provider_message_id
+    # another customer's push in between does not make the next retry a new message
+    assert push(ws, "hei", DAYTIME + timedelta(minutes=3), number="4740000009") == 200
+    assert push(ws, f"{code} OK", DAYTIME + timedelta(minutes=5)) == 200
+    assert len(replies_of(ws)) == 2
+
+
+# --- a callback that cannot be applied --------------------------------------------------
+
+
+def test_a_callback_that_always_fails_holds_up_no_other_and_is_given_up(ws, monkeypatch):
+    ((order_no, _),) = booked(ws)
+    sms = message(ws)
+    with ws.context().session() as s:  # stored, but its apply always raises (a bad payload)
+        s.add(Callback(provider="twilio", kind="status", dedup="twilio:status:SMbad:failed",
+                       provider_message_id="SMbad", received_at=DAYTIME, payload="{}"))  # fmt: skip
+    with monkeypatch.context() as m:
+        m.setattr(callbacks, "_apply", lambda *_: 1 / 0)
+        assert status(ws, sms.provider_id, "undelivered") == 200  # stored, its apply failed
+    good = stored(ws)[1]
+    assert (good.processed_at, good.outcome) == (None, "error: ZeroDivisionError (try 1)")
+
+    assert callbacks.apply_pending(ws.context()) == {"error": 1, "applied": 1}
+    assert order(ws, order_no).status == "manual_followup"
+    assert callbacks.apply_pending(ws.context()) == {"error": 1}
+    assert callbacks.apply_pending(ws.context()) == {"error": 1}
+    assert callbacks.apply_pending(ws.context()) == {}  # given up after MAX_TRIES
+    (bad,) = callbacks.failed(ws.context())
+    assert bad.provider_message_id == "SMbad" and bad.processed_at is not None
+    assert bad.outcome == "error: KeyError (try 3)"

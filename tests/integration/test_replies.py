@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime, time
 
 import pytest
 from sqlmodel import select
 
-from amsplan.adapters.sms.base import Request
-from amsplan.adapters.sms.sveve import Sveve
 from amsplan.domain import codes
 from amsplan.errors import InputError
-from amsplan.services import letters, planning, replies, workflow
+from amsplan.services import letters, planning, workflow
 from amsplan.services.replies import ingest, unmatched
 from amsplan.store.models import Order, Reply
 from tests.helpers import assign_all, awaiting, locked
@@ -180,25 +177,13 @@ def test_a_late_answer_keeps_the_order_in_followup_with_the_answer_as_reason(wor
     assert unmatched(ctx) == []
 
 
-def test_a_sveve_push_and_the_same_message_in_a_sveve_file_apply_once(workspace, tmp_path):
-    """`amsplan serve` stores Sveve's push with the id made from its parameters; a file
-    with those parameters as columns makes the same id: the file's copy is a duplicate."""
+def test_sveve_files_without_times_keep_every_stop_and_start(workspace, tmp_path):
+    """Sveve gives no message id: STOP, START, STOP in files are three messages (a file
+    and its line), and the customer ends opted out."""
     booked = awaiting(workspace, 1)
-    text = f"{codes.format_code(booked[0][1])} KONTAKT"
-    fields = {"number": "4790000001", "msg": text, "prefix": "AMS", "shortnumber": "2229"}
-    request = Request("POST", "https://amsplan.example/sveve/inbound", {}, {}, fields)
-    [pushed] = Sveve(workspace.settings).inbound(request)
-    ctx = workspace.context()
-    at = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
-    rec = {"received_at": at.isoformat(), "sender": pushed.sender, "text": pushed.text,
-           "provider_id": pushed.provider_message_id}  # fmt: skip
-    with ctx.session() as s:
-        digest = hashlib.sha256(pushed.provider_message_id.encode()).hexdigest()
-        replies.ingest_rows(s, ctx, replies.IngestResult("push"), "sveve", digest, [(1, at, rec)])
-    path = write_replies(tmp_path / "sveve.csv", [tuple(fields.values())],
-                         header="number;msg;prefix;shortnumber")  # fmt: skip
-
-    result = ingest(workspace.context(), path)
-
-    assert (result.format, result.outcomes) == ("sveve", {"duplicate": 1})
-    assert by_no(workspace)[booked[0][0]].followup_reason == "customer replied: KONTAKT"
+    for n, text in enumerate(["STOPP", "START", "STOPP"]):
+        rows = [("4740000001", text), ("4790000099", f"hei {n}")]  # a file is its content
+        path = write_replies(tmp_path / f"sveve-{n}.csv", rows, header="number;msg")
+        ctx = workspace.context(now=datetime(2026, 4, 15, 8, 10 * n, tzinfo=UTC))  # read then
+        assert ingest(ctx, path).outcomes["opt_in" if n == 1 else "opt_out"] == 1
+    assert by_no(workspace)[booked[0][0]].no_sms is True

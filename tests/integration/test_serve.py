@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -47,9 +48,9 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = ws.path / "serve.log"
 
-    def start(self) -> Server:
+    def start(self, **env_extra: str) -> Server:
         self.port = free_port()
-        env = {**os.environ, "AMSPLAN_CONFIG": str(self.ws.path / "amsplan.toml")}
+        env = {**os.environ, "AMSPLAN_CONFIG": str(self.ws.path / "amsplan.toml"), **env_extra}
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [str(AMSPLAN), "serve", "--port", str(self.port)],
@@ -273,3 +274,26 @@ def test_serve_refuses_to_start_without_what_it_needs(ws):
     run = subprocess.run([str(AMSPLAN), "serve", "--port", str(free_port())], env=env,
                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert run.returncode == 3 and "no provider to hear from" in run.stderr
+
+
+def test_the_running_server_applies_a_stored_callback_it_could_not_apply(ws):
+    """The provider got its 200 and will not send it again: the server tries it again."""
+    ((order_no, _),) = booked(ws)
+    sms = message(ws)
+    server = Server(ws).start(AMSPLAN_SERVE_RETRY_SECONDS="0.2")
+    try:
+        payload = ('{"delivery": "failed", "raw_state": "undelivered", "reference": null, '
+                   '"error": "Twilio error 30003", "at": null}')  # fmt: skip
+        with ws.context().session() as s:  # what a failed apply leaves: stored, pending
+            s.add(Callback(provider="twilio", kind="status", provider_message_id=sms.provider_id,
+                           dedup=f"twilio:status:{sms.provider_id}:undelivered",
+                           received_at=datetime.now(UTC), payload=payload,
+                           outcome="error: OperationalError (try 1)"))  # fmt: skip
+        deadline = time.monotonic() + 20
+        while order(ws, order_no).status != "manual_followup":
+            assert time.monotonic() < deadline, server.log.read_text()
+            time.sleep(0.1)
+        with ws.context().session() as s:
+            assert s.exec(select(Callback.outcome)).one() == "applied"
+    finally:
+        server.stop()

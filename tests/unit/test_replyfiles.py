@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from amsplan.adapters.replyfiles import FORMATS, read, sveve_message_id, twilio_time
+from amsplan.adapters.replyfiles import FORMATS, read, twilio_time
 from amsplan.adapters.sms.base import Request
 from amsplan.adapters.sms.sveve import Sveve
 from amsplan.config import Settings
@@ -67,27 +67,40 @@ def test_twilio_times(written, iso):
     assert twilio_time(written) == iso
 
 
-def test_a_sveve_file_without_times_or_ids_gets_the_push_id(tmp_path):
-    path = write(tmp_path, "number;msg;prefix;shortnumber\n4791234567;ACDE7FHA ok;AMS;2229\n")
+def test_a_sveve_file_without_times_or_ids_knows_its_rows_by_file_and_line(tmp_path):
+    """Sveve gives no id: a row of a file without times is that file's line, so the
+    same text sent twice (STOP, START, STOP) is two messages, not a duplicate."""
+    text = "number;msg;prefix;shortnumber\n4791234567;STOPP;AMS;2229\n4791234567;STOPP;AMS;2229\n"
+    path = write(tmp_path, text)
 
     found = read(path)
 
     assert (found.format, found.skipped, found.timed) == ("sveve", 0, False)
-    [(line, rec)] = found.rows
-    assert line == 2
-    assert rec == {
-        "sender": "4791234567", "text": "ACDE7FHA ok", "received_at": "",
-        "provider_id": sveve_message_id("4791234567", "ACDE7FHA ok", "AMS", "2229"),
-    }  # fmt: skip
+    [(line, rec), (line2, rec2)] = found.rows
+    assert (line, line2) == (2, 3)
+    assert {k: v for k, v in rec.items() if k != "provider_id"} == {
+        "sender": "4791234567", "text": "STOPP", "received_at": ""}  # fmt: skip
+    assert rec["provider_id"].startswith("sveve-file-") and rec["provider_id"].endswith("-2")
+    assert rec["provider_id"] != rec2["provider_id"]
+    assert read(path).rows == found.rows  # the same file again: the same ids
     assert mobile_number(rec["sender"]) == "+4791234567"
 
 
-def test_a_sveve_file_and_a_sveve_push_give_the_same_message_the_same_id():
-    """So the same message from `amsplan serve` and from a file is applied once."""
+def test_a_timed_sveve_file_without_ids_is_known_by_received_time(tmp_path):
+    path = write(tmp_path, "Mottatt;number;msg\n2026-04-15 10:00;4791234567;STOPP\n")
+    [(_, rec)] = read(path).rows
+    assert rec == {"received_at": "2026-04-15 10:00", "sender": "4791234567", "text": "STOPP",
+                   "provider_id": ""}  # fmt: skip
+
+
+def test_a_sveve_push_has_no_id_of_its_own_but_its_content():
+    """amsplan makes the id (with the time it arrived): domain.callbacks.pushed_id."""
     fields = {"number": "4791234567", "msg": "ACDE7FHA ok", "prefix": "AMS", "shortnumber": "2229"}
     request = Request("POST", "https://amsplan.example/sveve/inbound", {}, {}, fields)
     [pushed] = Sveve(Settings(base_dir=Path("."))).inbound(request)
-    assert pushed.provider_message_id == sveve_message_id(*fields.values())
+    assert (pushed.provider_message_id, pushed.sender, pushed.text) == (
+        "", "4791234567", "ACDE7FHA ok")  # fmt: skip
+    assert pushed.content_key == "ACDE7FHA ok\x1fAMS\x1f2229"
 
 
 def test_a_sveve_file_with_times_and_ids_keeps_them(tmp_path):

@@ -163,19 +163,17 @@ def twilio_time(text: str) -> str:
 
 
 def _sveve(table: Table) -> ReplyFile:
+    """Sveve gives no message id: a row is known by its received time when the file has
+    one (the fingerprint of received time, sender and text), else by the file and its
+    line. So a Sveve push and the same message in a file are two messages."""
     timed = "received_at" in table.columns
+    digest = "" if timed else hashlib.sha256(Path(table.path).read_bytes()).hexdigest()[:32]
     rows = []
     for line, rec in table.records():
-        prefix, shortnumber = rec.pop("prefix", ""), rec.pop("shortnumber", "")
+        rec.pop("prefix", None)
+        rec.pop("shortnumber", None)
         if not rec.get("provider_id"):
-            rec["provider_id"] = sveve_message_id(rec["sender"], rec["text"], prefix, shortnumber)
+            rec["provider_id"] = "" if timed else f"sveve-file-{digest}-{line}"
         rec.setdefault("received_at", "")
         rows.append((line, rec))
     return ReplyFile("sveve", rows, timed=timed)
-
-
-def sveve_message_id(number: str, msg: str, prefix: str, shortnumber: str) -> str:
-    """The id of a message Sveve pushes (it sends none): made from its parameters, so the
-    same message from a push and from a file is one message."""
-    made = "\x1f".join((number, msg, prefix, shortnumber))
-    return "sveve-" + hashlib.sha256(made.encode()).hexdigest()[:40]

@@ -1,7 +1,8 @@
 """The HTTP side of `amsplan serve`: a Starlette app that turns a provider's callback
 into a base.Request for the handler the CLI wires in, and its answer into a response.
 
-POST (or GET) /sms/{provider}/status and /sms/{provider}/inbound; GET /health. A body
+POST (or GET) /sms/{provider}/status and /sms/{provider}/inbound; GET /health; a task
+that retries stored callbacks every minute. A body
 larger than max_body is refused with 413 while it is read (Content-Length is not
 trusted). Form bodies are decoded in their charset (UTF-8 when none is given, and
 ISO-8859-1 when that is not valid UTF-8). No body, form value or query string is ever
@@ -10,8 +11,10 @@ logged: a query may carry a token, a body a customer's text.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from typing import Protocol
 from urllib.parse import parse_qsl
 
@@ -44,12 +47,32 @@ class TooLarge(Exception):
 
 
 def make_app(
-    handle: Handler, health: Callable[[], None], max_body: int, callback_url: str = ""
-) -> Starlette:
+    handle: Handler, health: Callable[[], None], max_body: int, callback_url: str = "",
+    pending: Callable[[], object] | None = None, every: float = 60.0,
+) -> Starlette:  # fmt: skip
     """The app: `handle(provider, kind, request)` stores and applies a callback (it runs
     in a worker thread: the database is used synchronously), `health()` raises unless
     the database answers; callback_url is the public base URL providers call (the URL
-    their signatures cover), else the URL the request reached us on."""
+    their signatures cover), else the URL the request reached us on. `pending()`, when
+    given, runs every `every` seconds while the app runs (callbacks stored but not
+    applied are tried again)."""
+
+    async def repeat(work: Callable[[], object]) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await run_in_threadpool(work)
+            except Exception as err:  # noqa: BLE001 - the next round tries again
+                log.error("applying stored callbacks failed: %s", type(err).__name__)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(repeat(pending)) if pending is not None else None
+        yield
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
 
     async def callback(http: HttpRequest) -> Response:
         provider, kind = http.path_params["provider"], http.path_params["kind"]
@@ -88,7 +111,7 @@ def make_app(
         Route("/sms/{provider}/{kind:str}", callback, methods=["GET", "POST"]),
         Route("/health", healthy, methods=["GET"]),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def _done(http: HttpRequest, response: Response) -> Response:

@@ -11,6 +11,9 @@ from amsplan.cli.output import console, context, count, err_console, local_when,
 from amsplan.cli.params import Json
 from amsplan.cli.sms import sms_app
 
+# Seconds between tries of stored callbacks not applied (AMSPLAN_SERVE_RETRY_SECONDS).
+PENDING_EVERY = 60.0
+
 
 def serve(
     ctx: typer.Context,
@@ -28,15 +31,18 @@ def serve(
     Listens on 127.0.0.1:8470 unless serve.host/port in amsplan.toml say otherwise;
     put a reverse proxy with TLS in front (docs/serve.md). Every callback is verified,
     stored and applied, and only then answered 200; callbacks stored but not applied
-    are applied at start.
+    (a failed apply) are tried again at start and every minute, at most 3 times
+    (`amsplan sms receipts --failed` lists them).
 
     Example: amsplan serve --port 8470
     """
     import logging
+    import os
 
     import uvicorn
 
     from amsplan.adapters.web import make_app
+    from amsplan.domain.callbacks import ERROR
     from amsplan.errors import ConfigError
     from amsplan.services import callbacks
 
@@ -51,10 +57,17 @@ def serve(
             f"{provider} signs the URL it calls: set [sms] callback_url to the public "
             "https:// base URL of this server (see docs/serve.md)"
         )
+    try:
+        every = float(os.environ.get("AMSPLAN_SERVE_RETRY_SECONDS", PENDING_EVERY))
+    except ValueError:
+        raise ConfigError("AMSPLAN_SERVE_RETRY_SECONDS must be a number of seconds") from None
     applied = callbacks.apply_pending(c)
     if applied.total():
         err_console.print(f"Applied {count(applied.total(), 'stored callback', 'stored callbacks')}"
                           " left from before")  # fmt: skip
+    if applied[ERROR]:
+        err_console.print(f"{count(applied[ERROR], 'stored callback', 'stored callbacks')} "
+                          "failed again: amsplan sms receipts --failed")  # fmt: skip
     log = logging.getLogger("amsplan.serve")
     if not log.handlers:
         handler = logging.StreamHandler()
@@ -64,6 +77,7 @@ def serve(
     app = make_app(
         lambda name, kind, request: callbacks.receive(c, name, kind, request),
         lambda: callbacks.health(c), settings.serve_max_body, settings.sms_callback_url,
+        pending=lambda: callbacks.apply_pending(c), every=every,
     )  # fmt: skip
     host, port = host or settings.serve_host, port or settings.serve_port
     err_console.print(f"amsplan serve: {provider} callbacks on http://{host}:{port}")
@@ -87,6 +101,9 @@ def receipts(
     unmatched: Annotated[
         bool, typer.Option("--unmatched", help="List reports about messages amsplan lacks.")
     ] = False,
+    failed: Annotated[
+        bool, typer.Option("--failed", help="List callbacks whose applying failed.")
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Read delivery reports from the provider's file; list reports nobody matched.
@@ -100,25 +117,31 @@ def receipts(
 
     Examples: amsplan sms receipts twilio-messages.csv
               amsplan sms receipts --unmatched
+              amsplan sms receipts --failed
     """
+    from amsplan.domain.callbacks import MAX_TRIES
     from amsplan.errors import InputError
     from amsplan.services import callbacks
 
     c = context(ctx)
-    if unmatched:
-        items = callbacks.unmatched(c)
+    if unmatched or failed:
+        items = callbacks.failed(c) if failed else callbacks.unmatched(c)
         if as_json:
             print_json([i.model_dump(exclude={"payload"}) for i in items])
             return
-        out = table("id", "provider", "message id", "received")
+        out = table("id", "provider", "kind", "message id", "received", "outcome")
         for item in items:
-            out.add_row(str(item.id), item.provider, item.provider_message_id,
-                        local_when(item.received_at, c.settings))  # fmt: skip
+            out.add_row(str(item.id), item.provider, item.kind, item.provider_message_id,
+                        local_when(item.received_at, c.settings), item.outcome or "")  # fmt: skip
         console.print(out)
-        console.print(count(len(items), "report names", "reports name") + " no message of ours")
+        if failed:
+            console.print(count(len(items), "callback", "callbacks") + " failed to apply "
+                          f"(tried again until try {MAX_TRIES}, then given up)")  # fmt: skip
+        else:
+            console.print(count(len(items), "report names", "reports name") + " no message of ours")
         return
     if file is None:
-        raise InputError("give the FILE of delivery reports (or --unmatched)")
+        raise InputError("give the FILE of delivery reports (or --unmatched, --failed)")
     result = callbacks.receipts(c, file, provider)
     if as_json:
         print_json({"file": result.file, "reports": result.reports, "skipped": result.skipped,

@@ -5,10 +5,12 @@ Every report or message is stored (sms_callback, unique on its dedup key, so a
 provider's retry or the same report in a file is stored once) and applied in the same
 transaction, which also marks it processed; the provider gets its 200 only after the
 commit. When applying fails, that transaction is rolled back and the callback is stored
-alone (unprocessed) in a new one, to be applied at the next start of `amsplan serve`, by
-`sms receipts`, or when the provider sends it again; when even storing fails, the
-provider gets no 200 and sends it again. Nothing is answered 200 that is not committed,
-and nothing is applied twice.
+alone (unprocessed, outcome "error: <exception class> (try 1)") in a new one; the
+provider has its 200 and will not send it again, so `apply_pending` tries it again (the
+running server every minute, its start, `sms receipts`), each callback in its own
+transaction, until domain.callbacks.MAX_TRIES, then leaves it for a person (`sms receipts
+--failed`). When even storing fails, the provider gets no 200 and sends it again.
+Nothing is answered 200 that is not committed, and nothing is applied twice.
 """
 
 from __future__ import annotations
@@ -20,21 +22,18 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
-from amsplan import clock
 from amsplan.adapters.sms import PROVIDERS, provider_for
 from amsplan.adapters.sms.base import Answer, DeliveryReport, InboundSms, Provider, Request
-from amsplan.adapters.sms.twilio import STATES as TWILIO_STATES
 from amsplan.adapters.tables import Problem, map_columns, read_csv
 from amsplan.domain import callbacks as rules
 from amsplan.domain.rules import utc
 from amsplan.domain.states import Delivery
-from amsplan.errors import AmsplanError, ConfigError, InputError
+from amsplan.errors import ConfigError, InputError
 from amsplan.services import dispatch, replies
 from amsplan.services.context import Context
 from amsplan.store import callbacks as stored
@@ -77,35 +76,65 @@ def receive(ctx: Context, provider_name: str, kind: str, request: Request) -> Re
     if not verified:
         return _refused(403, "forbidden")
     try:
-        rows = _rows(provider, kind, request, ctx.now())
+        parsed = _read(provider, kind, request)
     except ValueError as err:  # the providers' messages name fields, never values
         return _refused(400, f"malformed: {err}")
+    now = ctx.now()
     try:
         with ctx.session() as s:
+            rows = _rows(s, provider.name, parsed, now)
             new = stored.insert_once(s, rows)
             if len(new) < len(rows):  # a retry: apply what an earlier try stored, if not yet
                 new += stored.unprocessed(s, {r["dedup"] for r in rows} - {c.dedup for c in new})
             _apply(s, ctx, new)
-    except Exception as err:  # noqa: BLE001 - store it anyway: applied at the next start
+    except Exception as err:  # noqa: BLE001 - store it anyway: apply_pending tries again
         # The type only: a database error's text may hold the customer's message.
         log.error("%s %s callback not applied (%s); storing it to apply later",
                   provider_name, kind, type(err).__name__)  # fmt: skip
         with ctx.session() as s:
+            rows = _rows(s, provider.name, parsed, now)
             stored.insert_once(s, rows)
+            _failed(s, ctx, stored.unprocessed(s, {r["dedup"] for r in rows}), err)
     return Reply(200, provider.answer(kind))
 
 
-def _rows(provider: Provider, kind: str, request: Request, now: datetime) -> list[dict[str, Any]]:
+def _read(provider: Provider, kind: str, request: Request) -> list[DeliveryReport | InboundSms]:
+    """The reports or messages of one callback (ValueError: malformed)."""
+    found: list[DeliveryReport | InboundSms] = []
+    found += provider.delivery_reports(request) if kind == "status" else provider.inbound(request)
+    for item in found:
+        _check_id(item)
+    return found
+
+
+def _check_id(item: DeliveryReport | InboundSms) -> None:
+    made = isinstance(item, InboundSms) and item.content_key
+    if not made and not 0 < len(item.provider_message_id) <= MAX_ID:
+        raise ValueError(f"the message id must have 1 to {MAX_ID} characters")
+
+
+def _rows(
+    s: Session, provider: str, parsed: list[DeliveryReport | InboundSms], now: datetime
+) -> list[dict[str, Any]]:
     """The sms_callback rows of one callback."""
-    if kind == "status":
-        return [_report_row(provider.name, r, now) for r in provider.delivery_reports(request)]
-    return [_inbound_row(provider.name, m, now) for m in provider.inbound(request)]
+    return [
+        _report_row(provider, item, now) if isinstance(item, DeliveryReport)
+        else _inbound_row(provider, item, _message_id(s, provider, item, now), now)
+        for item in parsed
+    ]  # fmt: skip
+
+
+def _message_id(s: Session, provider: str, message: InboundSms, now: datetime) -> str:
+    """The provider's id of a message; for a provider that sends none, the id made from
+    the message and when it arrived, or the id of the push this one repeats."""
+    if not message.content_key:
+        return message.provider_message_id
+    latest = stored.latest_inbound(s, provider, rules.sender_prefix(provider, message.sender))
+    return rules.pushed_id(provider, message.sender, message.content_key, now, latest)
 
 
 def _row(provider: str, kind: str, message_id: str, raw_state: str, now: datetime,
          payload: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    if not message_id or len(message_id) > MAX_ID:
-        raise ValueError(f"the message id must have 1 to {MAX_ID} characters")
     return {
         "provider": provider, "kind": kind,
         "dedup": rules.dedup_key(provider, kind, message_id, raw_state)[:200],
@@ -123,28 +152,48 @@ def _report_row(provider: str, report: DeliveryReport, now: datetime) -> dict[st
     return _row(provider, "status", report.provider_message_id, report.raw_state, now, payload)
 
 
-def _inbound_row(provider: str, message: InboundSms, now: datetime) -> dict[str, Any]:
+def _inbound_row(
+    provider: str, message: InboundSms, message_id: str, now: datetime
+) -> dict[str, Any]:
     payload = {
         "sender": message.sender, "text": message.text, "to": message.to,
         "received": message.received.isoformat() if message.received else None,
         "opt_out": message.opt_out,
     }  # fmt: skip
-    return _row(provider, "inbound", message.provider_message_id, "", now, payload)
+    return _row(provider, "inbound", message_id, "", now, payload)
 
 
 # --- applying -------------------------------------------------------------------------
 
 
 def apply_pending(ctx: Context) -> Counter[str]:
-    """Apply every stored callback not applied yet (a crash after storing one), in
-    batches of one transaction each; the outcomes counted."""
+    """Apply every stored callback not applied yet (a crash after storing it, an apply
+    that raised), each in its own transaction, so one that keeps failing holds up no
+    other; one that raises gets the outcome "error: <exception class> (try n)" and is
+    given up after rules.MAX_TRIES (processed, listed by `sms receipts --failed`). The
+    outcomes counted ("error" for each failed try)."""
+    with ctx.session(readonly=True) as s:
+        ids = stored.pending(s)
     outcomes: Counter[str] = Counter()
-    while True:
-        with ctx.session() as s:
-            batch = stored.unprocessed(s)
-            if not batch:
-                return outcomes
-            outcomes += _apply(s, ctx, batch)
+    for callback_id in ids:
+        try:
+            with ctx.session() as s:
+                outcomes += _apply(s, ctx, stored.unprocessed(s, ids=[callback_id]))
+        except Exception as err:  # noqa: BLE001 - recorded on the callback; the next goes on
+            log.error("stored callback %d not applied (%s)", callback_id, type(err).__name__)
+            outcomes[rules.ERROR] += 1
+            with ctx.session() as s:
+                _failed(s, ctx, stored.unprocessed(s, ids=[callback_id]), err)
+    return outcomes
+
+
+def _failed(s: Session, ctx: Context, batch: Sequence[Any], err: Exception) -> None:
+    """Stored callbacks whose apply raised `err`: the try counted in their outcome, and
+    given up (processed) when it was the last."""
+    for callback in batch:
+        outcome = rules.error_outcome(err, callback.outcome)
+        stored.mark_processed(s, {callback.id: outcome},
+                              None if rules.retry_due(outcome) else ctx.now())  # fmt: skip
 
 
 def _apply(s: Session, ctx: Context, batch: Sequence[Any]) -> Counter[str]:
@@ -171,17 +220,17 @@ def _apply(s: Session, ctx: Context, batch: Sequence[Any]) -> Counter[str]:
             reported = Delivery(payload["delivery"])
             outcome = _report(delivery.get(message.id), reported)
             if outcome == rules.APPLIED:
-                failed = reported is Delivery.FAILED and delivery[message.id] != Delivery.FAILED
+                failed = rules.newly_failed(delivery[message.id], reported)
                 delivery[message.id] = reported
-                at = payload["at"]
+                at = datetime.fromisoformat(payload["at"]) if payload["at"] else None
                 changes[message.id] = {
                     "sms_id": message.id, "delivery": reported,
-                    "delivery_at": datetime.fromisoformat(at) if at else callback.received_at,
+                    "delivery_at": at or callback.received_at,
                     "delivery_error": payload["error"] or None,
                 }  # fmt: skip
                 if failed and message.order_id in orders:
-                    error, state = payload["error"], payload["raw_state"]
-                    reason = f"{state} ({error})" if error else state
+                    reason = rules.failure_reason(payload["raw_state"], payload["error"], at,
+                                                  ctx.settings.tz)  # fmt: skip
                     dispatch.sms_failed(s, ctx, failing[message.id], orders[message.order_id],
                                         reason)  # fmt: skip
         done[callback.id] = outcome
@@ -240,18 +289,6 @@ def _inbound(s: Session, ctx: Context, callback: Any, payload: dict[str, Any]) -
 
 # --- files ----------------------------------------------------------------------------
 
-RECEIPT_COLUMNS = {
-    "twilio": {
-        "provider_id": ["Sid", "MessageSid"], "status": ["Status", "MessageStatus"],
-        "error": ["ErrorCode"], "at": ["SentDate", "DateSent"], "direction": ["Direction"],
-    },
-    "sveve": {
-        "provider_id": ["id", "msgId"], "status": ["status"], "reference": ["ref"],
-        "error": ["errorCode"], "error_text": ["errorDesc"], "at": ["time", "tidspunkt"],
-    },
-}  # fmt: skip
-SVEVE_STATES = {"true": "true", "delivered": "true", "false": "false", "failed": "false"}
-
 
 @dataclass
 class ReceiptsResult:
@@ -262,76 +299,44 @@ class ReceiptsResult:
 
 
 def receipts(ctx: Context, path: Path, provider_name: str | None = None) -> ReceiptsResult:
-    """Delivery reports from a provider's file (a Twilio console export of messages;
-    Sveve: id;status;ref;errorCode;errorDesc): stored with the same keys as callbacks, so
-    a report seen both ways applies once, and applied with every callback still pending,
-    all in one transaction (a bad row: nothing is stored)."""
+    """Delivery reports from a provider's file (read by the provider's adapter: its
+    receipt_columns and receipt()): stored with the same keys as callbacks, so a report
+    seen both ways applies once, and applied in one transaction (a bad row: nothing is
+    stored); then every callback still pending (apply_pending)."""
     path = Path(path)
     name = provider_name or ctx.settings.sms_provider
-    if name not in RECEIPT_COLUMNS:
-        raise InputError(f"delivery report files are read for {', '.join(RECEIPT_COLUMNS)}, "
+    if name not in PROVIDERS:
+        raise InputError(f"delivery report files are read for {', '.join(PROVIDERS)}, "
                          f"not {name!r}: give --provider")  # fmt: skip
-    table = map_columns(read_csv(path), RECEIPT_COLUMNS[name], ("provider_id", "status"))
+    provider = provider_for(ctx.settings, name)
+    table = map_columns(read_csv(path), provider.receipt_columns, ("provider_id", "status"))
     result = ReceiptsResult(str(path))
     now = ctx.now()
     rows, problems = [], []
     for line, rec in table.records():
-        if name == "twilio" and rec.get("direction", "outbound").lower().startswith("inbound"):
-            result.skipped += 1
-            continue
         try:
-            rows.append(_report_row(name, _file_report(name, rec, ctx), now))
-        except (ValueError, AmsplanError) as err:
+            report = provider.receipt(rec)
+            if report is None:
+                result.skipped += 1
+                continue
+            _check_id(report)
+            rows.append(_report_row(name, report, now))
+        except ValueError as err:
             problems.append(Problem(line, getattr(err, "column", ""), str(err)))
     if problems:
         raise InputError(f"{path.name}: {len(problems)} invalid rows; nothing was read",
                          [p.render(path.name) for p in problems])  # fmt: skip
     result.reports = len(rows)
     with ctx.session() as s:
-        stored.insert_once(s, rows)
-        while batch := stored.unprocessed(s):
-            result.outcomes += _apply(s, ctx, batch)
+        result.outcomes += _apply(s, ctx, stored.insert_once(s, rows))
+    result.outcomes += apply_pending(ctx)
     return result
 
 
-class _FieldError(ValueError):
-    def __init__(self, column: str, message: str) -> None:
-        super().__init__(message)
-        self.column = column
-
-
-def _file_report(provider: str, rec: dict[str, str], ctx: Context) -> DeliveryReport:
-    """One row of a provider's file as the delivery report its callback would be."""
-    message_id, state = rec["provider_id"], rec["status"].lower()
-    if not message_id or len(message_id) > MAX_ID:
-        raise _FieldError("provider_id", f"a message id of 1 to {MAX_ID} characters is needed")
-    at = _moment(rec.get("at", ""), ctx)
-    if provider == "twilio":
-        if state not in TWILIO_STATES:
-            raise _FieldError("status", f"{rec['status']!r} is not a Twilio message status")
-        code = rec.get("error", "")
-        error = f"Twilio error {code}" if code and code != "0" else ""
-        return DeliveryReport(message_id, TWILIO_STATES[state], state, None, error, at)
-    if state not in SVEVE_STATES:
-        raise _FieldError("status", f"{rec['status']!r} is not true/false (delivered/failed)")
-    raw = SVEVE_STATES[state]
-    delivery = Delivery.DELIVERED if raw == "true" else Delivery.FAILED
-    error = " ".join(x for x in (rec.get("error", ""), rec.get("error_text", "")) if x)
-    return DeliveryReport(message_id, delivery, raw, rec.get("reference") or None, error, at)
-
-
-def _moment(text: str, ctx: Context) -> datetime | None:
-    """A file's time: ISO (local unless it has an offset) or RFC 2822 ("Wed, 15 Apr 2026
-    10:00:00 +0000", as Twilio writes dates); none when empty."""
-    if not text:
-        return None
-    try:
-        return clock.parse_moment(text, ctx.settings.tz, "time")
-    except AmsplanError:
-        try:
-            return utc(parsedate_to_datetime(text))
-        except (TypeError, ValueError):
-            raise _FieldError("at", f"{text!r} is not a date and time") from None
+def failed(ctx: Context) -> list[Callback]:
+    """Callbacks whose applying raised (for a person to look at)."""
+    with ctx.session(readonly=True) as s:
+        return stored.failed(s)
 
 
 def unmatched(ctx: Context) -> list[Callback]:

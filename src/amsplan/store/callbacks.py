@@ -25,7 +25,7 @@ _SMS = Sms.__table__  # type: ignore[attr-defined]
 # What applying a stored callback reads of it (rows with these attributes).
 COLUMNS = tuple(col(c) for c in (
     Callback.id, Callback.provider, Callback.kind, Callback.dedup,
-    Callback.provider_message_id, Callback.received_at, Callback.payload,
+    Callback.provider_message_id, Callback.received_at, Callback.payload, Callback.outcome,
 ))  # fmt: skip
 
 # What applying a delivery report reads of a message (rows with these attributes).
@@ -70,20 +70,42 @@ def insert_once(session: Session, rows: list[dict[str, Any]]) -> list[Row[Any]]:
 
 
 def unprocessed(
-    session: Session, dedups: Iterable[str] | None = None, limit: int = 500
-) -> list[Row[Any]]:
-    """Stored callbacks (COLUMNS) not applied yet, oldest first (of these `dedups`, when
-    given), at most `limit`. On PostgreSQL they are locked and ones another transaction
-    is applying are skipped, so two workers never apply the same callback."""
+    session: Session, dedups: Iterable[str] | None = None, ids: Iterable[int] | None = None,
+    limit: int = 500,
+) -> list[Row[Any]]:  # fmt: skip
+    """Stored callbacks (COLUMNS) not applied yet, oldest first (of these `dedups` or
+    `ids`, when given), at most `limit`. On PostgreSQL they are locked and ones another
+    transaction is applying are skipped, so two workers never apply the same callback."""
     query = select_columns(*COLUMNS).where(col(Callback.processed_at).is_(None))
     if dedups is not None:
         query = query.where(col(Callback.dedup).in_(list(dedups)))
+    if ids is not None:
+        query = query.where(col(Callback.id).in_(list(ids)))
     query = query.order_by(col(Callback.id)).limit(limit).with_for_update(skip_locked=True)
     return list(session.execute(query))
 
 
-def mark_processed(session: Session, outcomes: dict[int, str], at: datetime) -> None:
-    """These callbacks (id -> outcome) are applied."""
+def pending(session: Session) -> list[int]:
+    """The ids of the stored callbacks not applied yet, oldest first."""
+    query = select(Callback.id).where(col(Callback.processed_at).is_(None))
+    return [i for i in session.exec(query.order_by(col(Callback.id))) if i is not None]
+
+
+def latest_inbound(session: Session, provider: str, id_prefix: str) -> tuple[str, datetime] | None:
+    """The provider message id and arrival of the newest inbound callback of `provider`
+    whose id starts with `id_prefix` (a sender's made ids: domain.callbacks)."""
+    query = (
+        select(Callback.provider_message_id, Callback.received_at)
+        .where(col(Callback.provider) == provider, col(Callback.kind) == "inbound",
+               col(Callback.provider_message_id).startswith(id_prefix, autoescape=True))
+        .order_by(col(Callback.id).desc()).limit(1)
+    )  # fmt: skip
+    row = session.exec(query).first()
+    return (row[0], row[1]) if row else None
+
+
+def mark_processed(session: Session, outcomes: dict[int, str], at: datetime | None) -> None:
+    """These callbacks (id -> outcome) are applied (at None: not yet, to try again)."""
     if outcomes:
         params = [{"callback_id": i, "at": at, "result": o} for i, o in outcomes.items()]
         _one_or_many(session, _MARK, params)
@@ -139,6 +161,13 @@ def set_delivery(session: Session, changes: list[dict[str, Any]]) -> None:
 def unmatched(session: Session) -> list[Callback]:
     """Delivery reports about messages amsplan does not know, oldest first."""
     query = select(Callback).where(col(Callback.outcome) == "unknown_message")
+    return list(session.exec(query.order_by(col(Callback.id))))
+
+
+def failed(session: Session) -> list[Callback]:
+    """Callbacks whose applying raised (outcome "error: ..."), oldest first: the ones
+    still to be tried again and the ones given up."""
+    query = select(Callback).where(col(Callback.outcome).startswith("error:"))
     return list(session.exec(query.order_by(col(Callback.id))))
 
 

@@ -3,8 +3,9 @@
 A provider sends one message (`send`), may look a message up after a crash
 (`find`), checks that a callback really comes from it (`verify`), and reads the
 callbacks it makes: delivery reports (`delivery_reports`) and customers' messages
-(`inbound`). It never touches the database and never logs: no secret and no customer
-text leaves it except in the request to the provider.
+(`inbound`), and the rows of its own file of delivery reports (`receipt`). It never
+touches the database and never logs: no secret and no customer text leaves it except in
+the request to the provider.
 """
 
 from __future__ import annotations
@@ -45,6 +46,15 @@ class Retry(Exception):
         self.after = after  # seconds the provider asked us to wait (Retry-After)
 
 
+class FieldError(ValueError):
+    """A row of a provider's file that cannot be read: the column and what is wrong
+    (never the value: it may be a customer's number)."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
 class CannotLookUp(Exception):
     """The provider offers no way to find a message by what amsplan knows of it."""
 
@@ -79,6 +89,10 @@ class InboundSms:
     to: str = ""
     received: datetime | None = None  # when the provider says; else when it reached us
     opt_out: str | None = None  # the provider's own opt-out flag (Twilio OptOutType)
+    # For a provider that sends no message id (provider_message_id ""): the pushed
+    # fields that make the message, from which amsplan makes its id with the sender and
+    # when it arrived (domain.callbacks.pushed_id). Never stored or logged.
+    content_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,9 @@ class Answer:
 
 class Provider(Protocol):
     name: ClassVar[str]
+    # The columns of the provider's file of delivery reports (`sms receipts`): the names
+    # receipt() reads -> the headers they may have, the first two required.
+    receipt_columns: ClassVar[dict[str, list[str]]]
 
     def send(self, client: httpx.Client, message: Outgoing) -> Accepted:
         """Send one message; Rejected or Retry when it was not accepted."""
@@ -116,4 +133,10 @@ class Provider(Protocol):
 
     def answer(self, kind: str) -> Answer:
         """The body to answer a stored callback of `kind` ("status", "inbound") with."""
+        ...
+
+    def receipt(self, record: Mapping[str, str]) -> DeliveryReport | None:
+        """One row of the provider's delivery reports file (keys of receipt_columns) as
+        the report its status callback would be; None for a row that is no report (an
+        inbound message in an export); FieldError when it cannot be read."""
         ...

@@ -7,25 +7,28 @@ base_url (default https://sveve.no).
 Sveve does not sign its callbacks: the URLs registered with Sveve carry a secret token
 (`.../sms/sveve/status?token=...`), compared in constant time. Delivery reports carry
 number, status (true/false), id, ref (amsplan's reference), errorCode, errorDesc;
-received messages carry number, msg, prefix, shortnumber (and no message id, so one is
-made from their content).
+received messages carry number, msg, prefix, shortnumber and no message id (amsplan makes
+one from them and when the push arrived: domain.callbacks.pushed_id).
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 
 import httpx
 
-from amsplan.adapters.replyfiles import sveve_message_id
+from amsplan import clock
 from amsplan.adapters.sms import http
 from amsplan.adapters.sms.base import (
     Accepted,
     Answer,
     CannotLookUp,
     DeliveryReport,
+    FieldError,
     InboundSms,
     Outgoing,
     Rejected,
@@ -33,6 +36,7 @@ from amsplan.adapters.sms.base import (
 )
 from amsplan.config import Settings
 from amsplan.domain.states import Delivery
+from amsplan.errors import InputError
 
 
 class Sveve:
@@ -99,22 +103,53 @@ class Sveve:
         message_id, status = fields.get("id", ""), fields.get("status", "").lower()
         if not message_id or status not in ("true", "false"):
             raise ValueError("a delivery report needs id and status true or false")
-        delivery = Delivery.DELIVERED if status == "true" else Delivery.FAILED
-        error = " ".join(x for x in (fields.get("errorCode", ""), fields.get("errorDesc", "")) if x)
-        return [DeliveryReport(message_id, delivery, status, fields.get("ref") or None, error)]
+        return [_report(message_id, status, fields.get("ref", ""),
+                        fields.get("errorCode", ""), fields.get("errorDesc", ""))]  # fmt: skip
 
     def inbound(self, request: Request) -> list[InboundSms]:
+        """A received message: Sveve sends no id, so amsplan makes one from its fields
+        and when it arrived (content_key; domain.callbacks.pushed_id)."""
         fields = self._fields(request)
         number, text = fields.get("number", ""), fields.get("msg")
         if not number or text is None:
             raise ValueError("a received message needs number and msg")
-        message_id = sveve_message_id(
-            number, text, fields.get("prefix", ""), fields.get("shortnumber", "")
-        )
-        return [InboundSms(message_id, number, text, fields.get("shortnumber", ""))]
+        shortnumber = fields.get("shortnumber", "")
+        content = "\x1f".join((text, fields.get("prefix", ""), shortnumber))
+        return [InboundSms("", number, text, shortnumber, content_key=content)]
 
     def answer(self, kind: str) -> Answer:
         return Answer()  # an empty answer: no automatic receipt to the customer
+
+    # Sveve's delivery report fields as columns (it documents no export): status
+    # true/false or delivered/failed, time local unless it has an offset.
+    receipt_columns: ClassVar[dict[str, list[str]]] = {
+        "provider_id": ["id", "msgId"], "status": ["status"], "reference": ["ref"],
+        "error": ["errorCode"], "error_text": ["errorDesc"], "at": ["time", "tidspunkt"],
+    }  # fmt: skip
+
+    def receipt(self, record: Mapping[str, str]) -> DeliveryReport | None:
+        status = FILE_STATES.get(record["status"].lower())
+        if status is None:
+            raise FieldError("status", f"{record['status']!r} is not true/false (delivered/failed)")
+        report = _report(record["provider_id"], status, record.get("reference", ""),
+                         record.get("error", ""), record.get("error_text", ""))  # fmt: skip
+        if not record.get("at"):
+            return report
+        try:
+            at = clock.parse_moment(record["at"], self.settings.tz, "time")
+        except InputError:
+            raise FieldError("at", f"{record['at']!r} is not a date and time") from None
+        return replace(report, at=at)
+
+
+FILE_STATES = {"true": "true", "delivered": "true", "false": "false", "failed": "false"}
+
+
+def _report(message_id: str, status: str, ref: str, code: str, text: str) -> DeliveryReport:
+    """A delivery report from Sveve's fields (status "true" or "false")."""
+    delivery = Delivery.DELIVERED if status == "true" else Delivery.FAILED
+    error = " ".join(x for x in (code, text) if x)
+    return DeliveryReport(message_id, delivery, status, ref or None, error)
 
 
 def number(e164: str) -> str:

@@ -15,17 +15,22 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 import httpx
 
+from amsplan import clock
+from amsplan.adapters.replyfiles import twilio_time
 from amsplan.adapters.sms import http
 from amsplan.adapters.sms.base import (
     Accepted,
     Answer,
     DeliveryReport,
+    FieldError,
     InboundSms,
     Outgoing,
     Rejected,
@@ -33,6 +38,9 @@ from amsplan.adapters.sms.base import (
 )
 from amsplan.config import Settings
 from amsplan.domain.states import Delivery
+from amsplan.errors import InputError
+
+UTC_ZONE = ZoneInfo("UTC")
 
 # Twilio's MessageStatus values and what they mean for the customer.
 STATES = {
@@ -126,13 +134,8 @@ class Twilio:
         sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "").lower()
         if not sid or state not in STATES:
             raise ValueError("a status callback needs MessageSid and a known MessageStatus")
-        error = form.get("ErrorCode", "")
-        return [
-            DeliveryReport(
-                sid, STATES[state], state, request.query.get("ref") or None,
-                f"Twilio error {error}" if error else "",
-            )
-        ]  # fmt: skip
+        ref = request.query.get("ref") or None
+        return [DeliveryReport(sid, STATES[state], state, ref, error_text(form.get("ErrorCode")))]
 
     def inbound(self, request: Request) -> list[InboundSms]:
         form = request.form
@@ -146,6 +149,36 @@ class Twilio:
         if kind == "inbound":  # TwiML: no automatic answer to the customer
             return Answer("text/xml", TWIML_EMPTY)
         return Answer()
+
+    # The console's export of messages (Monitor → Messaging → Export CSV) and the API's
+    # field names.
+    receipt_columns: ClassVar[dict[str, list[str]]] = {
+        "provider_id": ["Sid", "MessageSid"], "status": ["Status", "MessageStatus"],
+        "error": ["ErrorCode"], "at": ["SentDate", "DateSent"], "direction": ["Direction"],
+    }  # fmt: skip
+
+    def receipt(self, record: Mapping[str, str]) -> DeliveryReport | None:
+        """A row of the export: its inbound rows are no delivery reports; SentDate is UTC
+        ("2026-04-15 10:04:00 UTC", RFC 2822 or ISO)."""
+        if record.get("direction", "outbound").lower().startswith("inbound"):
+            return None
+        state = record["status"].lower()
+        if state not in STATES:
+            raise FieldError("status", f"{record['status']!r} is not a Twilio message status")
+        at = None
+        if record.get("at"):
+            try:
+                at = clock.parse_moment(twilio_time(record["at"]), UTC_ZONE)
+            except InputError:
+                raise FieldError("at", f"{record['at']!r} is not a date and time") from None
+        error = error_text(record.get("error"))
+        return DeliveryReport(record["provider_id"], STATES[state], state, None, error, at)
+
+
+def error_text(code: str | None) -> str:
+    """Twilio's ErrorCode as the message's delivery error; none for no code or "0"
+    (Twilio's exports write 0 for no error)."""
+    return f"Twilio error {code}" if code and code.strip() != "0" else ""
 
 
 def _error(body: object, to: str) -> str:
