@@ -65,6 +65,11 @@ def test_an_unanswered_sveve_request_is_listed_as_unknown(workspace, monkeypatch
     assert "sent" in row(ok("sms", "list").stdout, "AMS-00002")
 
 
+def test_dispatch_has_no_now_option_it_runs_on_the_real_clock(workspace):
+    result = fails(2, "sms", "dispatch", "--now", "2026-04-15T22:00")
+    assert "No such option: --now" in result.output
+
+
 def test_status_lists_the_new_states(workspace):
     err = error(5, "sms", "list", "--status", "lost")
     assert "sending" in err and "unknown" in err
