@@ -16,6 +16,7 @@ import base64
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -46,6 +47,7 @@ class FakeTwilio:
         self.invalid: set[str] = set()  # numbers Twilio refuses (error 21211)
         self.messages: list[dict[str, Any]] = []  # every message taken, oldest first
         self.requests = 0  # send requests that reached the server
+        self.on_list: Callable[[], None] | None = None  # runs when a GET (look-up) comes in
         self.lock = threading.Lock()
         base = "/2010-04-01/Accounts/{sid}/Messages.json"
         self.app = Starlette(routes=[Route(base, self.endpoint, methods=["GET", "POST"])])
@@ -67,6 +69,8 @@ class FakeTwilio:
         if not self._authorised(request):
             return error(401, 20003, "Authenticate")
         if request.method == "GET":
+            if self.on_list:
+                self.on_list()
             return self._list(request)
         with self.lock:
             self.requests += 1

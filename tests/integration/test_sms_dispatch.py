@@ -13,8 +13,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from amsplan.services import booking, dispatch, outbox, workflow
+from amsplan.adapters.sms.base import Request
+from amsplan.adapters.sms.twilio import signature
+from amsplan.services import booking, callbacks, dispatch, outbox, workflow
 from amsplan.services.views import followup_list
+from amsplan.store import messages as messages_store
 from amsplan.store.models import Comment, Order, Sms
 from amsplan.store.orders import get_order
 from tests.fakes.config import serving, set_sms
@@ -148,6 +151,26 @@ def test_a_refused_booking_sms_fails_and_moves_its_order_to_manual_followup(work
     assert order_of(workspace, order_nos[1]).status == "awaiting_response"
 
 
+def test_a_failed_report_after_dispatch_gave_up_does_not_fail_the_message_twice(workspace, twilio):
+    (order_no,) = booked(workspace, 1)
+    twilio.invalid.add("+4740000001")
+    assert run(workspace).failed == 1
+    (message,) = messages(workspace)
+    # Twilio reports the message failed after all (as if it had created it).
+    url = f"https://amsplan.example.no/hooks/sms/twilio/status?ref={message.reference}"
+    form = {"MessageSid": "SM" + "0" * 32, "MessageStatus": "failed", "ErrorCode": "30008",
+            "AccountSid": twilio.account_sid}  # fmt: skip
+    headers = {"x-twilio-signature": signature(twilio.auth_token, url, form)}
+    request = Request("POST", url, headers, {"ref": message.reference}, form, b"")
+    answer = callbacks.receive(workspace.context(now=LATER), "twilio", "status", request)
+    assert answer.status == 200
+    assert len([c for c in comments(workspace) if "kunne ikke leveres" in c]) == 1
+    order = order_of(workspace, order_no)
+    assert (order.status, order.followup_kind) == ("manual_followup", "sms_failed")
+    assert "30008" not in (order.followup_reason or "")
+    assert messages(workspace)[0].delivery == "failed"
+
+
 def test_a_refused_confirmation_leaves_the_status_and_is_noted_and_listed(workspace, twilio):
     (order_no,) = booked(workspace, 1)
     run(workspace)
@@ -189,13 +212,53 @@ def test_500_every_time_gives_up_after_max_attempts(workspace, twilio):
     assert order_of(workspace, order_no).status == "manual_followup"
 
 
-def test_a_hang_times_out_is_looked_up_and_sent_again(workspace, twilio):
+@pytest.mark.parametrize("behaviour", ["hang", ("status", 504)], ids=["timeout", "gateway-504"])
+def test_an_unanswered_request_is_never_sent_again_in_the_run_but_looked_up_later(
+    workspace, twilio, behaviour
+):
     booked(workspace, 1)
     set_sms(workspace, timeout=0.5)
-    twilio.script.then("hang")
+    twilio.script.hang = 2
+    twilio.script.then(behaviour)  # not taken, but Twilio may still be creating it
     result = run(workspace)
-    assert (result.sent, twilio.requests, len(twilio.messages)) == (1, 2, 1)
-    assert messages(workspace)[0].attempts == 2
+    assert (result.sent, result.unsettled, result.ok, twilio.requests) == (0, 1, False, 1)
+    (message,) = messages(workspace)
+    assert message.status == "sending" and "looked up again by a later run" in message.error
+    soon = run(workspace, DAYTIME + timedelta(minutes=5))  # still young: left alone
+    assert (soon.reconciled, twilio.requests) == (0, 1)
+    later = run(workspace, LATER)  # old enough: not at Twilio, so queued again and sent
+    assert (later.reconciled, later.requeued, later.sent, later.ok) == (1, 1, 1, True)
+    assert (twilio.requests, len(twilio.messages)) == (2, 1)
+    assert messages(workspace)[0].status == "sent"
+
+
+def test_a_message_another_run_took_over_during_a_backoff_is_not_sent_again(workspace, twilio):
+    booked(workspace, 1)
+    twilio.script.then(("429", 30))
+    second: list[dispatch.DispatchResult] = []
+
+    def another_run_meanwhile(seconds: float) -> None:
+        # While this run waits out the 429, a cron run long after finds the message
+        # "sending", not at Twilio: it queues it again and sends it itself.
+        second.append(run(workspace, DAYTIME + timedelta(minutes=30)))
+
+    first = run(workspace, sleep=another_run_meanwhile)
+    assert (second[0].requeued, second[0].sent) == (1, 1)
+    assert (first.sent, first.failed) == (0, 0)  # its claim was gone: no second send
+    assert (twilio.requests, len(twilio.messages)) == (2, 1)
+    (message,) = messages(workspace)
+    assert message.status == "sent" and message.provider_id == twilio.messages[0]["sid"]
+
+
+def test_nothing_is_sent_in_quiet_hours_however_long_it_was_due(workspace, twilio):
+    booked(workspace, 2)  # due 10:00 local
+    night = datetime(2026, 4, 15, 19, 10, tzinfo=UTC)  # 21:10 in Oslo: quiet hours
+    assert (run(workspace, night).sent, twilio.requests) == (0, 0)
+    assert run(workspace, night + timedelta(hours=6)).sent == 0  # 03:10
+    assert outbox.export(workspace.context(now=night), workspace.path).count == 0
+    assert {m.status for m in messages(workspace)} == {"queued"}
+    morning = datetime(2026, 4, 16, 7, 0, tzinfo=UTC)  # 09:00: the window opens
+    assert (run(workspace, morning).sent, twilio.requests) == (2, 2)
 
 
 def test_an_unanswered_request_twilio_took_is_found_not_sent_again(workspace, twilio):
@@ -301,6 +364,21 @@ def test_reconcile_queues_again_what_twilio_never_got_and_sends_it(workspace, tw
     assert (result.reconciled, result.requeued, result.sent, twilio.requests) == (1, 1, 1, 1)
     (after,) = messages(workspace)
     assert after.status == "sent" and after.reference != "ams-left"
+
+
+def test_a_look_up_never_queues_again_a_message_its_live_run_renewed_meanwhile(workspace, twilio):
+    booked(workspace, 1)
+    message = left_sending(workspace)
+
+    def live_run_renews_its_claim() -> None:  # while Twilio is asked: about to send it
+        with workspace.context().session() as s:
+            assert messages_store.renew_claim(s, message.id, "ams-left", LATER)
+
+    twilio.on_list = live_run_renews_its_claim
+    result = run(workspace, LATER)
+    assert (result.requeued, result.sent, twilio.requests) == (0, 0, 0)
+    (after,) = messages(workspace)
+    assert (after.status, after.reference) == ("sending", "ams-left")  # the live run's
 
 
 def test_reconcile_marks_unknown_what_sveve_cannot_look_up(workspace, sveve):

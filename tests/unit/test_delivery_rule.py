@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from amsplan.domain import delivery
@@ -51,3 +53,11 @@ def test_pace_lets_rate_messages_out_a_second():
     assert delivery.pace(4, None, 10.0) == 0  # the first goes at once
     assert delivery.pace(4, 10.0, 10.1) == pytest.approx(0.15)
     assert delivery.pace(4, 10.0, 11.0) == 0  # already waited long enough
+
+
+def test_a_claim_counts_as_left_only_after_a_live_run_would_have_renewed_it():
+    assert delivery.left_after(10) == timedelta(minutes=10)
+    slow = delivery.left_after(120)  # a provider given two minutes per request
+    assert slow >= 3 * timedelta(seconds=120 + delivery.BACKOFF_CAP) and slow > timedelta(
+        minutes=10
+    )

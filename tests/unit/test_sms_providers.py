@@ -100,7 +100,7 @@ def test_sveve_numbers():
     assert number("+46701234567") == "0046701234567"
 
 
-def test_http_errors_map_to_rejected_or_retry():
+def test_http_errors_map_to_rejected_retry_or_unanswered():
     def answer(status: int, headers: dict[str, str] | None = None) -> httpx.Response:
         return httpx.Response(status, headers=headers)
 
@@ -112,6 +112,10 @@ def test_http_errors_map_to_rejected_or_retry():
     with pytest.raises(Retry) as busy:
         http.raise_for(answer(429), "P", "")
     assert busy.value.after is None and not isinstance(busy.value, http.Unanswered)
+    assert not isinstance(later.value, http.Unanswered)
+    for gateway in (502, 504):  # the provider behind the gateway may have the message
+        with pytest.raises(http.Unanswered, match=f"HTTP {gateway}"):
+            http.raise_for(answer(gateway), "P", "")
     http.raise_for(answer(201), "P", "")  # no error
 
 

@@ -100,23 +100,23 @@ def dispatch(
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Send at most this many messages.")
     ] = None,
-    now: Now = None,
     as_json: Json = False,
 ) -> None:
     """Send the due messages through the SMS provider (sms.provider); run it from cron.
 
-    Each message is sent at most once: a message left "sending" by a run that died is
-    looked up at the provider by the next run, or shown as unknown for a person
-    (`sms list --status unknown`). With provider "file" (the default) the due messages
-    are written to the sms.file folder as `sms export` does. Exit code 1 when a message
-    failed or is unknown, so cron mails someone.
+    Nothing goes out in quiet hours (outside sms.send_from-send_until). Each message is
+    sent at most once: a message left "sending" (a run died, or the provider did not
+    answer) is looked up at the provider by a later run, or shown as unknown for a
+    person (`sms list --status unknown`). With provider "file" (the default) the due
+    messages are written to the sms.file folder as `sms export` does. Exit code 1 when
+    a message failed or is unknown, so cron mails someone. It always runs on the real
+    clock (no --now): claims and look-ups are compared with other runs and the provider.
 
     Example (crontab, every 5 minutes): */5 * * * * amsplan sms dispatch
     """
     from amsplan.services.dispatch import dispatch as send_due
 
     c = context(ctx)
-    set_clock(c, now)
     if sys.stderr.isatty() and not as_json:
         from rich.progress import Progress
 

@@ -11,6 +11,8 @@ says); any other message leaves the status alone, notes it on the order and list
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.states import SmsKind
 from amsplan.domain.statuses import Status
@@ -44,14 +46,26 @@ def failure_steps(kind: SmsKind, order_status: Status | str, reason: str) -> tup
     )
 
 
+BACKOFF_CAP = 30.0  # seconds: the longest wait between two tries of one message
+LEFT_AFTER_AT_LEAST = timedelta(minutes=10)
+
+
 def backoff(
-    attempt: int, after: float | None = None, base: float = 0.5, cap: float = 30.0
+    attempt: int, after: float | None = None, base: float = 0.5, cap: float = BACKOFF_CAP
 ) -> float:
     """Seconds to wait before try `attempt + 1` after try `attempt` (1, 2, ...) failed
     for a passing reason: the provider's Retry-After when it gave one, else base * 2^(n-1);
     never more than `cap`."""
     wait = after if after is not None and after >= 0 else base * 2 ** (attempt - 1)
     return min(wait, cap)
+
+
+def left_after(timeout: float) -> timedelta:
+    """How long a message may be "sending" before it counts as left by a run that died.
+    A live run renews its claim before every try, and between two renewals there is at
+    most a request (up to `timeout` per phase), a look-up and one backoff: three times
+    that, and never less than ten minutes, can only be a dead run."""
+    return max(LEFT_AFTER_AT_LEAST, 3 * timedelta(seconds=3 * timeout + BACKOFF_CAP))
 
 
 def pace(rate: float, last: float | None, now: float) -> float:

@@ -4,13 +4,17 @@ most once each.
 A message is claimed in a short transaction before its request: status "sending", a
 unique reference, the provider, when and the attempt; only after the commit does the
 request go out, and its answer is stored in another short transaction (sent, or failed
-with the order treated as domain.delivery says). A message that a run left "sending"
-(it died during the request) is never sent again blindly: the next run looks it up at
-the provider (found: sent; not there: queued again; the provider cannot tell: unknown,
-for a person). Claims take the due messages in batches with the same truth check as
-`sms export`; on PostgreSQL other runs' claimed rows are skipped (FOR UPDATE SKIP
-LOCKED), on SQLite the write lock serialises claims: two overlapping runs never send one
-message twice.
+with the order treated as domain.delivery says). Before every try the run renews its
+claim in one statement (sending_at = now, only while the message is still "sending"
+under its reference): a message another run took over meanwhile is not sent. A message
+"sending" for longer than domain.delivery.left_after (a run died, or a request went
+unanswered and the provider did not list the message yet) is never sent again blindly:
+a later run looks it up at the provider (found: sent; not there: queued again; the
+provider cannot tell: unknown, for a person). Claims take the due messages, only inside
+the sending window, in batches with the same truth check as `sms export`; on PostgreSQL
+other runs' claimed rows are skipped (FOR UPDATE SKIP LOCKED), on SQLite the write lock
+serialises claims; settling locks the rows, so a run's answer and another run's
+look-up never overwrite each other: two overlapping runs never send one message twice.
 
 With `[sms] provider = "file"` (the default) dispatch is `sms export` into the
 configured folder, so one cron line serves every provider.
@@ -31,7 +35,6 @@ from sqlmodel import Session
 
 from amsplan.adapters.sms import provider_for
 from amsplan.adapters.sms.base import (
-    Accepted,
     CannotLookUp,
     Outgoing,
     Provider,
@@ -41,7 +44,7 @@ from amsplan.adapters.sms.base import (
 from amsplan.adapters.sms.http import Unanswered
 from amsplan.domain import delivery
 from amsplan.domain.rules import utc
-from amsplan.domain.states import SmsState
+from amsplan.domain.states import Delivery, SmsState
 from amsplan.errors import ConfigError
 from amsplan.services import outbox, workflow
 from amsplan.services.context import Context
@@ -51,9 +54,6 @@ from amsplan.store.orders import orders_by_id
 
 WORKERS = 16  # requests in flight at once (the provider answers each in tens of ms)
 CLAIM_BATCH = 100  # messages claimed in one transaction at most
-# A message "sending" for longer than this was left by a run that died: a run's batch
-# is sent within about a minute (see _batch_size), retries within a few more.
-LEFT_AFTER = timedelta(minutes=10)
 LOOKUP_SLACK = timedelta(minutes=2)  # clocks differ: look a little further back
 
 Progress = Callable[[int, int], None]  # (messages settled so far, messages due at start)
@@ -66,9 +66,9 @@ class DispatchResult:
     failed: int = 0
     unknown: int = 0  # the provider cannot say whether it got them: a person decides
     withdrawn: int = 0  # no longer true (the order changed): not sent
-    requeued: int = 0  # left "sending" by a dead run and not at the provider: queued again
-    reconciled: int = 0  # messages left "sending" by a dead run, looked up this run
-    unsettled: int = 0  # still "sending" (the provider could not be asked): next run
+    requeued: int = 0  # left "sending" and not at the provider: queued again
+    reconciled: int = 0  # messages left "sending" by an earlier run, looked up this run
+    unsettled: int = 0  # still "sending" (unanswered, not found yet): a later run asks
     exported: int = 0  # the file provider: messages written
     file: str | None = None
 
@@ -89,11 +89,15 @@ class _Claimed:
 class _Outcome:
     id: int
     reference: str
-    state: SmsState  # SENT, FAILED, UNKNOWN, QUEUED (never reached the provider), SENDING
-    # (the provider could not be asked after an unanswered request: the next run asks)
+    # SENT, FAILED, UNKNOWN, QUEUED (never reached the provider), SENDING (unanswered and
+    # not found yet: a later run asks), None (the claim was lost before a try: nothing)
+    state: SmsState | None
     tries: int = 1  # requests made this run
     provider_id: str | None = None
     error: str | None = None
+    # A look-up of a message left "sending": it holds only while the message was not
+    # renewed since (sending_at still before this), i.e. no live run is sending it.
+    stale_before: datetime | None = None
 
 
 def dispatch(
@@ -105,8 +109,8 @@ def dispatch(
     monotonic: Callable[[], float] = time.monotonic,
 ) -> DispatchResult:
     """Send up to `limit` due messages through the configured provider (first settling
-    messages a dead run left "sending"); `sleep`/`monotonic` pace the requests (tests
-    inject them)."""
+    messages left "sending"); nothing is claimed in quiet hours. `sleep`/`monotonic` pace
+    the requests (tests inject them)."""
     settings = ctx.settings
     if settings.sms_provider == "file":
         return _export(ctx)
@@ -139,12 +143,14 @@ def dispatch(
 
 
 def reconcile(ctx: Context, client: httpx.Client, result: DispatchResult) -> None:
-    """Settle the messages a dead run left "sending": the provider's record decides
-    (sent, or queued again when it never got them), else they become unknown."""
+    """Settle the messages left "sending" longer than delivery.left_after (a run died, or
+    its request went unanswered): the provider's record decides (sent, or queued again
+    when it never got them), else they become unknown."""
+    cutoff = ctx.now() - delivery.left_after(ctx.settings.sms_timeout)
     with ctx.session() as s:
         left = [
             (m.id, m.provider or ctx.settings.sms_provider, _outgoing(ctx, m), utc(m.sending_at))
-            for m in stored.left_sending(s, ctx.now() - LEFT_AFTER)
+            for m in stored.left_sending(s, cutoff)
             if m.id is not None and m.sending_at is not None
         ]
     providers: dict[str, Provider] = {}
@@ -157,13 +163,14 @@ def reconcile(ctx: Context, client: httpx.Client, result: DispatchResult) -> Non
             found = provider.find(client, out, since - LOOKUP_SLACK)
         except CannotLookUp as e:
             error = f"a run stopped while sending it and {e}"
-            outcomes.append(_Outcome(message_id, out.reference, SmsState.UNKNOWN, error=error))
+            outcomes.append(_Outcome(message_id, out.reference, SmsState.UNKNOWN, error=error,
+                                     stale_before=cutoff))  # fmt: skip
             continue
         except (Retry, Rejected):
             result.unsettled += 1  # asked again by the next run
             continue
         state = SmsState.SENT if found else SmsState.QUEUED
-        outcomes.append(_Outcome(message_id, out.reference, state,
+        outcomes.append(_Outcome(message_id, out.reference, state, stale_before=cutoff,
                                  provider_id=found.provider_id if found else None))  # fmt: skip
     result.reconciled += len(outcomes)
     if outcomes:
@@ -216,8 +223,11 @@ def _claim(
     ctx: Context, provider: str, size: int, result: DispatchResult
 ) -> tuple[list[_Claimed], bool]:
     """Claim up to `size` due messages that still tell the truth (the others withdrawn
-    or re-rendered as by `sms export`) and commit; whether any message was due."""
+    or re-rendered as by `sms export`) and commit; whether any message was due. Nothing
+    in quiet hours."""
     now = ctx.now()
+    if not outbox.sending_now(ctx, now):
+        return [], False
     with ctx.session() as s:
         due = stored.due(s, now, size)
         keep = outbox.still_true(s, ctx, due, now)
@@ -252,7 +262,7 @@ def _send_all(
             if wait_for > 0:
                 sleep(wait_for)
             last = monotonic()
-            pending.add(pool.submit(_attempt, provider, client, item, attempts, sleep))
+            pending.add(pool.submit(_attempt, ctx, provider, client, item, attempts, sleep))
             done = {f for f in pending if f.done()}
             if done:
                 pending -= done
@@ -272,6 +282,7 @@ def _store(settled: Callable[[list[_Outcome]], None], done: Iterable[Future[_Out
 
 
 def _attempt(
+    ctx: Context,
     provider: Provider,
     client: httpx.Client,
     item: _Claimed,
@@ -279,9 +290,14 @@ def _attempt(
     sleep: Callable[[float], None],
 ) -> _Outcome:
     """Send one message, trying again after a passing failure up to `attempts` tries in
-    all; an unanswered request is looked up before it is tried again."""
+    all, each after renewing the run's claim (lost: another run took the message over,
+    nothing is sent). An unanswered request is never tried again: the provider may have
+    it (see _look_up)."""
     ref, tries = item.out.reference, 0
     while True:
+        with ctx.session() as s:
+            if not stored.renew_claim(s, item.id, ref, ctx.now()):
+                return _Outcome(item.id, ref, None, tries)
         tries += 1
         try:
             accepted = provider.send(client, item.out)
@@ -290,13 +306,9 @@ def _attempt(
             return _Outcome(item.id, ref, SmsState.QUEUED, tries, error=str(e))
         except Rejected as e:
             return _Outcome(item.id, ref, SmsState.FAILED, tries, error=str(e))
+        except Unanswered as e:
+            return _look_up(provider, client, item, tries, e)
         except Retry as e:
-            if isinstance(e, Unanswered):
-                found = _look_up(provider, client, item, e)
-                if isinstance(found, _Outcome):
-                    return _Outcome(item.id, ref, found.state, tries, error=found.error)
-                if found is not None:
-                    return _Outcome(item.id, ref, SmsState.SENT, tries, found.provider_id)
             if tries >= attempts:
                 error = f"gave up after {tries} attempts: {e}"
                 return _Outcome(item.id, ref, SmsState.FAILED, tries, error=error)
@@ -304,38 +316,52 @@ def _attempt(
 
 
 def _look_up(
-    provider: Provider, client: httpx.Client, item: _Claimed, unanswered: Unanswered
-) -> Accepted | _Outcome | None:
-    """After an unanswered request: the provider's record of the message (None: it never
-    got it, try again), or an outcome when it cannot say (unknown, for a person) or
-    cannot be asked now (left "sending" for the next run)."""
+    provider: Provider, client: httpx.Client, item: _Claimed, tries: int, unanswered: Unanswered
+) -> _Outcome:
+    """After an unanswered request: sent when the provider lists the message, unknown
+    (for a person) when it cannot say; else left "sending": a message the provider is
+    still creating may not be listed yet, so a later run looks it up again once the
+    claim is older than delivery.left_after (found: sent; not there: queued again)."""
+    ref = item.out.reference
     try:
-        return provider.find(client, item.out, item.since - LOOKUP_SLACK)
+        found = provider.find(client, item.out, item.since - LOOKUP_SLACK)
     except CannotLookUp as e:
-        return _Outcome(item.id, "", SmsState.UNKNOWN, error=f"{unanswered}, and {e}")
+        return _Outcome(item.id, ref, SmsState.UNKNOWN, tries, error=f"{unanswered}, and {e}")
     except (Retry, Rejected) as e:
-        return _Outcome(item.id, "", SmsState.SENDING, error=f"{unanswered}; look-up: {e}")
+        return _Outcome(item.id, ref, SmsState.SENDING, tries, error=f"{unanswered}; look-up: {e}")
+    if found is not None:
+        return _Outcome(item.id, ref, SmsState.SENT, tries, found.provider_id)
+    error = f"{unanswered}; not listed yet, looked up again by a later run"
+    return _Outcome(item.id, ref, SmsState.SENDING, tries, error=error)
 
 
 def _settle(ctx: Context, outcomes: list[_Outcome], result: DispatchResult) -> None:
-    """Store the outcomes in one transaction; a failed message's order is treated as
-    domain.delivery says. A message settled meanwhile by another run is left alone."""
+    """Store the outcomes in one transaction, the rows locked; a failed message's order
+    is treated as domain.delivery says, and its delivery is failed too (a provider's
+    later "failed" report then changes nothing). A message settled or renewed meanwhile
+    by another run (or whose claim this run lost) is left alone."""
     now = ctx.now()
     with ctx.session() as s:
-        messages = stored.by_ids(s, (o.id for o in outcomes))
+        messages = stored.by_ids(s, (o.id for o in outcomes), lock=True)
         failed: list[Sms] = []
         for o in outcomes:
             m = messages.get(o.id)
-            if m is None or m.status is not SmsState.SENDING or m.reference != o.reference:
+            if (o.state is None or m is None or m.status is not SmsState.SENDING
+                    or m.reference != o.reference):  # fmt: skip
                 continue
+            if o.stale_before and m.sending_at and utc(m.sending_at) >= o.stale_before:
+                continue  # renewed since it was looked up: a live run is sending it
+            m.attempts, m.error = m.attempts + o.tries - 1, o.error
             if o.state is SmsState.SENDING:
+                s.add(m)
                 result.unsettled += 1
                 continue
-            m.status, m.attempts, m.error = o.state, m.attempts + o.tries - 1, o.error
+            m.status = o.state
             if o.state is SmsState.SENT:
                 m.provider_id, m.sent_at = o.provider_id, now
                 result.sent += 1
             elif o.state is SmsState.FAILED:
+                m.delivery, m.delivery_at, m.delivery_error = Delivery.FAILED, now, o.error
                 failed.append(m)
                 result.failed += 1
             elif o.state is SmsState.UNKNOWN:

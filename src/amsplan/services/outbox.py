@@ -20,7 +20,7 @@ from sqlmodel import Session
 from amsplan import clock
 from amsplan.adapters import smstexts
 from amsplan.config import Settings
-from amsplan.domain import codes, truth
+from amsplan.domain import codes, sending, truth
 from amsplan.domain.states import REMINDER_KINDS, SmsKind, SmsState
 from amsplan.domain.statuses import Status
 from amsplan.domain.transitions import sms_refusal
@@ -35,17 +35,20 @@ from amsplan.store.technicians import get_technician
 EXPORT_COLUMNS = ["id", "to", "text", "kind", "order_no", "due_at", "batch"]
 
 
+def _window(settings: Settings) -> tuple[time, time]:
+    return time.fromisoformat(settings.sms_send_from), time.fromisoformat(settings.sms_send_until)
+
+
 def next_send_time(at: datetime, settings: Settings) -> datetime:
     """`at`, or the start of the next sending window when `at` is in quiet hours."""
-    tz = settings.tz
-    local = clock.to_local(at, tz)
-    start = time.fromisoformat(settings.sms_send_from)
-    end = time.fromisoformat(settings.sms_send_until)
-    if local.time() < start:
-        return clock.to_utc(datetime.combine(local.date(), start), tz)
-    if local.time() >= end:
-        return clock.to_utc(datetime.combine(local.date() + timedelta(days=1), start), tz)
-    return at
+    return sending.next_send_time(at, settings.tz, *_window(settings))
+
+
+def sending_now(ctx: Context, now: datetime) -> bool:
+    """Whether messages may go out at `now`: inside the sending window, never in quiet
+    hours (a message due at 20:55 and not sent by 21:00 waits for the next window);
+    `sms export` and `sms dispatch` alike."""
+    return sending.in_window(now, ctx.settings.tz, *_window(ctx.settings))
 
 
 def appointment_text(order: Order, settings: Settings) -> str:
@@ -190,7 +193,7 @@ def export(
 
     `target` is a file, or a folder that gets one file per batch (sms-BATCH.csv). An
     existing file is never overwritten unless `overwrite`: the provider may not have
-    collected it yet. With nothing due, nothing is written.
+    collected it yet. With nothing due (or in quiet hours), nothing is written.
     """
     target = Path(target)
     now = ctx.now()
@@ -201,7 +204,8 @@ def export(
                 raise NotFound(f"no exported batch {again!r}")
             batch = again
         else:
-            messages = still_true(s, ctx, stored.due(s, now), now)
+            due = stored.due(s, now) if sending_now(ctx, now) else []
+            messages = still_true(s, ctx, due, now)
             if not messages:
                 return ExportResult(None, 0, None)
             stamp = clock.to_local(now, ctx.settings.tz).strftime("%Y%m%d-%H%M%S")

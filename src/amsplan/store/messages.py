@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from amsplan.domain.states import SmsKind, SmsState
@@ -85,13 +86,28 @@ def count_due(session: Session, now: datetime) -> int:
     return int(session.exec(query).one())
 
 
-def by_ids(session: Session, ids: Iterable[int]) -> dict[int, Sms]:
-    """The messages with these ids, by id."""
+def by_ids(session: Session, ids: Iterable[int], lock: bool = False) -> dict[int, Sms]:
+    """The messages with these ids, by id (locked for update when `lock`)."""
     found: dict[int, Sms] = {}
     for chunk in chunks(set(ids)):
         query = select(Sms).where(col(Sms.id).in_(chunk))
+        if lock:  # in id order: two runs locking the same rows never deadlock
+            query = query.order_by(col(Sms.id)).with_for_update()
         found.update((m.id, m) for m in session.exec(query) if m.id is not None)
     return found
+
+
+def renew_claim(session: Session, message_id: int, reference: str, now: datetime) -> bool:
+    """Renew a run's claim on a message it is about to send (sending_at = `now`), in one
+    statement: False when the claim is no longer the run's (another run settled the
+    message meanwhile, or queued it again under a new reference)."""
+    query = (
+        update(Sms)
+        .where(col(Sms.id) == message_id, col(Sms.reference) == reference,
+               col(Sms.status) == SmsState.SENDING)
+        .values(sending_at=now)
+    )  # fmt: skip
+    return session.execute(query).rowcount == 1  # type: ignore[attr-defined]
 
 
 def left_sending(session: Session, before: datetime) -> list[Sms]:
@@ -120,9 +136,3 @@ def listing(
         query = query.where(col(Sms.order_id) == order_id)
     query = query.order_by(col(Sms.created_at).desc(), col(Sms.id).desc())
     return [(message, number) for message, number in session.exec(query)]
-
-
-def queued_to(session: Session, number: str) -> list[Sms]:
-    """The queued messages to this mobile number (E.164), of any order."""
-    query = select(Sms).where(col(Sms.to) == number, col(Sms.status) == SmsState.QUEUED)
-    return list(session.exec(query))

@@ -1,10 +1,10 @@
 """What every HTTP provider does alike: a request whose transport errors become Retry,
 an answer whose status becomes Rejected or Retry, and error texts with no number in them.
 
-A request that timed out after it was sent, or whose connection broke on the way back,
-may have reached the provider: it raises `Unanswered` (a Retry), and the dispatcher
-looks the message up before trying again, so an unanswered request is never sent twice
-blindly.
+A request that timed out after it was sent, whose connection broke on the way back, or
+that a gateway answered 502/504 for (the provider behind it may have got it), may have
+reached the provider: it raises `Unanswered` (a Retry), and the dispatcher never sends
+that message again blindly: it looks it up, now or in a later run.
 """
 
 from __future__ import annotations
@@ -59,9 +59,12 @@ def retry_after(response: httpx.Response) -> float | None:
 
 
 def raise_for(response: httpx.Response, name: str, error: str) -> None:
-    """Rejected for a 4xx other than 429, Retry for 429 and 5xx (`error`: the provider's
-    own error code and words, already scrubbed)."""
+    """Rejected for a 4xx other than 429, Unanswered for 502 and 504 (a gateway lost
+    the provider's answer), Retry for 429 and other 5xx (`error`: the provider's own
+    error code and words, already scrubbed)."""
     status = response.status_code
+    if status in (502, 504):
+        raise Unanswered(f"{name} HTTP {status}, the provider's answer lost on the way")
     if status == 429 or status >= 500:
         raise Retry(f"{name} HTTP {status}{': ' + error if error else ''}", retry_after(response))
     if status >= 400:
