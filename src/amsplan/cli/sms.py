@@ -75,8 +75,9 @@ def export(
 ) -> None:
     """Write the due messages to a file for the SMS provider; each is exported once.
 
-    Messages queued in quiet hours wait until the sending window opens. Give a folder to
-    get one file per batch (sms-BATCH.csv); an existing file is not overwritten.
+    Messages wait for the sending window ([sms] send_from, send_until): outside it nothing
+    is written. Give a folder to get one file per batch (sms-BATCH.csv); an existing file
+    is not overwritten.
 
     Examples: amsplan sms export /var/spool/sms/ut/
               amsplan sms export again.csv --again 20260415-093000-1a2b3c
