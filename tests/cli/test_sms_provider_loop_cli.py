@@ -3,13 +3,6 @@ real `amsplan serve`: book by SMS, dispatch, and hear back (issue 14, "done when
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx
 import pytest
 
@@ -17,36 +10,9 @@ from tests.cli.support import data, ok
 from tests.fakes.config import configure, set_sms
 from tests.fakes.twilio import FakeTwilio
 from tests.helpers import assign_all, seed
+from tests.integration.test_serve import Server, free_port
 
-AMSPLAN = Path(sys.executable).with_name("amsplan")
 NOW = "2026-04-15T10:00"  # inside the sending window (09:00-21:00 in Oslo)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [str(AMSPLAN), "--user", "serve", "serve", "--port", str(port)],
-        cwd=folder,
-        env={**os.environ, "AMSPLAN_CONFIG": str(folder / "amsplan.toml")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "amsplan serve stopped"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    process.kill()
-    raise AssertionError("amsplan serve did not answer /health")
 
 
 @pytest.fixture
@@ -73,7 +39,7 @@ def test_book_dispatch_and_hear_back_undelivered_ok_and_stopp(workspace, twilio)
     assert all("/sms/twilio/status?ref=ams-" in m["status_callback"] for m in twilio.messages)
     sent = {m["order_no"]: m for m in data("sms", "list")}
 
-    serve = start_serve(workspace.path, twilio.port)
+    serve = Server(workspace, twilio.port).start()
     try:
         inbound = f"http://127.0.0.1:{twilio.port}/sms/twilio/inbound"
         # Twilio: the first booking SMS did not arrive
@@ -88,8 +54,7 @@ def test_book_dispatch_and_hear_back_undelivered_ok_and_stopp(workspace, twilio)
                                            "Body": "START"}, timeout=10)  # fmt: skip
         assert forged.status_code == 403
     finally:
-        serve.terminate()
-        serve.wait(10)
+        serve.stop()
 
     shown = {n: data("orders", "show", n) for n in (first, second, third)}
     assert shown[first]["status"] == "manual_followup"

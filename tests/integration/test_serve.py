@@ -41,15 +41,16 @@ def free_port() -> int:
 
 
 class Server:
-    """`amsplan serve` on 127.0.0.1 in the workspace, on a fresh port each start."""
+    """`amsplan serve` on 127.0.0.1 in the workspace, on `port` or a fresh port each start."""
 
-    def __init__(self, ws) -> None:
+    def __init__(self, ws, port: int | None = None) -> None:
         self.ws = ws
         self.process: subprocess.Popen[bytes] | None = None
         self.log = ws.path / "serve.log"
+        self.fixed_port = port
 
     def start(self, **env_extra: str) -> Server:
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         env = {**os.environ, "AMSPLAN_CONFIG": str(self.ws.path / "amsplan.toml"), **env_extra}
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(

@@ -17,6 +17,7 @@ from typing import ClassVar, Protocol
 
 import httpx
 
+from amsplan.config import Settings
 from amsplan.domain.states import Delivery
 
 
@@ -102,6 +103,24 @@ class Answer:
     content_type: str = "text/plain"
     body: bytes = b""
     extra: dict[str, str] = field(default_factory=dict)
+
+
+class Configured:
+    """What every provider module starts from: its settings ([sms.<name>] and the
+    environment) and its base URL (configurable, so tests point it at a local server)."""
+
+    name: ClassVar[str]
+    default_base_url: ClassVar[str]
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def option(self, key: str, default: str | None = None) -> str:
+        return self.settings.sms_option(self.name, key, default)
+
+    @property
+    def base_url(self) -> str:
+        return self.option("base_url", self.default_base_url).rstrip("/")
 
 
 class Provider(Protocol):

@@ -27,6 +27,7 @@ from amsplan.adapters.sms.base import (
     Accepted,
     Answer,
     CannotLookUp,
+    Configured,
     DeliveryReport,
     FieldError,
     InboundSms,
@@ -34,23 +35,13 @@ from amsplan.adapters.sms.base import (
     Rejected,
     Request,
 )
-from amsplan.config import Settings
 from amsplan.domain.states import Delivery
 from amsplan.errors import InputError
 
 
-class Sveve:
+class Sveve(Configured):
     name: ClassVar[str] = "sveve"
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def option(self, key: str, default: str | None = None) -> str:
-        return self.settings.sms_option(self.name, key, default)
-
-    @property
-    def base_url(self) -> str:
-        return self.option("base_url", "https://sveve.no").rstrip("/")
+    default_base_url: ClassVar[str] = "https://sveve.no"
 
     def body(self, message: Outgoing) -> dict[str, str]:
         """The JSON body of SendMessage for this message (Sveve's "option 1")."""

@@ -29,6 +29,7 @@ from amsplan.adapters.sms import http
 from amsplan.adapters.sms.base import (
     Accepted,
     Answer,
+    Configured,
     DeliveryReport,
     FieldError,
     InboundSms,
@@ -36,7 +37,6 @@ from amsplan.adapters.sms.base import (
     Rejected,
     Request,
 )
-from amsplan.config import Settings
 from amsplan.domain.states import Delivery
 from amsplan.errors import InputError
 
@@ -60,18 +60,9 @@ def signature(auth_token: str, url: str, form: dict[str, str] | None = None) -> 
     return base64.b64encode(digest).decode()
 
 
-class Twilio:
+class Twilio(Configured):
     name: ClassVar[str] = "twilio"
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def option(self, key: str, default: str | None = None) -> str:
-        return self.settings.sms_option(self.name, key, default)
-
-    @property
-    def base_url(self) -> str:
-        return self.option("base_url", "https://api.twilio.com").rstrip("/")
+    default_base_url: ClassVar[str] = "https://api.twilio.com"
 
     @property
     def messages_url(self) -> str:
