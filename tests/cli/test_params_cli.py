@@ -74,12 +74,13 @@ def test_every_transition_command_is_registered_with_its_example():
 
 
 def test_the_command_line_starts_without_the_database_layer():
-    """`amsplan --help` and `amsplan status` import no service, store or SQLAlchemy
-    until a command runs (the services are imported inside the commands)."""
+    """`amsplan --help` and `amsplan status` import no service, store, SQLAlchemy or HTTP
+    stack until a command runs (the services are imported inside the commands)."""
     code = (
         "import sys; import amsplan.cli; "
         "print(sorted(m for m in sys.modules if m.startswith(('amsplan.services', "
-        "'amsplan.store', 'sqlalchemy', 'sqlmodel', 'weasyprint'))))"
+        "'amsplan.store', 'amsplan.adapters.sms', 'sqlalchemy', 'sqlmodel', 'weasyprint', "
+        "'httpx', 'starlette', 'uvicorn'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
