@@ -275,9 +275,14 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         raise ConfigError(f"{where}: sms.send_from must be before sms.send_until")
     if not re.fullmatch(r"[a-z][a-z0-9_]*", settings.sms_provider):
         raise ConfigError(f"{where}: sms.provider must be a provider name like twilio")
-    if settings.sms_rate < 0 or settings.sms_timeout <= 0 or settings.sms_max_attempts < 1:
+    if not (
+        0 <= settings.sms_rate <= 10_000
+        and 0 < settings.sms_timeout <= 300
+        and 1 <= settings.sms_max_attempts <= 20
+    ):  # also refuses TOML's nan and inf
         raise ConfigError(
-            f"{where}: sms.rate must be 0 or more, sms.timeout and sms.max_attempts positive"
+            f"{where}: sms.rate must be 0 to 10000 (0: no limit), sms.timeout 0 to 300"
+            " seconds and sms.max_attempts 1 to 20"
         )
     if settings.sms_callback_url and not re.match(r"https?://", settings.sms_callback_url):
         raise ConfigError(f"{where}: sms.callback_url must start with https:// (or http://)")

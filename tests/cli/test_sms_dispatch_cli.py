@@ -41,6 +41,11 @@ def test_dispatch_summary_and_exit_code_1_when_one_failed(workspace, twilio, mon
     result = fails(1, "sms", "dispatch")
     assert result.stdout.strip() == "Provider twilio: 2 sent, 1 failed, 0 unknown"
     assert "40000002" not in result.output
+    # what needs a person reaches stderr, which cron mails (the crontab drops stdout)
+    assert result.stderr.strip() == (
+        "sms dispatch: 1 failed, 0 unknown, 0 still sending: "
+        "amsplan sms list --status failed|unknown"
+    )
     listed = ok("sms", "list", "--status", "failed").stdout
     assert "Twilio HTTP 400: error 21211" in row(listed, "AMS-00002", "booking", "failed")
     assert data("sms", "dispatch") == {

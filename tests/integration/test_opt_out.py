@@ -166,7 +166,9 @@ def test_stop_with_the_code_of_someone_elses_order_stops_the_senders_number(work
     assert found["AMS-00001"].no_sms is True
 
 
-def test_the_same_stop_from_a_callback_and_a_file_applies_once(workspace):
+@pytest.mark.parametrize("written", ["as_sent", "no_plus", "double_zero"])
+def test_the_same_stop_from_a_callback_and_a_file_applies_once(workspace, written):
+    """Also when the file writes the number without + (Excel) or with 00."""
     customer(workspace)
     sid = "SM" + "2" * 32
     callback(workspace, NUMBER, "STOP", sid)
@@ -175,10 +177,11 @@ def test_the_same_stop_from_a_callback_and_a_file_applies_once(workspace):
         for order in s.exec(select(Order)):
             order.no_sms = False
             s.add(order)
+    sender = {"as_sent": NUMBER, "no_plus": NUMBER[1:], "double_zero": "00" + NUMBER[1:]}[written]
     path = workspace.path / "twilio.csv"
     path.write_text(
         "From,To,Body,SentDate,Sid,Direction\n"
-        f"{NUMBER},+4759440000,STOP,2026-04-15 09:00:00 UTC,{sid},inbound\n"
+        f"{sender},+4759440000,STOP,2026-04-15 09:00:00 UTC,{sid},inbound\n"
     )
 
     result = replies.ingest(workspace.context(now=LATER), path)

@@ -147,8 +147,11 @@ def test_a_readable_file_without_secrets_is_fine(tmp_path):
     ("text", "message"),
     [
         ('[sms]\nprovider = "Twilio!"\n', "sms.provider must be a provider name"),
-        ("[sms]\nrate = -1\n", "sms.rate must be 0 or more"),
-        ("[sms]\nmax_attempts = 0\n", "max_attempts positive"),
+        ("[sms]\nrate = -1\n", "sms.rate must be 0 to 10000"),
+        ("[sms]\nrate = nan\n", "sms.rate must be 0 to 10000"),
+        ("[sms]\ntimeout = inf\n", "sms.timeout 0 to 300"),
+        ("[sms]\ntimeout = 1e300\n", "sms.timeout 0 to 300"),
+        ("[sms]\nmax_attempts = 0\n", "max_attempts 1 to 20"),
         ('[sms]\ncallback_url = "amsplan.example.no"\n', "callback_url must start with"),
         ("[serve]\nport = 70000\n", "serve.port must be a port"),
         ("[serve]\nhost = 1\n", "serve.host has the wrong type"),
@@ -166,3 +169,13 @@ def test_an_unknown_provider_names_the_known_ones(tmp_path):
     with pytest.raises(ConfigError, match="'nosuch' is not known; use one of file, twilio, sveve"):
         provider_for(s)
     assert provider_for(s, "twilio").name == "twilio"
+
+
+@pytest.mark.parametrize("url", ["sveve.no", "ftp://sveve.no", "https://", "https://a b"])
+def test_a_provider_base_url_that_is_no_http_address_is_a_config_error(tmp_path, url):
+    from amsplan.adapters.sms import provider_for
+
+    text = f'[sms]\nprovider = "sveve"\n[sms.sveve]\nbase_url = "{url}"\n'
+    s = load_settings(write(tmp_path / "amsplan.toml", text))
+    with pytest.raises(ConfigError, match=r"\[sms.sveve\] base_url must be an http"):
+        provider_for(s).base_url  # noqa: B018

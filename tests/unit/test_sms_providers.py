@@ -73,7 +73,10 @@ def test_twilio_find_pages_through_the_list(tmp_path, twilio):
     with httpx.Client() as client:
         found = provider.find(client, Outgoing("r", "+4791234567", "Melding 0"), SINCE)
         assert found is not None and found.provider_id == fake.messages[0]["sid"]
-        assert provider.find(client, Outgoing("r", "+4791234567", "Annen"), SINCE) is None
+        assert provider.find(client, Outgoing("r", "+4790000000", "Annen"), SINCE) is None
+        # another text to the number since then may be this message, rewritten: a person
+        with pytest.raises(CannotLookUp, match="another text"):
+            provider.find(client, Outgoing("r", "+4791234567", "Annen"), SINCE)
         later = datetime(2999, 1, 1, tzinfo=UTC)  # created before `since`: not it
         assert provider.find(client, Outgoing("r", "+4791234567", "Melding 0"), later) is None
 
@@ -169,3 +172,22 @@ def test_the_fake_signs_its_callbacks_as_twilio_does(tmp_path, twilio):
     forged = Request(inbound.method, inbound.url, inbound.headers, inbound.query,
                      {**inbound.form, "Body": "ABC NEI"})  # fmt: skip
     assert not provider.verify(forged)
+
+
+def test_a_sveve_delivery_report_error_carries_no_phone_number(tmp_path):
+    from amsplan.adapters.sms.base import Request
+    from amsplan.adapters.sms.sveve import Sveve
+    from amsplan.config import Settings
+
+    fields = {"id": "42824112", "status": "false", "number": "4791234567",
+              "errorCode": "E5", "errorDesc": "Ugyldig nummer 4791234567"}  # fmt: skip
+    request = Request("GET", "https://x/sms/sveve/status", {}, fields, {})
+    (report,) = Sveve(Settings(base_dir=tmp_path)).delivery_reports(request)
+    assert report.error == "E5 Ugyldig nummer [number]"
+
+
+def test_serve_refuses_a_port_out_of_range(tmp_path, monkeypatch):
+    from tests.cli.support import fails
+
+    monkeypatch.chdir(tmp_path)
+    assert "65535" in fails(2, "serve", "--port", "99999").output

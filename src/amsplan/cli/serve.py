@@ -23,7 +23,9 @@ def serve(
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option("--port", help="Port to listen on (else serve.port in amsplan.toml)."),
+        typer.Option(
+            "--port", min=1, max=65535, help="Port to listen on (else serve.port in amsplan.toml)."
+        ),
     ] = None,
 ) -> None:
     """Receive the SMS provider's delivery reports and customers' replies over HTTP.
@@ -61,6 +63,8 @@ def serve(
         every = float(os.environ.get("AMSPLAN_SERVE_RETRY_SECONDS", PENDING_EVERY))
     except ValueError:
         raise ConfigError("AMSPLAN_SERVE_RETRY_SECONDS must be a number of seconds") from None
+    if not 0.1 <= every <= 86_400:  # also nan and inf (0 would spin)
+        raise ConfigError("AMSPLAN_SERVE_RETRY_SECONDS must be 0.1 to 86400 seconds")
     applied = callbacks.apply_pending(c)
     if applied.total():
         err_console.print(f"Applied {count(applied.total(), 'stored callback', 'stored callbacks')}"

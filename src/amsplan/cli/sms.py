@@ -10,7 +10,16 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.batch import orders_or_day, print_batch, set_clock
-from amsplan.cli.output import console, context, count, local_when, print_json, table, when
+from amsplan.cli.output import (
+    console,
+    context,
+    count,
+    err_console,
+    local_when,
+    print_json,
+    table,
+    when,
+)
 from amsplan.cli.params import Day, Filter, Json, Now, Orders, SmsStatus, Tech
 
 sms_app = typer.Typer(help="SMS: booking by SMS, free text, the outbox.", no_args_is_help=True)
@@ -141,6 +150,11 @@ def dispatch(
                 parts.append(f"{n} {word}")
         console.print(f"Provider {result.provider}: " + ", ".join(parts))
     if not result.ok:
+        # On stderr too: cron mails what reaches stderr (the crontab drops stdout).
+        err_console.print(
+            f"sms dispatch: {result.failed} failed, {result.unknown} unknown,"
+            f" {result.unsettled} still sending: amsplan sms list --status failed|unknown"
+        )
         raise typer.Exit(1)
 
 

@@ -37,6 +37,7 @@ from amsplan.errors import ConfigError, InputError
 from amsplan.services import dispatch, replies
 from amsplan.services.context import Context
 from amsplan.store import callbacks as stored
+from amsplan.store import db
 from amsplan.store.models import Callback
 from amsplan.store.orders import orders_by_id
 
@@ -129,7 +130,10 @@ def _message_id(s: Session, provider: str, message: InboundSms, now: datetime) -
     the message and when it arrived, or the id of the push this one repeats."""
     if not message.content_key:
         return message.provider_message_id
-    latest = stored.latest_inbound(s, provider, rules.sender_prefix(provider, message.sender))
+    prefix = rules.sender_prefix(provider, message.sender)
+    # One sender's pushes take turns (PostgreSQL): a retry must see the push it repeats.
+    db.serialise(s, f"inbound:{prefix}")
+    latest = stored.latest_inbound(s, provider, prefix)
     return rules.pushed_id(provider, message.sender, message.content_key, now, latest)
 
 

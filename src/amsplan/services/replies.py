@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,8 +52,12 @@ class IngestResult:
 def _fingerprint(received: str, sender: str, text: str, provider_id: str) -> str:
     """The same message ingested twice: the provider's id (whole) with the sender and the
     text (providers restart their ids, so the id alone is not unique), or without an id the
-    received time, sender and text."""
-    key = ("id", provider_id, sender, text) if provider_id else (received, sender, text)
+    received time, sender and text. With an id, the sender counts by its digits (a file
+    may write the number without + or with 00)."""
+    key: tuple[str, ...] = (received, sender, text)
+    if provider_id:  # the number as digits: "+47...", "47..." and "0047..." are one sender
+        number = re.sub(r"\D", "", sender).removeprefix("00") or sender
+        key = ("id", provider_id, number, text)
     return hashlib.sha256("\x1f".join(key).encode()).hexdigest()
 
 

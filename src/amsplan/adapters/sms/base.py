@@ -10,6 +10,7 @@ the request to the provider.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,7 @@ import httpx
 
 from amsplan.config import Settings
 from amsplan.domain.states import Delivery
+from amsplan.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,10 @@ class Configured:
 
     @property
     def base_url(self) -> str:
-        return self.option("base_url", self.default_base_url).rstrip("/")
+        url = self.option("base_url", self.default_base_url).rstrip("/")
+        if not re.fullmatch(r"https?://[^/\s?#]+(/\S*)?", url):
+            raise ConfigError(f"[sms.{self.name}] base_url must be an http(s):// address")
+        return url
 
 
 class Provider(Protocol):

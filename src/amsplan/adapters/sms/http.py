@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from amsplan.adapters.sms.base import Rejected, Retry
+from amsplan.errors import ConfigError
 
 _NUMBERS = re.compile(r"\+?\d[\d ]{5,}\d")
 
@@ -45,6 +46,9 @@ def request(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx
         raise Unanswered("no answer from the provider within the timeout") from None
     except httpx.ConnectError:
         raise Retry("could not connect to the provider") from None
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError):
+        # Nothing left this machine: the provider's address is wrong.
+        raise ConfigError("the SMS provider's base_url is not a usable address") from None
     except httpx.TransportError as e:
         raise Unanswered(f"the connection to the provider broke ({type(e).__name__})") from None
 

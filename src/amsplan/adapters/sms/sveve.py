@@ -139,7 +139,7 @@ FILE_STATES = {"true": "true", "delivered": "true", "false": "false", "failed": 
 def _report(message_id: str, status: str, ref: str, code: str, text: str) -> DeliveryReport:
     """A delivery report from Sveve's fields (status "true" or "false")."""
     delivery = Delivery.DELIVERED if status == "true" else Delivery.FAILED
-    error = " ".join(x for x in (code, text) if x)
+    error = http.scrub(" ".join(x for x in (code, text) if x))  # no number in a comment
     return DeliveryReport(message_id, delivery, status, ref or None, error)
 
 

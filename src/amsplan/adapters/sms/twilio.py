@@ -29,6 +29,7 @@ from amsplan.adapters.sms import http
 from amsplan.adapters.sms.base import (
     Accepted,
     Answer,
+    CannotLookUp,
     Configured,
     DeliveryReport,
     FieldError,
@@ -95,11 +96,14 @@ class Twilio(Configured):
         return Accepted(str(sid))
 
     def find(self, client: httpx.Client, message: Outgoing, since: datetime) -> Accepted | None:
-        """Twilio's list of messages to the number (paged through next_page_uri): the one
-        with this text created at or after `since`. No DateSent filter: a message Twilio
-        has accepted but not yet sent has no date_sent, and is exactly what is sought."""
+        """Twilio's list of messages to the number (newest first, paged through
+        next_page_uri): the one with this text created at or after `since`. No DateSent
+        filter: a message Twilio has accepted but not yet sent has no date_sent, and is
+        exactly what is sought. A message to the number since then with another text
+        (Twilio may rewrite a body, e.g. Smart Encoding) may be this one: CannotLookUp,
+        so a person decides rather than the customer getting it twice."""
         params: dict[str, str] | None = {"To": message.to, "PageSize": "100"}
-        url = self.messages_url
+        url, other = self.messages_url, False
         while url:
             response = http.request(client, "GET", url, params=params, auth=self._auth())
             body = http.json_of(response)
@@ -107,10 +111,15 @@ class Twilio(Configured):
             if not isinstance(body, dict):
                 raise http.Retry("Twilio answered the message list without JSON")
             for found in body.get("messages") or []:
-                if found.get("body") == message.text and _created(found) >= since:
+                if _created(found) < since:
+                    continue
+                if found.get("body") == message.text:
                     return Accepted(str(found["sid"]))
+                other = True
             next_page = body.get("next_page_uri")
             url, params = (f"{self.base_url}{next_page}", None) if next_page else ("", None)
+        if other:
+            raise CannotLookUp("Twilio lists a message to the number since then with another text")
         return None
 
     def verify(self, request: Request) -> bool:
