@@ -1,11 +1,12 @@
-"""Positions: reading coordinates from files, and placing orders."""
+"""Positions: reading coordinates from files, placing orders, travel between points."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from amsplan.adapters.tables import parse_decimal
-from amsplan.domain import geo
+from amsplan.config import Settings
+from amsplan.domain import geo, travel
 from amsplan.domain.geo import Located, Placement
 from amsplan.errors import NotFound
 from amsplan.services.context import Context
@@ -52,3 +53,16 @@ def locate(ctx: Context, order_ids: list[int]) -> Placed:
             Placement.UNPLACEABLE: placed.unplaceable,
         }[found.placement].append(found)
     return placed
+
+
+def travel_times(
+    settings: Settings, points: list[travel.Point]
+) -> tuple[list[list[float]], list[list[float]]]:
+    """(minutes, km) between every pair of (lat, lon) points: from the OSRM server when
+    routing.osrm_url is set, else the straight-line estimate of [routing]."""
+    if settings.routing_osrm_url:
+        from amsplan.adapters import osrm  # httpx only when a server is used
+
+        return osrm.table(settings.routing_osrm_url, points, settings.routing_timeout)
+    model = travel.Model(settings.routing_detour, settings.routing_speed_kmh)
+    return travel.matrix(points, model)
