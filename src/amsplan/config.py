@@ -66,6 +66,12 @@ class Settings:
     change_needs_answer: bool = True
     labels: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
     colours: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_COLOURS))
+    # [routing]: travel estimates (straight line × detour ÷ speed; docs/routing.md), or
+    # an OSRM server's table service at osrm_url ("": no server).
+    routing_detour: float = 1.3
+    routing_speed_kmh: float = 60.0
+    routing_osrm_url: str = ""
+    routing_timeout: float = 30.0  # seconds for one OSRM request
 
     @property
     def tz(self) -> ZoneInfo:
@@ -163,6 +169,12 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "host": ("serve_host", str),
         "port": ("serve_port", int),
         "max_body": ("serve_max_body", int),
+    },
+    "routing": {
+        "detour": ("routing_detour", (int, float)),
+        "speed_kmh": ("routing_speed_kmh", (int, float)),
+        "osrm_url": ("routing_osrm_url", str),
+        "timeout": ("routing_timeout", (int, float)),
     },
 }
 
@@ -288,6 +300,7 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         raise ConfigError(f"{where}: sms.callback_url must start with https:// (or http://)")
     if not 0 < settings.serve_port < 65536 or settings.serve_max_body < 1024:
         raise ConfigError(f"{where}: serve.port must be a port, serve.max_body at least 1024")
+    _check_routing(where, settings)
     return settings
 
 
@@ -321,3 +334,13 @@ def user_name(explicit: str | None) -> str:
         import getpass
 
         return getpass.getuser()
+
+
+def _check_routing(where: str, settings: Settings) -> None:
+    if settings.routing_detour < 1 or settings.routing_speed_kmh <= 0:
+        raise ConfigError(f"{where}: routing.detour must be 1 or more, routing.speed_kmh positive")
+    if settings.routing_timeout <= 0:
+        raise ConfigError(f"{where}: routing.timeout must be positive")
+    url = settings.routing_osrm_url
+    if url and not re.match(r"https?://[^/\s]+", url):
+        raise ConfigError(f"{where}: routing.osrm_url must start with http:// or https://")

@@ -25,6 +25,8 @@ def test_add_then_list(workspace):
             "work_end": "15:00:00",
             "active": True,
             "working_days": "12345",
+            "start_lat": None,
+            "start_lon": None,
         }
     ]
 

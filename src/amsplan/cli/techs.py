@@ -29,22 +29,37 @@ def add(
         str | None,
         typer.Option("--days", help="ISO weekdays worked: 12345 = Monday to Friday (new)."),
     ] = None,
+    lat: Annotated[
+        str | None, typer.Option("--lat", help="Start point latitude (home/depot), e.g. 60.7945.")
+    ] = None,
+    lon: Annotated[
+        str | None, typer.Option("--lon", help="Start point longitude, e.g. 11.0679.")
+    ] = None,
 ):
     """Add a technician, or update the one with this id (only the options given change).
 
     Example: amsplan techs add T07 --name "Ola Nordmann" --phone 41234567 --start 07:00 --end 15:00
              amsplan techs add T08 --days 123456
+             amsplan techs add T01 --lat 60.7945 --lon 11.0679
     """
     from amsplan.domain.slots import days_text
     from amsplan.services.technicians import add_technician
 
-    saved = add_technician(context(ctx), tech_id, name, phone, start, end, days)
+    saved = add_technician(context(ctx), tech_id, name, phone, start, end, days, lat, lon)
     tech = saved.tech
     console.print(
         f"{tech.id} {tech.name} {tech.work_start:%H:%M}-{tech.work_end:%H:%M}"
         f" {days_text(tech.working_days)}"
+        + (f" start {_start(tech)}" if tech.start_lat is not None else "")
     )
     _outside(saved.outside)
+
+
+def _start(tech) -> str:
+    """The start point as "lat, lon", "-" when there is none."""
+    if tech.start_lat is None or tech.start_lon is None:
+        return "-"
+    return f"{tech.start_lat:.5f}, {tech.start_lon:.5f}"
 
 
 def _outside(visits) -> None:
@@ -74,16 +89,17 @@ def list_(ctx: typer.Context, as_json: Json = False):
     if as_json:
         print_json([t.model_dump() for t in techs])
         return
-    out = table("id", "name", "phone", "hours", "days")
+    out = table("id", "name", "phone", "hours", "days", "start point")
     for t in techs:
         hours = f"{t.work_start:%H:%M}-{t.work_end:%H:%M}"
-        out.add_row(t.id, t.name, t.phone, hours, days_text(t.working_days))
+        out.add_row(t.id, t.name, t.phone, hours, days_text(t.working_days), _start(t))
     console.print(out)
 
 
 @techs_app.command("import")
 def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="CSV of technicians.")]):
-    """Import technicians (Montørnr;Navn;Telefon;Arbeidstid fra;Arbeidstid til;Arbeidsdager).
+    """Import technicians (Montørnr;Navn;Telefon;Arbeidstid fra;Arbeidstid til;Arbeidsdager;
+    Breddegrad;Lengdegrad: the start point, decimal comma or point).
 
     Example: amsplan techs import sample_data/technicians.csv
     """

@@ -14,7 +14,6 @@ from sqlmodel import Session
 from amsplan.adapters.tables import (
     Problem,
     map_columns,
-    parse_decimal,
     parse_flag,
     read_csv,
 )
@@ -26,6 +25,7 @@ from amsplan.domain.statuses import Status
 from amsplan.errors import InputError
 from amsplan.services import follow, workflow
 from amsplan.services.context import Context
+from amsplan.services.geo import read_coordinate
 from amsplan.store import db, timeline
 from amsplan.store import orders as store
 from amsplan.store.models import InboundMessage, Order, Technician, search_text_of
@@ -113,16 +113,12 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
         bad("postcode", f"{rec['postcode']!r} is not a 4-digit postcode")
     if rec.get("municipality_no") and not re.fullmatch(r"[0-9]{4}", rec["municipality_no"]):
         bad("municipality_no", f"{rec['municipality_no']!r} is not a 4-digit municipality number")
-    for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+    for name in ("latitude", "longitude"):
         if name in rec:
             try:
-                number = parse_decimal(rec[name])
-            except ValueError:
-                bad(name, f"{rec[name]!r} is not a number")
-                continue
-            if number is not None and not low <= number <= high:
-                bad(name, f"{rec[name]} is out of range")
-            values[name] = number
+                values[name] = read_coordinate(rec[name], name)
+            except ValueError as err:
+                bad(name, str(err))
     for name in ("important_info", "difficult_meter", "no_sms"):
         if name in rec:
             flag = parse_flag(rec[name])

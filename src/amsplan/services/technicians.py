@@ -17,6 +17,7 @@ from amsplan.domain.slots import OCCUPYING, parse_working_days
 from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError, NotFound
 from amsplan.services.context import Context
+from amsplan.services.geo import read_coordinate
 from amsplan.store import technicians as store
 from amsplan.store.models import Absence, Technician
 from amsplan.store.orders import orders_between
@@ -29,6 +30,8 @@ TECH_COLUMNS = {
     "work_start": ["Arbeidstid fra", "Fra", "start"],
     "work_end": ["Arbeidstid til", "Til", "end"],
     "working_days": ["Arbeidsdager", "Dager", "days"],
+    "start_lat": ["Breddegrad", "Lat", "latitude"],
+    "start_lon": ["Lengdegrad", "Lon", "Lng", "longitude"],
 }
 _START, _END = time(7, 30), time(15, 30)  # a new technician's working hours unless given
 
@@ -66,9 +69,12 @@ def add_technician(
     start: str | None = None,
     end: str | None = None,
     days: str | None = None,
+    lat: str | None = None,
+    lon: str | None = None,
 ) -> TechnicianSaved:
     """Add a technician, or update the one with this id: only what is given changes
-    (working days: ISO weekday digits, "12345" for a new one unless given).
+    (working days: ISO weekday digits, "12345" for a new one unless given; the start
+    point: --lat and --lon together, WGS84 degrees, decimal comma or point).
 
     Booked visits the new working hours leave outside them are listed (for the planner
     to move); the change is made.
@@ -76,6 +82,7 @@ def add_technician(
     begin = clock.parse_time(start, "--start") if start is not None else None
     finish = clock.parse_time(end, "--end") if end is not None else None
     working = _working_days(days, "--days") if days is not None else None
+    point = _start_point(lat, lon)
     with ctx.session() as s:
         tech = store.find_technician(s, tech_id)
         created = tech is None
@@ -94,10 +101,30 @@ def add_technician(
             tech.phone = phone
         if working is not None:
             tech.working_days = working
+        if point is not None:
+            tech.start_lat, tech.start_lon = point
         s.add(tech)
         s.flush()
         changed = [] if created or before == (begin, finish) else [tech]
         return TechnicianSaved(tech, created, visits_outside_hours(s, ctx, changed))
+
+
+def _start_point(lat: str | None, lon: str | None) -> tuple[float, float] | None:
+    """(lat, lon) from --lat/--lon, None when neither is given."""
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        raise InputError("--lat and --lon go together (the start point)")
+    point = []
+    for text, axis, option in ((lat, "latitude", "--lat"), (lon, "longitude", "--lon")):
+        try:
+            number = read_coordinate(text, axis)
+        except ValueError as err:
+            raise InputError(f"{option}: {err}") from None
+        if number is None:
+            raise InputError(f"{option} is empty")
+        point.append(number)
+    return point[0], point[1]
 
 
 def visits_outside_hours(s: Session, ctx: Context, techs: list[Technician]) -> list[OutsideVisit]:
@@ -137,7 +164,7 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
     07:30-15:30); visits that changed hours leave outside them are listed.
     """
     table = map_columns(read_csv(path), TECH_COLUMNS, ("id", "name"))
-    rows: list[tuple[dict, time | None, time | None, str | None]] = []
+    rows: list[tuple[dict, time | None, time | None, str | None, tuple | None]] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     for line, rec in table.records():
@@ -149,12 +176,16 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
         except AmsplanError as err:
             problems.append(Problem(line, "Arbeidstid", str(err)))
             continue
+        point, bad = _start_cells(rec)
+        if bad:
+            problems += [Problem(line, column, message) for column, message in bad]
+            continue
         found = rules.problems(rec["id"], rec["name"], start or _START, end or _END)
         if rec["id"] in seen:
             found.append(f"id {rec['id']!r} already on line {seen[rec['id']]}")
         seen.setdefault(rec["id"], line)
         problems += [Problem(line, "", p) for p in found]
-        rows.append((rec, start, end, days))
+        rows.append((rec, start, end, days, point))
     name = Path(path).name
     if problems:
         raise InputError(
@@ -164,7 +195,7 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
     with ctx.session() as s:
         current = store.technicians_by_id(s, list(seen))
         changed = []
-        for rec, start, end, days in rows:
+        for rec, start, end, days, point in rows:
             tech = current.get(rec["id"])
             if tech is None:
                 tech = Technician(
@@ -188,10 +219,31 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
                 tech.working_days = days
             if "phone" in rec:
                 tech.phone = rec["phone"]
+            if point is not None:  # empty cells keep the start point
+                tech.start_lat, tech.start_lon = point
             s.add(tech)
         s.flush()
         result.outside = visits_outside_hours(s, ctx, changed)
     return result
+
+
+def _start_cells(rec: dict[str, str]) -> tuple[tuple[float, float] | None, list]:
+    """(start point or None when both cells are empty, [(column, problem)])."""
+    values: dict[str, float | None] = {}
+    bad = []
+    for key, axis in (("start_lat", "latitude"), ("start_lon", "longitude")):
+        try:
+            values[key] = read_coordinate(rec.get(key, ""), axis)
+        except ValueError as err:
+            bad.append((TECH_COLUMNS[key][0], str(err)))
+    if bad:
+        return None, bad
+    lat, lon = values["start_lat"], values["start_lon"]
+    if lat is None and lon is None:
+        return None, []
+    if lat is None or lon is None:
+        return None, [("Breddegrad/Lengdegrad", "give both or neither")]
+    return (lat, lon), []
 
 
 def _hour(text: str | None, what: str) -> time | None:

@@ -65,6 +65,9 @@ class Technician(SQLModel, table=True):
     active: bool = True
     # ISO weekdays the technician works ("12345" = Monday to Friday).
     working_days: str = Field(default="12345", max_length=7)
+    # Where the technician's day starts and ends (home or depot), WGS84 degrees.
+    start_lat: float | None = None
+    start_lon: float | None = None
 
 
 class Absence(SQLModel, table=True):

@@ -1,0 +1,69 @@
+"""Where things are: valid WGS84 coordinates, and the position of each order.
+
+An order is placed at its own coordinates; without them at its postcode's centre (the
+mean position of the other orders in that postcode that have coordinates), marked
+approximate; else it cannot be placed, with the reason. Nothing is guessed silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+BOUNDS = {"latitude": (-90.0, 90.0), "longitude": (-180.0, 180.0)}
+
+
+def range_problem(axis: str, number: float) -> str | None:
+    """Why `number` is not a valid latitude/longitude (WGS84 degrees), or None."""
+    low, high = BOUNDS[axis]
+    return None if low <= number <= high else f"{number:g} is out of range ({low:g} to {high:g})"
+
+
+class Placement(StrEnum):
+    EXACT = "exact"  # the order's own coordinates
+    APPROXIMATE = "approximate"  # its postcode's centre
+    UNPLACEABLE = "unplaceable"
+
+
+@dataclass(frozen=True)
+class Site:
+    """What is known of an order's position."""
+
+    order_id: int
+    order_no: str
+    postcode: str
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True)
+class Located:
+    order_id: int
+    order_no: str
+    placement: Placement
+    lat: float | None = None
+    lon: float | None = None
+    reason: str = ""  # why approximate or unplaceable
+
+
+def place(sites: Iterable[Site], centres: Mapping[str, tuple[float, float]]) -> list[Located]:
+    """Each site's position; `centres`: postcode -> mean (lat, lon) of its orders with
+    coordinates (an order without coordinates does not count in it)."""
+    found = []
+    for s in sites:
+        if s.lat is not None and s.lon is not None:
+            found.append(Located(s.order_id, s.order_no, Placement.EXACT, s.lat, s.lon))
+            continue
+        half = " (only one of latitude/longitude)" if (s.lat is None) != (s.lon is None) else ""
+        centre = centres.get(s.postcode) if s.postcode else None
+        if centre is not None:
+            reason = f"no coordinates{half}: centre of postcode {s.postcode}"
+            found.append(Located(s.order_id, s.order_no, Placement.APPROXIMATE, *centre, reason))
+        elif not s.postcode:
+            reason = f"no coordinates{half} and no postcode"
+            found.append(Located(s.order_id, s.order_no, Placement.UNPLACEABLE, reason=reason))
+        else:
+            reason = f"no coordinates{half}, and no order in postcode {s.postcode} has any"
+            found.append(Located(s.order_id, s.order_no, Placement.UNPLACEABLE, reason=reason))
+    return found

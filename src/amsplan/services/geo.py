@@ -1,0 +1,68 @@
+"""Positions: reading coordinates from files, placing orders, travel between points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from amsplan.adapters.tables import parse_decimal
+from amsplan.config import Settings
+from amsplan.domain import geo, travel
+from amsplan.domain.geo import Located, Placement
+from amsplan.errors import NotFound
+from amsplan.services.context import Context
+from amsplan.store import geo as store
+
+
+def read_coordinate(text: str, axis: str) -> float | None:
+    """A latitude or longitude cell ("60,7942" or "60.7942"): None when empty; ValueError
+    with a one-line reason when it is not a number or not a WGS84 `axis` value."""
+    try:
+        number = parse_decimal(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    problem = None if number is None else geo.range_problem(axis, number)
+    if problem:
+        raise ValueError(problem)
+    return number
+
+
+@dataclass
+class Placed:
+    """Orders by how they are placed (each list in order id order)."""
+
+    exact: list[Located] = field(default_factory=list)
+    approximate: list[Located] = field(default_factory=list)
+    unplaceable: list[Located] = field(default_factory=list)
+
+
+def locate(ctx: Context, order_ids: list[int]) -> Placed:
+    """Place the orders: own coordinates, else their postcode's centre (approximate), else
+    unplaceable with the reason. NotFound when an id is no order."""
+    with ctx.session(readonly=True) as s:
+        sites = store.sites(s, sorted(set(order_ids)))
+        missing = set(order_ids) - {site.order_id for site in sites}
+        if missing:
+            raise NotFound(f"no order with id {min(missing)}")
+        without = [site.postcode for site in sites if site.lat is None or site.lon is None]
+        centres = store.postcode_centres(s, [p for p in without if p])
+    placed = Placed()
+    for found in geo.place(sites, centres):
+        {
+            Placement.EXACT: placed.exact,
+            Placement.APPROXIMATE: placed.approximate,
+            Placement.UNPLACEABLE: placed.unplaceable,
+        }[found.placement].append(found)
+    return placed
+
+
+def travel_times(
+    settings: Settings, points: list[travel.Point]
+) -> tuple[list[list[float]], list[list[float]]]:
+    """(minutes, km) between every pair of (lat, lon) points: from the OSRM server when
+    routing.osrm_url is set, else the straight-line estimate of [routing]."""
+    if settings.routing_osrm_url:
+        from amsplan.adapters import osrm  # httpx only when a server is used
+
+        return osrm.table(settings.routing_osrm_url, points, settings.routing_timeout)
+    model = travel.Model(settings.routing_detour, settings.routing_speed_kmh)
+    return travel.matrix(points, model)
