@@ -24,7 +24,7 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from amsplan.adapters.sms.base import Answer, Request
+from amsplan.adapters.sms.base import CALLBACK_ROUTE, Answer, Request
 
 log = logging.getLogger("amsplan.serve")
 
@@ -108,7 +108,7 @@ def make_app(
         return PlainTextResponse("ok")
 
     routes = [
-        Route("/sms/{provider}/{kind:str}", callback, methods=["GET", "POST"]),
+        Route(CALLBACK_ROUTE, callback, methods=["GET", "POST"]),
         Route("/health", healthy, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -40,6 +40,7 @@ from amsplan.adapters.sms.base import (
     Provider,
     Rejected,
     Retry,
+    callback_url,
 )
 from amsplan.adapters.sms.http import Unanswered
 from amsplan.domain import delivery
@@ -213,9 +214,9 @@ def _batch_size(rate: float) -> int:
 
 def _outgoing(ctx: Context, message: Sms) -> Outgoing:
     reference = message.reference or ""
-    base = ctx.settings.sms_callback_url.rstrip("/")
+    base = ctx.settings.sms_callback_url
     name = message.provider or ctx.settings.sms_provider
-    callback = f"{base}/sms/{name}/status?ref={reference}" if base else None
+    callback = f"{callback_url(base, name, 'status')}?ref={reference}" if base else None
     return Outgoing(reference, message.to, message.text, callback)
 
 

@@ -22,6 +22,15 @@ from amsplan.config import Settings
 from amsplan.domain.states import Delivery
 from amsplan.errors import ConfigError
 
+# Where `amsplan serve` takes a provider's callbacks (kind: "status" or "inbound"); the
+# status callback URL sent with each message is built from the same pattern.
+CALLBACK_ROUTE = "/sms/{provider}/{kind}"
+
+
+def callback_url(base: str, provider: str, kind: str) -> str:
+    """The public URL of a provider's callbacks of `kind` under `base` ([sms] callback_url)."""
+    return base.rstrip("/") + CALLBACK_ROUTE.format(provider=provider, kind=kind)
+
 
 @dataclass(frozen=True)
 class Outgoing:
