@@ -1,0 +1,114 @@
+"""Planning routes with OR-Tools: technician-days are the vehicles, orders optional stops.
+
+Why OR-Tools and not VROOM: bench/SOLVER-15.md (on 2,000 orders, 25 technicians, 10 days
+it kept its time limit on two cores and drove 12-21% less). The model follows the schedule
+rule of domain.routes exactly: a visit starts no earlier than the previous one's end plus
+the booked drive; the day leaves its start point at `opens` and is back by `closes`; visits
+already planned stay on their day at their time; a new order may be left out (at a cost
+far above any drive). The cost is driving time, plus a little for each day used (days are
+filled rather than spread thin, earlier days before later ones).
+
+The search is bounded by a number of solutions (the same input gives the same plan),
+with a wall-clock limit only as a safety net.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from time import monotonic
+
+from amsplan.domain.routes import Matrix, Shift, Visit, booked
+
+DROP_COST = 10_000_000  # seconds of driving an order left out costs (more than any route)
+DAY_COST = 3_600  # seconds of driving a used technician-day costs: fill days, not spread
+LATER_DAY_COST = 600  # and this much more per position of its day in the range
+
+
+@dataclass(frozen=True)
+class Limits:
+    solutions: int = 2_000  # local-search solutions: the bound that keeps plans repeatable
+    seconds: float = 60.0  # wall-clock safety net
+
+
+@dataclass
+class Solved:
+    routes: dict[Hashable, list[int]]  # shift key -> visit keys (fixed and new) in route order
+    hit_time_limit: bool = False  # stopped by the clock: a rerun may give another plan
+
+
+def solve(
+    shifts: Sequence[Shift],
+    visits: Sequence[Visit],
+    minutes: Matrix,
+    day_rank: Sequence[int] | None = None,
+    limits: Limits = Limits(),
+) -> Solved:
+    """Routes for `shifts` through as many of `visits` as fit. `minutes`: driving minutes
+    between matrix nodes; `day_rank[v]`: the position of shift v's day in the range."""
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    if not shifts:
+        return Solved({})
+    fixed = [f for shift in shifts for f in shift.fixed]
+    homes = sorted({s.home for s in shifts})
+    stops = [*visits, *fixed]
+    nodes = [v.node for v in stops] + homes  # solver node -> matrix node
+    service = [v.minutes for v in stops] + [0] * len(homes)
+    home_index = {h: len(stops) + i for i, h in enumerate(homes)}
+    starts = [home_index[s.home] for s in shifts]
+
+    drive_s = [[round(minutes[a][b] * 60) for b in nodes] for a in nodes]
+    busy = [[service[i] + booked(minutes[a][b]) for b in nodes] for i, a in enumerate(nodes)]
+
+    manager = pywrapcp.RoutingIndexManager(len(nodes), len(shifts), starts, starts)
+    routing = pywrapcp.RoutingModel(manager)
+    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(drive_s))
+    day = 24 * 60
+    # Cumuls count from each day's `opens`; waiting is only needed before a fixed visit.
+    routing.AddDimensionWithVehicleCapacity(
+        routing.RegisterTransitMatrix(busy), day if fixed else 0,
+        [s.closes - s.opens for s in shifts], True, "time",
+    )  # fmt: skip
+    time = routing.GetDimensionOrDie("time")
+    for v, shift in enumerate(shifts):
+        rank = day_rank[v] if day_rank else 0
+        routing.SetFixedCostOfVehicle(DAY_COST + LATER_DAY_COST * rank, v)
+    for i in range(len(visits)):
+        routing.AddDisjunction([manager.NodeToIndex(i)], DROP_COST)
+    at = len(visits)
+    for v, shift in enumerate(shifts):
+        for f in shift.fixed:
+            index = manager.NodeToIndex(at)
+            routing.SetAllowedVehiclesForIndex([v], index)
+            assert f.fixed is not None
+            time.CumulVar(index).SetRange(f.fixed - shift.opens, f.fixed - shift.opens)
+            at += 1
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    params.solution_limit = limits.solutions
+    params.time_limit.FromMilliseconds(int(limits.seconds * 1000))
+    solution = None
+    began = monotonic()
+    for first in (
+        routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,
+    ):
+        params.first_solution_strategy = first
+        solution = routing.SolveWithParameters(params)
+        if solution is not None:
+            break
+    if solution is None:
+        raise RuntimeError("the planning solver found no plan (not even one leaving all out)")
+    routes: dict[Hashable, list[int]] = {}
+    for v, shift in enumerate(shifts):
+        route = []
+        index = solution.Value(routing.NextVar(routing.Start(v)))
+        while not routing.IsEnd(index):
+            route.append(stops[manager.IndexToNode(index)].key)
+            index = solution.Value(routing.NextVar(index))
+        routes[shift.key] = route
+    return Solved(routes, monotonic() - began >= limits.seconds * 0.98)
