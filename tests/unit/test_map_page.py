@@ -153,6 +153,20 @@ def count(driver, css: str) -> int:
     return len(driver.find_elements("css selector", css))
 
 
+def popup_of(driver, order_no: str):
+    """Click the stop's marker; the popup that opens (its content element)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.find_element("css selector", f'.stop[data-order="{order_no}"]').click()
+    # A popup that is closing may leave the page while it is read: look again.
+    wait = WebDriverWait(driver, 5, ignored_exceptions=[StaleElementReferenceException])
+    return wait.until(
+        lambda d: next((p for p in d.find_elements("css selector", ".leaflet-popup-content")
+                        if f"Ordre {order_no}" in p.text), None)
+    )  # fmt: skip
+
+
 def test_offline_every_stop_start_and_route_shows_without_console_errors(browser, tmp_path):
     show(browser, tmp_path, sample(f"http://127.0.0.1:{closed_port()}/{{z}}/{{x}}/{{y}}.png"))
 
@@ -183,37 +197,25 @@ def test_the_hostile_customer_name_is_text_and_runs_nothing(browser, tmp_path):
         browser.switch_to.alert.text  # noqa: B018 - reading it is the check
     # The page's own three scripts (data, Leaflet, map) and nothing the name injected.
     assert count(browser, "script") == 3
-    popup_of(browser, "AMS-2")
-    customer = browser.find_element("css selector", ".leaflet-popup-content .customer")
+    customer = popup_of(browser, "AMS-2").find_element("css selector", ".customer")
     assert customer.text == HOSTILE
     assert count(browser, ".leaflet-popup-content script") == 0
     assert console_errors(browser) == []
-
-
-def popup_of(driver, order_no: str) -> str:
-    """Click the stop's marker; the text of the popup that opens."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver.find_element("css selector", f'.stop[data-order="{order_no}"]').click()
-    return WebDriverWait(driver, 5).until(
-        lambda d: next((p.text for p in d.find_elements("css selector", ".leaflet-popup-content")
-                        if f"Ordre {order_no}" in p.text), None)
-    )  # fmt: skip
 
 
 def test_a_stop_opens_its_popup_on_click(browser, tmp_path):
     show(browser, tmp_path, sample(f"http://127.0.0.1:{closed_port()}/{{z}}/{{x}}/{{y}}.png"))
     assert count(browser, ".leaflet-popup") == 0
 
-    popup = popup_of(browser, "AMS-5")
+    popup = popup_of(browser, "AMS-5").text  # "Ordre AMS-5" in it
     assert "Tid: 10:00-11:00" in popup
     assert "Planlagt" in popup
     assert "Omtrentlig" not in popup
 
     browser.find_element("css selector", ".leaflet-popup-close-button").click()
     popup = popup_of(browser, "AMS-3")
-    assert "Omtrentlig posisjon (postnummerets sentrum)" in popup
-    status = browser.find_element("css selector", ".leaflet-popup-content .status")
+    assert "Omtrentlig posisjon (postnummerets sentrum)" in popup.text
+    status = popup.find_element("css selector", ".status")
     assert status.value_of_css_property("background-color") == "rgba(67, 160, 71, 1)"  # GREEN
 
 
