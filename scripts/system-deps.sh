@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages amsplan needs beyond Python: Pango for WeasyPrint, a font, HarfBuzz
-# subsetting (letters about 8x faster), and with --postgres the PostgreSQL server the
-# test suite starts a throw-away copy of. Installs as root; otherwise warns.
+# subsetting (letters about 8x faster), and with --postgres what the test suite needs:
+# the PostgreSQL server it starts a throw-away copy of, and Chromium with its chromedriver
+# for the map page test (tests/unit/test_map_page.py). Installs as root; otherwise warns.
 set -u
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-}" = "--postgres" ]; then
-  packages+=(postgresql)
+  packages+=(postgresql chromium chromium-driver)
 fi
 missing=()
 for p in "${packages[@]}"; do

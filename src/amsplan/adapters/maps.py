@@ -1,9 +1,28 @@
 """The map page: one self-contained HTML file (Leaflet inlined, no CDN) with each
-technician-day's numbered stops, its route line and start point, and a popup per order."""
+technician-day's numbered stops, its route line and start point, and a popup per order.
+
+The page comes from ``templates/maps/map.html.j2``, rendered by Jinja2 with autoescape
+(customer names and addresses are hostile input). The stops reach the page's script as
+JSON in a ``<script type="application/json">`` block, never as JavaScript source, and the
+script puts customer text into the page as text nodes only. Leaflet's JS and CSS are read
+from ``templates/maps/leaflet/`` (vendored from its npm package, see the README there).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+import jinja2
+from markupsafe import Markup
+
+from amsplan.paths import shipped_templates_dir
+
+__all__ = ["OSM_ATTRIBUTION", "OSM_TILES", "Page", "Route", "Stop", "render"]
+
+TEMPLATE_NAME = "maps/map.html.j2"
+LEAFLET_DIR = "maps/leaflet"
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
@@ -46,6 +65,71 @@ class Page:
     unplaced: list[str] = field(default_factory=list)  # "AMS-7: no coordinates and no postcode"
 
 
+_SOURCE_MAP = re.compile(r"^[ \t]*(//# sourceMappingURL=\S*|/\*# sourceMappingURL=\S* \*/)[ \t]*$",
+                         re.MULTILINE)  # fmt: skip
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}")
+FALLBACK_COLOUR = "#757575"
+
+
+def _leaflet(name: str) -> str:
+    """A vendored Leaflet file, without its source-map comment (the map is not shipped)."""
+    text = (shipped_templates_dir() / LEAFLET_DIR / name).read_text(encoding="utf-8")
+    return _SOURCE_MAP.sub("", text)
+
+
+def _colour(value: str) -> str:
+    """A colour as CSS may take it (#hex or a colour name); anything else grey."""
+    return value if _COLOUR.fullmatch(value) else FALLBACK_COLOUR
+
+
+# Inside <script> the HTML parser ends the element at "</script" and "<!--" changes its
+# state: JSON with <, > and & as \u escapes holds neither and parses to the same values.
+_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def _script_json(value: object) -> Markup:
+    """Value as JSON that is safe as the content of a <script> element."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Markup(text.translate(_JSON_ESCAPES))  # noqa: S704 - no markup left in it
+
+
+def _figures(route: Route) -> str:
+    """'12,3 km · 45 min kjøring', the parts that are known ('' when neither is)."""
+    parts = []
+    if route.km is not None:
+        parts.append(f"{route.km:.1f} km".replace(".", ","))
+    if route.drive_minutes is not None:
+        parts.append(f"{round(route.drive_minutes)} min kjøring")
+    return " · ".join(parts)
+
+
 def render(page: Page) -> str:
     """The page as one HTML document (UTF-8 text)."""
-    raise NotImplementedError
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(shipped_templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    has_stops = any(route.stops for route in page.routes)
+    data = {
+        "tileUrl": page.tile_url,
+        "attribution": page.attribution,
+        "routes": [
+            asdict(route)
+            | {
+                "colour": _colour(route.colour),
+                "stops": [asdict(stop) | {"colour": _colour(stop.colour)} for stop in route.stops],
+            }
+            for route in page.routes
+        ],
+    }
+    return env.get_template(TEMPLATE_NAME).render(
+        page=page,
+        has_stops=has_stops,
+        figures=_figures,
+        colour=_colour,
+        data=_script_json(data) if has_stops else "",
+        # The vendored files, verbatim: no "</script" or "</style" in them (a unit test checks).
+        leaflet_js=Markup(_leaflet("leaflet.js")) if has_stops else "",  # noqa: S704
+        leaflet_css=Markup(_leaflet("leaflet.css")) if has_stops else "",  # noqa: S704
+    )
