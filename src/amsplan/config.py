@@ -14,6 +14,8 @@ from amsplan.domain.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 from amsplan.errors import ConfigError, InputError
 
 CONFIG_NAME = "amsplan.toml"
+MAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+MAP_ATTRIBUTION = "&copy; OpenStreetMap contributors"
 RESOLUTION_OK = "OK"
 RESOLUTION_CANCELLED = "Kansellert"
 DEFAULT_FAILED_VISIT_CODES = (
@@ -72,6 +74,17 @@ class Settings:
     routing_speed_kmh: float = 60.0
     routing_osrm_url: str = ""
     routing_timeout: float = 30.0  # seconds for one OSRM request
+    # [planning] for amsplan plan / route (docs/planning.md): a visit's length without an
+    # estimate, a difficult meter's; at most this many orders in one plan; the solver's
+    # bound (local-search solutions: repeatable) and its wall-clock safety net (seconds).
+    plan_visit_minutes: int = 60
+    plan_difficult_minutes: int = 90
+    plan_max_orders: int = 3000
+    plan_solutions: int = 100
+    plan_time_limit: float = 30.0
+    # [map]: the background tiles of `amsplan map` (docs/map.md).
+    map_tile_url: str = MAP_TILES
+    map_attribution: str = MAP_ATTRIBUTION
 
     @property
     def tz(self) -> ZoneInfo:
@@ -154,7 +167,15 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "letter_from": ("letter_reminder_from", str),
     },
     "resolutions": {"failed_visit": ("failed_visit_codes", list)},
-    "planning": {"change_needs_answer": ("change_needs_answer", bool)},
+    "planning": {
+        "change_needs_answer": ("change_needs_answer", bool),
+        "visit_minutes": ("plan_visit_minutes", int),
+        "difficult_minutes": ("plan_difficult_minutes", int),
+        "max_orders": ("plan_max_orders", int),
+        "solutions": ("plan_solutions", int),
+        "time_limit": ("plan_time_limit", (int, float)),
+    },
+    "map": {"tile_url": ("map_tile_url", str), "attribution": ("map_attribution", str)},
     "sms": {
         "country": ("country", str),
         "send_from": ("sms_send_from", str),
@@ -344,3 +365,20 @@ def _check_routing(where: str, settings: Settings) -> None:
     url = settings.routing_osrm_url
     if url and not re.match(r"https?://[^/\s]+", url):
         raise ConfigError(f"{where}: routing.osrm_url must start with http:// or https://")
+    if not (
+        5 <= settings.plan_visit_minutes <= 720 and 5 <= settings.plan_difficult_minutes <= 720
+    ):
+        raise ConfigError(
+            f"{where}: planning.visit_minutes and planning.difficult_minutes must be 5 to 720"
+        )
+    if not (
+        1 <= settings.plan_max_orders <= 20000
+        and settings.plan_solutions >= 1
+        and settings.plan_time_limit > 0
+    ):
+        raise ConfigError(
+            f"{where}: planning.max_orders must be 1 to 20000, planning.solutions and"
+            " planning.time_limit positive"
+        )
+    if not re.match(r"https?://\S+$", settings.map_tile_url):
+        raise ConfigError(f"{where}: map.tile_url must start with https:// (or http://)")

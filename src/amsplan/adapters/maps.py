@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 import jinja2
 from markupsafe import Markup
 
+from amsplan.config import MAP_ATTRIBUTION, MAP_TILES
 from amsplan.paths import shipped_templates_dir
 
 __all__ = ["OSM_ATTRIBUTION", "OSM_TILES", "Page", "Route", "Stop", "render"]
@@ -24,8 +25,8 @@ __all__ = ["OSM_ATTRIBUTION", "OSM_TILES", "Page", "Route", "Stop", "render"]
 TEMPLATE_NAME = "maps/map.html.j2"
 LEAFLET_DIR = "maps/leaflet"
 
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+OSM_TILES = MAP_TILES  # the defaults of [map] tile_url and attribution
+OSM_ATTRIBUTION = MAP_ATTRIBUTION
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ LATER_DAY_COST = 600  # and this much more per position of its day in the range
 
 @dataclass(frozen=True)
 class Limits:
-    solutions: int = 2_000  # local-search solutions: the bound that keeps plans repeatable
-    seconds: float = 60.0  # wall-clock safety net
+    solutions: int = 100  # local-search solutions: the bound that keeps plans repeatable
+    seconds: float = 30.0  # wall-clock safety net
 
 
 @dataclass
@@ -71,7 +71,7 @@ def solve(
         [s.closes - s.opens for s in shifts], True, "time",
     )  # fmt: skip
     time = routing.GetDimensionOrDie("time")
-    for v, shift in enumerate(shifts):
+    for v in range(len(shifts)):
         rank = day_rank[v] if day_rank else 0
         routing.SetFixedCostOfVehicle(DAY_COST + LATER_DAY_COST * rank, v)
     for i in range(len(visits)):

@@ -103,6 +103,7 @@ def _register() -> None:
         replies,
         reports,
         returns,
+        routes,
         serve,
         setup,
         sms,
@@ -114,7 +115,7 @@ def _register() -> None:
     )
 
     for module in (
-        setup, orders, techs, planning, letters, replies, sms, reminders, followup,
+        setup, orders, techs, planning, routes, letters, replies, sms, reminders, followup,
         returns, upstream, exports, reports, privacy, views, status, workflow, serve,
     ):  # fmt: skip
         module.register(app)

@@ -156,3 +156,38 @@ def polish(shift: Shift, route: list[Visit], minutes: Matrix) -> list[Visit]:
     order = shortest_order(shift.home, [v.node for v in route], minutes)
     better = [route[i] for i in order]
     return better if schedule(shift, better, minutes) is not None else route
+
+
+CANDIDATES = 2.0  # plan considers at most this many orders per visit the days can hold
+
+
+def capacity(shifts: Sequence[Shift], visits: Sequence[Visit]) -> int:
+    """About how many more visits the shifts can hold: their free minutes over a typical
+    visit plus one booked drive."""
+    if not visits:
+        return 0
+    typical = sorted(v.minutes for v in visits)[len(visits) // 2] + GRAIN
+    free = sum(s.closes - s.opens - sum(f.minutes for f in s.fixed) for s in shifts)
+    return max(0, free) // typical
+
+
+def candidates(shifts: Sequence[Shift], visits: Sequence[Visit], minutes: Matrix) -> list[Visit]:
+    """The visits worth offering the solver: all of them, or when there are far more
+    than the shifts can hold (over CANDIDATES times), each shift's nearest in turn (ties
+    by key), so that days are planned neighbourhood by neighbourhood around where the
+    technicians start, and the search does not drown in orders it must leave out."""
+    room = math.ceil(capacity(shifts, visits) * CANDIDATES)
+    if len(visits) <= room:
+        return list(visits)
+    homes = list(dict.fromkeys(s.home for s in shifts))
+    shares = {h: sum(1 for s in shifts if s.home == h) for h in homes}
+    queues = {h: iter(sorted(visits, key=lambda v: (minutes[h][v.node], v.key))) for h in homes}
+    chosen: dict[int, Visit] = {}
+    while len(chosen) < room:
+        for h in homes:  # a start point with more shifts takes more turns
+            for _ in range(shares[h]):
+                for v in queues[h]:
+                    if v.key not in chosen:
+                        chosen[v.key] = v
+                        break
+    return sorted(chosen.values(), key=lambda v: v.key)

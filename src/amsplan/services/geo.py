@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlmodel import Session
+
 from amsplan.adapters.tables import parse_decimal
 from amsplan.config import Settings
 from amsplan.domain import geo, travel
@@ -34,17 +36,26 @@ class Placed:
     approximate: list[Located] = field(default_factory=list)
     unplaceable: list[Located] = field(default_factory=list)
 
+    def by_id(self) -> dict[int, Located]:
+        """Every placed order (exact or approximate) by id."""
+        return {o.order_id: o for o in (*self.exact, *self.approximate)}
+
 
 def locate(ctx: Context, order_ids: list[int]) -> Placed:
     """Place the orders: own coordinates, else their postcode's centre (approximate), else
     unplaceable with the reason. NotFound when an id is no order."""
     with ctx.session(readonly=True) as s:
-        sites = store.sites(s, sorted(set(order_ids)))
-        missing = set(order_ids) - {site.order_id for site in sites}
-        if missing:
-            raise NotFound(f"no order with id {min(missing)}")
-        without = [site.postcode for site in sites if site.lat is None or site.lon is None]
-        centres = store.postcode_centres(s, [p for p in without if p])
+        return place_in(s, order_ids)
+
+
+def place_in(s: Session, order_ids: list[int]) -> Placed:
+    """`locate` within the caller's transaction."""
+    sites = store.sites(s, sorted(set(order_ids)))
+    missing = set(order_ids) - {site.order_id for site in sites}
+    if missing:
+        raise NotFound(f"no order with id {min(missing)}")
+    without = [site.postcode for site in sites if site.lat is None or site.lon is None]
+    centres = store.postcode_centres(s, [p for p in without if p])
     placed = Placed()
     for found in geo.place(sites, centres):
         {

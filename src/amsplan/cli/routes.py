@@ -1,0 +1,217 @@
+"""amsplan plan, route, map: route-aware planning and the map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from amsplan.cli.batch import allowed, ask_first
+from amsplan.cli.output import console, context, print_json, table
+from amsplan.cli.params import AllowHoliday, AllowWeekend, Day, DryRun, Filter, Json, Tech, Yes
+
+
+def _km(value: float) -> str:
+    return f"{value:,.1f}".replace(",", " ")
+
+
+def plan(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="First day: 2026-04-22 or 22.04.2026.")],
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default: --from).")] = None,
+    filter_name: Filter = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Etappe.")] = None,
+    municipality: Annotated[str | None, typer.Option("--municipality", help="Kommunenr.")] = None,
+    postcode: Annotated[str | None, typer.Option("--postcode", help="Postnummer.")] = None,
+    techs: Annotated[
+        list[str] | None,
+        typer.Option("--tech", help="Plan for this technician (repeat; default: all active)."),
+    ] = None,
+    visits: Annotated[
+        bool, typer.Option("--visits", help="List every visit of the proposal.")
+    ] = False,
+    allow_weekend: AllowWeekend = False,
+    allow_holiday: AllowHoliday = False,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    as_json: Json = False,
+) -> None:
+    """Plan open orders onto technicians' days by driving route, around what is planned.
+
+    Takes the open and reopened orders without a time that match the selection
+    (--filter, --stage, --municipality, --postcode), and the days --from..--to of the
+    technicians (--tech, default all active ones with a start point). Each day starts and
+    ends at the technician's start point within working hours, drives included; visits
+    already on a day keep their time. Prints the proposal per technician-day (visits, km,
+    driving and idle minutes), asks, and assigns it as `assign` does. An order another
+    planner took meanwhile is skipped and listed. Orders that did not fit, and orders
+    without a position, are listed with the reason.
+
+    Example: amsplan plan --stage "Etappe 1" --from 2026-04-20 --to 2026-04-24 --dry-run
+    """
+    from amsplan import clock
+    from amsplan.domain.search import OrderFilter
+    from amsplan.services import routes
+    from amsplan.services.search import show_filter
+
+    c = context(ctx)
+    first = clock.parse_date(start, "--from")
+    last = clock.parse_date(end, "--to") if end else first
+    flt = show_filter(c, filter_name) if filter_name else OrderFilter()
+    flt = flt.merged(OrderFilter(stage=stage, municipality=municipality, postcode=postcode))
+    proposal = routes.propose(c, flt, first, last, techs, allowed(allow_weekend, allow_holiday))
+    if as_json and (dry_run or not proposal.count):
+        print_json({"proposal": proposal, "applied": None})
+        return
+    if not as_json:
+        _print_proposal(proposal, visits)
+    if not proposal.count:
+        console.print("Nothing to plan.")
+        return
+    ask_first(
+        f"Assign {proposal.count} orders to {len(proposal.days)} technician-days?", dry_run, yes
+    )
+    if dry_run:
+        return
+    applied = routes.apply(c, proposal)
+    if as_json:
+        print_json({"proposal": proposal, "applied": applied})
+        return
+    for order_no, reason in applied.skipped:
+        console.print(f"[yellow]skipped[/] {order_no}: {reason}")
+    skipped = f", {len(applied.skipped)} skipped" if applied.skipped else ""
+    console.print(f"Assigned {len(applied.placed)} orders{skipped}.")
+
+
+def _print_proposal(p, with_visits: bool) -> None:
+    out = table("tech", "day", "visits", "new", "km", "driving", "idle", "back",
+                title="Proposal")  # fmt: skip
+    for d in p.days:
+        f = d.figures
+        out.add_row(d.tech_id, f"{d.day:%a %d.%m.%Y}", str(f.visits), str(len(d.new)),
+                    _km(f.km), f"{f.drive_minutes:.0f} min", f"{f.idle_minutes:.0f} min",
+                    f"{f.back // 60:02d}:{f.back % 60:02d}")  # fmt: skip
+    km = sum(d.figures.km for d in p.days)
+    drive = sum(d.figures.drive_minutes for d in p.days)
+    idle = sum(d.figures.idle_minutes for d in p.days)
+    out.add_row("total", f"{len(p.days)} days", str(sum(d.figures.visits for d in p.days)),
+                str(p.count), _km(km), f"{drive:.0f} min", f"{idle:.0f} min", "",
+                style="bold")  # fmt: skip
+    console.print(out)
+    if with_visits:
+        for d in p.days:
+            rows = table("#", "time", "order", "", title=f"{d.tech_id} {d.day:%a %d.%m.%Y}")
+            for i, v in enumerate(d.visits, 1):
+                end = v.start.hour * 60 + v.start.minute + v.minutes
+                note = "kept" if v.kept else ("approximate position" if v.approximate else "")
+                rows.add_row(str(i), f"{v.start:%H:%M}-{end // 60:02d}:{end % 60:02d}",
+                             v.order_no, note)  # fmt: skip
+            console.print(rows)
+    console.print(
+        f"{p.count} of {p.selected} selected orders planned"
+        + (f"; {len(p.left)} did not fit the days" if p.left else "")
+    )
+    if p.left:
+        shown = ", ".join(p.left[:10]) + (" ..." if len(p.left) > 10 else "")
+        console.print(f"  did not fit: {shown}")
+    for u in p.unplaceable:
+        console.print(f"  [yellow]not placed[/] {u.order_no}: {u.reason}")
+    routine = [x for x in p.closed if x.routine]
+    for x in p.closed:
+        if not x.routine:
+            console.print(f"  [yellow]not planned[/] {x.tech_id} {x.day:%d.%m.%Y}: {x.reason}")
+    if routine:
+        console.print(f"  {len(routine)} technician-days are weekends or public holidays")
+    if p.hit_time_limit:
+        console.print(
+            "  [yellow]The search stopped at planning.time_limit: a rerun may give another plan.[/]"
+        )
+
+
+def route(
+    ctx: typer.Context,
+    tech: Annotated[str, typer.Option("--tech", help="Technician id.")],
+    date: Annotated[str, typer.Option("--date", help="Day: 2026-04-22 or 22.04.2026.")],
+    dry_run: DryRun = False,
+    as_json: Json = False,
+) -> None:
+    """Put a planned day that is not locked in driving order and give each visit its time.
+
+    The day starts at the technician's start point at the start of working hours; each
+    visit starts when the technician can be there. A locked day is refused (its customers
+    have their times). --dry-run shows the km before and after and changes nothing.
+
+    Example: amsplan route --tech T01 --date 2026-04-22 --dry-run
+    """
+    from amsplan import clock
+    from amsplan.services import routes
+
+    done = routes.route(context(ctx), tech, clock.parse_date(date, "--date"), dry_run)
+    if as_json:
+        print_json(done)
+        return
+    out = table("#", "order", "time", title=f"{done.tech_id} {done.day:%d.%m.%Y}")
+    for s in done.slots:
+        out.add_row(str(s.sequence), s.order_no, f"{s.start:%H:%M}-{s.end:%H:%M}")
+    console.print(out)
+    b, a = done.before, done.after
+    verb = "would drive" if dry_run else "drives"
+    console.print(
+        f"{verb} {_km(a.km)} km, {a.drive_minutes:.0f} min "
+        f"(was {_km(b.km)} km, {b.drive_minutes:.0f} min)"
+    )
+
+
+def map_(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")],
+    tech: Tech = None,
+    date: Day = None,
+    whole_week: Annotated[
+        bool, typer.Option("--week", help="Monday to Friday of --date's week.")
+    ] = False,
+    filter_name: Annotated[
+        str | None, typer.Option("--filter", help="The saved filter's orders without a time.")
+    ] = None,
+) -> None:
+    """Write a map of technicians' days: numbered stops, route, start point, a popup per
+    order; or (--filter) where a filter's open orders are.
+
+    One self-contained HTML file (Leaflet inside, no CDN; the background map needs the
+    network, stops and routes do not). Without --tech: every technician's day.
+
+    Examples: amsplan map --tech T01 --date 2026-04-22 -o t01.html
+              amsplan map --week --date 2026-04-20 -o week.html
+              amsplan map --filter "Stange åpne" -o open.html
+    """
+    from datetime import timedelta
+
+    from amsplan import clock
+    from amsplan.adapters.dashboard import write_html
+    from amsplan.adapters.maps import render
+    from amsplan.errors import InputError
+    from amsplan.services import routes
+
+    if output.is_dir() or not output.resolve().parent.is_dir():
+        raise InputError(f"--output {output}: name a file in an existing folder")
+    c = context(ctx)
+    day = (
+        clock.parse_date(date, "--date") if date else clock.to_local(c.now(), c.settings.tz).date()
+    )
+    days = [day]
+    if whole_week:
+        monday = day - timedelta(days=day.weekday())
+        days = [monday + timedelta(days=i) for i in range(5)]
+    page = routes.map_page(c, days, tech, filter_name)
+    write_html(render(page), output)
+    stops = sum(len(r.stops) for r in page.routes)
+    console.print(f"Map written to {output}: {len(page.routes)} routes, {stops} stops")
+    for line in page.unplaced:
+        console.print(f"  [yellow]not on the map[/] {line}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)
+    app.command("route")(route)
+    app.command("map")(map_)
