@@ -293,6 +293,17 @@ def main() -> None:
 
     more_days(folder, days, work, locked, exclude={waiting, moved})
 
+    plan_day = next_workdays(days[-1], 5)[-1]  # after the days more_days uses
+    print(f"\n# {plan_day}: amsplan plans a day for every technician by driving route "
+          "(from and back to\n# their start points, within working hours), the planner "
+          "looks at it and applies it:")  # fmt: skip
+    amsplan(folder, "plan", "--from", plan_day.isoformat(), "--dry-run")
+    amsplan(folder, "plan", "--from", plan_day.isoformat(), "--yes", capture=True)
+    amsplan(folder, "calendar", "--tech", "T02", "--date", plan_day.isoformat())
+    amsplan(folder, "route", "--tech", "T02", "--date", plan_day.isoformat(), "--dry-run")
+    amsplan(folder, "map", "--date", plan_day.isoformat(), "-o", "kart.html")
+    print(f"  map: {folder / 'kart.html'} (open it in a browser)")
+
     print("\n# The team lead's view.")
     amsplan(folder, "calendar", "--tech", "T01", "--date", days[0].isoformat())
     amsplan(folder, "report", "progress", "--by", "day")

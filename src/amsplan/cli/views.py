@@ -128,6 +128,10 @@ def _print_day(c, d) -> None:
     console.print(out)
     booked = f"{d.booked_minutes} of {d.working_minutes} min booked"
     console.print(f"{len(d.visits)} visits, {booked}, {len(d.gaps)} gaps")
+    if d.km is not None:
+        console.print(f"Driving: {d.km:.1f} km, {d.drive_minutes:.0f} min (start point and back)")
+    elif d.route_unknown:
+        console.print(styled(f"Driving unknown: {d.route_unknown}", "dim"))
     if d.closed:
         console.print(styled(f"Closed: {d.closed}", "bold yellow"))
     for a, b in d.overlaps:

@@ -10,6 +10,7 @@ from amsplan.domain.holidays import public_holiday
 from amsplan.domain.slots import OCCUPYING, closed_reason, visit
 from amsplan.domain.statuses import Status
 from amsplan.services.context import Context
+from amsplan.services.routes import day_figures
 from amsplan.store.models import Absence, Technician
 from amsplan.store.orders import day_orders, planned_between
 from amsplan.store.technicians import absence_on, absences_on, all_technicians, get_technician
@@ -40,6 +41,11 @@ class Day:
     overlaps: list[tuple[str, str]] = field(default_factory=list)
     # Why the day is closed for new visits: away, a public holiday, not a working day.
     closed: str | None = None
+    # Driving from the start point through the visits in time order and back (None: no
+    # visits, or `route_unknown` says why it cannot be known).
+    km: float | None = None
+    drive_minutes: float | None = None
+    route_unknown: str | None = None
 
     @property
     def booked_minutes(self) -> int:
@@ -78,7 +84,14 @@ def technician_day(ctx: Context, tech_id: str, day: date) -> Day:
                      datetime.combine(day, tech.work_end))  # fmt: skip
         result.closed = _closed(ctx, tech, day, absence_on(s, tech.id, day))
         shown = OCCUPYING + (Status.CLOSED,)  # held and done visits stay in the day
-        for o in day_orders(s, tz, tech_id, day, statuses=shown, lock=False):
+        orders = day_orders(s, tz, tech_id, day, statuses=shown, lock=False)
+        if orders:
+            driving = day_figures(s, ctx, tech, orders)
+            if isinstance(driving, str):
+                result.route_unknown = driving
+            else:
+                result.km, result.drive_minutes = driving.km, driving.drive_minutes
+        for o in orders:
             at = visit(o.order_no, o.planned_start, o.estimate_minutes, tz)
             result.visits.append(
                 Visit(

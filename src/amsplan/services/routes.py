@@ -445,6 +445,10 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
                 ctx.settings.plan_solutions, ctx.settings.plan_time_limit))  # fmt: skip
             by_key = {v.key: v for v in visits}
             best = [by_key[k] for k in solved.routes[shift.key]]
+        if len(best) == len(visits) and routes.schedule(shift, visits, minutes) is not None:
+            drive = routes.figures(shift, best, minutes, km).drive_minutes
+            if drive >= before.drive_minutes - 1e-6:  # no shorter: keep the planner's order
+                best = visits
         starts = routes.schedule(shift, best, minutes)
         if starts is None or len(best) < len(visits):
             needed = sum(v.minutes for v in visits) + sum(
