@@ -1,8 +1,8 @@
 """Issue 15: which solver for `amsplan plan`, VROOM (pyvroom) or OR-Tools routing?
 
-Standalone: builds the issue's benchmark instance (bench/instance15.py: 2,000 open orders over Hamar, Stange,
-Løten, Elverum and Ringsaker; 25 technicians with start points in those towns; 10 working
-days 07:30-15:30; visits 60 min, difficult meters 90 min), travel times from
+Standalone: builds the issue's benchmark instance (bench/instance15.py: 2,000 open orders
+over Hamar, Stange, Løten, Elverum and Ringsaker; 25 technicians with start points in those
+towns; 10 working days 07:30-15:30; visits 60 min, difficult meters 90 min), travel times from
 amsplan.domain.travel (straight line × 1.3 ÷ 60 km/h), and plans it with
 
 - the baseline: technician-days filled in postcode-and-street order, each day taking the
