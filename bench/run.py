@@ -5,6 +5,7 @@
     python bench/run.py letters --sizes 1000,5000    # letters generate vs a naive baseline
     python bench/run.py db --orders 1000000          # import, lock, replies, reminders, lists
     python bench/run.py all                          # all three, default scales
+    python bench/run.py plan [--keep ...]            # issue 15: bench/plan.py
 
 Every measured step is one `amsplan ...` process (the console script next to this
 Python, else `python -m amsplan`) in a fresh folder with its own amsplan.toml and SQLite
@@ -1191,7 +1192,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     letters_opts(p)
     db_opts(p)
     startup_opts(p)
+    p = sub.add_parser("plan", help="issue 15: amsplan plan vs postcode order (bench/plan.py)")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="bench/plan.py's options")
     args = parser.parse_args(argv)
+    if args.bench == "plan":
+        import plan
+
+        plan.main(args.rest)
+        return
     started = time.perf_counter()
     if args.snapshot:
         snapshot = take_snapshot(args.workdir)
