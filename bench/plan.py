@@ -163,7 +163,7 @@ def baseline(orders: list[Order], visits: list[Visit], shifts: list[Shift], m: l
         while k < len(queue) and routes.schedule(shift, [*route, visits[queue[k]]], m) is not None:
             route.append(visits[queue[k]])
             k += 1
-        plan[shift.key] = route  # type: ignore[index]
+        plan[shift.key] = route
     return plan
 
 

@@ -1192,14 +1192,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     letters_opts(p)
     db_opts(p)
     startup_opts(p)
-    p = sub.add_parser("plan", help="issue 15: amsplan plan vs postcode order (bench/plan.py)")
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="bench/plan.py's options")
-    args = parser.parse_args(argv)
-    if args.bench == "plan":
+    sub.add_parser("plan", help="issue 15: amsplan plan vs postcode order (bench/plan.py)")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["plan"]:  # its own options: bench/run.py plan --help
         import plan
 
-        plan.main(args.rest)
+        plan.main(argv[1:])
         return
+    args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.snapshot:
         snapshot = take_snapshot(args.workdir)
