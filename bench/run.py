@@ -5,6 +5,7 @@
     python bench/run.py letters --sizes 1000,5000    # letters generate vs a naive baseline
     python bench/run.py db --orders 1000000          # import, lock, replies, reminders, lists
     python bench/run.py all                          # all three, default scales
+    python bench/run.py plan [--keep ...]            # issue 15: bench/plan.py
 
 Every measured step is one `amsplan ...` process (the console script next to this
 Python, else `python -m amsplan`) in a fresh folder with its own amsplan.toml and SQLite
@@ -1191,6 +1192,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     letters_opts(p)
     db_opts(p)
     startup_opts(p)
+    sub.add_parser("plan", help="issue 15: amsplan plan vs postcode order (bench/plan.py)")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["plan"]:  # its own options: bench/run.py plan --help
+        import plan
+
+        plan.main(argv[1:])
+        return
     args = parser.parse_args(argv)
     started = time.perf_counter()
     if args.snapshot:

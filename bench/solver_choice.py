@@ -1,8 +1,8 @@
 """Issue 15: which solver for `amsplan plan`, VROOM (pyvroom) or OR-Tools routing?
 
-Standalone: builds the issue's benchmark instance (2,000 open orders over Hamar, Stange,
-Løten, Elverum and Ringsaker; 25 technicians with start points in those towns; 10 working
-days 07:30-15:30; visits 60 min, difficult meters 90 min), travel times from
+Standalone: builds the issue's benchmark instance (bench/instance15.py: 2,000 open orders
+over Hamar, Stange, Løten, Elverum and Ringsaker; 25 technicians with start points in those
+towns; 10 working days 07:30-15:30; visits 60 min, difficult meters 90 min), travel times from
 amsplan.domain.travel (straight line × 1.3 ÷ 60 km/h), and plans it with
 
 - the baseline: technician-days filled in postcode-and-street order, each day taking the
@@ -21,9 +21,8 @@ planned once). Each solver runs twice to check that the same input gives the sam
 from __future__ import annotations
 
 import argparse
-import csv
 import math
-import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,33 +31,12 @@ from pathlib import Path
 
 from amsplan.domain import travel
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from instance15 import SEED, Order, generate  # noqa: E402  (bench/instance15.py)
+
 DAY_S = 8 * 3600  # 07:30-15:30
-VISIT_S, DIFFICULT_S = 60 * 60, 90 * 60
-N_ORDERS, N_DAYS = 2000, 10
+N_DAYS = 10
 DROP_PENALTY = 10_000_000  # seconds of driving: dropping an order is never cheaper
-
-# Real town centres (lat, lon), municipality, technicians living there.
-TOWNS = {
-    "HAMAR": ((60.7945, 11.0680), "3403", 6),
-    "OTTESTAD": ((60.7530, 11.1330), "3413", 1),
-    "STANGE": ((60.7150, 11.1910), "3413", 3),
-    "TANGEN": ((60.6140, 11.2720), "3413", 1),
-    "LØTEN": ((60.8160, 11.3380), "3412", 3),
-    "ELVERUM": ((60.8818, 11.5623), "3420", 5),
-    "BRUMUNDDAL": ((60.8810, 10.9390), "3411", 4),
-    "MOELV": ((60.9330, 10.7000), "3411", 2),
-}
-
-
-@dataclass(frozen=True)
-class Order:
-    no: str
-    point: travel.Point
-    postcode: str
-    street: str
-    number: int
-    service_s: int
 
 
 @dataclass(frozen=True)
@@ -73,38 +51,8 @@ class Instance:
 Plan = dict[tuple[int, int], list[int]]  # (technician, day) -> order indices in route order
 
 
-def jitter(rng: random.Random, p: travel.Point, sd_km: float) -> travel.Point:
-    lat, lon = p
-    dlat = rng.gauss(0, sd_km) / 111.2
-    dlon = rng.gauss(0, sd_km) / (111.2 * math.cos(math.radians(lat)))
-    return (round(lat + dlat, 5), round(lon + dlon, 5))
-
-
-def build(seed: int = 15) -> Instance:
-    rng = random.Random(seed)
-    seeds = []
-    with open(ROOT / "sample_data" / "orders.csv", encoding="utf-8-sig") as f:
-        for row in csv.DictReader(f, delimiter=";"):
-            if not row["Breddegrad"] or not row["Lengdegrad"]:
-                continue
-            point = (float(row["Breddegrad"].replace(",", ".")),
-                     float(row["Lengdegrad"].replace(",", ".")))  # fmt: skip
-            street = row["Adresse"].rsplit(" ", 1)[0]
-            seeds.append((point, row["Postnr"], street))
-    orders = []
-    for i in range(N_ORDERS):
-        if rng.random() < 0.7:  # a house near a sample order, same street
-            point, postcode, street = rng.choice(seeds)
-            point = jitter(rng, point, 0.4)
-        else:  # scattered around a town centre (outskirts, farms)
-            centre = rng.choice([t[0] for t in TOWNS.values()])
-            point = jitter(rng, centre, 4.0)
-            near = min(seeds, key=lambda s: travel.haversine_km(s[0], point))
-            postcode, street = near[1], near[2]
-        service = DIFFICULT_S if rng.random() < 0.1 else VISIT_S
-        orders.append(Order(f"B-{i:05d}", point, postcode, street, rng.randint(1, 120), service))
-    homes = [jitter(rng, centre, 2.0) for centre, _, n in TOWNS.values() for _ in range(n)]
-    assert len(homes) == 25
+def build(seed: int = SEED) -> Instance:
+    orders, homes = generate(seed)
     minutes, km = travel.matrix([o.point for o in orders] + homes)
     secs = [[math.ceil(m * 60) for m in row] for row in minutes]
     return Instance(orders, homes, minutes, km, secs)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from amsplan.domain.travel import Model, haversine_km, matrix
 
 OSLO, HAMAR, TROMSO = (59.9139, 10.7522), (60.7945, 11.0680), (69.6492, 18.9553)
+matrix([OSLO])  # the first matrix imports numpy: not within a property test's deadline
 
 
 def test_known_distances():
@@ -39,6 +40,19 @@ def test_matrix_is_symmetric_with_a_zero_diagonal(pts):
     n = len(pts)
     assert all(km[i][i] == 0 == minutes[i][i] for i in range(n))
     assert all(km[i][j] == km[j][i] >= 0 for i in range(n) for j in range(n))
+
+
+@given(points)
+def test_matrix_is_haversine_of_every_pair(pts):
+    minutes, km = matrix(pts, Model(detour=1.2, speed_kmh=50))
+    for i, a in enumerate(pts):
+        for j, b in enumerate(pts):
+            assert math.isclose(km[i][j], haversine_km(a, b) * 1.2, rel_tol=1e-12, abs_tol=1e-9)
+            assert math.isclose(minutes[i][j], km[i][j] / 50 * 60, rel_tol=1e-12)
+
+
+def test_matrix_of_no_points_is_empty():
+    assert matrix([]) == ([], [])
 
 
 @given(points)
