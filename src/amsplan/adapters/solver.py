@@ -80,7 +80,8 @@ def solve(
     for v, shift in enumerate(shifts):
         for f in shift.fixed:
             index = manager.NodeToIndex(at)
-            routing.SetAllowedVehiclesForIndex([v], index)
+            # (SetAllowedVehiclesForIndex rejects every list in OR-Tools 9.15's binding)
+            routing.VehicleVar(index).SetValue(v)  # a fixed visit stays on its day
             assert f.fixed is not None
             time.CumulVar(index).SetRange(f.fixed - shift.opens, f.fixed - shift.opens)
             at += 1
@@ -93,10 +94,13 @@ def solve(
     params.time_limit.FromMilliseconds(int(limits.seconds * 1000))
     solution = None
     began = monotonic()
-    for first in (
+    strategies = [
         routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,
-    ):
+    ]
+    if fixed:  # extending paths around visits pinned in time backtracks for seconds
+        strategies.reverse()
+    for first in strategies:
         params.first_solution_strategy = first
         solution = routing.SolveWithParameters(params)
         if solution is not None:

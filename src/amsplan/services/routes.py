@@ -259,7 +259,7 @@ def propose(
             PlannedVisit(
                 _order_no(problem, fixed_orders[shift.key], v.key), _at(day, start), v.minutes,
                 kept=v.key in fixed_by_key,
-                approximate=problem.placed[v.key].reason != "",
+                approximate=problem.placed[v.key].placement is Placement.APPROXIMATE,
             )
             for v, start in zip(route, starts, strict=True)
         ]  # fmt: skip
