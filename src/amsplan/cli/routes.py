@@ -79,7 +79,7 @@ def plan(
         print_json({"proposal": proposal, "applied": applied})
         return
     for order_no, reason in applied.skipped:
-        console.print(f"[yellow]skipped[/] {order_no}: {reason}")
+        console.print(f"skipped {order_no}: {reason}")
     skipped = f", {len(applied.skipped)} skipped" if applied.skipped else ""
     console.print(f"Assigned {len(applied.placed)} orders{skipped}.")
 
@@ -116,17 +116,15 @@ def _print_proposal(p, with_visits: bool) -> None:
         shown = ", ".join(p.left[:10]) + (" ..." if len(p.left) > 10 else "")
         console.print(f"  did not fit: {shown}")
     for u in p.unplaceable:
-        console.print(f"  [yellow]not placed[/] {u.order_no}: {u.reason}")
+        console.print(f"  not placed {u.order_no}: {u.reason}")
     routine = [x for x in p.closed if x.routine]
     for x in p.closed:
         if not x.routine:
-            console.print(f"  [yellow]not planned[/] {x.tech_id} {x.day:%d.%m.%Y}: {x.reason}")
+            console.print(f"  not planned {x.tech_id} {x.day:%d.%m.%Y}: {x.reason}")
     if routine:
         console.print(f"  {len(routine)} technician-days are weekends or public holidays")
     if p.hit_time_limit:
-        console.print(
-            "  [yellow]The search stopped at planning.time_limit: a rerun may give another plan.[/]"
-        )
+        console.print("  The search stopped at planning.time_limit: a rerun may give another plan.")
 
 
 def route(
@@ -208,7 +206,7 @@ def map_(
     stops = sum(len(r.stops) for r in page.routes)
     console.print(f"Map written to {output}: {len(page.routes)} routes, {stops} stops")
     for line in page.unplaced:
-        console.print(f"  [yellow]not on the map[/] {line}")
+        console.print(f"  not on the map {line}")
 
 
 def register(app: typer.Typer) -> None:
