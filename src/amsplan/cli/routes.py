@@ -45,8 +45,8 @@ def plan(
     ends at the technician's start point within working hours, drives included; visits
     already on a day keep their time. Prints the proposal per technician-day (visits, km,
     driving and idle minutes), asks, and assigns it as `assign` does. An order another
-    planner took meanwhile is skipped and listed. Orders that did not fit, and orders
-    without a position, are listed with the reason.
+    planner took meanwhile is skipped and listed (exit code 1). Orders that did not fit,
+    and orders without a position, are listed with the reason.
 
     Example: amsplan plan --stage "Etappe 1" --from 2026-04-20 --to 2026-04-24 --dry-run
     """
@@ -77,11 +77,13 @@ def plan(
     applied = routes.apply(c, proposal)
     if as_json:
         print_json({"proposal": proposal, "applied": applied})
-        return
-    for order_no, reason in applied.skipped:
-        console.print(f"skipped {order_no}: {reason}")
-    skipped = f", {len(applied.skipped)} skipped" if applied.skipped else ""
-    console.print(f"Assigned {len(applied.placed)} orders{skipped}.")
+    else:
+        for order_no, reason in applied.skipped:
+            console.print(f"skipped {order_no}: {reason}")
+        skipped = f", {len(applied.skipped)} skipped" if applied.skipped else ""
+        console.print(f"Assigned {len(applied.placed)} orders{skipped}.")
+    if applied.skipped:
+        raise typer.Exit(1)
 
 
 def _print_proposal(p, with_visits: bool) -> None:
