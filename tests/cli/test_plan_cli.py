@@ -30,6 +30,8 @@ def test_dry_run_shows_the_days_and_totals_and_changes_nothing(workspace):
     assert "T01" in out and "Wed 22.04.2026" in out
     assert "Assign" not in out  # no question on a dry run
     assert statuses() == {"open": 12}
+    empty = ok("plan", *FROM, "--municipality", "9999").stdout
+    assert empty == "Nothing to plan: no open or reopened order without a time matches.\n"
 
 
 def test_the_question_names_the_count_and_no_changes_nothing_yes_assigns(workspace):

@@ -67,7 +67,8 @@ def plan(
     if not as_json:
         _print_proposal(proposal, visits)
     if not proposal.count:
-        console.print("Nothing to plan.")
+        why = "" if proposal.selected else ": no open or reopened order without a time matches"
+        console.print(f"Nothing to plan{why}.")
         return
     ask_first(
         f"Assign {proposal.count} orders to {len(proposal.days)} technician-days?", dry_run, yes
@@ -86,7 +87,8 @@ def plan(
         raise typer.Exit(1)
 
 
-def _print_proposal(p, with_visits: bool) -> None:
+def _days_table(p):
+    """The proposal's technician-days with their figures, and the totals."""
     out = table("tech", "day", "visits", "new", "km", "driving", "idle", "back",
                 title="Proposal")  # fmt: skip
     for d in p.days:
@@ -100,7 +102,12 @@ def _print_proposal(p, with_visits: bool) -> None:
     out.add_row("total", f"{len(p.days)} days", str(sum(d.figures.visits for d in p.days)),
                 str(p.count), _km(km), f"{drive:.0f} min", f"{idle:.0f} min", "",
                 style="bold")  # fmt: skip
-    console.print(out)
+    return out
+
+
+def _print_proposal(p, with_visits: bool) -> None:
+    if p.days:
+        console.print(_days_table(p))
     if with_visits:
         for d in p.days:
             rows = table("#", "time", "order", "", title=f"{d.tech_id} {d.day:%a %d.%m.%Y}")
@@ -110,10 +117,11 @@ def _print_proposal(p, with_visits: bool) -> None:
                 rows.add_row(str(i), f"{v.start:%H:%M}-{end // 60:02d}:{end % 60:02d}",
                              v.order_no, note)  # fmt: skip
             console.print(rows)
-    console.print(
-        f"{p.count} of {p.selected} selected orders planned"
-        + (f"; {len(p.left)} did not fit the days" if p.left else "")
-    )
+    if p.selected:
+        console.print(
+            f"{p.count} of {p.selected} selected orders planned"
+            + (f"; {len(p.left)} did not fit the days" if p.left else "")
+        )
     if p.left:
         shown = ", ".join(p.left[:10]) + (" ..." if len(p.left) > 10 else "")
         console.print(f"  did not fit: {shown}")
