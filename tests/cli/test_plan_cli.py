@@ -58,7 +58,7 @@ def test_an_order_taken_while_the_planner_reads_is_skipped_and_named(workspace, 
 
     monkeypatch.setattr(typer, "confirm", answer_after_another_planner)
     done = run("plan", *FROM, "--tech", "T01")
-    assert asked == ["Assign 3 orders to 1 technician-days?"]
+    assert asked == ["Assign 3 orders to 1 technician-day?"]
     assert done.exit_code == 1, done.output
     assert "skipped AMS-00001: taken meanwhile: now " in done.output
     assert "on T02 22.04.2026 08:00" in done.output

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.batch import allowed, ask_first
-from amsplan.cli.output import console, context, print_json, table
+from amsplan.cli.output import console, context, count, print_json, table
 from amsplan.cli.params import AllowHoliday, AllowWeekend, Day, DryRun, Filter, Json, Tech, Yes
 
 
@@ -71,7 +71,10 @@ def plan(
         console.print(f"Nothing to plan{why}.")
         return
     ask_first(
-        f"Assign {proposal.count} orders to {len(proposal.days)} technician-days?", dry_run, yes
+        f"Assign {count(proposal.count, 'order', 'orders')} to "
+        f"{count(len(proposal.days), 'technician-day', 'technician-days')}?",
+        dry_run,
+        yes,
     )
     if dry_run:
         return
@@ -82,7 +85,7 @@ def plan(
         for order_no, reason in applied.skipped:
             console.print(f"skipped {order_no}: {reason}")
         skipped = f", {len(applied.skipped)} skipped" if applied.skipped else ""
-        console.print(f"Assigned {len(applied.placed)} orders{skipped}.")
+        console.print(f"Assigned {count(len(applied.placed), 'order', 'orders')}{skipped}.")
     if applied.skipped:
         raise typer.Exit(1)
 
