@@ -3,7 +3,7 @@ small area around Hamar (two technicians with start points, two working days).""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlmodel import select
@@ -282,3 +282,34 @@ def test_plan_uses_the_osrm_servers_durations(workspace):
         assert starts["AMS-00002"] >= prev.start + timedelta(minutes=prev.minutes + 60)
     else:
         assert starts["AMS-00002"] >= datetime.combine(DAY, time(8))
+
+
+def test_a_reopened_failed_visit_is_planned_again(workspace, tmp_path):
+    from amsplan.services import booking, field
+    from tests.helpers import awaiting
+
+    configure(workspace, "\n[planning]\nsolutions = 10\n")
+    [(order_no, _)] = awaiting(workspace, 1)  # T01 on 22.04.2026, locked, letter sent
+    ctx = workspace.context()
+    add_technician(ctx, "T01", lat="60.7945", lon="11.0680")
+    booking.transition_orders(ctx, [order_no], "follow_up_manually")
+    booking.transition_orders(ctx, [order_no], "send_to_execution")
+    returns = tmp_path / "retur.csv"
+    returns.write_text(
+        "Ordrenr;Hendelse;Løsningskode;Tidspunkt;Montør;Merknad\n"
+        f"{order_no};løst;Kunde ikke hjemme;2026-04-22 08:30;T01;\n",
+        encoding="utf-8",
+    )
+    field.ingest_returns(ctx, returns)
+    booking.transition_orders(ctx, [order_no], "reopen")
+    later = workspace.context(now=datetime(2026, 4, 23, 6, 0, tzinfo=UTC))
+    assert stored(workspace)[order_no].status == "reopened"
+    next_week = date(2026, 4, 27)
+    proposal = routes.propose(later, OrderFilter(), next_week, next_week)
+    assert [v.order_no for d in proposal.days for v in d.new] == [order_no]
+    assert not proposal.hit_time_limit  # one visit, one day: nothing to search for 30 s
+    applied = routes.apply(later, proposal)
+    assert not applied.skipped
+    again = stored(workspace)[order_no]
+    assert again.status == "planning"
+    assert clock.to_local(again.planned_start, workspace.settings.tz).date() == next_week

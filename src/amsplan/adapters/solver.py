@@ -90,6 +90,11 @@ def solve(
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
+    if len(shifts) == 1 and len(stops) == 1:
+        # Nothing to move: guided local search would wait for the time limit (30 s).
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        )
     params.solution_limit = limits.solutions
     params.time_limit.FromMilliseconds(int(limits.seconds * 1000))
     solution = None
