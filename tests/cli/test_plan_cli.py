@@ -93,7 +93,9 @@ def test_what_cannot_be_planned_is_listed_with_the_reason(workspace):
     )  # fmt: skip
     add_technician(workspace.context(), "T03", "Uten start", "41234568", "07:00", "16:00")
     out = ok("plan", *FROM, "--to", "26.04.2026", "--dry-run", "--visits").stdout
-    assert "not planned T03 22.04.2026: T03 has no start point (amsplan techs add T03" in out
+    no_start = "T03 has no start point (amsplan techs add T03 --lat ... --lon ...)"
+    assert f"not planned T03 on 3 days from 22.04.2026 to 24.04.2026: {no_start}" in out
+    assert out.count("not planned T03") == 1
     assert "not placed AMS-00003: no coordinates, and no order in postcode 9999 has any" in out
     assert "approximate position" in row(out, "AMS-00002")
     assert "technician-days are weekends or public holidays" in out

@@ -131,13 +131,23 @@ def _print_proposal(p, with_visits: bool) -> None:
     for u in p.unplaceable:
         console.print(f"  not placed {u.order_no}: {u.reason}")
     routine = [x for x in p.closed if x.routine]
-    for x in p.closed:
-        if not x.routine:
-            console.print(f"  not planned {x.tech_id} {x.day:%d.%m.%Y}: {x.reason}")
+    for (tech_id, reason), days in _grouped(x for x in p.closed if not x.routine).items():
+        when = f"{days[0]:%d.%m.%Y}"
+        if len(days) > 1:
+            when = f"on {len(days)} days from {when} to {days[-1]:%d.%m.%Y}"
+        console.print(f"  not planned {tech_id} {when}: {reason}")
     if routine:
         console.print(f"  {len(routine)} technician-days are weekends or public holidays")
     if p.hit_time_limit:
         console.print("  The search stopped at planning.time_limit: a rerun may give another plan.")
+
+
+def _grouped(closed) -> dict[tuple[str, str], list]:
+    """The days that are not planned, by technician and reason (one line each)."""
+    days: dict[tuple[str, str], list] = {}
+    for x in sorted(closed, key=lambda x: (x.tech_id, x.day)):
+        days.setdefault((x.tech_id, x.reason), []).append(x.day)
+    return days
 
 
 def route(
