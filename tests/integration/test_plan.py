@@ -153,6 +153,19 @@ def test_techs_days_and_positions_that_cannot_be_planned_are_listed_with_the_rea
     assert {d.tech_id for d in only.days} == {"T02"}
 
 
+def test_today_plans_from_now_and_a_past_day_is_refused(workspace):
+    area(workspace, 4)
+    late = workspace.context(now=datetime(2026, 4, 22, 13, 0, tzinfo=UTC))  # 15:00 in Oslo
+    proposal = routes.propose(late, OrderFilter(), DAY, DAY)
+    assert not proposal.days and len(proposal.left) == 4
+    assert not proposal.hit_time_limit  # nothing fits: no search until the time limit
+    noon = workspace.context(now=datetime(2026, 4, 22, 10, 0, tzinfo=UTC))  # 12:00
+    starts = [v.start for d in routes.propose(noon, OrderFilter(), DAY, DAY).days for v in d.visits]
+    assert starts and min(starts) > datetime(2026, 4, 22, 12, 0)
+    with pytest.raises(InputError, match=r"--from 21.04.2026 is in the past \(today is 22.04"):
+        routes.propose(noon, OrderFilter(), DAY - timedelta(days=1), DAY)
+
+
 def test_a_public_holiday_is_not_planned_unless_allowed(workspace):
     area(workspace, 4)
     ctx = workspace.context()

@@ -50,6 +50,11 @@ def solve(
 
     if not shifts:
         return Solved({})
+    # A visit no day can hold even alone (there and back) only slows the search; with
+    # none left, guided local search would wait for the time limit (a late "today").
+    visits = [v for v in visits if any(_fits_alone(s, v, minutes) for s in shifts)]
+    if not visits:
+        return Solved({s.key: [f.key for f in s.fixed] for s in shifts})
     fixed = [f for shift in shifts for f in shift.fixed]
     homes = sorted({s.home for s in shifts})
     stops = [*visits, *fixed]
@@ -121,3 +126,8 @@ def solve(
             index = solution.Value(routing.NextVar(index))
         routes[shift.key] = route
     return Solved(routes, monotonic() - began >= limits.seconds * 0.98)
+
+
+def _fits_alone(shift: Shift, visit: Visit, minutes: Matrix) -> bool:
+    there, back = minutes[shift.home][visit.node], minutes[visit.node][shift.home]
+    return booked(there) + visit.minutes + booked(back) <= shift.closes - shift.opens

@@ -177,6 +177,9 @@ def propose(
 
     if last < first:
         raise InputError("--to is before --from")
+    today = local_now(ctx).date()
+    if first < today:
+        raise InputError(f"--from {first:%d.%m.%Y} is in the past (today is {today:%d.%m.%Y})")
     if (last - first).days > 62:
         raise InputError("plan at most 63 days at a time")
     settings = ctx.settings
@@ -186,7 +189,6 @@ def propose(
     with ctx.session(readonly=True) as s:
         orders, proposal.selected = _selection(s, ctx, flt, settings.plan_max_orders)
         techs = _technicians(s, tech_ids)
-        today = local_now(ctx).date()
         fixed_orders: dict[Hashable, list[Order]] = {}
         homes: dict[str, int] = {}
         for offset in range((last - first).days + 1):
