@@ -108,6 +108,9 @@ def test_plan_refuses_bad_input_in_one_line(workspace):
     assert "no technician 'T99'" in error(4, "plan", *FROM, "--tech", "T99")
     assert "no saved filter 'Nord'" in error(4, "plan", *FROM, "--filter", "Nord")
     assert "--from" in error(5, "plan", "--from", "31.02.2026")
+    assert "--from 31.03.2026 is in the past (today is 01.04.2026)" in error(
+        5, "plan", "--from", "31.03.2026"
+    )
     assert "plan at most 63 days at a time" in error(5, "plan", *FROM, "--to", "2026-12-31")
 
 
