@@ -50,11 +50,17 @@ def solve(
 
     if not shifts:
         return Solved({})
-    # A visit no day can hold even alone (there and back) only slows the search; with
-    # none left, guided local search would wait for the time limit (a late "today").
-    visits = [v for v in visits if any(_fits_alone(s, v, minutes) for s in shifts)]
+    # Only days that can take a visit, and visits one of them can take, go to the search:
+    # the rest only slow it (a full day's pinned visits), and with nothing to place,
+    # guided local search would wait for the time limit (a late "today").
+    ranks = list(day_rank) if day_rank else [0] * len(shifts)
+    kept = {s.key: [f.key for f in s.fixed] for s in shifts}  # a day as it is
+    holds = [[_fits_alone(s, v, minutes) for v in visits] for s in shifts]
+    open_days = [i for i in range(len(shifts)) if any(holds[i])]
+    visits = [v for j, v in enumerate(visits) if any(holds[i][j] for i in open_days)]
     if not visits:
-        return Solved({s.key: [f.key for f in s.fixed] for s in shifts})
+        return Solved(kept)
+    shifts, day_rank = [shifts[i] for i in open_days], [ranks[i] for i in open_days]
     fixed = [f for shift in shifts for f in shift.fixed]
     homes = sorted({s.home for s in shifts})
     stops = [*visits, *fixed]
@@ -125,9 +131,18 @@ def solve(
             route.append(stops[manager.IndexToNode(index)].key)
             index = solution.Value(routing.NextVar(index))
         routes[shift.key] = route
-    return Solved(routes, monotonic() - began >= limits.seconds * 0.98)
+    return Solved(kept | routes, monotonic() - began >= limits.seconds * 0.98)
 
 
 def _fits_alone(shift: Shift, visit: Visit, minutes: Matrix) -> bool:
-    there, back = minutes[shift.home][visit.node], minutes[visit.node][shift.home]
-    return booked(there) + visit.minutes + booked(back) <= shift.closes - shift.opens
+    """Whether the visit fits the day on its own, in one of the gaps its fixed visits
+    leave (from the start point at `opens`, back by `closes`), drives booked."""
+    at, free = shift.home, shift.opens
+    for f in (*shift.fixed, None):
+        to, until = (shift.home, shift.closes) if f is None else (f.node, f.fixed or 0)
+        end = free + booked(minutes[at][visit.node]) + visit.minutes
+        if end + booked(minutes[visit.node][to]) <= until:
+            return True
+        if f is not None:
+            at, free = f.node, (f.fixed or 0) + f.minutes
+    return False
