@@ -186,10 +186,8 @@ def test_orders_taken_meanwhile_are_skipped_and_the_rest_is_placed(workspace):
     first, second, *rest = day.new
     # Another planner assigns `first` elsewhere and puts an order of theirs on `second`'s slot.
     planning.assign(ctx, [first.order_no], "T02", DAY, time(8), timedelta(hours=1))
-    intruder = next(n for n in proposal.left) if proposal.left else None
-    if intruder is None:  # every order fitted: bring one of the others
-        intruder = "AMS-00099"
-        import_orders(ctx, write_orders(workspace.path / "more.csv", [order_row(99)]))
+    intruder = "AMS-00099"  # an order that came in after the proposal
+    import_orders(ctx, write_orders(workspace.path / "more.csv", [order_row(99)]))
     planning.assign(ctx, [intruder], "T01", DAY, second.start.time(), timedelta(minutes=30))
 
     applied = routes.apply(ctx, proposal)
@@ -200,9 +198,7 @@ def test_orders_taken_meanwhile_are_skipped_and_the_rest_is_placed(workspace):
     assert sorted(p.order_no for p in applied.placed) == sorted(v.order_no for v in rest)
     orders = stored(workspace)
     assert orders[first.order_no].technician_id == "T02"  # untouched
-    assert (
-        orders[second.order_no].status == "open" and orders[second.order_no].planned_start is None
-    )
+    assert (orders[second.order_no].status, orders[second.order_no].planned_start) == ("open", None)
     for v in rest:
         assert clock.to_local(orders[v.order_no].planned_start, workspace.settings.tz) == v.start
 
