@@ -90,6 +90,21 @@ def test_visits_already_on_a_day_stay_and_new_ones_go_around_them(workspace):
     assert set(order_nos) - {n for n, *_ in day_visits(workspace, "T01", DAY)} == set(proposal.left)
 
 
+def test_a_day_its_visits_fill_is_kept_as_it_is_and_the_next_day_is_planned(workspace):
+    area(workspace, 6)
+    ctx = workspace.context()
+    # 07:30-10:30 and 11:00-15:30: no gap holds an hour's visit with its drives.
+    planning.assign(ctx, ["AMS-00001"], "T01", DAY, time(7, 30), timedelta(hours=3))
+    planning.assign(ctx, ["AMS-00002"], "T01", DAY, time(11), timedelta(hours=4, minutes=30))
+    before = day_visits(workspace, "T01", DAY)
+    proposal = routes.propose(ctx, OrderFilter(), DAY, NEXT, ["T01"])
+    assert [(d.day, len(d.new)) for d in proposal.days] == [(NEXT, 4)]
+    assert not proposal.left and not proposal.hit_time_limit
+    routes.apply(ctx, proposal)
+    assert day_visits(workspace, "T01", DAY) == before
+    assert_day_is_drivable(workspace, "T01", NEXT)
+
+
 def test_selection_takes_only_matching_open_and_reopened_orders_without_a_slot(workspace):
     area(
         workspace, 8,
