@@ -50,6 +50,17 @@ def solve(
 
     if not shifts:
         return Solved({})
+    # Only days that can take a visit, and visits one of them can take, go to the search:
+    # the rest only slow it (a full day's pinned visits), and with nothing to place,
+    # guided local search would wait for the time limit (a late "today").
+    ranks = list(day_rank) if day_rank else [0] * len(shifts)
+    kept = {s.key: [f.key for f in s.fixed] for s in shifts}  # a day as it is
+    holds = [[_fits_alone(s, v, minutes) for v in visits] for s in shifts]
+    open_days = [i for i in range(len(shifts)) if any(holds[i])]
+    visits = [v for j, v in enumerate(visits) if any(holds[i][j] for i in open_days)]
+    if not visits:
+        return Solved(kept)
+    shifts, day_rank = [shifts[i] for i in open_days], [ranks[i] for i in open_days]
     fixed = [f for shift in shifts for f in shift.fixed]
     homes = sorted({s.home for s in shifts})
     stops = [*visits, *fixed]
@@ -80,7 +91,8 @@ def solve(
     for v, shift in enumerate(shifts):
         for f in shift.fixed:
             index = manager.NodeToIndex(at)
-            routing.SetAllowedVehiclesForIndex([v], index)
+            # (SetAllowedVehiclesForIndex rejects every list in OR-Tools 9.15's binding)
+            routing.VehicleVar(index).SetValue(v)  # a fixed visit stays on its day
             assert f.fixed is not None
             time.CumulVar(index).SetRange(f.fixed - shift.opens, f.fixed - shift.opens)
             at += 1
@@ -89,14 +101,22 @@ def solve(
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
+    if len(shifts) == 1 and len(stops) == 1:
+        # Nothing to move: guided local search would wait for the time limit (30 s).
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        )
     params.solution_limit = limits.solutions
     params.time_limit.FromMilliseconds(int(limits.seconds * 1000))
     solution = None
     began = monotonic()
-    for first in (
+    strategies = [
         routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,
-    ):
+    ]
+    if fixed:  # extending paths around visits pinned in time backtracks for seconds
+        strategies.reverse()
+    for first in strategies:
         params.first_solution_strategy = first
         solution = routing.SolveWithParameters(params)
         if solution is not None:
@@ -111,4 +131,18 @@ def solve(
             route.append(stops[manager.IndexToNode(index)].key)
             index = solution.Value(routing.NextVar(index))
         routes[shift.key] = route
-    return Solved(routes, monotonic() - began >= limits.seconds * 0.98)
+    return Solved(kept | routes, monotonic() - began >= limits.seconds * 0.98)
+
+
+def _fits_alone(shift: Shift, visit: Visit, minutes: Matrix) -> bool:
+    """Whether the visit fits the day on its own, in one of the gaps its fixed visits
+    leave (from the start point at `opens`, back by `closes`), drives booked."""
+    at, free = shift.home, shift.opens
+    for f in (*shift.fixed, None):
+        to, until = (shift.home, shift.closes) if f is None else (f.node, f.fixed or 0)
+        end = free + booked(minutes[at][visit.node]) + visit.minutes
+        if end + booked(minutes[visit.node][to]) <= until:
+            return True
+        if f is not None:
+            at, free = f.node, (f.fixed or 0) + f.minutes
+    return False

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.batch import allowed, ask_first
-from amsplan.cli.output import console, context, print_json, table
+from amsplan.cli.output import console, context, count, print_json, table
 from amsplan.cli.params import AllowHoliday, AllowWeekend, Day, DryRun, Filter, Json, Tech, Yes
 
 
@@ -45,8 +45,8 @@ def plan(
     ends at the technician's start point within working hours, drives included; visits
     already on a day keep their time. Prints the proposal per technician-day (visits, km,
     driving and idle minutes), asks, and assigns it as `assign` does. An order another
-    planner took meanwhile is skipped and listed. Orders that did not fit, and orders
-    without a position, are listed with the reason.
+    planner took meanwhile is skipped and listed (exit code 1). Orders that did not fit,
+    and orders without a position, are listed with the reason.
 
     Example: amsplan plan --stage "Etappe 1" --from 2026-04-20 --to 2026-04-24 --dry-run
     """
@@ -67,24 +67,31 @@ def plan(
     if not as_json:
         _print_proposal(proposal, visits)
     if not proposal.count:
-        console.print("Nothing to plan.")
+        why = "" if proposal.selected else ": no open or reopened order without a time matches"
+        console.print(f"Nothing to plan{why}.")
         return
     ask_first(
-        f"Assign {proposal.count} orders to {len(proposal.days)} technician-days?", dry_run, yes
+        f"Assign {count(proposal.count, 'order', 'orders')} to "
+        f"{count(len(proposal.days), 'technician-day', 'technician-days')}?",
+        dry_run,
+        yes,
     )
     if dry_run:
         return
     applied = routes.apply(c, proposal)
     if as_json:
         print_json({"proposal": proposal, "applied": applied})
-        return
-    for order_no, reason in applied.skipped:
-        console.print(f"[yellow]skipped[/] {order_no}: {reason}")
-    skipped = f", {len(applied.skipped)} skipped" if applied.skipped else ""
-    console.print(f"Assigned {len(applied.placed)} orders{skipped}.")
+    else:
+        for order_no, reason in applied.skipped:
+            console.print(f"skipped {order_no}: {reason}")
+        skipped = f", {len(applied.skipped)} skipped" if applied.skipped else ""
+        console.print(f"Assigned {count(len(applied.placed), 'order', 'orders')}{skipped}.")
+    if applied.skipped:
+        raise typer.Exit(1)
 
 
-def _print_proposal(p, with_visits: bool) -> None:
+def _days_table(p):
+    """The proposal's technician-days with their figures, and the totals."""
     out = table("tech", "day", "visits", "new", "km", "driving", "idle", "back",
                 title="Proposal")  # fmt: skip
     for d in p.days:
@@ -98,7 +105,12 @@ def _print_proposal(p, with_visits: bool) -> None:
     out.add_row("total", f"{len(p.days)} days", str(sum(d.figures.visits for d in p.days)),
                 str(p.count), _km(km), f"{drive:.0f} min", f"{idle:.0f} min", "",
                 style="bold")  # fmt: skip
-    console.print(out)
+    return out
+
+
+def _print_proposal(p, with_visits: bool) -> None:
+    if p.days:
+        console.print(_days_table(p))
     if with_visits:
         for d in p.days:
             rows = table("#", "time", "order", "", title=f"{d.tech_id} {d.day:%a %d.%m.%Y}")
@@ -108,25 +120,34 @@ def _print_proposal(p, with_visits: bool) -> None:
                 rows.add_row(str(i), f"{v.start:%H:%M}-{end // 60:02d}:{end % 60:02d}",
                              v.order_no, note)  # fmt: skip
             console.print(rows)
-    console.print(
-        f"{p.count} of {p.selected} selected orders planned"
-        + (f"; {len(p.left)} did not fit the days" if p.left else "")
-    )
+    if p.selected:
+        console.print(
+            f"{p.count} of {p.selected} selected orders planned"
+            + (f"; {len(p.left)} did not fit the days" if p.left else "")
+        )
     if p.left:
         shown = ", ".join(p.left[:10]) + (" ..." if len(p.left) > 10 else "")
         console.print(f"  did not fit: {shown}")
     for u in p.unplaceable:
-        console.print(f"  [yellow]not placed[/] {u.order_no}: {u.reason}")
+        console.print(f"  not placed {u.order_no}: {u.reason}")
     routine = [x for x in p.closed if x.routine]
-    for x in p.closed:
-        if not x.routine:
-            console.print(f"  [yellow]not planned[/] {x.tech_id} {x.day:%d.%m.%Y}: {x.reason}")
+    for (tech_id, reason), days in _grouped(x for x in p.closed if not x.routine).items():
+        when = f"{days[0]:%d.%m.%Y}"
+        if len(days) > 1:
+            when = f"on {len(days)} days from {when} to {days[-1]:%d.%m.%Y}"
+        console.print(f"  not planned {tech_id} {when}: {reason}")
     if routine:
         console.print(f"  {len(routine)} technician-days are weekends or public holidays")
     if p.hit_time_limit:
-        console.print(
-            "  [yellow]The search stopped at planning.time_limit: a rerun may give another plan.[/]"
-        )
+        console.print("  The search stopped at planning.time_limit: a rerun may give another plan.")
+
+
+def _grouped(closed) -> dict[tuple[str, str], list]:
+    """The days that are not planned, by technician and reason (one line each)."""
+    days: dict[tuple[str, str], list] = {}
+    for x in sorted(closed, key=lambda x: (x.tech_id, x.day)):
+        days.setdefault((x.tech_id, x.reason), []).append(x.day)
+    return days
 
 
 def route(
@@ -208,7 +229,7 @@ def map_(
     stops = sum(len(r.stops) for r in page.routes)
     console.print(f"Map written to {output}: {len(page.routes)} routes, {stops} stops")
     for line in page.unplaced:
-        console.print(f"  [yellow]not on the map[/] {line}")
+        console.print(f"  not on the map {line}")
 
 
 def register(app: typer.Typer) -> None:

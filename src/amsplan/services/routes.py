@@ -38,7 +38,17 @@ from amsplan.store.models import Order, Technician
 from amsplan.store.orders import day_orders, load_orders, orders_by_id
 from amsplan.store.technicians import all_technicians, get_technician, technicians_by_id
 
-PLANNABLE = (Status.OPEN, Status.REOPENED)  # what `plan` takes: without a slot
+PLANNABLE = (Status.OPEN, Status.REOPENED)  # what `plan` takes: see _wants_time
+
+
+def _wants_time(order: Order, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether `plan` may give the order a time: an open or reopened order without one; a
+    reopened order keeps the time of its failed visit, which is behind it (`now`, local)."""
+    if order.status not in PLANNABLE:
+        return False
+    if order.planned_start is None:
+        return True
+    return order.status is Status.REOPENED and clock.to_local(order.planned_start, tz) < now
 
 
 @dataclass
@@ -148,7 +158,8 @@ def _selection(
             f"({max_orders}): narrow it (--stage, --municipality, --postcode, --filter)"
         )
     found = orders_by_id(s, ids)
-    orders = [o for _, o in sorted(found.items()) if o.planned_start is None]
+    now = local_now(ctx)
+    orders = [o for _, o in sorted(found.items()) if _wants_time(o, now, ctx.settings.tz)]
     return orders, len(orders)
 
 
@@ -166,6 +177,9 @@ def propose(
 
     if last < first:
         raise InputError("--to is before --from")
+    today = local_now(ctx).date()
+    if first < today:
+        raise InputError(f"--from {first:%d.%m.%Y} is in the past (today is {today:%d.%m.%Y})")
     if (last - first).days > 62:
         raise InputError("plan at most 63 days at a time")
     settings = ctx.settings
@@ -175,7 +189,6 @@ def propose(
     with ctx.session(readonly=True) as s:
         orders, proposal.selected = _selection(s, ctx, flt, settings.plan_max_orders)
         techs = _technicians(s, tech_ids)
-        today = local_now(ctx).date()
         fixed_orders: dict[Hashable, list[Order]] = {}
         homes: dict[str, int] = {}
         for offset in range((last - first).days + 1):
@@ -259,7 +272,7 @@ def propose(
             PlannedVisit(
                 _order_no(problem, fixed_orders[shift.key], v.key), _at(day, start), v.minutes,
                 kept=v.key in fixed_by_key,
-                approximate=problem.placed[v.key].reason != "",
+                approximate=problem.placed[v.key].placement is Placement.APPROXIMATE,
             )
             for v, start in zip(route, starts, strict=True)
         ]  # fmt: skip
@@ -324,19 +337,20 @@ def apply(ctx: Context, proposal: Proposal) -> Applied:
     skipped with the reason; the rest is placed."""
     result = Applied()
     tz = ctx.settings.tz
+    now = local_now(ctx)
     with ctx.session() as s:
         for planned in proposal.days:
             new = planned.new
             orders = load_orders(s, [v.order_no for v in new])
             keep: list[tuple[Order, PlannedVisit]] = []
             for order, visit in zip(orders, new, strict=True):
-                if order.status not in PLANNABLE or order.planned_start is not None:
+                if not _wants_time(order, now, tz):
                     where = ""
                     if order.technician_id and order.planned_start:
                         local = clock.to_local(order.planned_start, tz)
                         where = f" on {order.technician_id} {local:%d.%m.%Y %H:%M}"
-                    now = ctx.settings.label(order.status)
-                    result.skipped.append((order.order_no, f"taken meanwhile: now {now}{where}"))
+                    status = ctx.settings.label(order.status)
+                    result.skipped.append((order.order_no, f"taken meanwhile: now {status}{where}"))
                     continue
                 keep.append((order, visit))
             others = busy(s, ctx, planned.tech_id, planned.day, exclude={o.id for o, _ in keep})
