@@ -107,6 +107,7 @@ def as_plain(planned: solver.Planned) -> dict:
 def test_a_plan_keeps_the_rules(seed: int, techs: int, days: int, orders: int) -> None:
     inst = Instance(seed, techs, days, orders, fixed=True)
     planned = inst.plan()
+    assert not planned.hit_time_limit  # bounded by its solutions and branches, not the clock
     assert set(planned.days) == {s.key for s in inst.shifts}
     seen: list[int] = []
     for shift in inst.shifts:
@@ -170,7 +171,9 @@ def check_route_order(seed: int, n: int) -> None:
 
 def check_plan_order(seed: int, n: int) -> None:
     shift, visits, minutes = one_day(seed, n)
-    day = solver.plan([shift], visits, minutes).days["day"]
+    planned = solver.plan([shift], visits, minutes)
+    assert not planned.hit_time_limit
+    day = planned.days["day"]
     assert sorted(v.key for v in day.route) == [v.key for v in visits]  # all fit
     best = brute_force(shift.home, [v.node for v in visits], minutes)
     assert driving(shift.home, [v.node for v in day.route], minutes) <= best * 1.02 + 1e-9

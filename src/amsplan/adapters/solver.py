@@ -8,8 +8,9 @@ already planned stay on their day at their time; a new order may be left out (at
 far above any drive). The cost is driving time, plus a little for each day used (days are
 filled rather than spread thin, earlier days before later ones).
 
-The search is bounded by a number of solutions (the same input gives the same plan),
-with a wall-clock limit only as a safety net.
+The search is bounded by a number of solutions and of branches (the same input gives the
+same plan), with a wall-clock limit only as a safety net. `plan` is what `amsplan plan`
+runs: the candidates, the search, each day polished and timed by domain.routes.
 """
 
 from __future__ import annotations
