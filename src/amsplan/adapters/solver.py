@@ -8,8 +8,9 @@ already planned stay on their day at their time; a new order may be left out (at
 far above any drive). The cost is driving time, plus a little for each day used (days are
 filled rather than spread thin, earlier days before later ones).
 
-The search is bounded by a number of solutions (the same input gives the same plan),
-with a wall-clock limit only as a safety net.
+The search is bounded by a number of solutions and of branches (the same input gives the
+same plan), with a wall-clock limit only as a safety net. `plan` is what `amsplan plan`
+runs: the candidates, the search, each day polished and timed by domain.routes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from time import monotonic
 
-from amsplan.domain.routes import Matrix, Shift, Visit, booked
+from amsplan.domain.routes import Day, Matrix, Shift, Visit, booked, candidates, polish, schedule
 
 DROP_COST = 10_000_000  # seconds of driving an order left out costs (more than any route)
 DAY_COST = 3_600  # seconds of driving a used technician-day costs: fill days, not spread
@@ -29,12 +30,43 @@ LATER_DAY_COST = 600  # and this much more per position of its day in the range
 class Limits:
     solutions: int = 100  # local-search solutions: the bound that keeps plans repeatable
     seconds: float = 30.0  # wall-clock safety net
+    branches: int = 100_000  # stops a search with no move left (see solve)
 
 
 @dataclass
 class Solved:
     routes: dict[Hashable, list[int]]  # shift key -> visit keys (fixed and new) in route order
     hit_time_limit: bool = False  # stopped by the clock: a rerun may give another plan
+
+
+@dataclass
+class Planned:
+    days: dict[Hashable, Day]  # every shift's key -> its day (fixed and new visits, starts)
+    hit_time_limit: bool = False  # stopped by the clock: a rerun may give another plan
+
+
+def plan(
+    shifts: Sequence[Shift],
+    visits: Sequence[Visit],
+    minutes: Matrix,
+    day_rank: Sequence[int] | None = None,
+    limits: Limits = Limits(),
+) -> Planned:
+    """What `amsplan plan` proposes: the candidates offered to `solve`, each day's route
+    polished and timed by the schedule rule. The shifts' fixed visits must fit their day.
+    Raises RuntimeError when the solver's route breaks the rule (a bug, not an input)."""
+    solved = solve(shifts, candidates(shifts, visits, minutes), minutes, day_rank, limits)
+    by_key = {v.key: v for v in visits}
+    days: dict[Hashable, Day] = {}
+    for shift in shifts:
+        fixed = {f.key: f for f in shift.fixed}
+        route = [fixed.get(k) or by_key[k] for k in solved.routes.get(shift.key, [])]
+        route = polish(shift, route, minutes)
+        starts = schedule(shift, route, minutes)
+        if starts is None:
+            raise RuntimeError(f"the solver's plan for {shift.key} breaks the schedule rule")
+        days[shift.key] = Day(shift, route, starts)
+    return Planned(days, solved.hit_time_limit)
 
 
 def solve(
@@ -91,8 +123,7 @@ def solve(
     for v, shift in enumerate(shifts):
         for f in shift.fixed:
             index = manager.NodeToIndex(at)
-            # (SetAllowedVehiclesForIndex rejects every list in OR-Tools 9.15's binding)
-            routing.VehicleVar(index).SetValue(v)  # a fixed visit stays on its day
+            routing.VehicleVar(index).SetValue(v)  # (SetAllowedVehiclesForIndex fails in 9.15)
             assert f.fixed is not None
             time.CumulVar(index).SetRange(f.fixed - shift.opens, f.fixed - shift.opens)
             at += 1
@@ -107,16 +138,24 @@ def solve(
             routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
         )
     params.solution_limit = limits.solutions
-    params.time_limit.FromMilliseconds(int(limits.seconds * 1000))
+    # When no move is left that guided local search accepts (a day with a single order,
+    # say), it does not stop: it branches on until the clock does. A normal search takes
+    # a few hundred branches (525 on bench/solver_choice.py's 2,000 orders); this bound
+    # stops a stalled one just as surely, and the same way every time.
+    routing.AddSearchMonitor(routing.solver().BranchesLimit(limits.branches))
+    # Cheapest arc builds each day by a tree search that, with visits pinned to their
+    # times, can backtrack until the clock stops it; insertion places them directly.
+    strategy = routing_enums_pb2.FirstSolutionStrategy
+    firsts = [strategy.PATH_CHEAPEST_ARC, strategy.PARALLEL_CHEAPEST_INSERTION]
+    if fixed:
+        firsts.reverse()
     solution = None
     began = monotonic()
-    strategies = [
-        routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC,
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,
-    ]
-    if fixed:  # extending paths around visits pinned in time backtracks for seconds
-        strategies.reverse()
-    for first in strategies:
+    for first in firsts:  # the second only if the first finds nothing, in the time left
+        left = limits.seconds - (monotonic() - began)
+        if left <= 0:
+            break
+        params.time_limit.FromMilliseconds(max(1, int(left * 1000)))
         params.first_solution_strategy = first
         solution = routing.SolveWithParameters(params)
         if solution is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import cycle, pairwise
 
 GRAIN = 5  # minutes: a drive is booked in whole steps of this
 Matrix = Sequence[Sequence[float]]
@@ -182,12 +182,13 @@ def candidates(shifts: Sequence[Shift], visits: Sequence[Visit], minutes: Matrix
     homes = list(dict.fromkeys(s.home for s in shifts))
     shares = {h: sum(1 for s in shifts if s.home == h) for h in homes}
     queues = {h: iter(sorted(visits, key=lambda v: (minutes[h][v.node], v.key))) for h in homes}
+    turns = [h for h in homes for _ in range(shares[h])]  # more shifts, more turns
     chosen: dict[int, Visit] = {}
-    while len(chosen) < room:
-        for h in homes:  # a start point with more shifts takes more turns
-            for _ in range(shares[h]):
-                for v in queues[h]:
-                    if v.key not in chosen:
-                        chosen[v.key] = v
-                        break
+    for h in cycle(turns):  # every queue holds every visit: room is always reached
+        if len(chosen) == room:
+            break
+        for v in queues[h]:
+            if v.key not in chosen:
+                chosen[v.key] = v
+                break
     return sorted(chosen.values(), key=lambda v: v.key)

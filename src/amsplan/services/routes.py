@@ -248,21 +248,15 @@ def propose(
                 "hours: kept as they are, nothing added"))  # fmt: skip
         else:
             usable.append((shift, rank))
-    offered = routes.candidates([sh for sh, _ in usable], problem.visits, minutes)
-    solved = solver.solve(
-        [sh for sh, _ in usable], offered, minutes, [r for _, r in usable],
+    planned = solver.plan(
+        [sh for sh, _ in usable], problem.visits, minutes, [r for _, r in usable],
         solver.Limits(settings.plan_solutions, settings.plan_time_limit),
     )  # fmt: skip
-    proposal.hit_time_limit = solved.hit_time_limit
-    by_key = {v.key: v for v in problem.visits}
+    proposal.hit_time_limit = planned.hit_time_limit
     taken: set[int] = set()
     for shift, _ in usable:
         fixed_by_key = {f.key: f for f in shift.fixed}
-        route = [fixed_by_key.get(k) or by_key[k] for k in solved.routes.get(shift.key, [])]
-        route = routes.polish(shift, route, minutes)
-        starts = routes.schedule(shift, route, minutes)
-        if starts is None:  # the solver and the rule disagree: keep the day as it is
-            raise RuntimeError(f"the solver's plan for {shift.key} breaks the schedule rule")
+        route, starts = planned.days[shift.key].route, planned.days[shift.key].starts
         new = [v for v in route if v.key not in fixed_by_key]
         if not new:
             continue
