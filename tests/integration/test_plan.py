@@ -254,6 +254,15 @@ def test_route_refuses_a_locked_day_and_a_day_that_does_not_fit(workspace):
         routes.route(ctx, "T02", NEXT)
 
 
+def test_route_refuses_a_day_that_has_begun(workspace):
+    day = zigzag(workspace)  # from 07:00 local on DAY
+    begun = workspace.context(now=datetime(2026, 4, 22, 6, 30, tzinfo=UTC))  # 08:30 in Oslo
+    with pytest.raises(InputError, match=f"T01's day 22.04.2026 has begun \\({day[0]} at 07:00\\)"):
+        routes.route(begun, "T01", DAY, dry_run=True)
+    early = workspace.context(now=datetime(2026, 4, 22, 4, 30, tzinfo=UTC))  # 06:30 in Oslo
+    assert routes.route(early, "T01", DAY, dry_run=True).after.km > 0
+
+
 def test_map_page_has_one_stop_per_visit_and_lists_orders_without_position(workspace):
     area(workspace, 6, **{"AMS-00006": {"lat": "", "lon": "", "postcode": "9999"}})
     ctx = workspace.context()

@@ -435,6 +435,14 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
                 "(move single visits with amsplan reschedule)",
                 [f"{o.order_no}: {ctx.settings.label(o.status)}" for o in locked],
             )
+        now = local_now(ctx)
+        begun = [o for o in orders if o.planned_start and clock.to_local(o.planned_start, tz) < now]
+        if begun:
+            started = clock.to_local(begun[0].planned_start, tz)  # type: ignore[arg-type]
+            raise InputError(
+                f"{tech.id}'s day {day:%d.%m.%Y} has begun ({begun[0].order_no} at "
+                f"{started:%H:%M}): route puts a day in order before it starts"
+            )
         found = _route_of(s, ctx, tech, orders)
         if isinstance(found, str):
             raise InputError(f"cannot route {tech.id} {day:%d.%m.%Y}: {found}")
