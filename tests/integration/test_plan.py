@@ -317,6 +317,18 @@ def test_plan_uses_the_osrm_servers_durations(workspace):
         assert starts["AMS-00002"] >= datetime.combine(DAY, time(8))
 
 
+def test_an_order_no_road_reaches_is_named_not_numbered(workspace):
+    from tests.fakes.osrm import FakeOsrm
+
+    area(workspace, 3)
+    fake = FakeOsrm()
+    fake.no_road = {2}  # the third point (start point, then orders by id): AMS-00002
+    with fake.serve() as running:
+        configure(workspace, f'\n[routing]\nosrm_url = "{running.url}"\n')
+        with pytest.raises(InputError, match="no road from T01's start point to AMS-00002: check"):
+            routes.propose(workspace.context(), OrderFilter(), DAY, DAY, ["T01"])
+
+
 def test_a_reopened_failed_visit_is_planned_again(workspace, tmp_path):
     from amsplan.services import booking, field
     from tests.helpers import awaiting

@@ -59,6 +59,14 @@ def table(
     )
 
 
+class NoRoad(InputError):
+    """OSRM found no road from point i to point j (0-based)."""
+
+    def __init__(self, i: int, j: int):
+        super().__init__(f"the OSRM server found no road from point {i + 1} to {j + 1}")
+        self.i, self.j = i, j
+
+
 def _matrix(body: dict, key: str, scale: float, n: int) -> list[list[float]]:
     rows = body.get(key)
     if not isinstance(rows, list) or len(rows) != n or any(len(r) != n for r in rows):
@@ -67,6 +75,6 @@ def _matrix(body: dict, key: str, scale: float, n: int) -> list[list[float]]:
     for i, row in enumerate(rows):
         if any(v is None for v in row):
             j = next(j for j, v in enumerate(row) if v is None)
-            raise InputError(f"the OSRM server found no road from point {i + 1} to {j + 1}")
+            raise NoRoad(i, j)
         out.append([float(v) * scale for v in row])
     return out

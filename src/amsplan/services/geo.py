@@ -10,7 +10,7 @@ from amsplan.adapters.tables import parse_decimal
 from amsplan.config import Settings
 from amsplan.domain import geo, travel
 from amsplan.domain.geo import Located, Placement
-from amsplan.errors import NotFound
+from amsplan.errors import InputError, NotFound
 from amsplan.services.context import Context
 from amsplan.store import geo as store
 
@@ -67,13 +67,22 @@ def place_in(s: Session, order_ids: list[int]) -> Placed:
 
 
 def travel_times(
-    settings: Settings, points: list[travel.Point]
+    settings: Settings, points: list[travel.Point], names: list[str] | None = None
 ) -> tuple[list[list[float]], list[list[float]]]:
     """(minutes, km) between every pair of (lat, lon) points: from the OSRM server when
-    routing.osrm_url is set, else the straight-line estimate of [routing]."""
+    routing.osrm_url is set, else the straight-line estimate of [routing]. `names` (one
+    per point, e.g. the order number) name the points in an error instead of numbers."""
     if settings.routing_osrm_url:
         from amsplan.adapters import osrm  # httpx only when a server is used
 
-        return osrm.table(settings.routing_osrm_url, points, settings.routing_timeout)
+        try:
+            return osrm.table(settings.routing_osrm_url, points, settings.routing_timeout)
+        except osrm.NoRoad as no_road:
+            if not names:
+                raise
+            raise InputError(
+                f"the OSRM server found no road from {names[no_road.i]} to "
+                f"{names[no_road.j]}: check their coordinates"
+            ) from None
     model = travel.Model(settings.routing_detour, settings.routing_speed_kmh)
     return travel.matrix(points, model)

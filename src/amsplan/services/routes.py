@@ -134,11 +134,13 @@ class _Problem:
     rank: list[int] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
     points: list[tuple[float, float]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # each point's name, for errors
     orders: dict[int, Order] = field(default_factory=dict)
     placed: dict[int, Located] = field(default_factory=dict)
 
-    def node(self, point: tuple[float, float]) -> int:
+    def node(self, point: tuple[float, float], name: str) -> int:
         self.points.append(point)
+        self.names.append(name)
         return len(self.points) - 1
 
 
@@ -209,7 +211,9 @@ def propose(
                     continue
                 assert tech.start_lat is not None and tech.start_lon is not None
                 if tech.id not in homes:
-                    homes[tech.id] = problem.node((tech.start_lat, tech.start_lon))
+                    homes[tech.id] = problem.node(
+                        (tech.start_lat, tech.start_lon), f"{tech.id}'s start point"
+                    )
                 opens = _opens(ctx, tech, day)
                 closes = _minute(datetime.combine(day, tech.work_end))
                 if opens >= closes:
@@ -227,8 +231,8 @@ def propose(
         where = problem.placed.get(o.id or 0)
         if where is not None:
             assert where.lat is not None and where.lon is not None
-            problem.visits.append(Visit(where.order_id, problem.node((where.lat, where.lon)),
-                                        _length(settings, o)))  # fmt: skip
+            node = problem.node((where.lat, where.lon), o.order_no)
+            problem.visits.append(Visit(where.order_id, node, _length(settings, o)))
     shifts = []
     for shift, rank in zip(problem.shifts, problem.rank, strict=True):
         around = _fixed_visits(problem, shift, fixed_orders[shift.key], tz)
@@ -238,7 +242,7 @@ def propose(
         else:
             tech_id, day = _tech_day(shift)
             proposal.closed.append(Closed(tech_id, day, around))
-    minutes, km = geo.travel_times(settings, problem.points)
+    minutes, km = geo.travel_times(settings, problem.points, problem.names)
     usable = []
     for shift, rank in shifts:
         if routes.schedule(shift, shift.fixed, minutes) is None:
@@ -320,7 +324,7 @@ def _fixed_visits(
                 "by hand, or give it coordinates"
             )
         assert where.lat is not None and where.lon is not None
-        node = problem.node((where.lat, where.lon))
+        node = problem.node((where.lat, where.lon), o.order_no)
         kept.append(Visit(where.order_id, node, length, fixed=start))
     return Shift(shift.key, shift.home, opens, shift.closes, tuple(kept))
 
@@ -391,7 +395,8 @@ def _route_of(
             return f"{o.order_no} has no position"
         points.append((found.lat, found.lon))
         visits.append(Visit(found.order_id, len(points) - 1, o.estimate_minutes or 0))
-    minutes, km = geo.travel_times(ctx.settings, points)
+    names = [f"{tech.id}'s start point", *(o.order_no for o in orders)]
+    minutes, km = geo.travel_times(ctx.settings, points, names)
     work = (_minute(datetime.combine(date.min, tech.work_start)),
             _minute(datetime.combine(date.min, tech.work_end)))  # fmt: skip
     return Shift(tech.id, 0, *work), visits, minutes, km
