@@ -139,3 +139,14 @@ def test_polish_puts_a_day_without_fixed_visits_in_its_shortest_order() -> None:
     kept = Shift("d", 0, 420, 900, (Visit(1, 3, 30, fixed=600),))
     assert routes.polish(kept, zigzag, LINE) == zigzag  # a fixed visit holds the order
     assert math.isfinite(routes.figures(shift, zigzag, LINE, LINE).km)
+
+
+def test_booked_table_books_each_drive_as_booked_does():
+    import numpy as np
+
+    rng = random.Random(15)
+    drives = [0.0, 5.0, 5.0 + 1e-12, 4.999999, 10.000000001, 0.3] + [
+        rng.uniform(0, 90) for _ in range(200)
+    ]
+    table = routes.booked_table(np.asarray(drives).reshape(2, -1))
+    assert table.flatten().tolist() == [routes.booked(d) for d in drives]

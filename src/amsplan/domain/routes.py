@@ -15,6 +15,7 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from itertools import cycle, pairwise
+from typing import Any
 
 GRAIN = 5  # minutes: a drive is booked in whole steps of this
 Matrix = Sequence[Sequence[float]]
@@ -23,6 +24,13 @@ Matrix = Sequence[Sequence[float]]
 def booked(drive_minutes: float) -> int:
     """The drive as booked in the schedule: whole GRAIN minutes, rounded up."""
     return math.ceil(drive_minutes / GRAIN - 1e-9) * GRAIN
+
+
+def booked_table(drive_minutes: Any) -> Any:
+    """`booked` for a whole numpy table of drives at once (whole minutes, int64)."""
+    import numpy as np
+
+    return (np.ceil(drive_minutes / GRAIN - 1e-9) * GRAIN).astype(np.int64)
 
 
 @dataclass(frozen=True)
