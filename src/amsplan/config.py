@@ -74,7 +74,7 @@ class Settings:
     routing_speed_kmh: float = 60.0
     routing_osrm_url: str = ""
     routing_timeout: float = 30.0  # seconds for one OSRM request
-    # [planning] for amsplan plan / route (docs/planning.md): a visit's length without an
+    # [planning] for amsplan plan / route (docs/routing.md): a visit's length without an
     # estimate, a difficult meter's; at most this many orders in one plan; the solver's
     # bound (local-search solutions: repeatable) and its wall-clock safety net (seconds).
     plan_visit_minutes: int = 60

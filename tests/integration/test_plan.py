@@ -181,6 +181,34 @@ def test_today_plans_from_now_and_a_past_day_is_refused(workspace):
         routes.propose(noon, OrderFilter(), DAY - timedelta(days=1), DAY)
 
 
+def test_a_day_under_way_or_over_is_listed_not_planned(workspace):
+    area(workspace, 6)
+    planning.assign(workspace.context(), ["AMS-00001"], "T01", DAY, time(8), timedelta(hours=1))
+    ten = workspace.context(now=datetime(2026, 4, 22, 8, 0, tzinfo=UTC))  # 10:00 in Oslo
+    proposal = routes.propose(ten, OrderFilter(), DAY, DAY)
+    closed = {c.tech_id: c.reason for c in proposal.closed}
+    assert closed["T01"].startswith("the day has begun (AMS-00001 at 08:00)")
+    assert {d.tech_id for d in proposal.days} == {"T02"}  # T02's day has no visit yet
+    night = workspace.context(now=datetime(2026, 4, 22, 20, 0, tzinfo=UTC))  # 22:00
+    over = routes.propose(night, OrderFilter(), DAY, DAY)
+    assert not over.days and [c.reason for c in over.closed] == ["the working day is over"] * 2
+
+
+def test_the_calendar_shows_the_day_when_the_osrm_server_is_down(workspace):
+    from amsplan.services import calendar
+
+    area(workspace, 3)
+    planning.assign(workspace.context(), ["AMS-00001", "AMS-00002"], "T01", DAY, time(8),
+                    timedelta(hours=1))  # fmt: skip
+    configure(workspace, '\n[routing]\nosrm_url = "http://127.0.0.1:9"\ntimeout = 2\n')
+    ctx = workspace.context()
+    day = calendar.technician_day(ctx, "T01", DAY)
+    assert [v.order_no for v in day.visits] == ["AMS-00001", "AMS-00002"]
+    assert day.km is None and "no travel times" in (day.route_unknown or "")
+    page = routes.map_page(ctx, [DAY], "T01")
+    assert [s.order_no for s in page.routes[0].stops] == ["AMS-00001", "AMS-00002"]
+
+
 def test_a_public_holiday_is_not_planned_unless_allowed(workspace):
     area(workspace, 4)
     ctx = workspace.context()

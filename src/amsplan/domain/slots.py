@@ -23,6 +23,9 @@ OCCUPYING = (
     Status.RESOLVED, Status.REJECTED_QUANT,
 )  # fmt: skip
 
+# What a technician's day shows (calendar, map): the visits that hold it, and the done ones.
+DAY_VISITS = (*OCCUPYING, Status.CLOSED)
+
 # Orders that may be put on a technician's day.
 ASSIGNABLE = (Status.OPEN, Status.PLANNING, Status.REOPENED, Status.MANUAL_FOLLOWUP)
 # A new time for an order the customer has (or will get) a time for.

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from amsplan import clock
 from amsplan.domain.holidays import public_holiday
-from amsplan.domain.slots import OCCUPYING, closed_reason, visit
+from amsplan.domain.slots import DAY_VISITS, OCCUPYING, closed_reason, visit
 from amsplan.domain.statuses import Status
 from amsplan.services.context import Context
 from amsplan.services.routes import day_figures
@@ -83,8 +83,7 @@ def technician_day(ctx: Context, tech_id: str, day: date) -> Day:
         result = Day(tech.id, tech.name, day, datetime.combine(day, tech.work_start),
                      datetime.combine(day, tech.work_end))  # fmt: skip
         result.closed = _closed(ctx, tech, day, absence_on(s, tech.id, day))
-        shown = OCCUPYING + (Status.CLOSED,)  # held and done visits stay in the day
-        orders = day_orders(s, tz, tech_id, day, statuses=shown, lock=False)
+        orders = day_orders(s, tz, tech_id, day, statuses=DAY_VISITS, lock=False)
         if orders:
             driving = day_figures(s, ctx, tech, orders)
             if isinstance(driving, str):

@@ -27,9 +27,9 @@ from amsplan.domain import slots as rules
 from amsplan.domain.geo import Located, Placement
 from amsplan.domain.routes import Figures, Shift, Visit
 from amsplan.domain.search import OrderFilter
-from amsplan.domain.slots import ASSIGNABLE, OCCUPYING, Allow
+from amsplan.domain.slots import ASSIGNABLE, DAY_VISITS, Allow
 from amsplan.domain.statuses import Status
-from amsplan.errors import InputError, NotFound
+from amsplan.errors import AmsplanError, InputError, NotFound
 from amsplan.services import geo
 from amsplan.services.context import Context
 from amsplan.services.planning import Slot, busy, local_now, place, work_day
@@ -199,10 +199,7 @@ def propose(
                 work = work_day(s, ctx, tech, day)
                 reason = rules.day_problem(work, today, allow or Allow())
                 if reason is None and (tech.start_lat is None or tech.start_lon is None):
-                    reason = (
-                        f"{tech.id} has no start point "
-                        f"(amsplan techs add {tech.id} --lat ... --lon ...)"
-                    )
+                    reason = _no_start_point(tech)
                 if reason:
                     routine = bool(work.holiday) or str(day.isoweekday()) not in (
                         tech.working_days or "12345"
@@ -217,6 +214,7 @@ def propose(
                 opens = _opens(ctx, tech, day)
                 closes = _minute(datetime.combine(day, tech.work_end))
                 if opens >= closes:
+                    proposal.closed.append(Closed(tech.id, day, "the working day is over"))
                     continue
                 key = (tech.id, day)
                 fixed_orders[key] = day_orders(s, tz, tech.id, day, lock=False)
@@ -235,10 +233,9 @@ def propose(
             problem.visits.append(Visit(where.order_id, node, _length(settings, o)))
     shifts = []
     for shift, rank in zip(problem.shifts, problem.rank, strict=True):
-        around = _fixed_visits(problem, shift, fixed_orders[shift.key], tz)
+        around = _fixed_visits(problem, shift, fixed_orders[shift.key], settings)
         if isinstance(around, Shift):
-            if around.opens < around.closes:
-                shifts.append((around, rank))
+            shifts.append((around, rank))
         else:
             tech_id, day = _tech_day(shift)
             proposal.closed.append(Closed(tech_id, day, around))
@@ -283,6 +280,10 @@ def propose(
     return proposal
 
 
+def _no_start_point(tech: Technician) -> str:
+    return f"{tech.id} has no start point (amsplan techs add {tech.id} --lat ... --lon ...)"
+
+
 def _tech_day(shift: Shift) -> tuple[str, date]:
     tech_id, day = cast(tuple[str, date], shift.key)
     return tech_id, day
@@ -304,19 +305,20 @@ def _technicians(s: Session, tech_ids: list[str] | None) -> list[Technician]:
 
 
 def _fixed_visits(
-    problem: _Problem, shift: Shift, orders: list[Order], tz: ZoneInfo
+    problem: _Problem, shift: Shift, orders: list[Order], settings: Settings
 ) -> Shift | str:
     """The shift with the day's planned visits as fixed stops, or why it cannot be planned
-    around them (one has no position). Visits that began before the shift opens (today)
-    are behind it: the shift opens when the last of them ends."""
-    kept, opens = [], shift.opens
+    around them: one has no position, or (today) one has begun: where the technician is
+    then is not the start point, so plan adds nothing to a day under way."""
+    kept = []
     for o in orders:
         assert o.planned_start is not None
-        start = _minute(clock.to_local(o.planned_start, tz))
-        length = o.estimate_minutes or 0
+        start = _minute(clock.to_local(o.planned_start, settings.tz))
         if start < shift.opens:
-            opens = max(opens, start + length)
-            continue
+            return (
+                f"the day has begun ({o.order_no} at {start // 60:02d}:{start % 60:02d}): "
+                "plan adds to days that have not started (assign by hand today)"
+            )
         where = problem.placed.get(o.id or 0)
         if where is None:
             return (
@@ -325,8 +327,8 @@ def _fixed_visits(
             )
         assert where.lat is not None and where.lon is not None
         node = problem.node((where.lat, where.lon), o.order_no)
-        kept.append(Visit(where.order_id, node, length, fixed=start))
-    return Shift(shift.key, shift.home, opens, shift.closes, tuple(kept))
+        kept.append(Visit(where.order_id, node, _length(settings, o), fixed=start))
+    return Shift(shift.key, shift.home, shift.opens, shift.closes, tuple(kept))
 
 
 def apply(ctx: Context, proposal: Proposal) -> Applied:
@@ -384,7 +386,7 @@ def _route_of(
     with the travel matrices; or why it cannot be drawn (no start point, or a visit
     without a position)."""
     if tech.start_lat is None or tech.start_lon is None:
-        return f"{tech.id} has no start point (amsplan techs add {tech.id} --lat ... --lon ...)"
+        return _no_start_point(tech)
     placed = geo.place_in(s, [o.id for o in orders if o.id is not None])
     where = placed.by_id()
     points = [(tech.start_lat, tech.start_lon)]
@@ -394,7 +396,7 @@ def _route_of(
         if found is None or found.lat is None or found.lon is None:
             return f"{o.order_no} has no position"
         points.append((found.lat, found.lon))
-        visits.append(Visit(found.order_id, len(points) - 1, o.estimate_minutes or 0))
+        visits.append(Visit(found.order_id, len(points) - 1, _length(ctx.settings, o)))
     names = [f"{tech.id}'s start point", *(o.order_no for o in orders)]
     minutes, km = geo.travel_times(ctx.settings, points, names)
     work = (_minute(datetime.combine(date.min, tech.work_start)),
@@ -405,7 +407,10 @@ def _route_of(
 def day_figures(s: Session, ctx: Context, tech: Technician, orders: list[Order]) -> Figures | str:
     """The day's km and driving minutes along its visits in time order (for the
     calendar), or why they cannot be known."""
-    found = _route_of(s, ctx, tech, orders)
+    try:
+        found = _route_of(s, ctx, tech, orders)
+    except AmsplanError as no_times:  # e.g. the OSRM server is down: the day is still shown
+        return f"no travel times ({no_times})"
     if isinstance(found, str):
         return found
     shift, visits, minutes, km = found
@@ -437,7 +442,7 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
         if locked:
             raise InputError(
                 f"{tech.id} {day:%d.%m.%Y} is locked: its customers have their times "
-                "(move single visits with amsplan reschedule)",
+                "(move single visits with amsplan followup reschedule)",
                 [f"{o.order_no}: {ctx.settings.label(o.status)}" for o in locked],
             )
         now = local_now(ctx)
@@ -454,10 +459,6 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
         shift, visits, minutes, km = found
         shift = Shift(shift.key, 0, _opens(ctx, tech, day), shift.closes)
         before = routes.figures(shift, visits, minutes, km)
-        visits = [
-            v if v.minutes else Visit(v.key, v.node, _length(ctx.settings, o))
-            for v, o in zip(visits, orders, strict=True)
-        ]
         if len(visits) <= routes.EXACT_UP_TO:
             order = routes.shortest_order(0, [v.node for v in visits], minutes)
             best = [visits[i] for i in order]
@@ -466,9 +467,15 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
                 ctx.settings.plan_solutions, ctx.settings.plan_time_limit))  # fmt: skip
             by_key = {v.key: v for v in visits}
             best = [by_key[k] for k in solved.routes[shift.key]]
-        if len(best) == len(visits) and routes.schedule(shift, visits, minutes) is not None:
-            drive = routes.figures(shift, best, minutes, km).drive_minutes
-            if drive >= before.drive_minutes - 1e-6:  # no shorter: keep the planner's order
+        if routes.schedule(shift, visits, minutes) is not None:
+            # The planner's order stays when no order drives less, or the shorter one does
+            # not fit the day once its drives are booked.
+            shorter = routes.figures(shift, best, minutes, km).drive_minutes
+            if (
+                len(best) < len(visits)
+                or shorter >= before.drive_minutes - 1e-6
+                or routes.schedule(shift, best, minutes) is None
+            ):
                 best = visits
         starts = routes.schedule(shift, best, minutes)
         if starts is None or len(best) < len(visits):
@@ -486,8 +493,9 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
         plan = [
             (_at(day, t), timedelta(minutes=v.minutes)) for v, t in zip(best, starts, strict=True)
         ]
+        # The day is already planned: a weekend or holiday it is on is not refused again.
         slots = place(s, ctx, ordered, tech.id, day, plan, (Status.PLANNING,), "routed",
-                      dry_run=dry_run)  # fmt: skip
+                      allow=Allow(weekend=True, holiday=True), dry_run=dry_run)  # fmt: skip
     return Rerouted(tech.id, day, before, after, slots, dry_run)
 
 
@@ -512,7 +520,8 @@ def map_page(
 
             flt = get_filter(s, filter_name)
             ids = store_search.matching_ids(s, flt, tz, settings.country)
-            orders = [o for _, o in sorted(orders_by_id(s, ids).items()) if not o.planned_start]
+            now = local_now(ctx)
+            orders = [o for _, o in sorted(orders_by_id(s, ids).items()) if _wants_time(o, now, tz)]
             stops, missing = _stops(s, settings, orders, numbered=False)
             page_routes.append(maps.Route(f"{filter_name}: {len(orders)} orders without a time",
                                           stops))  # fmt: skip
@@ -522,7 +531,7 @@ def map_page(
             techs = [get_technician(s, tech_id)] if tech_id else all_technicians(s)
             for day in days:
                 for tech in techs:
-                    orders = day_orders(s, tz, tech.id, day, statuses=SHOWN, lock=False)
+                    orders = day_orders(s, tz, tech.id, day, statuses=DAY_VISITS, lock=False)
                     if not orders:
                         continue
                     stops, missing = _stops(s, settings, orders, numbered=True)
@@ -541,9 +550,6 @@ def map_page(
             title = f"amsplan: {who} {span}"
     return maps.Page(title, page_routes, settings.map_tile_url, settings.map_attribution,
                      unplaced)  # fmt: skip
-
-
-SHOWN = OCCUPYING + (Status.CLOSED,)  # a day's visits, held and done
 
 
 def _day_text(settings: Settings, day: date) -> str:
