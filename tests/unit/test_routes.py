@@ -150,3 +150,11 @@ def test_booked_table_books_each_drive_as_booked_does():
     ]
     table = routes.booked_table(np.asarray(drives).reshape(2, -1))
     assert table.flatten().tolist() == [routes.booked(d) for d in drives]
+
+
+def test_fits_alone_finds_a_gap_between_the_fixed_visits() -> None:
+    fixed = (Visit(1, 1, 60, fixed=430), Visit(2, 1, 60, fixed=500))  # 07:10-08:10, 08:20-09:20
+    shift = Shift("d", 0, 420, 900, fixed)
+    assert routes.fits_alone(shift, Visit(3, 1, 300), LINE)  # 09:20-14:20, home 14:30
+    assert not routes.fits_alone(shift, Visit(4, 5, 300), LINE)  # 50 min away: back 16:00
+    assert routes.fits_alone(Shift("d", 0, 420, 900), Visit(5, 2, 15), LINE)  # an empty day

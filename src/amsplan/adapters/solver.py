@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from time import monotonic
 
 from amsplan.domain import routes as rules
-from amsplan.domain.routes import Day, Matrix, Shift, Visit, booked, candidates, polish, schedule
+from amsplan.domain.routes import Day, Matrix, Shift, Visit
 
 DROP_COST = 10_000_000  # seconds of driving an order left out costs (more than any route)
 DAY_COST = 3_600  # seconds of driving a used technician-day costs: fill days, not spread
@@ -56,14 +56,14 @@ def plan(
     """What `amsplan plan` proposes: the candidates offered to `solve`, each day's route
     polished and timed by the schedule rule. The shifts' fixed visits must fit their day.
     Raises RuntimeError when the solver's route breaks the rule (a bug, not an input)."""
-    solved = solve(shifts, candidates(shifts, visits, minutes), minutes, day_rank, limits)
+    solved = solve(shifts, rules.candidates(shifts, visits, minutes), minutes, day_rank, limits)
     by_key = {v.key: v for v in visits}
     days: dict[Hashable, Day] = {}
     for shift in shifts:
         fixed = {f.key: f for f in shift.fixed}
         route = [fixed.get(k) or by_key[k] for k in solved.routes.get(shift.key, [])]
-        route = polish(shift, route, minutes)
-        starts = schedule(shift, route, minutes)
+        route = rules.polish(shift, route, minutes)
+        starts = rules.schedule(shift, route, minutes)
         if starts is None:
             raise RuntimeError(f"the solver's plan for {shift.key} breaks the schedule rule")
         days[shift.key] = Day(shift, route, starts)
@@ -89,13 +89,15 @@ def solve(
     # guided local search would wait for the time limit (a late "today").
     ranks = list(day_rank) if day_rank else [0] * len(shifts)
     kept = {s.key: [f.key for f in s.fixed] for s in shifts}  # a day as it is
-    holds = [[_fits_alone(s, v, minutes) for v in visits] for s in shifts]
+    holds = [[rules.fits_alone(s, v, minutes) for v in visits] for s in shifts]
     open_days = [i for i in range(len(shifts)) if any(holds[i])]
     visits = [v for j, v in enumerate(visits) if any(holds[i][j] for i in open_days)]
     if not visits:
         return Solved(kept)
     shifts, day_rank = [shifts[i] for i in open_days], [ranks[i] for i in open_days]
     fixed = [f for shift in shifts for f in shift.fixed]
+    if len(shifts) == 1 and len(visits) == 1 and not fixed:  # it fits: nothing to search
+        return Solved(kept | {shifts[0].key: [visits[0].key]})
     homes = sorted({s.home for s in shifts})
     stops = [*visits, *fixed]
     nodes = [v.node for v in stops] + homes  # solver node -> matrix node
@@ -138,11 +140,6 @@ def solve(
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
-    if len(shifts) == 1 and len(stops) == 1:
-        # Nothing to move: guided local search would wait for the time limit (30 s).
-        params.local_search_metaheuristic = (
-            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
-        )
     params.solution_limit = limits.solutions
     # When no move is left that guided local search accepts (a day with a single order,
     # say), it does not stop: it branches on until the clock does. A normal search takes
@@ -177,17 +174,3 @@ def solve(
             index = solution.Value(routing.NextVar(index))
         routes[shift.key] = route
     return Solved(kept | routes, monotonic() - began >= limits.seconds * 0.98)
-
-
-def _fits_alone(shift: Shift, visit: Visit, minutes: Matrix) -> bool:
-    """Whether the visit fits the day on its own, in one of the gaps its fixed visits
-    leave (from the start point at `opens`, back by `closes`), drives booked."""
-    at, free = shift.home, shift.opens
-    for f in (*shift.fixed, None):
-        to, until = (shift.home, shift.closes) if f is None else (f.node, f.fixed or 0)
-        end = free + booked(minutes[at][visit.node]) + visit.minutes
-        if end + booked(minutes[visit.node][to]) <= until:
-            return True
-        if f is not None:
-            at, free = f.node, (f.fixed or 0) + f.minutes
-    return False

@@ -88,6 +88,16 @@ def schedule(shift: Shift, route: Sequence[Visit], minutes: Matrix) -> list[int]
     return starts
 
 
+def fits_alone(shift: Shift, visit: Visit, minutes: Matrix) -> bool:
+    """Whether the visit fits the day on its own, in one of the gaps the day's fixed
+    visits leave (from the start point at `opens`, back by `closes`)."""
+    fixed = list(shift.fixed)
+    return any(
+        schedule(shift, [*fixed[:i], visit, *fixed[i:]], minutes) is not None
+        for i in range(len(fixed) + 1)
+    )
+
+
 def figures(shift: Shift, route: Sequence[Visit], minutes: Matrix, km: Matrix) -> Figures:
     """The day's km, driving and idle minutes along the route (start point and back)."""
     nodes = [shift.home, *(v.node for v in route), shift.home]
