@@ -19,7 +19,18 @@ from amsplan.cli.output import (
     table,
     when,
 )
-from amsplan.cli.params import CountOnly, Filter, Json, OrderList, Sort, Tech, Yes
+from amsplan.cli.params import (
+    CountOnly,
+    Filter,
+    Json,
+    Municipality,
+    OrderList,
+    Postcode,
+    Sort,
+    Stage,
+    Tech,
+    Yes,
+)
 
 orders_app = typer.Typer(
     help="Work orders: import from the customer system, show.", no_args_is_help=True
@@ -144,9 +155,9 @@ def list_(
     tech: Tech = None,
     start: Annotated[str | None, typer.Option("--from", help="Appointments from this day.")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Appointments to this day.")] = None,
-    stage: Annotated[str | None, typer.Option("--stage", help="Etappe.")] = None,
-    municipality: Annotated[str | None, typer.Option("--municipality", help="Kommunenr.")] = None,
-    postcode: Annotated[str | None, typer.Option("--postcode")] = None,
+    stage: Stage = None,
+    municipality: Municipality = None,
+    postcode: Postcode = None,
     important: Annotated[
         bool | None, typer.Option("--important/--not-important", help="Flag important info.")
     ] = None,

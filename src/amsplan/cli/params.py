@@ -27,6 +27,9 @@ Filter = Annotated[
     str | None,
     typer.Option("--filter", help="The orders of a saved filter (amsplan filters list)."),
 ]
+Stage = Annotated[str | None, typer.Option("--stage", help="Etappe.")]
+Municipality = Annotated[str | None, typer.Option("--municipality", help="Kommunenr.")]
+Postcode = Annotated[str | None, typer.Option("--postcode", help="Postnummer.")]
 Comment = Annotated[str, typer.Option("--comment", help="Why (kept in the history).")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show; change nothing.")]
 CountOnly = Annotated[bool, typer.Option("--dry-run", help="Only count.")]

@@ -9,7 +9,19 @@ import typer
 
 from amsplan.cli.batch import allowed, ask_first
 from amsplan.cli.output import console, context, count, print_json, table
-from amsplan.cli.params import AllowHoliday, AllowWeekend, Day, DryRun, Filter, Json, Tech, Yes
+from amsplan.cli.params import (
+    AllowHoliday,
+    AllowWeekend,
+    Day,
+    DryRun,
+    Filter,
+    Json,
+    Municipality,
+    Postcode,
+    Stage,
+    Tech,
+    Yes,
+)
 
 
 def _km(value: float) -> str:
@@ -21,9 +33,9 @@ def plan(
     start: Annotated[str, typer.Option("--from", help="First day: 2026-04-22 or 22.04.2026.")],
     end: Annotated[str | None, typer.Option("--to", help="Last day (default: --from).")] = None,
     filter_name: Filter = None,
-    stage: Annotated[str | None, typer.Option("--stage", help="Etappe.")] = None,
-    municipality: Annotated[str | None, typer.Option("--municipality", help="Kommunenr.")] = None,
-    postcode: Annotated[str | None, typer.Option("--postcode", help="Postnummer.")] = None,
+    stage: Stage = None,
+    municipality: Municipality = None,
+    postcode: Postcode = None,
     techs: Annotated[
         list[str] | None,
         typer.Option("--tech", help="Plan for this technician (repeat; default: all active)."),

@@ -32,6 +32,7 @@ from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError, NotFound
 from amsplan.services import geo
 from amsplan.services.context import Context
+from amsplan.services.geo import Placed
 from amsplan.services.planning import Slot, busy, local_now, place, work_day
 from amsplan.store import search as store_search
 from amsplan.store.models import Order, Technician
@@ -100,7 +101,8 @@ class Applied:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (order no, reason)
 
 
-def _minute(moment: datetime) -> int:
+def _minute(moment: datetime | time) -> int:
+    """Minutes since midnight of a local wall-clock time."""
     return moment.hour * 60 + moment.minute
 
 
@@ -111,7 +113,7 @@ def _at(day: date, minute: int) -> datetime:
 def _opens(ctx: Context, tech: Technician, day: date) -> int:
     """When the technician-day may start: its working hours, and not in the past (today:
     from now, on the next GRAIN mark)."""
-    opens = _minute(datetime.combine(day, tech.work_start))
+    opens = _minute(tech.work_start)
     now = local_now(ctx)
     if day == now.date():
         now_minute = math.ceil((_minute(now) + now.second / 60) / routes.GRAIN) * routes.GRAIN
@@ -212,7 +214,7 @@ def propose(
                         (tech.start_lat, tech.start_lon), f"{tech.id}'s start point"
                     )
                 opens = _opens(ctx, tech, day)
-                closes = _minute(datetime.combine(day, tech.work_end))
+                closes = _minute(tech.work_end)
                 if opens >= closes:
                     proposal.closed.append(Closed(tech.id, day, "the working day is over"))
                     continue
@@ -380,15 +382,14 @@ def apply(ctx: Context, proposal: Proposal) -> Applied:
 
 
 def _route_of(
-    s: Session, ctx: Context, tech: Technician, orders: list[Order]
+    s: Session, ctx: Context, tech: Technician, orders: list[Order], placed: Placed | None = None
 ) -> tuple[Shift, list[Visit], list[list[float]], list[list[float]]] | str:
     """A technician-day's visits as a route from the start point (in the given order),
     with the travel matrices; or why it cannot be drawn (no start point, or a visit
-    without a position)."""
+    without a position). `placed`: the orders' positions, when the caller has them."""
     if tech.start_lat is None or tech.start_lon is None:
         return _no_start_point(tech)
-    placed = geo.place_in(s, [o.id for o in orders if o.id is not None])
-    where = placed.by_id()
+    where = (placed or _placed(s, orders)).by_id()
     points = [(tech.start_lat, tech.start_lon)]
     visits = []
     for o in orders:
@@ -399,16 +400,16 @@ def _route_of(
         visits.append(Visit(found.order_id, len(points) - 1, _length(ctx.settings, o)))
     names = [f"{tech.id}'s start point", *(o.order_no for o in orders)]
     minutes, km = geo.travel_times(ctx.settings, points, names)
-    work = (_minute(datetime.combine(date.min, tech.work_start)),
-            _minute(datetime.combine(date.min, tech.work_end)))  # fmt: skip
-    return Shift(tech.id, 0, *work), visits, minutes, km
+    return Shift(tech.id, 0, _minute(tech.work_start), _minute(tech.work_end)), visits, minutes, km
 
 
-def day_figures(s: Session, ctx: Context, tech: Technician, orders: list[Order]) -> Figures | str:
+def day_figures(
+    s: Session, ctx: Context, tech: Technician, orders: list[Order], placed: Placed | None = None
+) -> Figures | str:
     """The day's km and driving minutes along its visits in time order (for the
-    calendar), or why they cannot be known."""
+    calendar and the map), or why they cannot be known."""
     try:
-        found = _route_of(s, ctx, tech, orders)
+        found = _route_of(s, ctx, tech, orders, placed)
     except AmsplanError as no_times:  # e.g. the OSRM server is down: the day is still shown
         return f"no travel times ({no_times})"
     if isinstance(found, str):
@@ -522,7 +523,7 @@ def map_page(
             ids = store_search.matching_ids(s, flt, tz, settings.country)
             now = local_now(ctx)
             orders = [o for _, o in sorted(orders_by_id(s, ids).items()) if _wants_time(o, now, tz)]
-            stops, missing = _stops(s, settings, orders, numbered=False)
+            stops, missing = _stops(settings, orders, _placed(s, orders), numbered=False)
             page_routes.append(maps.Route(f"{filter_name}: {len(orders)} orders without a time",
                                           stops))  # fmt: skip
             unplaced += missing
@@ -534,13 +535,14 @@ def map_page(
                     orders = day_orders(s, tz, tech.id, day, statuses=DAY_VISITS, lock=False)
                     if not orders:
                         continue
-                    stops, missing = _stops(s, settings, orders, numbered=True)
+                    placed = _placed(s, orders)
+                    stops, missing = _stops(settings, orders, placed, numbered=True)
                     unplaced += missing
-                    figures = day_figures(s, ctx, tech, orders)
+                    figures = day_figures(s, ctx, tech, orders, placed)
                     known = figures if isinstance(figures, Figures) else None
                     start = (tech.start_lat, tech.start_lon)
                     page_routes.append(maps.Route(
-                        f"{tech.id} {tech.name}, {_day_text(settings, day)}", stops,
+                        f"{tech.id} {tech.name}, {_day_text(day)}", stops,
                         start if None not in start else None,  # type: ignore[arg-type]
                         ROUTE_COLOURS[len(page_routes) % len(ROUTE_COLOURS)],
                         known.km if known else None, known.drive_minutes if known else None,
@@ -552,17 +554,20 @@ def map_page(
                      unplaced)  # fmt: skip
 
 
-def _day_text(settings: Settings, day: date) -> str:
+def _day_text(day: date) -> str:
     return f"{rules.WEEKDAY_NAMES[day.weekday()]} {day:%d.%m.%Y}"
 
 
+def _placed(s: Session, orders: list[Order]) -> Placed:
+    return geo.place_in(s, [o.id for o in orders if o.id is not None])
+
+
 def _stops(
-    s: Session, settings: Settings, orders: list[Order], numbered: bool
+    settings: Settings, orders: list[Order], placed: Placed, numbered: bool
 ) -> tuple[list[maps.Stop], list[str]]:
     """The orders as map stops (numbered in the given order), and the ones that cannot be
     placed, with the reason."""
     tz = settings.tz
-    placed = geo.place_in(s, [o.id for o in orders if o.id is not None])
     where = placed.by_id()
     reasons = {u.order_id: u.reason for u in placed.unplaceable}
     stops: list[maps.Stop] = []
