@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -127,10 +128,9 @@ def _print_proposal(p, with_visits: bool) -> None:
         for d in p.days:
             rows = table("#", "time", "order", "", title=f"{d.tech_id} {d.day:%a %d.%m.%Y}")
             for i, v in enumerate(d.visits, 1):
-                end = v.start.hour * 60 + v.start.minute + v.minutes
+                end = v.start + timedelta(minutes=v.minutes)
                 note = "kept" if v.kept else ("approximate position" if v.approximate else "")
-                rows.add_row(str(i), f"{v.start:%H:%M}-{end // 60:02d}:{end % 60:02d}",
-                             v.order_no, note)  # fmt: skip
+                rows.add_row(str(i), f"{v.start:%H:%M}-{end:%H:%M}", v.order_no, note)
             console.print(rows)
     if p.selected:
         console.print(
@@ -218,7 +218,6 @@ def map_(
               amsplan map --week --date 2026-04-20 -o week.html
               amsplan map --filter "Stange åpne" -o open.html
     """
-    from datetime import timedelta
 
     from amsplan import clock
     from amsplan.adapters.dashboard import write_html
