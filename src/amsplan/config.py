@@ -85,6 +85,31 @@ class Settings:
     # [map]: the background tiles of `amsplan map` (docs/map.md).
     map_tile_url: str = MAP_TILES
     map_attribution: str = MAP_ATTRIBUTION
+    # [email]: booking letters by e-mail (`letters email`) and digests (`notify run`).
+    # The password only from the environment: AMSPLAN_EMAIL_PASSWORD.
+    email_booking: bool = False  # `letters email` books the orders that have an address
+    email_transport: str = "smtp"  # smtp | folder (a Maildir folder: demo, tests)
+    email_host: str = ""
+    email_port: int = 587
+    email_security: str = "starttls"  # starttls | tls | none
+    email_user: str = ""
+    email_from: str = ""
+    email_reply_to: str = ""
+    email_folder: str = "e-post-ut"  # transport "folder": the Maildir messages go into
+    email_timeout: float = 30.0  # seconds for one SMTP conversation step
+    email_reminder_hours: float = 72  # [reminders] email_after_hours: no answer by then
+    # [imap]: replies by e-mail (`replies fetch`); password: AMSPLAN_IMAP_PASSWORD.
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "tls"  # tls | starttls | none
+    imap_user: str = ""
+    imap_folder: str = "INBOX"
+    imap_done_folder: str = "amsplan/behandlet"  # processed messages are moved here
+    imap_timeout: float = 30.0
+    # [notify]: digests of changes to planners (`notify run`); rules: domain.notify.
+    notify_team: str = ""  # the team's address ("team" in a rule's `to`)
+    notify_users: dict[str, str] = field(default_factory=dict)  # user name -> address
+    notify_rules: tuple[dict[str, Any], ...] = ()  # [[notify.rule]] tables, as written
 
     @property
     def tz(self) -> ZoneInfo:
@@ -165,6 +190,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "sms_after_hours": ("sms_reminder_hours", (int, float)),
         "appointment_reminder": ("appointment_reminders", bool),
         "letter_from": ("letter_reminder_from", str),
+        "email_after_hours": ("email_reminder_hours", (int, float)),
     },
     "resolutions": {"failed_visit": ("failed_visit_codes", list)},
     "planning": {
@@ -176,6 +202,32 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "time_limit": ("plan_time_limit", (int, float)),
     },
     "map": {"tile_url": ("map_tile_url", str), "attribution": ("map_attribution", str)},
+    "email": {
+        "booking": ("email_booking", bool),
+        "transport": ("email_transport", str),
+        "host": ("email_host", str),
+        "port": ("email_port", int),
+        "security": ("email_security", str),
+        "user": ("email_user", str),
+        "from": ("email_from", str),
+        "reply_to": ("email_reply_to", str),
+        "folder": ("email_folder", str),
+        "timeout": ("email_timeout", (int, float)),
+    },
+    "imap": {
+        "host": ("imap_host", str),
+        "port": ("imap_port", int),
+        "security": ("imap_security", str),
+        "user": ("imap_user", str),
+        "folder": ("imap_folder", str),
+        "done_folder": ("imap_done_folder", str),
+        "timeout": ("imap_timeout", (int, float)),
+    },
+    "notify": {
+        "team": ("notify_team", str),
+        "users": ("notify_users", dict),
+        "rule": ("notify_rules", list),
+    },
     "sms": {
         "country": ("country", str),
         "send_from": ("sms_send_from", str),
@@ -281,6 +333,8 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         raise ConfigError(f"{where}: database.url must be sqlite:/// or postgresql://, not {url}")
     letters = base / values.pop("letters_dir", "letters")
     templates = values.pop("templates_dir", None)
+    if "notify_rules" in values:
+        values["notify_rules"] = tuple(values["notify_rules"])
     settings = Settings(
         base_dir=base,
         config_file=path,
@@ -322,7 +376,31 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
     if not 0 < settings.serve_port < 65536 or settings.serve_max_body < 1024:
         raise ConfigError(f"{where}: serve.port must be a port, serve.max_body at least 1024")
     _check_routing(where, settings)
+    _check_mail(where, settings)
     return settings
+
+
+def _check_mail(where: str, settings: Settings) -> None:
+    """[email] and [imap]: the choices and ranges (addresses are checked where used)."""
+    if settings.email_transport not in ("smtp", "folder"):
+        raise ConfigError(f'{where}: email.transport must be "smtp" or "folder"')
+    if settings.email_security not in ("starttls", "tls", "none"):
+        raise ConfigError(f'{where}: email.security must be "starttls", "tls" or "none"')
+    if settings.imap_security not in ("starttls", "tls", "none"):
+        raise ConfigError(f'{where}: imap.security must be "tls", "starttls" or "none"')
+    for section, port, timeout in (
+        ("email", settings.email_port, settings.email_timeout),
+        ("imap", settings.imap_port, settings.imap_timeout),
+    ):
+        if not 0 < port < 65536 or not 0 < timeout <= 600:
+            raise ConfigError(f"{where}: {section}.port must be a port, {section}.timeout"
+                              " 0 to 600 seconds")  # fmt: skip
+    if not 0 < settings.email_reminder_hours <= 24 * 60:
+        raise ConfigError(f"{where}: reminders.email_after_hours must be positive")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in settings.notify_users.items()):
+        raise ConfigError(f"{where}: notify.users must map user names to addresses")
+    if not all(isinstance(rule, dict) for rule in settings.notify_rules):
+        raise ConfigError(f"{where}: notify.rule must be tables ([[notify.rule]])")
 
 
 def _read_statuses(where: str, body: Any, labels: dict, colours: dict) -> None:

@@ -120,6 +120,7 @@ def test_every_transition_into_manual_followup_names_its_kind():
     assert {t.name: t.followup.value for t in into if t.followup} == {
         "reply_other": "reply", "follow_up_manually": "manual", "booking_reminder": "no_answer",
         "to_manual": "rejected", "cancel_started": "cancelled", "sms_undelivered": "sms_failed",
+        "email_undelivered": "email_failed",
         "opt_out": "reply",
     }  # fmt: skip
 

@@ -20,6 +20,7 @@ class FollowupKind(StrEnum):
     REJECTED = "rejected"
     FAILED_VISIT = "failed_visit"
     SMS_FAILED = "sms_failed"
+    EMAIL_FAILED = "email_failed"
     REPLY = "reply"
     NO_ANSWER = "no_answer"
     CHANGED = "changed"
@@ -36,6 +37,7 @@ TEXTS: dict[FollowupKind, str] = {
     FollowupKind.REJECTED: "rejected by the meter-data system",
     FollowupKind.FAILED_VISIT: "the technician could not change the meter",
     FollowupKind.SMS_FAILED: "the booking SMS could not be sent",
+    FollowupKind.EMAIL_FAILED: "the booking e-mail could not be sent or bounced",
     FollowupKind.REPLY: "the customer replied something other than the confirming word",
     FollowupKind.NO_ANSWER: "no answer by the deadline",
     FollowupKind.CHANGED: "name, address or phone changed in the customer system after booking",

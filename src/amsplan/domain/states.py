@@ -1,4 +1,5 @@
-"""The states of letters and SMS, and the kinds of SMS (stored as their text values)."""
+"""The states of letters, SMS and e-mail, and the kinds of SMS and e-mail (stored as
+their text values)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,25 @@ class SmsKind(StrEnum):
 
 
 REMINDER_KINDS = (SmsKind.BOOKING_REMINDER, SmsKind.APPOINTMENT_REMINDER)
+
+
+class EmailState(StrEnum):
+    """Where an e-mail amsplan sends is (`email_message.state`).
+
+    sending (recorded with its Message-ID and committed before the SMTP conversation)
+    -> sent (the server accepted it) | failed (the server refused it: it was not sent);
+    sending for longer than a run can take (a run died mid-send) -> unknown: it may or
+    may not have gone, and it is never sent again blindly: a person looks and settles it
+    (`amsplan email settle`); sent -> bounced (a delivery status notification came back).
+    """
+
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    BOUNCED = "bounced"
+
+
+class EmailKind(StrEnum):
+    BOOKING = "booking"  # the booking letter as a PDF attachment (`letters email`)
+    DIGEST = "digest"  # a planner's notification digest (`notify run`)

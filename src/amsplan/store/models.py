@@ -12,7 +12,14 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from amsplan.domain.followups import FollowupKind
-from amsplan.domain.states import Delivery, LetterState, SmsKind, SmsState
+from amsplan.domain.states import (
+    Delivery,
+    EmailKind,
+    EmailState,
+    LetterState,
+    SmsKind,
+    SmsState,
+)
 from amsplan.domain.statuses import Status
 
 
@@ -94,6 +101,8 @@ class Order(SQLModel, table=True):
         Index("ix_work_order_status_start", "status", "planned_start"),
         # Order numbers are found whatever their case.
         Index("ix_work_order_order_no_upper", text("upper(order_no)")),
+        # A reply by e-mail is linked to the waiting order of its sender's address.
+        Index("ix_work_order_email_lower", text("lower(email)")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -107,6 +116,8 @@ class Order(SQLModel, table=True):
     municipality_no: str = Field(default="", index=True)
     phone: str = ""
     mobile: str | None = None  # normalised E.164 mobile number, when the phone is one
+    # The customer's e-mail address (validated on import; domain in lower case), "" none.
+    email: str = Field(default="", sa_column=Column(String(320), nullable=False, default=""))
     stage: str = Field(default="", index=True)
     latitude: float | None = None
     longitude: float | None = None
@@ -164,6 +175,7 @@ class History(SQLModel, table=True):
     """One row per applied transition. Append-only."""
 
     __tablename__ = "history"
+    __table_args__ = (Index("ix_history_at", "at"),)  # `notify run`: the changes since
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="work_order.id", index=True)
@@ -247,6 +259,8 @@ class Reply(SQLModel, table=True):
     handled_note: str | None = None
     ingested_at: datetime = Field(default_factory=utcnow)
     actor: str = ""
+    channel: str = Field(default="sms", max_length=8)  # sms | email
+    subject: str | None = None  # an e-mail's subject
 
 
 _ONE_REMINDER = text(
@@ -349,6 +363,7 @@ class FollowupFlag(SQLModel, table=True):
     reason is settled."""
 
     __tablename__ = "followup_flag"
+    __table_args__ = (Index("ix_followup_flag_at", "at"),)  # `notify run`: the changes since
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="work_order.id", index=True)
@@ -386,3 +401,46 @@ class SavedFilter(SQLModel, table=True):
     criteria: str = Field(sa_column=Column(Text, nullable=False))  # JSON
     created_by: str = ""
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class EmailMessage(SQLModel, table=True):
+    """Every e-mail amsplan sends: recorded with its Message-ID (state "sending") and
+    committed before the SMTP conversation, so a crash never sends one twice blindly."""
+
+    __tablename__ = "email_message"
+    __table_args__ = (Index("ix_email_message_state", "state", "sending_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: EmailKind = Field(sa_column=Column(EnumText(EmailKind, 12), nullable=False))
+    order_id: int | None = Field(default=None, foreign_key="work_order.id", index=True)
+    booking_code: str | None = None  # a booking e-mail: the code it tells
+    to: str = Field(sa_column=Column(Text, nullable=False))  # the recipient address(es)
+    subject: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    message_id: str = Field(sa_column=Column(String(250), unique=True, nullable=False))
+    state: EmailState = Field(
+        default=EmailState.SENDING, sa_column=Column(EnumText(EmailState, 12), nullable=False)
+    )
+    created_by: str = ""
+    sending_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    error: str | None = None  # the server's answer (code and words), never the address
+    bounced_at: datetime | None = None
+    settled_at: datetime | None = None  # a person settled it (state was unknown)
+    settled_by: str | None = None
+
+
+class Notice(SQLModel, table=True):
+    """A change (a history row or a follow-up flag) notified to one recipient: each
+    change goes to each recipient once, whatever runs overlap (`notify run`)."""
+
+    __tablename__ = "notice"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", "recipient", name="uq_notice_change_recipient"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=8)  # history | flag
+    source_id: int
+    recipient: str = Field(max_length=320)
+    email_id: int | None = Field(default=None, foreign_key="email_message.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
