@@ -67,9 +67,7 @@ def upgrade() -> None:
         sa.Column("at", _DT(), nullable=False),
         sa.ForeignKeyConstraint(["email_id"], ["email_message.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "source", "source_id", "recipient", name="uq_notice_change_recipient"
-        ),
+        sa.UniqueConstraint("source", "source_id", "recipient", name="uq_notice_change_recipient"),
     )
     op.create_index("ix_notice_email_id", "notice", ["email_id"])
 
