@@ -158,6 +158,20 @@ def test_a_changed_address_of_a_booked_order_is_taken_and_followed_up(workspace)
     assert found(workspace, "kari.nordmann@example") == [first]
 
 
+def test_a_first_address_of_a_booked_order_is_taken_without_follow_up(workspace):
+    first, second = booked(workspace, {1: "", 2: "ola@eksempel.no"})
+    given = {1: "kari@eksempel.no", 2: "ola@eksempel.no"}
+
+    result = import_orders(workspace.context(), with_emails(workspace.path / "o.csv", given))
+
+    assert (result.updated, result.changed_after_booking) == (1, 0)
+    order = stored(workspace)[first]
+    assert (order.email, order.status, order.followup_reason) == (
+        "kari@eksempel.no", "ready_to_print", None,
+    )  # fmt: skip
+    assert found(workspace, "kari@eksempel") == [first]
+
+
 def test_a_blanked_address_is_refused_only_for_an_order_booked_by_email(workspace):
     first, second = booked(workspace, {1: "kari@eksempel.no", 2: "ola@eksempel.no"})
     sent_by_email(workspace, [first])  # the second was booked, not by e-mail

@@ -82,8 +82,7 @@ def import_(
         console.print(
             styled(f"{result.changed_after_booking} booked orders changed", "yellow"),
             "(name, address, phone or e-mail): recorded in their timelines and put into "
-            "follow-up; "
-            "see amsplan followup list --reason changed",
+            "follow-up; see amsplan followup list --reason changed",
         )
     if result.purged_kept:
         console.print(

@@ -24,6 +24,10 @@ BOOKED = frozenset(
 )
 # The fields a customer is reached and found by; a change to one of a booked order matters.
 CONTACT_FIELDS = ("customer_name", "street", "postcode", "city", "phone", "mobile", "email")
+# Contact fields whose first value is no change that matters: nothing of the booking went
+# by an e-mail address the order did not have (and the first export with the column
+# must not put every booked order into follow-up).
+FIRST_VALUE_TAKEN = ("email",)
 # Required of a booked order: a letter and a technician need them.
 REQUIRED_WHEN_BOOKED = ("customer_name", "street", "postcode", "city")
 # Required of an order booked by SMS or by e-mail (its booking channel): the field named
@@ -57,8 +61,13 @@ def letter_untrue(changed: list[str]) -> bool:
 
 
 def contact_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """The contact fields `new` changes, in CONTACT_FIELDS order."""
-    return [f for f in CONTACT_FIELDS if f in new and (old.get(f) or None) != (new[f] or None)]
+    """The contact fields `new` changes, in CONTACT_FIELDS order (not a first value of
+    FIRST_VALUE_TAKEN)."""
+    return [
+        f for f in CONTACT_FIELDS
+        if f in new and (old.get(f) or None) != (new[f] or None)
+        and (old.get(f) or f not in FIRST_VALUE_TAKEN)
+    ]  # fmt: skip
 
 
 def blanked(old: dict[str, Any], new: dict[str, Any], channel: str | None) -> list[str]:

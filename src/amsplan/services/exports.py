@@ -63,9 +63,8 @@ def export_mobile(
                 order.order_no, order.technician_id, tech.name if tech else "",
                 order.booking_seq, begin, finish, order.customer_name, order.street,
                 order.postcode, order.city, order.mobile or order.phone, order.email,
-                order.meter_point_id,
-                order.meter_number, order.important_info, order.difficult_meter,
-                order.description, order.latitude, order.longitude,
+                order.meter_point_id, order.meter_number, order.important_info,
+                order.difficult_meter, order.description, order.latitude, order.longitude,
             ])  # fmt: skip
             ids.append(order.id)
     write_rows(path, MOBILE_COLUMNS, rows, fmt)
