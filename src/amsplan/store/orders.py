@@ -246,6 +246,32 @@ def awaiting_from(session: Session, mobiles: Iterable[str]) -> dict[str, list[Or
     return found
 
 
+def awaiting_from_email(session: Session, addresses: Iterable[str]) -> dict[str, list[Order]]:
+    """The orders (not cancelled) waiting for an answer, by their e-mail address (one of
+    `addresses`, in any case), keyed by the address in lower case; locked.
+
+    Found by lower(email) (an expression index). SQLite's lower() folds only ASCII
+    letters, so each address is asked for in both forms: an address with a capital Æ
+    matches itself on both databases, and its lower-case twin on PostgreSQL only.
+    """
+    wanted = {form for a in addresses for form in (a.lower(), _lower_ascii(a))}
+    found: dict[str, list[Order]] = {}
+    for chunk in chunks(wanted):
+        query = select(Order).where(
+            func.lower(col(Order.email)).in_(chunk),
+            col(Order.status) == Status.AWAITING_RESPONSE,
+            col(Order.cancelled) == False,  # noqa: E712
+        )
+        for order in session.exec(query.order_by(col(Order.id)).with_for_update()):
+            found.setdefault(order.email.lower(), []).append(order)
+    return found
+
+
+def _lower_ascii(text: str) -> str:
+    """Lower case as SQLite's lower() makes it (ASCII letters only)."""
+    return "".join(ch.lower() if ch.isascii() else ch for ch in text)
+
+
 def by_mobile(
     session: Session, mobiles: Iterable[str], lock: bool = False
 ) -> dict[str, list[Order]]:
