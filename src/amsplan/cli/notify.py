@@ -45,9 +45,8 @@ def run(
     elif dry_run:
         for digest in result.digests:
             console.print(f"To: {digest.recipient}\nSubject: {digest.subject}\n")
-            console.print(digest.text)
-        verb = "would be sent"
-        console.print(count(len(result.digests), "digest", "digests") + f" {verb}")
+            console.print(digest.text, soft_wrap=True)  # as the recipient will see it
+        console.print(count(len(result.digests), "digest", "digests") + " would be sent")
     elif sys.stdout.isatty():
         out = table("to", "changes", "state", "detail")
         for d in result.digests:
@@ -58,11 +57,11 @@ def run(
     if not result.rules and not as_json:
         err_console.print("notify run: no [[notify.rule]] in the configuration: nothing to do")
     for missing in result.unaddressed:
+        orders = ", ".join(missing.orders[:20]) + (" ..." if len(missing.orders) > 20 else "")
         who = f"owner {missing.owner!r} has no address in [notify.users]" if missing.owner \
             else "no owner"  # fmt: skip
-        err_console.print(f"notify run: {count(len(missing.orders), 'order', 'orders')} with"
-                          f" {who}: {', '.join(missing.orders[:20])}"
-                          + (" ..." if len(missing.orders) > 20 else ""))  # fmt: skip
+        told = count(len(missing.orders), "order", "orders")
+        err_console.print(f"notify run: {who}: not told of {told}: {orders}")
     if result.left:
         err_console.print(f"notify run: {count(result.left, 'digest', 'digests')} left sending"
                           " by a run that stopped: in doubt (amsplan email list)")  # fmt: skip
@@ -81,13 +80,13 @@ def rules(ctx: typer.Context, as_json: Json = False) -> None:
 
     Example: amsplan notify rules
     """
+    from amsplan.domain.followups import FollowupKind
     from amsplan.domain.notify import FOLLOWUP, OWNER
     from amsplan.domain.transitions import TRANSITIONS
     from amsplan.services.notify import rules as understood
 
     c = context(ctx)
     found = understood(c)
-    owners = ", ".join(f"{n} → {a}" for n, a in sorted(found.users.items())) or "nobody"
     if as_json:
         print_json({
             "horizon_hours": c.settings.notify_horizon_hours,
@@ -99,17 +98,18 @@ def rules(ctx: typer.Context, as_json: Json = False) -> None:
     if not found.rules:
         console.print("No [[notify.rule]] in the configuration: `notify run` sends nothing.")
         return
-    out = table("#", "when", "to")
+    out = table("#", "when", "recipients")
     for rule in found.rules:
         when = "\n".join(
-            f"{e} ({TRANSITIONS[e].label})" if not e.startswith(FOLLOWUP) else e for e in rule.when
-        )
-        to = "\n".join(
-            f"{n}: each order's owner ({owners})" if n == OWNER else n if n == a else f"{n} → {a}"
-            for n, a in rule.to
-        )
+            f"{e} ({FollowupKind(e.removeprefix(FOLLOWUP)).text})" if e.startswith(FOLLOWUP)
+            else f"{e} ({TRANSITIONS[e].label})"
+            for e in rule.when
+        )  # fmt: skip
+        to = "\n".join(n if n in (OWNER, a) else f"{n} → {a}" for n, a in rule.to)
         out.add_row(str(rule.number), when, to)
     console.print(out)
+    owners = ", ".join(f"{n} → {a}" for n, a in sorted(found.users.items())) or "none"
+    console.print(f"owner: each order's owner, by [notify.users]: {owners}")
     console.print(f"Changes older than {c.settings.notify_horizon_hours:g} hours when first"
                   " seen are not sent ([notify] horizon_hours).")  # fmt: skip
 

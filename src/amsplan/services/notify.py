@@ -127,8 +127,9 @@ def _plan(s: Session, understood: notify.Rules, since: datetime, now: datetime) 
 def _texts(ctx: Context, digest: notify.Digest) -> mailtexts.MailText:
     tz = ctx.settings.tz
     rows = [
-        {"order_no": r.change.order_no, "customer": r.change.customer, "change": r.change.label,
-         "reason": r.reason, "who": r.change.actor, "when": notify.local_time(r.change.at, tz)}
+        {"order_no": r.change.order_no, "customer": notify.one_line(r.change.customer),
+         "change": r.change.label, "reason": r.reason, "who": notify.one_line(r.change.actor),
+         "when": notify.local_time(r.change.at, tz)}
         for r in digest.rows
     ]  # fmt: skip
     values = {
