@@ -148,7 +148,7 @@ def test_an_owner_without_an_address_is_reported_until_recorded_and_others_still
                change(HISTORY, 2, "reply_other", order=2, owner=None)]  # fmt: skip
     plan = notify.plan(rules, changes, set())
     assert {k: [c.id for c in v] for k, v in plan.unaddressed.items()} == {"per": [1], "": [2]}
-    assert plan.markers == [("owner:per", (HISTORY, 1)), ("owner:", (HISTORY, 2))]
+    assert plan.markers == {"owner:per": [(HISTORY, 1)], "owner:": [(HISTORY, 2)]}
     assert [(d.recipient, len(d.rows)) for d in plan.digests] == [("planlegging@nett.example", 2)]
     reported = {(HISTORY, 1, "owner:per"), (HISTORY, 2, "owner:")}
     assert notify.plan(rules, changes, reported).unaddressed == {}

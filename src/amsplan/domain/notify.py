@@ -241,11 +241,11 @@ class Plan:
     unaddressed: dict[str, list[Change]]
 
     @property
-    def markers(self) -> list[tuple[str, Key]]:
-        """(marker recipient, change) for every change an owner without an address would have
-        got: recorded, so that it is reported once."""
-        return [(unaddressed_marker(owner), c.key) for owner, cs in self.unaddressed.items()
-                for c in cs]  # fmt: skip
+    def markers(self) -> dict[str, list[Key]]:
+        """Marker recipient -> the changes an owner without an address would have got:
+        recorded, so that each is reported once."""
+        return {unaddressed_marker(owner): [c.key for c in changes]
+                for owner, changes in self.unaddressed.items()}  # fmt: skip
 
 
 def unaddressed_marker(owner: str) -> str:
@@ -278,9 +278,10 @@ def plan(rules: Rules, changes: Iterable[Change], notified: set[tuple[str, int, 
             if partner is not None and (*partner.key, recipient) not in notified:
                 claims += (partner.key,)
             done.update(claims)
-            parts = [c.reason for c in sorted((change, partner) if partner else (change,),
-                                              key=lambda c: c.source != HISTORY)]  # fmt: skip
-            reason = " – ".join(dict.fromkeys(one_line(p) for p in parts if one_line(p)))
+            pair = sorted(
+                (change, partner) if partner else (change,), key=lambda c: c.source != HISTORY
+            )  # the comment, then the reason
+            reason = " – ".join(dict.fromkeys(t for c in pair if (t := one_line(c.reason))))
             digests.setdefault(recipient, Digest(recipient)).rows.append(
                 Row(change, reason, claims)
             )

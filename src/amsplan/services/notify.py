@@ -100,8 +100,8 @@ def run(ctx: Context, dry_run: bool = False) -> NotifyResult:
             outgoing.append((message.id, outmail.mime(ctx, message, texts.text, texts.html)))
             result.digests.append(DigestResult(digest.recipient, len(digest.rows),
                                                texts.subject, email_id=message.id))  # fmt: skip
-        for marker, key in plan.markers:
-            store.record(s, marker, [key], now, None)
+        for marker, keys in plan.markers.items():
+            store.record(s, marker, keys, now, None)
         result.unaddressed = _unaddressed(plan)
     if outgoing:
         outcomes = {o.id: o for o in outmail.send(ctx, outgoing, settled)}
