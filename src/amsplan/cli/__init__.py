@@ -96,6 +96,7 @@ def _register() -> None:
         exports,
         followup,
         letters,
+        notify,
         orders,
         planning,
         privacy,
@@ -115,7 +116,7 @@ def _register() -> None:
     )
 
     for module in (
-        setup, orders, techs, planning, routes, letters, replies, sms, reminders, followup,
+        setup, orders, techs, planning, routes, letters, replies, sms, reminders, notify, followup,
         returns, upstream, exports, reports, privacy, views, status, workflow, serve,
     ):  # fmt: skip
         module.register(app)

@@ -171,9 +171,10 @@ def _settle(ctx: Context, outcome: Outcome, settled: Settled) -> None:
 
 
 def settle_left(ctx: Context, settled: Mapping[EmailKind, Settled]) -> int:
-    """Messages a dead run left "sending" become "unknown" (for a person); how many."""
+    """Messages (of the kinds in `settled`) a dead run left "sending" become "unknown"
+    (for a person); how many."""
     with ctx.session() as s:
-        left = store.left_sending(s, ctx.now() - LEFT_AFTER)
+        left = store.left_sending(s, ctx.now() - LEFT_AFTER, settled.keys())
         for message in left:
             message.state = EmailState.UNKNOWN
             message.error = "a run stopped while sending it: it may or may not have gone"
