@@ -178,5 +178,6 @@ def settle_left(ctx: Context, settled: Mapping[EmailKind, Settled]) -> int:
             message.state = EmailState.UNKNOWN
             message.error = "a run stopped while sending it: it may or may not have gone"
             s.add(message)
-            settled[message.kind](s, ctx, message, EmailState.UNKNOWN)
+            if message.kind in settled:  # a kind without a function: only the row changes
+                settled[message.kind](s, ctx, message, EmailState.UNKNOWN)
     return len(left)
