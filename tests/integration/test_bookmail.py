@@ -25,13 +25,14 @@ FROM = "Nettselskapet AS <post@nett.example>"
 
 
 def configure(ws, **email: object) -> None:
-    """[email] booking = true and these settings (the server's, usually)."""
+    """[email] booking = true and these settings (the server's, usually), in place of
+    the [email] settings configured before."""
     values = {"booking": True, **email}
-    lines = [f"{k} = {str(v).lower() if isinstance(v, bool) else repr(v)}" for k, v in
-             values.items()]  # fmt: skip
-    lines = [line.replace("'", '"') for line in lines]
+    lines = [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {str(v).lower()}"
+             for k, v in values.items()]  # fmt: skip
     path = ws.path / "amsplan.toml"
-    path.write_text(path.read_text(encoding="utf-8") + "\n[email]\n" + "\n".join(lines) + "\n")
+    before = path.read_text(encoding="utf-8").partition("\n[email]\n")[0]
+    path.write_text(before + "\n[email]\n" + "\n".join(lines) + "\n", encoding="utf-8")
 
 
 def give(ws, addresses: dict[str, str], **fields: str) -> None:
