@@ -5,6 +5,7 @@ twice (counted at the SMTP server), the messages the dead run left are in doubt 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -101,3 +102,21 @@ def test_a_run_killed_mid_send_never_sends_a_booking_twice(workspace, crash_at):
     assert {(o.status, o.booking_channel, o.followup_kind) for o in orders} == {
         ("awaiting_response", "email", None)
     }
+
+
+def test_two_runs_at_once_send_each_booking_once(workspace):
+    with SmtpServer() as server:
+        configure(workspace, **server.settings())
+        booked(workspace, 3, ADDRESSES)
+        env = {**os.environ, "AMSPLAN_USER": "cron"}
+        env.pop("AMSPLAN_CRASH_AT", None)
+        command = [sys.executable, "-m", "amsplan", "letters", "email", "--json"]
+        runs = [subprocess.Popen(command, cwd=workspace.path, env=env, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(2)]  # fmt: skip
+        results = [json.loads(run.communicate(timeout=120)[0]) for run in runs]
+        # One run records the chunk's messages; the other finds them being sent.
+        assert sorted(len(r["sent"]) for r in results) == [0, 3]
+        assert len(server.wait_for(3)) == 3
+        check_invariants(workspace, server)
+    assert [r.state for r in rows(workspace)] == [EmailState.SENT] * 3

@@ -29,12 +29,14 @@ def test_an_order_with_an_address_is_booked_by_e_mail_when_it_is_on():
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_a_booking_in_doubt_is_neither_e_mailed_nor_printed_whatever_the_setting(enabled):
-    choice = choose(enabled, "kari@kunde.no", 17, "550 refused")
+    choice = choose(enabled, "kari@kunde.no", (17, EmailState.UNKNOWN), "550 refused")
     assert choice.way is Way.IN_DOUBT
     assert choice.why == (
         "booking e-mail 17 in doubt: check and settle it "
         "(amsplan email settle 17 --sent | --not-sent)"
     )
+    sending = choose(enabled, "kari@kunde.no", (18, EmailState.SENDING), None)
+    assert sending.way is Way.IN_DOUBT and "18 is being sent" in sending.why
 
 
 @pytest.mark.parametrize(

@@ -51,21 +51,28 @@ def refused_for_good(state: EmailState, error: str | None) -> bool:
     return found is not None and found[1] == "5"
 
 
-def in_doubt_text(message_id: int) -> str:
-    """What a planner does about a booking e-mail in doubt."""
+def in_doubt_text(message_id: int, state: EmailState = EmailState.UNKNOWN) -> str:
+    """What a planner does about a booking e-mail in doubt (in `state`)."""
+    if state is EmailState.SENDING:
+        return (
+            f"booking e-mail {message_id} is being sent (if its run stopped, it is shown "
+            "in doubt after a while: amsplan email list --state unknown)"
+        )
     return (
         f"booking e-mail {message_id} in doubt: check and settle it "
         f"(amsplan email settle {message_id} --sent | --not-sent)"
     )
 
 
-def choose(enabled: bool, address: str, in_doubt: int | None, refusal: str | None) -> Choice:
+def choose(
+    enabled: bool, address: str, in_doubt: tuple[int, EmailState] | None, refusal: str | None
+) -> Choice:
     """How an order ready to print is booked. `enabled`: [email] booking; `address`: the
-    order's e-mail address ("" for none); `in_doubt`: the id of a booking e-mail in doubt
-    for the order's current code, if any; `refusal`: why its address was refused for
-    good (the server's code and words), if it was."""
+    order's e-mail address ("" for none); `in_doubt`: (id, state) of a booking e-mail in
+    doubt for the order's current code, if any; `refusal`: why its address was refused
+    for good (the server's code and words), if it was."""
     if in_doubt is not None:  # whatever the setting is now: it may have gone
-        return Choice(Way.IN_DOUBT, in_doubt_text(in_doubt))
+        return Choice(Way.IN_DOUBT, in_doubt_text(*in_doubt))
     if not enabled:
         return Choice(Way.LETTER, "booking by e-mail is off ([email] booking)")
     if not address.strip():

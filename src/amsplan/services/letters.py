@@ -214,18 +214,19 @@ def select_ready(
 def booking_ways(session: Session, ctx: Context, orders: list[Order]) -> dict[int, Choice]:
     """How each order ready to print is booked: by e-mail, by letter, or neither while
     its booking e-mail is in doubt (domain.bookmail.choose); by order id."""
-    doubt = mail.bookings_in_doubt(session, {key(o): o.booking_code for o in orders})
+    doubt = {
+        order_id: (m.id or 0, m.state)
+        for order_id, m in mail.bookings_in_doubt(
+            session, {key(o): o.booking_code for o in orders}
+        ).items()
+    }
     refused: dict[str, str] = {}
     for message in mail.booking_failures_to(session, [o.email for o in orders]):
         if bookmail.refused_for_good(message.state, message.error):
             refused.setdefault(message.to.lower(), message.error or message.state.value)
+    enabled = ctx.settings.email_booking
     return {
-        key(o): bookmail.choose(
-            ctx.settings.email_booking,
-            o.email,
-            doubt[key(o)].id if key(o) in doubt else None,
-            refused.get(o.email.lower()),
-        )  # fmt: skip
+        key(o): bookmail.choose(enabled, o.email, doubt.get(key(o)), refused.get(o.email.lower()))
         for o in orders
     }
 
