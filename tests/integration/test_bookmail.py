@@ -305,3 +305,16 @@ def test_a_dry_run_lists_who_would_get_an_e_mail_and_records_nothing(workspace):
         assert result.left_for_letters == 1 and server.received == []
     assert messages(workspace) == []
     assert {o.status for o in orders(workspace).values()} == {"ready_to_print"}
+
+
+def test_a_message_that_went_for_an_order_that_can_no_longer_move_is_flagged(workspace):
+    with SmtpServer(Behaviour(hang_data=2)) as server:
+        configure(workspace, **server.settings(timeout=0.5))
+        booked(workspace, 1, {1: "kari@kunde.example"})
+        bookmail.send_bookings(workspace.context(now=NOW))
+    give(workspace, {"AMS-00001": "kari@kunde.example"}, street="")  # blanked meanwhile
+    (message,) = messages(workspace)
+    emails.settle(workspace.context(now=NOW + timedelta(hours=1)), [message.id], sent=True)
+    order = orders(workspace)["AMS-00001"]
+    assert (order.status, order.followup_reason) == ("ready_to_print", bookmail.CHANGED)
+    assert messages(workspace)[0].state is EmailState.SENT

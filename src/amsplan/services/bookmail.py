@@ -39,7 +39,7 @@ from amsplan.domain.bookmail import Way
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.states import EmailKind, EmailState
 from amsplan.domain.statuses import Status
-from amsplan.errors import ConfigError
+from amsplan.errors import ConfigError, TransitionRefused
 from amsplan.services import letters, outmail, workflow
 from amsplan.services.context import Context
 from amsplan.store import db
@@ -235,10 +235,15 @@ def settled(s: Session, ctx: Context, message: EmailMessage, state: EmailState) 
 
 
 def _sent(s: Session, ctx: Context, order: Order, message: EmailMessage, person: str) -> None:
+    """The order awaits the answer, as after a printed letter; one that changed while
+    the message was on its way (or can no longer move) is flagged instead."""
     if order.status is Status.READY_TO_PRINT and order.booking_code == message.booking_code:
         comment = f"Bookingbrev sendt på e-post (melding {message.id}){person}"
-        workflow.apply(s, ctx, order, "email_sent", comment=comment, channel="email")
-        return
+        try:
+            workflow.apply(s, ctx, order, "email_sent", comment=comment, channel="email")
+            return
+        except TransitionRefused:  # checked before anything changed; it went all the same
+            pass
     workflow.clear_followups(s, ctx, order, kinds=(FollowupKind.EMAIL_FAILED,))
     workflow.add_comment(s, ctx, order, f"Booking-e-post {message.id} ble sendt{person}, men "
                          f"ordren er endret siden (nå {order.status}): gi kunden beskjed",
