@@ -60,7 +60,7 @@ class _Work:
     code: str | None
     to: str
     file_name: str
-    texts: mailtexts.Texts
+    texts: mailtexts.MailText
     letter: LetterData
 
 

@@ -171,13 +171,13 @@ def _settle(ctx: Context, outcome: Outcome, settled: Settled) -> None:
 
 
 def settle_left(ctx: Context, settled: Mapping[EmailKind, Settled]) -> int:
-    """Messages a dead run left "sending" become "unknown" (for a person); how many."""
+    """Messages (of the kinds in `settled`) a dead run left "sending" become "unknown"
+    (for a person); how many."""
     with ctx.session() as s:
-        left = store.left_sending(s, ctx.now() - LEFT_AFTER)
+        left = store.left_sending(s, ctx.now() - LEFT_AFTER, settled.keys())
         for message in left:
             message.state = EmailState.UNKNOWN
             message.error = "a run stopped while sending it: it may or may not have gone"
             s.add(message)
-            if message.kind in settled:  # a kind without a function: only the row changes
-                settled[message.kind](s, ctx, message, EmailState.UNKNOWN)
+            settled[message.kind](s, ctx, message, EmailState.UNKNOWN)
     return len(left)

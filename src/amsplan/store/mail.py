@@ -24,12 +24,15 @@ def messages(session: Session, ids: Iterable[int], lock: bool = False) -> list[E
     return sorted(found, key=lambda m: m.id or 0)
 
 
-def left_sending(session: Session, before: datetime) -> list[EmailMessage]:
-    """Messages still "sending" since before `before` (their run died mid-send); locked,
-    others' locked rows skipped."""
+def left_sending(
+    session: Session, before: datetime, kinds: Iterable[EmailKind]
+) -> list[EmailMessage]:
+    """Messages of these kinds still "sending" since before `before` (their run died
+    mid-send); locked, others' locked rows skipped."""
     query = (
         select(EmailMessage)
         .where(col(EmailMessage.state) == EmailState.SENDING, col(EmailMessage.sending_at) < before)
+        .where(col(EmailMessage.kind).in_(list(kinds)))
         .order_by(col(EmailMessage.id))
         .with_for_update(skip_locked=True)
     )
