@@ -93,6 +93,7 @@ def root(
 def _register() -> None:
     """Every command group, in the order `amsplan --help` lists them."""
     from amsplan.cli import (
+        email,
         exports,
         followup,
         letters,
@@ -116,7 +117,8 @@ def _register() -> None:
     )
 
     for module in (
-        setup, orders, techs, planning, routes, letters, replies, sms, reminders, notify, followup,
+        setup, orders, techs, planning, routes, letters, email, replies, sms, reminders, notify,
+        followup,
         returns, upstream, exports, reports, privacy, views, status, workflow, serve,
     ):  # fmt: skip
         module.register(app)

@@ -75,3 +75,26 @@ def pace(rate: float, last: float | None, now: float) -> float:
     if rate <= 0 or last is None:
         return 0.0
     return max(0.0, last + 1.0 / rate - now)
+
+
+def email_failure_note(reason: str) -> str:
+    """The comment on the order: the booking e-mail did not reach the customer, and why."""
+    return f"Booking-e-posten kom ikke fram: {reason}"
+
+
+def email_failure_steps(
+    order_status: Status | str, booking_channel: str | None, reason: str
+) -> tuple[Step, ...]:
+    """The steps for an order whose booking e-mail did not reach the customer (the mail
+    server refused it, or it bounced) for `reason` (the server's code and words, never
+    the address). An order waiting for the answer to that e-mail moves to manual
+    follow-up; any other order keeps its status, with a comment and a follow-up reason."""
+    note = email_failure_note(reason)
+    if order_status == Status.AWAITING_RESPONSE and booking_channel == "email":
+        params = {
+            "text": note,
+            "reason": f"E-mail failed: {reason}",
+            "comment_kind": "email_failed",
+        }
+        return (Apply("email_undelivered", note, params),)
+    return (Note(note), Flag(FollowupKind.EMAIL_FAILED, f"Booking e-mail failed: {reason}"))

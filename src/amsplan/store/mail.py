@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
+from amsplan.domain.bookmail import IN_DOUBT
 from amsplan.domain.states import EmailKind, EmailState
 from amsplan.store.chunks import chunks, locked
-from amsplan.store.models import EmailMessage
+from amsplan.store.models import EmailMessage, Order
 
 # --- sent e-mail --------------------------------------------------------------------------
 
@@ -62,3 +63,57 @@ def of_orders(
         for message in session.exec(query):
             found.setdefault(message.order_id or 0, []).append(message)
     return found
+
+
+# --- booking e-mail -----------------------------------------------------------------------
+
+
+def bookings_in_doubt(session: Session, codes: Mapping[int, str | None]) -> dict[int, EmailMessage]:
+    """The booking e-mail "sending" or "unknown" for each order's current code (`codes`:
+    order id -> its booking code): order id -> the oldest such message."""
+    found: dict[int, EmailMessage] = {}
+    for chunk in chunks(list(codes)):
+        query = (
+            select(EmailMessage)
+            .where(
+                col(EmailMessage.order_id).in_(chunk),
+                col(EmailMessage.kind) == EmailKind.BOOKING,
+                col(EmailMessage.state).in_(IN_DOUBT),
+            )
+            .order_by(col(EmailMessage.id))
+        )
+        for message in session.exec(query):
+            order_id = message.order_id or 0
+            if message.booking_code == codes[order_id]:
+                found.setdefault(order_id, message)
+    return found
+
+
+def booking_failures_to(session: Session, addresses: Iterable[str]) -> list[EmailMessage]:
+    """The booking e-mails to these addresses (in any case) that failed or bounced,
+    oldest first."""
+    found: list[EmailMessage] = []
+    for chunk in chunks({a.lower() for a in addresses if a}):
+        query = select(EmailMessage).where(
+            col(EmailMessage.kind) == EmailKind.BOOKING,
+            col(EmailMessage.state).in_([EmailState.FAILED, EmailState.BOUNCED]),
+            func.lower(EmailMessage.to).in_(chunk),
+        )
+        found += session.exec(query)
+    return sorted(found, key=lambda m: m.id or 0)
+
+
+def listing(
+    session: Session, state: EmailState | None, kind: EmailKind | None, limit: int
+) -> list[tuple[EmailMessage, str | None]]:
+    """(message, its order's number) of the newest `limit` messages (in `state`, of
+    `kind`), newest first."""
+    query = select(EmailMessage, Order.order_no).outerjoin(
+        Order, col(Order.id) == col(EmailMessage.order_id)
+    )
+    if state is not None:
+        query = query.where(col(EmailMessage.state) == state)
+    if kind is not None:
+        query = query.where(col(EmailMessage.kind) == kind)
+    query = query.order_by(col(EmailMessage.id).desc()).limit(limit)
+    return [(message, order_no) for message, order_no in session.exec(query)]

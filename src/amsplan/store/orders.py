@@ -5,7 +5,7 @@ and writes. Locking (SELECT ... FOR UPDATE) is a parameter: a dry run reads unlo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -286,24 +286,25 @@ def by_mobile(
 
 
 def awaiting_since(
-    session: Session, sms_before: datetime, letter_before: datetime, lock: bool = True
+    session: Session, letter_before: datetime, before: Mapping[str, datetime], lock: bool = True
 ) -> list[Order]:
-    """Orders (not cancelled) waiting for an answer since before `sms_before` (booked by
-    SMS) or `letter_before` (by letter), longest waiting first; locked, others' locked rows
-    skipped (`lock`)."""
-    by_sms = col(Order.booking_channel) == "sms"
+    """Orders (not cancelled) waiting for an answer since before `before[channel]` (booked
+    by that channel: "sms", "email") or `letter_before` (by letter, or any other channel),
+    longest waiting first; locked, others' locked rows skipped (`lock`)."""
+    by_channel = [
+        and_(col(Order.booking_channel) == channel, col(Order.awaiting_since) <= since)
+        for channel, since in before.items()
+    ]
+    by_letter = and_(
+        or_(col(Order.booking_channel).not_in(list(before)), col(Order.booking_channel).is_(None)),
+        col(Order.awaiting_since) <= letter_before,
+    )
     query = (
         select(Order)
         .where(
             col(Order.status) == Status.AWAITING_RESPONSE,
             col(Order.cancelled) == False,  # noqa: E712
-            or_(
-                and_(by_sms, col(Order.awaiting_since) <= sms_before),
-                and_(
-                    or_(col(Order.booking_channel) != "sms", col(Order.booking_channel).is_(None)),
-                    col(Order.awaiting_since) <= letter_before,
-                ),
-            ),
+            or_(*by_channel, by_letter),
         )
         .order_by(col(Order.awaiting_since), col(Order.id))
     )
