@@ -356,3 +356,19 @@ def update_rows(
     )
     for i in range(0, len(rows), CHUNK):
         session.execute(statement, rows[i : i + CHUNK])
+
+
+# --- replies by e-mail
+
+
+def awaiting_from_email(session: Session, addresses: Iterable[str]) -> dict[str, list[Order]]:
+    """The orders waiting for an answer, by their e-mail address in lower case (one of
+    `addresses`, in any case); locked."""
+    found: dict[str, list[Order]] = {}
+    for chunk in chunks({a.lower() for a in addresses if a}):
+        query = select(Order).where(
+            func.lower(col(Order.email)).in_(chunk), col(Order.status) == Status.AWAITING_RESPONSE
+        )
+        for order in session.exec(query.order_by(col(Order.id)).with_for_update()):
+            found.setdefault(order.email.lower(), []).append(order)
+    return found
