@@ -8,38 +8,13 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from amsplan.domain import codes
-from amsplan.services import reminders, workflow
+from amsplan.services import reminders
 from amsplan.services.mailreplies import ingest_mails, ingest_path
 from amsplan.services.replies import unmatched
 from amsplan.store.models import Comment, EmailMessage, History, Order, Reply
-from tests.data.mail.build import bounce, maildir, mbox, reply
-from tests.helpers import locked
+from tests.data.mail.build import booked_by_email, bounce, maildir, mbox, reply
 
-AT = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
-
-
-def booked_by_email(ws, count: int) -> list[tuple[str, str, str]]:
-    """`count` orders booked by e-mail (as `letters email` leaves them: awaiting the
-    answer, channel email, the booking e-mail recorded as sent): [(order_no, code,
-    address)], the addresses kari1@example.no, ..."""
-    booked = locked(ws, count)
-    ctx = ws.context()
-    out = []
-    with ctx.session() as s:
-        orders = {o.order_no: o for o in s.exec(select(Order))}
-        for n, (order_no, code) in enumerate(booked, start=1):
-            order = orders[order_no]
-            order.email = f"Kari{n}@example.no"
-            workflow.apply(s, ctx, order, "email_sent", comment="E-post sendt", channel="email")
-            s.add(
-                EmailMessage(
-                    kind="booking", order_id=order.id, booking_code=code, to=order.email,
-                    subject=f"Bytte av strømmåler – kode {codes.format_code(code)}",
-                    message_id=f"<booking-{n}@nettselskap.no>", state="sent", sent_at=AT,
-                )
-            )  # fmt: skip
-            out.append((order_no, code, order.email))
-    return out
+AT = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)  # the replies come in from then
 
 
 def state(ws) -> dict[str, Order]:

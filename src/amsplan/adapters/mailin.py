@@ -113,11 +113,15 @@ def _header(msg: Message, name: str) -> str:
         return ""
 
 
+def _raw(value: object) -> str:
+    """A header value as the library gives it (raw 8-bit bytes as surrogates), as text."""
+    return _line(str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+
+
 def _headers(msg: Message, name: str) -> list[str]:
+    """Every value of a header, undecoded (Received, References: ASCII by nature)."""
     try:
-        values = msg.get_all(name) or []
-        return [_line(str(v).encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
-                for v in values]  # fmt: skip
+        return [_raw(v) for v in msg.get_all(name) or []]
     except Exception:
         return []
 
@@ -220,11 +224,14 @@ class _HtmlText(HTMLParser):
         self.lines[-1][1].append(data)
 
     def text(self) -> str:
+        """The lines, "> " once per quoting depth; one blank line at most in a row."""
         out: list[str] = []
+        blank = True
         for depth, parts in self.lines:
             line = _SPACES.sub(" ", "".join(parts)).strip()
-            if line or (out and out[-1]):
-                out.append("> " * depth + line if depth else line)
+            if line or not blank:
+                out.append(("> " * depth + line).rstrip())
+            blank = not line
         return "\n".join(out).strip()
 
 
@@ -280,7 +287,7 @@ def _fields(part: Message) -> list[dict[str, str]]:
     payload = part.get_payload()
     if isinstance(payload, list):
         groups = [p for p in payload if isinstance(p, Message)]
-        return [{k.lower(): _line(str(v)) for k, v in g.items()} for g in groups]
+        return [{k.lower(): _raw(v) for k, v in g.items()} for g in groups]
     text = _part_text(part) if isinstance(payload, str) else ""
     found: list[dict[str, str]] = []
     for block in re.split(r"\n\s*\n", text):

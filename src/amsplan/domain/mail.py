@@ -38,116 +38,132 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 
-# Lines longer than this are never a quote header or a signature line (and are not
-# examined as one: the text may be megabytes long).
-_HEADER_MAX = 500
-# How many lines after "Fra:"/"From:" Outlook's header block may hold its other fields.
-_BLOCK_LINES = 6
-
-_QUOTE_WORD = re.compile(r"\b(?:skrev|wrote|schrieb|a écrit)\b", re.IGNORECASE)
+_SPACE = r"[^\S\n]"  # whitespace within one line
+_VERB = r"\b(?:skrev|wrote|schrieb|a\ écrit)\b"
+_QUOTE_WORD = re.compile(_VERB, re.IGNORECASE | re.VERBOSE)
 # How a date starts an attribution ("Den tir. 1. apr.", "On Tue,", "Am Di.,", "1. apr.").
 _DATE_START = re.compile(r"(?:den|on|am|le|el|op)\s|\d", re.IGNORECASE)
-_BLOCK_FROM = re.compile(r"\*?(?:fra|from|från|von|de|van)\s*:", re.IGNORECASE)
-_BLOCK_SENT = re.compile(
-    r"\*?(?:sendt|sent|skickat|gesendet|envoyé|dato|date|datum)\s*:", re.IGNORECASE
-)
-_BLOCK_SUBJECT = re.compile(r"\*?(?:emne|subject|ämne|betreff|objet|onderwerp)\s*:", re.I)
-_PHONE_SIGNATURE = re.compile(
-    r"(?:(?:sendt|sent|skickat|skickad|hentet|envoyé|enviado)\s+(?:fra|from|från|de|via)\s"
-    r".{1,60}|get outlook for \w+|von meinem .{1,40} gesendet)",
-    re.IGNORECASE,
-)
-_SIGNATURE_DELIMITERS = ("-- ", "--")
+_SENT = r"\*?(?:sendt|sent|skickat|gesendet|envoyé|dato|date|datum)"
+_SUBJECT = r"\*?(?:emne|subject|ämne|betreff|objet|onderwerp)"
 
 
-def _quoted(line: str) -> bool:
-    return line.lstrip(" \t").startswith(">")
+def _within_block(field: str) -> str:
+    """Outlook's header block: after "Fra:", the `field` within the next 6 lines."""
+    return rf"(?=[^\n]{{0,500}}(?:\n[^\n]{{0,500}}){{0,5}}?\n{_SPACE}*{field}{_SPACE}*:)"
+
+
+# The lines own_text looks at; the others are the customer's own, taken in bulk (and so
+# are runs of blank lines). Every repetition that is not a whole run of lines is
+# bounded: a header is short. A quick look at the line's first character, or its ":" at
+# the end, comes first: most lines are nothing and fail there.
+_LOOK = re.compile(
+    rf"""^(?:
+        (?P<blank>\n+|(?:{_SPACE}*\n)+)
+      | (?P<quoted>(?:{_SPACE}*>[^\n]*(?:\n|\Z))+)
+      | (?={_SPACE}*[-_*\dDdOoAaLlEeFfVvSsHhGg]|[^\n]{{0,500}}:{_SPACE}*$)(?:
+          (?P<cut>  # everything from here on is quoted, or the signature
+              {_SPACE}*\*?(?:fra|from|från|von|de|van){_SPACE}*:
+              {_within_block(_SENT)}{_within_block(_SUBJECT)}
+            | --\ ?$)
+        | (?P<separator>  # ----- Original Message -----, Outlook on the web's ________
+              {_SPACE}*(?:-{{3,}}{_SPACE}*[^\W\d_][^\n]{{0,100}}?-{{3,}}|_{{20,}}){_SPACE}*$)
+        | (?P<signature>  # a phone's one line
+              {_SPACE}*(?:(?:sendt|sent|skickat|skickad|hentet|envoyé|enviado){_SPACE}+
+                          (?:fra|from|från|de|via){_SPACE}[^\n]{{1,60}}
+                        | get\ outlook\ for\ \w+ | von\ meinem\ [^\n]{{1,40}}\ gesendet)
+              {_SPACE}*$)
+        | (?P<attribution>  # "... skrev ...:" on one line, or a date's first of two
+              (?=[^\n]{{0,500}}:{_SPACE}*$)(?=[^\n]{{0,500}}?{_VERB})
+            | {_SPACE}*(?:(?:den|on|am|le|el|op)\s|\d)(?=[^\n]{{0,500}}\n[^\n]{{0,500}}:{_SPACE}*$)
+              (?=[^\n]{{0,500}}?{_VERB}|[^\n]{{0,500}}\n[^\n]{{0,500}}?{_VERB}))
+      )
+    )""",
+    re.IGNORECASE | re.MULTILINE | re.VERBOSE,
+)
+_TRAILING_SPACE = re.compile(r"[^\S\n]+$", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def _attribution(text: str) -> tuple[bool, bool]:
     """(is `text` an attribution line ending with ":" and naming who wrote, is it a strong
     one: it starts like a date or names an address after the verb)."""
     text = text.strip()
-    if not text.endswith(":"):
-        return False, False
     verb = _QUOTE_WORD.search(text)
-    if verb is None:
+    if not text.endswith(":") or verb is None:
         return False, False
     strong = _DATE_START.match(text) is not None or "@" in text[verb.end() :]
     bare = text[: verb.start()].strip() != "" and not text[verb.end() : -1].strip()
     return strong or bare, strong
 
 
-def _separator(line: str) -> bool:
-    """Outlook's "-----Opprinnelig melding-----", Gmail's "---------- Forwarded message
-    ---------", Outlook on the web's "________________________________"."""
-    if len(line) >= 20 and not line.strip("_"):
-        return True
-    words = line.strip("-").strip()
-    return line.startswith("---") and line.endswith("---") and any(c.isalpha() for c in words)
-
-
-def _header_at(lines: list[str], i: int) -> tuple[int, bool]:
-    """(lines the quote header at line i spans, 0 when none; whether it is a bare
-    "<name> wrote:", which only counts when "> " lines follow it)."""
-    line = lines[i].strip()
-    if not line or len(line) > _HEADER_MAX:
-        return 0, False
-    found, strong = _attribution(line)
+def _attribution_at(lines: list[str], i: int) -> tuple[int, bool]:
+    """(lines the attribution at line i spans, 0 when there is none; whether it is a
+    bare "<name> wrote:", which only counts when "> " lines follow it)."""
+    found, strong = _attribution(lines[i])
     if found:
         return 1, not strong
-    if i + 1 < len(lines) and _DATE_START.match(line):  # a date attribution on two lines
-        nxt = lines[i + 1].strip()
-        if nxt and len(nxt) <= _HEADER_MAX and _attribution(f"{line} {nxt}")[1]:
+    if i + 1 < len(lines):  # wrapped over two lines: a date's, long for its address
+        joined = f"{lines[i].strip()} {lines[i + 1].strip()}"
+        if "@" in joined and _attribution(joined)[1]:
             return 2, False
-    if _separator(line):
-        return 1, False
-    if _BLOCK_FROM.match(line):
-        after = [s.strip() for s in lines[i + 1 : i + 1 + _BLOCK_LINES]]
-        if any(_BLOCK_SENT.match(s) for s in after) and any(_BLOCK_SUBJECT.match(s) for s in after):
-            return 1, False
     return 0, False
 
 
 def _next_quoted(lines: list[str], start: int) -> bool:
-    """Is the first non-blank line from `start` on a "> " line?"""
+    """Is the first non-blank line from `start` on (within three) a "> " line?"""
     for line in lines[start : start + 3]:
         if line.strip():
-            return _quoted(line)
+            return line.lstrip().startswith(">")
     return False
 
 
 def own_text(body: str) -> tuple[str, str]:
     """(the customer's own new text, the rest: quoted earlier messages and signature).
 
-    Never raises; linear in the length of the body (a line is examined as a possible
-    header only when it is short, and an Outlook block is looked for a few lines ahead).
+    Never raises; linear in the length of the body: one regular expression finds the
+    lines worth a look (a run of "> " lines at once) and only those are examined.
     """
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
     own: list[str] = []
     rest: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if _quoted(line):
-            rest.append(line)
-            i += 1
+    done = 0  # the lines before this one are placed
+    index, counted = 0, 0  # the line a match starts on, and where newlines were counted to
+    for found in _LOOK.finditer(text):
+        index += text.count("\n", counted, found.start())
+        counted = found.start()
+        if index < done:  # the second line of a two-line attribution
             continue
-        span, bare = _header_at(lines, i)
-        if span and _next_quoted(lines, i + span):
-            rest.extend(lines[i : i + span])  # it only introduces the "> " lines
-            i += span
-            continue
-        if (span and not bare) or line in _SIGNATURE_DELIMITERS:
-            rest.extend(lines[i:])
+        own.extend(lines[done:index])
+        done = index + 1
+        kind = found.lastgroup
+        if kind in ("blank", "quoted"):
+            done = index + found.group().count("\n") + (not found.group().endswith("\n"))
+            (own if kind == "blank" else rest).extend(lines[index:done])
+        elif kind == "signature":
+            rest.append(lines[index])
+        elif kind == "cut":
             break
-        stripped = line.strip()
-        if len(stripped) <= 100 and _PHONE_SIGNATURE.fullmatch(stripped):
-            rest.append(line)
         else:
-            own.append(line.rstrip())
-        i += 1
-    return "\n".join(own).strip(), "\n".join(rest)
+            span, bare = _attribution_at(lines, index) if kind == "attribution" else (1, False)
+            if span and _next_quoted(lines, index + span):
+                rest.extend(lines[index : index + span])  # it introduces the "> " lines
+                done = index + span
+            elif span and not bare:
+                break
+            else:
+                own.append(lines[index])
+    else:
+        own.extend(lines[done:])
+        return _own(own), "\n".join(rest)
+    rest.extend(lines[index:])
+    return _own(own), "\n".join(rest)
+
+
+def _own(lines: list[str]) -> str:
+    """The own lines as one text: no space at the ends of lines, one blank line at most
+    where the quoted lines between them were."""
+    return _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("", "\n".join(lines))).strip()
 
 
 # --- automatic answers ---------------------------------------------------------------------

@@ -39,8 +39,10 @@ class MailIngestResult:
 
 
 def is_mail(path: Path) -> bool:
-    """Is the path an .eml file, a Maildir folder or an mbox file (adapters.mailin.kind)?"""
-    return mailin.kind(Path(path)) is not None
+    """Is the path for `ingest_path`: a folder (a Maildir, else ingest_path says what it
+    is not), an .eml file or an mbox file (adapters.mailin.kind)?"""
+    path = Path(path)
+    return path.is_dir() or mailin.kind(path) is not None
 
 
 def ingest_path(ctx: Context, path: Path) -> MailIngestResult:

@@ -1,17 +1,26 @@
 """Mails as the tests need them: replies (plain text, HTML), automatic answers, bounces
 (RFC 3464 delivery status notifications), and the files they come in (.eml, Maildir,
-mbox). Built with the standard library's email package, like a mail client would."""
+mbox), built with the standard library's email package like a mail client would; and
+orders booked by e-mail to answer."""
 
 from __future__ import annotations
 
 import hashlib
 import mailbox
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import EmailMessage as Message
 from email.utils import format_datetime
 from pathlib import Path
 
+from sqlmodel import select
+
+from amsplan.domain import codes
+from amsplan.services import workflow
+from amsplan.store.models import EmailMessage, Order
+from tests.helpers import locked
+
 BOOKING_FROM = "Netteier AS <booking@nettselskap.no>"
+SENT = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)  # when booked_by_email's e-mails went out
 
 
 def reply(
@@ -28,7 +37,7 @@ def reply(
     charset: str = "utf-8",
 ) -> bytes:
     """A customer's mail: text and/or HTML; Date (and a Received line) as given."""
-    msg = EmailMessage()
+    msg = Message()
     if received is not None:
         stamp = format_datetime(received)
         msg["Received"] = f"from mx.example.no by imap.nettselskap.no; {stamp}"
@@ -136,3 +145,27 @@ def mbox(path: Path, mails: list[bytes]) -> Path:
     box.flush()
     box.close()
     return path
+
+
+def booked_by_email(ws, count: int) -> list[tuple[str, str, str]]:
+    """`count` orders booked by e-mail (as `letters email` leaves them: awaiting the
+    answer, channel email, the booking e-mail recorded as sent): [(order_no, code,
+    address)], the addresses Kari1@example.no, ..."""
+    booked = locked(ws, count)
+    ctx = ws.context()
+    out = []
+    with ctx.session() as s:
+        orders = {o.order_no: o for o in s.exec(select(Order))}
+        for n, (order_no, code) in enumerate(booked, start=1):
+            order = orders[order_no]
+            order.email = f"Kari{n}@example.no"
+            workflow.apply(s, ctx, order, "email_sent", comment="E-post sendt", channel="email")
+            s.add(
+                EmailMessage(
+                    kind="booking", order_id=order.id, booking_code=code, to=order.email,
+                    subject=f"Bytte av strømmåler – kode {codes.format_code(code)}",
+                    message_id=f"<booking-{n}@nettselskap.no>", state="sent", sent_at=SENT,
+                )
+            )  # fmt: skip
+            out.append((order_no, code, order.email))
+    return out
