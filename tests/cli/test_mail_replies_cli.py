@@ -7,6 +7,7 @@ import os
 from amsplan.domain import codes
 from tests.cli.support import data, error, ok, order, row, statuses
 from tests.data.mail.build import booked_by_email, bounce, maildir, mbox, reply
+from tests.unit.test_mailin import BROKEN
 
 
 def mails(workspace) -> list[bytes]:
@@ -56,3 +57,17 @@ def test_a_folder_that_is_no_maildir_is_named(workspace):
     os.mkdir(workspace.path / "tom")
     stderr = error(5, "replies", "ingest", "tom")
     assert "tom: not an e-mail file (.eml), a Maildir folder" in stderr
+
+
+def test_broken_random_and_huge_mail_never_a_traceback(workspace):
+    booked_by_email(workspace, 1)
+    huge = reply("kari1@example.no", "OK, se vedlegg", "Bilde").replace(
+        b"\n\nOK, se vedlegg",
+        b"\n\nOK, se vedlegg\n" + b"A" * 30_000_000,  # a body far beyond what is kept
+    )
+    folder = maildir(workspace.path / "Svar", [*BROKEN, huge, os.urandom(5000), b""])
+
+    result = data("replies", "ingest", folder)
+
+    assert result["new"] == len(BROKEN) + 3
+    assert set(result["outcomes"]) <= {"no_code", "matched_by_phone", "auto_reply", "bounced"}

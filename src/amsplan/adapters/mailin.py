@@ -32,6 +32,7 @@ T = TypeVar("T")
 TEXT_MAX = 100_000  # characters of a mail's text kept
 _PART_MAX = 1_000_000  # bytes of one text part decoded (a text part can be huge too)
 _LINE_MAX = 1_000  # characters of one header value kept
+_HEADER_MAX = 16_000  # characters of one header value read
 _IDS_MAX = 50  # message ids kept from References
 _REASON_MAX = 300  # characters of a bounce's reason
 
@@ -103,6 +104,8 @@ def _header(msg: Message, name: str) -> str:
         value = msg.get(name)
         if value is None:
             return ""
+        if isinstance(value, str) and len(value) > _HEADER_MAX:
+            value = value[:_HEADER_MAX]  # decoding is slow on very long values
         text = []
         for chunk, charset in decode_header(value):
             if isinstance(chunk, str):  # raw bytes came through as surrogates

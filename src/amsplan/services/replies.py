@@ -153,7 +153,8 @@ class _Incoming:
 
     def __post_init__(self) -> None:
         rec = self.rec
-        self.fingerprint = _fingerprint(
+        # An e-mail is known by its own source (its Message-ID, else its bytes).
+        self.fingerprint = rec.get("source_sha256") or _fingerprint(
             rec["received_at"], rec["sender"], rec["text"], rec.get("provider_id", "")
         )
         self.parsed = replies.parse(rec["text"])

@@ -132,9 +132,9 @@ def maildir(path: Path, mails: list[bytes], new: bool = True) -> Path:
     """A Maildir folder holding the mails (in new/, else cur/)."""
     box = mailbox.Maildir(path, create=True)
     for raw in mails:
-        message = mailbox.MaildirMessage(raw)
-        message.set_subdir("new" if new else "cur")
-        box.add(message)
+        key = box.add(raw)  # the bytes as they are, into new/
+        if not new:
+            (path / "new" / key).rename(path / "cur" / f"{key}:2,S")
     return path
 
 
