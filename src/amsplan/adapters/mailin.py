@@ -385,11 +385,11 @@ def parse(raw: bytes) -> Mail:
 
 
 def kind(path: Path) -> str | None:
-    """ "maildir" (a folder with cur/ or new/), "mbox" (a file whose first line starts
+    """ "maildir" (a folder with cur/ and new/), "mbox" (a file whose first line starts
     "From "), "eml" (a file named .eml, or starting like a mail's header); else None."""
     try:
         if path.is_dir():
-            return "maildir" if (path / "cur").is_dir() or (path / "new").is_dir() else None
+            return "maildir" if (path / "cur").is_dir() and (path / "new").is_dir() else None
         if not path.is_file():
             return None
         with path.open("rb") as f:
@@ -409,32 +409,36 @@ def kind(path: Path) -> str | None:
 
 def read(path: Path) -> Iterator[tuple[str, bytes]]:
     """(name, raw bytes) of each message in an .eml file, a Maildir folder (new/ and
-    cur/) or an mbox file; InputError for any other path (checked before the first)."""
+    cur/) or an mbox file; InputError for any other path, or one that cannot be read
+    (checked before the first message)."""
     found = kind(path)
     if found is None:
         raise InputError(
-            f"{path}: not an e-mail file (.eml), a Maildir folder (cur/, new/) or an mbox file"
+            f"{path}: not an e-mail file (.eml), a Maildir folder (cur/ and new/) or an mbox file"
         )
-    if found == "eml":
-        return iter([(path.name, path.read_bytes())])
-    if found == "mbox":
-        return _mbox(path)
-    return _maildir(path)
-
-
-def _maildir(path: Path) -> Iterator[tuple[str, bytes]]:
-    box = mailbox.Maildir(path, factory=None, create=False)
-    for key in sorted(box.iterkeys()):
-        try:
-            yield key, box.get_bytes(key)
-        except (KeyError, OSError):  # taken away meanwhile (another reader moved it)
-            continue
-
-
-def _mbox(path: Path) -> Iterator[tuple[str, bytes]]:
-    box = mailbox.mbox(path, create=False)
     try:
-        for number, key in enumerate(box.iterkeys(), start=1):
-            yield f"{path.name}#{number}", box.get_bytes(key)
+        if found == "eml":
+            return iter([(path.name, path.read_bytes())])
+        box: mailbox.Mailbox
+        if found == "mbox":
+            box = mailbox.mbox(path, create=False)
+            named = [(f"{path.name}#{n}", key) for n, key in enumerate(box.keys(), start=1)]
+        else:
+            box = mailbox.Maildir(path, factory=None, create=False)
+            named = [(key, key) for key in sorted(box.keys())]
+    except OSError as err:
+        raise InputError(f"{path}: cannot be read ({err.strerror or err})") from None
+    return _messages(box, named)
+
+
+def _messages(box: mailbox.Mailbox, named: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+    """(name, raw bytes) of the box's messages, one at a time (a message taken away
+    meanwhile is skipped)."""
+    try:
+        for name, key in named:
+            try:
+                yield name, box.get_bytes(key)
+            except (KeyError, OSError):
+                continue
     finally:
         box.close()

@@ -1,6 +1,7 @@
 """Customer replies: find booking codes and the answer in a reply's text ("ACDE-7FHA OK"),
-decide what a reply does to its order (`decide`), and what a STOP or START does to the
-sender's orders (`opt_word`, `decide_opt`, at the end).
+decide what a reply does to its order (`decide`), what an automatic e-mail answer and a
+bounce do (`decide_auto_reply`, `decide_bounce`; domain.mail says which a mail is), and
+what a STOP or START does to the sender's orders (`opt_word`, `decide_opt`, at the end).
 
 The text is normalised (:func:`amsplan.domain.codes.normalise`: upper case, Greek/Cyrillic
 look-alikes and fullwidth forms folded to Latin, zero-width characters dropped) and split

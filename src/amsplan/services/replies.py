@@ -1,4 +1,5 @@
-"""Customer replies from the SMS provider or scanning service."""
+"""Customer replies from the SMS provider or scanning service, and by e-mail (read by
+services.mailreplies, stored and applied here by the same rules)."""
 
 from __future__ import annotations
 
