@@ -42,7 +42,7 @@ _SPACE = r"[^\S\n]"  # whitespace within one line
 _VERB = r"\b(?:skrev|wrote|schrieb|a\ écrit)\b"
 _QUOTE_WORD = re.compile(_VERB, re.IGNORECASE | re.VERBOSE)
 # How a date starts an attribution ("Den tir. 1. apr.", "On Tue,", "Am Di.,", "1. apr.").
-_DATE_START = re.compile(r"(?:den|on|am|le|el|op)\s|\d", re.IGNORECASE)
+_DATE_START = re.compile(r"(?:den|on|am|le)\s|\d", re.IGNORECASE)
 _SENT = r"\*?(?:sendt|sent|skickat|gesendet|envoyé|dato|date|datum)"
 _SUBJECT = r"\*?(?:emne|subject|ämne|betreff|objet|onderwerp)"
 
@@ -60,7 +60,7 @@ _LOOK = re.compile(
     rf"""^(?:
         (?P<blank>\n+|(?:{_SPACE}*\n)+)
       | (?P<quoted>(?:{_SPACE}*>[^\n]*(?:\n|\Z))+)
-      | (?={_SPACE}*[-_*\dDdOoAaLlEeFfVvSsHhGg]|[^\n]{{0,500}}:{_SPACE}*$)(?:
+      | (?={_SPACE}*[-_*\ddoalefvshg]|[^\n]{{0,500}}:{_SPACE}*$)(?:
           (?P<cut>  # everything from here on is quoted, or the signature
               {_SPACE}*\*?(?:fra|from|från|von|de|van){_SPACE}*:
               {_within_block(_SENT)}{_within_block(_SUBJECT)}
@@ -74,7 +74,7 @@ _LOOK = re.compile(
               {_SPACE}*$)
         | (?P<attribution>  # "... skrev ...:" on one line, or a date's first of two
               (?=[^\n]{{0,500}}:{_SPACE}*$)(?=[^\n]{{0,500}}?{_VERB})
-            | {_SPACE}*(?:(?:den|on|am|le|el|op)\s|\d)(?=[^\n]{{0,500}}\n[^\n]{{0,500}}:{_SPACE}*$)
+            | {_SPACE}*(?:(?:den|on|am|le)\s|\d)(?=[^\n]{{0,500}}\n[^\n]{{0,500}}:{_SPACE}*$)
               (?=[^\n]{{0,500}}?{_VERB}|[^\n]{{0,500}}\n[^\n]{{0,500}}?{_VERB}))
       )
     )""",
@@ -128,6 +128,7 @@ def own_text(body: str) -> tuple[str, str]:
     own: list[str] = []
     rest: list[str] = []
     done = 0  # the lines before this one are placed
+    cut = len(lines)  # the lines from this one on are quoted (or the signature)
     index, counted = 0, 0  # the line a match starts on, and where newlines were counted to
     for found in _LOOK.finditer(text):
         index += text.count("\n", counted, found.start())
@@ -143,6 +144,7 @@ def own_text(body: str) -> tuple[str, str]:
         elif kind == "signature":
             rest.append(lines[index])
         elif kind == "cut":
+            cut = index
             break
         else:
             span, bare = _attribution_at(lines, index) if kind == "attribution" else (1, False)
@@ -150,13 +152,12 @@ def own_text(body: str) -> tuple[str, str]:
                 rest.extend(lines[index : index + span])  # it introduces the "> " lines
                 done = index + span
             elif span and not bare:
+                cut = index
                 break
             else:
                 own.append(lines[index])
-    else:
-        own.extend(lines[done:])
-        return _own(own), "\n".join(rest)
-    rest.extend(lines[index:])
+    own.extend(lines[done:cut])
+    rest.extend(lines[cut:])
     return _own(own), "\n".join(rest)
 
 
