@@ -166,7 +166,7 @@ def test_a_refused_address_is_flagged_never_e_mailed_again_and_printed(workspace
         assert result.left_for_letters == 1 and not result.ok
         order = orders(workspace)["AMS-00001"]
         assert order.status == "ready_to_print" and order.followup_kind == "email_failed"
-        assert order.followup_reason.startswith("Booking e-mail failed: 550 5.1.1 <address>")
+        assert order.followup_reason.startswith("booking e-mail refused: 550 5.1.1 <address>")
         assert not any("nobody@" in text for text in comments(workspace))
         (item,) = [i for i in followup_list(workspace.context(now=NOW)) if i.kind]
         assert item.order_no == "AMS-00001" and "550" in item.reason

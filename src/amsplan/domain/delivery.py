@@ -1,5 +1,5 @@
 """What a message that did not reach the customer does to its order, and how long to
-wait before trying a provider again.
+wait before trying a provider again (an e-mail that did not: `email_failure_steps`).
 
 One rule for every way amsplan learns of it: the provider refused the message when
 `sms dispatch` sent it, retries ran out, or a delivery report said "undelivered". A
@@ -46,6 +46,21 @@ def failure_steps(kind: SmsKind, order_status: Status | str, reason: str) -> tup
     )
 
 
+def email_failure_steps(
+    order_status: Status | str, booking_channel: str | None, reason: str
+) -> tuple[Step, ...]:
+    """The steps for an order whose booking e-mail did not arrive: `reason` says what
+    happened with the server's code and words, never the address ("bounced: 5.1.1 user
+    unknown", "refused: 550 5.1.1 ..."). An order still waiting for the answer to its
+    e-mail booking moves to manual follow-up (email_undelivered: a letter or a call
+    instead); any other order keeps its status, with a note and an email_failed reason."""
+    note = f"Booking-e-post kunne ikke leveres: {reason}"
+    if order_status == Status.AWAITING_RESPONSE and booking_channel == "email":
+        params = {"text": note, "reason": f"e-mail {reason}", "comment_kind": "email_failed"}
+        return (Apply("email_undelivered", note, params),)
+    return (Note(note), Flag(FollowupKind.EMAIL_FAILED, f"booking e-mail {reason}"))
+
+
 BACKOFF_CAP = 30.0  # seconds: the longest wait between two tries of one message
 LEFT_AFTER_AT_LEAST = timedelta(minutes=10)
 
@@ -75,26 +90,3 @@ def pace(rate: float, last: float | None, now: float) -> float:
     if rate <= 0 or last is None:
         return 0.0
     return max(0.0, last + 1.0 / rate - now)
-
-
-def email_failure_note(reason: str) -> str:
-    """The comment on the order: the booking e-mail did not reach the customer, and why."""
-    return f"Booking-e-posten kom ikke fram: {reason}"
-
-
-def email_failure_steps(
-    order_status: Status | str, booking_channel: str | None, reason: str
-) -> tuple[Step, ...]:
-    """The steps for an order whose booking e-mail did not reach the customer (the mail
-    server refused it, or it bounced) for `reason` (the server's code and words, never
-    the address). An order waiting for the answer to that e-mail moves to manual
-    follow-up; any other order keeps its status, with a comment and a follow-up reason."""
-    note = email_failure_note(reason)
-    if order_status == Status.AWAITING_RESPONSE and booking_channel == "email":
-        params = {
-            "text": note,
-            "reason": f"E-mail failed: {reason}",
-            "comment_kind": "email_failed",
-        }
-        return (Apply("email_undelivered", note, params),)
-    return (Note(note), Flag(FollowupKind.EMAIL_FAILED, f"Booking e-mail failed: {reason}"))

@@ -223,7 +223,7 @@ def settled(s: Session, ctx: Context, message: EmailMessage, state: EmailState) 
                              f"{person}: ordren kan sendes på e-post eller skrives ut igjen",
                              kind="email")  # fmt: skip
     elif state is EmailState.FAILED and bookmail.server_refused(message.error):
-        reason = f"{message.error} (booking e-mail {message.id})"
+        reason = f"refused: {message.error} (booking e-mail {message.id})"
         for step in delivery.email_failure_steps(order.status, order.booking_channel, reason):
             workflow.carry_out(s, ctx, order, step, comment_kind="email_failed")
     elif state is EmailState.UNKNOWN:
