@@ -40,6 +40,7 @@ class Behaviour:
     refuse_data: str | None = None  # e.g. "452 4.3.1 insufficient storage"
     hang_data: float = 0.0  # seconds to sit on the end of the data before answering
     users: dict[str, str] = field(default_factory=dict)  # login -> password (empty: no AUTH)
+    smtputf8: bool = False  # offer SMTPUTF8 (addresses with letters outside ASCII)
 
 
 class _Handler:
@@ -95,9 +96,9 @@ class SmtpServer:
             )
             return AuthResult(success=ok, handled=False)  # fmt: skip
 
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"enable_SMTPUTF8": self.behaviour.smtputf8}
         if self.behaviour.users:
-            options = {"authenticator": authenticate, "auth_require_tls": False}
+            options |= {"authenticator": authenticate, "auth_require_tls": False}
         self.controller = Controller(_Handler(self.behaviour, self.received),
                                      hostname="127.0.0.1", port=self.port,
                                      **options)  # fmt: skip

@@ -138,3 +138,21 @@ def test_the_folder_transport_delivers_into_a_maildir(workspace):
     (delivered,) = list(mailbox.Maildir(workspace.path / "ut", create=False))
     assert delivered["Message-ID"] == header_id
     assert (workspace.path / "ut").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("smtputf8", [False, True])
+def test_an_address_with_letters_outside_ascii_goes_only_where_the_server_takes_it(
+    workspace, smtputf8
+):
+    with SmtpServer(Behaviour(smtputf8=smtputf8)) as server:
+        _configure(workspace, **server.settings())
+        ctx = workspace.context(now=NOW)
+        draft = _draft(ctx, "åse@kunde.example")[::2]
+        (outcome,) = outmail.send(ctx, [draft], Calls())
+        if smtputf8:
+            assert outcome.state is EmailState.SENT
+            (got,) = server.wait_for(1)
+            assert got.rcpt_tos == ["åse@kunde.example"]
+        else:  # refused for good, in words, never a traceback nor a message left "sending"
+            assert outcome.state is EmailState.FAILED
+            assert "SMTPUTF8" in (outcome.error or "") and server.received == []

@@ -203,8 +203,15 @@ class Connection:
         smtp = self._smtp
         envelope = address_of(str(msg["From"]))
         recipients = [a.addr_spec for a in getattr(msg["To"], "addresses", ())]
+        options: list[str] = []
+        wire = policy.SMTP
+        if not all(a.isascii() for a in (envelope, *recipients)):
+            if not smtp.has_extn("smtputf8"):
+                raise NotSent("the mail server does not take addresses with letters outside"
+                              " ASCII (it has no SMTPUTF8)", permanent=True)  # fmt: skip
+            options, wire = ["SMTPUTF8", "BODY=8BITMIME"], policy.SMTPUTF8
         try:
-            code, words = smtp.mail(envelope)
+            code, words = smtp.mail(envelope, options)
             if code != 250:
                 self._refused(code, words)
             for rcpt in recipients:
@@ -215,7 +222,7 @@ class Connection:
             raise Unavailable(f"the mail server {self.server.where} closed the connection:"
                               f" {_why(err)}") from None  # fmt: skip
         try:
-            code, words = smtp.data(msg.as_bytes(policy=policy.SMTP))
+            code, words = smtp.data(msg.as_bytes(policy=wire))
         except smtplib.SMTPDataError as err:  # refused before the message was handed over
             self._refused(err.smtp_code, err.smtp_error)
         except (smtplib.SMTPException, OSError) as err:
