@@ -84,3 +84,26 @@ def test_the_command_line_starts_without_the_database_layer():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_every_command_group_help_starts_without_the_database_layer():
+    """`amsplan <group> --help` (for each group: sms, email, notify, …) loads no service,
+    store, SQLAlchemy, mail or HTTP stack either: help ends in click's Exit, which the
+    error handler must let through without loading the database layer to look at it."""
+    from amsplan.cli import app
+    from typer.main import get_command
+
+    groups = [name for name, cmd in get_command(app).commands.items() if hasattr(cmd, "commands")]
+    assert {"sms", "email", "notify", "replies"} <= set(groups)
+    code = (
+        "import sys\nfrom amsplan.cli import main\n"
+        f"for group in {groups!r}:\n"
+        "    sys.argv = ['amsplan', group, '--help']\n"
+        "    try: main()\n"
+        "    except SystemExit: pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('amsplan.services', "
+        "'amsplan.store', 'sqlalchemy', 'sqlmodel', 'weasyprint', 'httpx', 'starlette', "
+        "'imap_tools', 'email_validator', 'aiosmtpd'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout[-2000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -22,6 +23,8 @@ class AmsplanGroup(TyperGroup):
         except AmsplanError as err:
             _report(ctx, err, str(err), getattr(err, "problems", []), err.exit_code)
         except Exception as err:  # noqa: BLE001 - the one place unexpected errors are shown
+            if "sqlalchemy" not in sys.modules:  # not a database error (e.g. help's Exit)
+                raise
             from sqlalchemy.exc import IntegrityError, OperationalError
             from sqlalchemy.orm.exc import StaleDataError
 
