@@ -41,7 +41,7 @@ from imap_tools import MailBoxUnencrypted
 BINARY = shutil.which("dovecot") or next(
     (p for p in ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot") if os.path.exists(p)), None
 )
-PASSWORD = "hemmelig-imap-passord"
+PASSWORD = "hemmelig-blåbær-7"  # not ASCII: IMAP LOGIN cannot carry it
 DONE = "amsplan.behandlet"  # [imap] done_folder "amsplan/behandlet" here (separator ".")
 RECEIVED = datetime(2026, 4, 15, 10, 0, tzinfo=UTC)  # when the tests' mail arrives
 USERS = 500  # accounts svar1..svar500, one per test (more than a worker runs)
@@ -135,7 +135,8 @@ class Dovecot:
             check=True, capture_output=True,
         )  # fmt: skip
         (root / "users").write_text(
-            "".join(f"svar{n}:{{PLAIN}}{PASSWORD}::::::\n" for n in range(1, USERS + 1))
+            "".join(f"svar{n}:{{PLAIN}}{PASSWORD}::::::\n" for n in range(1, USERS + 1)),
+            encoding="utf-8",
         )
         self.port, self.tls_port = _free_port(), _free_port()
         (root / "dovecot.conf").write_text(
@@ -205,7 +206,7 @@ class Account:
     def mailbox(self) -> MailBoxUnencrypted:
         """A logged-in connection (plain IMAP); use with `with`."""
         box = MailBoxUnencrypted("127.0.0.1", self.server.port, timeout=10)
-        return box.login(self.user, self.password, initial_folder=None)
+        return box.login_utf8(self.user, self.password, initial_folder=None)
 
     def deliver(self, raw: bytes, folder: str = "INBOX", at: datetime | None = None) -> None:
         """Put a message into the folder as the mail server would on receipt (at: its

@@ -134,16 +134,17 @@ def test_the_same_message_id_twice_is_applied_once_and_both_are_moved(ws):
     assert len(ws.account.messages(DONE)) == 2
 
 
-def test_a_wrong_password_is_one_clear_line_and_moves_nothing(ws, monkeypatch):
+@pytest.mark.parametrize("wrong", ["feil-passord-123", "feil-blåbær-123"])  # LOGIN, AUTH PLAIN
+def test_a_wrong_password_is_one_clear_line_and_moves_nothing(ws, monkeypatch, wrong):
     ws.account.deliver(mail("Hei"), at=RECEIVED)
-    monkeypatch.setenv("AMSPLAN_IMAP_PASSWORD", "feil-passord-123")
+    monkeypatch.setenv("AMSPLAN_IMAP_PASSWORD", wrong)
 
     with pytest.raises(ConfigError) as err:
         fetch(ws.context())
 
     message = str(err.value)
-    assert f"127.0.0.1:{ws.account.server.port}" in message and "login" in message
-    assert "feil-passord-123" not in message and "\n" not in message
+    assert f"127.0.0.1:{ws.account.server.port} refused the login" in message
+    assert wrong not in message and "\n" not in message
     assert len(ws.account.messages()) == 1 and stored(ws) == []
 
 

@@ -141,13 +141,18 @@ def connect(settings: Settings) -> Iterator[Mailbox]:
         box = _client(settings)
     try:
         with _errors(where, password, "logging in"):
+            # LOGIN takes ASCII only; a user or password with æøå goes as AUTHENTICATE PLAIN
+            ascii_only = (settings.imap_user + password).isascii()
+            login = box.login if ascii_only else box.login_utf8
             try:
-                box.login(settings.imap_user, password, initial_folder=None)
-            except MailboxLoginError as err:
+                login(settings.imap_user, password, initial_folder=None)
+            except imaplib.IMAP4.abort:
+                raise  # the connection broke: not a refusal
+            except (MailboxLoginError, imaplib.IMAP4.error) as err:
+                said = err.command_result[1] if isinstance(err, MailboxLoginError) else str(err)
                 raise ConfigError(
                     f"the IMAP server {where} refused the login of {settings.imap_user!r}"
-                    f" ({_words(err.command_result[1], password)}); check [imap] user and"
-                    f" {PASSWORD_ENV}"
+                    f" ({_words(said, password)}); check [imap] user and {PASSWORD_ENV}"
                 ) from None
             _refresh_capabilities(box)
             mailbox = Mailbox(box, where, password)
