@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from amsplan.domain import notify
 from amsplan.domain.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 from amsplan.errors import ConfigError, InputError
 
@@ -110,6 +111,7 @@ class Settings:
     notify_team: str = ""  # the team's address ("team" in a rule's `to`)
     notify_users: dict[str, str] = field(default_factory=dict)  # user name -> address
     notify_rules: tuple[dict[str, Any], ...] = ()  # [[notify.rule]] tables, as written
+    notify_horizon_hours: float = 72  # a change older than this when first seen: not sent
 
     @property
     def tz(self) -> ZoneInfo:
@@ -227,6 +229,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "team": ("notify_team", str),
         "users": ("notify_users", dict),
         "rule": ("notify_rules", list),
+        "horizon_hours": ("notify_horizon_hours", (int, float)),
     },
     "sms": {
         "country": ("country", str),
@@ -401,6 +404,12 @@ def _check_mail(where: str, settings: Settings) -> None:
         raise ConfigError(f"{where}: notify.users must map user names to addresses")
     if not all(isinstance(rule, dict) for rule in settings.notify_rules):
         raise ConfigError(f"{where}: notify.rule must be tables ([[notify.rule]])")
+    if not 0 < settings.notify_horizon_hours <= 24 * 365:
+        raise ConfigError(f"{where}: notify.horizon_hours must be positive")
+    try:
+        notify.parse(settings.notify_rules, settings.notify_users, settings.notify_team)
+    except ValueError as err:
+        raise ConfigError(f"{where}: {err}") from None
 
 
 def _read_statuses(where: str, body: Any, labels: dict, colours: dict) -> None:

@@ -45,3 +45,10 @@ class Conflict(AmsplanError):
     """Someone else changed the same data at the same time; re-run the command."""
 
     exit_code = 7
+
+
+class Unavailable(AmsplanError):
+    """A server amsplan talks to (the mail server, the IMAP mailbox) cannot be reached or
+    refused the login; nothing was lost: run again later (or fix the settings)."""
+
+    exit_code = 8

@@ -28,9 +28,9 @@ def test_contact_changes_are_listed_in_order_and_other_fields_are_not():
 
 def test_blanking_required_fields_and_the_phone_of_an_sms_booking():
     new = {**OLD, "street": "", "phone": "", "mobile": None}
-    assert reimport.blanked(OLD, new, booked_by_sms=False) == ["street"]
-    assert reimport.blanked(OLD, new, booked_by_sms=True) == ["street", "phone"]
-    assert reimport.blanked({**OLD, "street": ""}, {"street": ""}, False) == []  # was empty
+    assert reimport.blanked(OLD, new, "letter") == ["street"]
+    assert reimport.blanked(OLD, new, "sms") == ["street", "phone"]
+    assert reimport.blanked({**OLD, "street": ""}, {"street": ""}, None) == []  # was empty
 
 
 def test_purged_orders_keep_their_personal_fields():

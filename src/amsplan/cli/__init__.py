@@ -93,9 +93,11 @@ def root(
 def _register() -> None:
     """Every command group, in the order `amsplan --help` lists them."""
     from amsplan.cli import (
+        email,
         exports,
         followup,
         letters,
+        notify,
         orders,
         planning,
         privacy,
@@ -115,7 +117,8 @@ def _register() -> None:
     )
 
     for module in (
-        setup, orders, techs, planning, routes, letters, replies, sms, reminders, followup,
+        setup, orders, techs, planning, routes, letters, email, replies, sms, reminders, notify,
+        followup,
         returns, upstream, exports, reports, privacy, views, status, workflow, serve,
     ):  # fmt: skip
         module.register(app)

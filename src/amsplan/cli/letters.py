@@ -1,15 +1,16 @@
-"""amsplan letters generate|pending|printed|reprint|withdrawn."""
+"""amsplan letters generate|email|pending|printed|reprint|withdrawn."""
 
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
 
 from amsplan.cli.batch import orders_or_day
 from amsplan.cli.output import console, context, count, local_when, print_json, styled, table
-from amsplan.cli.params import Day, Filter, Json, Orders, Tech
+from amsplan.cli.params import Day, DryRun, Filter, Json, Orders, Tech
 
 letters_app = typer.Typer(help="Booking letters (PDF) in the letters folder.", no_args_is_help=True)
 
@@ -61,9 +62,83 @@ def generate(
         )
         for order_no, reason in result.skipped:
             console.print(styled("skipped", "yellow"), f"{order_no}: {reason}")
+        if result.left_for_email:
+            console.print(count(result.left_for_email, "order", "orders")
+                          + " booked by e-mail left for `amsplan letters email`")  # fmt: skip
         if result.combined:
             console.print(f"Combined: {result.combined}")
     if result.skipped:
+        raise typer.Exit(1)
+
+
+@letters_app.command("email")
+def email(
+    ctx: typer.Context,
+    orders: Orders = None,
+    tech: Tech = None,
+    date: Day = None,
+    filter_name: Filter = None,
+    dry_run: DryRun = False,
+    as_json: Json = False,
+) -> None:
+    """Book by e-mail: the booking letter as a PDF attached to an e-mail, for the orders
+    ready to print that have an address (\\[email] booking = true); they then await a reply.
+
+    An order is e-mailed once the mail server took the message; one the server refused
+    stays ready to print and is listed in `followup list` (refused for good, 5xx: it is
+    printed by `letters generate` from then on; 4xx: the next run tries again). A message
+    in doubt (the connection broke, or a run died) is never sent again: settle it with
+    `amsplan email settle`. Exit code 1 when a message failed or is in doubt, 8 when
+    the mail server cannot be reached.
+
+    Examples: amsplan letters email --dry-run
+              amsplan letters email --tech T01 --date 2026-04-22
+    """
+    from amsplan.services.bookmail import send_bookings
+
+    picked, day = orders_or_day(ctx, orders, filter_name, tech, date)
+    c = context(ctx)
+    if sys.stderr.isatty() and not as_json and not dry_run:
+        from rich.progress import Progress
+
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("E-mail", total=None)
+            result = send_bookings(
+                c, picked, tech, day,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )  # fmt: skip
+    else:
+        result = send_bookings(c, picked, tech, day, dry_run)
+    if as_json:
+        print_json({**asdict(result), "ok": result.ok})
+    elif dry_run:
+        out = table("order", "to")
+        for order_no, to in result.would_send:
+            out.add_row(order_no, to)
+        console.print(out)
+        console.print(count(len(result.would_send), "order", "orders")
+                      + " would get a booking e-mail; nothing sent (dry run)")  # fmt: skip
+    else:
+        out = table("order", "result", "detail")
+        for order_no, message_id in result.sent:
+            out.add_row(order_no, styled("sent", "green"), f"message {message_id}")
+        for label, style, rows in (("failed", "red", result.failed),
+                                   ("in doubt", "red", result.in_doubt),
+                                   ("skipped", "yellow", result.skipped)):  # fmt: skip
+            for order_no, why in rows:
+                out.add_row(order_no, styled(label, style), why)
+        if out.row_count:
+            console.print(out)
+        counts: list[tuple[list, str]] = [(result.sent, "sent"), (result.failed, "failed"),
+                  (result.in_doubt, "in doubt"), (result.skipped, "skipped")]  # fmt: skip
+        console.print(", ".join(f"{len(rows)} {word}" for rows, word in counts))
+    if result.left_unknown and not as_json:
+        console.print(count(result.left_unknown, "message", "messages")
+                      + " left sending by a stopped run are now in doubt")  # fmt: skip
+    if result.left_for_letters and not as_json:
+        left = count(result.left_for_letters, "order", "orders")
+        console.print(f"{left} without a usable address left for `amsplan letters generate`")
+    if not result.ok:
         raise typer.Exit(1)
 
 

@@ -81,8 +81,8 @@ def import_(
     if result.changed_after_booking:
         console.print(
             styled(f"{result.changed_after_booking} booked orders changed", "yellow"),
-            "(name, address or phone): recorded in their timelines and put into follow-up; "
-            "see amsplan followup list --reason changed",
+            "(name, address, phone or e-mail): recorded in their timelines and put into "
+            "follow-up; see amsplan followup list --reason changed",
         )
     if result.purged_kept:
         console.print(
@@ -125,6 +125,7 @@ def show(
     rows = [
         ("Customer", o.customer_name), ("Address", f"{o.street}, {o.postcode} {o.city}"),
         ("Phone", o.phone + (f" (mobile {o.mobile})" if o.mobile else "")),
+        ("E-mail", o.email),
         ("Meter point", o.meter_point_id), ("Meter", o.meter_number),
         ("Stage", o.stage), ("Municipality", o.municipality_no),
         ("Technician", f"{o.technician_id} {detail.technician.name}" if detail.technician else ""),
@@ -172,7 +173,8 @@ def list_(
     ] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Responsible planner.")] = None,
     text: Annotated[
-        str | None, typer.Option("--text", help="In the customer's name or address.")
+        str | None,
+        typer.Option("--text", help="In the customer's name, address, phone or e-mail address."),
     ] = None,
     code: Annotated[str | None, typer.Option("--code", help="A booking code.")] = None,
     meter_point: Annotated[str | None, typer.Option("--meter-point", help="Målepunkt-ID.")] = None,
@@ -189,7 +191,7 @@ def list_(
     ] = None,
 ):
     """Search orders: by status, technician, dates, stage, municipality, postcode, flags,
-    name or address, booking code or meter point; sorted; paged on a terminal.
+    name, address, phone or e-mail, booking code or meter point; sorted; paged on a terminal.
 
     Example: amsplan orders list --status manual_followup --stage "Etappe 1" --save-as "E1 oppf"
     """
@@ -253,7 +255,7 @@ def _row(c, o) -> dict:
         "appointment": clock.to_local(o.planned_start, c.settings.tz) if o.planned_start else None,
         "estimate_minutes": o.estimate_minutes, "sequence": o.booking_seq,
         "customer_name": o.customer_name, "address": f"{o.street}, {o.postcode} {o.city}",
-        "phone": o.phone, "stage": o.stage, "municipality_no": o.municipality_no,
+        "phone": o.phone, "email": o.email, "stage": o.stage, "municipality_no": o.municipality_no,
         "meter_point_id": o.meter_point_id, "meter_number": o.meter_number,
         "booking_code": codes.format_code(o.booking_code) if o.booking_code else "",
         "owner": o.owner, "flags": flags, "resolution": o.resolution,
@@ -283,7 +285,7 @@ def _write_orders(c, orders, output: Path | None) -> None:
 
 _EMPTY_ROW = (
     "order_no", "status", "status_label", "technician_id", "appointment", "estimate_minutes",
-    "sequence", "customer_name", "address", "phone", "stage", "municipality_no",
+    "sequence", "customer_name", "address", "phone", "email", "stage", "municipality_no",
     "meter_point_id", "meter_number", "booking_code", "owner", "flags", "resolution",
 )  # fmt: skip
 
@@ -294,6 +296,9 @@ def edit(
     order_no: Annotated[str, typer.Argument(help="Order number.")],
     description: Annotated[str | None, typer.Option("--description")] = None,
     phone: Annotated[str | None, typer.Option("--phone")] = None,
+    email: Annotated[
+        str | None, typer.Option("--email", help='E-mail address ("" removes it).')
+    ] = None,
     no_sms: Annotated[
         bool | None, typer.Option("--no-sms/--sms", help="The customer does not want SMS.")
     ] = None,
@@ -304,7 +309,8 @@ def edit(
         bool | None, typer.Option("--difficult/--not-difficult", help="Difficult meter.")
     ] = None,
 ):
-    """Change an order's description, phone, "no SMS", "important info", "difficult meter".
+    """Change an order's description, phone, e-mail address, "no SMS", "important info",
+    "difficult meter".
 
     Every change is kept in the order's timeline.
 
@@ -313,7 +319,7 @@ def edit(
     from amsplan.services.orders import edit_order
 
     done = edit_order(
-        context(ctx), order_no, description=description, phone=phone, no_sms=no_sms,
+        context(ctx), order_no, description=description, phone=phone, email=email, no_sms=no_sms,
         important_info=important, difficult_meter=difficult,
     )  # fmt: skip
     console.print("; ".join(done) if done else "Nothing changed")

@@ -23,7 +23,7 @@ def purge(
     yes: Yes = False,
     as_json: Json = False,
 ) -> None:
-    """Anonymise name, address, phone and reply texts of orders closed before a date.
+    """Anonymise name, address, phone, e-mail and reply texts of orders closed before a date.
 
     Statistics (statuses, resolutions, dates, postcodes, history structure) are kept.
     Shows the count and asks before it changes anything (--yes for scripts).
@@ -45,7 +45,7 @@ def purge(
     verb = "would be" if dry_run else "were"
     console.print(
         f"{result.orders} orders closed before {day:%d.%m.%Y} {verb} anonymised "
-        f"({result.replies} replies, {result.messages} SMS)"
+        f"({result.replies} replies, {result.messages} SMS, {result.emails} e-mails)"
     )
     if result.files:
         console.print(f"{len(result.files)} files with their data {verb} removed:")

@@ -15,7 +15,7 @@ from amsplan.cli.worklists import handle_command
 if TYPE_CHECKING:
     from amsplan.services.context import Context
 
-replies_app = typer.Typer(help="Customer replies (SMS or scanned).", no_args_is_help=True)
+replies_app = typer.Typer(help="Customer replies (SMS, e-mail or scanned).", no_args_is_help=True)
 
 ReplyFormat = Annotated[
     str | None,
@@ -31,7 +31,8 @@ def ingest(
         Path,
         typer.Argument(
             help="CSV: amsplan's (received time, sender, text[, message id]), "
-            "a Twilio console export of messages, or Sveve's received messages."
+            "a Twilio console export of messages, or Sveve's received messages; "
+            "e-mail: an .eml file, a Maildir folder or an mbox file."
         ),
     ],  # fmt: skip
     file_format: ReplyFormat = None,
@@ -44,34 +45,53 @@ def ingest(
 
     Every reply is stored with what happened to it; the same file twice changes nothing.
 
-    Formats: amsplan's, Twilio's console export (outbound rows skipped), Sveve's.
+    Formats: amsplan's, Twilio's console export (outbound rows skipped), Sveve's; and
+    e-mail (found without --format): an .eml file, a Maildir folder (cur/ and new/), an
+    mbox file. An e-mail's answer is the customer's own new text, not what it quotes;
+    automatic answers and bounces are counted apart (docs/email.md).
 
-    Example: amsplan replies ingest /var/spool/sms/svar-2026-04-15.csv
+    Examples: amsplan replies ingest /var/spool/sms/svar-2026-04-15.csv
+              amsplan replies ingest ~/Maildir/.Svar
     """
+    from amsplan.services import mailreplies
     from amsplan.services.replies import OUTCOMES
     from amsplan.services.replies import ingest as ingest_replies
 
-    result = ingest_replies(context(ctx), file, file_format)
+    c = context(ctx)
+    if file_format is None and mailreplies.is_mail(file):
+        _print_result(mailreplies.ingest_path(c, file), str(file), "e-mail", 0, as_json, OUTCOMES)
+        return
+    result = ingest_replies(c, file, file_format)
+    _print_result(result, result.file, result.format, result.skipped, as_json, OUTCOMES)
+
+
+def _print_result(
+    result: Any, name: str, kind: str, skipped: int, as_json: bool, outcomes: dict[Any, str]
+) -> None:
+    """The outcomes of one ingest (a reply file's, or e-mail's), as a table or JSON."""
     if as_json:
         print_json(
             {
-                "file": result.file,
-                "format": result.format,
+                "file": name,
+                "format": kind,
                 "new": result.new,
                 "already_ingested": result.already_ingested,
-                "skipped": result.skipped,
+                "skipped": skipped,
                 "outcomes": dict(result.outcomes),
             }
         )
         return
-    out = table("outcome", "replies", "meaning", title=f"{file.name} ({result.format})")
-    for outcome, meaning in OUTCOMES.items():
+    out = table("outcome", "replies", "meaning", title=f"{Path(name).name} ({kind})")
+    for outcome, meaning in outcomes.items():
         if result.outcomes[outcome]:
             out.add_row(outcome, str(result.outcomes[outcome]), meaning)
     if result.already_ingested:
-        out.add_row("already ingested", str(result.already_ingested), "lines read before: skipped")
-    if result.skipped:
-        out.add_row("not a reply", str(result.skipped), "outbound messages in the export: skipped")
+        what = "messages" if kind == "e-mail" else "lines"
+        out.add_row(
+            "already ingested", str(result.already_ingested), f"{what} read before: skipped"
+        )
+    if skipped:
+        out.add_row("not a reply", str(skipped), "outbound messages in the export: skipped")
     console.print(out)
 
 

@@ -1,8 +1,10 @@
-"""Cells from other systems: metering point ids (GSRN) and the damage Excel does to numbers.
+"""Cells from other systems: metering point ids (GSRN), e-mail addresses, and the damage
+Excel does to numbers and addresses.
 
 Pure functions. A value Excel changed is repaired only when the original is certain
-(`91234567.0` was `91234567`; a postcode `123` was `0123`); when digits are lost
-(`9,12346E+07`) the value is refused, never guessed.
+(`91234567.0` was `91234567`; a postcode `123` was `0123`; `mailto:kari@eksempel.no` is
+`kari@eksempel.no`); when digits are lost (`9,12346E+07`) or the cell holds two
+addresses the value is refused, never guessed.
 """
 
 from __future__ import annotations
@@ -85,3 +87,38 @@ def phone_problem(value: str) -> str | None:
     if ("E" in value or "e" in value) and is_scientific(value):
         return f"{value!r} {_SCIENTIFIC_TEXT}"
     return None
+
+
+# Several addresses in one cell: two or more parts with an @ between separators.
+_ADDRESS_SEPARATORS = re.compile(r"[;,\s]+")
+# "<kari@eksempel.no>" or "Kari Nordmann <kari@eksempel.no>" (a name without an @).
+_BRACKETED = re.compile(r"[^<>@]*<([^<>]*)>")
+# A detail of the validator's that quotes part of the address: left out of the reason.
+_QUOTED_DETAIL = re.compile(r" \([^()]*['\"][^()]*\)")
+
+
+def email_address(value: str) -> tuple[str, str | None]:
+    """The e-mail address in a cell, normalised (the domain in lower case), and why the
+    cell is refused (then the address is ""). An empty cell is no address (no problem).
+
+    Repaired, being certain: spaces around, a trailing `;` or `,`, angle brackets (with a
+    name before them), a `mailto:` prefix (a spreadsheet's link). Refused: several
+    addresses, and anything email-validator's syntax check refuses (no network look-up).
+    The reason never repeats the address (it is personal data).
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    text = value.strip().rstrip(";,").strip()
+    if not text:
+        return "", None
+    if sum("@" in part for part in _ADDRESS_SEPARATORS.split(text)) > 1:
+        return "", "several e-mail addresses; one address per order"
+    if bracketed := _BRACKETED.fullmatch(text):
+        text = bracketed[1].strip()
+    if text[:7].lower() == "mailto:":
+        text = text[7:].strip()
+    try:
+        found = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as err:
+        return "", f"not a valid e-mail address: {_QUOTED_DETAIL.sub('', str(err))}"
+    return found.normalized, None

@@ -1,5 +1,5 @@
 """What a message that did not reach the customer does to its order, and how long to
-wait before trying a provider again.
+wait before trying a provider again (an e-mail that did not: `email_failure_steps`).
 
 One rule for every way amsplan learns of it: the provider refused the message when
 `sms dispatch` sent it, retries ran out, or a delivery report said "undelivered". A
@@ -44,6 +44,21 @@ def failure_steps(kind: SmsKind, order_status: Status | str, reason: str) -> tup
         Note(note),
         Flag(FollowupKind.SMS_FAILED, f"{KIND_WORDS[SmsKind(kind)]} failed: {reason}"),
     )
+
+
+def email_failure_steps(
+    order_status: Status | str, booking_channel: str | None, reason: str
+) -> tuple[Step, ...]:
+    """The steps for an order whose booking e-mail did not arrive: `reason` says what
+    happened with the server's code and words, never the address ("bounced: 5.1.1 user
+    unknown", "refused: 550 5.1.1 ..."). An order still waiting for the answer to its
+    e-mail booking moves to manual follow-up (email_undelivered: a letter or a call
+    instead); any other order keeps its status, with a note and an email_failed reason."""
+    note = f"Booking-e-post kunne ikke leveres: {reason}"
+    if order_status == Status.AWAITING_RESPONSE and booking_channel == "email":
+        params = {"text": note, "reason": f"e-mail {reason}", "comment_kind": "email_failed"}
+        return (Apply("email_undelivered", note, params),)
+    return (Note(note), Flag(FollowupKind.EMAIL_FAILED, f"booking e-mail {reason}"))
 
 
 BACKOFF_CAP = 30.0  # seconds: the longest wait between two tries of one message

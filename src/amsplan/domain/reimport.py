@@ -1,8 +1,9 @@
 """What a re-import from the customer system may do to an order it already knows (pure).
 
 A booked order (a time agreed or being agreed with the customer) keeps its history: a
-new name, address or phone is taken, but recorded and sent to follow-up; a required
-field blanked is refused. A purged order keeps its anonymised personal data.
+new name, address, phone or e-mail address is taken, but recorded and sent to follow-up;
+a required field blanked is refused (and the mobile number or e-mail address the booking
+went by). A purged order keeps its anonymised personal data.
 """
 
 from __future__ import annotations
@@ -22,14 +23,22 @@ BOOKED = frozenset(
     }
 )
 # The fields a customer is reached and found by; a change to one of a booked order matters.
-CONTACT_FIELDS = ("customer_name", "street", "postcode", "city", "phone", "mobile")
+CONTACT_FIELDS = ("customer_name", "street", "postcode", "city", "phone", "mobile", "email")
+# Contact fields whose first value is no change that matters: nothing of the booking went
+# by an e-mail address the order did not have (and the first export with the column
+# must not put every booked order into follow-up).
+FIRST_VALUE_TAKEN = ("email",)
 # Required of a booked order: a letter and a technician need them.
 REQUIRED_WHEN_BOOKED = ("customer_name", "street", "postcode", "city")
+# Required of an order booked by SMS or by e-mail (its booking channel): the field named
+# (the import's column) and the value that must stay (the mobile number, the address).
+REQUIRED_BY_CHANNEL = {"sms": ("phone", "mobile"), "email": ("email", "email")}
 # What a privacy purge writes in place of a name (and of texts).
 ANONYMOUS = "(anonymisert)"
 # What a privacy purge removes; a re-import does not bring it back.
 PERSONAL_FIELDS = (
-    "customer_name", "street", "phone", "mobile", "description", "latitude", "longitude",
+    "customer_name", "street", "phone", "mobile", "email", "description", "latitude",
+    "longitude",
 )  # fmt: skip
 
 
@@ -52,15 +61,23 @@ def letter_untrue(changed: list[str]) -> bool:
 
 
 def contact_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """The contact fields `new` changes, in CONTACT_FIELDS order."""
-    return [f for f in CONTACT_FIELDS if f in new and (old.get(f) or None) != (new[f] or None)]
+    """The contact fields `new` changes, in CONTACT_FIELDS order (not a first value of
+    FIRST_VALUE_TAKEN)."""
+    return [
+        f for f in CONTACT_FIELDS
+        if f in new and (old.get(f) or None) != (new[f] or None)
+        and (old.get(f) or f not in FIRST_VALUE_TAKEN)
+    ]  # fmt: skip
 
 
-def blanked(old: dict[str, Any], new: dict[str, Any], booked_by_sms: bool) -> list[str]:
-    """Required fields of a booked order that `new` would make empty."""
+def blanked(old: dict[str, Any], new: dict[str, Any], channel: str | None) -> list[str]:
+    """Required fields of a booked order that `new` would make empty (`channel`: what the
+    booking went by, "letter", "sms", "email" or None)."""
     fields = [f for f in REQUIRED_WHEN_BOOKED if f in new and old.get(f) and not new[f]]
-    if booked_by_sms and "phone" in new and old.get("mobile") and not new.get("mobile"):
-        fields.append("phone")
+    if channel in REQUIRED_BY_CHANNEL:
+        field, value = REQUIRED_BY_CHANNEL[channel]
+        if field in new and old.get(value) and not new.get(value):
+            fields.append(field)
     return fields
 
 

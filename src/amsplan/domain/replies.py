@@ -1,6 +1,7 @@
 """Customer replies: find booking codes and the answer in a reply's text ("ACDE-7FHA OK"),
-decide what a reply does to its order (`decide`), and what a STOP or START does to the
-sender's orders (`opt_word`, `decide_opt`, at the end).
+decide what a reply does to its order (`decide`), what an automatic e-mail answer and a
+bounce do (`decide_auto_reply`, `decide_bounce`; domain.mail says which a mail is), and
+what a STOP or START does to the sender's orders (`opt_word`, `decide_opt`, at the end).
 
 The text is normalised (:func:`amsplan.domain.codes.normalise`: upper case, Greek/Cyrillic
 look-alikes and fullwidth forms folded to Latin, zero-width characters dropped) and split
@@ -31,8 +32,9 @@ from operator import mul
 from zoneinfo import ZoneInfo
 
 from amsplan import clock
-from amsplan.domain import codes
+from amsplan.domain import codes, delivery
 from amsplan.domain.followups import FollowupKind
+from amsplan.domain.states import EmailState
 from amsplan.domain.statuses import Status
 from amsplan.domain.steps import Apply, Flag, Note, SetNoSms, Step
 
@@ -247,6 +249,8 @@ class ReplyOutcome(StrEnum):
     DUPLICATE = "duplicate"
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
+    AUTO_REPLY = "auto_reply"
+    BOUNCED = "bounced"
 
 
 R = ReplyOutcome
@@ -255,7 +259,10 @@ R = ReplyOutcome
 OUTCOMES: dict[ReplyOutcome, str] = {
     R.CONFIRMED: "code and the confirming word ([replies] keyword_ok): ready for execution",
     R.FOLLOWUP: "code and other text: manual follow-up",
-    R.MATCHED_BY_PHONE: "no valid code, sender matched one waiting order: manual follow-up",
+    R.MATCHED_BY_PHONE: (
+        "no valid code, sender (mobile or e-mail address) matched one waiting order: "
+        "manual follow-up"
+    ),
     R.LATE_REPLY: "answer after the order went to manual follow-up: kept there, reason added",
     R.REPEAT: "the same answer again, to an order already where that answer leads",
     R.SUPERSEDED: "older than an answer already applied to the order: noted, changes nothing",
@@ -267,6 +274,8 @@ OUTCOMES: dict[ReplyOutcome, str] = {
     R.DUPLICATE: "the same message was ingested before",
     R.OPT_OUT: "STOP: the sender's orders get no more SMS; waiting SMS bookings to follow-up",
     R.OPT_IN: "START: the sender's orders may get SMS again",
+    R.AUTO_REPLY: "an automatic e-mail answer (out of office and the like): changes nothing",
+    R.BOUNCED: "a bounce: the e-mail it returns did not arrive (a booking: order to follow-up)",
 }
 
 # Outcomes where the reply was the customer's answer to the order (the newest of them is
@@ -294,6 +303,9 @@ class Incoming:
     received: datetime  # aware UTC
     answer: str = ""  # the text without the code (Candidate.answer); "" without a code
     duplicate: bool = False  # the same message was ingested before
+    # False: the code is echoed (an e-mail's subject or quoted text, not the customer's own
+    # words) from another address than the order's: the reply never confirms (domain.mail)
+    may_confirm: bool = True
 
 
 @dataclass(frozen=True)
@@ -356,7 +368,7 @@ def _answered(reply: Incoming, order: OrderState, keyword_ok: str, tz: ZoneInfo)
     """The customer's answer (their newest so far) to the order of its live code."""
     text = reply.text
     answer = reply.answer or "(no text)"
-    ok = is_confirmation(reply.answer, keyword_ok)
+    ok = reply.may_confirm and is_confirmation(reply.answer, keyword_ok)
     status = order.status
     if order.cancelled:  # noted; never moves it out of follow-up nor hides the cancellation
         steps: tuple[Step, ...] = (
@@ -402,6 +414,35 @@ def reconsider(last: tuple[str, datetime] | None, received: datetime) -> str | N
     if transition in ("reply_ok", "reply_other", "reply_again"):
         return "own_reply"
     return None
+
+
+# --- e-mail: automatic answers and bounces ---------------------------------------------------
+
+
+def decide_auto_reply(reply: Incoming, subject: str, linked: bool) -> Decision:
+    """An automatic answer (out of office, ...): stored and handled, never the customer's
+    answer nor their last word, never a status change; a note on the order it is linked
+    to (by a code, or the sender's address), if any."""
+    if not linked:
+        return Decision(R.AUTO_REPLY, handled=True)
+    note = f"Automatisk svar på e-post fra {reply.sender} («{subject}»): ikke et svar fra kunden"
+    return Decision(R.AUTO_REPLY, True, (Note(note),))
+
+
+def decide_bounce(
+    sent: EmailState | None, order: Status | None, booking_channel: str | None, reason: str
+) -> Decision:
+    """A bounce of an e-mail amsplan sent (`sent`: its state; None: no e-mail amsplan
+    knows, so a person looks) that was the booking of an order (`order`: its status; None:
+    no order, a digest) for `reason` (status code and words, no address): the order is
+    handled as delivery.email_failure_steps says, once (a second bounce of the same
+    e-mail changes nothing)."""
+    if sent is None:
+        return Decision(R.BOUNCED)
+    if sent is EmailState.BOUNCED or order is None:
+        return Decision(R.BOUNCED, handled=True)
+    steps = delivery.email_failure_steps(order, booking_channel, f"bounced: {reason}")
+    return Decision(R.BOUNCED, True, steps)
 
 
 # --- opt-out: STOP and START -------------------------------------------------------------

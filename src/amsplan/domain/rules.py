@@ -16,19 +16,26 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def elapsed_hours(sms_hours: float, email_hours: float) -> dict[str, float]:
+    """The booking channels that wait elapsed hours, not calendar days: channel -> hours."""
+    return {"sms": sms_hours, "email": email_hours}
+
+
 def booking_deadline(
     awaiting_since: datetime, channel: str | None, letter_days: float, sms_hours: float,
-    tz: ZoneInfo,
+    tz: ZoneInfo, email_hours: float = 72,
 ) -> datetime:  # fmt: skip
     """When an order waiting since `awaiting_since` has waited long enough (UTC).
 
-    SMS bookings wait `sms_hours` elapsed hours. Letters wait `letter_days` calendar days
-    in local time: the same wall-clock time that many days later, also across a DST change
-    (a fraction of a day is added as elapsed time after that).
+    SMS bookings wait `sms_hours` and e-mail bookings `email_hours` elapsed hours. Letters
+    wait `letter_days` calendar days in local time: the same wall-clock time that many
+    days later, also across a DST change (a fraction of a day is added as elapsed time
+    after that).
     """
     start = utc(awaiting_since)
-    if channel == "sms":
-        return start + timedelta(hours=sms_hours)
+    elapsed = elapsed_hours(sms_hours, email_hours).get(channel or "")
+    if elapsed is not None:
+        return start + timedelta(hours=elapsed)
     whole = math.floor(letter_days)
     local = start.astimezone(tz).replace(tzinfo=None) + timedelta(days=whole)
     wall = local.replace(tzinfo=tz).astimezone(UTC)

@@ -29,6 +29,9 @@ _LETTER_LIVE = frozenset(
 # A visit is still coming, or confirmed (a reminder or confirmation about it may go).
 _BOOKING_OPEN = frozenset({S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP})
 _NO_VISIT = frozenset({S.CLOSED, S.ON_HOLD})
+# Booked without a letter: a letter is not the live booking of an order waiting for the
+# answer to one of these (channel -> how it is named).
+_OTHER_CHANNELS = {"sms": "SMS", "email": "e-mail"}
 
 
 class OrderFacts(Protocol):
@@ -100,8 +103,8 @@ def letter_withdraw_reason(
         return "the technician changed"
     if (order.booking_code or "") != (booking_code or ""):
         return "the booking code changed"
-    if status is S.AWAITING_RESPONSE and order.booking_channel == "sms":
-        return "the order was booked by SMS"
+    if status is S.AWAITING_RESPONSE and order.booking_channel in _OTHER_CHANNELS:
+        return f"the order was booked by {_OTHER_CHANNELS[order.booking_channel]}"
     return None
 
 
@@ -126,7 +129,8 @@ def sms_verdict(order: OrderFacts, kind: str, text: str, appointment: datetime |
         if status not in allowed:
             return Verdict(WITHDRAW, _status_text(status))
         if kind == "booking" and order.booking_channel != "sms":
-            return Verdict(WITHDRAW, "the order is booked by letter")
+            how = "e-mail" if order.booking_channel == "email" else "letter"
+            return Verdict(WITHDRAW, f"the order is booked by {how}")
         if not order.booking_code or _other_code(text, order.booking_code):
             return Verdict(WITHDRAW, "the booking code changed")
         if moved:

@@ -20,7 +20,7 @@ from amsplan.store.technicians import get_technician
 
 MOBILE_COLUMNS = [
     "order_no", "technician_id", "technician_name", "sequence", "start", "end",
-    "customer_name", "street", "postcode", "city", "phone", "meter_point_id",
+    "customer_name", "street", "postcode", "city", "phone", "email", "meter_point_id",
     "meter_number", "important_info", "difficult_meter", "description", "latitude", "longitude",
 ]  # fmt: skip
 VALIDATION_COLUMNS = ["order_no", "meter_point_id", "meter_number", "resolution", "resolved_at",
@@ -62,9 +62,9 @@ def export_mobile(
             rows.append([
                 order.order_no, order.technician_id, tech.name if tech else "",
                 order.booking_seq, begin, finish, order.customer_name, order.street,
-                order.postcode, order.city, order.mobile or order.phone, order.meter_point_id,
-                order.meter_number, order.important_info, order.difficult_meter,
-                order.description, order.latitude, order.longitude,
+                order.postcode, order.city, order.mobile or order.phone, order.email,
+                order.meter_point_id, order.meter_number, order.important_info,
+                order.difficult_meter, order.description, order.latitude, order.longitude,
             ])  # fmt: skip
             ids.append(order.id)
     write_rows(path, MOBILE_COLUMNS, rows, fmt)

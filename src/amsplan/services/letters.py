@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from amsplan import clock
-from amsplan.domain import codes
+from amsplan.domain import bookmail, codes
 from amsplan.domain import letters as rules
+from amsplan.domain.bookmail import Choice, Way
 from amsplan.domain.states import LetterState
 from amsplan.domain.statuses import Status
 from amsplan.errors import ConfigError, InputError
@@ -34,8 +35,9 @@ from amsplan.faults import crash_point
 from amsplan.services import exportfiles, follow, workflow
 from amsplan.services.context import Context
 from amsplan.store import letters as store
+from amsplan.store import mail
 from amsplan.store.models import Letter, Order
-from amsplan.store.orders import load_orders, order_by_id
+from amsplan.store.orders import key, load_orders, order_by_id, orders_by_id
 from amsplan.store.technicians import find_technician, get_technician
 
 if TYPE_CHECKING:  # the renderer imports WeasyPrint: only when letters are made
@@ -61,9 +63,11 @@ class GenerateResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     recovered: int = 0
     combined: str | None = None
+    left_for_email: int = 0  # ready to print, but booked by e-mail: `letters email`
 
 
-def _letter_data(session: Session, ctx: Context, order: Order) -> LetterData:
+def letter_data(session: Session, ctx: Context, order: Order) -> LetterData:
+    """What the order's booking letter says (printed, or attached to a booking e-mail)."""
     from amsplan.adapters.letters.render import LetterData
 
     s = ctx.settings
@@ -92,7 +96,8 @@ def _letter_data(session: Session, ctx: Context, order: Order) -> LetterData:
     )
 
 
-def _renderer(ctx: Context) -> LetterRenderer:
+def letter_renderer(ctx: Context) -> LetterRenderer:
+    """A renderer of booking letters from the configured templates."""
     from amsplan.adapters.letters.render import LetterRenderer
 
     return LetterRenderer(ctx.settings.templates_dir, ctx.settings.locale)
@@ -168,11 +173,11 @@ def recover(ctx: Context) -> int:
             except FileNotFoundError:  # another run moved it just now
                 pass
         elif not final.exists():
-            renderer = renderer or _renderer(ctx)
+            renderer = renderer or letter_renderer(ctx)
             with ctx.session(readonly=True) as s:
                 order = order_by_id(s, row.order_id)
                 assert order is not None  # a letter's order is never deleted
-                data = _letter_data(s, ctx, order)
+                data = letter_data(s, ctx, order)
                 data = type(data)(
                     **{**data.__dict__, "booking_code": codes.format_code(row.booking_code)}
                 )
@@ -206,6 +211,26 @@ def select_ready(
     return store.ready_to_print(session, tech_id, between)
 
 
+def booking_ways(session: Session, ctx: Context, orders: list[Order]) -> dict[int, Choice]:
+    """How each order ready to print is booked: by e-mail, by letter, or neither while
+    its booking e-mail is in doubt (domain.bookmail.choose); by order id."""
+    doubt = {
+        order_id: (m.id or 0, m.state)
+        for order_id, m in mail.bookings_in_doubt(
+            session, {key(o): o.booking_code for o in orders}
+        ).items()
+    }
+    refused: dict[str, str] = {}
+    for message in mail.booking_failures_to(session, [o.email for o in orders]):
+        if bookmail.refused_for_good(message.state, message.error):
+            refused.setdefault(message.to.lower(), message.error or message.state.value)
+    enabled = ctx.settings.email_booking
+    return {
+        key(o): bookmail.choose(enabled, o.email, doubt.get(key(o)), refused.get(o.email.lower()))
+        for o in orders
+    }
+
+
 def generate(
     ctx: Context,
     order_nos: list[str] | None = None,
@@ -215,7 +240,11 @@ def generate(
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = CHUNK,
 ) -> GenerateResult:
-    """One PDF letter per ready-to-print order; the orders move to awaiting_response."""
+    """One PDF letter per ready-to-print order; the orders move to awaiting_response.
+
+    With [email] booking on, the orders booked by e-mail are left for `letters email`
+    (counted in `left_for_email`), unless named; an order whose booking e-mail is in
+    doubt is never printed (skipped, until a person settles the message)."""
     result = GenerateResult(recovered=recover(ctx))
     follow.sweep_letters(ctx)
     folder, staging = _folders(ctx)
@@ -226,14 +255,21 @@ def generate(
             if order.status is not Status.READY_TO_PRINT:
                 result.skipped.append((order.order_no, f"is {order.status}, not ready_to_print"))
         orders = [o for o in orders if o.status is Status.READY_TO_PRINT]
+        ways = booking_ways(s, ctx, orders)
+        for order in orders:
+            if ways[key(order)].way is Way.IN_DOUBT:
+                result.skipped.append((order.order_no, ways[key(order)].why))
+        result.left_for_email = 0 if order_nos else sum(c.way is Way.EMAIL for c in ways.values())
+        printed = (Way.LETTER, Way.EMAIL) if order_nos else (Way.LETTER,)
+        orders = [o for o in orders if ways[key(o)].way in printed]
         orders.sort(key=lambda o: letter_file_name(o, tz))
         work = [
-            (o.id or 0, o.booking_code, letter_file_name(o, tz), _letter_data(s, ctx, o))
+            (o.id or 0, o.booking_code, letter_file_name(o, tz), letter_data(s, ctx, o))
             for o in orders
         ]
     if not work:
         return result
-    renderer = _renderer(ctx)
+    renderer = letter_renderer(ctx)
     token = uuid.uuid4().hex[:12]
     chunks = [work[i : i + chunk_size] for i in range(0, len(work), chunk_size)]
     # The renderer's worker renders the next chunk while this one is committed and moved.
@@ -245,13 +281,17 @@ def generate(
         moved: list[str] = []
         obsolete: list[str] = []
         with ctx.session() as s:
+            locked = orders_by_id(s, [order_id for order_id, *_ in chunk], lock=True)
+            now_ways = booking_ways(s, ctx, list(locked.values()))  # `letters email` meanwhile?
             for order_id, code, name, data in chunk:
-                current = order_by_id(s, order_id, lock=True)
-                assert current is not None  # orders are never deleted
+                current = locked[order_id]  # orders are never deleted
                 if current.status is not Status.READY_TO_PRINT or current.booking_code != code:
                     result.skipped.append(
                         (data.order_no, f"changed meanwhile (now {current.status})")
                     )
+                    continue
+                if now_ways[order_id].way is Way.IN_DOUBT:
+                    result.skipped.append((data.order_no, now_ways[order_id].why))
                     continue
                 obsolete += [
                     lt.file_name for lt in store.of_order(s, order_id) if lt.file_name != name
@@ -415,7 +455,7 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
             raise InputError("nothing was reprinted", problems)
         ready = [o.order_no for o in orders if o.status is Status.READY_TO_PRINT]
         work = [
-            (o.id or 0, o.booking_code, letter_file_name(o, tz), _letter_data(s, ctx, o))
+            (o.id or 0, o.booking_code, letter_file_name(o, tz), letter_data(s, ctx, o))
             for o in orders
             if o.status is Status.AWAITING_RESPONSE
         ]
@@ -430,7 +470,7 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
     if not work:
         return result
     token = uuid.uuid4().hex[:12]
-    pdfs = _renderer(ctx).render_batch([data for *_, data in work])
+    pdfs = letter_renderer(ctx).render_batch([data for *_, data in work])
     staged = _stage(staging, token, work, pdfs)
     now = ctx.now()
     with ctx.session() as s:

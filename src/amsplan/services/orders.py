@@ -44,6 +44,7 @@ ORDER_COLUMNS: dict[str, list[str]] = {
     "municipality_no": ["Kommunenr", "Kommunenummer", "municipality"],
     "phone": ["Telefon", "Tlf", "Telefonnr", "telephone"],
     "mobile_phone": ["Mobil", "Mobiltelefon", "Mobilnr", "mobile"],
+    "email": ["E-post", "Epost", "E-postadresse", "email", "e-mail"],
     "stage": ["Etappe"],
     "latitude": ["Breddegrad", "Lat", "lat"],
     "longitude": ["Lengdegrad", "Lon", "Lng", "lon"],
@@ -69,7 +70,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     invalid: int = 0
-    changed_after_booking: int = 0  # booked orders whose name, address or phone changed
+    changed_after_booking: int = 0  # booked orders whose name, address, phone, e-mail changed
     purged_kept: int = 0  # purged orders whose personal data the file would have restored
     ignored_columns: list[str] = field(default_factory=list)
     rejects_file: str | None = None
@@ -92,6 +93,10 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
     for name in ("postcode", "municipality_no"):
         if rec.get(name):
             rec[name] = cells.padded_code(rec[name])
+    if "email" in rec:  # "" is no address
+        values["email"], problem = cells.email_address(rec["email"])
+        if problem:
+            bad("email", problem)
     for name in ("order_no", *TEXT_FIELDS):
         if name in rec:
             value = rec[name]
@@ -191,10 +196,7 @@ def import_orders(
         # Plain rows, not ORM objects: at hundreds of thousands of orders the difference
         # is most of the time. Statuses are never touched; updates bump the version.
         # Booked orders whose contact data changes (few) take the ORM path below.
-        fields = sorted(
-            {k for values in good.values() for k in values}
-            | {"customer_name", "street", "city", "phone", "mobile"}
-        )
+        fields = sorted({k for values in good.values() for k in values} | set(_SEARCHED))
         state = ("status", "booking_code", "booking_channel", "purged_at")
         existing = store.existing_rows(s, list(good), [*fields, *state])
         new_rows, changed_rows, booked = [], [], []
@@ -202,9 +204,7 @@ def import_orders(
             old = existing.get(order_no)
             if old is None:
                 row = {**_defaults(), **values, "created_at": now, "updated_at": now}
-                row["search_text"] = search_text_of(
-                    row["customer_name"], row["street"], row["city"], row["phone"], row["mobile"]
-                )
+                row["search_text"] = _search_text(row)
                 new_rows.append(row)
                 continue
             if reimport.is_purged(old["purged_at"], old["customer_name"]):
@@ -213,7 +213,7 @@ def import_orders(
             if not any(old[k] != v for k, v in values.items()):
                 result.unchanged += 1
             elif reimport.is_booked(old["status"], old["booking_code"]):
-                gone = reimport.blanked(old, values, old["booking_channel"] == "sms")
+                gone = reimport.blanked(old, values, old["booking_channel"])
                 line = first_line[order_no]
                 if gone:
                     problems.extend(
@@ -241,7 +241,20 @@ def import_orders(
 _LABELS = {
     "customer_name": "name", "street": "street", "postcode": "postcode", "city": "city",
     "phone": "mobile number",  # checked only for orders booked by SMS
+    "email": "e-mail address",  # checked only for orders booked by e-mail
 }  # fmt: skip
+# What free-text search finds an order by (store.models.search_text_of, in its order).
+_SEARCHED = ("customer_name", "street", "city", "phone", "mobile", "email")
+
+
+def _search_text(row: dict[str, Any]) -> str:
+    """Order.search_text of an order's plain row (every field of _SEARCHED in it)."""
+    return search_text_of(*(row[f] for f in _SEARCHED))
+
+
+def _refresh_search_text(order: Order) -> None:
+    """Order.search_text after a field of _SEARCHED changed."""
+    order.search_text = _search_text({f: getattr(order, f) for f in _SEARCHED})
 
 
 def _merged(old: dict, values: dict) -> dict:
@@ -252,10 +265,7 @@ def _merged(old: dict, values: dict) -> dict:
         if k not in ("status", "booking_code", "booking_channel", "purged_at")
     }
     merged.update(values)
-    merged["search_text"] = search_text_of(
-        merged["customer_name"], merged["street"], merged["city"],
-        merged.get("phone", ""), merged.get("mobile"),
-    )  # fmt: skip
+    merged["search_text"] = _search_text(merged)
     merged["_id"] = merged.pop("id")
     return merged
 
@@ -266,16 +276,14 @@ def _changed_after_booking(
     booked: list[tuple[dict[str, Any], dict[str, Any], list[str]]],
     now: datetime,
 ) -> None:
-    """Booked orders whose name, address or phone the customer system changed: taken,
+    """Booked orders whose name, address, phone or e-mail the customer system changed: taken,
     recorded in the timeline, and put into follow-up (stale letters are withdrawn)."""
     by_id = {old["id"]: (old, values, contact) for old, values, contact in booked}
     for order_id, order in store.orders_by_id(s, by_id).items():
         old, values, contact = by_id[order_id]
         for key, value in values.items():
             setattr(order, key, value)
-        order.search_text = search_text_of(
-            order.customer_name, order.street, order.city, order.phone, order.mobile
-        )
+        _refresh_search_text(order)
         order.updated_at = now
         s.add(order)
         workflow.add_comment(
@@ -295,6 +303,7 @@ def _defaults() -> dict:
     return {
         "meter_point_id": "", "meter_number": "", "customer_name": "", "street": "",
         "postcode": "", "city": "", "municipality_no": "", "phone": "", "mobile": None,
+        "email": "",
         "stage": "", "latitude": None, "longitude": None, "description": "",
         "important_info": False, "difficult_meter": False, "no_sms": False,
         "status": Status.OPEN, "cancelled": False, "version": 1,
@@ -388,7 +397,7 @@ def _message_text(m: InboundMessage) -> str:
 
 # --- editing -----------------------------------------------------------------
 
-EDITABLE = ("description", "phone", "no_sms", "important_info", "difficult_meter")
+EDITABLE = ("description", "phone", "email", "no_sms", "important_info", "difficult_meter")
 
 
 def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
@@ -400,6 +409,10 @@ def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
         raise InputError("the phone number contains control characters")
     if "description" in changes and len(changes["description"] or "") > 2000:
         raise InputError("the description is longer than 2000 characters")
+    if changes.get("email") is not None:  # validated as on import; "" clears it
+        changes["email"], problem = cells.email_address(changes["email"])
+        if problem:
+            raise InputError(f"--email: {problem}")
     done = []
     with ctx.session() as s:
         order = get_order(s, order_no)
@@ -410,9 +423,8 @@ def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
             setattr(order, key, value)
             if key == "phone":
                 order.mobile = mobile_number(value, ctx.settings.country)
-                order.search_text = search_text_of(
-                    order.customer_name, order.street, order.city, order.phone, order.mobile
-                )
+            if key in _SEARCHED:
+                _refresh_search_text(order)
         if done:
             order.updated_at = ctx.now()
             s.add(order)

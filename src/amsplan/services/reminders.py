@@ -58,17 +58,18 @@ def deadline(order: Order, ctx: Context) -> datetime:
         raise ValueError(f"order {order.order_no} is not waiting for an answer")
     return rules.booking_deadline(
         order.awaiting_since, order.booking_channel, settings.letter_reminder_days,
-        settings.sms_reminder_hours, settings.tz,
+        settings.sms_reminder_hours, settings.tz, settings.email_reminder_hours,
     )  # fmt: skip
 
 
 def _booking_reminders(s: Session, ctx: Context, now: datetime, result: RunResult) -> None:
     settings, tz = ctx.settings, ctx.settings.tz
     by_letter = timedelta(days=settings.letter_reminder_days) - rules.DST_MARGIN
-    by_sms = timedelta(hours=settings.sms_reminder_hours)
+    elapsed = rules.elapsed_hours(settings.sms_reminder_hours, settings.email_reminder_hours)
     # Candidates in SQL (a calendar-day deadline is within DST_MARGIN of the elapsed one),
     # then the exact deadline from rules.booking_deadline.
-    for order in awaiting_since(s, now - by_sms, now - by_letter, lock=not result.dry_run):
+    before = {channel: now - timedelta(hours=hours) for channel, hours in elapsed.items()}
+    for order in awaiting_since(s, now - by_letter, before, lock=not result.dry_run):
         due = deadline(order, ctx)
         if due > now:
             continue

@@ -1,14 +1,16 @@
-"""Customer replies from the SMS provider or scanning service."""
+"""Customer replies from the SMS provider or scanning service, and by e-mail (read by
+services.mailreplies, stored and applied here by the same rules)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlmodel import Session
 
@@ -17,16 +19,18 @@ from amsplan.adapters import replyfiles
 from amsplan.adapters.replyfiles import REPLY_COLUMNS
 from amsplan.adapters.tables import Problem
 from amsplan.domain import replies, rules
+from amsplan.domain.mail import MailKind
 from amsplan.domain.phones import mobile_number
 from amsplan.domain.replies import ANSWERED, OUTCOMES, CodeState, Decision, ReplyOutcome
+from amsplan.domain.states import EmailKind, EmailState
 from amsplan.domain.statuses import Status
 from amsplan.domain.steps import Apply, Step
 from amsplan.errors import AmsplanError, InputError
 from amsplan.services import outbox, workflow, worklist
 from amsplan.services.context import Context
-from amsplan.store import codes, db, history, inbound
-from amsplan.store.models import BookingCode, Order, Reply
-from amsplan.store.orders import awaiting_from, by_mobile, key, orders_by_id
+from amsplan.store import codes, db, history, inbound, mail
+from amsplan.store.models import BookingCode, EmailMessage, Order, Reply
+from amsplan.store.orders import awaiting_from, awaiting_from_email, by_mobile, key, orders_by_id
 
 __all__ = [
     "OUTCOMES",
@@ -106,12 +110,22 @@ def ingest_rows(
     """Store and apply replies in the caller's transaction: (line, received time, record
     with received_at, sender, text, provider_id and maybe opt_out, the provider's own
     opt-out flag: STOP, START, HELP) from the source `name` whose content has the sha256
-    `digest` (a file; one callback of `amsplan serve`)."""
+    `digest` (a file; one callback of `amsplan serve`).
+
+    An e-mail's record (services.mailreplies) has channel "email", subject, address (the
+    sender's), echo (where an echoed code is looked for, domain.mail), kind (a
+    domain.mail.MailKind), bounce_of and bounce_reason (a bounce), and its own
+    source_sha256: each message is a source of one line (`digest` then names the lock)."""
     db.serialise(s, f"replies:{digest}")
-    seen_lines = inbound.reply_lines(s, digest)
-    # In received order (stable), so the customer's last word is applied last.
-    todo = [_Incoming(line, received, rec) for line, received, rec in
-            sorted(rows, key=lambda r: r[1]) if line not in seen_lines]  # fmt: skip
+    seen = inbound.reply_lines(s, {rec.get("source_sha256", digest) for _, _, rec in rows})
+    # In received order (stable), so the customer's last word is applied last; a line read
+    # before, or twice now (the same e-mail in two files), is skipped.
+    todo = []
+    for line, received, rec in sorted(rows, key=lambda r: r[1]):
+        where = (rec.get("source_sha256", digest), line)
+        if where not in seen:
+            seen.add(where)
+            todo.append(_Incoming(line, received, rec))
     result.already_ingested = len(rows) - len(todo)
     known = _Known.load(s, ctx, todo)
     now = ctx.now()
@@ -119,8 +133,8 @@ def ingest_rows(
     with s.no_autoflush:
         for incoming in todo:
             reply = _one(s, ctx, known, incoming)
-            reply.update(source_file=name, source_sha256=digest, ingested_at=now,
-                         actor=ctx.user)  # fmt: skip
+            reply.update(source_file=name, ingested_at=now, actor=ctx.user,
+                         source_sha256=incoming.rec.get("source_sha256", digest))  # fmt: skip
             new_rows.append(reply)
             result.outcomes[reply["outcome"]] += 1
     s.flush()
@@ -140,11 +154,28 @@ class _Incoming:
 
     def __post_init__(self) -> None:
         rec = self.rec
-        self.fingerprint = _fingerprint(
+        # An e-mail is known by its own source (its Message-ID, else its bytes).
+        self.fingerprint = rec.get("source_sha256") or _fingerprint(
             rec["received_at"], rec["sender"], rec["text"], rec.get("provider_id", "")
         )
         self.parsed = replies.parse(rec["text"])
-        self.opt = replies.opt_word(self.parsed, rec.get("opt_out"))
+        self.email = rec.get("channel") == "email"
+        self.echoed = replies.parse(rec["echo"]) if rec.get("echo") else None
+        # STOP and START are SMS words: in an e-mail they are text like any other.
+        self.opt = None if self.email else replies.opt_word(self.parsed, rec.get("opt_out"))
+
+    def codes(self) -> Iterator[str]:
+        """The codes in the reply's own text, then the echoed ones."""
+        for parsed in (self.parsed, self.echoed):
+            yield from (c.code for c in parsed.candidates) if parsed else ()
+
+
+class _Match(NamedTuple):
+    """The issued code a reply names, and whether it is echoed (not in its own text)."""
+
+    candidate: replies.Candidate
+    issued: BookingCode
+    echoed: bool = False
 
 
 @dataclass
@@ -155,10 +186,11 @@ class _Known:
     fingerprints: set[str]
     codes: dict[str, BookingCode]
     orders: dict[int, Order]
-    waiting_by_mobile: dict[str, list[Order]]
+    waiting_by_sender: dict[str, list[Order]]  # mobile or e-mail address (lower case)
     holders: dict[str, list[Order]]  # mobile -> its orders, for the senders of STOP/START
     newest: dict[int, datetime]  # order id -> received time of its newest applied answer
     last: dict[int, tuple[str, datetime]]  # order id -> its last transition and when
+    emails: dict[str, EmailMessage]  # the e-mails bounces return, by Message-ID
     # mobile -> why its queued messages are withdrawn once the replies are applied (its
     # last word here was STOP), all in one query
     opted_out: dict[str, str] = field(default_factory=dict)
@@ -166,14 +198,16 @@ class _Known:
     @classmethod
     def load(cls, s: Session, ctx: Context, todo: list[_Incoming]) -> _Known:
         fingerprints = inbound.known_fingerprints(s, (i.fingerprint for i in todo))
-        issued = codes.issued(s, (c.code for i in todo for c in i.parsed.candidates))
-        orders = orders_by_id(s, (b.order_id for b in issued.values()), lock=True)
-        mobiles = {
-            m for i in todo if not i.parsed.candidates or not any(
-                c.code in issued for c in i.parsed.candidates)
-            if (m := mobile_number(i.rec["sender"], ctx.settings.country))
-        }  # fmt: skip
-        waiting = awaiting_from(s, mobiles)
+        issued = codes.issued(s, (code for i in todo for code in i.codes()))
+        bounced = (i.rec["bounce_of"] for i in todo if i.rec.get("bounce_of"))
+        emails = mail.sent_emails(s, bounced, lock=True)
+        orders = orders_by_id(s, [*(b.order_id for b in issued.values()),
+                                  *(e.order_id for e in emails.values() if e.order_id)],
+                              lock=True)  # fmt: skip
+        unnamed = [i for i in todo if not any(code in issued for code in i.codes())]
+        senders = {(i.email, k) for i in unnamed if (k := _sender_key(i.rec, ctx.settings.country))}
+        waiting = {**awaiting_from(s, {k for email, k in senders if not email}),
+                   **awaiting_from_email(s, {k for email, k in senders if email})}  # fmt: skip
         opting = {m for i in todo if i.opt
                   if (m := mobile_number(i.rec["sender"], ctx.settings.country))}  # fmt: skip
         holders = by_mobile(s, opting, lock=True) if opting else {}
@@ -181,7 +215,7 @@ class _Known:
             orders.update((key(o), o) for o in found)
         newest = inbound.newest_answers(s, orders, ANSWERED)
         last = history.last_transitions(s, orders)
-        return cls(fingerprints, issued, orders, waiting, holders, newest, last)
+        return cls(fingerprints, issued, orders, waiting, holders, newest, last, emails)
 
 
 def _one(s: Session, ctx: Context, known: _Known, incoming: _Incoming) -> dict[str, Any]:
@@ -191,25 +225,33 @@ def _one(s: Session, ctx: Context, known: _Known, incoming: _Incoming) -> dict[s
         "line_no": incoming.line, "received_at": incoming.received, "sender": rec["sender"],
         "text": rec["text"], "provider_id": rec.get("provider_id") or None,
         "fingerprint": incoming.fingerprint, "code": None, "order_id": None,
+        "channel": rec.get("channel", "sms"), "subject": rec.get("subject") or None,
     }  # fmt: skip
     duplicate = incoming.fingerprint in known.fingerprints
     known.fingerprints.add(incoming.fingerprint)  # a second copy later in this file
-    candidates = incoming.parsed.candidates
-    match = next(((c, known.codes[c.code]) for c in candidates if c.code in known.codes), None)
+    match = _match(known, incoming)
+    if rec.get("kind", MailKind.REPLY) != MailKind.REPLY and not duplicate:
+        return _automatic(s, ctx, known, incoming, reply, match)
     if incoming.opt and not duplicate:
         return _opt(s, ctx, known, incoming, reply, match)
-    answer, order = "", None
+    answer, order, may_confirm = "", None, True
     if duplicate:
         code = CodeState.NONE
     elif match is None:
-        code = CodeState.UNKNOWN if candidates else CodeState.NONE
-        order = _by_phone(known, rec["sender"], ctx.settings.country)
+        code = CodeState.UNKNOWN if incoming.parsed.candidates else CodeState.NONE
+        order = _by_sender(known, rec, ctx.settings.country)
     else:
-        candidate, issued = match
+        candidate, issued, echoed = match
         code = CodeState.RETIRED if issued.retired_at is not None else CodeState.LIVE
-        answer, order = candidate.answer, known.orders[issued.order_id]
+        order = known.orders[issued.order_id]
+        # An echoed code: the answer is the whole own text, and it confirms only from
+        # the order's own address (domain.mail).
+        answer = rec["text"].strip() if echoed else candidate.answer
+        may_confirm = not echoed or rec.get("address", "").lower() == order.email.lower() != ""
         reply["code"] = candidate.code
-    message = replies.Incoming(rec["text"], rec["sender"], incoming.received, answer, duplicate)
+    message = replies.Incoming(
+        rec["text"], rec["sender"], incoming.received, answer, duplicate, may_confirm
+    )
     decision = replies.decide(
         message, code, None if order is None else _state(known, order), ctx.settings.keyword_ok,
         ctx.settings.tz,
@@ -220,6 +262,15 @@ def _one(s: Session, ctx: Context, known: _Known, incoming: _Incoming) -> dict[s
         _carry_out(s, ctx, known, order, decision, incoming.received)
     reply.update(outcome=decision.outcome.value, handled=decision.handled)
     return reply
+
+
+def _match(known: _Known, incoming: _Incoming) -> _Match | None:
+    """The first issued code in the reply's own text, else the first echoed one."""
+    for parsed, echoed in ((incoming.parsed, False), (incoming.echoed, True)):
+        for candidate in parsed.candidates if parsed else ():
+            if candidate.code in known.codes:
+                return _Match(candidate, known.codes[candidate.code], echoed)
+    return None
 
 
 def _state(known: _Known, order: Order) -> replies.OrderState:
@@ -236,14 +287,14 @@ def _opt(
     known: _Known,
     incoming: _Incoming,
     reply: dict[str, Any],
-    match: tuple[replies.Candidate, BookingCode] | None,
+    match: _Match | None,
 ) -> dict[str, Any]:
     """A STOP or START (domain.replies.decide_opt), carried out; the reply row."""
     sender = incoming.rec["sender"]
     mobile = mobile_number(sender, ctx.settings.country)
     found = known.holders.get(mobile or "", [])
     holders = [replies.Holder(key(o), o.status, o.booking_channel, o.no_sms) for o in found]
-    named = match[1].order_id if match else None
+    named = match.issued.order_id if match else None
     message = replies.Incoming(incoming.rec["text"], sender, incoming.received)
     decision = replies.decide_opt(message, incoming.opt or "", holders, named)
     if mobile and decision.withdraw:
@@ -253,9 +304,50 @@ def _opt(
     for order_id, step in decision.steps:
         _do(s, ctx, known, known.orders[order_id], step)
     if match is not None:
-        reply["code"] = match[0].code
+        reply["code"] = match.candidate.code
     linked = named if named is not None else (holders[0].id if len(holders) == 1 else None)
     reply.update(order_id=linked, outcome=decision.outcome.value, handled=True)
+    return reply
+
+
+def _automatic(
+    s: Session,
+    ctx: Context,
+    known: _Known,
+    incoming: _Incoming,
+    reply: dict[str, Any],
+    match: _Match | None,
+) -> dict[str, Any]:
+    """An automatic answer or a bounce (domain.mail.kind), carried out; the reply row.
+    A bounce marks the e-mail it returns bounced, once."""
+    rec = incoming.rec
+    if rec["kind"] == MailKind.BOUNCE:
+        sent = known.emails.get(rec.get("bounce_of", ""))
+        booking = sent.order_id if sent and sent.kind == EmailKind.BOOKING else None
+        order = known.orders.get(booking) if booking is not None else None
+        decision = replies.decide_bounce(
+            sent.state if sent else None, order.status if order else None,
+            order.booking_channel if order else None, rec["bounce_reason"],
+        )  # fmt: skip
+        if sent is not None and sent.state != EmailState.BOUNCED:
+            sent.state, sent.bounced_at = EmailState.BOUNCED, incoming.received
+            sent.error = rec["bounce_reason"]
+            s.add(sent)
+        comment_kind = "email_failed"
+    else:
+        if match is not None:
+            order = known.orders[match.issued.order_id]
+            reply["code"] = match.candidate.code
+        else:
+            order = _by_sender(known, rec, ctx.settings.country)
+        message = replies.Incoming(rec["text"], rec["sender"], incoming.received)
+        decision = replies.decide_auto_reply(message, rec.get("subject", ""), order is not None)
+        comment_kind = "reply"
+    if order is not None:
+        reply["order_id"] = order.id
+        for step in decision.steps:
+            _do(s, ctx, known, order, step, comment_kind)
+    reply.update(outcome=decision.outcome.value, handled=decision.handled)
     return reply
 
 
@@ -269,18 +361,28 @@ def _carry_out(
         known.newest[key(order)] = received
 
 
-def _do(s: Session, ctx: Context, known: _Known, order: Order, step: Step) -> None:
+def _do(
+    s: Session, ctx: Context, known: _Known, order: Order, step: Step, comment_kind: str = "reply"
+) -> None:
     """Carry out one step of a decision on the order."""
-    entry = workflow.carry_out(s, ctx, order, step, comment_kind="reply")
+    entry = workflow.carry_out(s, ctx, order, step, comment_kind=comment_kind)
     if entry is not None and isinstance(step, Apply):
         known.last[key(order)] = (step.transition, rules.utc(entry.at))
 
 
-def _by_phone(known: _Known, sender: str, country: str) -> Order | None:
-    """The one order waiting for a reply from this mobile number, if exactly one is."""
-    mobile = mobile_number(sender, country)
+def _sender_key(rec: dict[str, str], country: str) -> str:
+    """Who sent the reply: its mobile number (E.164), or its e-mail address in lower
+    case; "" when neither is known."""
+    if rec.get("channel") == "email":
+        return rec.get("address", "").lower()
+    return mobile_number(rec["sender"], country) or ""
+
+
+def _by_sender(known: _Known, rec: dict[str, str], country: str) -> Order | None:
+    """The one order waiting for a reply from the reply's sender (its mobile number, or
+    its e-mail address), if exactly one is."""
     waiting = [
-        o for o in known.waiting_by_mobile.get(mobile or "", [])
+        o for o in known.waiting_by_sender.get(_sender_key(rec, country), [])
         if o.status == Status.AWAITING_RESPONSE
     ]  # fmt: skip
     return waiting[0] if len(waiting) == 1 else None

@@ -17,10 +17,16 @@ from amsplan.store.models import InboundMessage, Order, Reply, Sms
 # --- replies ------------------------------------------------------------------------------
 
 
-def reply_lines(session: Session, digest: str) -> set[int]:
-    """The lines of the file with this SHA-256 already ingested."""
-    query = select(Reply.line_no).where(col(Reply.source_sha256) == digest)
-    return set(session.exec(query))
+def reply_lines(session: Session, digests: Iterable[str]) -> set[tuple[str, int]]:
+    """(SHA-256, line) of the lines already ingested from the sources with these SHA-256s
+    (a file, a callback, an e-mail)."""
+    found: set[tuple[str, int]] = set()
+    for chunk in chunks(set(digests)):
+        query = select(Reply.source_sha256, Reply.line_no).where(
+            col(Reply.source_sha256).in_(chunk)
+        )
+        found.update((digest, line) for digest, line in session.exec(query))
+    return found
 
 
 def known_fingerprints(session: Session, fingerprints: Iterable[str]) -> set[str]:

@@ -46,15 +46,26 @@ def utcnow() -> datetime:
 
 
 def search_text_of(
-    name: str, street: str, city: str, phone: str = "", mobile: str | None = None
+    name: str,
+    street: str,
+    city: str,
+    phone: str = "",
+    mobile: str | None = None,
+    email: str = "",
 ) -> str:
     """Name and address case-folded, then the phone number's digits (as written, and the
-    mobile number's digits with and without the country code), for free-text search."""
+    mobile number's digits with and without the country code), then the e-mail address
+    case-folded, for free-text search.
+
+    Orders stored before e-mail addresses existed (schema 0008) have no address, so their
+    search text needs no migration; it is written again whenever a searched field changes.
+    """
     text = " ".join((name or "", street or "", city or "")).casefold()
     numbers = [digits for digits in (_digits(phone), _digits(mobile)) if digits]
     if mobile and mobile.startswith("+47") and len(mobile) == 11:
         numbers.append(mobile[3:])
-    return " ".join((text, *dict.fromkeys(numbers))) if numbers else text
+    words = [text, *dict.fromkeys(numbers)] + ([email.casefold()] if email else [])
+    return " ".join(words)
 
 
 def _digits(text: str | None) -> str:

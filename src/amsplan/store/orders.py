@@ -5,7 +5,7 @@ and writes. Locking (SELECT ... FOR UPDATE) is a parameter: a dry run reads unlo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -246,6 +246,32 @@ def awaiting_from(session: Session, mobiles: Iterable[str]) -> dict[str, list[Or
     return found
 
 
+def awaiting_from_email(session: Session, addresses: Iterable[str]) -> dict[str, list[Order]]:
+    """The orders (not cancelled) waiting for an answer, by their e-mail address (one of
+    `addresses`, in any case), keyed by the address in lower case; locked.
+
+    Found by lower(email) (an expression index). SQLite's lower() folds only ASCII
+    letters, so each address is asked for in both forms: an address with a capital Æ
+    matches itself on both databases, and its lower-case twin on PostgreSQL only.
+    """
+    wanted = {form for a in addresses for form in (a.lower(), _lower_ascii(a))}
+    found: dict[str, list[Order]] = {}
+    for chunk in chunks(wanted):
+        query = select(Order).where(
+            func.lower(col(Order.email)).in_(chunk),
+            col(Order.status) == Status.AWAITING_RESPONSE,
+            col(Order.cancelled) == False,  # noqa: E712
+        )
+        for order in session.exec(query.order_by(col(Order.id)).with_for_update()):
+            found.setdefault(order.email.lower(), []).append(order)
+    return found
+
+
+def _lower_ascii(text: str) -> str:
+    """Lower case as SQLite's lower() makes it (ASCII letters only)."""
+    return "".join(ch.lower() if ch.isascii() else ch for ch in text)
+
+
 def by_mobile(
     session: Session, mobiles: Iterable[str], lock: bool = False
 ) -> dict[str, list[Order]]:
@@ -260,24 +286,25 @@ def by_mobile(
 
 
 def awaiting_since(
-    session: Session, sms_before: datetime, letter_before: datetime, lock: bool = True
+    session: Session, letter_before: datetime, before: Mapping[str, datetime], lock: bool = True
 ) -> list[Order]:
-    """Orders (not cancelled) waiting for an answer since before `sms_before` (booked by
-    SMS) or `letter_before` (by letter), longest waiting first; locked, others' locked rows
-    skipped (`lock`)."""
-    by_sms = col(Order.booking_channel) == "sms"
+    """Orders (not cancelled) waiting for an answer since before `before[channel]` (booked
+    by that channel: "sms", "email") or `letter_before` (by letter, or any other channel),
+    longest waiting first; locked, others' locked rows skipped (`lock`)."""
+    by_channel = [
+        and_(col(Order.booking_channel) == channel, col(Order.awaiting_since) <= since)
+        for channel, since in before.items()
+    ]
+    by_letter = and_(
+        or_(col(Order.booking_channel).not_in(list(before)), col(Order.booking_channel).is_(None)),
+        col(Order.awaiting_since) <= letter_before,
+    )
     query = (
         select(Order)
         .where(
             col(Order.status) == Status.AWAITING_RESPONSE,
             col(Order.cancelled) == False,  # noqa: E712
-            or_(
-                and_(by_sms, col(Order.awaiting_since) <= sms_before),
-                and_(
-                    or_(col(Order.booking_channel) != "sms", col(Order.booking_channel).is_(None)),
-                    col(Order.awaiting_since) <= letter_before,
-                ),
-            ),
+            or_(*by_channel, by_letter),
         )
         .order_by(col(Order.awaiting_since), col(Order.id))
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from amsplan.domain.statuses import Status
-from amsplan.store.models import Comment, History, Order, Reply, Sms
+from amsplan.store.models import Comment, EmailMessage, History, Order, Reply, Sms
 
 
 def closed_before(session: Session, start: datetime, anonymous: str) -> list[int]:
@@ -31,20 +32,25 @@ def closed_before(session: Session, start: datetime, anonymous: str) -> list[int
     return [i for i in session.exec(query) if i is not None]
 
 
-def count_texts(session: Session, order_ids: list[int]) -> tuple[int, int]:
-    """(replies, SMS) of these orders."""
-    replies = session.exec(
-        select(func.count()).select_from(Reply).where(col(Reply.order_id).in_(order_ids))
-    ).one()
-    messages = session.exec(
-        select(func.count()).select_from(Sms).where(col(Sms.order_id).in_(order_ids))
-    ).one()
-    return replies, messages
+def count_texts(session: Session, order_ids: list[int]) -> tuple[int, int, int]:
+    """(replies, SMS, e-mails) of these orders."""
+
+    def count(table: Any, order_id: Any) -> int:
+        return session.exec(
+            select(func.count()).select_from(table).where(order_id.in_(order_ids))
+        ).one()
+
+    return (
+        count(Reply, col(Reply.order_id)),
+        count(Sms, col(Sms.order_id)),
+        count(EmailMessage, col(EmailMessage.order_id)),
+    )
 
 
 def anonymise(session: Session, order_ids: list[int], anonymous: str, at: datetime) -> None:
-    """Name, address, phone and every free text of these orders replaced (history keeps
-    its structure, only its comments go); `purged_at` keeps a re-import from restoring."""
+    """Name, address, phone, e-mail address and every free text of these orders replaced
+    (history keeps its structure, only its comments go; an e-mail sent keeps its state and
+    times, not its recipient and subject); `purged_at` keeps a re-import from restoring."""
     session.execute(
         update(Order)
         .where(col(Order.id).in_(order_ids))
@@ -54,6 +60,7 @@ def anonymise(session: Session, order_ids: list[int], anonymous: str, at: dateti
             street="",
             phone="",
             mobile=None,
+            email="",
             description="",
             latitude=None,
             longitude=None,
@@ -63,10 +70,17 @@ def anonymise(session: Session, order_ids: list[int], anonymous: str, at: dateti
         .execution_options(synchronize_session=False)
     )
     session.execute(
-        update(Reply).where(col(Reply.order_id).in_(order_ids)).values(text=anonymous, sender="")
+        update(Reply)
+        .where(col(Reply.order_id).in_(order_ids))
+        .values(text=anonymous, sender="", subject=None)
     )
     session.execute(
         update(Sms).where(col(Sms.order_id).in_(order_ids)).values(text=anonymous, to="")
+    )
+    session.execute(
+        update(EmailMessage)
+        .where(col(EmailMessage.order_id).in_(order_ids))
+        .values(to="", subject=anonymous)
     )
     session.execute(
         update(Comment).where(col(Comment.order_id).in_(order_ids)).values(text=anonymous)

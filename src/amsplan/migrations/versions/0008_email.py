@@ -84,5 +84,6 @@ def downgrade() -> None:
         batch_op.drop_column("subject")
         batch_op.drop_column("channel")
     op.drop_index("ix_work_order_email_lower", table_name="work_order")
-    with op.batch_alter_table("work_order", schema=None) as batch_op:
-        batch_op.drop_column("email")
+    # Not in batch mode: on SQLite that copies the table and loses its expression index
+    # ix_work_order_order_no_upper (SQLite >= 3.35 drops a column in place).
+    op.drop_column("work_order", "email")

@@ -1,0 +1,84 @@
+"""Booking by e-mail, pure: which orders ready to print get their booking letter by
+e-mail, and which answers of a mail server refuse an address for good.
+
+An order ready to print is booked by e-mail (`letters email`) when [email] booking is
+on, it has an address (in plain ASCII), no booking e-mail for its current code is in doubt (still
+"sending", or "unknown" after a run died or the connection broke), and its address was
+never refused for good (a booking e-mail to it failed with a 5xx answer, or bounced).
+Every other order is printed (`letters generate`), except one whose booking e-mail is in
+doubt: it is neither e-mailed nor printed until a person settles that message
+(`amsplan email settle`), so a customer never gets two bookings blindly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from amsplan.domain.states import EmailState
+
+IN_DOUBT = (EmailState.SENDING, EmailState.UNKNOWN)
+
+# An SMTP answer as outmail records it: the reply code first ("550 5.1.1 <address> ...").
+_ANSWER = re.compile(r"([45])\d\d(?:\s|$)")
+
+
+class Way(StrEnum):
+    EMAIL = "email"  # `letters email` books it
+    LETTER = "letter"  # `letters generate` prints it
+    IN_DOUBT = "in_doubt"  # neither, until a person settles its booking e-mail
+
+
+@dataclass(frozen=True)
+class Choice:
+    way: Way
+    why: str = ""  # why not by e-mail (for the summaries)
+
+
+def server_refused(error: str | None) -> bool:
+    """The mail server answered this message with a refusal (a 4xx or 5xx reply), as
+    opposed to a run that could not reach the server at all."""
+    return bool(error) and _ANSWER.match(error or "") is not None
+
+
+def refused_for_good(state: EmailState, error: str | None) -> bool:
+    """A booking e-mail in this state with this error refuses its address for good: it
+    bounced, or the server refused it with a permanent (5xx) reply."""
+    if state is EmailState.BOUNCED:
+        return True
+    found = _ANSWER.match(error or "") if state is EmailState.FAILED else None
+    return found is not None and found[1] == "5"
+
+
+def in_doubt_text(message_id: int, state: EmailState = EmailState.UNKNOWN) -> str:
+    """What a planner does about a booking e-mail in doubt (in `state`)."""
+    if state is EmailState.SENDING:
+        return (
+            f"booking e-mail {message_id} is being sent (if its run stopped, it is shown "
+            "in doubt after a while: amsplan email list --state unknown)"
+        )
+    return (
+        f"booking e-mail {message_id} in doubt: check and settle it "
+        f"(amsplan email settle {message_id} --sent | --not-sent)"
+    )
+
+
+def choose(
+    enabled: bool, address: str, in_doubt: tuple[int, EmailState] | None, refusal: str | None
+) -> Choice:
+    """How an order ready to print is booked. `enabled`: [email] booking; `address`: the
+    order's e-mail address ("" for none); `in_doubt`: (id, state) of a booking e-mail in
+    doubt for the order's current code, if any; `refusal`: why its address was refused
+    for good (the server's code and words), if it was."""
+    if in_doubt is not None:  # whatever the setting is now: it may have gone
+        return Choice(Way.IN_DOUBT, in_doubt_text(*in_doubt))
+    if not enabled:
+        return Choice(Way.LETTER, "booking by e-mail is off ([email] booking)")
+    if not address.strip():
+        return Choice(Way.LETTER, "no e-mail address")
+    if not address.isascii():  # its mailbox name needs SMTPUTF8, which amsplan does not use
+        return Choice(Way.LETTER, "the address has letters outside ASCII: print a letter")
+    if refusal is not None:
+        return Choice(Way.LETTER, f"the address was refused: {refusal}")
+    return Choice(Way.EMAIL)
