@@ -9,24 +9,19 @@ import subprocess
 import sys
 from collections import Counter
 from datetime import UTC
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
 from amsplan.domain import codes
-from amsplan.errors import ConfigError, InputError
+from amsplan.errors import ConfigError, InputError, Unavailable
+from amsplan.services.mailfetch import fetch
 from amsplan.store.models import History, Order, Reply
-from tests.fakes import mailreplies_standin
 from tests.fakes.dovecot import DONE, RECEIVED, mail
 from tests.helpers import awaiting
 
-mailreplies_standin.install_if_missing()  # TEMPORARY: until services.mailreplies is merged
-
-from amsplan.services.mailfetch import fetch  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
+AMSPLAN = [sys.executable, "-m", "amsplan"]  # a real amsplan process
 
 
 @pytest.fixture
@@ -115,6 +110,7 @@ def test_an_auto_reply_and_broken_mail_are_stored_and_moved_without_applying(ws)
     result = fetch(ws.context())
 
     assert (result.found, result.new, result.moved) == (3, 3, 3)
+    assert result.outcomes["auto_reply"] == 1 and "confirmed" not in result.outcomes
     assert len(stored(ws)) == 3
     assert statuses(ws) == {booked[0][0]: "awaiting_response"}  # nothing confirmed
     assert ws.account.messages() == [] and len(ws.account.messages(DONE)) == 3
@@ -139,7 +135,7 @@ def test_a_wrong_password_is_one_clear_line_and_moves_nothing(ws, monkeypatch, w
     ws.account.deliver(mail("Hei"), at=RECEIVED)
     monkeypatch.setenv("AMSPLAN_IMAP_PASSWORD", wrong)
 
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(Unavailable) as err:
         fetch(ws.context())
 
     message = str(err.value)
@@ -169,9 +165,9 @@ def test_a_server_that_is_down_or_silent_is_one_clear_line(ws):
         path = ws.path / "amsplan.toml"
         base = path.read_text().replace(f"port = {ws.account.server.port}", f"port = {port}")
         path.write_text(base.replace("timeout = 10", "timeout = 0.5"))
-        with pytest.raises(ConfigError, match="did not answer within the timeout"):
+        with pytest.raises(Unavailable, match="did not answer within the timeout"):
             fetch(ws.context())
-    with pytest.raises(ConfigError, match=f"127.0.0.1:{port}: connection refused"):
+    with pytest.raises(Unavailable, match=f"127.0.0.1:{port}: connection refused"):
         fetch(ws.context())  # the port is closed now
 
 
@@ -183,7 +179,7 @@ def test_tls_and_starttls_with_a_trusted_certificate(
         f.write(imap_account.toml(security))
     imap_account.deliver(mail("Hei"), at=RECEIVED)
 
-    with pytest.raises(ConfigError, match="certificate is not trusted"):
+    with pytest.raises(Unavailable, match="certificate is not trusted"):
         fetch(workspace.context())  # the test server's certificate is self-signed
     assert len(imap_account.messages()) == 1
 
@@ -195,7 +191,7 @@ def test_plain_imap_against_the_tls_port_is_a_clear_error(workspace, imap_accoun
     settings = imap_account.toml("tls").replace('security = "tls"', 'security = "starttls"')
     with open(workspace.path / "amsplan.toml", "a", encoding="utf-8") as f:
         f.write(settings.replace("timeout = 10", "timeout = 1"))
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(Unavailable) as err:
         fetch(workspace.context())
     assert f"127.0.0.1:{imap_account.server.tls_port}" in str(err.value)
 
@@ -204,15 +200,15 @@ def test_a_run_killed_between_commit_and_move_is_finished_by_the_next(ws):
     booked = awaiting(ws, 3)
     for i, word in enumerate(("OK", "KONTAKT", "OK")):
         ws.account.deliver(mail(f"{code_of(booked, i)} {word}"), at=RECEIVED)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "AMSPLAN_CRASH_AT": "imap:before-move"}
+    env = {**os.environ, "AMSPLAN_CRASH_AT": "imap:before-move"}
 
-    killed = subprocess.run(amsplan("replies", "fetch"), cwd=ws.path, env=env,
+    killed = subprocess.run([*AMSPLAN, "replies", "fetch"], cwd=ws.path, env=env,
                             capture_output=True, text=True, timeout=120)  # fmt: skip
 
     assert killed.returncode == 137, killed.stderr  # died like SIGKILL, after the commit
     assert len(stored(ws)) == 3 and len(ws.account.messages()) == 3  # stored, not moved
     env.pop("AMSPLAN_CRASH_AT")
-    done = subprocess.run(amsplan("replies", "fetch", "--json"), cwd=ws.path, env=env,
+    done = subprocess.run([*AMSPLAN, "replies", "fetch", "--json"], cwd=ws.path, env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert '"already_ingested": 3' in done.stdout and '"moved": 3' in done.stdout
@@ -221,12 +217,3 @@ def test_a_run_killed_between_commit_and_move_is_finished_by_the_next(ws):
     assert sorted(applied(ws).values()) == [1, 1, 1]  # each reply applied exactly once
     assert sorted(statuses(ws).values()) == [
         "manual_followup", "ready_for_execution", "ready_for_execution"]  # fmt: skip
-
-
-def amsplan(*args: str) -> list[str]:
-    """The command line of a real `amsplan` process (TEMPORARY: with the stand-in)."""
-    boot = (
-        "import sys; from tests.fakes import mailreplies_standin as m; m.install_if_missing(); "
-        "from amsplan.cli import main; sys.argv[0] = 'amsplan'; main()"
-    )
-    return [sys.executable, "-c", boot, *args]

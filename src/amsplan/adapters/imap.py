@@ -10,9 +10,11 @@ when the server offers it, else copy and delete).
 Folder names are written with "/" between levels ("amsplan/behandlet"); they are sent
 with the server's own hierarchy separator (Dovecot's Maildir++ uses ".").
 
-Every failure (no connection, refused login, TLS, timeout, a missing folder, a broken
-connection) is a ConfigError of one line naming the server and what to check; the
-password is never in it, nor a message's content.
+Every failure is one line naming the server and what to check, never the password nor
+a message's content: a server that cannot be reached (refused, unknown, TLS, timeout, a
+broken connection), refuses the login or a command is `errors.Unavailable` (nothing was
+lost: run again later); missing settings or a folder that does not exist are
+ConfigError.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from imap_tools.errors import (
 )
 
 from amsplan.config import Settings
-from amsplan.errors import ConfigError
+from amsplan.errors import ConfigError, Unavailable
 
 PASSWORD_ENV = "AMSPLAN_IMAP_PASSWORD"
 BATCH = 50  # messages per FETCH at most
@@ -116,7 +118,7 @@ class Mailbox:
 
     def _check(self, typ: str, data: list, command: str) -> None:
         if typ != "OK":
-            raise ConfigError(f"the IMAP server {self._where} refused {command}: "
+            raise Unavailable(f"the IMAP server {self._where} refused {command}: "
                               f"{_words(data, self._password)}")  # fmt: skip
 
     @contextmanager
@@ -150,7 +152,7 @@ def connect(settings: Settings) -> Iterator[Mailbox]:
                 raise  # the connection broke: not a refusal
             except (MailboxLoginError, imaplib.IMAP4.error) as err:
                 said = err.command_result[1] if isinstance(err, MailboxLoginError) else str(err)
-                raise ConfigError(
+                raise Unavailable(
                     f"the IMAP server {where} refused the login of {settings.imap_user!r}"
                     f" ({_words(said, password)}); check [imap] user and {PASSWORD_ENV}"
                 ) from None
@@ -199,43 +201,43 @@ def _delimiter(box: BaseMailBox) -> str:
 
 @contextmanager
 def _errors(where: str, password: str, doing: str) -> Iterator[None]:
-    """Network, TLS and protocol failures as one ConfigError line."""
+    """Network, TLS and protocol failures as one Unavailable line."""
     try:
         yield
-    except ConfigError:
+    except (ConfigError, Unavailable):
         raise
     except ssl.SSLCertVerificationError as err:
-        raise ConfigError(
+        raise Unavailable(
             f"the IMAP server {where}'s certificate is not trusted ({err.verify_message});"
             " check [imap] host (the name in its certificate)"
         ) from None
     except ssl.SSLError as err:
-        raise ConfigError(
+        raise Unavailable(
             f"TLS with the IMAP server {where} failed ({err.reason or type(err).__name__});"
             " check [imap] security and port (tls: 993, starttls or none: 143)"
         ) from None
     except TimeoutError:
-        raise ConfigError(
+        raise Unavailable(
             f"the IMAP server {where} did not answer within the timeout while {doing}"
             " ([imap] timeout)"
         ) from None
     except socket.gaierror:
-        raise ConfigError(f"the IMAP server {where} is unknown (check [imap] host)") from None
+        raise Unavailable(f"the IMAP server {where} is unknown (check [imap] host)") from None
     except ConnectionRefusedError:
-        raise ConfigError(
+        raise Unavailable(
             f"cannot connect to the IMAP server {where}: connection refused (is it running?"
             " check [imap] host and port)"
         ) from None
     except OSError as err:
-        raise ConfigError(
+        raise Unavailable(
             f"the connection to the IMAP server {where} failed while {doing} ({type(err).__name__})"
         ) from None
     except UnexpectedCommandStatusError as err:
-        raise ConfigError(
+        raise Unavailable(
             f"the IMAP server {where} refused {doing}: {_words(err.command_result[1], password)}"
         ) from None
     except (ImapToolsError, imaplib.IMAP4.error) as err:
-        raise ConfigError(
+        raise Unavailable(
             f"the IMAP server {where} failed while {doing}: {_words([str(err)], password)}"
         ) from None
 
