@@ -25,7 +25,7 @@ import re
 import socket
 import ssl
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta, timezone
 
 from imap_tools import BaseMailBox, MailBox, MailBoxUnencrypted
@@ -179,7 +179,12 @@ def _client(settings: Settings) -> BaseMailBox:
         return MailBox(host, port, timeout=timeout, ssl_context=ssl.create_default_context())
     box = MailBoxUnencrypted(host, port, timeout=timeout)
     if settings.imap_security == "starttls":  # (imap-tools' own class changed its name)
-        box.client.starttls(ssl.create_default_context())
+        try:
+            box.client.starttls(ssl.create_default_context())
+        except BaseException:
+            with suppress(OSError):  # close the socket; the TLS error is what matters
+                box.client.shutdown()
+            raise
     return box
 
 
