@@ -6,7 +6,7 @@
 set -u
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-}" = "--postgres" ]; then
-  packages+=(postgresql chromium chromium-driver)
+  packages+=(postgresql chromium chromium-driver dovecot-imapd)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -144,3 +144,32 @@ def empty_database_url(request, tmp_path) -> str:
     _pg_admin(f"CREATE DATABASE {name}")
     yield _pg_url(name)
     _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# --- the throw-away Dovecot IMAP server (tests/fakes/dovecot.py) ------------------------
+
+REQUIRE_IMAP = os.environ.get("AMSPLAN_REQUIRE_IMAP") == "1"
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """One Dovecot per pytest worker; skipped when Dovecot is not installed (an error with
+    AMSPLAN_REQUIRE_IMAP=1, as `make test` sets)."""
+    from tests.fakes.dovecot import BINARY, Dovecot
+
+    if BINARY is None:
+        if REQUIRE_IMAP:
+            pytest.fail("AMSPLAN_REQUIRE_IMAP=1 but dovecot is not installed (dovecot-imapd)")
+        pytest.skip("no Dovecot (apt-get install dovecot-imapd, or run make test)")
+    server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_account(dovecot, monkeypatch):
+    """A new, empty IMAP account on the test Dovecot; its password in the environment
+    (AMSPLAN_IMAP_PASSWORD) as amsplan reads it."""
+    account = dovecot.add_user()
+    monkeypatch.setenv("AMSPLAN_IMAP_PASSWORD", account.password)
+    return account

@@ -154,3 +154,62 @@ replies_app.command("handle")(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(replies_app, name="replies")
+
+
+# --- replies fetch: e-mail replies from the IMAP mailbox (services.mailfetch) -------------
+
+
+@replies_app.command("fetch")
+def fetch(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Log in and count the messages waiting; read, store "
+            "and move nothing (tests the [imap] settings).",
+        ),
+    ] = False,  # fmt: skip
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=1, help="Read at most this many messages (the oldest)."),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Read customers' e-mail replies from the IMAP mailbox ([imap] in amsplan.toml; the
+    password in the environment as AMSPLAN_IMAP_PASSWORD) and apply them by the same
+    rules as `replies ingest`. Each message is moved to [imap] done_folder once its reply
+    is stored; a message read before (the same Message-ID) is only moved. For cron.
+
+    Example: amsplan replies fetch --dry-run
+    """
+    from amsplan.services.mailfetch import fetch as fetch_mail
+    from amsplan.services.replies import OUTCOMES
+
+    result = fetch_mail(context(ctx), dry_run=dry_run, limit=limit)
+    if as_json:
+        print_json(
+            {
+                "source": result.source,
+                "dry_run": result.dry_run,
+                "found": result.found,
+                "new": result.new,
+                "already_ingested": result.already_ingested,
+                "outcomes": dict(result.outcomes),
+                "moved": result.moved,
+                "done_folder": result.done_folder,
+            }
+        )
+        return
+    if dry_run:
+        console.print(f"Dry run: {count(result.found, 'message', 'messages')} in"
+                      f" {result.source} would be read; nothing stored or moved")  # fmt: skip
+        return
+    out = table("outcome", "replies", "meaning", title=result.source)
+    for outcome, meaning in OUTCOMES.items():
+        if result.outcomes[outcome]:
+            out.add_row(outcome, str(result.outcomes[outcome]), meaning)
+    if result.already_ingested:
+        out.add_row("already ingested", str(result.already_ingested), "read before: only moved")
+    out.add_row("moved", str(result.moved), f"to {result.done_folder}")
+    console.print(out)
