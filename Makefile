@@ -27,7 +27,7 @@ sms-demo: $(STAMP)
 TEST_JOBS ?= auto
 test: $(STAMP)
 	@bash scripts/system-deps.sh --postgres
-	AMSPLAN_REQUIRE_PG=1 AMSPLAN_REQUIRE_BROWSER=1 bash scripts/with-postgres.sh $(BIN)/pytest -q -n $(TEST_JOBS)
+	AMSPLAN_REQUIRE_PG=1 AMSPLAN_REQUIRE_BROWSER=1 AMSPLAN_REQUIRE_IMAP=1 bash scripts/with-postgres.sh $(BIN)/pytest -q -n $(TEST_JOBS)
 
 ## test-sqlite: the suite on SQLite only (quick, no server)
 test-sqlite: $(STAMP)

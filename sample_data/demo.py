@@ -30,6 +30,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import email_demo  # noqa: E402 - beside this file
+
 SLOTS_PER_DAY = 7
 
 
@@ -304,12 +307,39 @@ def main() -> None:
     amsplan(folder, "map", "--date", plan_day.isoformat(), "-o", "kart.html")
     print(f"  map: {folder / 'kart.html'} (open it in a browser)")
 
+    by_email(folder, plan_day)
+
     print("\n# The team lead's view.")
     amsplan(folder, "calendar", "--tech", "T01", "--date", days[0].isoformat())
     amsplan(folder, "report", "progress", "--by", "day")
     amsplan(folder, "report", "dashboard", "--html", "dashboard.html", "--pdf", "dashboard.pdf")
     print(f"  dashboard: {folder / 'dashboard.pdf'}")
     print(f"\nDone. Try it yourself:  cd {folder.name} && ../.venv/bin/amsplan --help")
+
+
+def by_email(folder: Path, day: date) -> None:
+    """Booking by e-mail into a local mailbox folder, and the customers' e-mail answers."""
+    print(f"\n# Booking by e-mail ({email_demo.OUTBOX}/ stands in for the mail server). The "
+          f"planner locks {day};\n# customers with an e-mail address get the booking letter "
+          "as a PDF in an e-mail, the others\n# a printed letter:")  # fmt: skip
+    email_demo.configure(folder)
+    amsplan(folder, "lock", "--date", day.isoformat(), ok_codes=(0, 1), capture=True)
+    amsplan(folder, "letters", "email")
+    amsplan(folder, "letters", "generate")
+    inbox, said = email_demo.answers(folder)
+    print(f"\n# The answers arrive by e-mail (here: the folder {email_demo.INBOX}/; from a "
+          "mailbox: replies fetch):" + "".join(f"\n#   {line}" for line in said))  # fmt: skip
+    amsplan(folder, "replies", "ingest", str(inbox))
+    print("\n# The bounced booking, the other time asked for and the neighbour's OK need a "
+          "person:")  # fmt: skip
+    amsplan(folder, "followup", "list", "--reason", "email_failed")
+    amsplan(folder, "followup", "list", "--reason", "reply")
+    print(f"\n# From cron, the team gets one e-mail with what changed ({email_demo.TEAM}); "
+          "this is it:")  # fmt: skip
+    amsplan(folder, "notify", "run", "--dry-run")
+    amsplan(folder, "notify", "run")
+    print(f"  e-mails: {folder / email_demo.OUTBOX} (a Maildir folder: open it in a mail "
+          "program)")  # fmt: skip
 
 
 def more_days(folder: Path, days: list[date], work: list, locked: list[tuple[str, str]],

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages amsplan needs beyond Python: Pango for WeasyPrint, a font, HarfBuzz
 # subsetting (letters about 8x faster), and with --postgres what the test suite needs:
-# the PostgreSQL server it starts a throw-away copy of, and Chromium with its chromedriver
-# for the map page test (tests/unit/test_map_page.py). Installs as root; otherwise warns.
+# the PostgreSQL server and the Dovecot IMAP server it starts throw-away copies of, and
+# Chromium with its chromedriver for the map page test (tests/unit/test_map_page.py).
+# Installs as root; otherwise warns.
 set -u
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-}" = "--postgres" ]; then

@@ -90,8 +90,9 @@ def test_every_command_group_help_starts_without_the_database_layer():
     """`amsplan <group> --help` (for each group: sms, email, notify, …) loads no service,
     store, SQLAlchemy, mail or HTTP stack either: help ends in click's Exit, which the
     error handler must let through without loading the database layer to look at it."""
-    from amsplan.cli import app
     from typer.main import get_command
+
+    from amsplan.cli import app
 
     groups = [name for name, cmd in get_command(app).commands.items() if hasattr(cmd, "commands")]
     assert {"sms", "email", "notify", "replies"} <= set(groups)

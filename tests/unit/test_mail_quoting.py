@@ -159,7 +159,7 @@ Emne: Bytte av strømmåler – kode {CODE}
 
 {BOOKING}
 """,
-        "Passer ikke, ring meg.\n\nMed vennlig hilsen\nKari Nordmann",
+        "Passer ikke, ring meg.",  # the sign-off and the name under it are the signature
     ),
     (
         "Outlook desktop, English header block in bold (from HTML)",
@@ -356,3 +356,24 @@ def test_five_megabytes_in_well_under_a_second(text):
     start = time.process_time()
     own_text(text)
     assert time.process_time() - start < 1.0
+
+
+@pytest.mark.parametrize(
+    ("body", "own"),
+    [
+        ("OK\n\nMvh\nMaria Andersson", "OK"),
+        ("OK\nHilsen Kari", "OK"),
+        ("Ok\n\nMed vennlig hilsen\nKari Nordmann\nStorgata 1, 2315 Hamar\n99 88 77 66", "Ok"),
+        ("OK\n\nBest regards,\nOla", "OK"),
+        ("OK\n\nmvh. Per-Olav Ødegård", "OK"),
+        # Not a signature: a question or a request after the sign-off, or too much of it.
+        ("OK\nHilsen Kari\nKan dere ringe først?", "OK\nHilsen Kari\nKan dere ringe først?"),
+        ("OK\nHilsen Kari, ring meg på 99887766", "OK\nHilsen Kari, ring meg på 99887766"),
+        ("Hilsen Kari", "Hilsen Kari"),  # the whole text is the answer
+        ("OK\nMvh\n1\n2\n3\n4\n5", "OK\nMvh\n1\n2\n3\n4\n5"),
+    ],
+)
+def test_a_sign_off_and_the_signature_under_it_are_not_the_answer(body, own):
+    """A customer who signs "OK" with "Mvh" and a name has answered OK; words that could
+    be a request stay in the answer, so such a reply goes to a person."""
+    assert own_text(body)[0] == own

@@ -158,7 +158,38 @@ def own_text(body: str) -> tuple[str, str]:
                 own.append(lines[index])
     own.extend(lines[done:cut])
     rest.extend(lines[cut:])
-    return _own(own), "\n".join(rest)
+    signed = _signed(own)
+    return _own(own[:signed]), "\n".join(own[signed:] + rest)
+
+
+# A closing line: the sign-off alone or with a name ("Mvh", "Hilsen Kari", "Med vennlig
+# hilsen", "Best regards, Ola"). Only letters, spaces and name punctuation after it.
+_WORD = r"[^\W\d_](?:[^\W\d_]|[.'-])*"
+_NAME = rf"(?:[,.]?[^\S\n]+{_WORD}(?:[^\S\n]+{_WORD}){{0,3}})?"
+_SIGN_OFF = re.compile(
+    rf"""[^\S\n]*(?:(?:med[^\S\n]+)?(?:vennlig(?:st|e)?[^\S\n]+)?hilsen(?:er)?|mvh\.?|vh
+       |(?:best|kind|warm|with[^\S\n]+best)[^\S\n]+(?:regards|wishes)|regards|cheers
+       |med[^\S\n]+venlig[^\S\n]+hilsen|vänliga[^\S\n]+hälsningar|mvh)
+       ,?{_NAME}[^\S\n]*""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_SIGNED_BELOW = 4  # lines a signature under the sign-off may have (name, title, phone)
+
+
+def _signed(lines: list[str]) -> int:
+    """Where a sign-off starts in the own lines (len(lines) when there is none): a closing
+    line after the answer, followed by at most a few short lines and no question. The
+    lines from there on are the signature, not the answer ("OK" + "Mvh" + "Kari" is OK)."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    for i in filled[1:]:
+        if _SIGN_OFF.fullmatch(lines[i]):
+            below = [line for line in lines[i + 1 :] if line.strip()]
+            if len(below) <= _SIGNED_BELOW and all(
+                len(line) <= 60 and "?" not in line for line in below
+            ):
+                return i
+            return len(lines)
+    return len(lines)
 
 
 def _own(lines: list[str]) -> str:

@@ -399,8 +399,11 @@ def _answered(reply: Incoming, order: OrderState, keyword_ok: str, tz: ZoneInfo)
         again = (Apply("reply_again", comment, {"reconsider": why}),)
     if ok:
         return Decision(R.CONFIRMED, True, (*again, Apply("reply_ok", f"Svar {keyword_ok}")), True)
-    other = Apply("reply_other", "Svar mottatt",
-                  {"text": text, "reason": f"customer replied: {answer}"})  # fmt: skip
+    reason = f"customer replied: {answer}"
+    if not reply.may_confirm and is_confirmation(reply.answer, keyword_ok):
+        reason = (f"replied {reply.answer.strip()} from another address than the booking"
+                  " went to (the code only quoted): check who answered")  # fmt: skip
+    other = Apply("reply_other", "Svar mottatt", {"text": text, "reason": reason})
     return Decision(R.FOLLOWUP, True, (*again, other), last_word=True)
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from amsplan import clock
 from amsplan.adapters.mailout import (
     Attachment,
     Connection,
@@ -117,7 +118,8 @@ def mime(
     return compose(
         sender=sender(ctx), to=[a.strip() for a in message.to.split(",")],
         subject=message.subject, text=text, html=html, message_id=message.message_id,
-        date=ctx.now(), reply_to=ctx.settings.email_reply_to, attachments=attachments,
+        date=clock.to_local(ctx.now(), ctx.settings.tz), reply_to=ctx.settings.email_reply_to,
+        attachments=attachments,
     )  # fmt: skip
 
 
