@@ -17,6 +17,11 @@ Files written:
 - orders_bad.csv   10 orders, 5 of them invalid, in Windows-1252 with "," as delimiter,
                    to show encoding/delimiter detection and whole-file validation.
 
+Later columns were added to the files by hand and are not generated here: the
+technicians' start points (Breddegrad/Lengdegrad, route planning) and the orders'
+`E-post` addresses (reserved example domains only). Regenerating drops them: add them
+back before committing.
+
 All names, numbers and meter ids are made up. Postcodes, place names and municipality
 numbers are real (Innlandet, around Hamar), so the geography is coherent.
 """
