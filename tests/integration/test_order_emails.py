@@ -286,3 +286,23 @@ def test_the_mobile_export_carries_the_address(workspace, tmp_path):
     assert [(r["order_no"], r["email"]) for r in rows] == [
         (first, "kari@eksempel.no"), (second, ""),
     ]  # fmt: skip
+
+
+def test_an_edit_cannot_empty_what_a_booking_went_by(workspace):
+    """The re-import rule holds for a planner's edit too: the address of an order waiting
+    for the answer to its booking e-mail (or the phone of an SMS booking) is not emptied
+    by an edit; a new address is taken, and an unbooked order's address may be cleared."""
+    from tests.data.mail.build import booked_by_email
+
+    (order_no, _, address), (other_no, _, _) = booked_by_email(workspace, 2)
+    ctx = workspace.context()
+    with pytest.raises(InputError, match="booked by email: an edit cannot empty its email"):
+        edit_order(ctx, order_no, email="")
+    with ctx.session() as s:
+        assert s.exec(select(Order).where(Order.order_no == order_no)).one().email == address
+    assert edit_order(ctx, order_no, email="ny.adresse@example.no")  # a new one is fine
+    with ctx.session() as s:  # an order no longer booked may lose its address
+        order = s.exec(select(Order).where(Order.order_no == other_no)).one()
+        order.booking_code, order.status = None, "open"
+        s.add(order)
+    assert edit_order(ctx, other_no, email="")

@@ -416,6 +416,7 @@ def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
     done = []
     with ctx.session() as s:
         order = get_order(s, order_no)
+        _check_not_blanked(order, changes, ctx.settings.country)
         for key, value in changes.items():
             if value is None or getattr(order, key) == value:
                 continue
@@ -430,6 +431,23 @@ def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
             s.add(order)
             workflow.add_comment(s, ctx, order, "Endret " + "; ".join(done), kind="edit")
     return done
+
+
+def _check_not_blanked(order: Order, changes: dict[str, Any], country: str) -> None:
+    """An edit may not empty what a booked order's booking went by (the phone of an SMS
+    booking, the address of an e-mail booking): the same rule as a re-import's."""
+    if not reimport.is_booked(order.status, order.booking_code):
+        return
+    new = {k: v for k, v in changes.items() if k in ("phone", "email") and v is not None}
+    if "phone" in new:
+        new["mobile"] = mobile_number(new["phone"], country)
+    old = {k: getattr(order, k) for k in ("phone", "mobile", "email")}
+    gone = reimport.blanked(old, new, order.booking_channel)
+    if gone:
+        raise InputError(
+            f"{order.order_no} was booked by {order.booking_channel}: an edit cannot empty its"
+            f" {', '.join(gone)} (unlock or unassign it first, or give the new one)"
+        )
 
 
 def comment_order(ctx: Context, order_no: str, text: str) -> None:
