@@ -259,6 +259,10 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
 SECRET_SUFFIXES = ("token", "password", "passwd", "secret", "api_key", "apikey")
 
 
+# Sections whose secret comes only from the environment.
+_PASSWORD_ENV = {"email": "AMSPLAN_EMAIL_PASSWORD", "imap": "AMSPLAN_IMAP_PASSWORD"}
+
+
 def is_secret(key: str) -> bool:
     return key.lower().endswith(SECRET_SUFFIXES)
 
@@ -307,6 +311,10 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
             if section == "sms" and isinstance(value, dict):  # [sms.<provider>]
                 values.setdefault("sms_options", {})[key] = dict(value)
                 continue
+            if key not in keys and section in _PASSWORD_ENV and is_secret(key):
+                raise ConfigError(f"{where}: {section}.{key}: the password goes in the"
+                                  f" environment ({_PASSWORD_ENV[section]}), never in"
+                                  " amsplan.toml")  # fmt: skip
             if key not in keys:
                 raise ConfigError(f"{where}: unknown setting {section}.{key}")
             name, kind = keys[key]

@@ -33,7 +33,7 @@ def test_sent_failed_and_left_in_the_summary_with_exit_code_1(workspace):
         booked(workspace, 3, ADDRESSES)
         result = fails(1, "letters", "email")
         out = result.stdout
-        assert "message 1" in row(out, "AMS-00001", "sent")
+        assert "e-mail 1" in row(out, "AMS-00001", "sent")
         assert "550 5.1.1 <address>: no such user" in row(out, "AMS-00002", "failed")
         assert "nobody@" not in result.output
         assert "1 sent, 1 failed, 0 in doubt, 0 skipped" in out
@@ -75,3 +75,14 @@ def test_booking_by_e_mail_off_or_without_a_server_is_a_configuration_error(work
     assert "set [email] booking = true" in error(3, "letters", "email")
     configure(workspace)
     assert "[email] host is not set" in error(3, "letters", "email", "--dry-run")
+
+
+def test_a_dry_run_says_why_an_order_would_be_skipped(workspace):
+    """A planner naming an order whose address was refused for good sees why in the dry
+    run's table, not only in --json."""
+    with SmtpServer(Behaviour(refuse=REFUSED)) as server:
+        configure(workspace, **server.settings())
+        booked(workspace, 3, ADDRESSES)
+        fails(1, "letters", "email")
+        out = fails(1, "letters", "email", "AMS-00002", "--dry-run").stdout
+    assert "the address was refused" in row(out, "AMS-00002", "be skipped")

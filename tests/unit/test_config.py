@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -72,10 +73,20 @@ def test_labels_and_colours_are_configurable(tmp_path):
         ("not toml at all = = \n", "not valid TOML"),
         ("[replies]\nkeyword_ok = '  '\n", "replies.keyword_ok must not be empty"),
         ("[replies]\nkeyword_ok = 'ja'\nkeyword_contact = 'JA'\n", "must differ"),
+        (
+            "[email]\npassword = 'x'\n",
+            "password goes in the environment (AMSPLAN_EMAIL_PASSWORD)",
+        ),
+        (
+            "[imap]\npassword = 'x'\n",
+            "password goes in the environment (AMSPLAN_IMAP_PASSWORD)",
+        ),
+        ("[email]\ntransport = 'pigeon'\n", 'email.transport must be "smtp" or "folder"'),
+        ("[imap]\nport = 0\n", "imap.port must be a port"),
     ],
 )
 def test_bad_configuration_is_one_clear_error(tmp_path, text, message):
-    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         load_settings(write(tmp_path / "amsplan.toml", text))
 
 

@@ -584,3 +584,16 @@ def test_text_on_the_overlay_outside_slots_means_whole_letters(tmp_path: Path) -
     pdfs = renderer.render_batch(_batch(2))
     assert renderer.stats.overlay == 0 and renderer.stats.full == 2
     assert "Viktig!" not in _text(pdfs[0])  # the full layout has no such text
+
+
+def test_a_letter_attached_to_a_booking_e_mail_says_the_customer_may_answer_the_e_mail():
+    """The letter of a booking e-mail tells the customer to answer the e-mail (or send the
+    SMS); a printed letter keeps the SMS wording. Both in one batch: each gets its own."""
+    renderer = LetterRenderer(shipped_templates_dir())
+    emailed, printed = renderer.render_batch([_letter(by_email=True), _letter()])
+    emailed_text = " ".join(PdfReader(BytesIO(emailed)).pages[0].extract_text().split())
+    printed_text = " ".join(PdfReader(BytesIO(printed)).pages[0].extract_text().split())
+    assert "Svar på e-posten dette brevet kom med" in emailed_text
+    assert "Svar oss på e-post eller SMS" in emailed_text
+    assert "Svar på e-posten" not in printed_text and "Svar oss på SMS" in printed_text
+    assert "ACDE-FH34" in emailed_text and "ACDE-FH34" in printed_text

@@ -112,16 +112,18 @@ def email(
     if as_json:
         print_json({**asdict(result), "ok": result.ok})
     elif dry_run:
-        out = table("order", "to")
+        out = table("order", "would", "to / why")
         for order_no, to in result.would_send:
-            out.add_row(order_no, to)
+            out.add_row(order_no, styled("be sent", "green"), to)
+        for order_no, why in result.skipped:
+            out.add_row(order_no, styled("be skipped", "yellow"), why)
         console.print(out)
         console.print(count(len(result.would_send), "order", "orders")
                       + " would get a booking e-mail; nothing sent (dry run)")  # fmt: skip
     else:
         out = table("order", "result", "detail")
         for order_no, message_id in result.sent:
-            out.add_row(order_no, styled("sent", "green"), f"message {message_id}")
+            out.add_row(order_no, styled("sent", "green"), f"e-mail {message_id}")
         for label, style, rows in (("failed", "red", result.failed),
                                    ("in doubt", "red", result.in_doubt),
                                    ("skipped", "yellow", result.skipped)):  # fmt: skip

@@ -47,6 +47,7 @@ locale = "nb_NO"
 # No answer after this long: reminder SMS and manual follow-up.
 letter_after_days = 7
 sms_after_hours = 48
+email_after_hours = 72
 # An SMS the day before a confirmed appointment.
 appointment_reminder = true
 
@@ -70,6 +71,28 @@ change_needs_answer = true
 country = "NO"
 send_from = "09:00"
 send_until = "21:00"
+
+# E-mail (docs/email.md): booking letters as PDFs in e-mails (`letters email`), the
+# customers' answers from a mailbox (`replies fetch`), digests to planners (`notify run`).
+# Passwords only in the environment: AMSPLAN_EMAIL_PASSWORD, AMSPLAN_IMAP_PASSWORD.
+# [email]
+# booking = true
+# host = "smtp.example.no"
+# port = 587
+# security = "starttls"        # starttls | tls | none
+# user = "amsplan"
+# from = "{company} <kundeservice@example.no>"
+# reply_to = "svar@example.no"  # the mailbox replies fetch reads
+# [imap]
+# host = "imap.example.no"
+# user = "svar@example.no"
+# folder = "INBOX"
+# done_folder = "amsplan/behandlet"
+# [notify]
+# team = "planlegging@example.no"
+# [[notify.rule]]
+# when = ["reply_other", "email_undelivered", "followup:cancelled"]
+# to = ["owner", "team"]
 
 # Labels and colours of the statuses (keys: open, planning, ready_to_print, ...).
 # [statuses.labels]

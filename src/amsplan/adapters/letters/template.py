@@ -49,6 +49,7 @@ STATIC_FIELDS = (
     "keyword_ok",
     "keyword_contact",
     "letter_date",
+    "by_email",
 )
 
 
@@ -78,6 +79,7 @@ class LetterData:
     letter_date: date
     company_address: str = ""
     company_phone: str = ""
+    by_email: bool = False  # attached to a booking e-mail: the customer may answer it
 
 
 def pdf_title(letter: LetterData) -> str:
