@@ -214,7 +214,8 @@ def _errors(where: str, password: str, doing: str) -> Iterator[None]:
     except ssl.SSLCertVerificationError as err:
         raise Unavailable(
             f"the IMAP server {where}'s certificate is not trusted ({err.verify_message});"
-            " check [imap] host (the name in its certificate)"
+            " check [imap] host (the name in its certificate), or trust the company CA with"
+            " SSL_CERT_FILE=/path/to/ca.pem"
         ) from None
     except ssl.SSLError as err:
         raise Unavailable(
