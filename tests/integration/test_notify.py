@@ -329,3 +329,18 @@ def test_a_dead_run_leaves_its_digest_in_doubt_and_it_is_not_sent_again(workspac
         assert result.left == 1 and result.digests == [] and server.received == []
     (message,), notices = rows(workspace)
     assert message.state is EmailState.UNKNOWN and len(notices) == 2  # the reply and its flag
+
+
+def test_a_reason_settled_before_the_run_is_no_news(workspace):
+    """A follow-up reason set and settled between two runs (a cancellation lifted again)
+    is not sent as if it were still open; the transition itself still is."""
+    with SmtpServer() as server:
+        configure(workspace, server.settings())
+        orders = booked(workspace)
+        cancel(workspace, orders[1][0], T0 + timedelta(minutes=10))
+        lifted = field.uncancel(workspace.context("ola", now=T0 + timedelta(minutes=12)),
+                                [orders[1][0]], "Feil i kundesystemet")  # fmt: skip
+        assert lifted.moved
+        result = notify.run(workspace.context("cron", now=T0 + timedelta(minutes=15)))
+        assert {d.recipient for d in result.digests} == {TEAM, BOSS}  # not Ola: settled
+        assert len(server.wait_for(2)) == 2

@@ -177,3 +177,12 @@ def test_since_is_the_oldest_change_with_the_date_when_not_today():
 
 def test_one_line_keeps_the_words_and_drops_line_breaks_and_control_characters():
     assert notify.one_line(" Hei\r\nSubject: x\x00\tå ") == "Hei Subject: x å"
+
+
+def test_a_reason_the_comment_already_holds_is_said_once():
+    rules = rules_of({"when": ["email_undelivered"], "to": ["kari"]})
+    comment = "Booking-e-post kunne ikke leveres: bounced: 550 5.1.1 User unknown"
+    moved = change(HISTORY, 7, "email_undelivered", reason=comment)
+    flag = change(FLAG, 9, "followup:email_failed", reason="e-mail bounced: 550 5.1.1 User unknown")
+    (kari,) = notify.plan(rules, [moved, flag], set()).digests
+    assert kari.rows[0].reason == comment

@@ -281,7 +281,7 @@ def plan(rules: Rules, changes: Iterable[Change], notified: set[tuple[str, int, 
             pair = sorted(
                 (change, partner) if partner else (change,), key=lambda c: c.source != HISTORY
             )  # the comment, then the reason
-            reason = " – ".join(dict.fromkeys(t for c in pair if (t := one_line(c.reason))))
+            reason = _joined([one_line(c.reason) for c in pair])
             digests.setdefault(recipient, Digest(recipient)).rows.append(
                 Row(change, reason, claims)
             )
@@ -299,6 +299,17 @@ def _partners(changes: list[Change]) -> dict[Key, Change]:
         if flag is not None:
             partners[change.key], partners[flag.key] = flag, change
     return partners
+
+
+def _joined(texts: list[str]) -> str:
+    """The transition's comment and the flag's reason on one line, each said once: a text
+    whose detail (after its first ": ") an earlier one already holds is left out ("Booking-
+    e-post kunne ikke leveres: bounced: 550 …" holds "e-mail bounced: 550 …")."""
+    kept: list[str] = []
+    for text in texts:
+        if text and not any(text.split(": ", 1)[-1] in before for before in kept):
+            kept.append(text)
+    return " – ".join(kept)
 
 
 def one_line(text: str) -> str:

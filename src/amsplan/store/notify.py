@@ -22,8 +22,8 @@ def changes(
     transitions: Iterable[str],
     kinds: Iterable[FollowupKind],
 ) -> list[Change]:
-    """The transitions of these names and the follow-up flags of these kinds made from
-    `since` to `until`, with their orders' number, customer and owner (two queries)."""
+    """The transitions of these names and the follow-up flags of these kinds (still open)
+    made from `since` to `until`, with their orders' number, customer and owner (two queries)."""
     shown = (col(Order.order_no), col(Order.customer_name), col(Order.owner))
     found: list[Change] = []
     names = sorted(set(transitions))
@@ -44,6 +44,8 @@ def changes(
             .join(Order, col(Order.id) == col(FollowupFlag.order_id))
             .where(col(FollowupFlag.at) >= since, col(FollowupFlag.at) <= until)
             .where(col(FollowupFlag.kind).in_(wanted))
+            # A reason already settled is no news (an e-mail in doubt settled meanwhile).
+            .where(col(FollowupFlag.cleared_at).is_(None))
         )
         for f, order_no, customer, owner in session.exec(query_flags):
             found.append(Change(FLAG, f.id or 0, f.order_id, rules.utc(f.at), flag_event(f.kind),
