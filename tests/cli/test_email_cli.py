@@ -40,6 +40,26 @@ def test_a_refused_test_message_is_exit_code_1_and_a_bad_address_exit_code_5(wor
     assert "cannot reach the mail server" in error(8, "email", "test", "--to", "it@nett.example")
 
 
+def test_a_test_message_follows_the_one_rule_for_addresses_outside_ascii(workspace):
+    """A domain outside ASCII (also written in its xn-- form) goes in its IDNA form
+    through a server without SMTPUTF8; a mailbox name outside ASCII only through one
+    with it, else refused for good with RFC 6531's code (exit code 1, not 8)."""
+    with SmtpServer(Behaviour(smtputf8=False)) as server:
+        configure(workspace, **server.settings())
+        out = ok("email", "test", "--to", "it@bølgen.no").stdout
+        assert "to it@bølgen.no through" in out and "sent, the server took it" in out
+        ok("email", "test", "--to", "ola@xn--blgen-vua.no")
+        out = fails(1, "email", "test", "--to", "åse@nett.example").stdout
+        assert "failed, the server refused it: 553 5.6.7" in out and "SMTPUTF8" in out
+        assert [r.rcpt_tos for r in server.wait_for(2)] == [
+            ["it@xn--blgen-vua.no"], ["ola@xn--blgen-vua.no"]
+        ]  # fmt: skip
+    with SmtpServer(Behaviour(smtputf8=True)) as server:
+        configure(workspace, **server.settings())
+        ok("email", "test", "--to", "åse@nett.example")
+        assert [r.rcpt_tos for r in server.wait_for(1)] == [["åse@nett.example"]]
+
+
 def test_a_booking_in_doubt_is_listed_flagged_and_settled_by_a_person(workspace):
     with SmtpServer(Behaviour(hang_data=2)) as server:
         configure(workspace, **server.settings(timeout=0.5))

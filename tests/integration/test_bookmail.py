@@ -318,3 +318,19 @@ def test_a_message_that_went_for_an_order_that_can_no_longer_move_is_flagged(wor
     order = orders(workspace)["AMS-00001"]
     assert (order.status, order.followup_reason) == ("ready_to_print", bookmail.CHANGED)
     assert messages(workspace)[0].state is EmailState.SENT
+
+
+def test_a_domain_outside_ascii_is_e_mailed_and_a_mailbox_name_outside_ascii_printed(workspace):
+    """The server has no SMTPUTF8: a domain outside ASCII goes in its IDNA form; a
+    mailbox name outside ASCII would need SMTPUTF8 all the way: its customer gets a letter."""
+    with SmtpServer(Behaviour(smtputf8=False)) as server:
+        configure(workspace, **server.settings())
+        booked(workspace, 2, {1: "ola@bølgen.no", 2: "åse@kunde.example"})
+        result = bookmail.send_bookings(workspace.context(now=NOW))
+        assert [no for no, _ in result.sent] == ["AMS-00001"] and result.ok
+        assert result.left_for_letters == 1
+        (got,) = server.wait_for(1)
+    assert got.rcpt_tos == ["ola@xn--blgen-vua.no"]
+    printed = letters.generate(workspace.context(now=NOW))
+    assert printed.generated == ["2026-04-22_T01_002_AMS-00002.pdf"]
+    assert messages(workspace)[0].to == "ola@bølgen.no"  # as the order has it

@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from amsplan.domain.bookmail import left_after
 from amsplan.domain.states import EmailState
-from amsplan.services import bookmail, letters, outmail
+from amsplan.services import bookmail, letters
 from amsplan.store.models import EmailMessage, Order
 from tests.cli.support import data, ok
 from tests.fakes.smtp import SmtpServer
@@ -73,7 +74,7 @@ def test_a_run_killed_mid_send_never_sends_a_booking_twice(workspace, crash_at):
         assert len(server.received) == handed_over
 
         # Later: left by a dead run, they are "unknown", listed and flagged for a person.
-        later = T0 + outmail.LEFT_AFTER + timedelta(minutes=1)
+        later = T0 + left_after(workspace.settings.email_timeout) + timedelta(minutes=1)
         env = {"AMSPLAN_NOW": later.isoformat()}
         unknown = data("email", "list", "--state", "unknown", env=env)
         assert sorted(m["order_no"] for m in unknown) == ["AMS-00001", "AMS-00002", "AMS-00003"]

@@ -324,7 +324,7 @@ def test_a_dead_run_leaves_its_digest_in_doubt_and_it_is_not_sent_again(workspac
                                  cwd=workspace.path, env=env, capture_output=True, text=True,
                                  timeout=120)  # fmt: skip
         assert crashed.returncode == 137 and server.received == []
-        later = T0 + timedelta(minutes=15) + outmail.LEFT_AFTER + timedelta(seconds=1)
+        later = T0 + timedelta(minutes=15) + outmail.left_after(30) + timedelta(seconds=1)
         result = notify.run(workspace.context("cron", now=later))
         assert result.left == 1 and result.digests == [] and server.received == []
     (message,), notices = rows(workspace)

@@ -4,10 +4,14 @@ real SMTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import mailbox
+import os
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
+from amsplan.domain import bookmail
 from amsplan.domain.states import EmailKind, EmailState
 from amsplan.errors import ConfigError, Unavailable
 from amsplan.services import outmail
@@ -114,36 +118,113 @@ def test_a_login_refused_names_the_user_and_the_password_variable(workspace, mon
         assert outcome.state is EmailState.SENT
 
 
-def test_a_message_left_sending_by_a_dead_run_becomes_unknown_after_a_while(workspace):
+@pytest.mark.parametrize(("timeout", "minutes"), [(30, 15), (600, 100)])
+def test_a_message_left_sending_by_a_dead_run_becomes_unknown_after_a_while(
+    workspace, timeout, minutes
+):
+    """A while: never less than 15 minutes, and ten times [email] timeout (one
+    conversation with a slow server may take several steps of it)."""
     with SmtpServer() as server:
-        _configure(workspace, **server.settings())
+        _configure(workspace, **server.settings(timeout=timeout))
         ctx = workspace.context(now=NOW)
         message_id, _, _ = _draft(ctx, "aase@kunde.example")  # recorded, never sent
     calls = Calls()
-    soon = workspace.context(now=NOW + outmail.LEFT_AFTER - timedelta(seconds=1))
+    left_after = timedelta(minutes=minutes)
+    assert bookmail.left_after(workspace.settings.email_timeout) == left_after
+    soon = workspace.context(now=NOW + left_after - timedelta(seconds=1))
     assert outmail.settle_left(soon, {EmailKind.DIGEST: calls}) == 0
-    later = workspace.context(now=NOW + outmail.LEFT_AFTER + timedelta(seconds=1))
+    later = workspace.context(now=NOW + left_after + timedelta(seconds=1))
     assert outmail.settle_left(later, {EmailKind.DIGEST: calls}) == 1
     assert calls == [(message_id, EmailState.UNKNOWN)]
     with later.session() as s:
         assert store.messages(s, [message_id])[0].state is EmailState.UNKNOWN
 
 
-def test_the_folder_transport_delivers_into_a_maildir(workspace):
+def test_an_unexpected_error_fails_the_messages_not_tried_and_leaves_the_one_on_its_way(
+    workspace,
+):
+    """E.g. the database locked while the first answer is settled: that message went
+    (its answer is lost: it stays "sending", shown in doubt later); the others were
+    never tried: failed, "not sent", and the error is raised, its words not stored."""
+
+    def settled(s, ctx, message, state) -> None:
+        if state is EmailState.SENT:
+            raise OperationalError("UPDATE … 'aase@kunde.example'", {}, Exception("locked"))
+
+    with SmtpServer() as server:
+        _configure(workspace, **server.settings())
+        ctx = workspace.context(now=NOW)
+        drafts = [_draft(ctx, f"k{i}@kunde.example")[::2] for i in range(3)]
+        with pytest.raises(OperationalError):
+            outmail.send(ctx, drafts, settled)
+        assert len(server.wait_for(1)) == 1
+    with ctx.session() as s:
+        rows = store.messages(s, [i for i, _ in drafts])
+    assert [r.state for r in rows] == [EmailState.SENDING, EmailState.FAILED, EmailState.FAILED]
+    assert rows[1].error == rows[2].error == "not sent: the run stopped (OperationalError)"
+
+
+def test_a_folder_that_cannot_be_written_mid_run_is_unavailable_and_nothing_left_in_doubt(
+    workspace,
+):
+    _configure(workspace, transport="folder", folder="ut", **{"from": "post@nett.example"})
+    ctx = workspace.context(now=NOW)
+    drafts = [_draft(ctx, f"k{i}@kunde.example")[::2] for i in range(3)]
+    folder = workspace.path / "ut"
+
+    def progress(done: int) -> None:  # the folder goes away after the first message
+        if done == 1:
+            folder.rename(workspace.path / "gone")
+
+    with pytest.raises(Unavailable, match=f"cannot write e-mail into {folder}"):
+        outmail.send(ctx, drafts, Calls(), progress)
+    with ctx.session() as s:
+        rows = store.messages(s, [i for i, _ in drafts])
+    assert [r.state for r in rows] == [EmailState.SENT, EmailState.FAILED, EmailState.FAILED]
+    assert rows[1].error.startswith("not sent: cannot write e-mail into")
+    assert len(list(mailbox.Maildir(workspace.path / "gone", create=False))) == 1
+
+
+def test_the_folder_transport_delivers_into_a_private_maildir(workspace):
+    """Private even when the folder was there before, readable by others: the folder,
+    tmp/, new/ and cur/ 0700, each message 0600."""
+    folder = workspace.path / "ut"
+    for sub in ("", "tmp", "new", "cur"):
+        (folder / sub).mkdir(exist_ok=True)
+        (folder / sub).chmod(0o755)
     _configure(workspace, transport="folder", folder="ut", **{"from": "post@nett.example"})
     ctx = workspace.context(now=NOW)
     message_id, header_id, mime = _draft(ctx, "aase@kunde.example")
     (outcome,) = outmail.send(ctx, [(message_id, mime)], Calls())
     assert outcome.state is EmailState.SENT
-    (delivered,) = list(mailbox.Maildir(workspace.path / "ut", create=False))
+    (delivered,) = list(mailbox.Maildir(folder, create=False))
     assert delivered["Message-ID"] == header_id
-    assert (workspace.path / "ut").stat().st_mode & 0o077 == 0
+    assert "Hei Åse" in delivered.get_payload(0).get_payload(decode=True).decode()
+    for sub in ("", "tmp", "new", "cur"):
+        assert (folder / sub).stat().st_mode & 0o777 == 0o700, sub
+    (name,) = os.listdir(folder / "new")
+    assert (folder / "new" / name).stat().st_mode & 0o777 == 0o600
+    assert os.listdir(folder / "tmp") == []
+
+
+def test_the_folder_transport_writes_addresses_outside_ascii_as_mail_readers_read_them(
+    workspace,
+):
+    """A mailbox name outside ASCII in UTF-8 headers (RFC 6532), never an encoded word
+    inside the address; a domain outside ASCII in its IDNA form."""
+    _configure(workspace, transport="folder", folder="ut", **{"from": "post@nett.example"})
+    ctx = workspace.context(now=NOW)
+    drafts = [_draft(ctx, "åse@nett.example")[::2], _draft(ctx, "ola@bølgen.no")[::2]]
+    assert [o.state for o in outmail.send(ctx, drafts, Calls())] == [EmailState.SENT] * 2
+    files = [(workspace.path / "ut" / "new" / n).read_bytes()
+             for n in os.listdir(workspace.path / "ut" / "new")]  # fmt: skip
+    tos = sorted(str(message_from_bytes(f, policy=policy.default)["To"]) for f in files)
+    assert tos == ["ola@xn--blgen-vua.no", "åse@nett.example"]
+    assert any("\nTo: åse@nett.example\n".encode() in f for f in files)  # raw UTF-8
 
 
 @pytest.mark.parametrize("smtputf8", [False, True])
-def test_an_address_with_letters_outside_ascii_goes_only_where_the_server_takes_it(
-    workspace, smtputf8
-):
+def test_a_mailbox_name_outside_ascii_goes_only_where_the_server_takes_it(workspace, smtputf8):
     with SmtpServer(Behaviour(smtputf8=smtputf8)) as server:
         _configure(workspace, **server.settings())
         ctx = workspace.context(now=NOW)
@@ -153,6 +234,19 @@ def test_an_address_with_letters_outside_ascii_goes_only_where_the_server_takes_
             assert outcome.state is EmailState.SENT
             (got,) = server.wait_for(1)
             assert got.rcpt_tos == ["åse@kunde.example"]
-        else:  # refused for good, in words, never a traceback nor a message left "sending"
-            assert outcome.state is EmailState.FAILED
-            assert "SMTPUTF8" in (outcome.error or "") and server.received == []
+        else:  # refused for good with RFC 6531's code, never a traceback nor "sending"
+            assert outcome.state is EmailState.FAILED and server.received == []
+            assert (outcome.error or "").startswith("553 5.6.7 ") and "SMTPUTF8" in outcome.error
+            assert bookmail.refused_for_good(outcome.state, outcome.error)
+
+
+def test_a_domain_outside_ascii_goes_in_its_idna_form_without_smtputf8(workspace):
+    with SmtpServer(Behaviour(smtputf8=False)) as server:
+        _configure(workspace, **server.settings(reply_to="Svar <svar@bølgen.no>"))
+        ctx = workspace.context(now=NOW)
+        (outcome,) = outmail.send(ctx, [_draft(ctx, "ola@bølgen.no")[::2]], Calls())
+        assert outcome.state is EmailState.SENT
+        (got,) = server.wait_for(1)
+    assert got.rcpt_tos == ["ola@xn--blgen-vua.no"]
+    assert got.message["To"] == "ola@xn--blgen-vua.no"
+    assert got.message["Reply-To"] == "Svar <svar@xn--blgen-vua.no>"

@@ -1,13 +1,18 @@
-"""Which orders are booked by e-mail, and which answers refuse an address for good
+"""Which orders are booked by e-mail (which addresses need SMTPUTF8), which answers
+refuse an address for good, when a message "sending" was left by a dead run
 (domain.bookmail, pure); what a failed booking e-mail does to its order
 (domain.delivery.email_failure_steps)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from amsplan.adapters.mailout import NO_SMTPUTF8
 from amsplan.domain import bookmail, delivery
 from amsplan.domain.bookmail import Way, choose
+from amsplan.domain.cells import needs_smtputf8
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.states import EmailState
 from amsplan.domain.statuses import Status
@@ -20,11 +25,34 @@ def test_an_order_with_an_address_is_booked_by_e_mail_when_it_is_on():
         Way.LETTER, "booking by e-mail is off ([email] booking)"
     )
     assert choose(True, "", None, None).why == "no e-mail address"
-    assert choose(True, "åse@kunde.no", None, None).way is Way.LETTER
     refused = choose(True, "kari@kunde.no", None, "550 5.1.1 <address> unknown")
     assert refused == bookmail.Choice(
         Way.LETTER, "the address was refused: 550 5.1.1 <address> unknown"
     )
+
+
+@pytest.mark.parametrize(
+    ("address", "needs", "way"),
+    [
+        ("kari@kunde.no", False, Way.EMAIL),
+        ("ola@bølgen.no", False, Way.EMAIL),  # the domain travels as xn--blgen-vua.no
+        ("åse@kunde.no", True, Way.LETTER),
+        ("Ørjan.Ås@bølgen.no", True, Way.LETTER),
+    ],
+)
+def test_only_a_mailbox_name_outside_ascii_needs_smtputf8_and_gets_a_letter(address, needs, way):
+    assert needs_smtputf8(address) is needs
+    choice = choose(True, address, None, None)
+    assert choice.way is way
+    assert choice.why == ("letters outside ASCII before the @ (SMTPUTF8): print a letter"
+                          if needs else "")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("timeout", "minutes"), [(1, 15), (30, 15), (90, 15), (120, 20), (600, 100)]
+)
+def test_a_message_sending_longer_than_ten_timeouts_and_15_minutes_was_left(timeout, minutes):
+    assert bookmail.left_after(timeout) == timedelta(minutes=minutes)
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -46,6 +74,7 @@ def test_a_booking_in_doubt_is_neither_e_mailed_nor_printed_whatever_the_setting
         (EmailState.FAILED, "554 transaction failed", True, True),
         (EmailState.FAILED, "452 4.3.1 insufficient storage", False, True),
         (EmailState.FAILED, "421", False, True),
+        (EmailState.FAILED, NO_SMTPUTF8, True, True),  # RFC 6531: a server without SMTPUTF8
         (EmailState.FAILED, "not sent: cannot reach the mail server x:25: timed out", False, False),
         (EmailState.FAILED, "settled by kari as not sent", False, False),
         (EmailState.FAILED, "5501 not a code", False, False),

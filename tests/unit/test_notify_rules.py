@@ -75,6 +75,9 @@ to = "team"
          "notify.rule 1: unknown key 'too'"),
         ('[notify.users]\nkari = "kari at nett.example"', "notify.users.kari: 'kari at"),
         ('[notify]\nteam = "planlegging@"', "notify.team: 'planlegging@' is not an e-mail"),
+        ('[notify.users]\nkare = "kåre@nett.example"',
+         "notify.users.kare: 'kåre@nett.example' has letters outside ASCII before the @ (it"
+         " would need SMTPUTF8)"),
         ("[notify]\nhorizon_hours = 0", "notify.horizon_hours must be positive"),
     ],
 )  # fmt: skip
@@ -84,6 +87,19 @@ def test_a_bad_rule_is_one_clear_error_naming_the_rule_and_the_value(tmp_path, t
     assert message in str(err.value)
     assert str(err.value).startswith(str(tmp_path / "amsplan.toml"))
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("written", "address"),
+    [
+        ("Kari@Nett.Example", "Kari@nett.example"),
+        ("ola@bølgen.no", "ola@bølgen.no"),  # sent as ola@xn--blgen-vua.no: no SMTPUTF8
+        ("ola@XN--BLGEN-VUA.no", "ola@bølgen.no"),  # one form, as an order's address
+        (" <leder@nett.example> ", "leder@nett.example"),
+    ],
+)
+def test_a_planner_s_address_is_normalised_as_an_order_s(written, address):
+    assert notify.address(written) == address
 
 
 def rules_of(*rules: dict) -> notify.Rules:

@@ -6,20 +6,30 @@ not go (the server refused the sender, a recipient or the data with a 4xx/5xx re
 `Unsure` when the conversation broke after the message was handed over (a time-out or a
 lost connection while the server was taking it): it may have gone, and it must never be
 sent again blindly. A server that cannot be reached, or refuses the login, is
-`errors.Unavailable` for the whole run.
+`errors.Unavailable` for the whole run, raised before the message at hand was handed
+over (it did not go).
+
+Addresses outside ASCII (domain.cells.needs_smtputf8): a domain travels in its IDNA form
+("ola@xn--blgen-vua.no"), in the headers and the envelope; only a mailbox name (before
+the @) outside ASCII needs SMTPUTF8 (RFC 6531), and a server without it refuses such a
+message for good ("553 5.6.7"), as any 5xx.
 
 The "folder" transport writes each message into a Maildir folder (new/), as a local
 mail server would deliver it: for the demo and for a site whose own mail system picks
-messages up from a folder.
+messages up from a folder. The folder and its tmp/, new/ and cur/ are private (0700),
+each message file too (0600); a folder it cannot write is `errors.Unavailable`.
 """
 
 from __future__ import annotations
 
-import mailbox
+import contextlib
+import os
 import re
+import secrets
 import smtplib
 import socket
 import ssl
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,9 +40,20 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from types import TracebackType
 
+import idna
+
+from amsplan.domain.cells import needs_smtputf8
 from amsplan.errors import Unavailable
 
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
+_ADDRESS_HEADERS = ("From", "To", "Reply-To")
+# RFC 6531: the server cannot take a mailbox name outside ASCII (no SMTPUTF8).
+NO_SMTPUTF8 = (
+    "553 5.6.7 the mail server does not take addresses with letters outside ASCII before"
+    " the @ (it has no SMTPUTF8)"
+)
+# A message file with a mailbox name outside ASCII: its headers in UTF-8 (RFC 6532).
+_UTF8_FILE = policy.default.clone(utf8=True)
 
 
 @dataclass(frozen=True)
@@ -103,14 +124,15 @@ def compose(
     auto_submitted: bool = True,
 ) -> EmailMessage:
     """A message with a text body (and an HTML alternative), attachments, and the given
-    Message-ID. Header values never hold a line break (a name with one is refused by
-    the e-mail library: ValueError). `auto_submitted`: marked as sent by a program
+    Message-ID; every address's domain in its IDNA form. Header values never hold a line
+    break (a name with one is refused by the e-mail library: ValueError; so is a domain
+    that is no valid international name). `auto_submitted`: marked as sent by a program
     (RFC 3834), so that customers' out-of-office responders stay quiet."""
     msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = sender
-    msg["To"] = ", ".join(to)
+    msg["From"] = ascii_domains(sender)
+    msg["To"] = ascii_domains(", ".join(to))
     if reply_to:
-        msg["Reply-To"] = reply_to
+        msg["Reply-To"] = ascii_domains(reply_to)
     msg["Subject"] = subject
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
@@ -123,6 +145,36 @@ def compose(
         main, _, sub = item.mime.partition("/")
         msg.add_attachment(item.data, maintype=main, subtype=sub, filename=item.name)
     return msg
+
+
+def ascii_domains(header: str) -> str:
+    """An address header's value with each address's domain in its IDNA form
+    ("Ola <ola@bølgen.no>" -> "Ola <ola@xn--blgen-vua.no>"); the names and mailbox names
+    as they are."""
+    found = _addresses(header)
+    if all(a.domain.isascii() for a in found):
+        return header
+    try:
+        wire = [Address(a.display_name, a.username, idna.encode(a.domain, uts46=True).decode())
+                for a in found]  # fmt: skip
+    except idna.IDNAError:
+        raise ValueError("an e-mail address's domain is not a valid domain name") from None
+    return ", ".join(str(a) for a in wire)
+
+
+def _addresses(header: str) -> tuple[Address, ...]:
+    parsed = policy.default.header_factory("To", header)
+    return tuple(getattr(parsed, "addresses", ()))
+
+
+def smtputf8(msg: EmailMessage) -> bool:
+    """Whether the message needs SMTPUTF8: an address in From, To or Reply-To with letters
+    outside ASCII before the @ (domain.cells.needs_smtputf8)."""
+    return any(
+        needs_smtputf8(a.addr_spec)
+        for name in _ADDRESS_HEADERS
+        for a in _addresses(str(msg.get(name, "")))
+    )
 
 
 def address_of(header: str) -> str:
@@ -138,20 +190,16 @@ class Connection:
     def __init__(self, server: Server) -> None:
         self.server = server
         self._smtp: smtplib.SMTP | None = None
-        self._maildir: mailbox.Maildir | None = None
 
     def __enter__(self) -> Connection:
         server = self.server
-        if server.transport == "folder":
-            assert server.folder is not None
+        if server.folder is not None:
             try:
                 for sub in ("", "tmp", "new", "cur"):  # private: it holds customers' mail
                     (server.folder / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
-                self._maildir = mailbox.Maildir(server.folder, create=True)
+                    (server.folder / sub).chmod(0o700)  # also when it was there before
             except OSError as err:
-                raise Unavailable(
-                    f"cannot write e-mail into {server.folder}: {err.strerror}"
-                ) from None
+                raise self._unwritable(err) from None
             return self
         self._smtp = self._connect()
         return self
@@ -195,8 +243,8 @@ class Connection:
     def send(self, msg: EmailMessage) -> None:
         """Hand one message over (its From and To are the envelope); see the module
         docstring for what each outcome means."""
-        if self._maildir is not None:
-            self._maildir.add(msg.as_bytes(policy=policy.default))
+        if self.server.folder is not None:
+            self._deliver(self.server.folder, msg)
             return
         if self._smtp is None:  # the last conversation broke: a new session
             self._smtp = self._connect()
@@ -205,10 +253,9 @@ class Connection:
         recipients = [a.addr_spec for a in getattr(msg["To"], "addresses", ())]
         options: list[str] = []
         wire = policy.SMTP
-        if not all(a.isascii() for a in (envelope, *recipients)):
+        if smtputf8(msg):
             if not smtp.has_extn("smtputf8"):
-                raise NotSent("the mail server does not take addresses with letters outside"
-                              " ASCII (it has no SMTPUTF8)", permanent=True)  # fmt: skip
+                raise NotSent(NO_SMTPUTF8, permanent=True)
             options, wire = ["SMTPUTF8", "BODY=8BITMIME"], policy.SMTPUTF8
         try:
             code, words = smtp.mail(envelope, options)
@@ -231,6 +278,29 @@ class Connection:
         if code != 250:
             self._refused(code, words)
 
+    def _deliver(self, folder: Path, msg: EmailMessage) -> None:
+        """Write the message into the Maildir as a delivery does: a private file in tmp/,
+        then renamed into new/ (the one step that delivers it: a reader never sees half a
+        message, and a failure before it leaves nothing delivered)."""
+        data = msg.as_bytes(policy=_UTF8_FILE if smtputf8(msg) else policy.default)
+        host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
+        name = f"{time.time_ns()}.P{os.getpid()}R{secrets.token_hex(8)}.{host}"
+        draft = folder / "tmp" / name
+        try:
+            with open(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.rename(draft, folder / "new" / name)
+        except OSError as err:
+            with contextlib.suppress(OSError):  # a draft in tmp/ is no delivery
+                draft.unlink(missing_ok=True)
+            raise self._unwritable(err) from None
+        _fsync_dir(folder / "new")
+
+    def _unwritable(self, err: OSError) -> Unavailable:
+        return Unavailable(f"cannot write e-mail into {self.server.folder}: {err.strerror}")
+
     def _refused(self, code: int, words: bytes | str) -> None:
         text = words.decode("utf-8", "replace") if isinstance(words, bytes) else words
         try:
@@ -249,8 +319,14 @@ class Connection:
             except (smtplib.SMTPException, OSError):
                 self._smtp.close()
         self._smtp = None
-        if self._maildir is not None:
-            self._maildir.close()
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _why(err: BaseException) -> str:

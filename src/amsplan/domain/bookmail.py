@@ -1,24 +1,31 @@
 """Booking by e-mail, pure: which orders ready to print get their booking letter by
-e-mail, and which answers of a mail server refuse an address for good.
+e-mail, which answers of a mail server refuse an address for good, and when a message
+still "sending" was left by a run that died.
 
 An order ready to print is booked by e-mail (`letters email`) when [email] booking is
-on, it has an address (in plain ASCII), no booking e-mail for its current code is in doubt (still
-"sending", or "unknown" after a run died or the connection broke), and its address was
-never refused for good (a booking e-mail to it failed with a 5xx answer, or bounced).
-Every other order is printed (`letters generate`), except one whose booking e-mail is in
-doubt: it is neither e-mailed nor printed until a person settles that message
-(`amsplan email settle`), so a customer never gets two bookings blindly.
+on, it has an address whose mailbox name (before the @) is plain ASCII (one with letters
+outside ASCII needs SMTPUTF8 all the way to the customer's mailbox: a printed letter is
+sure to arrive; a domain outside ASCII is fine, it travels in its IDNA form), no booking
+e-mail for its current code is in doubt (still "sending", or "unknown" after a run died
+or the connection broke), and its address was never refused for good (a booking e-mail
+to it failed with a 5xx answer, or bounced). Every other order is printed (`letters
+generate`), except one whose booking e-mail is in doubt: it is neither e-mailed nor
+printed until a person settles that message (`amsplan email settle`), so a customer
+never gets two bookings blindly.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
+from amsplan.domain.cells import needs_smtputf8
 from amsplan.domain.states import EmailState
 
 IN_DOUBT = (EmailState.SENDING, EmailState.UNKNOWN)
+LEFT_AFTER_AT_LEAST = timedelta(minutes=15)
 
 # An SMTP answer as outmail records it: the reply code first ("550 5.1.1 <address> ...").
 _ANSWER = re.compile(r"([45])\d\d(?:\s|$)")
@@ -51,6 +58,15 @@ def refused_for_good(state: EmailState, error: str | None) -> bool:
     return found is not None and found[1] == "5"
 
 
+def left_after(timeout: float) -> timedelta:
+    """How long a message may stay "sending" before it counts as left by a run that died
+    (`timeout`: [email] timeout, seconds). A live run renews the claim on its messages
+    before each conversation with the server, and one conversation is at most some eight
+    steps of `timeout` each (connect, EHLO, STARTTLS, EHLO, login, MAIL, RCPT, the data):
+    ten times `timeout`, and never less than 15 minutes, can only be a dead run."""
+    return max(LEFT_AFTER_AT_LEAST, 10 * timedelta(seconds=timeout))
+
+
 def in_doubt_text(message_id: int, state: EmailState = EmailState.UNKNOWN) -> str:
     """What a planner does about a booking e-mail in doubt (in `state`)."""
     if state is EmailState.SENDING:
@@ -77,8 +93,8 @@ def choose(
         return Choice(Way.LETTER, "booking by e-mail is off ([email] booking)")
     if not address.strip():
         return Choice(Way.LETTER, "no e-mail address")
-    if not address.isascii():  # its mailbox name needs SMTPUTF8, which amsplan does not use
-        return Choice(Way.LETTER, "the address has letters outside ASCII: print a letter")
+    if needs_smtputf8(address):
+        return Choice(Way.LETTER, "letters outside ASCII before the @ (SMTPUTF8): print a letter")
     if refusal is not None:
         return Choice(Way.LETTER, f"the address was refused: {refusal}")
     return Choice(Way.EMAIL)

@@ -122,3 +122,11 @@ def email_address(value: str) -> tuple[str, str | None]:
     except EmailNotValidError as err:
         return "", f"not a valid e-mail address: {_QUOTED_DETAIL.sub('', str(err))}"
     return found.normalized, None
+
+
+def needs_smtputf8(address: str) -> bool:
+    """Whether an e-mail address can travel only through mail servers that take SMTPUTF8
+    (RFC 6531): its mailbox name (before the @) has letters outside ASCII ("åse@nett.no").
+    A domain outside ASCII does not: it travels in its IDNA form ("ola@xn--blgen-vua.no"
+    for "ola@bølgen.no")."""
+    return not address.rpartition("@")[0].isascii()

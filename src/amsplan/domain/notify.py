@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from amsplan import clock
+from amsplan.domain.cells import email_address, needs_smtputf8
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.transitions import TRANSITIONS
 
@@ -36,14 +37,18 @@ Key = tuple[str, int]  # (source, id) of a change
 
 
 def address(value: str) -> str:
-    """An e-mail address as amsplan sends to it (the domain in lower case), checked
-    without any network look-up; ValueError says what is wrong."""
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as err:
-        raise ValueError(f"{value!r} is not an e-mail address ({err})") from None
+    """A planner's e-mail address, normalised as an order's (domain.cells.email_address:
+    the domain in lower case; one written in IDNA form, "xn--...", as its letters) and
+    checked without any network look-up; ValueError says what is wrong. An address with
+    letters outside ASCII before the @ is refused: it needs SMTPUTF8 all the way, and a
+    digest refused for it would be tried on every run (a domain outside ASCII is fine)."""
+    found, problem = email_address(value)
+    if problem or not found:
+        raise ValueError(f"{value!r} is not an e-mail address ({problem or 'empty'})")
+    if needs_smtputf8(found):
+        raise ValueError(f"{value!r} has letters outside ASCII before the @ (it would need"
+                         " SMTPUTF8): give an address without them")  # fmt: skip
+    return found
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ settled by `settled` in a transaction of its own:
   next run; a run that could not reach the server changes no order;
 - unknown (the connection broke while the server took it, or a run died): the order is
   neither e-mailed nor printed until a person settles the message (`email settle`).
+
+A message shown in doubt while its run was still alive takes the run's answer all the
+same (services.outmail), and its order's "in doubt" reason is settled with it.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from amsplan.errors import ConfigError, TransitionRefused
 from amsplan.services import letters, outmail, workflow
 from amsplan.services.context import Context
 from amsplan.store import db
+from amsplan.store.followups import open_flags_of
 from amsplan.store.models import EmailMessage, Order
 from amsplan.store.orders import key, order_by_id, orders_by_id
 
@@ -222,16 +226,27 @@ def settled(s: Session, ctx: Context, message: EmailMessage, state: EmailState) 
         workflow.add_comment(s, ctx, order, f"Booking-e-post {message.id} ble ikke sendt"
                              f"{person}: ordren kan sendes på e-post eller skrives ut igjen",
                              kind="email")  # fmt: skip
-    elif state is EmailState.FAILED and bookmail.server_refused(message.error):
-        reason = f"refused: {message.error} (booking e-mail {message.id})"
-        for step in delivery.email_failure_steps(order.status, order.booking_channel, reason):
-            workflow.carry_out(s, ctx, order, step, comment_kind="email_failed")
+    elif state is EmailState.FAILED:  # without the server's answer: the next run tries again
+        _settle_doubt(s, ctx, order, message)
+        if bookmail.server_refused(message.error):
+            reason = f"refused: {message.error} (booking e-mail {message.id})"
+            for step in delivery.email_failure_steps(order.status, order.booking_channel, reason):
+                workflow.carry_out(s, ctx, order, step, comment_kind="email_failed")
     elif state is EmailState.UNKNOWN:
         workflow.add_comment(s, ctx, order, f"Booking-e-post {message.id} er kanskje sendt, "
                              f"kanskje ikke: {message.error}", kind="email")  # fmt: skip
         workflow.flag_followup(s, ctx, order, FollowupKind.EMAIL_FAILED,
                                bookmail.in_doubt_text(message.id or 0))  # fmt: skip
-    # FAILED without the server's answer: it was never reached; the next run tries again.
+
+
+def _settle_doubt(s: Session, ctx: Context, order: Order, message: EmailMessage) -> None:
+    """The order's reason "booking e-mail N in doubt" is settled: the message has its
+    answer after all (it was shown in doubt while its run was alive)."""
+    if order.followup_kind is None:  # nothing open
+        return
+    doubt = bookmail.in_doubt_text(message.id or 0)
+    if any(f.reason == doubt for f in open_flags_of(s, key(order))):
+        workflow.clear_followups(s, ctx, order, kinds=(FollowupKind.EMAIL_FAILED,))
 
 
 def _sent(s: Session, ctx: Context, order: Order, message: EmailMessage, person: str) -> None:

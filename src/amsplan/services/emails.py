@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from amsplan import clock
+from amsplan.domain.cells import email_address
 from amsplan.domain.states import EmailKind, EmailState
 from amsplan.errors import InputError, NotFound
 from amsplan.services import bookmail, notify, outmail
@@ -85,10 +86,15 @@ class ServerAnswer:
 
 def test(ctx: Context, to: str) -> ServerAnswer:
     """Send one short message to `to` through the [email] settings and say what the
-    server answered (recorded like every message; kind digest: it is for a person)."""
-    to = to.strip()
-    if to.count("@") != 1 or not to.isascii() or any(c.isspace() or c in ",<>" for c in to):
-        raise InputError(f"--to {to!r}: give one e-mail address, e.g. it@nett.no")
+    server answered (recorded like every message; kind digest: it is for a person). The
+    address as an order's (domain.cells.email_address): a domain outside ASCII goes in
+    its IDNA form, letters outside ASCII before the @ only through a server with
+    SMTPUTF8 (else it refuses the message, "553 5.6.7")."""
+    to, problem = email_address(to)
+    if problem or not to:
+        raise InputError(
+            f"--to: {problem or 'no address'}; give one e-mail address, e.g. it@nett.no"
+        )
     server = outmail.server(ctx)
     when = clock.to_local(ctx.now(), ctx.settings.tz)
     text = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from amsplan.domain.bookmail import IN_DOUBT
@@ -37,6 +38,21 @@ def left_sending(
         .with_for_update(skip_locked=True)
     )
     return list(session.exec(query))
+
+
+def renew_sending(session: Session, ids: list[int], now: datetime) -> set[int]:
+    """Of these messages, those still "sending", their sending_at renewed to `now` (one
+    statement per chunk of ids; the rows stay locked until the transaction ends)."""
+    renewed: set[int] = set()
+    for chunk in chunks(ids):
+        query = (
+            update(EmailMessage)
+            .where(col(EmailMessage.id).in_(chunk), col(EmailMessage.state) == EmailState.SENDING)
+            .values(sending_at=now)
+            .returning(col(EmailMessage.id))
+        )
+        renewed.update(session.execute(query).scalars())
+    return renewed
 
 
 def in_state(
