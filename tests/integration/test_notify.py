@@ -102,7 +102,7 @@ def rows(ws) -> tuple[list[EmailMessage], list[Notice]]:
 
 def test_one_digest_per_recipient_with_its_changes_then_only_what_is_new(workspace):
     with SmtpServer() as server:
-        configure(workspace, server.settings())
+        configure(workspace, server.settings(reply_to="svar@nett.example"))
         orders = booked(workspace)
         reply(workspace, orders[0][1], REPLY, T0 + timedelta(minutes=5))
         cancel(workspace, orders[1][0], T0 + timedelta(minutes=10))
@@ -117,6 +117,8 @@ def test_one_digest_per_recipient_with_its_changes_then_only_what_is_new(workspa
         assert sorted(got) == sorted([KARI, OLA, TEAM, BOSS])
         kari_text, kari_html = bodies(got[KARI][0])
         assert got[KARI][0].message["Subject"] == "amsplan: 1 endring siden 08:05"
+        # A planner's answer goes to the team, never to the customers' reply mailbox.
+        assert got[KARI][0].message["Reply-To"] == TEAM
         assert "AMS-00001" in kari_text and "Svar annet" in kari_text and "kari" in kari_text
         assert "01.04.2026 08:05" in kari_text and "Kari Nordmann 1" in kari_text
         assert REPLY in kari_text  # the customer's words, as written, in the text body

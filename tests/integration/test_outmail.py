@@ -56,6 +56,8 @@ def test_a_message_is_recorded_before_it_is_sent_and_settled_sent(workspace):
     assert msg["Message-ID"] == header_id
     assert msg["Subject"] == "Bytte av strømmåler – Åse Ørnes"
     assert msg["Reply-To"] == "kundesenter@nett.example"
+    # Dated now, in Oslo time with its offset (not Oslo's wall clock labelled UTC).
+    assert msg["Date"].datetime == NOW and msg["Date"].datetime.utcoffset() == timedelta(hours=2)
     assert msg["Auto-Submitted"] == "auto-generated"
     assert "Hei Åse" in msg.get_body(("plain",)).get_content()
     assert "<p>Hei Åse,</p>" in msg.get_body(("html",)).get_content()

@@ -103,7 +103,7 @@ def test(ctx: Context, to: str) -> ServerAnswer:
     )
     with ctx.session() as s:
         message = outmail.record(s, ctx, EmailKind.DIGEST, to, TEST_SUBJECT)
-        mime = outmail.mime(ctx, message, text, None)
+        mime = outmail.mime(ctx, message, text, None, reply_to="")
     (outcome,) = outmail.send(ctx, [(message.id or 0, mime)], _settled)
     answers = {
         EmailState.SENT: "the server took it",

@@ -97,7 +97,14 @@ def run(ctx: Context, dry_run: bool = False) -> NotifyResult:
             message = outmail.record(s, ctx, EmailKind.DIGEST, digest.recipient, texts.subject)
             assert message.id is not None
             store.record(s, digest.recipient, digest.claims, now, message.id)
-            outgoing.append((message.id, outmail.mime(ctx, message, texts.text, texts.html)))
+            outgoing.append(
+                (
+                    message.id,
+                    outmail.mime(
+                        ctx, message, texts.text, texts.html, reply_to=ctx.settings.notify_team
+                    ),
+                )
+            )
             result.digests.append(DigestResult(digest.recipient, len(digest.rows),
                                                texts.subject, email_id=message.id))  # fmt: skip
         for marker, keys in plan.markers.items():

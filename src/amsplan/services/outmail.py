@@ -34,7 +34,6 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from amsplan import clock
 from amsplan.adapters.mailout import (
     Attachment,
     Connection,
@@ -123,13 +122,17 @@ def mime(
     text: str,
     html: str | None,
     attachments: Iterable[Attachment] = (),
+    reply_to: str | None = None,
 ) -> Mime:
-    """The recorded message as it is sent: [email] from and reply_to, its recipient(s),
-    subject and Message-ID, the bodies and attachments."""
+    """The recorded message as it is sent: [email] from, its recipient(s), subject and
+    Message-ID, the bodies and attachments; Reply-To `reply_to`, by default [email]
+    reply_to (the mailbox customers' answers go to: for bookings). Dated now, in the
+    configured zone with its offset."""
     return compose(
         sender=sender(ctx), to=[a.strip() for a in message.to.split(",")],
         subject=message.subject, text=text, html=html, message_id=message.message_id,
-        date=clock.to_local(ctx.now(), ctx.settings.tz), reply_to=ctx.settings.email_reply_to,
+        date=ctx.now().astimezone(ctx.settings.tz),
+        reply_to=ctx.settings.email_reply_to if reply_to is None else reply_to,
         attachments=attachments,
     )  # fmt: skip
 
