@@ -27,7 +27,7 @@ same (services.outmail), and its order's "in doubt" reason is settled with it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from email.message import EmailMessage as Mime
 from typing import TYPE_CHECKING
@@ -109,6 +109,7 @@ def send_bookings(
         return result
     if not work:
         return result
+    outmail.reachable(ctx)  # a server that is down: nothing recorded, nothing to settle
     chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
     with letters.letter_renderer(ctx) as renderer:
         rendered = renderer.render_batches([w.letter for w in chunk] for chunk in chunks)
@@ -157,7 +158,7 @@ def _select(
             elif choice.way is Way.LETTER:
                 result.left_for_letters += 1
             else:
-                letter = letters.letter_data(s, ctx, order)
+                letter = replace(letters.letter_data(s, ctx, order), by_email=True)
                 name = letters.letter_file_name(order, settings.tz)
                 texts = mailtexts.render(
                     "booking", _values(ctx, letter, name), settings.templates_dir

@@ -90,8 +90,8 @@ def run(ctx: Context, dry_run: bool = False) -> NotifyResult:
     with ctx.session() as s:
         db.serialise(s, "notify")  # two runs take turns: the second sees the first's notices
         plan = _plan(s, understood, result.since, now)
-        if plan.digests:
-            outmail.server(ctx)  # the settings, before anything is recorded
+        if plan.digests:  # the settings and the server, before anything is recorded
+            outmail.reachable(ctx)
         for digest in plan.digests:
             texts = _texts(ctx, digest)
             message = outmail.record(s, ctx, EmailKind.DIGEST, digest.recipient, texts.subject)

@@ -84,6 +84,14 @@ def server(ctx: Context) -> Server:
                   password, s.email_timeout)  # fmt: skip
 
 
+def reachable(ctx: Context) -> None:
+    """Log in to the mail server and leave (Unavailable when it cannot be reached or
+    refuses the login): a run checks this before it records anything, so a server that
+    is down leaves no failed messages behind, run after run."""
+    with Connection(server(ctx)):
+        pass
+
+
 def sender(ctx: Context) -> str:
     """The From of every message ([email] from), checked, and [email] reply_to too."""
     value = ctx.settings.email_from.strip()
