@@ -71,7 +71,12 @@ def test_a_booking_in_doubt_is_neither_e_mailed_nor_printed_whatever_the_setting
     ("state", "error", "for_good", "answered"),
     [
         (EmailState.FAILED, "550 5.1.1 <address> unknown", True, True),
-        (EmailState.FAILED, "554 transaction failed", True, True),
+        (EmailState.FAILED, "554 transaction failed", False, True),  # the message, not the address
+        (EmailState.FAILED, "550 User unknown", True, True),
+        (EmailState.FAILED, "553 5.1.3 bad address syntax", True, True),
+        (EmailState.FAILED, "550 5.7.1 rejected as spam", False, True),
+        (EmailState.FAILED, "552 5.3.4 message too big", False, True),
+        (EmailState.FAILED, "500 Error: (AttributeError) bad", False, True),  # a server fault
         (EmailState.FAILED, "452 4.3.1 insufficient storage", False, True),
         (EmailState.FAILED, "421", False, True),
         (EmailState.FAILED, NO_SMTPUTF8, True, True),  # RFC 6531: a server without SMTPUTF8

@@ -85,8 +85,9 @@ def email(
     ready to print that have an address (\\[email] booking = true); they then await a reply.
 
     An order is e-mailed once the mail server took the message; one the server refused
-    stays ready to print and is listed in `followup list` (refused for good, 5xx: it is
-    printed by `letters generate` from then on; 4xx: the next run tries again). A message
+    stays ready to print and is listed in `followup list` (the address refused for good,
+    e.g. 550 5.1.1: it is printed by `letters generate` from then on; otherwise the next
+    run tries again). A message
     in doubt (the connection broke, or a run died) is never sent again: settle it with
     `amsplan email settle`. Exit code 1 when a message failed or is in doubt, 8 when
     the mail server cannot be reached.

@@ -29,6 +29,11 @@ LEFT_AFTER_AT_LEAST = timedelta(minutes=15)
 
 # An SMTP answer as outmail records it: the reply code first ("550 5.1.1 <address> ...").
 _ANSWER = re.compile(r"([45])\d\d(?:\s|$)")
+# A permanent answer about the address itself: the enhanced status 5.1.x (no such
+# mailbox, bad destination) or 5.6.7 (no SMTPUTF8 for it), or without an enhanced status
+# the basic 550, 551 or 553. A refusal of the message (552 too large, 554 or 5.7.x
+# policy, 500 a server fault) says nothing about the address: the next run tries again.
+_ADDRESS_REFUSED = re.compile(r"5\d\d\s+(?:5\.1\.\d{1,3}|5\.6\.7)\b|55[013](?!\s+\d\.\d)(?:\s|$)")
 
 
 class Way(StrEnum):
@@ -51,11 +56,10 @@ def server_refused(error: str | None) -> bool:
 
 def refused_for_good(state: EmailState, error: str | None) -> bool:
     """A booking e-mail in this state with this error refuses its address for good: it
-    bounced, or the server refused it with a permanent (5xx) reply."""
+    bounced, or the server refused the address with a permanent reply (_ADDRESS_REFUSED)."""
     if state is EmailState.BOUNCED:
         return True
-    found = _ANSWER.match(error or "") if state is EmailState.FAILED else None
-    return found is not None and found[1] == "5"
+    return state is EmailState.FAILED and _ADDRESS_REFUSED.match(error or "") is not None
 
 
 def left_after(timeout: float) -> timedelta:
