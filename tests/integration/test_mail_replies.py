@@ -79,6 +79,27 @@ def test_a_code_only_in_the_subject_confirms_only_from_the_orders_address(worksp
     assert orders[second].followup_reason.startswith("replied OK from another address")
 
 
+def test_a_condition_under_the_sign_off_goes_to_a_person_and_nothing_written_is_lost(
+    workspace,
+):
+    (first, code1, address1), (second, code2, address2) = booked_by_email(workspace, 2)
+    condition = "OK\nMvh Randi\nPs. Jeg er ikke hjemme før kl 12, kom etter det"
+    signed = "OK\n\nMed vennlig hilsen\nKari Nordmann\nDaglig leder\nTlf 900 00 000"
+    result = ingest(
+        workspace,
+        reply(address1, condition, f"SV: kode {codes.format_code(code1)}"),
+        reply(address2, signed, f"SV: kode {codes.format_code(code2)}"),
+    )
+    assert result.outcomes == {"followup": 1, "confirmed": 1}
+    orders = state(workspace)
+    assert orders[first].status == "manual_followup"
+    assert orders[first].followup_reason == f"customer replied: {condition}"
+    assert orders[second].status == "ready_for_execution"  # "OK", then only a signature
+    with workspace.context().session() as s:
+        texts = [r.text for r in s.exec(select(Reply).order_by(Reply.id))]
+    assert texts == [condition, signed]  # every line the customer wrote, signature and all
+
+
 def test_the_booking_email_a_reply_answers_names_its_order(workspace):
     ((order_no, code, address),) = booked_by_email(workspace, 1)
     mail = reply(address, "OK", "SV: Bytte av strømmåler", in_reply_to="<booking-1@nettselskap.no>")

@@ -123,7 +123,8 @@ def _row(
     identity = mail.message_id.encode() if mail.message_id else raw
     record = {
         "received_at": received.isoformat(), "sender": mail.sender, "address": mail.sender,
-        "text": own, "provider_id": mail.message_id or "", "channel": "email",
+        "text": own, "answer": rules.without_signature(own),
+        "provider_id": mail.message_id or "", "channel": "email",
         "subject": mail.subject, "echo": "\n".join((mail.subject, thread_code, quoted)),
         "kind": kind.value, "source_sha256": hashlib.sha256(identity).hexdigest(),
         "bounce_of": (bounce.message_id or "") if bounce else "",

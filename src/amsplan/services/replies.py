@@ -112,10 +112,11 @@ def ingest_rows(
     opt-out flag: STOP, START, HELP) from the source `name` whose content has the sha256
     `digest` (a file; one callback of `amsplan serve`).
 
-    An e-mail's record (services.mailreplies) has channel "email", subject, address (the
-    sender's), echo (where an echoed code is looked for, domain.mail), kind (a
-    domain.mail.MailKind), bounce_of and bounce_reason (a bounce), and its own
-    source_sha256: each message is a source of one line (`digest` then names the lock)."""
+    An e-mail's record (services.mailreplies) has channel "email", subject, answer (its
+    text without the signature: what the decision reads), address (the sender's), echo
+    (where an echoed code is looked for, domain.mail), kind (a domain.mail.MailKind),
+    bounce_of and bounce_reason (a bounce), and its own source_sha256: each message is a
+    source of one line (`digest` then names the lock)."""
     db.serialise(s, f"replies:{digest}")
     seen = inbound.reply_lines(s, {rec.get("source_sha256", digest) for _, _, rec in rows})
     # In received order (stable), so the customer's last word is applied last; a line read
@@ -158,7 +159,10 @@ class _Incoming:
         self.fingerprint = rec.get("source_sha256") or _fingerprint(
             rec["received_at"], rec["sender"], rec["text"], rec.get("provider_id", "")
         )
-        self.parsed = replies.parse(rec["text"])
+        # What the decision reads: an e-mail's own text without its signature (the text
+        # itself, signature and all, is stored and shown).
+        self.answer = rec.get("answer", rec["text"])
+        self.parsed = replies.parse(self.answer)
         self.email = rec.get("channel") == "email"
         self.echoed = replies.parse(rec["echo"]) if rec.get("echo") else None
         # STOP and START are SMS words: in an e-mail they are text like any other.
@@ -246,7 +250,7 @@ def _one(s: Session, ctx: Context, known: _Known, incoming: _Incoming) -> dict[s
         order = known.orders[issued.order_id]
         # An echoed code: the answer is the whole own text, and it confirms only from
         # the order's own address (domain.mail).
-        answer = rec["text"].strip() if echoed else candidate.answer
+        answer = incoming.answer.strip() if echoed else candidate.answer
         may_confirm = not echoed or rec.get("address", "").lower() == order.email.lower() != ""
         reply["code"] = candidate.code
     message = replies.Incoming(
