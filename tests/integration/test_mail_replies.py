@@ -100,6 +100,18 @@ def test_a_condition_under_the_sign_off_goes_to_a_person_and_nothing_written_is_
     assert texts == [condition, signed]  # every line the customer wrote, signature and all
 
 
+def test_an_address_forged_in_the_display_name_is_not_the_sender(workspace):
+    ((order_no, code, address),) = booked_by_email(workspace, 1)
+    encoded = address.replace("@", "=40").replace(".", "=2E")
+    raw = reply("attacker@evil.example", "OK", f"SV: kode {codes.format_code(code)}")
+    raw = raw.replace(b"From: attacker@evil.example",
+                      f"From: =?utf-8?q?{encoded}?= <attacker@evil.example>".encode())  # fmt: skip
+    assert ingest(workspace, raw).outcomes == {"followup": 1}  # the code only echoed
+    assert state(workspace)[order_no].followup_reason.startswith("replied OK from another")
+    with workspace.context().session() as s:
+        assert s.exec(select(Reply)).one().sender == "attacker@evil.example"
+
+
 def test_the_booking_email_a_reply_answers_names_its_order(workspace):
     ((order_no, code, address),) = booked_by_email(workspace, 1)
     mail = reply(address, "OK", "SV: Bytte av strømmåler", in_reply_to="<booking-1@nettselskap.no>")

@@ -132,6 +132,32 @@ def test_raw_8bit_headers_and_missing_ones():
     assert mailin.parse(b"Subject: x\r\n\r\n").sender == ""
 
 
+@pytest.mark.parametrize(
+    ("from_", "sender"),
+    [
+        # An address spelled out in the encoded display name is only a name.
+        ("=?utf-8?q?kari=40eksempel=2Eno?= <attacker@evil.example>", "attacker@evil.example"),
+        ("=?utf-8?b?a2FyaUBla3NlbXBlbC5ubw==?= <attacker@evil.example>",
+         "attacker@evil.example"),
+        ('"kari@eksempel.no" <attacker@evil.example>', "attacker@evil.example"),
+        ("Kari Nordmann (kari@eksempel.no) <attacker@evil.example>", "attacker@evil.example"),
+        ("=?utf-8?q?kari=40eksempel=2Eno?=", ""),  # an encoded word is no address
+        ("kari@eksempel.no, attacker@evil.example", ""),  # more than one: none
+        ("undisclosed-recipients:;", ""),
+        ("<>", ""),
+        ('"Nordmann, Kari" <kari@Eksempel.NO>', "kari@eksempel.no"),
+        ("kari@eksempel.no (Kari)", "kari@eksempel.no"),
+    ],
+)  # fmt: skip
+def test_the_sender_is_the_from_headers_one_address_never_its_display_name(from_, sender):
+    assert mailin.parse(headers_and("OK", f"From: {from_}")).sender == sender
+
+
+def test_two_from_headers_give_no_sender():
+    raw = headers_and("OK", "From: kari@eksempel.no", "From: attacker@evil.example")
+    assert mailin.parse(raw).sender == ""
+
+
 def test_automatic_answer_headers_are_kept():
     raw = headers_and("Jeg er borte", "From: kari@example.no", "Auto-Submitted: auto-replied",
                       "X-Autoreply: yes", "Precedence: bulk", "X-Other: 1")  # fmt: skip

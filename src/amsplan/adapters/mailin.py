@@ -18,9 +18,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
 from email.header import decode_header
 from email.message import Message
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TypeVar
@@ -130,11 +131,19 @@ def _headers(msg: Message, name: str) -> list[str]:
 
 
 def _sender(msg: Message) -> str:
-    for _, address in getaddresses([_header(msg, "From")]):
-        local, at, domain = address.strip().rpartition("@")
-        if at and local and domain and not _SPACES.search(address):
-            return f"{local}@{domain.lower()}"[:320]
-    return ""
+    """The From header's one address (its addr-spec, the domain in lower case), parsed
+    from the raw header: an address spelled out in the (RFC 2047 encoded) display name is
+    never taken for it. "" when there is none, or more than one (or more From headers)."""
+    values = msg.get_all("From") or []
+    if len(values) != 1:
+        return ""
+    addresses = policy.default.header_factory("From", _raw(values[0])).addresses
+    if len(addresses) != 1:
+        return ""
+    local, domain = addresses[0].username, addresses[0].domain
+    if not local or not domain or "@" in local + domain or _SPACES.search(local + domain):
+        return ""
+    return f"{local}@{domain.lower()}"[:320]
 
 
 def _moment(text: str) -> datetime | None:
