@@ -7,6 +7,7 @@ SMS replies (services.replies.ingest_rows)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from amsplan.store.models import EmailMessage
 # The lock every e-mail ingest takes (services.replies.ingest_rows): two runs reading the
 # same message (a file and the mailbox, say) take turns, so it is stored once.
 _LOCK = "email"
+_LINE_ENDS = re.compile(rb"\r\n?")
 
 
 @dataclass
@@ -65,10 +67,11 @@ def ingest_mails(
     Each message is one reply (channel "email"): its own text is the answer, the code
     comes from it, else its subject, the booking e-mail it answers or its quoted text
     (domain.mail); automatic answers and bounces are stored and never count as an answer.
-    A message is known by its Message-ID (else by its bytes): read again, from any file
-    or a re-run, it is already ingested and never applied twice. It is received at the
-    server's receipt time, else its newest Received header's date, else its Date, else
-    now; an older answer never overrides a newer one.
+    A message is known by its Message-ID (else by its bytes, whatever their line ends:
+    CRLF over IMAP, LF in a file): read again, from any file or a re-run, it is already
+    ingested and never applied twice. It is received at the server's receipt time, else
+    its newest Received header's date, else its Date, else now; an older answer never
+    overrides a newer one.
 
     One transaction per `chunk` messages; after each commit `on_committed` gets the names
     of the chunk's messages (all stored now, this time or before): a mailbox may move
@@ -120,7 +123,9 @@ def _row(
     thread_code = next((e.booking_code for e in booking if e.booking_code), "")
     bounce = mail.bounce
     kind = rules.kind(mail.headers, mail.subject, bounce.action if bounce else None)
-    identity = mail.message_id.encode() if mail.message_id else raw
+    # Without a Message-ID, the bytes: with LF line ends, as a Maildir file holds them
+    # (IMAP gives the same message with CRLF).
+    identity = mail.message_id.encode() if mail.message_id else _LINE_ENDS.sub(b"\n", raw)
     record = {
         "received_at": received.isoformat(), "sender": mail.sender, "address": mail.sender,
         "text": own, "answer": rules.without_signature(own),
