@@ -3,6 +3,7 @@ files mail comes in (.eml, Maildir, mbox)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import UTC, datetime
 
@@ -259,6 +260,19 @@ def test_the_files_mail_comes_in(tmp_path):
     from_box = list(mailin.read(box))
     assert [n for n, _ in from_box] == ["arkiv#1", "arkiv#2", "arkiv#3"]
     assert [mailin.parse(raw).text.strip() for _, raw in from_box] == ["svar 0", "svar 1", "svar 2"]
+
+
+@pytest.mark.parametrize("only", ["new", "cur"])
+def test_a_maildir_copied_without_its_empty_cur_or_new_folder(tmp_path, only):
+    mails = [reply(f"k{i}@example.no", f"svar {i}") for i in range(2)]
+    folder = maildir(tmp_path / "Svar", mails, new=only == "new")
+    shutil.rmtree(folder / ("cur" if only == "new" else "new"))
+    shutil.rmtree(folder / "tmp")
+    (folder / only / ".hidden").write_bytes(b"not a message")  # dot files are skipped
+    assert mailin.kind(folder) == "maildir"
+    read = list(mailin.read(folder))
+    assert sorted(raw for _, raw in read) == sorted(mails)
+    assert all(":" not in name and not name.startswith(".") for name, _ in read)
 
 
 def test_any_other_path_is_named(tmp_path):

@@ -394,11 +394,11 @@ def parse(raw: bytes) -> Mail:
 
 
 def kind(path: Path) -> str | None:
-    """ "maildir" (a folder with cur/ and new/), "mbox" (a file whose first line starts
+    """ "maildir" (a folder with cur/ or new/), "mbox" (a file whose first line starts
     "From "), "eml" (a file named .eml, or starting like a mail's header); else None."""
     try:
         if path.is_dir():
-            return "maildir" if (path / "cur").is_dir() and (path / "new").is_dir() else None
+            return "maildir" if any((path / sub).is_dir() for sub in _MAILDIR) else None
         if not path.is_file():
             return None
         with path.open("rb") as f:
@@ -416,32 +416,53 @@ def kind(path: Path) -> str | None:
     return None
 
 
+_MAILDIR = ("new", "cur")  # a Maildir's message folders (tmp/ holds mail being delivered)
+
+
 def read(path: Path) -> Iterator[tuple[str, bytes]]:
     """(name, raw bytes) of each message in an .eml file, a Maildir folder (new/ and
-    cur/) or an mbox file; InputError for any other path, or one that cannot be read
-    (checked before the first message)."""
+    cur/, either may be missing) or an mbox file; InputError for any other path, or one
+    that cannot be read (checked before the first message)."""
     found = kind(path)
     if found is None:
         raise InputError(
-            f"{path}: not an e-mail file (.eml), a Maildir folder (cur/ and new/) or an mbox file"
+            f"{path}: not an e-mail file (.eml), a Maildir folder (cur/ or new/) or an mbox file"
         )
     try:
         if found == "eml":
             return iter([(path.name, path.read_bytes())])
-        box: mailbox.Mailbox
-        if found == "mbox":
-            box = mailbox.mbox(path, create=False)
-            named = [(f"{path.name}#{n}", key) for n, key in enumerate(box.keys(), start=1)]
-        else:
-            box = mailbox.Maildir(path, factory=None, create=False)
-            named = [(key, key) for key in sorted(box.keys())]
+        if found == "maildir":
+            return _files(_maildir(path))
+        box = mailbox.mbox(path, create=False)
+        named = [(f"{path.name}#{n}", key) for n, key in enumerate(box.keys(), start=1)]
     except OSError as err:
         raise InputError(f"{path}: cannot be read ({err.strerror or err})") from None
     return _messages(box, named)
 
 
+def _maildir(path: Path) -> list[tuple[str, Path]]:
+    """(key, file) of a Maildir's messages, by key: the file name without its ":2,S" flags
+    (a message moves from new/ to cur/ and gains flags, and keeps its key)."""
+    found = []
+    for sub in _MAILDIR:
+        if (path / sub).is_dir():
+            for entry in (path / sub).iterdir():
+                if not entry.name.startswith(".") and entry.is_file():
+                    found.append((entry.name.partition(":")[0], entry))
+    return sorted(found)
+
+
+def _files(named: list[tuple[str, Path]]) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of each file, one at a time (a file taken away meanwhile is skipped)."""
+    for name, file in named:
+        try:
+            yield name, file.read_bytes()
+        except OSError:
+            continue
+
+
 def _messages(box: mailbox.Mailbox, named: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
-    """(name, raw bytes) of the box's messages, one at a time (a message taken away
+    """(name, raw bytes) of the mbox's messages, one at a time (a message taken away
     meanwhile is skipped)."""
     try:
         for name, key in named:

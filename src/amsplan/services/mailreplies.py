@@ -48,7 +48,7 @@ def is_mail(path: Path) -> bool:
 
 
 def ingest_path(ctx: Context, path: Path) -> MailIngestResult:
-    """Every message of an .eml file, a Maildir folder (new/ and cur/) or an mbox file
+    """Every message of an .eml file, a Maildir folder (new/, cur/) or an mbox file
     (InputError for anything else), as `ingest_mails` does them."""
     path = Path(path)
     return ingest_mails(ctx, path.name, ((n, raw, None) for n, raw in mailin.read(path)))
