@@ -15,6 +15,7 @@ from amsplan.adapters import mailin
 from amsplan.domain.mail import own_text
 from amsplan.errors import InputError
 from tests.data.mail.build import bounce, maildir, mbox, reply
+from tests.data.mail.reports import exim_warning, failure_notice, read_receipt
 
 CODE = "ACDE-7FHA"
 
@@ -236,6 +237,34 @@ def test_a_mail_with_random_damage_never_raises(data):
         at = data.draw(st.integers(0, len(raw) - 1))
         raw[at : at + 1] = data.draw(st.sampled_from([b"\r\n", b"\x00", b"=", b"?", b"\xff", b""]))
     _clean(mailin.parse(bytes(raw)))
+
+
+def test_a_read_receipt_is_marked_and_is_no_bounce():
+    mail = mailin.parse(read_receipt("<booking-1@x.no>", "kari@example.no", "Bytte"))
+    assert (mail.receipt, mail.bounce) == (True, None)
+    assert mail.subject == "Lest: Bytte" and mail.in_reply_to == ("<booking-1@x.no>",)
+    assert not mailin.parse(reply("kari@example.no", "OK")).receipt
+
+
+def test_a_plain_text_bounce_from_the_mail_system_names_the_message_it_returns():
+    found = mailin.parse(failure_notice(CODE, "<booking-1@nettselskap.no>"))
+    assert found.sender == "MAILER-DAEMON@mx.example.no"
+    assert found.bounce == mailin.Bounce(
+        message_id="<booking-1@nettselskap.no>", action="failed", status="5.1.1",
+        diagnostic="failure notice",
+    )  # fmt: skip
+    assert "@" not in found.bounce.reason
+    # Without the returned message's Message-ID it says nothing a bounce needs.
+    assert mailin.parse(failure_notice(CODE, None)).bounce is None
+    # Exim's delay warning returns the headers too: delayed, not failed.
+    delayed = mailin.parse(exim_warning(CODE, "<booking-1@nettselskap.no>")).bounce
+    assert delayed is not None and delayed.action == "delayed"
+    assert delayed.message_id == "<booking-1@nettselskap.no>"
+
+
+def test_a_message_id_line_in_a_persons_mail_is_no_bounce():
+    forwarded = "Se under.\n\nFrom: a@b.no\nMessage-ID: <booking-1@nettselskap.no>\n\nHei"
+    assert mailin.parse(reply("kari@example.no", forwarded)).bounce is None
 
 
 # --- files ---------------------------------------------------------------------------------

@@ -4,10 +4,12 @@ and the messages of an .eml file, a Maildir folder or an mbox file (`read`).
 Only what the replies need is kept: the sender's address, the subject, the times, the
 message ids of the thread, the few headers that mark an automatic answer
 (domain.mail.AUTO_HEADERS), the text (text/plain preferred; an HTML-only mail turned
-into text with its quoted parts marked "> "), and for a delivery status notification
-the original message's id and why it failed. Attachments are never decoded. Every
-string is one clean line (or, the text, clean lines): decoded with the declared charset,
-else UTF-8, else cp1252, never failing, without control characters, and capped.
+into text with its quoted parts marked "> "), whether it is a read receipt, and for a
+bounce (a delivery status notification, or the mail system's plain-text one naming the
+message it returns) the original message's id and why it failed. Attachments are never
+decoded. Every string is one clean line (or, the text, clean lines): decoded with the
+declared charset, else UTF-8, else cp1252, never failing, without control characters,
+and capped.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TypeVar
 
-from amsplan.domain.mail import AUTO_HEADERS
+from amsplan.domain.mail import AUTO_HEADERS, from_mail_system
 from amsplan.errors import InputError
 
 T = TypeVar("T")
@@ -74,6 +76,7 @@ class Mail:
     headers: dict[str, str] = field(default_factory=dict)  # AUTO_HEADERS present, lower case
     text: str = ""
     bounce: Bounce | None = None
+    receipt: bool = False  # a read receipt (a message disposition notification, RFC 8098)
 
 
 EMPTY = Mail(None, "", "", None, None)
@@ -357,6 +360,43 @@ def _bounce(msg: Message) -> Bounce | None:
 
 
 _RETURNED = ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers")
+# The Message-ID line of a message returned inline, as qmail and Exim return it.
+_RETURNED_ID = re.compile(
+    r"^[ \t]*Message-ID:[ \t]*(<[^<>\s]{1,248}>)", re.IGNORECASE | re.MULTILINE
+)
+# A subject saying the message is only late (Exim's "Warning: message ... delayed 24 hours").
+_DELAYED = re.compile(r"\b(?:delay(?:ed)?|warning|forsinket|försenad)\b", re.IGNORECASE)
+
+
+def _plain_bounce(msg: Message, text: str, subject: str) -> Bounce | None:
+    """What the mail system's words without a delivery status notification say (qmail's
+    "failure notice", Exim's "Mail delivery failed", with the returned message attached
+    or inline): the Message-ID of the message it returns (an attached message, else the
+    first "Message-ID:" line of the text), failed or (the subject says so) delayed, the
+    first status code in the text, the subject as the words. None when no Message-ID is
+    found."""
+    returned = (_original_id(p) for p in _parts(msg) if p.get_content_type() in _RETURNED)
+    original = next((i for i in returned if i), None)
+    if original is None:
+        found = _RETURNED_ID.search(text)
+        original = found[1] if found else None
+    if original is None:
+        return None
+    status = _STATUS.search(text)
+    return Bounce(
+        message_id=original,
+        action="delayed" if _DELAYED.search(subject) else "failed",
+        status=status.group() if status else "",
+        diagnostic=_clean_reason(subject),
+    )
+
+
+def _receipt(msg: Message) -> bool:
+    """Is the mail a read receipt: a disposition-notification report, or holding one?"""
+    report = msg.get_param("report-type") if msg.get_content_type() == "multipart/report" else ""
+    if isinstance(report, str) and report.lower() == "disposition-notification":
+        return True
+    return any(p.get_content_type() == "message/disposition-notification" for p in _parts(msg))
 
 
 # --- parse ----------------------------------------------------------------------------------
@@ -376,17 +416,24 @@ def parse(raw: bytes) -> Mail:
         msg = email.message_from_bytes(raw)
     except Exception:
         return EMPTY
+    sender = _safe(lambda: _sender(msg), "")
+    subject = _header(msg, "Subject")
+    text = _safe(lambda: _text(msg), "")
+    bounce = _safe(lambda: _bounce(msg), None)
+    if bounce is None and from_mail_system(sender):
+        bounce = _safe(lambda: _plain_bounce(msg, text, subject), None)
     return Mail(
         message_id=_safe(lambda: message_id(_header(msg, "Message-ID")), None),
-        sender=_safe(lambda: _sender(msg), ""),
-        subject=_header(msg, "Subject"),
+        sender=sender,
+        subject=subject,
         date=_safe(lambda: _moment(_header(msg, "Date")), None),
         received=_safe(lambda: _received(msg), None),
         in_reply_to=_safe(lambda: _ids(_header(msg, "In-Reply-To")), ()),
         references=_safe(lambda: _ids(" ".join(_headers(msg, "References"))), ()),
         headers={n: v for n in AUTO_HEADERS if (v := _header(msg, n))},
-        text=_safe(lambda: _text(msg), ""),
-        bounce=_safe(lambda: _bounce(msg), None),
+        text=text,
+        bounce=bounce,
+        receipt=_safe(lambda: _receipt(msg), False),
     )
 
 

@@ -35,9 +35,11 @@ code cut out when the code was in it), and only exactly the configured confirmin
 confirms (domain.replies.is_confirmation). So a reply whose quoted part holds another
 customer's code never confirms that order, and nothing in quoted text ever confirms.
 
-Automatic answers (:func:`is_auto_reply`: out of office and the like) and delivery
-status notifications (bounces) are stored and never count as the customer's answer
-(:func:`kind`; what they do: domain.replies.decide_auto_reply and decide_bounce).
+Automatic answers (:func:`is_auto_reply`: out of office and the like; read receipts),
+bounces (delivery status notifications, and the mail system's plain-text ones that name
+the message they return) and the mail system's other words are stored and never count
+as the customer's answer (:func:`kind`; what they do: domain.replies.decide_auto_reply
+and decide_bounce).
 """
 
 from __future__ import annotations
@@ -333,14 +335,37 @@ class MailKind(StrEnum):
     """What a message in the replies mailbox is."""
 
     REPLY = "reply"  # a person's answer
-    AUTO_REPLY = "auto_reply"  # an automatic answer (out of office, a delayed-delivery note)
+    AUTO_REPLY = "auto_reply"  # an automatic answer (out of office, a read receipt, a delay)
     BOUNCE = "bounce"  # a delivery status notification: a message did not arrive
+    NOTICE = "notice"  # the mail system's words amsplan cannot read: for a person
 
 
-def kind(headers: Mapping[str, str], subject: str, dsn_action: str | None) -> MailKind:
-    """A delivery status notification (`dsn_action`: its Action, "" when it names none;
-    None: the mail is none) is a bounce when delivery failed, else (delayed, delivered,
-    relayed) an automatic answer; otherwise is_auto_reply decides."""
+# The mail system's own addresses (their local part): its bounces and notices come from them.
+MAIL_SYSTEM = ("mailer-daemon", "postmaster")
+
+
+def from_mail_system(sender: str) -> bool:
+    """Is the sender's address the mail system's (MAILER-DAEMON@..., postmaster@...)?"""
+    return sender.partition("@")[0].lower() in MAIL_SYSTEM
+
+
+def kind(
+    headers: Mapping[str, str],
+    subject: str,
+    dsn_action: str | None,
+    receipt: bool = False,
+    sender: str = "",
+) -> MailKind:
+    """What the mail is. A delivery status notification (`dsn_action`: its Action, "" when
+    it names none; None: the mail is none) is a bounce when delivery failed, else
+    (delayed, delivered, relayed) an automatic answer; so is a read receipt (`receipt`: a
+    message disposition notification). Other mail from the mail system (`sender`
+    MAILER-DAEMON or postmaster) is a notice for a person; otherwise is_auto_reply
+    decides."""
     if dsn_action is not None:
         return MailKind.BOUNCE if dsn_action in ("failed", "") else MailKind.AUTO_REPLY
+    if receipt:
+        return MailKind.AUTO_REPLY
+    if from_mail_system(sender):
+        return MailKind.NOTICE
     return MailKind.AUTO_REPLY if is_auto_reply(headers, subject) else MailKind.REPLY

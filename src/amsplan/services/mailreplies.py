@@ -122,7 +122,8 @@ def _row(
     booking = [sent[i] for i in _thread(mail) if i in sent and sent[i].kind == EmailKind.BOOKING]
     thread_code = next((e.booking_code for e in booking if e.booking_code), "")
     bounce = mail.bounce
-    kind = rules.kind(mail.headers, mail.subject, bounce.action if bounce else None)
+    kind = rules.kind(mail.headers, mail.subject, bounce.action if bounce else None,
+                      mail.receipt, mail.sender)  # fmt: skip
     # Without a Message-ID, the bytes: with LF line ends, as a Maildir file holds them
     # (IMAP gives the same message with CRLF).
     identity = mail.message_id.encode() if mail.message_id else _LINE_ENDS.sub(b"\n", raw)

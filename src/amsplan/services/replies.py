@@ -322,8 +322,8 @@ def _automatic(
     reply: dict[str, Any],
     match: _Match | None,
 ) -> dict[str, Any]:
-    """An automatic answer or a bounce (domain.mail.kind), carried out; the reply row.
-    A bounce marks the e-mail it returns bounced, once."""
+    """An automatic answer, a bounce or a mail system's notice (domain.mail.kind), carried
+    out; the reply row. A bounce marks the e-mail it returns bounced, once."""
     rec = incoming.rec
     if rec["kind"] == MailKind.BOUNCE:
         sent = known.emails.get(rec.get("bounce_of", ""))
@@ -345,7 +345,8 @@ def _automatic(
         else:
             order = _by_sender(known, rec, ctx.settings.country)
         message = replies.Incoming(rec["text"], rec["sender"], incoming.received)
-        decision = replies.decide_auto_reply(message, rec.get("subject", ""), order is not None)
+        decision = replies.decide_auto_reply(message, rec.get("subject", ""), order is not None,
+                                             for_person=rec["kind"] == MailKind.NOTICE)  # fmt: skip
         comment_kind = "reply"
     if order is not None:
         reply["order_id"] = order.id
