@@ -10,7 +10,7 @@ import pytest
 
 from amsplan.domain import delivery, replies
 from amsplan.domain.followups import FollowupKind
-from amsplan.domain.mail import MailKind, is_auto_reply, kind
+from amsplan.domain.mail import MailKind, is_auto_reply, kind, shows_delivery
 from amsplan.domain.replies import CodeState, Incoming, OrderState, ReplyOutcome
 from amsplan.domain.states import EmailState
 from amsplan.domain.statuses import Status
@@ -84,6 +84,14 @@ def test_what_a_mail_is():
     for sender in ("MAILER-DAEMON@mx.example.no", "postmaster@example.no"):
         assert kind({}, "failure notice", None, sender=sender) is MailKind.NOTICE
     assert kind({}, "failure notice", None, sender="kari@example.no") is MailKind.REPLY
+
+
+def test_what_shows_that_the_message_it_answers_arrived():
+    assert shows_delivery(MailKind.REPLY, report=False)
+    assert shows_delivery(MailKind.AUTO_REPLY, report=False)  # out of office, read receipt
+    assert not shows_delivery(MailKind.AUTO_REPLY, report=True)  # a delay notice
+    assert not shows_delivery(MailKind.BOUNCE, report=True)
+    assert not shows_delivery(MailKind.NOTICE, report=False)
 
 
 def test_an_echoed_code_from_another_address_never_confirms():

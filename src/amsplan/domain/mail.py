@@ -369,3 +369,12 @@ def kind(
     if from_mail_system(sender):
         return MailKind.NOTICE
     return MailKind.AUTO_REPLY if is_auto_reply(headers, subject) else MailKind.REPLY
+
+
+def shows_delivery(kind: MailKind, report: bool) -> bool:
+    """Does a mail that answers a message (its In-Reply-To/References name it) show that
+    the message arrived? A person's answer does, and so does an automatic one from the
+    recipient's side (out of office, a read receipt); a delivery status notification
+    (`report`: even a delayed one, an automatic answer) and the mail system's notices and
+    bounces do not."""
+    return kind is MailKind.REPLY or (kind is MailKind.AUTO_REPLY and not report)

@@ -117,7 +117,7 @@ def ingest_rows(
     (where an echoed code is looked for, domain.mail), kind (a domain.mail.MailKind),
     bounce_of and bounce_reason (a bounce), and its own source_sha256: each message is a
     source of one line (`digest` then names the lock)."""
-    db.serialise(s, f"replies:{digest}")
+    take_turns(s, digest)
     seen = inbound.reply_lines(s, {rec.get("source_sha256", digest) for _, _, rec in rows})
     # In received order (stable), so the customer's last word is applied last; a line read
     # before, or twice now (the same e-mail in two files), is skipped.
@@ -145,6 +145,13 @@ def ingest_rows(
     inbound.add_replies(s, new_rows)
     result.new = len(new_rows)
     return result
+
+
+def take_turns(s: Session, digest: str) -> None:
+    """Hold the lock of the ingests of `digest` until the transaction ends: two runs
+    ingesting the same replies take turns (ingest_rows takes it; take it first to lock
+    rows before it, in the same order every run does)."""
+    db.serialise(s, f"replies:{digest}")
 
 
 @dataclass
