@@ -179,7 +179,7 @@ def own_text(body: str) -> tuple[str, str]:
 _SIGN_OFF = re.compile(
     r"""\s*(?:(?:med\s+)?(?:vennlig(?:st|e)?\s+)?hilsen(?:er)?|mvh\.?|vh
        |(?:best|kind|warm|with\s+best)\s+(?:regards|wishes)|regards|cheers
-       |med\s+venlig\s+hilsen|vänliga\s+hälsningar)(?![^\W\d_])[\s,.:!]*""",
+       |med\s+venlig\s+hilsen|vänliga\s+hälsningar)(?![^\W\d_])\s*[,.:!]*""",
     re.IGNORECASE | re.VERBOSE,
 )
 # What a signature line is made of, its parts separated by "," or "|": ...
@@ -214,7 +214,9 @@ _NOT_A_NAME = frozenset((
     "ok", "okay", "ja", "nei", "yes", "no", "ikke", "not", "ps", "pps", "p.s", "kontakt",
     "ring", "kom", "stopp", "stop", "avlys", "flytt", "endre", "cancel", "call",
 ))  # fmt: skip
+_DIGIT = re.compile(r"[0-9]")
 _SIGNATURE_LINE_MAX = 120  # characters
+_SIGNATURE_LINES = 12  # non-blank lines under a sign-off, at most (an address block)
 
 
 def _named(words: list[str], most: int) -> bool:
@@ -237,6 +239,8 @@ def _place(part: str) -> bool:
 
 
 def _signature_part(part: str) -> bool:
+    if _DIGIT.search(part) is None:  # the quick look: most signature lines are names
+        return _named(part.split(), 6) or _EMAIL.fullmatch(part) is not None
     if _PHONE.fullmatch(part):
         return 8 <= sum(c.isdigit() for c in part) <= 15
     street = _STREET.match(part)  # a street, maybe followed by its postcode and place
@@ -264,26 +268,22 @@ def _sign_off(line: str) -> bool:
     return not rest or _signature_line(rest)
 
 
-def _signed(lines: list[str]) -> int:
-    """Where a sign-off starts in the own lines (len(lines) when there is none): a closing
-    line after the answer with only signature lines under it (_signature_line). The lines
-    from there on are the signature, not the answer ("OK" + "Mvh" + "Kari" is OK); one
-    line under it that is no signature line (a "Ps.", a time, a request) keeps them all in
-    the answer, for a person to read."""
-    filled = [i for i, line in enumerate(lines) if line.strip()]
-    for i in filled[1:]:
-        if _sign_off(lines[i]):
-            below = (line for line in lines[i + 1 :] if line.strip())
-            return i if all(_signature_line(line) for line in below) else len(lines)
-    return len(lines)
-
-
 def without_signature(own: str) -> str:
-    """The answer in the customer's own text (own_text's first): without a sign-off and
-    the signature under it ("OK", "Mvh" and "Kari Nordmann" on lines of their own answer
-    "OK")."""
-    lines = own.split("\n")
-    return _own(lines[: _signed(lines)])
+    """The answer in the customer's own text (own_text's first): without a closing line
+    (a sign-off, alone or with a name) after the answer and the signature under it, when
+    every line under it is a signature line (_signature_line; a dozen at most): "OK",
+    "Mvh", "Kari Nordmann" on lines of their own answer "OK". The first closing line of
+    the text's last lines decides: one line under it that is no signature line (a "Ps.",
+    a time, a request) keeps the whole text as the answer, for a person to read."""
+    # The last lines only (own_text leaves one blank line at most in a row): a signature
+    # is at the end. lines[0] is the first line, or all before the last lines.
+    lines = own.rsplit("\n", 2 * _SIGNATURE_LINES + 2)
+    for i in range(1, len(lines)):
+        if _sign_off(lines[i]):
+            below = [line for line in lines[i + 1 :] if line.strip()]
+            signed = len(below) <= _SIGNATURE_LINES and all(map(_signature_line, below))
+            return "\n".join(lines[:i]).rstrip() if signed else own
+    return own
 
 
 def _own(lines: list[str]) -> str:
