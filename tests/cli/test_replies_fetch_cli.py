@@ -62,6 +62,18 @@ def test_fetch_prints_what_happened_and_how_many_were_moved(workspace, imap_acco
     assert (again["found"], again["new"], again["moved"]) == (0, 0, 0)
 
 
+def test_replies_for_a_person_are_listed_and_the_run_still_exits_0(workspace, imap_account):
+    """As `replies ingest` of an SMS file: a stored reply is a run that did its job."""
+    awaiting(workspace, 1)
+    configure(workspace, imap_account)
+    imap_account.deliver(mail("Hei, hvem er dere?", sender="ukjent@example.no"), at=RECEIVED)
+
+    assert data("replies", "fetch")["outcomes"] == {"no_code": 1}  # exit code 0
+
+    (listed,) = data("replies", "unmatched")
+    assert (listed["sender"], listed["outcome"]) == ("ukjent@example.no", "no_code")
+
+
 def test_dry_run_changes_nothing(workspace, imap_account):
     booked = awaiting(workspace, 1)
     configure(workspace, imap_account)

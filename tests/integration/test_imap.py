@@ -14,10 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from amsplan.adapters import mailin
 from amsplan.domain import codes
 from amsplan.errors import ConfigError, InputError, Unavailable
 from amsplan.services.mailfetch import fetch
+from amsplan.services.mailreplies import ingest_path
 from amsplan.store.models import History, Order, Reply
+from tests.data.mail.build import maildir
 from tests.fakes.dovecot import DONE, RECEIVED, mail
 from tests.helpers import awaiting
 
@@ -128,6 +131,28 @@ def test_the_same_message_id_twice_is_applied_once_and_both_are_moved(ws):
     assert len(stored(ws)) == 1
     assert list(applied(ws).values()) == [1]
     assert len(ws.account.messages(DONE)) == 2
+
+
+def test_a_message_without_message_id_read_from_a_maildir_and_the_mailbox_is_applied_once(
+    ws, tmp_path
+):
+    booked = awaiting(ws, 1)
+    raw = mail(f"{code_of(booked, 0)} KONTAKT")
+    raw = b"".join(line for line in raw.splitlines(keepends=True)
+                   if not line.startswith(b"Message-ID:"))  # fmt: skip
+    assert b"\r\n" in raw and mailin.parse(raw).message_id is None
+    # The same message saved by the mail server into a Maildir (LF line ends) ...
+    folder = maildir(tmp_path / "Svar", [raw.replace(b"\r\n", b"\n")])
+    assert b"\r\n" not in next((folder / "new").iterdir()).read_bytes()
+    assert ingest_path(ws.context(), folder).new == 1
+    # ... and read over IMAP (CRLF): already ingested, only moved.
+    ws.account.deliver(raw, at=RECEIVED)
+
+    result = fetch(ws.context())
+
+    assert (result.new, result.already_ingested, result.moved) == (0, 1, 1)
+    assert len(stored(ws)) == 1
+    assert list(applied(ws).values()) == [1]
 
 
 @pytest.mark.parametrize("wrong", ["feil-passord-123", "feil-blåbær-123"])  # LOGIN, AUTH PLAIN

@@ -13,6 +13,7 @@ from amsplan.services.mailreplies import ingest_mails, ingest_path
 from amsplan.services.replies import unmatched
 from amsplan.store.models import Comment, EmailMessage, History, Order, Reply
 from tests.data.mail.build import booked_by_email, bounce, maildir, mbox, reply
+from tests.data.mail.reports import exim_warning, failure_notice, read_receipt
 
 AT = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)  # the replies come in from then
 
@@ -77,6 +78,39 @@ def test_a_code_only_in_the_subject_confirms_only_from_the_orders_address(worksp
     assert orders[first].status == "ready_for_execution"
     assert orders[second].status == "manual_followup"
     assert orders[second].followup_reason.startswith("replied OK from another address")
+
+
+def test_a_condition_under_the_sign_off_goes_to_a_person_and_nothing_written_is_lost(
+    workspace,
+):
+    (first, code1, address1), (second, code2, address2) = booked_by_email(workspace, 2)
+    condition = "OK\nMvh Randi\nPs. Jeg er ikke hjemme før kl 12, kom etter det"
+    signed = "OK\n\nMed vennlig hilsen\nKari Nordmann\nDaglig leder\nTlf 900 00 000"
+    result = ingest(
+        workspace,
+        reply(address1, condition, f"SV: kode {codes.format_code(code1)}"),
+        reply(address2, signed, f"SV: kode {codes.format_code(code2)}"),
+    )
+    assert result.outcomes == {"followup": 1, "confirmed": 1}
+    orders = state(workspace)
+    assert orders[first].status == "manual_followup"
+    assert orders[first].followup_reason == f"customer replied: {condition}"
+    assert orders[second].status == "ready_for_execution"  # "OK", then only a signature
+    with workspace.context().session() as s:
+        texts = [r.text for r in s.exec(select(Reply).order_by(Reply.id))]
+    assert texts == [condition, signed]  # every line the customer wrote, signature and all
+
+
+def test_an_address_forged_in_the_display_name_is_not_the_sender(workspace):
+    ((order_no, code, address),) = booked_by_email(workspace, 1)
+    encoded = address.replace("@", "=40").replace(".", "=2E")
+    raw = reply("attacker@evil.example", "OK", f"SV: kode {codes.format_code(code)}")
+    raw = raw.replace(b"From: attacker@evil.example",
+                      f"From: =?utf-8?q?{encoded}?= <attacker@evil.example>".encode())  # fmt: skip
+    assert ingest(workspace, raw).outcomes == {"followup": 1}  # the code only echoed
+    assert state(workspace)[order_no].followup_reason.startswith("replied OK from another")
+    with workspace.context().session() as s:
+        assert s.exec(select(Reply)).one().sender == "attacker@evil.example"
 
 
 def test_the_booking_email_a_reply_answers_names_its_order(workspace):
@@ -190,6 +224,48 @@ def test_a_bounce_nobody_sent_is_for_a_person_and_a_delay_notice_is_no_bounce(wo
     assert state(workspace)[order_no].status == "awaiting_response"
     ((listed, _),) = unmatched(workspace.context())
     assert listed.outcome == "bounced"
+
+
+def test_a_read_receipt_is_no_answer(workspace):
+    ((order_no, code, address),) = booked_by_email(workspace, 1)
+    subject = f"Bytte av strømmåler – kode {codes.format_code(code)}"
+    receipt = read_receipt("<booking-1@nettselskap.no>", address, subject, in_reply_to=False)
+    assert ingest(workspace, receipt).outcomes == {"auto_reply": 1}
+    order = state(workspace)[order_no]
+    assert (order.status, order.followup_reason) == ("awaiting_response", None)
+    assert unmatched(workspace.context()) == []
+    with workspace.context().session() as s:
+        assert s.exec(select(Reply)).one().code == code  # linked, and noted on the order
+        notes = s.exec(select(Comment).where(Comment.order_id == order.id)).all()
+    assert any("Automatisk svar" in n.text for n in notes)
+
+
+def test_a_plain_text_bounce_of_a_booking_email_puts_the_order_in_follow_up(workspace):
+    (first, code1, _), (second, code2, _) = booked_by_email(workspace, 2)
+    result = ingest(
+        workspace,
+        failure_notice(codes.format_code(code1), "<booking-1@nettselskap.no>"),
+        exim_warning(codes.format_code(code2), "<booking-2@nettselskap.no>"),  # only late
+    )
+    assert result.outcomes == {"bounced": 1, "auto_reply": 1}
+    orders = state(workspace)
+    assert (orders[first].status, orders[first].followup_kind) == ("manual_followup",
+                                                                    "email_failed")  # fmt: skip
+    assert orders[first].followup_reason == "e-mail bounced: 5.1.1 failure notice"
+    assert orders[second].status == "awaiting_response"
+    assert unmatched(workspace.context()) == []
+    with workspace.context().session() as s:
+        sent = s.exec(select(EmailMessage).order_by(EmailMessage.id)).all()
+    assert [m.state for m in sent] == ["bounced", "sent"]
+
+
+def test_the_mail_systems_words_without_the_returned_message_id_are_for_a_person(workspace):
+    ((order_no, code, _),) = booked_by_email(workspace, 1)
+    result = ingest(workspace, failure_notice(codes.format_code(code), None))
+    assert result.outcomes == {"auto_reply": 1}  # never the customer's answer
+    assert state(workspace)[order_no].status == "awaiting_response"
+    ((listed, linked),) = unmatched(workspace.context())
+    assert (listed.outcome, listed.sender) == ("auto_reply", "MAILER-DAEMON@mx.example.no")
 
 
 def test_the_same_message_in_two_files_is_applied_once(workspace, tmp_path):

@@ -1,7 +1,8 @@
-"""The customer's own text in a reply by e-mail (domain.mail.own_text), for the quoting
-styles of the mail clients Norwegian customers use, in Norwegian and English. Each
-sample is the plain text the client writes (the booking e-mail it quotes holds the code
-ACDE-7FHA): the own text is exactly the customer's words, and the code is never in it.
+"""The customer's own text in a reply by e-mail (domain.mail.own_text) and the answer in
+it (without_signature), for the quoting styles of the mail clients Norwegian customers
+use, in Norwegian and English. Each sample is the plain text the client writes (the
+booking e-mail it quotes holds the code ACDE-7FHA): the answer is exactly the customer's
+words, and the code is never in it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amsplan.domain.mail import own_text
+from amsplan.domain.mail import own_text, without_signature
 
 CODE = "ACDE-7FHA"
 BOOKING = f"""Hei!
@@ -29,7 +30,7 @@ def quoted(text: str = BOOKING) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
 
 
-# (client, the mail's text, the customer's own text)
+# (client, the mail's text, the customer's answer)
 STYLES = [
     (
         "Gmail web, Norwegian",
@@ -271,7 +272,7 @@ Kari Nordmann, tlf. 900 00 000
                          ids=[c for c, _, _ in STYLES])  # fmt: skip
 def test_the_own_text_of_each_client(mail, own):
     found, rest = own_text(mail)
-    assert found == own
+    assert without_signature(found) == own
     assert CODE not in found
     assert CODE in rest  # the code stays where an echoed code is looked for
 
@@ -340,6 +341,8 @@ def test_a_code_in_the_quoted_part_never_reaches_the_own_text(own, style):
         ("skrev @ " * 700_000) + ":",
         "Den 1 skrev noe\n" * 320_000,
         "\n" * 5_000_000,
+        "Hilsen Kari\n",
+        "OK\nMvh\n" + "Kari Nordmann, Storgata 1, 2315 Hamar, tlf 900 00 000\n" * 100_000,
     ],
     ids=[
         "prose",
@@ -349,31 +352,63 @@ def test_a_code_in_the_quoted_part_never_reaches_the_own_text(own, style):
         "one line of verbs",
         "attribution-like lines",
         "blank lines",
+        "sign-offs",
+        "a long signature",
     ],  # fmt: skip
 )
 def test_five_megabytes_in_well_under_a_second(text):
     text = (text * (5_000_000 // len(text) + 1))[:5_000_000]
     start = time.process_time()
-    own_text(text)
+    without_signature(own_text(text)[0])
     assert time.process_time() - start < 1.0
 
 
+ADDRESS_BLOCK = """Kari Nordmann
+Daglig leder
+Hamar Bygg AS
+Storgata 12B, 2315 Hamar
+Karl Johans gate 5
+N-0154 OSLO
+Tlf: +47 900 00 000
+Mob. (+47) 62 51 00 00
+kari@hamarbygg.no | www.hamarbygg.no"""
+
+
 @pytest.mark.parametrize(
-    ("body", "own"),
+    ("body", "answer"),
     [
         ("OK\n\nMvh\nMaria Andersson", "OK"),
         ("OK\nHilsen Kari", "OK"),
         ("Ok\n\nMed vennlig hilsen\nKari Nordmann\nStorgata 1, 2315 Hamar\n99 88 77 66", "Ok"),
         ("OK\n\nBest regards,\nOla", "OK"),
         ("OK\n\nmvh. Per-Olav Ødegård", "OK"),
-        # Not a signature: a question or a request after the sign-off, or too much of it.
+        ("OK\nMvh Kari Nordmann\nDaglig leder", "OK"),  # a title line
+        (f"OK\n\nMed vennlig hilsen\n{ADDRESS_BLOCK}", "OK"),  # a whole address block
+        ("OK\nHilsen Kari, tlf. 900 00 000\nStorgata 1 2315 Hamar", "OK"),
+        # Not a signature: anything else under the sign-off (a "Ps.", a time, a request, a
+        # question, a sentence) keeps the whole text, and the reply goes to a person.
+        ("OK\nMvh Randi\nPs. Jeg er ikke hjemme før kl 12, kom etter det",
+         "OK\nMvh Randi\nPs. Jeg er ikke hjemme før kl 12, kom etter det"),
+        ("OK\nMvh Kari\nkom etter kl 12", "OK\nMvh Kari\nkom etter kl 12"),
+        ("OK\nMvh Kari\nKom etter kl 12", "OK\nMvh Kari\nKom etter kl 12"),
+        ("OK\nMvh Kari\nEtter 12:00", "OK\nMvh Kari\nEtter 12:00"),
+        ("OK\nHilsen\nRing meg", "OK\nHilsen\nRing meg"),
+        ("OK\nMvh Kari\nIkke hjemme", "OK\nMvh Kari\nIkke hjemme"),
+        ("OK\nMvh Kari\nIkke Hjemme", "OK\nMvh Kari\nIkke Hjemme"),
+        ("OK\nMvh Kari\nPs.", "OK\nMvh Kari\nPs."),
+        ("OK\nmvh ring meg", "OK\nmvh ring meg"),  # no name after the sign-off
+        (f"OK\nMvh\n{ADDRESS_BLOCK}\nNei forresten", f"OK\nMvh\n{ADDRESS_BLOCK}\nNei forresten"),
         ("OK\nHilsen Kari\nKan dere ringe først?", "OK\nHilsen Kari\nKan dere ringe først?"),
         ("OK\nHilsen Kari, ring meg på 99887766", "OK\nHilsen Kari, ring meg på 99887766"),
         ("Hilsen Kari", "Hilsen Kari"),  # the whole text is the answer
         ("OK\nMvh\n1\n2\n3\n4\n5", "OK\nMvh\n1\n2\n3\n4\n5"),
+        ("OK\nMvh" + "\nKari Nordmann" * 13, "OK\nMvh" + "\nKari Nordmann" * 13),  # too long
     ],
-)
-def test_a_sign_off_and_the_signature_under_it_are_not_the_answer(body, own):
-    """A customer who signs "OK" with "Mvh" and a name has answered OK; words that could
-    be a request stay in the answer, so such a reply goes to a person."""
-    assert own_text(body)[0] == own
+)  # fmt: skip
+def test_a_sign_off_and_the_signature_under_it_are_not_the_answer(body, answer):
+    """A customer who signs "OK" with "Mvh" and a name has answered OK; a line under the
+    sign-off that could be a condition or a request keeps it in the answer, so such a
+    reply goes to a person. Either way the own text keeps every line the customer wrote."""
+    own, rest = own_text(body)
+    assert without_signature(own) == answer
+    assert (own, rest) == (body, "")

@@ -10,7 +10,7 @@ import pytest
 
 from amsplan.domain import delivery, replies
 from amsplan.domain.followups import FollowupKind
-from amsplan.domain.mail import MailKind, is_auto_reply, kind
+from amsplan.domain.mail import MailKind, is_auto_reply, kind, shows_delivery
 from amsplan.domain.replies import CodeState, Incoming, OrderState, ReplyOutcome
 from amsplan.domain.states import EmailState
 from amsplan.domain.statuses import Status
@@ -78,6 +78,20 @@ def test_what_a_mail_is():
     assert kind({"auto-submitted": "auto-replied"}, "Undelivered", "failed") is MailKind.BOUNCE
     assert kind({}, "Undelivered", "") is MailKind.BOUNCE
     assert kind({}, "Delayed Mail", "delayed") is MailKind.AUTO_REPLY
+    # A read receipt is an automatic answer, whatever its subject says.
+    assert kind({}, "Lest: Bytte", None, receipt=True) is MailKind.AUTO_REPLY
+    # The mail system's words without a report: a notice for a person.
+    for sender in ("MAILER-DAEMON@mx.example.no", "postmaster@example.no"):
+        assert kind({}, "failure notice", None, sender=sender) is MailKind.NOTICE
+    assert kind({}, "failure notice", None, sender="kari@example.no") is MailKind.REPLY
+
+
+def test_what_shows_that_the_message_it_answers_arrived():
+    assert shows_delivery(MailKind.REPLY, report=False)
+    assert shows_delivery(MailKind.AUTO_REPLY, report=False)  # out of office, read receipt
+    assert not shows_delivery(MailKind.AUTO_REPLY, report=True)  # a delay notice
+    assert not shows_delivery(MailKind.BOUNCE, report=True)
+    assert not shows_delivery(MailKind.NOTICE, report=False)
 
 
 def test_an_echoed_code_from_another_address_never_confirms():
@@ -106,6 +120,11 @@ def test_an_automatic_answer_is_never_the_customers():
     )  # fmt: skip
     assert [type(s) for s in linked.steps] == [Note]  # a note, never a status change
     assert replies.decide_auto_reply(message, "x", linked=False).steps == ()
+    # The mail system's notice amsplan cannot read: the same, but for a person.
+    notice = replies.decide_auto_reply(message, "Autosvar: Bytte", linked=True, for_person=True)
+    assert (notice.outcome, notice.handled, notice.steps) == (
+        ReplyOutcome.AUTO_REPLY, False, linked.steps,
+    )  # fmt: skip
     assert ReplyOutcome.AUTO_REPLY not in replies.ANSWERED
     assert ReplyOutcome.BOUNCED not in replies.ANSWERED
 

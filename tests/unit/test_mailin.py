@@ -3,6 +3,7 @@ files mail comes in (.eml, Maildir, mbox)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from amsplan.adapters import mailin
 from amsplan.domain.mail import own_text
 from amsplan.errors import InputError
 from tests.data.mail.build import bounce, maildir, mbox, reply
+from tests.data.mail.reports import exim_warning, failure_notice, read_receipt
 
 CODE = "ACDE-7FHA"
 
@@ -132,6 +134,32 @@ def test_raw_8bit_headers_and_missing_ones():
     assert mailin.parse(b"Subject: x\r\n\r\n").sender == ""
 
 
+@pytest.mark.parametrize(
+    ("from_", "sender"),
+    [
+        # An address spelled out in the encoded display name is only a name.
+        ("=?utf-8?q?kari=40eksempel=2Eno?= <attacker@evil.example>", "attacker@evil.example"),
+        ("=?utf-8?b?a2FyaUBla3NlbXBlbC5ubw==?= <attacker@evil.example>",
+         "attacker@evil.example"),
+        ('"kari@eksempel.no" <attacker@evil.example>', "attacker@evil.example"),
+        ("Kari Nordmann (kari@eksempel.no) <attacker@evil.example>", "attacker@evil.example"),
+        ("=?utf-8?q?kari=40eksempel=2Eno?=", ""),  # an encoded word is no address
+        ("kari@eksempel.no, attacker@evil.example", ""),  # more than one: none
+        ("undisclosed-recipients:;", ""),
+        ("<>", ""),
+        ('"Nordmann, Kari" <kari@Eksempel.NO>', "kari@eksempel.no"),
+        ("kari@eksempel.no (Kari)", "kari@eksempel.no"),
+    ],
+)  # fmt: skip
+def test_the_sender_is_the_from_headers_one_address_never_its_display_name(from_, sender):
+    assert mailin.parse(headers_and("OK", f"From: {from_}")).sender == sender
+
+
+def test_two_from_headers_give_no_sender():
+    raw = headers_and("OK", "From: kari@eksempel.no", "From: attacker@evil.example")
+    assert mailin.parse(raw).sender == ""
+
+
 def test_automatic_answer_headers_are_kept():
     raw = headers_and("Jeg er borte", "From: kari@example.no", "Auto-Submitted: auto-replied",
                       "X-Autoreply: yes", "Precedence: bulk", "X-Other: 1")  # fmt: skip
@@ -211,6 +239,34 @@ def test_a_mail_with_random_damage_never_raises(data):
     _clean(mailin.parse(bytes(raw)))
 
 
+def test_a_read_receipt_is_marked_and_is_no_bounce():
+    mail = mailin.parse(read_receipt("<booking-1@x.no>", "kari@example.no", "Bytte"))
+    assert (mail.receipt, mail.bounce) == (True, None)
+    assert mail.subject == "Lest: Bytte" and mail.in_reply_to == ("<booking-1@x.no>",)
+    assert not mailin.parse(reply("kari@example.no", "OK")).receipt
+
+
+def test_a_plain_text_bounce_from_the_mail_system_names_the_message_it_returns():
+    found = mailin.parse(failure_notice(CODE, "<booking-1@nettselskap.no>"))
+    assert found.sender == "MAILER-DAEMON@mx.example.no"
+    assert found.bounce == mailin.Bounce(
+        message_id="<booking-1@nettselskap.no>", action="failed", status="5.1.1",
+        diagnostic="failure notice",
+    )  # fmt: skip
+    assert "@" not in found.bounce.reason
+    # Without the returned message's Message-ID it says nothing a bounce needs.
+    assert mailin.parse(failure_notice(CODE, None)).bounce is None
+    # Exim's delay warning returns the headers too: delayed, not failed.
+    delayed = mailin.parse(exim_warning(CODE, "<booking-1@nettselskap.no>")).bounce
+    assert delayed is not None and delayed.action == "delayed"
+    assert delayed.message_id == "<booking-1@nettselskap.no>"
+
+
+def test_a_message_id_line_in_a_persons_mail_is_no_bounce():
+    forwarded = "Se under.\n\nFrom: a@b.no\nMessage-ID: <booking-1@nettselskap.no>\n\nHei"
+    assert mailin.parse(reply("kari@example.no", forwarded)).bounce is None
+
+
 # --- files ---------------------------------------------------------------------------------
 
 
@@ -233,6 +289,19 @@ def test_the_files_mail_comes_in(tmp_path):
     from_box = list(mailin.read(box))
     assert [n for n, _ in from_box] == ["arkiv#1", "arkiv#2", "arkiv#3"]
     assert [mailin.parse(raw).text.strip() for _, raw in from_box] == ["svar 0", "svar 1", "svar 2"]
+
+
+@pytest.mark.parametrize("only", ["new", "cur"])
+def test_a_maildir_copied_without_its_empty_cur_or_new_folder(tmp_path, only):
+    mails = [reply(f"k{i}@example.no", f"svar {i}") for i in range(2)]
+    folder = maildir(tmp_path / "Svar", mails, new=only == "new")
+    shutil.rmtree(folder / ("cur" if only == "new" else "new"))
+    shutil.rmtree(folder / "tmp")
+    (folder / only / ".hidden").write_bytes(b"not a message")  # dot files are skipped
+    assert mailin.kind(folder) == "maildir"
+    read = list(mailin.read(folder))
+    assert sorted(raw for _, raw in read) == sorted(mails)
+    assert all(":" not in name and not name.startswith(".") for name, _ in read)
 
 
 def test_any_other_path_is_named(tmp_path):

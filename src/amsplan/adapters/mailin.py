@@ -4,10 +4,12 @@ and the messages of an .eml file, a Maildir folder or an mbox file (`read`).
 Only what the replies need is kept: the sender's address, the subject, the times, the
 message ids of the thread, the few headers that mark an automatic answer
 (domain.mail.AUTO_HEADERS), the text (text/plain preferred; an HTML-only mail turned
-into text with its quoted parts marked "> "), and for a delivery status notification
-the original message's id and why it failed. Attachments are never decoded. Every
-string is one clean line (or, the text, clean lines): decoded with the declared charset,
-else UTF-8, else cp1252, never failing, without control characters, and capped.
+into text with its quoted parts marked "> "), whether it is a read receipt, and for a
+bounce (a delivery status notification, or the mail system's plain-text one naming the
+message it returns) the original message's id and why it failed. Attachments are never
+decoded. Every string is one clean line (or, the text, clean lines): decoded with the
+declared charset, else UTF-8, else cp1252, never failing, without control characters,
+and capped.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
 from email.header import decode_header
 from email.message import Message
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TypeVar
 
-from amsplan.domain.mail import AUTO_HEADERS
+from amsplan.domain.mail import AUTO_HEADERS, from_mail_system
 from amsplan.errors import InputError
 
 T = TypeVar("T")
@@ -73,6 +76,7 @@ class Mail:
     headers: dict[str, str] = field(default_factory=dict)  # AUTO_HEADERS present, lower case
     text: str = ""
     bounce: Bounce | None = None
+    receipt: bool = False  # a read receipt (a message disposition notification, RFC 8098)
 
 
 EMPTY = Mail(None, "", "", None, None)
@@ -130,11 +134,19 @@ def _headers(msg: Message, name: str) -> list[str]:
 
 
 def _sender(msg: Message) -> str:
-    for _, address in getaddresses([_header(msg, "From")]):
-        local, at, domain = address.strip().rpartition("@")
-        if at and local and domain and not _SPACES.search(address):
-            return f"{local}@{domain.lower()}"[:320]
-    return ""
+    """The From header's one address (its addr-spec, the domain in lower case), parsed
+    from the raw header: an address spelled out in the (RFC 2047 encoded) display name is
+    never taken for it. "" when there is none, or more than one (or more From headers)."""
+    values = msg.get_all("From") or []
+    if len(values) != 1:
+        return ""
+    addresses = policy.default.header_factory("From", _raw(values[0])).addresses
+    if len(addresses) != 1:
+        return ""
+    local, domain = addresses[0].username, addresses[0].domain
+    if not local or not domain or "@" in local + domain or _SPACES.search(local + domain):
+        return ""
+    return f"{local}@{domain.lower()}"[:320]
 
 
 def _moment(text: str) -> datetime | None:
@@ -348,6 +360,43 @@ def _bounce(msg: Message) -> Bounce | None:
 
 
 _RETURNED = ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers")
+# The Message-ID line of a message returned inline, as qmail and Exim return it.
+_RETURNED_ID = re.compile(
+    r"^[ \t]*Message-ID:[ \t]*(<[^<>\s]{1,248}>)", re.IGNORECASE | re.MULTILINE
+)
+# A subject saying the message is only late (Exim's "Warning: message ... delayed 24 hours").
+_DELAYED = re.compile(r"\b(?:delay(?:ed)?|warning|forsinket|försenad)\b", re.IGNORECASE)
+
+
+def _plain_bounce(msg: Message, text: str, subject: str) -> Bounce | None:
+    """What the mail system's words without a delivery status notification say (qmail's
+    "failure notice", Exim's "Mail delivery failed", with the returned message attached
+    or inline): the Message-ID of the message it returns (an attached message, else the
+    first "Message-ID:" line of the text), failed or (the subject says so) delayed, the
+    first status code in the text, the subject as the words. None when no Message-ID is
+    found."""
+    returned = (_original_id(p) for p in _parts(msg) if p.get_content_type() in _RETURNED)
+    original = next((i for i in returned if i), None)
+    if original is None:
+        found = _RETURNED_ID.search(text)
+        original = found[1] if found else None
+    if original is None:
+        return None
+    status = _STATUS.search(text)
+    return Bounce(
+        message_id=original,
+        action="delayed" if _DELAYED.search(subject) else "failed",
+        status=status.group() if status else "",
+        diagnostic=_clean_reason(subject),
+    )
+
+
+def _receipt(msg: Message) -> bool:
+    """Is the mail a read receipt: a disposition-notification report, or holding one?"""
+    report = msg.get_param("report-type") if msg.get_content_type() == "multipart/report" else ""
+    if isinstance(report, str) and report.lower() == "disposition-notification":
+        return True
+    return any(p.get_content_type() == "message/disposition-notification" for p in _parts(msg))
 
 
 # --- parse ----------------------------------------------------------------------------------
@@ -367,17 +416,24 @@ def parse(raw: bytes) -> Mail:
         msg = email.message_from_bytes(raw)
     except Exception:
         return EMPTY
+    sender = _safe(lambda: _sender(msg), "")
+    subject = _header(msg, "Subject")
+    text = _safe(lambda: _text(msg), "")
+    bounce = _safe(lambda: _bounce(msg), None)
+    if bounce is None and from_mail_system(sender):
+        bounce = _safe(lambda: _plain_bounce(msg, text, subject), None)
     return Mail(
         message_id=_safe(lambda: message_id(_header(msg, "Message-ID")), None),
-        sender=_safe(lambda: _sender(msg), ""),
-        subject=_header(msg, "Subject"),
+        sender=sender,
+        subject=subject,
         date=_safe(lambda: _moment(_header(msg, "Date")), None),
         received=_safe(lambda: _received(msg), None),
         in_reply_to=_safe(lambda: _ids(_header(msg, "In-Reply-To")), ()),
         references=_safe(lambda: _ids(" ".join(_headers(msg, "References"))), ()),
         headers={n: v for n in AUTO_HEADERS if (v := _header(msg, n))},
-        text=_safe(lambda: _text(msg), ""),
-        bounce=_safe(lambda: _bounce(msg), None),
+        text=text,
+        bounce=bounce,
+        receipt=_safe(lambda: _receipt(msg), False),
     )
 
 
@@ -385,11 +441,11 @@ def parse(raw: bytes) -> Mail:
 
 
 def kind(path: Path) -> str | None:
-    """ "maildir" (a folder with cur/ and new/), "mbox" (a file whose first line starts
+    """ "maildir" (a folder with cur/ or new/), "mbox" (a file whose first line starts
     "From "), "eml" (a file named .eml, or starting like a mail's header); else None."""
     try:
         if path.is_dir():
-            return "maildir" if (path / "cur").is_dir() and (path / "new").is_dir() else None
+            return "maildir" if any((path / sub).is_dir() for sub in _MAILDIR) else None
         if not path.is_file():
             return None
         with path.open("rb") as f:
@@ -407,32 +463,53 @@ def kind(path: Path) -> str | None:
     return None
 
 
+_MAILDIR = ("new", "cur")  # a Maildir's message folders (tmp/ holds mail being delivered)
+
+
 def read(path: Path) -> Iterator[tuple[str, bytes]]:
     """(name, raw bytes) of each message in an .eml file, a Maildir folder (new/ and
-    cur/) or an mbox file; InputError for any other path, or one that cannot be read
-    (checked before the first message)."""
+    cur/, either may be missing) or an mbox file; InputError for any other path, or one
+    that cannot be read (checked before the first message)."""
     found = kind(path)
     if found is None:
         raise InputError(
-            f"{path}: not an e-mail file (.eml), a Maildir folder (cur/ and new/) or an mbox file"
+            f"{path}: not an e-mail file (.eml), a Maildir folder (cur/ or new/) or an mbox file"
         )
     try:
         if found == "eml":
             return iter([(path.name, path.read_bytes())])
-        box: mailbox.Mailbox
-        if found == "mbox":
-            box = mailbox.mbox(path, create=False)
-            named = [(f"{path.name}#{n}", key) for n, key in enumerate(box.keys(), start=1)]
-        else:
-            box = mailbox.Maildir(path, factory=None, create=False)
-            named = [(key, key) for key in sorted(box.keys())]
+        if found == "maildir":
+            return _files(_maildir(path))
+        box = mailbox.mbox(path, create=False)
+        named = [(f"{path.name}#{n}", key) for n, key in enumerate(box.keys(), start=1)]
     except OSError as err:
         raise InputError(f"{path}: cannot be read ({err.strerror or err})") from None
     return _messages(box, named)
 
 
+def _maildir(path: Path) -> list[tuple[str, Path]]:
+    """(key, file) of a Maildir's messages, by key: the file name without its ":2,S" flags
+    (a message moves from new/ to cur/ and gains flags, and keeps its key)."""
+    found = []
+    for sub in _MAILDIR:
+        if (path / sub).is_dir():
+            for entry in (path / sub).iterdir():
+                if not entry.name.startswith(".") and entry.is_file():
+                    found.append((entry.name.partition(":")[0], entry))
+    return sorted(found)
+
+
+def _files(named: list[tuple[str, Path]]) -> Iterator[tuple[str, bytes]]:
+    """(name, bytes) of each file, one at a time (a file taken away meanwhile is skipped)."""
+    for name, file in named:
+        try:
+            yield name, file.read_bytes()
+        except OSError:
+            continue
+
+
 def _messages(box: mailbox.Mailbox, named: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
-    """(name, raw bytes) of the box's messages, one at a time (a message taken away
+    """(name, raw bytes) of the mbox's messages, one at a time (a message taken away
     meanwhile is skipped)."""
     try:
         for name, key in named:

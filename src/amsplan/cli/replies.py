@@ -46,7 +46,7 @@ def ingest(
     Every reply is stored with what happened to it; the same file twice changes nothing.
 
     Formats: amsplan's, Twilio's console export (outbound rows skipped), Sveve's; and
-    e-mail (found without --format): an .eml file, a Maildir folder (cur/ and new/), an
+    e-mail (found without --format): an .eml file, a Maildir folder (cur/ or new/), an
     mbox file. An e-mail's answer is the customer's own new text, not what it quotes;
     automatic answers and bounces are counted apart (docs/email.md).
 

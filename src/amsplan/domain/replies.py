@@ -422,14 +422,18 @@ def reconsider(last: tuple[str, datetime] | None, received: datetime) -> str | N
 # --- e-mail: automatic answers and bounces ---------------------------------------------------
 
 
-def decide_auto_reply(reply: Incoming, subject: str, linked: bool) -> Decision:
-    """An automatic answer (out of office, ...): stored and handled, never the customer's
-    answer nor their last word, never a status change; a note on the order it is linked
-    to (by a code, or the sender's address), if any."""
+def decide_auto_reply(
+    reply: Incoming, subject: str, linked: bool, for_person: bool = False
+) -> Decision:
+    """An automatic answer (out of office, a read receipt, ...): stored and handled, never
+    the customer's answer nor their last word, never a status change; a note on the order
+    it is linked to (by a code, or the sender's address), if any. `for_person`: the mail
+    system's words amsplan cannot read (domain.mail.MailKind.NOTICE): the same, but left
+    for a person (`replies unmatched`)."""
     if not linked:
-        return Decision(R.AUTO_REPLY, handled=True)
+        return Decision(R.AUTO_REPLY, handled=not for_person)
     note = f"Automatisk svar på e-post fra {reply.sender} («{subject}»): ikke et svar fra kunden"
-    return Decision(R.AUTO_REPLY, True, (Note(note),))
+    return Decision(R.AUTO_REPLY, not for_person, (Note(note),))
 
 
 def decide_bounce(

@@ -112,11 +112,12 @@ def ingest_rows(
     opt-out flag: STOP, START, HELP) from the source `name` whose content has the sha256
     `digest` (a file; one callback of `amsplan serve`).
 
-    An e-mail's record (services.mailreplies) has channel "email", subject, address (the
-    sender's), echo (where an echoed code is looked for, domain.mail), kind (a
-    domain.mail.MailKind), bounce_of and bounce_reason (a bounce), and its own
-    source_sha256: each message is a source of one line (`digest` then names the lock)."""
-    db.serialise(s, f"replies:{digest}")
+    An e-mail's record (services.mailreplies) has channel "email", subject, answer (its
+    text without the signature: what the decision reads), address (the sender's), echo
+    (where an echoed code is looked for, domain.mail), kind (a domain.mail.MailKind),
+    bounce_of and bounce_reason (a bounce), and its own source_sha256: each message is a
+    source of one line (`digest` then names the lock)."""
+    take_turns(s, digest)
     seen = inbound.reply_lines(s, {rec.get("source_sha256", digest) for _, _, rec in rows})
     # In received order (stable), so the customer's last word is applied last; a line read
     # before, or twice now (the same e-mail in two files), is skipped.
@@ -146,6 +147,13 @@ def ingest_rows(
     return result
 
 
+def take_turns(s: Session, digest: str) -> None:
+    """Hold the lock of the ingests of `digest` until the transaction ends: two runs
+    ingesting the same replies take turns (ingest_rows takes it; take it first to lock
+    rows before it, in the same order every run does)."""
+    db.serialise(s, f"replies:{digest}")
+
+
 @dataclass
 class _Incoming:
     line: int
@@ -158,7 +166,10 @@ class _Incoming:
         self.fingerprint = rec.get("source_sha256") or _fingerprint(
             rec["received_at"], rec["sender"], rec["text"], rec.get("provider_id", "")
         )
-        self.parsed = replies.parse(rec["text"])
+        # What the decision reads: an e-mail's own text without its signature (the text
+        # itself, signature and all, is stored and shown).
+        self.answer = rec.get("answer", rec["text"])
+        self.parsed = replies.parse(self.answer)
         self.email = rec.get("channel") == "email"
         self.echoed = replies.parse(rec["echo"]) if rec.get("echo") else None
         # STOP and START are SMS words: in an e-mail they are text like any other.
@@ -246,7 +257,7 @@ def _one(s: Session, ctx: Context, known: _Known, incoming: _Incoming) -> dict[s
         order = known.orders[issued.order_id]
         # An echoed code: the answer is the whole own text, and it confirms only from
         # the order's own address (domain.mail).
-        answer = rec["text"].strip() if echoed else candidate.answer
+        answer = incoming.answer.strip() if echoed else candidate.answer
         may_confirm = not echoed or rec.get("address", "").lower() == order.email.lower() != ""
         reply["code"] = candidate.code
     message = replies.Incoming(
@@ -318,8 +329,8 @@ def _automatic(
     reply: dict[str, Any],
     match: _Match | None,
 ) -> dict[str, Any]:
-    """An automatic answer or a bounce (domain.mail.kind), carried out; the reply row.
-    A bounce marks the e-mail it returns bounced, once."""
+    """An automatic answer, a bounce or a mail system's notice (domain.mail.kind), carried
+    out; the reply row. A bounce marks the e-mail it returns bounced, once."""
     rec = incoming.rec
     if rec["kind"] == MailKind.BOUNCE:
         sent = known.emails.get(rec.get("bounce_of", ""))
@@ -341,7 +352,8 @@ def _automatic(
         else:
             order = _by_sender(known, rec, ctx.settings.country)
         message = replies.Incoming(rec["text"], rec["sender"], incoming.received)
-        decision = replies.decide_auto_reply(message, rec.get("subject", ""), order is not None)
+        decision = replies.decide_auto_reply(message, rec.get("subject", ""), order is not None,
+                                             for_person=rec["kind"] == MailKind.NOTICE)  # fmt: skip
         comment_kind = "reply"
     if order is not None:
         reply["order_id"] = order.id
