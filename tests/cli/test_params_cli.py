@@ -108,3 +108,27 @@ def test_every_command_group_help_starts_without_the_database_layer():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout[-2000:]
+
+
+def test_config_sections_named_in_help_are_shown():
+    """`[email]`, `[imap]`, `[notify]`, `[replies]` … in a command's help are shown as
+    written: an unescaped one is rich markup and vanishes from the help text."""
+    import re
+
+    from typer.main import get_command
+
+    from amsplan.cli import app
+
+    def commands(group, path=()):
+        for name, cmd in group.commands.items():
+            if hasattr(cmd, "commands"):
+                yield from commands(cmd, (*path, name))
+            else:
+                yield (*path, name), cmd
+
+    eaten = []
+    for path, cmd in commands(get_command(app)):
+        texts = [cmd.help or "", *(getattr(p, "help", None) or "" for p in cmd.params)]
+        for section in re.findall(r"(?<!\\)\[[a-z_.]+\]", "\n".join(texts)):
+            eaten.append(f"amsplan {' '.join(path)}: {section}")
+    assert eaten == [], "escape them as \\\\[section]: " + ", ".join(eaten)

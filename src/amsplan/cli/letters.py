@@ -185,7 +185,7 @@ def printed(
 ) -> None:
     """Record letters as printed and posted; they move to letters/printed/.
 
-    The booking reminder counts from now ([reminders] letter_from = "printed", the
+    The booking reminder counts from now (\\[reminders] letter_from = "printed", the
     default). Named letters must all be waiting to be printed, or nothing is recorded.
 
     Examples: amsplan letters printed --all

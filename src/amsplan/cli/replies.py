@@ -39,7 +39,7 @@ def ingest(
     as_json: Json = False,
 ) -> None:
     """Read customer replies: code + the confirming word confirms, anything else goes to
-    manual follow-up. The word is [replies] keyword_ok in amsplan.toml ("OK" unless set),
+    manual follow-up. The word is \\[replies] keyword_ok in amsplan.toml ("OK" unless set),
     in any case; letters and SMS tell customers to reply with it. STOP or STOPP: the
     sender's number gets no more SMS; START: it may again.
 
@@ -167,7 +167,7 @@ def fetch(
         typer.Option(
             "--dry-run",
             help="Log in and count the messages waiting; read, store "
-            "and move nothing (tests the [imap] settings).",
+            "and move nothing (tests the \\[imap] settings).",
         ),
     ] = False,  # fmt: skip
     limit: Annotated[
@@ -176,9 +176,9 @@ def fetch(
     ] = None,
     as_json: Json = False,
 ) -> None:
-    """Read customers' e-mail replies from the IMAP mailbox ([imap] in amsplan.toml; the
+    """Read customers' e-mail replies from the IMAP mailbox (\\[imap] in amsplan.toml; the
     password in the environment as AMSPLAN_IMAP_PASSWORD) and apply them by the same
-    rules as `replies ingest`. Each message is moved to [imap] done_folder once its reply
+    rules as `replies ingest`. Each message is moved to \\[imap] done_folder once its reply
     is stored; a message read before (the same Message-ID) is only moved. For cron.
 
     Example: amsplan replies fetch --dry-run

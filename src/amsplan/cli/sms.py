@@ -84,7 +84,7 @@ def export(
 ) -> None:
     """Write the due messages to a file for the SMS provider; each is exported once.
 
-    Messages wait for the sending window ([sms] send_from, send_until): outside it nothing
+    Messages wait for the sending window (\\[sms] send_from, send_until): outside it nothing
     is written. Give a folder to get one file per batch (sms-BATCH.csv); an existing file
     is not overwritten.
 
