@@ -109,9 +109,9 @@ def rules(ctx: typer.Context, as_json: Json = False) -> None:
         out.add_row(str(rule.number), when, to)
     console.print(out)
     owners = ", ".join(f"{n} → {a}" for n, a in sorted(found.users.items())) or "none"
-    console.print(f"owner: each order's owner, by \\[notify.users]: {owners}")
+    console.print(f"owner: each order's owner, by [notify.users]: {owners}")
     console.print(f"Changes older than {c.settings.notify_horizon_hours:g} hours when first"
-                  " seen are not sent (\\[notify] horizon_hours).")  # fmt: skip
+                  " seen are not sent ([notify] horizon_hours).")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
