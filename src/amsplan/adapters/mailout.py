@@ -42,6 +42,7 @@ from types import TracebackType
 
 import idna
 
+from amsplan.adapters.writers import fsync_dir, write_private
 from amsplan.domain.cells import needs_smtputf8
 from amsplan.errors import Unavailable
 
@@ -287,16 +288,13 @@ class Connection:
         name = f"{time.time_ns()}.P{os.getpid()}R{secrets.token_hex(8)}.{host}"
         draft = folder / "tmp" / name
         try:
-            with open(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+            write_private(draft, data, exclusive=True)
             os.rename(draft, folder / "new" / name)
         except OSError as err:
             with contextlib.suppress(OSError):  # a draft in tmp/ is no delivery
                 draft.unlink(missing_ok=True)
             raise self._unwritable(err) from None
-        _fsync_dir(folder / "new")
+        fsync_dir(folder / "new")
 
     def _unwritable(self, err: OSError) -> Unavailable:
         return Unavailable(f"cannot write e-mail into {self.server.folder}: {err.strerror}")
@@ -319,14 +317,6 @@ class Connection:
             except (smtplib.SMTPException, OSError):
                 self._smtp.close()
         self._smtp = None
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _why(err: BaseException) -> str:

@@ -1,5 +1,5 @@
 """Writing exports: CSV (for Excel and other systems), JSON or an Excel workbook (.xlsx),
-atomically."""
+atomically; and private files written durably (letters, e-mail in a Maildir)."""
 
 from __future__ import annotations
 
@@ -188,3 +188,22 @@ def _sheet_title(path: Path) -> str:
     """The file's name, as far as Excel allows in a sheet name."""
     title = re.sub(r"[\[\]:*?/\\]", "_", path.stem).strip("' ")[:31]
     return title or "Data"
+
+
+def write_private(path: Path, data: bytes, exclusive: bool = False) -> None:
+    """Write `data` to `path`, readable by the owner only (0600), and flush it to disk
+    before returning; `exclusive`: the file must not exist yet."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    with open(os.open(path, flags, 0o600), "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk (a file renamed or created in it stays there)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

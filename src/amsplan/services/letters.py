@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from amsplan import clock
+from amsplan.adapters.writers import fsync_dir, write_private
 from amsplan.domain import bookmail, codes
 from amsplan.domain import letters as rules
 from amsplan.domain.bookmail import Choice, Way
@@ -103,21 +104,6 @@ def letter_renderer(ctx: Context) -> LetterRenderer:
     return LetterRenderer(ctx.settings.templates_dir, ctx.settings.locale)
 
 
-def _write_durably(path: Path, data: bytes) -> None:
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _folders(ctx: Context) -> tuple[Path, Path]:
     folder = ctx.settings.letters_dir
     if folder.exists() and not folder.is_dir():
@@ -136,7 +122,7 @@ def _stage(staging: Path, token: str, work: list[Work], pdfs: list[bytes]) -> di
     staged: dict[str, Path] = {}
     for (_, _, name, _), pdf in zip(work, pdfs, strict=True):
         staged[name] = staging / f"{name}.{token}"
-        _write_durably(staged[name], pdf)
+        write_private(staged[name], pdf)
     return staged
 
 
@@ -151,7 +137,7 @@ def _deliver(ctx: Context, folder: Path, staged: dict[str, Path], moved: list[st
         crash_point("letters:delivering")
     for leftover in staged.values():
         leftover.unlink(missing_ok=True)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     if moved:
         with ctx.session() as s:
             store.mark_delivered(s, names=moved)
@@ -181,10 +167,10 @@ def recover(ctx: Context) -> int:
                 data = type(data)(
                     **{**data.__dict__, "booking_code": codes.format_code(row.booking_code)}
                 )
-            _write_durably(final, renderer.render_batch([data])[0])
+            write_private(final, renderer.render_batch([data])[0])
         done.append(row.id or 0)
     if done:
-        _fsync_dir(folder)
+        fsync_dir(folder)
         with ctx.session() as s:
             store.mark_delivered(s, ids=done)
     live = {f"{row.file_name}." for row in staged}
