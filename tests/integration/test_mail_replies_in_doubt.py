@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from amsplan.domain.bookmail import left_after
 from amsplan.domain.states import EmailState
-from amsplan.services import bookmail, outmail, reminders
+from amsplan.services import bookmail, reminders
 from amsplan.services.mailreplies import ingest_mails
 from amsplan.store.models import EmailMessage, Order, Reply
 from tests.cli.support import data
@@ -42,7 +43,8 @@ def test_a_reply_to_a_booking_email_in_doubt_settles_it_and_is_applied(workspace
     order_no = next(no for no, o in orders(workspace).items() if o.id == first.order_id)
     assert orders(workspace)[order_no].status == "ready_to_print"
 
-    later = T0 + (outmail.LEFT_AFTER + timedelta(minutes=1) if state is EmailState.UNKNOWN else
+    later = T0 + (left_after(workspace.settings.email_timeout) + timedelta(minutes=1)
+                  if state is EmailState.UNKNOWN else
                   timedelta(minutes=5))  # fmt: skip
     env = {"AMSPLAN_NOW": later.isoformat()}
     if state is EmailState.UNKNOWN:  # left by a dead run: a person would be asked
