@@ -65,25 +65,6 @@ def in_state(
     return list(session.exec(query.order_by(col(EmailMessage.sending_at), col(EmailMessage.id))))
 
 
-def of_orders(
-    session: Session, order_ids: Iterable[int], kind: EmailKind = EmailKind.BOOKING
-) -> dict[int, list[EmailMessage]]:
-    """The orders' messages of `kind`, oldest first: order id -> messages."""
-    found: dict[int, list[EmailMessage]] = {}
-    for chunk in chunks(set(order_ids)):
-        query = (
-            select(EmailMessage)
-            .where(col(EmailMessage.order_id).in_(chunk), col(EmailMessage.kind) == kind)
-            .order_by(col(EmailMessage.id))
-        )
-        for message in session.exec(query):
-            found.setdefault(message.order_id or 0, []).append(message)
-    return found
-
-
-# --- booking e-mail -----------------------------------------------------------------------
-
-
 def bookings_in_doubt(session: Session, codes: Mapping[int, str | None]) -> dict[int, EmailMessage]:
     """The booking e-mail "sending" or "unknown" for each order's current code (`codes`:
     order id -> its booking code): order id -> the oldest such message."""
