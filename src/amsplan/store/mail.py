@@ -55,16 +55,6 @@ def renew_sending(session: Session, ids: list[int], now: datetime) -> set[int]:
     return renewed
 
 
-def in_state(
-    session: Session, states: Iterable[EmailState], kind: EmailKind | None = None
-) -> list[EmailMessage]:
-    """Messages in these states (of `kind`), oldest first."""
-    query = select(EmailMessage).where(col(EmailMessage.state).in_(list(states)))
-    if kind is not None:
-        query = query.where(col(EmailMessage.kind) == kind)
-    return list(session.exec(query.order_by(col(EmailMessage.sending_at), col(EmailMessage.id))))
-
-
 def bookings_in_doubt(session: Session, codes: Mapping[int, str | None]) -> dict[int, EmailMessage]:
     """The booking e-mail "sending" or "unknown" for each order's current code (`codes`:
     order id -> its booking code): order id -> the oldest such message."""
