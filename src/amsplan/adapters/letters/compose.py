@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from io import BytesIO
 from typing import Any
 
-__all__ = ["ComposeError", "PageSource", "compose_page", "first_free_number"]
+__all__ = ["ComposeError", "PageSource", "compose_page", "first_free_number", "overlay_page"]
 
 # Numbers 1..7 are the objects written for each letter; then the background's, then the
 # overlay's objects.
@@ -258,8 +258,29 @@ def compose_page(
     producer: str = "",
 ) -> bytes:
     """A one-page PDF: the background page with overlay page ``overlay_index`` over it."""
-    bg_form, bg_needed = background_form
     ov_form, ov_needed = overlay.form(overlay_index)
+    objects = [
+        (original + overlay.offset, overlay.object_bytes(original)) for original in ov_needed
+    ]
+    version = max(background.version, overlay.version)
+    return overlay_page(background, background_form, ov_form, objects, title, producer, version)
+
+
+def overlay_page(
+    background: PageSource,
+    background_form: tuple[bytes, tuple[int, ...]],
+    overlay_form: bytes,
+    overlay_objects: Iterable[tuple[int, bytes]],
+    title: str,
+    producer: str = "",
+    version: bytes = b"",
+) -> bytes:
+    """A one-page PDF: the background page with an overlay form over it.
+
+    ``overlay_form`` is "<< ... >> stream ... endstream"; ``overlay_objects`` the objects
+    it needs, each (number, "N 0 obj ... endobj"), numbered above the background's range.
+    """
+    bg_form, bg_needed = background_form
     box = _numbers(background.media_box(0))
     info = b"<</Title " + _text_string(title)
     if producer:
@@ -275,21 +296,25 @@ def compose_page(
             % (_PAGES, box, _BG_FORM, _OV_FORM, _CONTENT),
         ),
         (_BG_FORM, bg_form),
-        (_OV_FORM, ov_form),
+        (_OV_FORM, overlay_form),
         (_CONTENT, b"<</Length %d>>\nstream\n%s\nendstream" % (len(_PAGE_CONTENT), _PAGE_CONTENT)),
         (_INFO, info),
     ]
-    version = max(background.version, overlay.version)
     out = BytesIO()
-    out.write(version + b"\n%\xe2\xe3\xcf\xd3\n")
+    out.write(max(background.version, version) + b"\n%\xe2\xe3\xcf\xd3\n")
     offsets: dict[int, int] = {}
     for number, body in own:
         offsets[number] = out.tell()
         out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    for source, needed in ((background, bg_needed), (overlay, ov_needed)):
-        for original in needed:
-            offsets[original + source.offset] = out.tell()
-            out.write(source.object_bytes(original))
+    for original in bg_needed:
+        offsets[original + background.offset] = out.tell()
+        out.write(background.object_bytes(original))
+    for number, body in overlay_objects:
+        offsets[number] = out.tell()
+        if body.startswith(b"%d 0 obj" % number):
+            out.write(body)
+        else:
+            out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
     xref = out.tell()
     out.write(b"xref\n")
     numbers = sorted(offsets)

@@ -1,0 +1,573 @@
+"""The direct path: each customer's slot text shaped with HarfBuzz and written straight
+into the letter's PDF, over the background, with no layout engine per letter.
+
+The background (``overlay``) is laid out by WeasyPrint once per batch; from its boxes
+``overlay`` reads, for every slot, where it is and, for the slot and each element inside
+it, the computed style that decides how text looks (font file, size, colour, letter
+spacing, line height, alignment, white space, margins): a ``SlotSpec``. Here, for each
+letter, the slot markup the template renders (its overlay HTML) is parsed, white space is
+processed as CSS does, each run of text is shaped (``fonts``), lines are broken at spaces
+where they no longer fit and placed as WeasyPrint places them (each line as high as the
+struts of the fonts on it, margins between blocks collapsed), and the glyphs are written
+as PDF text (``content``) — with the fonts' subsets, that is the letter's overlay.
+
+Nothing is guessed where WeasyPrint could differ: a letter goes another way (``Unfit``,
+with the reason counted by the renderer) when its markup is not the background's, a
+character is missing from the font or is one this path does not handle (right-to-left
+scripts, control and format characters), a line must break inside a word or next to a
+character where the Unicode line-breaking rules might allow a break this path does not
+make, or the text does not fit its slot. ``overlay.build_background`` also lays out the
+background's own made-up slot text through this path and compares every line with
+WeasyPrint's boxes; a template where they differ does not get the direct path at all.
+
+What this module must not do: import WeasyPrint, read its boxes (``overlay`` does), or
+print text outside its slot's box.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from amsplan.adapters.letters.fonts import PANGO_SCALE, EmbeddedFont, FontFace
+
+__all__ = [
+    "Element",
+    "Line",
+    "Node",
+    "Piece",
+    "RunStyle",
+    "SlotSpec",
+    "Unfit",
+    "content",
+    "layout_slot",
+    "parse_overlay",
+]
+
+# How far text may reach past its slot's box (CSS px; 0.5 px is 0.13 mm), as overlay's check.
+_FIT_SLACK = 0.5
+
+# Characters after which, or before which, Unicode line breaking (UAX #14, what Pango
+# follows) never breaks inside a word: letters, marks, digits and apostrophes. A line that
+# has to break before a word holding anything else goes another way (Pango might break
+# inside that word: after a hyphen or a slash, say).
+_SAFE_IN_WORD = {"L", "M", "N"}
+_SAFE_PUNCTUATION = "'’"
+_BIDI_RTL = {"R", "AL", "AN", "RLE", "RLO", "RLI", "LRE", "LRO", "LRI", "FSI", "PDF", "PDI"}
+_SPACE_CHARS = " \t\n\r\f"
+
+
+class Unfit(Exception):
+    """This letter's slot cannot be printed directly; ``reason`` says why (no user data)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RunStyle:
+    """How a run of text looks: everything that moves or changes a glyph."""
+
+    face: int  # index into the background's fonts
+    size: int  # Pango units
+    color: tuple[float, float, float]
+    spacing: int  # letter spacing, Pango units (0: none)
+    line_height: float  # the strut's height, px
+    baseline: float  # the strut's baseline below its top, px
+
+
+@dataclass(frozen=True)
+class Element:
+    """One element of a slot (in document order), as the background laid it out."""
+
+    tag: str
+    block: bool
+    style: RunStyle
+    margin_top: float = 0.0
+    margin_bottom: float = 0.0
+    align: str = "left"  # left, center or right
+    white_space: str = "normal"  # normal, pre-line or nowrap
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """A slot: its content box on the page (px) and its elements, the slot first."""
+
+    name: str
+    x: float
+    y: float
+    width: float
+    height: float
+    elements: tuple[Element, ...]
+
+
+@dataclass
+class Node:
+    """An element of a letter's slot markup: its tag and its children (text or nodes)."""
+
+    tag: str
+    children: list[str | Node] = field(default_factory=list)
+
+
+@dataclass
+class Piece:
+    """Text of one style on one line, where it is drawn and its glyphs."""
+
+    style: RunStyle
+    x: float  # px, left of the first glyph's origin
+    baseline: float  # px
+    text: str
+    width: float  # px, as WeasyPrint's text box
+    #: Each glyph as Pango has it: id, width, x and y offset (Pango units; letter
+    #: spacing included as Pango spreads it: half before a cluster, half after).
+    glyphs: list[tuple[int, int, int, int]]
+    texts: list[str]  # the text each glyph shows ("" for a second glyph of a cluster)
+
+
+@dataclass
+class Line:
+    pieces: list[Piece]
+
+
+# -- the markup ---------------------------------------------------------------------------
+
+
+class _OverlayParser(HTMLParser):
+    """The overlay HTML of a chunk: per letter (section), per slot (div[data-slot])."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.letters: list[dict[str, Node]] = []
+        self._stack: list[Node] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "section":
+            self.letters.append({})
+            self._stack = []
+            return
+        node = Node(tag)
+        if not self._stack:
+            name = dict(attrs).get("data-slot")
+            if name is None or not self.letters:
+                return
+            self.letters[-1][name] = node
+        else:
+            self._stack[-1].children.append(node)
+        if tag not in ("br", "img", "wbr", "hr", "input"):
+            self._stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._stack:
+            self._stack[-1].children.append(Node(tag))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self._stack = []
+        elif self._stack and self._stack[-1].tag == tag:
+            self._stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._stack:
+            self._stack[-1].children.append(data)
+
+
+def parse_overlay(html: str) -> list[dict[str, Node]]:
+    """The slots of each letter of an overlay document: [{slot name: its root node}]."""
+    parser = _OverlayParser()
+    parser.feed(html)
+    parser.close()
+    return parser.letters
+
+
+# -- layout -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Leaf:
+    """A block's inline content: runs of (text, element), after white-space processing."""
+
+    container: Element
+    runs: list[tuple[str, Element]]
+    margin: float  # collapsed margin above it, px
+
+
+def _leaves(root: Node, elements: Sequence[Element]) -> list[_Leaf]:
+    """The blocks with text in a slot, in order, each with the margin above it."""
+    leaves: list[_Leaf] = []
+    pending = 0.0
+    index = 0
+
+    def element(node: Node) -> Element:
+        nonlocal index
+        index += 1
+        if index >= len(elements) or elements[index].tag != node.tag:
+            raise Unfit("markup")
+        return elements[index]
+
+    def inline(node: Node, own: Element, runs: list[tuple[str, Element]]) -> None:
+        for child in node.children:
+            if isinstance(child, str):
+                runs.append((child, own))
+                continue
+            nested = element(child)
+            if nested.block:
+                raise Unfit("markup")
+            inline(child, nested, runs)
+
+    def block(node: Node, own: Element) -> None:
+        nonlocal pending
+        runs: list[tuple[str, Element]] = []
+        for child in node.children:
+            if isinstance(child, str):
+                runs.append((child, own))
+                continue
+            nested = element(child)
+            if nested.block:
+                flush(runs, own)
+                runs = []
+                pending = max(pending, nested.margin_top)
+                block(child, nested)
+                pending = max(pending, nested.margin_bottom)
+            else:
+                inline(child, nested, runs)
+        flush(runs, own)
+
+    def flush(runs: list[tuple[str, Element]], container: Element) -> None:
+        nonlocal pending
+        processed = _white_space(runs, container.white_space)
+        if processed:
+            leaves.append(_Leaf(container, processed, pending))
+            pending = 0.0
+
+    block(root, elements[0])
+    if index != len(elements) - 1:
+        raise Unfit("markup")
+    return leaves
+
+
+def _white_space(runs: list[tuple[str, Element]], mode: str) -> list[tuple[str, Element]]:
+    """Runs with white space processed as CSS does (normal, nowrap, pre-line)."""
+    out: list[tuple[str, Element]] = []
+    space = True  # at the start of a block, white space goes
+    for text, element in runs:
+        if element.white_space != mode:
+            raise Unfit("markup")
+        chars: list[str] = []
+        for char in text:
+            if char == "\n" and mode == "pre-line":
+                while chars and chars[-1] == " ":
+                    chars.pop()
+                if not chars and out and out[-1][0].endswith(" "):
+                    out[-1] = (out[-1][0].rstrip(" "), out[-1][1])
+                chars.append("\n")
+                space = True
+            elif char in _SPACE_CHARS:
+                if not space:
+                    chars.append(" ")
+                    space = True
+            else:
+                chars.append(char)
+                space = False
+        if chars:
+            out.append(("".join(chars), element))
+    return [(text, element) for text, element in out if text]
+
+
+def _check_chars(text: str, face: FontFace) -> None:
+    for char in text:
+        if char == " " or char == "\n":
+            continue
+        category = unicodedata.category(char)
+        if category[0] in "CZ" and char != "\u00a0":
+            raise Unfit("character")  # control, format, line/paragraph separators
+        if unicodedata.bidirectional(char) in _BIDI_RTL:
+            raise Unfit("right-to-left text")
+        if char == "\u00ad":
+            raise Unfit("character")
+        if not face.has(char):
+            raise Unfit("character missing from the font")
+
+
+@dataclass
+class _Run:
+    """A shaped run of a leaf: where it starts in the leaf's text, its glyphs."""
+
+    start: int
+    text: str
+    element: Element
+    glyphs: list[int]
+    clusters: list[int]  # absolute index in the leaf's text
+    advances: list[int]
+    x_offsets: list[int]
+    y_offsets: list[int]
+    ends: list[int] = field(default_factory=list)  # where each glyph's cluster text ends
+
+    def __post_init__(self) -> None:
+        stop = self.start + len(self.text)
+        ends = [stop] * len(self.clusters)
+        for i in range(len(self.clusters) - 2, -1, -1):
+            following = self.clusters[i + 1]
+            ends[i] = following if following != self.clusters[i] else ends[i + 1]
+        self.ends = ends
+
+
+def _shape(leaf: _Leaf, faces: Sequence[FontFace], language: str) -> tuple[str, list[_Run]]:
+    text = ""
+    runs: list[_Run] = []
+    for run_text, element in leaf.runs:
+        style = element.style
+        face = faces[style.face]
+        _check_chars(run_text, face)
+        runs_in = run_text.split("\n") if "\n" in run_text else [run_text]
+        for i, part in enumerate(runs_in):
+            if i:
+                runs.append(_Run(len(text), "\n", element, [], [], [], [], []))
+                text += "\n"
+            if not part:
+                continue
+            shaped = face.shape(part, style.size, language)
+            if 0 in shaped.glyphs:
+                raise Unfit("character missing from the font")
+            runs.append(
+                _Run(
+                    len(text),
+                    part,
+                    element,
+                    list(shaped.glyphs),
+                    [len(text) + c for c in shaped.clusters],
+                    list(shaped.advances),
+                    list(shaped.x_offsets),
+                    list(shaped.y_offsets),
+                )
+            )
+            text += part
+    return text, runs
+
+
+def _pieces(runs: Sequence[_Run], start: int, end: int) -> list[Piece]:
+    """The pieces of the leaf's text [start, end) on one line (x relative to the line)."""
+    pieces: list[Piece] = []
+    x = 0.0
+    for run in runs:
+        a, b = max(start, run.start), min(end, run.start + len(run.text))
+        if a >= b or not run.glyphs:
+            continue
+        style = run.element.style
+        glyphs: list[list[int]] = []
+        texts: list[str] = []
+        left = style.spacing // 2
+        if style.spacing % PANGO_SCALE == 0:
+            left = style.spacing // 2 // PANGO_SCALE * PANGO_SCALE
+        previous = None
+        for i, cluster in enumerate(run.clusters):
+            if not a <= cluster < b:
+                continue
+            glyph = [run.glyphs[i], run.advances[i], run.x_offsets[i], run.y_offsets[i]]
+            if cluster != previous:
+                if glyphs and style.spacing:
+                    glyphs[-1][1] += style.spacing - left
+                    glyph[1] += left
+                    glyph[2] += left
+                texts.append(run.text[cluster - run.start : run.ends[i] - run.start])
+            else:
+                texts.append("")
+            previous = cluster
+            glyphs.append(glyph)
+        pen = sum(g[1] for g in glyphs)
+        width = pen / PANGO_SCALE + (style.spacing / PANGO_SCALE if style.spacing else 0.0)
+        pieces.append(
+            Piece(
+                style,
+                x,
+                0.0,
+                run.text[a - run.start : b - run.start],
+                width,
+                [(g[0], g[1], g[2], g[3]) for g in glyphs],
+                texts,
+            )
+        )
+        x += width
+    return pieces
+
+
+def _width(runs: Sequence[_Run], start: int, end: int) -> float:
+    return sum(piece.width for piece in _pieces(runs, start, end))
+
+
+def _unsafe_word(word: str) -> bool:
+    return any(
+        unicodedata.category(c)[0] not in _SAFE_IN_WORD and c not in _SAFE_PUNCTUATION for c in word
+    )
+
+
+def _break_lines(
+    text: str, runs: Sequence[_Run], width: float, wrap: bool
+) -> list[tuple[int, int]]:
+    """Where each line of a leaf starts and ends ([start, end), trailing spaces left out)."""
+    lines: list[tuple[int, int]] = []
+    for para_start, para_end in _paragraphs(text):
+        start = para_start
+        while start < para_end:
+            # Break opportunities: after each space (the space stays on the line).
+            stops = [i + 1 for i in range(start, para_end) if text[i] == " "]
+            if not stops or stops[-1] != para_end:
+                stops.append(para_end)
+            end = None
+            for i, stop in enumerate(stops):
+                trimmed = stop
+                while trimmed > start and text[trimmed - 1] == " ":
+                    trimmed -= 1
+                if not wrap or _width(runs, start, trimmed) <= width + 1e-6:
+                    end = stop
+                    continue
+                if end is None:
+                    raise Unfit("a word wider than its slot")
+                # The word that did not fit: Pango could break inside it.
+                word_end = stops[i]
+                if _unsafe_word(text[end:word_end].strip(" ")):
+                    raise Unfit("a line break this path cannot place")
+                break
+            assert end is not None
+            trimmed = end
+            while trimmed > start and text[trimmed - 1] == " ":
+                trimmed -= 1
+            lines.append((start, trimmed))
+            start = end
+        if para_start == para_end:
+            lines.append((para_start, para_end))
+    return lines
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    start = 0
+    for i, char in enumerate(text):
+        if char == "\n":
+            out.append((start, i))
+            start = i + 1
+    out.append((start, len(text)))
+    return out
+
+
+def layout_slot(
+    spec: SlotSpec, root: Node, faces: Sequence[FontFace], language: str = ""
+) -> list[Line]:
+    """The lines of a slot for one letter, placed on the page. Raises Unfit."""
+    lines: list[Line] = []
+    y = spec.y
+    for leaf in _leaves(root, spec.elements):
+        text, runs = _shape(leaf, faces, language)
+        y += leaf.margin
+        container = leaf.container
+        wrap = container.white_space != "nowrap"
+        for start, end in _break_lines(text, runs, spec.width, wrap):
+            pieces = _pieces(runs, start, end)
+            struts = [container.style] + [p.style for p in pieces]
+            above = max(s.baseline for s in struts)
+            below = max(s.line_height - s.baseline for s in struts)
+            used = sum(p.width for p in pieces)
+            if container.align == "center":
+                x0 = spec.x + (spec.width - used) / 2
+            elif container.align == "right":
+                x0 = spec.x + spec.width - used
+            else:
+                x0 = spec.x
+            for piece in pieces:
+                piece.x += x0
+                piece.baseline = y + above
+                if piece.x < spec.x - _FIT_SLACK or (
+                    piece.x + piece.width > spec.x + spec.width + _FIT_SLACK
+                ):
+                    raise Unfit("text wider than its slot")
+            y += above + below
+            lines.append(Line(pieces))
+    if y > spec.y + spec.height + _FIT_SLACK:
+        raise Unfit("text taller than its slot")
+    return lines
+
+
+# -- PDF ----------------------------------------------------------------------------------
+
+
+def _number(value: float) -> bytes:
+    """A number as WeasyPrint (pydyf) writes it: six decimals, trailing zeros dropped."""
+    text = f"{value:f}".rstrip("0").rstrip(".")
+    return (text if text not in ("", "-0") else "0").encode()
+
+
+def content(
+    lines: Sequence[Line],
+    page_height: float,
+    fonts: dict[int, EmbeddedFont],
+    faces: Sequence[FontFace],
+) -> bytes:
+    """The content stream drawing ``lines`` (px, y down) on a page ``page_height`` pt
+    high; ``fonts``: face index -> its subset (resource name /F<face index>).
+
+    Glyphs are placed as WeasyPrint places them (``weasyprint.draw.text``): each glyph's
+    advance is its width in the font's /W array, then corrected towards Pango's position
+    by a whole number of thousandths of the font size (WeasyPrint truncates the correction
+    to an integer, so do we: else text drifts from WeasyPrint's by a fraction of a pixel
+    along a line); an x offset is divided by the font size in px, a y offset by 1000, as
+    there. Same numbers, same pixels.
+    """
+    out = [b"q 0.75 0 0 -0.75 0 %s cm BT" % _number(page_height)]
+    font_key: tuple[int, int] | None = None
+    color: tuple[float, float, float] | None = None
+    for line in lines:
+        for piece in line.pieces:
+            style = piece.style
+            if not piece.glyphs:
+                continue
+            if style.color != color:
+                color = style.color
+                out.append(b"%s %s %s rg" % tuple(_number(c) for c in color))
+            size = style.size / PANGO_SCALE
+            if (style.face, style.size) != font_key:
+                font_key = (style.face, style.size)
+                out.append(b"/F%d %s Tf" % (style.face, _number(size)))
+            new = fonts[style.face].old_to_new
+            face = faces[style.face]
+            out.append(b"1 0 0 -1 %s %s Tm" % (_number(piece.x), _number(piece.baseline)))
+            array: list[bytes] = []
+            for gid, width, x_offset, y_offset in piece.glyphs:
+                code = b"<%04X>" % new[gid]
+                offset = x_offset / size
+                if y_offset:
+                    if array:
+                        out.append(b"[" + b"".join(array) + b"] TJ")
+                        array = []
+                    shift = b"%r" % -offset if offset else b""
+                    out.append(b"%s Ts [%s%s] TJ 0 Ts" % (_number(-y_offset / 1000), shift, code))
+                else:
+                    if offset:
+                        array.append(b" %r" % -offset)  # exactly as WeasyPrint
+                    array.append(code)
+                kerning = face.width_1000(gid) + offset - width * 1000 / PANGO_SCALE / size
+                if int(kerning):
+                    array.append(b" %d" % int(kerning))
+            if array:
+                out.append(b"[" + b"".join(array) + b"] TJ")
+    out.append(b"ET Q")
+    return b"\n".join(out)
+
+
+def form(
+    lines: Sequence[Line],
+    media_box: tuple[float, float, float, float],
+    fonts: dict[int, EmbeddedFont],
+    font_numbers: dict[int, int],
+    faces: Sequence[FontFace],
+) -> bytes:
+    """The overlay as a Form XObject ("<< ... >> stream ... endstream")."""
+    data = zlib.compress(content(lines, media_box[3] - media_box[1], fonts, faces), 6)
+    resources = b" ".join(b"/F%d %d 0 R" % (face, font_numbers[face]) for face in sorted(fonts))
+    return (
+        b"<</Type /XObject /Subtype /Form /BBox [%s] /Resources <</Font <<%s>>>>"
+        b" /Filter /FlateDecode /Length %d>>\nstream\n%s\nendstream"
+        % (b" ".join(_number(v) for v in media_box), resources, len(data), data)
+    )
