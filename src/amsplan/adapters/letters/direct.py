@@ -26,6 +26,7 @@ print text outside its slot's box.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 import zlib
 from collections.abc import Sequence
@@ -277,7 +278,9 @@ def _white_space(runs: list[tuple[str, Element]], mode: str) -> list[tuple[str, 
     return [(text, element) for text, element in out if text]
 
 
-def _check_chars(text: str, face: FontFace) -> None:
+@functools.lru_cache(maxsize=4096)
+def _checked(face: FontFace, text: str) -> None:
+    """Raises Unfit for a character this path does not print (cached: texts repeat)."""
     for char in text:
         if char == " " or char == "\n":
             continue
@@ -292,27 +295,67 @@ def _check_chars(text: str, face: FontFace) -> None:
             raise Unfit("character missing from the font")
 
 
+@dataclass(frozen=True)
+class _Shaped:
+    """A text shaped at a size, with what line breaking needs (cached: texts repeat).
+
+    Clusters and ends are character indexes into the text. Per character (and one past
+    the end): the advances of the glyphs before it and how many clusters start before it,
+    so the width of any part is two look-ups."""
+
+    text: str
+    glyphs: tuple[int, ...]
+    clusters: tuple[int, ...]
+    advances: tuple[int, ...]
+    x_offsets: tuple[int, ...]
+    y_offsets: tuple[int, ...]
+    ends: tuple[int, ...]  # where each glyph's cluster text ends
+    advance_before: tuple[int, ...]
+    clusters_before: tuple[int, ...]
+
+
+@functools.lru_cache(maxsize=8192)
+def _shaped(face: FontFace, text: str, size: int, language: str) -> _Shaped:
+    """``text`` shaped (raises Unfit for a character this path does not print)."""
+    _checked(face, text)
+    run = face.shape(text, size, language)
+    if 0 in run.glyphs:
+        raise Unfit("character missing from the font")
+    clusters = run.clusters
+    ends = [len(text)] * len(clusters)
+    for i in range(len(clusters) - 2, -1, -1):
+        ends[i] = clusters[i + 1] if clusters[i + 1] != clusters[i] else ends[i + 1]
+    advance = [0] * (len(text) + 1)
+    starts = [0] * (len(text) + 1)
+    previous = None
+    for cluster, width in zip(clusters, run.advances, strict=True):
+        advance[cluster + 1] += width
+        if cluster != previous:
+            starts[cluster + 1] += 1
+        previous = cluster
+    for k in range(1, len(advance)):
+        advance[k] += advance[k - 1]
+        starts[k] += starts[k - 1]
+    return _Shaped(
+        text,
+        run.glyphs,
+        clusters,
+        run.advances,
+        run.x_offsets,
+        run.y_offsets,
+        tuple(ends),
+        tuple(advance),
+        tuple(starts),
+    )
+
+
 @dataclass
 class _Run:
-    """A shaped run of a leaf: where it starts in the leaf's text, its glyphs."""
+    """A shaped run of a leaf: where it starts in the leaf's text, and its glyphs."""
 
     start: int
-    text: str
     element: Element
-    glyphs: list[int]
-    clusters: list[int]  # absolute index in the leaf's text
-    advances: list[int]
-    x_offsets: list[int]
-    y_offsets: list[int]
-    ends: list[int] = field(default_factory=list)  # where each glyph's cluster text ends
-
-    def __post_init__(self) -> None:
-        stop = self.start + len(self.text)
-        ends = [stop] * len(self.clusters)
-        for i in range(len(self.clusters) - 2, -1, -1):
-            following = self.clusters[i + 1]
-            ends[i] = following if following != self.clusters[i] else ends[i + 1]
-        self.ends = ends
+    shaped: _Shaped | None  # None: a preserved line break
 
 
 def _shape(leaf: _Leaf, faces: Sequence[FontFace], language: str) -> tuple[str, list[_Run]]:
@@ -321,30 +364,14 @@ def _shape(leaf: _Leaf, faces: Sequence[FontFace], language: str) -> tuple[str, 
     for run_text, element in leaf.runs:
         style = element.style
         face = faces[style.face]
-        _check_chars(run_text, face)
-        runs_in = run_text.split("\n") if "\n" in run_text else [run_text]
-        for i, part in enumerate(runs_in):
+        parts = run_text.split("\n") if "\n" in run_text else [run_text]
+        for i, part in enumerate(parts):
             if i:
-                runs.append(_Run(len(text), "\n", element, [], [], [], [], []))
+                runs.append(_Run(len(text), element, None))
                 text += "\n"
-            if not part:
-                continue
-            shaped = face.shape(part, style.size, language)
-            if 0 in shaped.glyphs:
-                raise Unfit("character missing from the font")
-            runs.append(
-                _Run(
-                    len(text),
-                    part,
-                    element,
-                    list(shaped.glyphs),
-                    [len(text) + c for c in shaped.clusters],
-                    list(shaped.advances),
-                    list(shaped.x_offsets),
-                    list(shaped.y_offsets),
-                )
-            )
-            text += part
+            if part:
+                runs.append(_Run(len(text), element, _shaped(face, part, style.size, language)))
+                text += part
     return text, runs
 
 
@@ -353,38 +380,43 @@ def _pieces(runs: Sequence[_Run], start: int, end: int) -> list[Piece]:
     pieces: list[Piece] = []
     x = 0.0
     for run in runs:
-        a, b = max(start, run.start), min(end, run.start + len(run.text))
-        if a >= b or not run.glyphs:
+        shaped = run.shaped
+        if shaped is None:
+            continue
+        a = max(start, run.start) - run.start
+        b = min(end, run.start + len(shaped.text)) - run.start
+        if a >= b:
             continue
         style = run.element.style
+        spacing = style.spacing
+        left = spacing // 2
+        if spacing % PANGO_SCALE == 0:
+            left = spacing // 2 // PANGO_SCALE * PANGO_SCALE
         glyphs: list[list[int]] = []
         texts: list[str] = []
-        left = style.spacing // 2
-        if style.spacing % PANGO_SCALE == 0:
-            left = style.spacing // 2 // PANGO_SCALE * PANGO_SCALE
         previous = None
-        for i, cluster in enumerate(run.clusters):
+        text = shaped.text
+        for i, cluster in enumerate(shaped.clusters):
             if not a <= cluster < b:
                 continue
-            glyph = [run.glyphs[i], run.advances[i], run.x_offsets[i], run.y_offsets[i]]
+            glyph = [shaped.glyphs[i], shaped.advances[i], shaped.x_offsets[i], shaped.y_offsets[i]]
             if cluster != previous:
-                if glyphs and style.spacing:
-                    glyphs[-1][1] += style.spacing - left
+                if glyphs and spacing:
+                    glyphs[-1][1] += spacing - left
                     glyph[1] += left
                     glyph[2] += left
-                texts.append(run.text[cluster - run.start : run.ends[i] - run.start])
+                texts.append(text[cluster : shaped.ends[i]])
             else:
                 texts.append("")
             previous = cluster
             glyphs.append(glyph)
-        pen = sum(g[1] for g in glyphs)
-        width = pen / PANGO_SCALE + (style.spacing / PANGO_SCALE if style.spacing else 0.0)
+        width = sum(g[1] for g in glyphs) / PANGO_SCALE + spacing / PANGO_SCALE
         pieces.append(
             Piece(
                 style,
                 x,
                 0.0,
-                run.text[a - run.start : b - run.start],
+                text[a:b],
                 width,
                 [(g[0], g[1], g[2], g[3]) for g in glyphs],
                 texts,
@@ -395,7 +427,21 @@ def _pieces(runs: Sequence[_Run], start: int, end: int) -> list[Piece]:
 
 
 def _width(runs: Sequence[_Run], start: int, end: int) -> float:
-    return sum(piece.width for piece in _pieces(runs, start, end))
+    """The width of the pieces of [start, end) (as ``_pieces`` gives them), quickly."""
+    total = 0.0
+    for run in runs:
+        shaped = run.shaped
+        if shaped is None:
+            continue
+        a = max(start, run.start) - run.start
+        b = min(end, run.start + len(shaped.text)) - run.start
+        if a >= b:
+            continue
+        total += (shaped.advance_before[b] - shaped.advance_before[a]) / PANGO_SCALE
+        spacing = run.element.style.spacing
+        if spacing:
+            total += spacing * (shaped.clusters_before[b] - shaped.clusters_before[a]) / PANGO_SCALE
+    return total
 
 
 def _unsafe_word(word: str) -> bool:
@@ -530,13 +576,14 @@ def content(
             if (style.face, style.size) != font_key:
                 font_key = (style.face, style.size)
                 out.append(b"/F%d %s Tf" % (style.face, _number(size)))
-            new = fonts[style.face].old_to_new
-            face = faces[style.face]
+            codes = fonts[style.face].codes
+            advance = faces[style.face].width_1000
+            ratio = 1000 / PANGO_SCALE / size
             out.append(b"1 0 0 -1 %s %s Tm" % (_number(piece.x), _number(piece.baseline)))
             array: list[bytes] = []
             for gid, width, x_offset, y_offset in piece.glyphs:
-                code = b"<%04X>" % new[gid]
-                offset = x_offset / size
+                code = codes[gid]
+                offset = x_offset / size if x_offset else 0
                 if y_offset:
                     if array:
                         out.append(b"[" + b"".join(array) + b"] TJ")
@@ -547,9 +594,9 @@ def content(
                     if offset:
                         array.append(b" %r" % -offset)  # exactly as WeasyPrint
                     array.append(code)
-                kerning = face.width_1000(gid) + offset - width * 1000 / PANGO_SCALE / size
-                if int(kerning):
-                    array.append(b" %d" % int(kerning))
+                kerning = int(advance(gid) + offset - width * ratio)
+                if kerning:
+                    array.append(b" %d" % kerning)
             if array:
                 out.append(b"[" + b"".join(array) + b"] TJ")
     out.append(b"ET Q")

@@ -21,7 +21,7 @@ import hashlib
 import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["BASE_CHARS", "EmbeddedFont", "FontFace", "PANGO_SCALE", "ShapedRun"]
@@ -33,6 +33,7 @@ PANGO_SCALE = 1024
 BASE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "ÆØÅæøåÄÖÜäöüÉéÈèÁáÓóÍí–—·«»’“”…"
 
 _SUBSET_CACHE_SIZE = 128
+_SHAPE_CACHE_SIZE = 8192
 _DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT")
 
 
@@ -61,6 +62,7 @@ class FontFace:
         self.face = hb.Face(blob, index)
         self.upem = self.face.upem
         self._fonts: dict[int, Any] = {}
+        self._shaped: dict[tuple[str, int, str], ShapedRun] = {}
         self._cmap = _cmap(self.face)
         tables = set(self.face.table_tags)
         #: TrueType outlines only (glyf): what CIDFontType2 embeds.
@@ -70,6 +72,7 @@ class FontFace:
         self._advances = _advances(
             self.face.reference_table("hmtx").data, self._hhea[2], self.face.glyph_count
         )
+        self._widths = [round(a * 1000 / self.upem) for a in self._advances]
         self.ps_name = _ps_name(self.face) or "Font"
         self._subsets: OrderedDict[frozenset[tuple[int, str]], EmbeddedFont] = OrderedDict()
         self._base: dict[int, str] | None = None
@@ -94,6 +97,16 @@ class FontFace:
         return extents.ascender, -extents.descender
 
     def shape(self, text: str, size_units: int, language: str = "") -> ShapedRun:
+        """``text`` shaped at a size (cached: a batch repeats most of its texts)."""
+        key = (text, size_units, language)
+        found = self._shaped.get(key)
+        if found is None:
+            if len(self._shaped) >= _SHAPE_CACHE_SIZE:
+                self._shaped.clear()
+            found = self._shaped[key] = self._shape(text, size_units, language)
+        return found
+
+    def _shape(self, text: str, size_units: int, language: str) -> ShapedRun:
         hb = self._hb
         buffer = hb.Buffer()
         buffer.add_str(text)
@@ -113,7 +126,7 @@ class FontFace:
 
     def width_1000(self, gid: int) -> int:
         """A glyph's advance in PDF glyph space (1/1000 of the font size)."""
-        return round(self._advances[gid] * 1000 / self.upem)
+        return self._widths[gid]
 
     # -- embedding ----------------------------------------------------------------------
 
@@ -180,9 +193,21 @@ class EmbeddedFont:
     bbox: tuple[int, ...]
     ascent: int
     descent: int
+    #: glyph id in the full font -> its code in a content stream ("<0012>")
+    codes: dict[int, bytes] = field(default_factory=dict, compare=False)
+    _objects: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.codes.update({old: b"<%04X>" % new for old, new in self.old_to_new.items()})
 
     def objects(self, first: int) -> list[tuple[int, bytes]]:
         """The font's five objects, numbered from ``first`` (``first`` is the font)."""
+        found = self._objects.get(first)
+        if found is None:
+            found = self._objects[first] = self._make_objects(first)
+        return found
+
+    def _make_objects(self, first: int) -> list[tuple[int, bytes]]:
         font, cid, descriptor, program, cmap = range(first, first + 5)
         name = _name(self.name)
         widths = b" ".join(b"%d [%d]" % (g, w) for g, w in sorted(self.widths.items()))
