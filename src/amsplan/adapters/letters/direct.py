@@ -57,6 +57,8 @@ _FIT_SLACK = 0.5
 # inside that word: after a hyphen or a slash, say).
 _SAFE_IN_WORD = {"L", "M", "N"}
 _SAFE_PUNCTUATION = "'’"
+_OPENING = "([{«“‘\"'"
+_CLOSING = ".,:;!?)]}»”’\"'"
 _BIDI_RTL = {"R", "AL", "AN", "RLE", "RLO", "RLI", "LRE", "LRO", "LRI", "FSI", "PDF", "PDI"}
 _SPACE_CHARS = " \t\n\r\f"
 
@@ -445,6 +447,11 @@ def _width(runs: Sequence[_Run], start: int, end: int) -> float:
 
 
 def _unsafe_word(word: str) -> bool:
+    """Whether UAX #14 might allow a break inside ``word`` that this path does not make.
+
+    Opening punctuation at its start and closing punctuation at its end never allow one
+    there ("(Kari", "KONTAKT,": no break after "(" or before ","): they are left out."""
+    word = word.lstrip(_OPENING).rstrip(_CLOSING)
     return any(
         unicodedata.category(c)[0] not in _SAFE_IN_WORD and c not in _SAFE_PUNCTUATION for c in word
     )
@@ -458,8 +465,9 @@ def _break_lines(
     for para_start, para_end in _paragraphs(text):
         start = para_start
         while start < para_end:
-            # Break opportunities: after each space (the space stays on the line).
-            stops = [i + 1 for i in range(start, para_end) if text[i] == " "]
+            # Break opportunities: after each space (the space stays on the line), and
+            # after a hyphen between two letters ("e-posten": UAX #14 breaks after it).
+            stops = [i + 1 for i in range(start, para_end) if _opportunity_after(text, i)]
             if not stops or stops[-1] != para_end:
                 stops.append(para_end)
             end = None
@@ -486,6 +494,18 @@ def _break_lines(
         if para_start == para_end:
             lines.append((para_start, para_end))
     return lines
+
+
+def _opportunity_after(text: str, i: int) -> bool:
+    char = text[i]
+    if char == " ":
+        return True
+    return (
+        char == "-"
+        and 0 < i < len(text) - 1
+        and unicodedata.category(text[i - 1])[0] == "L"
+        and unicodedata.category(text[i + 1])[0] == "L"
+    )
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:

@@ -142,7 +142,7 @@ class FontFace:
     def embed(self, used: Mapping[int, str]) -> EmbeddedFont:
         """The subset font with the base glyphs and ``used`` (glyph id -> its text)."""
         base = self.base_glyphs()
-        extra = frozenset((g, t) for g, t in used.items() if g not in base)
+        extra = frozenset((g, t) for g, t in used.items() if t and base.get(g) != t)
         found = self._subsets.get(extra)
         if found is not None:
             self._subsets.move_to_end(extra)
