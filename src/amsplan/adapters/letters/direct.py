@@ -597,7 +597,7 @@ def content(
                 font_key = (style.face, style.size)
                 out.append(b"/F%d %s Tf" % (style.face, _number(size)))
             codes = fonts[style.face].codes
-            advance = faces[style.face].width_1000
+            advance = fonts[style.face].widths.__getitem__
             ratio = 1000 / PANGO_SCALE / size
             out.append(b"1 0 0 -1 %s %s Tm" % (_number(piece.x), _number(piece.baseline)))
             array: list[bytes] = []

@@ -5,11 +5,14 @@ out, so the letters print in the font WeasyPrint used). It shapes text with Harf
 size given in Pango units (1/1024 px: Pango rounds font sizes and positions to them, and
 so must we to print every glyph where WeasyPrint would) and answers which characters it
 has. ``embed`` turns the glyphs one letter uses into the PDF objects of a subset font
-(Type 0 / CIDFontType2, Identity-H, with a ToUnicode map so text can be copied and
-searched). Subsets are cached: the glyphs of printable ASCII and the Nordic letters (the
-"base") are always in them, so most letters of a batch share one subset byte for byte
-and no letter pays for subsetting; a letter with other glyphs (a Sámi name, say) gets the
-base plus its own.
+(Type 0 / CIDFontType2, Identity-H, glyph ids of the full font kept, with a ToUnicode map
+so text can be copied and searched). A face the background also uses is ``share``d: one
+font program for the background's text and the letter's (the background's own subset of
+it is left out of the letter), with the background's widths and texts, under the
+background's object number. Subsets are cached: the background's glyphs and those of
+letters, digits and the commonest punctuation (the "base") are always in them, so most
+letters of a batch share one subset byte for byte and pay nothing for subsetting; a letter
+with other glyphs (a Sámi name, say) gets the base plus its own.
 
 What this module must not do: read WeasyPrint (the caller hands over the font bytes), lay
 out lines, or write anything but the font objects.
@@ -29,12 +32,19 @@ __all__ = ["BASE_CHARS", "EmbeddedFont", "FontFace", "PANGO_SCALE", "ShapedRun"]
 #: Pango's unit: 1/1024 of a CSS px.
 PANGO_SCALE = 1024
 
-#: Always in a subset: what nearly every Norwegian letter prints.
-BASE_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "ÆØÅæøåÄÖÜäöüÉéÈèÁáÓóÍí–—·«»’“”…"
+#: Always in a subset: what nearly every Norwegian letter prints. Every glyph costs bytes
+#: in every letter (about 50 each): letters, digits and the commonest punctuation only;
+#: a letter that needs more gets a subset of its own (cached for the next such letter).
+BASE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz .,-:ÆØÅæøå"
 
 _SUBSET_CACHE_SIZE = 128
 _SHAPE_CACHE_SIZE = 8192
-_DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT")
+#: Tables a PDF viewer does not read from an embedded TrueType font (it gets the glyph
+#: ids, widths and text from the PDF): left out of every subset, smaller and quicker.
+_DROP_TABLES = (
+    "BASE", "DSIG", "EBDT", "EBLC", "EBSC", "FFTM", "GDEF", "GPOS", "GSUB", "JSTF", "LTSH",
+    "MATH", "PCLT", "STAT", "VDMX", "cmap", "gasp", "hdmx", "kern", "meta", "name", "post",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,10 @@ class FontFace:
         self.ps_name = _ps_name(self.face) or "Font"
         self._subsets: OrderedDict[frozenset[tuple[int, str]], EmbeddedFont] = OrderedDict()
         self._base: dict[int, str] | None = None
+        #: The background's subset of this font: its widths, texts and object number.
+        self.shared: tuple[dict[int, int], dict[int, str], int] | None = None
+        #: The names WeasyPrint gives this font in a PDF ("DejaVu-Sans-Bold").
+        self.pdf_names: set[str] = set()
         self._digest = hashlib.sha256(data).hexdigest()[:16]
 
     # -- text ---------------------------------------------------------------------------
@@ -130,19 +144,32 @@ class FontFace:
 
     # -- embedding ----------------------------------------------------------------------
 
+    def share(self, widths: Mapping[int, int], texts: Mapping[int, str], number: int) -> None:
+        """Embed this face as one font with the background's subset of it: the
+        background's glyphs (``widths``, ``texts``: its /W and ToUnicode) are kept with
+        its widths, and the font object gets the background's object ``number``, so the
+        background page and the letter's text draw with one font program, not two."""
+        self.shared = (dict(widths), dict(texts), number)
+        self._base = None
+        self._subsets.clear()
+
     def base_glyphs(self) -> dict[int, str]:
+        """The glyphs every subset has (the background's and the base characters')."""
         if self._base is None:
-            self._base = {}
+            base: dict[int, str] = {}
             for char in BASE_CHARS:
                 gid = self._cmap.get(ord(char))
                 if gid:
-                    self._base.setdefault(gid, char)
+                    base.setdefault(gid, char)
+            if self.shared is not None:
+                base.update(self.shared[1])
+            self._base = base
         return self._base
 
     def embed(self, used: Mapping[int, str]) -> EmbeddedFont:
         """The subset font with the base glyphs and ``used`` (glyph id -> its text)."""
         base = self.base_glyphs()
-        extra = frozenset((g, t) for g, t in used.items() if t and base.get(g) != t)
+        extra = frozenset((g, t) for g, t in used.items() if g not in base or t and base[g] != t)
         found = self._subsets.get(extra)
         if found is not None:
             self._subsets.move_to_end(extra)
@@ -161,54 +188,61 @@ class FontFace:
         subset_input.drop_table_tag_set.update(
             {int.from_bytes(tag.encode("ascii"), "big") for tag in _DROP_TABLES}
         )
-        subset_input.flags = hb.SubsetFlags.NO_HINTING
-        plan = hb.SubsetPlan(self.face, subset_input)
-        old_to_new = dict(plan.old_to_new_glyph_mapping.items())
-        program = plan.execute().blob.data
+        # Glyph ids kept: the background's text and ours use the ids of the full font.
+        subset_input.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.RETAIN_GIDS
+        program = hb.subset(self.face, subset_input).blob.data
         tag = hashlib.sha256(self._digest.encode() + repr(sorted(glyphs.items())).encode()).digest()
-        name = "".join(chr(65 + b % 26) for b in tag[:6]) + "+" + self.ps_name
+        shared_widths = self.shared[0] if self.shared is not None else {}
         return EmbeddedFont(
-            name=name,
+            name="".join(chr(65 + b % 26) for b in tag[:6]) + "+" + self.ps_name,
             program=zlib.compress(program, 6),
             program_length=len(program),
-            old_to_new=old_to_new,
-            widths={old_to_new[g]: self.width_1000(g) for g in glyphs if g in old_to_new},
-            to_unicode={old_to_new[g]: t for g, t in glyphs.items() if g in old_to_new},
+            widths={g: shared_widths.get(g, self._widths[g]) for g in sorted(glyphs)},
+            to_unicode=dict(glyphs),
             bbox=tuple(round(v * 1000 / self.upem) for v in self._head),
             ascent=round(self._hhea[0] * 1000 / self.upem),
             descent=round(self._hhea[1] * 1000 / self.upem),
+            number=self.shared[2] if self.shared is not None else None,
         )
 
 
 @dataclass(frozen=True)
 class EmbeddedFont:
-    """A subset font, ready to be written as PDF objects (``objects``)."""
+    """A subset font (glyph ids of the full font kept), ready to be written as PDF
+    objects (``objects``)."""
 
     name: str
     program: bytes  # the subset font file, deflated
     program_length: int
-    old_to_new: dict[int, int]  # glyph id in the full font -> in the subset
-    widths: dict[int, int]  # subset glyph id -> advance (1/1000 em)
-    to_unicode: dict[int, str]  # subset glyph id -> the text it shows
+    widths: dict[int, int]  # glyph id -> advance in the PDF (1/1000 em), as in /W
+    to_unicode: dict[int, str]  # glyph id -> the text it shows
     bbox: tuple[int, ...]
     ascent: int
     descent: int
-    #: glyph id in the full font -> its code in a content stream ("<0012>")
+    #: The background's number for this font (its objects replace the background's
+    #: subset of the same font), or None: a font of the letter's text only.
+    number: int | None = None
+    #: glyph id -> its code in a content stream ("<0012>")
     codes: dict[int, bytes] = field(default_factory=dict, compare=False)
     _objects: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        self.codes.update({old: b"<%04X>" % new for old, new in self.old_to_new.items()})
+        self.codes.update({gid: b"<%04X>" % gid for gid in self.widths})
 
     def objects(self, first: int) -> list[tuple[int, bytes]]:
-        """The font's five objects, numbered from ``first`` (``first`` is the font)."""
+        """The font's objects, numbered from ``first`` (the font itself: ``number`` if
+        it has one, else ``first``); ``font_number(first)`` is what refers to it."""
         found = self._objects.get(first)
         if found is None:
             found = self._objects[first] = self._make_objects(first)
         return found
 
+    def font_number(self, first: int) -> int:
+        return self.number if self.number is not None else first
+
     def _make_objects(self, first: int) -> list[tuple[int, bytes]]:
-        font, cid, descriptor, program, cmap = range(first, first + 5)
+        font = self.font_number(first)
+        cid, descriptor, program, cmap = range(first + 1, first + 5)
         name = _name(self.name)
         widths = b" ".join(b"%d [%d]" % (g, w) for g, w in sorted(self.widths.items()))
         cmap_data = zlib.compress(_to_unicode(self.to_unicode), 6)

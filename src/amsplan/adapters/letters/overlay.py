@@ -149,6 +149,9 @@ class DirectPath:
     faces: list[FontFace]
     language: str
     first_font_number: int  # the objects of font k are numbered from here + 5 k
+    #: The background as a form, without the fonts the letters' text shares with it
+    #: (their objects are written with the letter's subset of each).
+    background_form: tuple[bytes, tuple[int, ...]] = (b"", ())
 
 
 @dataclass
@@ -228,7 +231,7 @@ def build_background(layout: Layout, letter: LetterData) -> Background | None:
     sentinel = _sentinel(letter)
     with _internals("reading the slots for the direct path"):
         try:
-            background.direct = _direct_path(layout, slots, sentinel, source)
+            background.direct = _direct_path(layout, slots, sentinel, source, background.form)
         except Unfit as exc:
             background.why_not_direct = exc.reason
             LOGGER.info(
@@ -308,7 +311,9 @@ def render_direct(
         except Unfit as exc:
             out.append(exc.reason)
             continue
-        used: dict[int, dict[int, str]] = {}
+        used: dict[int, dict[int, str]] = {
+            face: {} for face, font in enumerate(path.faces) if font.shared is not None
+        }
         for line in lines:
             for piece in line.pieces:
                 glyphs = used.setdefault(piece.style.face, {})
@@ -318,12 +323,13 @@ def render_direct(
         fonts: dict[int, EmbeddedFont] = {
             face: path.faces[face].embed(glyphs) for face, glyphs in used.items()
         }
-        numbers = {face: path.first_font_number + 5 * face for face in fonts}
-        objects = [obj for face, font in fonts.items() for obj in font.objects(numbers[face])]
+        firsts = {face: path.first_font_number + 5 * face for face in fonts}
+        objects = [obj for face, font in fonts.items() for obj in font.objects(firsts[face])]
+        numbers = {face: font.font_number(firsts[face]) for face, font in fonts.items()}
         out.append(
             overlay_page(
                 background.source,
-                background.form,
+                path.background_form,
                 direct.form(lines, media_box, fonts, numbers, path.faces),
                 objects,
                 title=pdf_title(letter),
@@ -366,7 +372,11 @@ _NORMAL = {
 
 
 def _direct_path(
-    layout: Layout, slots: dict[str, Any], sentinel: LetterData, source: PageSource
+    layout: Layout,
+    slots: dict[str, Any],
+    sentinel: LetterData,
+    source: PageSource,
+    form: tuple[bytes, tuple[int, ...]],
 ) -> DirectPath:
     """The slots as the direct path sees them, checked against WeasyPrint's own layout of
     the background's made-up slot text. Raises Unfit where the direct path cannot follow."""
@@ -392,7 +402,7 @@ def _direct_path(
             slot.height,
             tuple(elements),
         )
-    path = DirectPath(specs, faces, language, source.offset + source.size)
+    path = DirectPath(specs, faces, language, source.offset + source.size, form)
     html = layout.template.html([sentinel], mode="overlay", slots=list(slots))
     parsed = direct.parse_overlay(html)
     if len(parsed) != 1:
@@ -413,7 +423,25 @@ def _direct_path(
             for a, b in zip(ours, theirs, strict=True)
         ):
             raise Unfit(f"slot {name} is not laid out as WeasyPrint lays it out")
+    path.background_form = _share_fonts(faces, source, form)
     return path
+
+
+def _share_fonts(
+    faces: list[FontFace], source: PageSource, form: tuple[bytes, tuple[int, ...]]
+) -> tuple[bytes, tuple[int, ...]]:
+    """Each face the background also uses becomes one font for the background and the
+    letter's text (``FontFace.share``); the background form without those fonts."""
+    replaced: set[int] = set()
+    for subset in source.font_subsets(0):
+        name = subset.base_name.partition("+")[2]
+        face = next((f for f in faces if name in f.pdf_names and f.shared is None), None)
+        if face is None or not subset.identity:
+            continue
+        face.share(subset.widths, subset.texts, subset.number + source.offset)
+        replaced.update(subset.objects)
+    form_bytes, needed = form
+    return form_bytes, tuple(n for n in needed if n not in replaced)
 
 
 def _is_text(box: Any) -> bool:
@@ -474,7 +502,7 @@ def _element(
 def _run_style(
     style: Any, faces: list[FontFace], by_font: dict[tuple[bytes, int], int]
 ) -> RunStyle:
-    from weasyprint.text.ffi import ffi, harfbuzz
+    from weasyprint.text.ffi import ffi, harfbuzz, pango
     from weasyprint.text.fonts import get_hb_object_data, get_pango_font_hb_face, get_pango_font_key
     from weasyprint.text.line_break import Layout as TextLayout
     from weasyprint.text.line_break import strut
@@ -485,7 +513,7 @@ def _run_style(
     run = line.runs
     glyph_item = ffi.cast("PangoGlyphItem *", run.data)
     pango_font = glyph_item.item.analysis.font
-    _key, _description, size = get_pango_font_key(pango_font)
+    _key, _description, size = get_pango_font_key(pango_font)  # size and gravity unset
     hb_face = get_pango_font_hb_face(pango_font)
     data = get_hb_object_data(hb_face)
     index = harfbuzz.hb_face_get_index(hb_face)
@@ -497,6 +525,9 @@ def _run_style(
             raise Unfit("a font that is not TrueType (glyf) or is variable")
         face = by_font[key] = len(faces)
         faces.append(candidate)
+    # The name WeasyPrint writes for this font (weasyprint.pdf.fonts.Font.name).
+    described = ffi.string(pango.pango_font_description_to_string(_description)).decode()
+    faces[face].pdf_names.add(re.split(" [#@]", described)[0].replace(" ", "-"))
     *channels, alpha = style["color"]
     if alpha != 1 or style["color"].space != "srgb":
         raise Unfit("a colour that is not opaque sRGB")
