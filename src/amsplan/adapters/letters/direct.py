@@ -293,6 +293,10 @@ def _checked(face: FontFace, text: str) -> None:
             raise Unfit("right-to-left text")
         if char == "\u00ad":
             raise Unfit("character")
+        if category == "So" and ord(char) > 0x2000:
+            # A symbol or an emoji: Pango may take it from another font (a colour emoji
+            # font, where one is installed) even when this one has a glyph for it.
+            raise Unfit("symbol or emoji")
         if not face.has(char):
             raise Unfit("character missing from the font")
 
