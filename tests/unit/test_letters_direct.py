@@ -146,6 +146,9 @@ def test_lines_break_greedily_at_spaces_and_trailing_spaces_do_not_count(face: F
 def test_lines_break_after_a_hyphen_between_letters(face: FontFace):
     text = "Svar på e-posten nå"
     assert _lines(text, face, _width("Svar på e-", face)) == ["Svar på e-", "posten nå"]
+    # Not even room for "e-": the line breaks before it (the hyphen that ends the part
+    # that did not fit is a break this path makes, not one it cannot place).
+    assert _lines(text, face, _width("Svar på e", face) - 0.01) == ["Svar på", "e-posten", "nå"]
 
 
 def test_no_break_inside_an_order_number_it_overflows_and_is_refused(face: FontFace):
@@ -294,12 +297,13 @@ def _render(renderer: LetterRenderer, letters: list[LetterData]) -> Batch:
 #: of the name PDFium reads on the page: it drops soft hyphens, zero-width spaces and what
 #: has no glyph)
 REFUSED = [
-    ("emoji the font lacks", "Kari Festmo 🎉", "character missing from the font", "Kari Festmo"),
+    ("emoji the font lacks", "Kari Festmo 🎉", "symbol or emoji", "Kari Festmo"),
+    ("emoji the font has", "Kari Festmo 😀", "symbol or emoji", "Kari Festmo"),
     ("Chinese", "王小明 Wang", "character missing from the font", "Wang"),
     ("Hebrew", "שרה כהן", "right-to-left text", "שרה כהן"),
     ("Arabic", "محمد علي", "right-to-left text", "محمد علي"),
-    ("soft hyphen", "Kari Nord\u00admann", "character", "Kari Nordmann"),
-    ("zero-width space", "Kari Nord\u200bmann", "character", "Kari Nordmann"),
+    ("soft hyphen", "Kari Nord\u00admann", "a control or format character", "Kari Nordmann"),
+    ("zero-width space", "Kari Nord\u200bmann", "a control or format character", "Kari Nordmann"),
     ("too long for its slot", " ".join(["Kristine Margrethe Andersen"] * 12),
      "text taller than its slot", "Kristine Margrethe Andersen"),
 ]  # fmt: skip

@@ -208,6 +208,7 @@ def write_private_files(folder: Path, files: Sequence[tuple[str, bytes]]) -> lis
     for name, data in files:
         path = folder / name
         with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+            os.fchmod(f.fileno(), 0o600)  # also a file that was there before
             f.write(data)
         paths.append(path)
     if paths and not _syncfs(folder):

@@ -69,7 +69,7 @@ def generate(
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(result.laid_out.items()))
             console.print(
                 count(sum(result.laid_out.values()), "letter", "letters")
-                + f" laid out in full (slower, same letter): {reasons}"
+                + f" laid out by WeasyPrint (slower, same letter): {reasons}"
             )
         if result.combined:
             console.print(f"Combined: {result.combined}")

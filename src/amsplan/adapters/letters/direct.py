@@ -288,11 +288,11 @@ def _checked(face: FontFace, text: str) -> None:
             continue
         category = unicodedata.category(char)
         if category[0] in "CZ" and char != "\u00a0":
-            raise Unfit("character")  # control, format, line/paragraph separators
+            raise Unfit("a control or format character")  # also line/paragraph separators
         if unicodedata.bidirectional(char) in _BIDI_RTL:
             raise Unfit("right-to-left text")
         if char == "\u00ad":
-            raise Unfit("character")
+            raise Unfit("a control or format character")
         if category == "So" and ord(char) > 0x2000:
             # A symbol or an emoji: Pango may take it from another font (a colour emoji
             # font, where one is installed) even when this one has a glyph for it.
@@ -484,9 +484,12 @@ def _break_lines(
                     continue
                 if end is None:
                     raise Unfit("a word wider than its slot")
-                # The word that did not fit: Pango could break inside it.
-                word_end = stops[i]
-                if _unsafe_word(text[end:word_end].strip(" ")):
+                # The word that did not fit: Pango could break inside it (but not after
+                # a hyphen it ends with: that is a break this path makes too).
+                word = text[end : stops[i]].strip(" ")
+                if word.endswith("-") and _opportunity_after(text, stops[i] - 1):
+                    word = word[:-1]
+                if _unsafe_word(word):
                     raise Unfit("a line break this path cannot place")
                 break
             assert end is not None

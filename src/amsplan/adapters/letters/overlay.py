@@ -444,6 +444,13 @@ def _share_fonts(
     return form_bytes, tuple(n for n in needed if n not in replaced)
 
 
+def _css(value: Any) -> str:
+    """A computed value as CSS spells it (a set of keywords: space-separated)."""
+    if isinstance(value, (set, frozenset, tuple, list)):
+        return " ".join(sorted(str(v) for v in value))
+    return str(value)
+
+
 def _is_text(box: Any) -> bool:
     from weasyprint.formatting_structure.boxes import TextBox
 
@@ -461,7 +468,7 @@ def _element(
     style = box.style
     for key, value in _NORMAL.items():
         if str(style[key]) != value:
-            raise Unfit(f"{key.replace('_', '-')}: {style[key]}")
+            raise Unfit(f"{key.replace('_', '-')}: {_css(style[key])}")
     if style["white_space"] not in _SUPPORTED_WHITE_SPACE:
         raise Unfit(f"white-space: {style['white_space']}")
     align = _ALIGN.get(style["text_align_all"])
