@@ -11,8 +11,8 @@ What is the same for every letter of a company (the letterhead, the paragraphs, 
 labels: their line breaks and positions) is worked out once per process; each letter then
 draws those runs plus its own fields. Line breaking is greedy at spaces with reportlab's
 font widths (no kerning, as reportlab draws it). A field too long for its place is not
-moved down the page (the layout is fixed, as in the envelope window): this bench's data
-always fits.
+moved down the page (the layout is fixed): such letters are counted ("not_fitting"); the
+bench's data (``bench/gen.py``) always fits.
 
 Same data as ``bench/naive_letters.py`` (its ``load``: the bench folder's database and
 amsplan.toml, read only), same file names, one PDF file per letter. The letters are cut
@@ -22,8 +22,9 @@ Durability as amsplan's letters after issue 17: a worker writes the files of a c
 
     python bench/reportlab_letters.py BENCH_FOLDER OUT_FOLDER [--limit N] [--processes N]
 
-Prints a JSON summary (letters, seconds, letters_per_second, processes). Needs reportlab
-(``pip install -e '.[bench]'``, which ``make bench`` does); amsplan never imports it.
+Prints a JSON summary (letters, seconds, letters_per_second, processes, not_fitting).
+Needs reportlab (``pip install -e '.[bench]'``, which ``make bench`` does); amsplan never
+imports it.
 """
 
 from __future__ import annotations
@@ -312,8 +313,9 @@ def static_page(
     return runs, at
 
 
-def draw(c: canvas.Canvas, letter: dict) -> None:
-    """One letter on the canvas `c`: the company's page and this letter's fields."""
+def draw(c: canvas.Canvas, letter: dict) -> bool:
+    """One letter on the canvas `c`: the company's page and this letter's fields. False
+    if a field did not fit its place (cut to the lines it has, or running over)."""
     runs, at = static_page(
         letter["company_name"],
         letter["company_address"],
@@ -339,14 +341,16 @@ def draw(c: canvas.Canvas, letter: dict) -> None:
     own: list[tuple] = []
     rx, top, rw = at["recipient"]
     lines = [letter["customer_name"], letter["street"], f"{letter['postcode']} {letter['city']}"]
-    wrapped = [line for text in lines for line in wrap([(text, SANS)], 11, rw)][:7]
-    for i, line in enumerate(wrapped):
+    wrapped = [line for text in lines for line in wrap([(text, SANS)], 11, rw)]
+    fits = len(wrapped) <= 7
+    for i, line in enumerate(wrapped[:7]):
         y = baseline(top - i * 11 * 1.3, 11, 1.3)
         own.extend((f, 11, INK, rx + dx, y, t, 0) for dx, f, t in line)
     x, y = at["order-no"]
     own.append((SANS, 9, INK, x, y, letter["order_no"], 0))
     x, y, w = at["appointment"]
     own.append((BOLD, 12.5, INK, x, y, letter["appointment"], 0))
+    fits &= pdfmetrics.stringWidth(letter["appointment"], BOLD, 12.5) <= w
     for field, key in (
         ("technician_name", "technician"),
         ("meter_point_id", "meter-point"),
@@ -354,9 +358,12 @@ def draw(c: canvas.Canvas, letter: dict) -> None:
     ):
         x, y, w = at[key]
         own.append((SANS, BODY, INK, x, y, letter[field] or "–", 0))
+        fits &= pdfmetrics.stringWidth(letter[field] or "–", SANS, BODY) <= w
     x, y, w = at["address"]
     address = f"{letter['street']}, {letter['postcode']} {letter['city']}"
-    for i, line in enumerate(wrap([(address, SANS)], BODY, w)[:2]):
+    wrapped = wrap([(address, SANS)], BODY, w)
+    fits &= len(wrapped) <= 2
+    for i, line in enumerate(wrapped[:2]):
         own.extend((f, BODY, INK, x + dx, y - i * BODY * LH, t, 0) for dx, f, t in line)
     code, space = letter["booking_code"], 0.5 * mm
     centre, y = at["code"]
@@ -387,27 +394,32 @@ def draw(c: canvas.Canvas, letter: dict) -> None:
         text.setTextOrigin(x, y)
         text.textOut(t)
     c.drawText(text)
+    return fits
 
 
-def pdf_bytes(letter: dict) -> bytes:
+def pdf_bytes(letter: dict) -> tuple[bytes, bool]:
+    """The letter's PDF, and whether every field fitted its place."""
     out = BytesIO()
     c = canvas.Canvas(out, pagesize=A4, pageCompression=1)
     c.setTitle(f"Bookingbrev {letter['order_no']}")
-    draw(c, letter)
+    fits = draw(c, letter)
     c.showPage()
     c.save()
-    return out.getvalue()
+    return out.getvalue(), fits
 
 
-def write_chunk(job: tuple[Path, list[dict]]) -> int:
-    """Render and write a chunk of letters; fsync its files, then the folder, once."""
+def write_chunk(job: tuple[Path, list[dict]]) -> tuple[int, int]:
+    """Render and write a chunk of letters; fsync its files, then the folder, once.
+    Returns (letters written, letters with a field that did not fit)."""
     folder, letters = job
-    fds = []
+    fds, misfits = [], 0
     try:
         for letter in letters:
             fd = os.open(folder / letter["file_name"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             fds.append(fd)
-            data = memoryview(pdf_bytes(letter))
+            pdf, fits = pdf_bytes(letter)
+            misfits += not fits
+            data = memoryview(pdf)
             while data:
                 data = data[os.write(fd, data) :]
         for fd in fds:
@@ -420,7 +432,7 @@ def write_chunk(job: tuple[Path, list[dict]]) -> int:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    return len(letters)
+    return len(letters), misfits
 
 
 def usable_cpus() -> int:
@@ -453,9 +465,10 @@ def main() -> None:
     jobs = [(args.out, letters[i : i + CHUNK]) for i in range(0, len(letters), CHUNK)]
     if args.processes > 1 and len(jobs) > 1:
         with multiprocessing.get_context("fork").Pool(args.processes) as pool:
-            written = sum(pool.imap_unordered(write_chunk, jobs))
+            done = list(pool.imap_unordered(write_chunk, jobs))
     else:
-        written = sum(map(write_chunk, jobs))
+        done = list(map(write_chunk, jobs))
+    written, misfits = (sum(column) for column in zip(*done, strict=True)) if done else (0, 0)
     seconds = time.perf_counter() - started
     print(
         json.dumps(
@@ -464,6 +477,7 @@ def main() -> None:
                 "seconds": round(seconds, 3),
                 "letters_per_second": round(written / seconds, 2) if seconds else None,
                 "processes": args.processes,
+                "not_fitting": misfits,
                 "fsync": f"per chunk of {CHUNK}: each file, then the folder",
             }
         )

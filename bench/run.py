@@ -2,7 +2,7 @@
 """The amsplan benchmark suite (issue 6): whole CLI processes at roll-out scale.
 
     python bench/run.py startup                      # start-up vs `import typer, sqlmodel`
-    python bench/run.py letters --sizes 1000,5000    # letters generate vs a naive baseline
+    python bench/run.py letters --sizes 1000,5000    # letters generate vs naive and reportlab
     python bench/run.py db --orders 1000000          # import, lock, replies, reminders, lists
     python bench/run.py all                          # all three, default scales
     python bench/run.py plan [--keep ...]            # issue 15: bench/plan.py
@@ -13,7 +13,7 @@ database: wall time, CPU time (user + sys of the process and the children it wai
 for, from os.wait4) and peak RSS (ru_maxrss: the largest single process). Letters also
 sample the RSS of the whole process tree (a process pool would otherwise hide memory).
 Each run rewrites its section of bench/RESULTS.md with the machine and the goals of
-issue 6 next to each figure. See bench/README.md.
+issue 6 (letters: issue 17) next to each figure. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -871,6 +871,7 @@ def bench_letters(args) -> None:
                 rounds,
             )
             contenders.append(rl)
+            misfits = json.loads(rl.m.out.strip().splitlines()[-1])["not_fitting"]
             shutil.copyfile(ws.path / "amsplan.db", ws.path / BEFORE_LETTERS)
             gen_args = ["letters", "generate"] + (["--combined"] if args.combined else [])
             if ws.profile:
@@ -901,6 +902,15 @@ def bench_letters(args) -> None:
                 "",
                 contenders_table(contenders),
                 "",
+                *(
+                    [
+                        f"reportlab: {misfits:,} letters had a field too long for its place "
+                        "(drawn cut or running over; amsplan lays such letters out whole).",
+                        "",
+                    ]
+                    if misfits
+                    else []
+                ),
                 goals_table(goals),
                 "",
                 load_line(),
