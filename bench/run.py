@@ -667,42 +667,53 @@ def pdf_sizes(folder: Path) -> list[int]:
 BEFORE_LETTERS = "amsplan.db.before-letters"  # the bench database before letters generate
 
 
-def measure_letters(
-    name: str,
-    argv: list[str],
-    cwd: Path,
-    out: Path,
-    expected: int,
-    rounds: int,
-    fresh_db: Path | None = None,
-) -> Contender:
-    """Run `argv` `rounds` times, each with an empty `out` folder (and `fresh_db` copied
-    back from BEFORE_LETTERS next to it), check that it wrote `expected` letters, keep the
-    round with the median wall time."""
-    runs = []
+@dataclass
+class LetterRun:
+    """A contender to measure: `argv` writes `expected` letters into `out`."""
+
+    name: str
+    argv: list[str]
+    out: Path
+    expected: int
+
+
+def restore_db(db: Path) -> None:
+    """The bench database as it was before letters were made (from BEFORE_LETTERS)."""
+    for extra in ("-wal", "-shm", "-journal"):
+        Path(f"{db}{extra}").unlink(missing_ok=True)
+    shutil.copyfile(db.with_name(BEFORE_LETTERS), db)
+
+
+def measure_letters(runs: list[LetterRun], cwd: Path, rounds: int, db: Path) -> list[Contender]:
+    """Each contender `rounds` times, interleaved (round after round, so drifting load
+    hits all alike), each time into an empty folder and on the database `db` as it was
+    before letters were made, checking the number of letters; of each, the round with the
+    median wall time (for an even count, the slower middle one)."""
+    done: dict[str, list[tuple[Measure, float, list[int]]]] = {r.name: [] for r in runs}
     for _ in range(rounds):
-        shutil.rmtree(out, ignore_errors=True)
-        if fresh_db:
-            for extra in ("-wal", "-shm", "-journal"):
-                Path(f"{fresh_db}{extra}").unlink(missing_ok=True)
-            shutil.copyfile(fresh_db.with_name(BEFORE_LETTERS), fresh_db)
-        load = os.getloadavg()[0]
-        m = run(argv, cwd, sample_tree=True)
-        sizes = pdf_sizes(out)
-        if len(sizes) != expected:
-            raise SystemExit(f"bench: {name} wrote {len(sizes)} letters, expected {expected}")
-        runs.append((m, load, sizes))
-        print(
-            f"  {name:<34} {expected:>6,} letters  wall {m.wall:7.2f}  cpu {m.cpu:7.2f}  "
-            f"{expected / m.wall:7.1f} letters/s  tree {m.tree_rss_mb:4.0f} MB  "
-            f"mean {statistics.mean(sizes):,.0f} B  load {load:.2f}",
-            flush=True,
+        for r in runs:
+            shutil.rmtree(r.out, ignore_errors=True)
+            restore_db(db)
+            load = os.getloadavg()[0]
+            m = run(r.argv, cwd, sample_tree=True)
+            sizes = pdf_sizes(r.out)
+            if len(sizes) != r.expected:
+                raise SystemExit(f"bench: {r.name} wrote {len(sizes)} letters, not {r.expected}")
+            done[r.name].append((m, load, sizes))
+            print(
+                f"  {r.name:<34} {r.expected:>6,} letters  wall {m.wall:7.2f}  cpu {m.cpu:7.2f}"
+                f"  {r.expected / m.wall:7.1f} letters/s  tree {m.tree_rss_mb:4.0f} MB  "
+                f"mean {statistics.mean(sizes):,.0f} B  load {load:.2f}",
+                flush=True,
+            )
+    out = []
+    for r in runs:
+        walls = [m.wall for m, _, _ in done[r.name]]
+        m, load, sizes = sorted(done[r.name], key=lambda x: x[0].wall)[len(walls) // 2]
+        out.append(
+            Contender(r.name, r.expected, m, load, statistics.mean(sizes), max(sizes), walls)
         )
-    runs.sort(key=lambda r: r[0].wall)
-    m, load, sizes = runs[len(runs) // 2]
-    return Contender(
-        name, expected, m, load, statistics.mean(sizes), max(sizes), [r[0].wall for r in runs]
-    )
+    return out
 
 
 def contenders_table(cs: list[Contender]) -> str:
@@ -809,7 +820,8 @@ def bench_letters(args) -> None:
         )
         + ". Then, on the same ready-to-print orders, one after the other"
         + (
-            f", {rounds} rounds (the round with the median wall time is shown)"
+            f", {rounds} rounds interleaved (the round with the median wall time is shown, "
+            "with every round's wall time)"
             if rounds > 1
             else ""
         )
@@ -820,7 +832,7 @@ def bench_letters(args) -> None:
         "hand with reportlab, DejaVu fonts embedded and subset, a process pool of the "
         "usable CPUs, fsync per chunk of 50); `amsplan letters generate"
         + (" --combined" if args.combined else "")
-        + "` (from a copy of the database as it was before, each round). Each is one whole "
+        + "`; each run on a copy of the database as it was before. Each is one whole "
         "process: letters/s = letters / wall time; per CPU-s = letters / CPU time (user + "
         "sys of the process and its children: what one busy core makes, less affected by "
         "other work on the machine); peak tree = the largest sum of RSS over the process "
@@ -842,50 +854,40 @@ def bench_letters(args) -> None:
                 "--limit",
                 str(limit),
             ]
-            naive = measure_letters(
-                "naive loop (WeasyPrint per letter)",
-                naive_argv,
-                ws.path,
-                ws.path / "naive",
-                limit,
-                rounds,
-            )
-            contenders = [naive]
-            if args.css_once:
-                contenders.append(
-                    measure_letters(
-                        "naive loop, CSS parsed once",
-                        naive_argv + ["--css-once"],
-                        ws.path,
-                        ws.path / "naive",
-                        limit,
-                        rounds,
-                    )
-                )
-            rl = measure_letters(
-                "reportlab, drawn by hand",
-                [str(PY), str(BENCH / "reportlab_letters.py"), str(ws.path), str(ws.path / "rl")],
-                ws.path,
-                ws.path / "rl",
-                n,
-                rounds,
-            )
-            contenders.append(rl)
-            misfits = json.loads(rl.m.out.strip().splitlines()[-1])["not_fitting"]
-            shutil.copyfile(ws.path / "amsplan.db", ws.path / BEFORE_LETTERS)
+            db = ws.path / "amsplan.db"
+            shutil.copyfile(db, ws.path / BEFORE_LETTERS)
             gen_args = ["letters", "generate"] + (["--combined"] if args.combined else [])
             if ws.profile:
                 ws.amsplan(*gen_args, profile_as=f"letters-{n}")
-            ams = measure_letters(
-                "**amsplan letters generate**",
-                AMSPLAN + gen_args,
-                ws.path,
-                ws.path / "letters",
-                n,
-                rounds,
-                fresh_db=ws.path / "amsplan.db",
-            )
-            contenders.append(ams)
+            runs = [
+                LetterRun(
+                    "naive loop (WeasyPrint per letter)", naive_argv, ws.path / "naive", limit
+                )
+            ]
+            if args.css_once:
+                runs.append(
+                    LetterRun(
+                        "naive loop, CSS parsed once",
+                        naive_argv + ["--css-once"],
+                        ws.path / "naive",
+                        limit,
+                    )
+                )
+            rl_argv = [
+                str(PY),
+                str(BENCH / "reportlab_letters.py"),
+                str(ws.path),
+                str(ws.path / "rl"),
+            ]
+            runs += [
+                LetterRun("reportlab, drawn by hand", rl_argv, ws.path / "rl", n),
+                LetterRun(
+                    "**amsplan letters generate**", AMSPLAN + gen_args, ws.path / "letters", n
+                ),
+            ]
+            contenders = measure_letters(runs, ws.path, rounds, db)
+            naive, rl, ams = contenders[0], contenders[-2], contenders[-1]
+            misfits = json.loads(rl.m.out.strip().splitlines()[-1])["not_fitting"]
             peaks[n] = ams.peak_mb
             goals = letters_goals(n, naive, rl, ams, args.baseline_file_size)
             for goal, measured, met in goals:
@@ -896,7 +898,8 @@ def bench_letters(args) -> None:
                 "",
                 "Set-up: "
                 + "; ".join(
-                    f"{r.step} {fmt_s(r.wall if r.wall is not None else r.m.wall)} s" for r in setup
+                    f"{r.step}: {fmt_s(r.wall if r.wall is not None else r.m.wall)} s"
+                    for r in setup
                 )
                 + ".",
                 "",
