@@ -38,7 +38,7 @@ test-sqlite: $(STAMP)
 ##        Installs the extra `bench` (reportlab, the letters' second baseline) into the venv.
 BENCH ?= all
 bench: $(STAMP) system-deps
-	$(BIN)/python -c "import reportlab" 2>/dev/null \
+	$(BIN)/python -c "import reportlab, _rl_accel" 2>/dev/null \
 	  || $(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/python bench/run.py $(BENCH)
 

@@ -887,7 +887,20 @@ def bench_letters(args) -> None:
             ]
             contenders = measure_letters(runs, ws.path, rounds, db)
             naive, rl, ams = contenders[0], contenders[-2], contenders[-1]
-            misfits = json.loads(rl.m.out.strip().splitlines()[-1])["not_fitting"]
+            rl_info = json.loads(rl.m.out.strip().splitlines()[-1])
+            notes = []
+            if rl_info["not_fitting"]:
+                notes.append(
+                    f"reportlab: {rl_info['not_fitting']:,} letters had a field too long for "
+                    "its place (drawn cut or running over; amsplan lays such letters out whole)."
+                )
+            if not rl_info["rl_accel"]:
+                notes.append(
+                    "reportlab ran WITHOUT its C accelerator (rl_accel): a slower baseline "
+                    "than it should be; `pip install -e '.[bench]'`."
+                )
+            for note in notes:
+                print(f"  {note}")
             peaks[n] = ams.peak_mb
             goals = letters_goals(n, naive, rl, ams, args.baseline_file_size)
             for goal, measured, met in goals:
@@ -905,15 +918,7 @@ def bench_letters(args) -> None:
                 "",
                 contenders_table(contenders),
                 "",
-                *(
-                    [
-                        f"reportlab: {misfits:,} letters had a field too long for its place "
-                        "(drawn cut or running over; amsplan lays such letters out whole).",
-                        "",
-                    ]
-                    if misfits
-                    else []
-                ),
+                *([" ".join(notes), ""] if notes else []),
                 goals_table(goals),
                 "",
                 load_line(),
