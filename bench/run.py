@@ -426,9 +426,13 @@ def report_profiles(ws: Workspace) -> None:
 
 
 def workdays(start: date, count: int) -> list[date]:
+    """`count` weekdays from `start` on that are not Norwegian public holidays (amsplan
+    refuses to plan those; the same lookup as amsplan's)."""
+    from amsplan.domain.holidays import public_holiday
+
     days, day = [], start
     while len(days) < count:
-        if day.weekday() < 5:
+        if day.weekday() < 5 and not public_holiday("NO", day):
             days.append(day)
         day += timedelta(days=1)
     return days
@@ -794,7 +798,7 @@ def letters_goals(
         (
             size_goal,
             f"mean {ams.mean_bytes:,.0f} B, max {ams.max_bytes:,} B",
-            ams.mean_bytes <= baseline_bytes if baseline_bytes else None,
+            round(ams.mean_bytes) <= baseline_bytes if baseline_bytes else None,
         ),
     ]
 

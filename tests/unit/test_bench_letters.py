@@ -127,3 +127,11 @@ def test_a_letter_carries_the_customers_fields(rl):
         assert field in text
     letter["street"] = "Øvre Storgata med et veldig langt gatenavn som ikke får plass 117B"
     assert rl.pdf_bytes(letter)[1] is False  # the address has two lines in the facts
+
+
+def test_the_bench_plans_letters_on_days_amsplan_plans():
+    from datetime import date
+
+    days = run.workdays(date(2026, 12, 21), 8)
+    assert date(2026, 12, 25) not in days and date(2027, 1, 1) not in days  # public holidays
+    assert all(d.weekday() < 5 for d in days) and len(days) == 8
