@@ -273,6 +273,7 @@ def generate(
         with ctx.session() as s:
             locked = orders_by_id(s, [order_id for order_id, *_ in chunk], lock=True)
             now_ways = booking_ways(s, ctx, list(locked.values()))  # `letters email` meanwhile?
+            earlier = store.file_names_by_order(s, list(locked))  # one query, not one a letter
             for order_id, code, name, data in chunk:
                 current = locked[order_id]  # orders are never deleted
                 if current.status is not Status.READY_TO_PRINT or current.booking_code != code:
@@ -283,9 +284,7 @@ def generate(
                 if now_ways[order_id].way is Way.IN_DOUBT:
                     result.skipped.append((data.order_no, now_ways[order_id].why))
                     continue
-                obsolete += [
-                    lt.file_name for lt in store.of_order(s, order_id) if lt.file_name != name
-                ]
+                obsolete += [other for other in earlier.get(order_id, ()) if other != name]
                 workflow.apply(s, ctx, current, "print", letter_file=name, channel="letter")
                 moved.append(name)
         crash_point("letters:committed")
