@@ -35,6 +35,7 @@ which a reader reads them. The same words at the same places read the same in an
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from io import BytesIO
@@ -191,7 +192,9 @@ def words(pdf: bytes) -> list[Word]:
     One character at a time (FPDFText_GetUnicode: ``get_text_range`` is limited to UCS-2
     and would lose an emoji), white space (the PDF's or PDFium's own, between lines)
     separating words; a word's place is the centre of its characters' boxes. A hyphen that
-    ends a line ends its word, as pypdf reads it (PDFium would join the two halves).
+    ends a line ends its word, as pypdf reads it (PDFium would join the two halves). A
+    word's text is in NFC: a font maps each glyph to one text, so the glyph é reads the
+    same whether the data had "é" or "e" and a combining accent.
     """
     document = pdfium.PdfDocument(pdf)
     try:
@@ -207,7 +210,8 @@ def words(pdf: bytes) -> list[Word]:
                      max(b[2] for b in boxes), max(b[3] for b in boxes))
                     if boxes else (0.0, 0.0, 0.0, 0.0)
                 )  # fmt: skip
-                out.append(Word("".join(chars), (x0 + x1) / 2, (y0 + y1) / 2))
+                text = unicodedata.normalize("NFC", "".join(chars))
+                out.append(Word(text, (x0 + x1) / 2, (y0 + y1) / 2))
                 chars.clear()
                 boxes.clear()
 

@@ -227,6 +227,11 @@ def test_a_slot_is_laid_out_aligned_line_by_line_and_refused_where_it_does_not_f
         assert refused.value.reason == reason
 
 
+def _plain(node: Node) -> Node:
+    """The node without attributes (compared in test_an_element_with_other_attributes_...)."""
+    return Node(node.tag, [c if isinstance(c, str) else _plain(c) for c in node.children])
+
+
 def test_parse_overlay_gives_each_letters_slots_with_entities_decoded():
     html = (
         '<!DOCTYPE html><html lang="nb"><head><title>Bookingbrev</title></head>'
@@ -243,7 +248,7 @@ def test_parse_overlay_gives_each_letters_slots_with_entities_decoded():
         '<div class="slot slot-reply" data-slot="reply"></div>'
         "</section></body></html>"
     )
-    assert direct.parse_overlay(html) == [
+    assert [{k: _plain(v) for k, v in letter.items()} for letter in direct.parse_overlay(html)] == [
         {
             "recipient": Node("div", ["Kari & Ola <b>Nordmann</b>\nStorgata 1"]),
             "reply": Node(
@@ -533,3 +538,127 @@ def test_write_private_files_without_syncfs_syncs_each_file(
 
     _check_written(tmp_path, files, paths)
     assert len(synced) == len(files)
+
+
+# -- what a review found printed differently, now the same or refused ---------------------
+
+#: (what, fields of the letter): each printed as the full layout prints it, with every
+#: word within WORDS_PT of its place (a stricter look than the equivalence test's pixels).
+REVIEWED = [
+    ("no break before a comma after a space",
+     {"customer_name": "Dødsbo etter Kristine Margrethe Nordmann , v/ verge"}),
+    ("no break after an opening parenthesis", {"street": "Øvre Slottsgate 128 ( bakgården )"}),
+    ("no break between a quote and a parenthesis",
+     {"customer_name": "Lund-Johansen Øvre-Ålgård Yvonne «Kari» (Kari) c/o 'Kaia' Dødsbo «Kari»"}),
+    ("a hyphen at a line end kerned on its own (-T)",
+     {"customer_name": "Margrethe Ole Margrethe Sofie Sofie Bakke-Tveit"}),
+    ("a hyphen at a line end kerned on its own (-J)",
+     {"customer_name": "Nordmann Margrethe Mal Jan Kristine Lund-Johansen"}),
+    ("two scripts in one run", {"customer_name": "Иван Петров AVA Tøyen"}),
+    ("a combining mark first", {"customer_name": "\u0301Kari Nordmann"}),
+    ("a lone carriage return", {"customer_name": "Kari\rNordmann"}),
+    ("a form feed", {"customer_name": "Kari\fNordmann"}),
+]  # fmt: skip
+WORDS_PT = 0.1
+
+
+def _same_letter(fast: bytes, reference: bytes, what: str) -> None:
+    pixels = pdfcompare.compare_pixels(
+        pdfcompare.first_page(fast).pixels, pdfcompare.first_page(reference).pixels
+    )
+    assert pixels.same, f"{what}: {pixels.different} pixels differ"
+    missing, extra = pdfcompare.word_differences(
+        pdfcompare.words(fast), pdfcompare.words(reference)
+    )
+    assert not missing and not extra, f"{what}: {[str(w) for w in missing + extra][:4]}"
+    fast_words = {(w.text, round(w.x, 1), round(w.y, 1)) for w in pdfcompare.words(fast)}
+    for word in pdfcompare.words(reference):
+        assert any(
+            text == word.text and abs(x - word.x) <= WORDS_PT and abs(y - word.y) <= WORDS_PT
+            for text, x, y in fast_words
+        ), f"{what}: {word} moved"
+
+
+@pytest.fixture(scope="module")
+def reviewed(renderer: LetterRenderer, reference: LetterRenderer):
+    letters = [
+        _letter(order_no=f"AMS-2026-{300 + i:06d}", **fields)
+        for i, (_, fields) in enumerate(REVIEWED)
+    ]
+    before = copy.deepcopy(renderer.stats)
+    fast = renderer.render_batch(letters)
+    return letters, fast, _added(renderer.stats, before), reference
+
+
+@pytest.mark.parametrize("index", range(len(REVIEWED)), ids=[what for what, _ in REVIEWED])
+def test_what_a_review_found_prints_as_the_full_layout(reviewed, index: int) -> None:
+    letters, fast, _counts, reference = reviewed
+    (expected,) = reference.render_batch([letters[index]])
+    _same_letter(fast[index], expected, REVIEWED[index][0])
+
+
+def test_what_a_review_found_goes_direct_or_is_counted(reviewed) -> None:
+    _letters, _fast, counts, _reference = reviewed
+    # The hyphen and carriage-return letters go direct; the others are refused, each for
+    # its reason.
+    assert counts["direct"] >= 3, counts
+    assert {"mixed scripts", "a mark without a letter", "a control or format character"} <= set(
+        counts["fallbacks"]
+    ), counts
+    assert counts["direct"] + sum(counts["fallbacks"].values()) == len(REVIEWED)
+
+
+def test_a_reply_number_with_a_plus_goes_direct(renderer: LetterRenderer) -> None:
+    letters = [
+        _letter(order_no=f"AMS-2026-{350 + i:06d}", reply_number="+4740001234") for i in range(2)
+    ]
+    before = copy.deepcopy(renderer.stats)
+    renderer.render_batch(letters)
+    assert _added(renderer.stats, before)["direct"] == 2
+
+
+#: Template overrides the direct path must print as WeasyPrint does, or refuse.
+REVIEWED_OVERRIDES = [
+    ("a hidden element in a slot", ".slot-reply .sms { visibility: hidden }", False),
+    ("a background in a slot", ".slot-reply strong { background: #ff0 }", False),
+    ("letter-spacing of a whole px", ".slot-recipient { letter-spacing: 1px }", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "css", "goes_direct"), REVIEWED_OVERRIDES, ids=[o[0] for o in REVIEWED_OVERRIDES]
+)
+def test_template_overrides_print_as_the_full_layout(
+    tmp_path: Path, what: str, css: str, goes_direct: bool
+) -> None:
+    folder = tmp_path / "templates"
+    (folder / "letters").mkdir(parents=True)
+    shutil.copy(shipped_templates_dir() / "letters" / "booking.css", folder / "letters")
+    with open(folder / "letters" / "booking.css", "a", encoding="utf-8") as f:
+        f.write("\n" + css + "\n")
+    fast = LetterRenderer(folder, processes=1)
+    letters = [_letter(order_no=f"AMS-2026-{400 + i:06d}") for i in range(2)]
+    pdfs = fast.render_batch(letters)
+    assert (fast.stats.direct == len(letters)) is goes_direct, fast.stats
+    (expected,) = LetterRenderer(folder, processes=1, fast=False).render_batch(letters[:1])
+    _same_letter(pdfs[0], expected, what)
+
+
+def test_an_element_with_other_attributes_than_the_background_is_refused(face: FontFace) -> None:
+    """A class that depends on the data (its style may differ) is not the background's
+    element: that letter goes the WeasyPrint way."""
+    spec = SlotSpec(
+        "technician", 0, 0, 500, 100,
+        (
+            Element("div", True, STYLE),
+            Element("span", False, STYLE, attrs=(("class", "tech"),)),
+        ),
+    )  # fmt: skip
+    other = Node("div", [Node("span", ["Ola"], attrs=(("class", "no-tech"),))])
+    with pytest.raises(Unfit, match="markup"):
+        direct.layout_slot(spec, other, [face])
+    same = Node("div", [Node("span", ["Ola"], attrs=(("class", "tech"),))])
+    assert direct.layout_slot(spec, same, [face])
+    empty = Node("div", [Node("span", [], attrs=(("class", "tech"),)), " Ola"])
+    with pytest.raises(Unfit, match="an empty inline element"):
+        direct.layout_slot(spec, empty, [face])

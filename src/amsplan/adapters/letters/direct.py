@@ -11,7 +11,7 @@ where they no longer fit and placed as WeasyPrint places them (each line as high
 struts of the fonts on it, margins between blocks collapsed), and the glyphs are written
 as PDF text (``content``) — with the fonts' subsets, that is the letter's overlay.
 
-Nothing is guessed where WeasyPrint could differ: a letter goes another way (``Unfit``,
+Where this path could differ from WeasyPrint, a letter goes another way (``Unfit``,
 with the reason counted by the renderer) when its markup is not the background's, a
 character is missing from the font or is one this path does not handle (right-to-left
 scripts, control and format characters), a line must break inside a word or next to a
@@ -26,7 +26,6 @@ print text outside its slot's box.
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 import zlib
 from collections.abc import Sequence
@@ -48,8 +47,9 @@ __all__ = [
     "parse_overlay",
 ]
 
-# How far text may reach past its slot's box (CSS px; 0.5 px is 0.13 mm), as overlay's check.
-_FIT_SLACK = 0.5
+#: How far text may reach past its slot's box (CSS px; WeasyPrint lays out in px, a CSS
+#: point is 4/3 px; 0.5 px is 0.13 mm).
+FIT_SLACK = 0.5
 
 # Characters after which, or before which, Unicode line breaking (UAX #14, what Pango
 # follows) never breaks inside a word: letters, marks, digits and apostrophes. A line that
@@ -57,10 +57,13 @@ _FIT_SLACK = 0.5
 # inside that word: after a hyphen or a slash, say).
 _SAFE_IN_WORD = {"L", "M", "N"}
 _SAFE_PUNCTUATION = "'’"
-_OPENING = "([{«“‘\"'"
+_OPENING = "([{«“‘\"'+"  # "+" before digits: a number ("+4740001234")
 _CLOSING = ".,:;!?)]}»”’\"'"
+_NO_BREAK_BEFORE = ",.:;!?)]}/»”’"
+_NO_BREAK_AFTER = "([{«“‘"
+_QUOTES = "\"'«»“”‘’"
 _BIDI_RTL = {"R", "AL", "AN", "RLE", "RLO", "RLI", "LRE", "LRO", "LRI", "FSI", "PDF", "PDI"}
-_SPACE_CHARS = " \t\n\r\f"
+_SPACE_CHARS = " \t\n"  # after CR and CR LF became LF, as an HTML parser does
 
 
 class Unfit(Exception):
@@ -90,6 +93,7 @@ class Element:
     tag: str
     block: bool
     style: RunStyle
+    attrs: tuple[tuple[str, str], ...] = ()  # sorted: what a style may depend on
     margin_top: float = 0.0
     margin_bottom: float = 0.0
     align: str = "left"  # left, center or right
@@ -114,6 +118,7 @@ class Node:
 
     tag: str
     children: list[str | Node] = field(default_factory=list)
+    attrs: tuple[tuple[str, str], ...] = ()  # sorted
 
 
 @dataclass
@@ -152,7 +157,7 @@ class _OverlayParser(HTMLParser):
             self.letters.append({})
             self._stack = []
             return
-        node = Node(tag)
+        node = Node(tag, attrs=_attrs(attrs))
         if not self._stack:
             name = dict(attrs).get("data-slot")
             if name is None or not self.letters:
@@ -165,7 +170,7 @@ class _OverlayParser(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._stack:
-            self._stack[-1].children.append(Node(tag))
+            self._stack[-1].children.append(Node(tag, attrs=_attrs(attrs)))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "section":
@@ -176,6 +181,10 @@ class _OverlayParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._stack:
             self._stack[-1].children.append(data)
+
+
+def _attrs(attrs: Sequence[tuple[str, str | None]]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((name, value or "") for name, value in attrs))
 
 
 def parse_overlay(html: str) -> list[dict[str, Node]]:
@@ -207,11 +216,16 @@ def _leaves(root: Node, elements: Sequence[Element]) -> list[_Leaf]:
     def element(node: Node) -> Element:
         nonlocal index
         index += 1
-        if index >= len(elements) or elements[index].tag != node.tag:
-            raise Unfit("markup")
+        if index >= len(elements) or (elements[index].tag, elements[index].attrs) != (
+            node.tag,
+            node.attrs,
+        ):
+            raise Unfit("markup")  # another element, or other attributes (a class?)
         return elements[index]
 
     def inline(node: Node, own: Element, runs: list[tuple[str, Element]]) -> None:
+        if not any(isinstance(c, Node) or c for c in node.children):
+            raise Unfit("an empty inline element")  # WeasyPrint keeps its line height
         for child in node.children:
             if isinstance(child, str):
                 runs.append((child, own))
@@ -259,6 +273,7 @@ def _white_space(runs: list[tuple[str, Element]], mode: str) -> list[tuple[str, 
     for text, element in runs:
         if element.white_space != mode:
             raise Unfit("markup")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
         chars: list[str] = []
         for char in text:
             if char == "\n" and mode == "pre-line":
@@ -280,9 +295,11 @@ def _white_space(runs: list[tuple[str, Element]], mode: str) -> list[tuple[str, 
     return [(text, element) for text, element in out if text]
 
 
-@functools.lru_cache(maxsize=4096)
-def _checked(face: FontFace, text: str) -> None:
-    """Raises Unfit for a character this path does not print (cached: texts repeat)."""
+def _checked(text: str, face: FontFace) -> None:
+    """Raises Unfit for a character this path does not print."""
+    scripts: set[str] = set()
+    if text and unicodedata.category(text[0])[0] == "M":
+        raise Unfit("a mark without a letter")  # HarfBuzz would draw a dotted circle
     for char in text:
         if char == " " or char == "\n":
             continue
@@ -291,14 +308,21 @@ def _checked(face: FontFace, text: str) -> None:
             raise Unfit("a control or format character")  # also line/paragraph separators
         if unicodedata.bidirectional(char) in _BIDI_RTL:
             raise Unfit("right-to-left text")
-        if char == "\u00ad":
-            raise Unfit("a control or format character")
+        if category[0] == "L" and ord(char) > 0x7F:
+            scripts.add(unicodedata.name(char, "?").split(" ", 1)[0])
         if category == "So" and ord(char) > 0x2000:
             # A symbol or an emoji: Pango may take it from another font (a colour emoji
             # font, where one is installed) even when this one has a glyph for it.
             raise Unfit("symbol or emoji")
         if not face.has(char):
             raise Unfit("character missing from the font")
+    others = scripts - {"LATIN"}
+    if len(others) > 1 or (others and ("LATIN" in scripts or _has_ascii_letter(text))):
+        raise Unfit("mixed scripts")  # Pango shapes each script on its own
+
+
+def _has_ascii_letter(text: str) -> bool:
+    return any("a" <= c.lower() <= "z" for c in text)
 
 
 @dataclass(frozen=True)
@@ -320,10 +344,29 @@ class _Shaped:
     clusters_before: tuple[int, ...]
 
 
-@functools.lru_cache(maxsize=8192)
+_CACHE_SIZE = 8192
+
+
 def _shaped(face: FontFace, text: str, size: int, language: str) -> _Shaped:
-    """``text`` shaped (raises Unfit for a character this path does not print)."""
-    _checked(face, text)
+    """``text`` shaped (raises Unfit for a character this path does not print); cached
+    with the face (a batch repeats most of its texts; the cache goes with the renderer)."""
+    key = (text, size, language)
+    found = face.cache.get(key)
+    if found is None:
+        if len(face.cache) >= _CACHE_SIZE:
+            face.cache.clear()
+        try:
+            found = _shape_text(face, text, size, language)
+        except Unfit as exc:
+            found = exc.reason
+        face.cache[key] = found
+    if isinstance(found, str):
+        raise Unfit(found)
+    return found
+
+
+def _shape_text(face: FontFace, text: str, size: int, language: str) -> _Shaped:
+    _checked(text, face)
     run = face.shape(text, size, language)
     if 0 in run.glyphs:
         raise Unfit("character missing from the font")
@@ -362,6 +405,8 @@ class _Run:
     start: int
     element: Element
     shaped: _Shaped | None  # None: a preserved line break
+    face: FontFace | None = None
+    language: str = ""
 
 
 def _shape(leaf: _Leaf, faces: Sequence[FontFace], language: str) -> tuple[str, list[_Run]]:
@@ -376,7 +421,8 @@ def _shape(leaf: _Leaf, faces: Sequence[FontFace], language: str) -> tuple[str, 
                 runs.append(_Run(len(text), element, None))
                 text += "\n"
             if part:
-                runs.append(_Run(len(text), element, _shaped(face, part, style.size, language)))
+                shaped = _shaped(face, part, style.size, language)
+                runs.append(_Run(len(text), element, shaped, face, language))
                 text += part
     return text, runs
 
@@ -394,10 +440,16 @@ def _pieces(runs: Sequence[_Run], start: int, end: int) -> list[Piece]:
         if a >= b:
             continue
         style = run.element.style
+        if b < len(shaped.text) and shaped.text[b - 1] == "-":
+            # A line that ends after a hyphen: shaped on its own (Pango shapes the line
+            # again; the hyphen must not keep a kerning with the next line's letter).
+            assert run.face is not None
+            shaped = _shaped(run.face, shaped.text[a:b], style.size, run.language)
+            a, b = 0, b - a
         spacing = style.spacing
         left = spacing // 2
-        if spacing % PANGO_SCALE == 0:
-            left = spacing // 2 // PANGO_SCALE * PANGO_SCALE
+        if spacing % PANGO_SCALE == 0:  # PANGO_UNITS_ROUND, as pango_glyph_item_letter_space
+            left = (left + PANGO_SCALE // 2) & ~(PANGO_SCALE - 1)
         glyphs: list[list[int]] = []
         texts: list[str] = []
         previous = None
@@ -479,7 +531,11 @@ def _break_lines(
                 trimmed = stop
                 while trimmed > start and text[trimmed - 1] == " ":
                     trimmed -= 1
-                if not wrap or _width(runs, start, trimmed) <= width + 1e-6:
+                if text[trimmed - 1 : trimmed] == "-":  # shaped on its own: see _pieces
+                    used = sum(piece.width for piece in _pieces(runs, start, trimmed))
+                else:
+                    used = _width(runs, start, trimmed)
+                if not wrap or used <= width + 1e-6:
                     end = stop
                     continue
                 if end is None:
@@ -504,9 +560,20 @@ def _break_lines(
 
 
 def _opportunity_after(text: str, i: int) -> bool:
+    """Whether a line may break after ``text[i]``, as UAX #14 has it for the cases this
+    path makes: after a run of spaces (not before closing punctuation or a slash, not
+    after opening punctuation: LB13-LB15), and after a hyphen between two letters."""
     char = text[i]
     if char == " ":
-        return True
+        if i + 1 >= len(text) or text[i + 1] == " ":
+            return i + 1 >= len(text)
+        following = text[i + 1]
+        if following in _NO_BREAK_BEFORE or unicodedata.category(following) in ("Pe", "Pf"):
+            return False
+        before = text[:i].rstrip(" ")[-1:]
+        if before and (before in _NO_BREAK_AFTER or unicodedata.category(before) in ("Ps", "Pi")):
+            return False
+        return not (before in _QUOTES and following == "(")
     return (
         char == "-"
         and 0 < i < len(text) - 1
@@ -552,13 +619,13 @@ def layout_slot(
             for piece in pieces:
                 piece.x += x0
                 piece.baseline = y + above
-                if piece.x < spec.x - _FIT_SLACK or (
-                    piece.x + piece.width > spec.x + spec.width + _FIT_SLACK
+                if piece.x < spec.x - FIT_SLACK or (
+                    piece.x + piece.width > spec.x + spec.width + FIT_SLACK
                 ):
                     raise Unfit("text wider than its slot")
             y += above + below
             lines.append(Line(pieces))
-    if y > spec.y + spec.height + _FIT_SLACK:
+    if y > spec.y + spec.height + FIT_SLACK:
         raise Unfit("text taller than its slot")
     return lines
 
@@ -572,12 +639,7 @@ def _number(value: float) -> bytes:
     return (text if text not in ("", "-0") else "0").encode()
 
 
-def content(
-    lines: Sequence[Line],
-    page_height: float,
-    fonts: dict[int, EmbeddedFont],
-    faces: Sequence[FontFace],
-) -> bytes:
+def content(lines: Sequence[Line], page_height: float, fonts: dict[int, EmbeddedFont]) -> bytes:
     """The content stream drawing ``lines`` (px, y down) on a page ``page_height`` pt
     high; ``fonts``: face index -> its subset (resource name /F<face index>).
 
@@ -586,7 +648,7 @@ def content(
     by a whole number of thousandths of the font size (WeasyPrint truncates the correction
     to an integer, so do we: else text drifts from WeasyPrint's by a fraction of a pixel
     along a line); an x offset is divided by the font size in px, a y offset by 1000, as
-    there. Same numbers, same pixels.
+    there: the same numbers as WeasyPrint writes.
     """
     out = [b"q 0.75 0 0 -0.75 0 %s cm BT" % _number(page_height)]
     font_key: tuple[int, int] | None = None
@@ -635,10 +697,9 @@ def form(
     media_box: tuple[float, float, float, float],
     fonts: dict[int, EmbeddedFont],
     font_numbers: dict[int, int],
-    faces: Sequence[FontFace],
 ) -> bytes:
     """The overlay as a Form XObject ("<< ... >> stream ... endstream")."""
-    data = zlib.compress(content(lines, media_box[3] - media_box[1], fonts, faces), 6)
+    data = zlib.compress(content(lines, media_box[3] - media_box[1], fonts), 6)
     resources = b" ".join(b"/F%d %d 0 R" % (face, font_numbers[face]) for face in sorted(fonts))
     return (
         b"<</Type /XObject /Subtype /Form /BBox [%s] /Resources <</Font <<%s>>>>"

@@ -38,7 +38,6 @@ PANGO_SCALE = 1024
 BASE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz .,-:ÆØÅæøå"
 
 _SUBSET_CACHE_SIZE = 128
-_SHAPE_CACHE_SIZE = 8192
 #: Tables a PDF viewer does not read from an embedded TrueType font (it gets the glyph
 #: ids, widths and text from the PDF): left out of every subset, smaller and quicker.
 _DROP_TABLES = (
@@ -72,7 +71,9 @@ class FontFace:
         self.face = hb.Face(blob, index)
         self.upem = self.face.upem
         self._fonts: dict[int, Any] = {}
-        self._shaped: dict[tuple[str, int, str], ShapedRun] = {}
+        #: For the caller: shaped texts of this face (``direct`` keeps its runs here, so
+        #: they go when the renderer goes).
+        self.cache: dict[Any, Any] = {}
         self._cmap = _cmap(self.face)
         tables = set(self.face.table_tags)
         #: TrueType outlines only (glyf): what CIDFontType2 embeds.
@@ -105,22 +106,8 @@ class FontFace:
             self._fonts[size_units] = font
         return font
 
-    def metrics(self, size_units: int) -> tuple[int, int]:
-        """Ascent and descent (both positive, Pango units) at a size."""
-        extents = self._font(size_units).get_font_extents("ltr")
-        return extents.ascender, -extents.descender
-
     def shape(self, text: str, size_units: int, language: str = "") -> ShapedRun:
-        """``text`` shaped at a size (cached: a batch repeats most of its texts)."""
-        key = (text, size_units, language)
-        found = self._shaped.get(key)
-        if found is None:
-            if len(self._shaped) >= _SHAPE_CACHE_SIZE:
-                self._shaped.clear()
-            found = self._shaped[key] = self._shape(text, size_units, language)
-        return found
-
-    def _shape(self, text: str, size_units: int, language: str) -> ShapedRun:
+        """``text`` shaped at a size (left to right; the script guessed from the text)."""
         hb = self._hb
         buffer = hb.Buffer()
         buffer.add_str(text)
@@ -137,10 +124,6 @@ class FontFace:
             tuple(p.x_offset for p in positions),
             tuple(p.y_offset for p in positions),
         )
-
-    def width_1000(self, gid: int) -> int:
-        """A glyph's advance in PDF glyph space (1/1000 of the font size)."""
-        return self._widths[gid]
 
     # -- embedding ----------------------------------------------------------------------
 
@@ -169,7 +152,9 @@ class FontFace:
     def embed(self, used: Mapping[int, str]) -> EmbeddedFont:
         """The subset font with the base glyphs and ``used`` (glyph id -> its text)."""
         base = self.base_glyphs()
-        extra = frozenset((g, t) for g, t in used.items() if g not in base or t and base[g] != t)
+        # A glyph the base has keeps the base's text (one text per glyph in a font: the
+        # background's text must read the same, whatever a letter's text made of it).
+        extra = frozenset((g, t) for g, t in used.items() if g not in base)
         found = self._subsets.get(extra)
         if found is not None:
             self._subsets.move_to_end(extra)
@@ -306,7 +291,7 @@ def _to_unicode(mapping: Mapping[int, str]) -> bytes:
         b"<0000> <FFFF>",
         b"endcodespacerange",
     ]
-    items = [(g, t) for g, t in sorted(mapping.items()) if t]
+    items = sorted(mapping.items())  # "" for a second glyph of a cluster: <gid> <>
     for start in range(0, len(items), 100):
         chunk = items[start : start + 100]
         lines.append(b"%d beginbfchar" % len(chunk))

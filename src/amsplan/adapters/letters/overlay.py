@@ -87,9 +87,8 @@ def _sentinel(letter: LetterData) -> LetterData:
     )
 
 
-# A point of CSS is 4/3 px; WeasyPrint lays out in px. Slack when checking that the lines
-# of a slot are inside its box (0.5 px is 0.13 mm).
-_FIT_SLACK = 0.5
+# How far text may reach past its slot's box (CSS px), the same for both fast ways.
+_FIT_SLACK = direct.FIT_SLACK
 
 _SLOT_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -311,6 +310,12 @@ def render_direct(
         except Unfit as exc:
             out.append(exc.reason)
             continue
+        except Exception as exc:  # a bug here must not cost the batch: the slow way
+            LOGGER.warning(
+                "letters: the direct path failed (%s); laid out instead", type(exc).__name__
+            )
+            out.append(f"error in the direct path ({type(exc).__name__})")
+            continue
         used: dict[int, dict[int, str]] = {
             face: {} for face, font in enumerate(path.faces) if font.shared is not None
         }
@@ -330,7 +335,7 @@ def render_direct(
             overlay_page(
                 background.source,
                 path.background_form,
-                direct.form(lines, media_box, fonts, numbers, path.faces),
+                direct.form(lines, media_box, fonts, numbers),
                 objects,
                 title=pdf_title(letter),
                 producer=layout.producer,
@@ -412,6 +417,7 @@ def _direct_path(
             (piece.text, piece.x, piece.baseline, piece.width)
             for line in direct.layout_slot(specs[name], parsed[0][name], faces, language)
             for piece in line.pieces
+            if piece.text.strip()
         ]
         theirs = [
             (box.text, box.position_x, box.position_y + box.baseline, box.width)
@@ -476,6 +482,15 @@ def _element(
         raise Unfit(f"text-align: {style['text_align_all']}")
     if style["word_spacing"] or style["hyphens"] == "auto" or style["opacity"] != 1:
         raise Unfit("word-spacing, hyphens or opacity")
+    # What the direct path does not draw. (Visibility: the background's slots are hidden,
+    # so it is read as set on the element itself, not as inherited.)
+    if not is_slot and "visibility" in getattr(style, "cascaded", {}):
+        raise Unfit("visibility inside a slot")
+    *_channels, background_alpha = style["background_color"]
+    if background_alpha or any(image[0] != "none" for image in style["background_image"]):
+        raise Unfit("a background inside a slot")
+    if style["box_shadow"] not in ((), "none") or style["outline_style"] != "none":
+        raise Unfit("box-shadow or outline inside a slot")
     if style["text_indent"].value or style["tab_size"] != 8:
         raise Unfit("text-indent or tab-size")
     block = isinstance(box, BlockBox) or is_slot
@@ -498,6 +513,7 @@ def _element(
     return Element(
         tag=box.element_tag,
         block=block,
+        attrs=tuple(sorted((str(k), str(v or "")) for k, v in box.element.items())),
         style=_run_style(style, faces, by_font),
         margin_top=0.0 if is_slot else box.margin_top,
         margin_bottom=0.0 if is_slot else box.margin_bottom,

@@ -77,12 +77,13 @@ _MAX_BACKGROUNDS = 16
 class RenderStats:
     """How the letters of a renderer were made (for benchmarks, tests and the summary)."""
 
-    direct: int = 0  # background + slots written directly (HarfBuzz), in this process
-    overlay: int = 0  # background + overlay laid out by WeasyPrint, in this process
-    full: int = 0  # laid out whole in this process (no slots, or a slot did not fit)
+    # How the letters were made, by this process and its workers:
+    direct: int = 0  # background + slots written directly (HarfBuzz)
+    overlay: int = 0  # background + overlay laid out by WeasyPrint
+    full: int = 0  # laid out whole (no slots, or a slot did not fit)
     backgrounds: int = 0  # laid out in this process
-    workers: int = 0  # letters rendered by worker processes
-    #: Why letters did not go the direct way (reason -> letters), workers' included.
+    workers: int = 0  # of all these letters, those made by worker processes
+    #: Why letters did not go the direct way (reason -> letters).
     fallbacks: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -159,6 +160,8 @@ class LetterRenderer:
         for key, indexes in groups.items():
             if not self.fast or (len(indexes) == 1 and key not in self._backgrounds):
                 slow.extend(indexes)  # one letter: a background would cost more
+                why = "a single letter (no background yet)" if self.fast else "fast path off"
+                self.stats.fallbacks[why] += len(indexes)
                 continue
             with self._lock:
                 background = self._fast_background(letters[indexes[0]])
