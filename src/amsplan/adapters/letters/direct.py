@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import unicodedata
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -427,18 +427,25 @@ def _shape(leaf: _Leaf, faces: Sequence[FontFace], language: str) -> tuple[str, 
     return text, runs
 
 
-def _pieces(runs: Sequence[_Run], start: int, end: int) -> list[Piece]:
-    """The pieces of the leaf's text [start, end) on one line (x relative to the line)."""
-    pieces: list[Piece] = []
-    x = 0.0
+def _overlaps(
+    runs: Sequence[_Run], start: int, end: int
+) -> Iterator[tuple[_Run, _Shaped, int, int]]:
+    """Each run with text in the leaf's [start, end), and that part of it (a, b)."""
     for run in runs:
         shaped = run.shaped
         if shaped is None:
             continue
         a = max(start, run.start) - run.start
         b = min(end, run.start + len(shaped.text)) - run.start
-        if a >= b:
-            continue
+        if a < b:
+            yield run, shaped, a, b
+
+
+def _pieces(runs: Sequence[_Run], start: int, end: int) -> list[Piece]:
+    """The pieces of the leaf's text [start, end) on one line (x relative to the line)."""
+    pieces: list[Piece] = []
+    x = 0.0
+    for run, shaped, a, b in _overlaps(runs, start, end):
         style = run.element.style
         if b < len(shaped.text) and shaped.text[b - 1] == "-":
             # A line that ends after a hyphen: shaped on its own (Pango shapes the line
@@ -487,14 +494,7 @@ def _pieces(runs: Sequence[_Run], start: int, end: int) -> list[Piece]:
 def _width(runs: Sequence[_Run], start: int, end: int) -> float:
     """The width of the pieces of [start, end) (as ``_pieces`` gives them), quickly."""
     total = 0.0
-    for run in runs:
-        shaped = run.shaped
-        if shaped is None:
-            continue
-        a = max(start, run.start) - run.start
-        b = min(end, run.start + len(shaped.text)) - run.start
-        if a >= b:
-            continue
+    for run, shaped, a, b in _overlaps(runs, start, end):
         total += (shaped.advance_before[b] - shaped.advance_before[a]) / PANGO_SCALE
         spacing = run.element.style.spacing
         if spacing:

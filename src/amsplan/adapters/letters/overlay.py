@@ -390,14 +390,7 @@ def _direct_path(
     specs: dict[str, SlotSpec] = {}
     language = ""
     for name, slot in slots.items():
-        elements: list[Element] = []
-        seen: set[int] = set()
-        for box in _boxes(slot):
-            element = getattr(box, "element", None)
-            if element is None or id(element) in seen:
-                continue
-            seen.add(id(element))
-            elements.append(_element(box, box is slot, faces, by_font))
+        elements = [_element(box, box is slot, faces, by_font) for box in _element_boxes(slot)]
         language = language or (slot.style["lang"] or "")
         specs[name] = SlotSpec(
             name,
@@ -582,6 +575,16 @@ def _boxes(box: Any) -> Iterator[Any]:
             stack.extend(reversed(children))
 
 
+def _element_boxes(slot: Any) -> Iterator[Any]:
+    """The first box of the slot's element and of each element inside it, in order."""
+    seen: set[int] = set()
+    for box in _boxes(slot):
+        element = getattr(box, "element", None)
+        if element is not None and id(element) not in seen:
+            seen.add(id(element))
+            yield box
+
+
 def _slot_boxes(page_box: Any) -> dict[str, Any]:
     """The outermost box of each slot element on a page, by slot name."""
     slots: dict[str, Any] = {}
@@ -628,12 +631,7 @@ def _signature(slot: Any, keys: Sequence[str]) -> tuple[Any, ...]:
     The slot's own tag is left out: in the overlay every slot is a div.
     """
     out: list[tuple[str, tuple[Any, ...]]] = []
-    seen: set[int] = set()
-    for box in _boxes(slot):
-        element = getattr(box, "element", None)
-        if element is None or id(element) in seen:
-            continue
-        seen.add(id(element))
+    for box in _element_boxes(slot):
         tag = box.element_tag if out else ""
         style = box.style
         out.append((tag, tuple([style[k] for k in keys])))
