@@ -26,10 +26,12 @@ print text outside its slot's box.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 
 from amsplan.adapters.letters.fonts import PANGO_SCALE, EmbeddedFont, FontFace
@@ -187,12 +189,52 @@ def _attrs(attrs: Sequence[tuple[str, str | None]]) -> tuple[tuple[str, str], ..
     return tuple(sorted((name, value or "") for name, value in attrs))
 
 
+_TOKEN = re.compile(
+    r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s=>/]+(?:=\"[^\"<>]*\")?)*)\s*(/?)>|([^<]+)"
+)
+_ATTRIBUTE = re.compile(r'([^\s=>/]+)(?:="([^"<>]*)")?')
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
+
+
 def parse_overlay(html: str) -> list[dict[str, Node]]:
-    """The slots of each letter of an overlay document: [{slot name: its root node}]."""
+    """The slots of each letter of an overlay document: [{slot name: its root node}].
+
+    The document is what the template renders (tags, attributes in double quotes, text
+    escaped by Jinja): its body is read by a small tokenizer; anything else in it (a
+    comment, a processing instruction, an unquoted attribute) is left to Python's HTML
+    parser, which reads any HTML, slower."""
+    parser = _OverlayParser()
+    body = _BODY.search(html)
+    if body is not None and _tokenize(body.group(1), parser):
+        return parser.letters
     parser = _OverlayParser()
     parser.feed(html)
     parser.close()
     return parser.letters
+
+
+def _tokenize(body: str, parser: _OverlayParser) -> bool:
+    """Feed ``body`` to ``parser`` token by token; False if it holds anything else."""
+    position = 0
+    for match in _TOKEN.finditer(body):
+        if match.start() != position:
+            return False
+        position = match.end()
+        closing, tag, attributes, self_closing, text = match.groups()
+        if text is not None:
+            parser.handle_data(html_unescape(text))
+        elif closing:
+            parser.handle_endtag(tag.lower())
+        else:
+            attrs: list[tuple[str, str | None]] = [
+                (name.lower(), None if value is None else html_unescape(value))
+                for name, value in _ATTRIBUTE.findall(attributes)
+            ]
+            if self_closing:
+                parser.handle_startendtag(tag.lower(), attrs)
+            else:
+                parser.handle_starttag(tag.lower(), attrs)
+    return position == len(body)
 
 
 # -- layout -------------------------------------------------------------------------------
@@ -344,7 +386,7 @@ class _Shaped:
     clusters_before: tuple[int, ...]
 
 
-_CACHE_SIZE = 8192
+_CACHE_SIZE = 2048  # texts per face: the static ones repeat, names do not
 
 
 def _shaped(face: FontFace, text: str, size: int, language: str) -> _Shaped:
@@ -519,13 +561,20 @@ def _break_lines(
     """Where each line of a leaf starts and ends ([start, end), trailing spaces left out)."""
     lines: list[tuple[int, int]] = []
     for para_start, para_end in _paragraphs(text):
+        whole = para_end
+        while whole > para_start and text[whole - 1] == " ":
+            whole -= 1
+        if not wrap or _width(runs, para_start, whole) <= width + 1e-6:
+            lines.append((para_start, whole))  # one line: no break to place (most slots)
+            continue
+        # Break opportunities: after each space (the space stays on the line), and after
+        # a hyphen between two letters ("e-posten": UAX #14 breaks after it).
+        opportunities = [i + 1 for i in range(para_start, para_end) if _opportunity_after(text, i)]
+        if not opportunities or opportunities[-1] != para_end:
+            opportunities.append(para_end)
         start = para_start
         while start < para_end:
-            # Break opportunities: after each space (the space stays on the line), and
-            # after a hyphen between two letters ("e-posten": UAX #14 breaks after it).
-            stops = [i + 1 for i in range(start, para_end) if _opportunity_after(text, i)]
-            if not stops or stops[-1] != para_end:
-                stops.append(para_end)
+            stops = [stop for stop in opportunities if stop > start]
             end = None
             for i, stop in enumerate(stops):
                 trimmed = stop
@@ -554,8 +603,6 @@ def _break_lines(
                 trimmed -= 1
             lines.append((start, trimmed))
             start = end
-        if para_start == para_end:
-            lines.append((para_start, para_end))
     return lines
 
 
