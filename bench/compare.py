@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -44,37 +44,6 @@ import run as suite  # noqa: E402  (bench/run.py: run(), machine(), fmt_s(), _lo
 TZ = suite.TZ
 SLOTS = suite.SLOTS  # a technician-day of the locked day: 8 one-hour slots
 HISTORY_SLOTS = 4  # a technician-day of the SMS-booked history: the first 4 slots
-
-
-# --------------------------------------------------------------------------- calendar
-
-
-def _holidays(years: range) -> set[date]:
-    """Norwegian public holidays (the `holidays` package when installed, else the rule)."""
-    try:
-        import holidays
-
-        return set(holidays.country_holidays("NO", years=list(years)))
-    except ImportError:
-        from dateutil.easter import easter
-
-        out = set()
-        for y in years:
-            e = easter(y)
-            out |= {date(y, 1, 1), date(y, 5, 1), date(y, 5, 17), date(y, 12, 25), date(y, 12, 26)}
-            out |= {e + timedelta(days=d) for d in (-3, -2, 1, 39, 50)}
-        return out
-
-
-def working_days(first: date, count: int) -> list[date]:
-    """`count` weekdays from `first` on that are not public holidays (both trees plan them)."""
-    closed = _holidays(range(first.year, first.year + 3))
-    days, day = [], first
-    while len(days) < count:
-        if day.weekday() < 5 and day not in closed:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
 
 
 # --------------------------------------------------------------------------- trees
@@ -330,7 +299,7 @@ def compare(args) -> str:
 
         # Days both trees plan: future weekdays that are not public holidays.
         history_days = math.ceil(waiting / (n_techs * HISTORY_SLOTS))
-        days = working_days(now_local.date() + timedelta(days=2), history_days + 1)
+        days = gen.working_days(now_local.date() + timedelta(days=2), history_days + 1)
         history_days_list, lock_day = days[:-1], days[-1]
         reminders_now = datetime.combine(days[0] - timedelta(days=1), datetime.min.time())
         reminders_now += timedelta(hours=10)

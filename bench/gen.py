@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Seeded synthetic data at roll-out scale, in the formats amsplan imports.
 
-Standard library (plus ``amsplan.domain.codes`` for replies), deterministic for a given seed:
+Standard library (plus ``amsplan.domain.codes`` for replies and ``amsplan.domain.holidays``
+for working days), deterministic for a given seed:
 the same arguments write byte-identical files.
 
     python bench/gen.py orders 1000000 orders.csv           # the customer system's export
@@ -28,7 +29,7 @@ import random
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,6 +193,20 @@ def technicians(count: int, seed: int = SEED, prefix: str = "T") -> list[Technic
             )
         )
     return out
+
+
+def working_days(first: date, count: int, country: str = "NO") -> list[date]:
+    """`count` days from `first` on that amsplan plans without --allow-weekend or
+    --allow-holiday: Monday to Friday (a technician's default working days), not public
+    holidays."""
+    from amsplan.domain.holidays import public_holiday
+
+    days, day = [], first
+    while len(days) < count:
+        if day.weekday() < 5 and not public_holiday(country, day):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
 
 
 def _write(path: Path, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> int:

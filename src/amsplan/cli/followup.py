@@ -40,15 +40,16 @@ def list_(
     Example: amsplan followup list --tech T01 --reason no_answer
     """
     from amsplan import clock
-    from amsplan.services.views import followup_list
+    from amsplan.services.views import followup_page
 
     c = context(ctx)
-    items = followup_list(c, tech, clock.parse_date(date, "--date") if date else None, reason)
+    day = clock.parse_date(date, "--date") if date else None
+    items, total = followup_page(c, tech, day, reason, None if as_json else limit)
     if as_json:
         print_json(items)
         return
     out = table("order", "customer", "phone", "appointment", "tech", "status", "why")
-    for f in items[:limit]:
+    for f in items:
         out.add_row(
             f.order_no,
             f.customer_name,
@@ -59,8 +60,8 @@ def list_(
             f.reason,
         )
     console.print(out)
-    shown = f" (the first {limit}; --limit or --json for more)" if len(items) > limit else ""
-    console.print(count(len(items), "order needs", "orders need") + " follow-up" + shown)
+    shown = f" (the first {limit}; --limit or --json for more)" if total > limit else ""
+    console.print(count(total, "order needs", "orders need") + " follow-up" + shown)
 
 
 transitions.add(followup_app, "followup")

@@ -59,6 +59,8 @@ TEXT_FIELDS = (
     "municipality_no", "phone", "mobile_phone", "stage", "description",
 )  # fmt: skip
 _MAX_TEXT = 500
+_CHECKED = ("order_no", *TEXT_FIELDS)  # no control characters, at most _MAX_TEXT long
+_FOUR_DIGITS = re.compile(r"[0-9]{4}")
 
 
 @dataclass
@@ -97,15 +99,23 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
         values["email"], problem = cells.email_address(rec["email"])
         if problem:
             bad("email", problem)
-    for name in ("order_no", *TEXT_FIELDS):
-        if name in rec:
-            value = rec[name]
-            control = CONTROL_CHARS_MULTILINE if name == "description" else CONTROL_CHARS
-            if control.search(value):
-                bad(name, "contains control characters")
-            elif len(value) > _MAX_TEXT:
-                bad(name, f"longer than {_MAX_TEXT} characters")
-            values[name] = value
+    texts = {name: rec[name] for name in _CHECKED if name in rec}
+    values.update(texts)
+    description = texts.pop("description", "")
+    if (  # each field on its own only when one of them is wrong (rare; most of an import)
+        CONTROL_CHARS.search("".join(texts.values()))
+        or CONTROL_CHARS_MULTILINE.search(description)
+        or max(map(len, texts.values()), default=0) > _MAX_TEXT
+        or len(description) > _MAX_TEXT
+    ):
+        for name in _CHECKED:
+            if name in rec:
+                value = rec[name]
+                control = CONTROL_CHARS_MULTILINE if name == "description" else CONTROL_CHARS
+                if control.search(value):
+                    bad(name, "contains control characters")
+                elif len(value) > _MAX_TEXT:
+                    bad(name, f"longer than {_MAX_TEXT} characters")
     order_no = rec.get("order_no", "")
     if not order_no:
         bad("order_no", "missing")
@@ -114,9 +124,9 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
     problem = cells.meter_point_problem(rec.get("meter_point_id", ""))
     if problem:
         bad("meter_point_id", problem)
-    if rec.get("postcode") and not re.fullmatch(r"[0-9]{4}", rec["postcode"]):
+    if rec.get("postcode") and not _FOUR_DIGITS.fullmatch(rec["postcode"]):
         bad("postcode", f"{rec['postcode']!r} is not a 4-digit postcode")
-    if rec.get("municipality_no") and not re.fullmatch(r"[0-9]{4}", rec["municipality_no"]):
+    if rec.get("municipality_no") and not _FOUR_DIGITS.fullmatch(rec["municipality_no"]):
         bad("municipality_no", f"{rec['municipality_no']!r} is not a 4-digit municipality number")
     for name in ("latitude", "longitude"):
         if name in rec:

@@ -290,11 +290,7 @@ def place(
         order.technician_id = tech.id
         order.planned_start = clock.to_utc(planned.start, tz)
         order.estimate_minutes = int((planned.end - planned.start).total_seconds() // 60)
-        note = f"{verb} to {tech.id} {planned.start:%Y-%m-%d %H:%M}-{planned.end:%H:%M}"
-        if old:
-            note += f" (was {old})"
-        if comment:
-            note += f": {comment}"
+        note = schedule_note(verb, tech.id, planned, old, comment)
         if order.status in (Status.OPEN, Status.REOPENED) or (
             verb == "assigned" and order.status is Status.MANUAL_FOLLOWUP
         ):
@@ -314,6 +310,17 @@ def place(
     for order, planned in zip(orders, slots, strict=True):
         planned.sequence = order.booking_seq or 0
     return slots
+
+
+def schedule_note(verb: str, tech_id: str, planned: Slot, old: str = "", comment: str = "") -> str:
+    """The timeline note of an order put on a slot, e.g. "assigned to T01 2026-04-22
+    08:00-09:00", with where it was (`old`) and the planner's comment."""
+    note = f"{verb} to {tech_id} {planned.start:%Y-%m-%d %H:%M}-{planned.end:%H:%M}"
+    if old:
+        note += f" (was {old})"
+    if comment:
+        note += f": {comment}"
+    return note
 
 
 def _tell_customer(s: Session, ctx: Context, order: Order, note: str) -> None:

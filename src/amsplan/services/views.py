@@ -40,7 +40,20 @@ class FollowUp:
 def followup_list(
     ctx: Context, tech_id: str | None = None, day: date | None = None, kind: str | None = None
 ) -> list[FollowUp]:
-    """Every order that needs a person, with why, by appointment date."""
+    """Every order that needs a person, with why, by appointment (the unplanned last),
+    then order number."""
+    return followup_page(ctx, tech_id, day, kind)[0]
+
+
+def followup_page(
+    ctx: Context,
+    tech_id: str | None = None,
+    day: date | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[FollowUp], int]:
+    """The first `limit` of followup_list (all without one), and how many it has. Without
+    `kind` only those are read (the reasons of an order decide whether it is of a kind)."""
     tz = ctx.settings.tz
     # Here, not at the top: `amsplan status` (status_counts) starts without the ORM models.
     from amsplan.store import followups
@@ -51,8 +64,14 @@ def followup_list(
         if tech_id:
             get_technician(s, tech_id)
         between = clock.day_bounds(day, tz) if day else None
-        orders = followups.needing_a_person(s, today, tech_id, between)
+        page = None if kind or limit is None or limit < 0 else limit
+        orders = followups.needing_a_person(s, today, tech_id, between, page)
         flags = followups.open_flags(s, [o.id for o in orders if o.id is not None])
+        total = (
+            followups.count_needing_a_person(s, today, tech_id, between)
+            if page is not None and len(orders) == page
+            else len(orders)
+        )
     items = []
     for o in orders:
         reasons = followlist.open_reasons(Flag(f.kind, f.reason) for f in flags.get(o.id or 0, []))
@@ -75,5 +94,5 @@ def followup_list(
         )
     if kind:
         items = [f for f in items if kind in f.kinds]
-    items.sort(key=lambda f: (f.appointment is None, f.appointment or datetime.min, f.order_no))
-    return items
+        total = len(items)
+    return items[:limit], total

@@ -55,6 +55,10 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # A 64 MiB page cache (SQLite's default is 2 MiB): at a million orders an import
+        # or a day's changes otherwise read the same index pages again and again (half
+        # of SQLite's time inserting 500,000 orders).
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
@@ -69,7 +70,10 @@ def search_text_of(
 
 
 def _digits(text: str | None) -> str:
-    return "".join(ch for ch in text or "" if ch.isascii() and ch.isdigit())
+    return _NOT_DIGITS.sub("", text or "")
+
+
+_NOT_DIGITS = re.compile(r"[^0-9]+")  # all but the ASCII digits
 
 
 class Technician(SQLModel, table=True):

@@ -10,13 +10,14 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, bindparam, func, insert, literal, or_
+from sqlalchemy import Table, and_, bindparam, func, literal, or_
 from sqlmodel import Session, col, select
 
 from amsplan import clock
 from amsplan.domain.slots import OCCUPYING
 from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
+from amsplan.store.bulk import add_table_rows
 from amsplan.store.chunks import CHUNK, chunks, locked
 from amsplan.store.models import Order
 from amsplan.store.technicians import get_technician
@@ -358,8 +359,7 @@ def existing_rows(
 
 def insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     """New orders from plain rows (every column given)."""
-    for i in range(0, len(rows), CHUNK):
-        session.execute(insert(_TABLE), rows[i : i + CHUNK])
+    add_table_rows(session, _TABLE, rows)
 
 
 def update_rows(
