@@ -160,8 +160,8 @@ class LetterRenderer:
         for key, indexes in groups.items():
             if not self.fast or (len(indexes) == 1 and key not in self._backgrounds):
                 slow.extend(indexes)  # one letter: a background would cost more
-                why = "a single letter (no background yet)" if self.fast else "fast path off"
-                self.stats.fallbacks[why] += len(indexes)
+                if not self.fast:  # (a lone letter is made the quickest way: no fallback)
+                    self.stats.fallbacks["fast path off"] += len(indexes)
                 continue
             with self._lock:
                 background = self._fast_background(letters[indexes[0]])
