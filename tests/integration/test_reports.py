@@ -1,15 +1,17 @@
 """The team lead's reports: progress per day, week and month (all, by technician, for a
-selection), the dashboard's figures, its HTML page and its PDF, and the commands.
+selection), events counted at their own time, the dashboard's figures (one truth), its
+HTML page and PDF (two pages, whatever the crew), and the commands.
 
 One known data set is built through the services with the clock pinned, so every figure
-is checked exactly, including events near midnight that fall in another local day and
-another ISO week than in UTC.
+is checked exactly, including events near midnight and a change of summer time that fall
+in another local day and another ISO week than in UTC.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -17,13 +19,14 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from amsplan.adapters.dashboard import CHARTS, render_html, write_pdf
+from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
-from amsplan.services import booking, field, letters, planning, reports
+from amsplan.services import booking, exports, field, letters, planning, replies, reports
 from amsplan.services.reports import Period
 from amsplan.services.technicians import add_technician
-from amsplan.store.models import Order
+from amsplan.store.models import History, Order
 from tests.cli.support import data, error, ok
-from tests.helpers import assign_all, seed
+from tests.helpers import assign_all, seed, workday
 
 RETURNS = "Ordrenr;Hendelse;Løsningskode;Tidspunkt;Montør;Merknad"
 T02_NAME = "Kari <b>Montør</b> & [bold]Co[/bold]"
@@ -113,6 +116,9 @@ BY_DAY = [
     ("2026-05-04", 1, 0, 1, 0),
     ("Total", 4, 3, 8, 2),
 ]
+GROUPS_ALL = {
+    "unplanned": 0, "booking": 4, "followup": 3, "confirmed": 1, "done": 4, "dropped": 1,
+}  # fmt: skip
 BY_MONTH = [("2026-04", 3, 3, 7, 2), ("2026-05", 1, 0, 1, 0), ("Total", 4, 3, 8, 2)]
 T01_BY_WEEK = [
     ("2026-W17", 1, 1, 4, 1),
@@ -149,6 +155,28 @@ def test_progress_per_period_technician_and_selection(workspace):
     ]
     assert rows(reports.progress(ctx, "week", order_ids=set())) == [("Total", 0, 0, 0, 0)]
 
+    # The same orders now: by status group, the forecast and the follow-up backlog.
+    result = reports.progress(ctx, "week")
+    assert [(b.key, b.orders, b.groups) for b in [*result.stages, *result.municipalities]] == [
+        ("Etappe 1", 13, GROUPS_ALL), ("3403", 13, GROUPS_ALL),
+    ]  # fmt: skip
+    assert (result.orders.orders, result.orders.done, result.orders.remaining) == (13, 4, 8)
+    f = result.forecast
+    assert (f.first_day, f.last_day, f.working_days, f.done) == (
+        date(2026, 4, 14), date(2026, 5, 11), 19, 4,  # 1 May is a public holiday
+    )  # fmt: skip
+    assert f.week_rates == [0, 0.4, 0.5, 0]
+    assert f.earliest is not None and f.earliest < f.finish and f.latest is None
+    # Orders 2, 4 and 8 failed and wait for a person since 22.04 and 28.04 08:00 (UTC).
+    assert result.backlog == {"0-1": 0, "1-3": 0, "3-7": 0, "7-14": 0, "14+": 3}
+    early = reports.progress(workspace.context(now=utc(2026, 4, 28, 9)), "week")
+    assert early.backlog == {"0-1": 2, "1-3": 0, "3-7": 1, "7-14": 0, "14+": 0}
+    mine = reports.progress(ctx, "week", order_ids=chosen)
+    assert (mine.orders.orders, mine.orders.groups) == (4, {
+        "unplanned": 0, "booking": 1, "followup": 1, "confirmed": 0, "done": 1, "dropped": 1,
+    })  # fmt: skip
+    assert mine.backlog["14+"] == 1
+
     with pytest.raises(InputError, match="use day, week or month"):
         reports.progress(ctx, "year")
     with pytest.raises(NotFound, match="T99"):
@@ -159,33 +187,54 @@ def pdf_text(path: Path) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
 
 
-def test_dashboard_figures_page_pdf_and_commands(workspace, tmp_path):
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page, whitespace made single spaces."""
+    return [" ".join(page.extract_text().split()) for page in PdfReader(path).pages]
+
+
+def page_text(html: str) -> str:
+    """The words of an HTML page as a reader sees them (no tags, no SVG)."""
+    html = re.sub(r"<(style|svg)\b.*?</\1>", " ", html, flags=re.DOTALL)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_dashboard_one_truth_page_pdf_and_commands(workspace, tmp_path):
+    """Order 1, closed OK in week 17, is rejected upstream: it is no longer done. The old
+    dashboard showed 3 in the tile (orders closed OK now) and "Totalt 4 lukket OK" in the
+    footnote (every close in the history); now every figure is 3."""
     build(workspace)
+    upstream = workspace.path / "upstream.csv"
+    upstream.write_text(f"Ordrenr;Type;Tidspunkt;Årsak\n{no(1)};avvist;2026-05-05 09:00;Feil\n",
+                        encoding="utf-8")  # fmt: skip
+    assert not field.ingest_upstream(workspace.context(now=utc(2026, 5, 6, 8)), upstream).refused
     ctx = workspace.context(now=utc(2026, 5, 12, 8))  # Tuesday, week 20
     dash = reports.dashboard_data(ctx)
 
     assert [(p.period, p.closed_ok, p.failed, p.confirmed) for p in dash.weeks] == [
-        ("2026-W17", 2, 1, 6),
+        ("2026-W17", 1, 1, 6),
         ("2026-W18", 1, 2, 1),
         ("2026-W19", 1, 0, 1),
         ("2026-W20", 0, 0, 0),  # a quiet week up to today is shown, not skipped
     ]
-    assert dash.total == Period("Total", 4, 3, 8, 2)
+    assert dash.total == Period("Total", 3, 3, 8, 2)
     assert {s.status: s.count for s in dash.statuses if s.count} == {
-        "closed": 5, "resolved": 3, "awaiting_response": 2, "ready_for_execution": 1,
-        "planning": 2,
+        "closed": 4, "resolved": 3, "awaiting_response": 2, "ready_for_execution": 1,
+        "planning": 2, "rejected_quant": 1,
     }  # fmt: skip
     closed = next(s for s in dash.statuses if s.status == "closed")
     assert (closed.label, closed.colour) == ("Lukket", "#616161")
     assert dash.failed_by_reason == [("Kunde ikke hjemme", 2), ("Ingen adgang", 1)]
     assert [(t.tech_id, t.name, t.planned, t.done) for t in dash.load] == [
-        ("T01", "Ola Montør", 0, 3),
-        ("T02", T02_NAME, 2, 1),  # orders 11 and 12 on 13.05, within 14 days
+        ("T02", T02_NAME, 2, 1),  # orders 11 and 12 on 13.05, within 14 days: most load
+        ("T01", "Ola Montør", 0, 2),
     ]
-    assert (dash.orders, dash.cancelled, dash.done, dash.ready_for_execution) == (13, 1, 4, 1)
+    orders = dash.orders
+    assert (orders.orders, orders.done, orders.groups["dropped"], orders.remaining) == (
+        13, 3, 1, 9
+    )  # fmt: skip
+    assert (dash.count(Status.READY_FOR_EXECUTION), dash.followup) == (1, 4)
 
-    settings = workspace.settings
-    page = render_html(dash, settings)
+    page = render_html(dash, workspace.settings)
     for name in CHARTS:
         assert len(re.findall(rf'<svg class="chart" data-chart="{name}"', page)) == 1
     assert page.count("<svg") == 4
@@ -199,26 +248,44 @@ def test_dashboard_figures_page_pdf_and_commands(workspace, tmp_path):
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))  # the four SVGs' ids do not clash
 
+    # Every number the page shows of done orders is the same 3 (25 % of the 12 to do).
+    text = page_text(page)
     write_pdf(page, tmp_path / "dashboard.pdf")
-    text = pdf_text(tmp_path / "dashboard.pdf")
-    for expected in (
-        "AMS-utrulling: status og fremdrift", "Testnett AS", "13 Ordre", "4 (33 %) Lukket OK",
-        "3 Bomturer", "1 Klar til utførelse", "2 Venter på respons", "Fremdrift per uke",
-        "Bomturer etter årsak", "Belastning per montør",
-        "T02 Kari <b>Montør</b> & [bold]Co[/bold] 2 1",
-    ):  # fmt: skip
-        assert expected in text, (expected, text)
+    pages = pdf_pages(tmp_path / "dashboard.pdf")
+    assert len(pages) == 2
+    for words in (text, " ".join(pages)):
+        assert "13 Ordre 3 (25 %) Lukket OK 9 Gjenstår 3 Bomturer 1 Klar til utførelse " \
+               "2 Venter på respons 4 Til oppfølging" in words, words  # fmt: skip
+        assert "Totalt 3 lukket OK, 3 bomturer, 8 bekreftet." in words
+        # per stage, per municipality: orders, the six groups, the share done
+        assert words.count("13 0 4 4 1 3 1 25 %") == 4, words  # each row and its total
+        assert re.search(r"T02 Kari <b>Montør</b> & \[bold\]Co\[/bold\] 2 1 T01 Ola Montør "
+                         r"0 2", words), words  # fmt: skip
+        assert "9 ordre gjenstår: ferdig" in words
+        assert "3 ordre lukket OK per arbeidsdag" not in words  # a rate, not a count
+        assert "3 på 19 arbeidsdager" in words
+        assert "3–7 dager 1 7–14 dager 0 14 dager og mer 3 Totalt 4" in words  # rejected 06.05
+    assert pages[0].startswith("AMS-utrulling: status og fremdrift Testnett AS")
+    assert "Fremdrift per etappe" in pages[1] and "Oppfølging etter alder" in pages[1]
 
     # The same through the commands (the real clock: only the counts are checked).
     weekly = data("report", "progress", "--by", "week")
     assert [(p["period"], p["closed_ok"], p["failed"], p["confirmed"], p["awaiting"])
-            for p in [*weekly["periods"], weekly["total"]]] == BY_WEEK  # fmt: skip
+            for p in weekly["periods"]][:3] == [
+        ("2026-W17", 1, 1, 6, 2), ("2026-W18", 1, 2, 1, 0), ("2026-W19", 1, 0, 1, 0),
+    ]  # fmt: skip
+    assert weekly["orders"]["groups"]["done"] == 3
+    assert weekly["forecast"]["remaining"] == 9 and "finish" in weekly["forecast"]
+    assert set(weekly["backlog"]) == {"0-1", "1-3", "3-7", "7-14", "14+"}
+    assert sum(weekly["backlog"].values()) == 4
     t02 = data("report", "progress", "--by", "month", "--tech", "T02")["total"]
     assert (t02["closed_ok"], t02["failed"], t02["confirmed"], t02["awaiting"]) == (1, 1, 3, 1)
     out = ok("report", "progress", "--by", "day").stdout
-    assert re.search(r"2026-04-22\W+2\W+1\W+2\W+0", out), out
-    assert re.search(r"Total\W+4\W+3\W+8\W+2", out), out
-    assert "Progress by day" in out
+    assert re.search(r"2026-04-22\W+1\W+1\W+2\W+0", out), out
+    assert re.search(r"Total\W+3\W+3\W+8\W+2", out), out
+    assert "Progress by day" in out and "Forecast: 9 orders remain" in out
+    assert re.search(r"Etappe 1\W+13\W+0\W+4\W+4\W+1\W+3\W+1\W+25", out), out
+    assert re.search(r"Waiting for a person.*14 days or more.*Total\W+4", out, re.DOTALL), out
 
     ok("report", "dashboard", "--html", "d.html", "--pdf", "d.pdf")
     html = Path("d.html").read_text(encoding="utf-8")
@@ -231,3 +298,96 @@ def test_dashboard_figures_page_pdf_and_commands(workspace, tmp_path):
     assert "does not exist" in error(5, "report", "dashboard", "--html", "nowhere/d.html")
     assert "use day, week or month" in error(5, "report", "progress", "--by", "year")
     assert "T99" in error(4, "report", "progress", "--tech", "T99")
+
+
+def by_day(result) -> dict[str, tuple[int, int, int]]:
+    return {p.period: (p.closed_ok, p.failed, p.confirmed) for p in result.periods}
+
+
+def test_events_count_on_their_own_time(workspace, tmp_path):
+    """Returns ingested in week 48 for visits on 2026-12-14 count in week 51 (issue 19);
+    around the end of summer time (Sunday 25.10.2026, 03:00 -> 02:00 in Oslo) a visit at
+    22:30 UTC is Sunday evening and one at 23:30 UTC is Monday; a reply counts on the day
+    it was received, not the day its file was read; an upstream message at its own time."""
+    nos = seed(workspace, 4)
+    assign_all(workspace, nos, day=date(2026, 12, 14))
+    assert not planning.lock(workspace.context(now=utc(2026, 10, 1, 8)), nos).refused
+    assert len(letters.generate(workspace.context(now=utc(2026, 10, 15, 8))).generated) == 4
+    with workspace.context().session() as s:
+        code = next(o.booking_code for o in s.exec(select(Order)) if o.order_no == no(1))
+    replies_file = tmp_path / "svar.csv"
+    replies_file.write_text(
+        f"Mottatt;Avsender;Melding\n2026-10-18 23:30;+4790000001;{code} OK\n", encoding="utf-8"
+    )  # Sunday 18.10 (week 42) in Oslo, read on Tuesday 20.10 (week 43)
+    assert replies.ingest(workspace.context(now=utc(2026, 10, 20, 8)), replies_file).outcomes == {
+        "confirmed": 1
+    }  # fmt: skip
+    confirm(workspace, [2, 3, 4], utc(2026, 10, 20, 9))  # by a planner: its own time
+
+    returns_file = tmp_path / "retur.csv"
+    returns_file.write_text("\n".join([
+        RETURNS,
+        f"{no(1)};løst;OK;2026-10-25T22:30:00+00:00;T01;",  # 23:30 Sunday 25.10, winter time
+        f"{no(2)};løst;Kunde ikke hjemme;2026-10-25T23:30:00+00:00;T01;",  # 00:30 Monday
+        f"{no(3)};løst;OK;2026-12-14 09:00;T01;",  # local time, Monday week 51
+        f"{no(4)};løst;OK;;T01;",  # no time of its own: when it was read
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    read = utc(2026, 11, 25, 10)  # Wednesday, week 48
+    assert not field.ingest_returns(workspace.context(now=read), returns_file).refused
+
+    ctx = workspace.context(now=utc(2026, 12, 20, 10))
+    days = by_day(reports.progress(ctx, "day"))
+    assert {day: n for day, n in days.items() if any(n)} == {
+        "2026-10-18": (0, 0, 1),
+        "2026-10-20": (0, 0, 3),
+        "2026-10-25": (1, 0, 0),
+        "2026-10-26": (0, 1, 0),
+        "2026-11-25": (1, 0, 0),
+        "2026-12-14": (1, 0, 0),
+    }
+    assert by_day(reports.progress(ctx, "week")) == {
+        "2026-W42": (0, 0, 1), "2026-W43": (1, 0, 3), "2026-W44": (0, 1, 0),
+        "2026-W48": (1, 0, 0), "2026-W51": (1, 0, 0),
+    }  # fmt: skip
+    assert exports.failed_visits(ctx, "week").counts == [("2026-W44", 1)]
+
+    upstream = tmp_path / "upstream.csv"
+    upstream.write_text(f"Ordrenr;Type;Tidspunkt;Årsak\n{no(3)};avvist;2026-12-16 08:00;Feil\n",
+                        encoding="utf-8")  # fmt: skip
+    assert not field.ingest_upstream(workspace.context(now=utc(2026, 12, 18, 8)), upstream).refused
+    with workspace.context().session() as s:
+        order = next(o for o in s.exec(select(Order)) if o.order_no == no(3))
+        query = select(History).where(History.order_id == order.id)
+        rows = {h.transition: h for h in s.exec(query)}
+        assert rows["resolve"].at == read and rows["close"].at == read
+        assert rows["close"].happened_at == utc(2026, 12, 14, 8)
+        assert rows["reject_quant"].happened_at == utc(2026, 12, 16, 7)
+    # Order 3 was rejected upstream: it is no longer done, week 51 has none.
+    assert by_day(reports.progress(ctx, "week"))["2026-W51"] == (0, 0, 0)
+
+
+def test_dashboard_with_306_technicians_is_two_pages(workspace, tmp_path):
+    """The load chart draws the 12 technicians with most load and sums up the others; the
+    technicians' table shows 15 and one row for the rest: the two pages never grow."""
+    nos = seed(workspace, 30)
+    ctx = workspace.context()
+    for n in range(2, 307):
+        add_technician(ctx, f"T{n:03d}", f"Montør nummer {n}", f"4{n:07d}", "07:00", "16:00")
+    for i in range(15):  # two orders each for the first 15 technicians after T01
+        day = workday(i % 5, date(2026, 4, 7))
+        assign_all(workspace, nos[2 * i : 2 * i + 2], tech=f"T{i + 2:03d}", day=day)
+    dash = reports.dashboard_data(workspace.context(now=utc(2026, 4, 1, 8)))
+    assert len(dash.load) == 306 and sum(t.planned for t in dash.load) == 30
+    page = render_html(dash, workspace.settings)
+    write_pdf(page, tmp_path / "dashboard.pdf")
+    pages = pdf_pages(tmp_path / "dashboard.pdf")
+    assert len(pages) == 2
+    first, second = pages
+    # The load chart is whole on the first page: its heading and its caption are there.
+    assert "Belastning per montør" in first
+    planned_rest = sum(t.planned for t in dash.load[12:])
+    assert (f"De 12 av 306 montører med mest planlagt. Øvrige 294: {planned_rest} planlagt, "
+            "0 utført.") in first  # fmt: skip
+    assert "Montører" in second and "Øvrige 291 montører" in second
+    assert second.rstrip().endswith("2 / 2")
+    assert "Oppfølging etter alder" in second

@@ -10,6 +10,7 @@ import typer
 
 from amsplan.cli.output import console, context, print_json, table
 from amsplan.cli.params import FailedVisitsBy, Filter, Json, Period
+from amsplan.domain.reports import FORECAST_WEEKS, GROUPS, Breakdown, Forecast, top
 
 report_app = typer.Typer(help="Reports for the team lead.", no_args_is_help=True)
 
@@ -44,6 +45,40 @@ def failed_visits(
     console.print(out)
 
 
+#: The words of `report progress` (one place, to be translated).
+TEXT = {
+    "title": "Progress by {by}",
+    "of_tech": ", technician {tech}",
+    "columns": ("closed OK", "failed visits", "confirmed", "awaiting"),
+    "total": "Total",
+    "awaiting_note": "awaiting: orders awaiting a reply now, by when they started waiting",
+    "stage": "stage",
+    "municipality": "municipality",
+    "orders": "orders",
+    "groups": {
+        "unplanned": "unplanned", "booking": "booking", "followup": "follow-up",
+        "confirmed": "confirmed", "done": "done", "dropped": "dropped",
+    },
+    "share": "done %",
+    "rest": "{n} more",
+    "forecast": (
+        "Forecast: {remaining} orders remain; at {rate:.1f} closed OK per working day "
+        "(the {weeks} weeks {first} to {last}: {done} in {days} working days) done by "
+        "{finish}, between {earliest} (the fastest week) and {latest} (the slowest)."
+    ),
+    "forecast_none": "Forecast: {remaining} orders remain; none closed OK in the last {weeks} "
+    "weeks, so no date.",
+    "forecast_done": "Forecast: no orders remain.",
+    "unknown": "unknown",
+    "backlog": "Waiting for a person",
+    "backlog_columns": ("for", "orders"),
+    "ages": {"0-1": "under 1 day", "1-3": "1-3 days", "3-7": "3-7 days", "7-14": "7-14 days",
+             "14+": "14 days or more"},
+}  # fmt: skip
+#: Rows of the per-municipality table (the rest in one row; --json gives every one).
+TOP_ROWS = 15
+
+
 @report_app.command("progress")
 def progress(
     ctx: typer.Context,
@@ -52,12 +87,17 @@ def progress(
     filter_name: OnlyFilter = None,
     as_json: Json = False,
 ) -> None:
-    """Orders closed OK, failed visits, confirmed and awaiting a reply, per period.
+    """Progress per period, per stage and municipality, the forecast and the backlog.
 
-    Counted from the orders' history in local time: closed with resolution OK, resolved
-    with any other code (a failed visit), moved to ready for execution. Awaiting is the
-    orders awaiting a reply now, each in the period it started waiting. With --tech, the
-    events of that technician (the order's technician at the time).
+    Each event counts on the local day of its own time: closed OK (orders closed with
+    resolution OK now) and failed visits (resolved with another code) on the day of the
+    visit (the return's time), confirmed (moved to ready for execution) on the day the
+    reply was received; awaiting is the orders awaiting a reply now, each in the period it
+    started waiting. Then the same orders now: per stage and municipality by status group,
+    the forecast (the remaining orders at the rate of the last 4 weeks, with the range of
+    its slowest and fastest week) and the orders waiting for a person, by how long. With
+    --tech, the events of that technician (the order's technician at the time) and the
+    orders assigned to them now. See docs/reports.md.
 
     Example: amsplan report progress --by week --tech T01
     """
@@ -69,19 +109,57 @@ def progress(
     if as_json:
         print_json(result)
         return
-    title = f"Progress by {by}" + (f", technician {tech}" if tech else "")
-    out = table(by, "closed OK", "failed visits", "confirmed", "awaiting",
-                title=title)  # fmt: skip
-    for column in list(out.columns)[1:]:
-        column.justify = "right"
+    title = TEXT["title"].format(by=by) + (TEXT["of_tech"].format(tech=tech) if tech else "")
+    out = _numbers_table(by, *TEXT["columns"], title=title)
     for p in result.periods:
         out.add_row(p.period, str(p.closed_ok), str(p.failed), str(p.confirmed), str(p.awaiting))
     t = result.total
     out.add_section()
-    out.add_row("Total", str(t.closed_ok), str(t.failed), str(t.confirmed), str(t.awaiting),
-                style="bold")  # fmt: skip
+    out.add_row(TEXT["total"], str(t.closed_ok), str(t.failed), str(t.confirmed),
+                str(t.awaiting), style="bold")  # fmt: skip
     console.print(out)
-    console.print("awaiting: orders awaiting a reply now, by when they started waiting")
+    console.print(TEXT["awaiting_note"])
+    console.print(_breakdown(TEXT["stage"], result.stages, result.orders))
+    rows = top(result.municipalities, TOP_ROWS, TEXT["rest"])
+    console.print(_breakdown(TEXT["municipality"], rows, result.orders))
+    console.print(_forecast(result.forecast))
+    backlog = _numbers_table(*TEXT["backlog_columns"], title=TEXT["backlog"])
+    for age, n in result.backlog.items():
+        backlog.add_row(TEXT["ages"][age], str(n))
+    backlog.add_section()
+    backlog.add_row(TEXT["total"], str(sum(result.backlog.values())), style="bold")
+    console.print(backlog)
+
+
+def _numbers_table(*columns: str, title: str):
+    out = table(*columns, title=title)
+    for column in list(out.columns)[1:]:
+        column.justify = "right"
+    return out
+
+
+def _breakdown(by: str, rows: list[Breakdown], total: Breakdown):
+    out = _numbers_table(by, TEXT["orders"], *(TEXT["groups"][g] for g in GROUPS),
+                         TEXT["share"], title=None)  # fmt: skip
+    for row in [*rows, total]:
+        if row is total:
+            out.add_section()
+        out.add_row(TEXT["total"] if row is total else row.key, str(row.orders),
+                    *(str(row.groups[g]) for g in GROUPS), f"{row.done_share * 100:.0f}",
+                    style="bold" if row is total else None)  # fmt: skip
+    return out
+
+
+def _forecast(f: Forecast) -> str:
+    if not f.remaining:
+        return TEXT["forecast_done"]
+    if f.finish is None:
+        return TEXT["forecast_none"].format(remaining=f.remaining, weeks=FORECAST_WEEKS)
+    return TEXT["forecast"].format(
+        remaining=f.remaining, rate=f.rate, weeks=FORECAST_WEEKS, first=f.first_day,
+        last=f.last_day, done=f.done, days=f.working_days, finish=f.finish,
+        earliest=f.earliest or TEXT["unknown"], latest=f.latest or TEXT["unknown"],
+    )  # fmt: skip
 
 
 def _target(path: Path | None, option: str) -> Path | None:

@@ -35,18 +35,19 @@ DEFAULT_LABELS: dict[Status, str] = {
     Status.ON_HOLD: "På vent",
 }
 
-# Colours are rich colour names or #rrggbb; the same colour is used in every table.
+# Colours are rich colour names or #rrggbb; the same colour is used in every table. The
+# defaults are distinct, also as a 16- or 256-colour terminal shows them (a test checks).
 DEFAULT_COLOURS: dict[Status, str] = {
-    Status.OPEN: "#9e9e9e",
-    Status.PLANNING: "#42a5f5",
-    Status.READY_TO_PRINT: "#7e57c2",
-    Status.AWAITING_RESPONSE: "#ffb300",
-    Status.MANUAL_FOLLOWUP: "#e53935",
-    Status.READY_FOR_EXECUTION: "#43a047",
-    Status.IN_PROGRESS: "#00897b",
-    Status.RESOLVED: "#26c6da",
-    Status.REOPENED: "#ff7043",
-    Status.CLOSED: "#616161",
-    Status.REJECTED_QUANT: "#ad1457",
-    Status.ON_HOLD: "#8d6e63",
+    Status.OPEN: "#9e9e9e",  # light grey
+    Status.PLANNING: "#1565c0",  # blue
+    Status.READY_TO_PRINT: "#8e24aa",  # purple
+    Status.AWAITING_RESPONSE: "#ffb300",  # amber
+    Status.MANUAL_FOLLOWUP: "#e53935",  # red
+    Status.READY_FOR_EXECUTION: "#00c853",  # green
+    Status.IN_PROGRESS: "#00897b",  # teal
+    Status.RESOLVED: "#10e0e0",  # cyan
+    Status.REOPENED: "#ef6c00",  # orange
+    Status.CLOSED: "#616161",  # dark grey
+    Status.REJECTED_QUANT: "#b71c1c",  # dark red
+    Status.ON_HOLD: "#c050c0",  # orchid
 }

@@ -15,7 +15,7 @@ from amsplan.errors import InputError
 from amsplan.services import exportfiles
 from amsplan.services.context import Context
 from amsplan.store import exports as store
-from amsplan.store.reports import failed_visit_rows
+from amsplan.store.reports import failed_visits as failed_visits_of
 from amsplan.store.technicians import get_technician
 
 MOBILE_COLUMNS = [
@@ -105,8 +105,8 @@ def failed_visits(
     """Every failed visit ("bomtur") ever returned, counted by reason, technician or week."""
     check_failed_by(by)
     with ctx.session(readonly=True) as s:
-        rows = failed_visit_rows(s, RESOLUTION_OK)
+        rows = failed_visits_of(s, RESOLUTION_OK)
     if order_ids is not None:
-        rows = [h for h in rows if h.order_id in order_ids]
-    visits = [(h.resolution, h.technician_id, h.at) for h in rows]
+        rows = [row for row in rows if row[0] in order_ids]
+    visits = [(resolution, tech, at) for _, resolution, tech, at in rows]
     return FailedVisits(by, count_failed(visits, by, ctx.settings.tz), len(rows))

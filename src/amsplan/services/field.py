@@ -193,15 +193,15 @@ def _apply_return(s: Session, ctx: Context, order: Order, row: _Row) -> None:
     tech = row.values.get("technician", "")
     who = f" ({tech})" if tech else ""
     if row.kind == "started":
-        workflow.apply(
-            s, ctx, order, "start_work", comment=f"Startet{who}" + (f": {note}" if note else "")
-        )
+        workflow.apply(s, ctx, order, "start_work", at=row.at,
+                       comment=f"Startet{who}" + (f": {note}" if note else ""))  # fmt: skip
         return
     code = row.values["resolution"]
     comment = f"{code}{who}" + (f": {note}" if note else "")
     workflow.apply(s, ctx, order, "resolve", comment=comment, resolution=code, at=row.at)
     if code == RESOLUTION_OK:  # a successful change closes the order at once
-        workflow.apply(s, ctx, order, "close", comment="Utført", resolution=RESOLUTION_OK)
+        workflow.apply(s, ctx, order, "close", comment="Utført", resolution=RESOLUTION_OK,
+                       at=row.at)  # fmt: skip
     else:
         workflow.flag_followup(s, ctx, order, FollowupKind.FAILED_VISIT, f"failed visit: {comment}")
 
@@ -218,23 +218,24 @@ def ingest_returns(ctx: Context, path: Path) -> IngestResult:
 def _apply_upstream(s: Session, ctx: Context, order: Order, row: _Row) -> None:
     reason = row.values.get("reason", "")
     if row.kind == "rejection":
-        workflow.apply(
-            s, ctx, order, "reject_quant", comment=f"Avvist i Quant: {reason}".rstrip(": ")
-        )
+        workflow.apply(s, ctx, order, "reject_quant", at=row.at,
+                       comment=f"Avvist i Quant: {reason}".rstrip(": "))  # fmt: skip
         workflow.flag_followup(s, ctx, order, FollowupKind.REJECTED, f"rejected upstream: {reason}")
         return
-    cancel(s, ctx, order, reason)
+    cancel(s, ctx, order, reason, row.at)
 
 
-def cancel(s: Session, ctx: Context, order: Order, reason: str = "") -> None:
+def cancel(
+    s: Session, ctx: Context, order: Order, reason: str = "", at: datetime | None = None
+) -> None:
     """Cancellation from the customer system, by the order's status (SPEC: Cancellation;
-    the route: domain.cancellation.route)."""
+    the route: domain.cancellation.route); `at`: the message's own time."""
     status = order.status
     steps = cancellation.route(
         order.order_no, status, order.resolution, ctx.settings.label(status), reason
     )
     for step in steps:
-        workflow.apply(s, ctx, order, step.transition, comment=step.comment,
+        workflow.apply(s, ctx, order, step.transition, comment=step.comment, at=at,
                        **({"reason": step.reason} if step.reason else {}))  # fmt: skip
 
 

@@ -313,7 +313,7 @@ def _opt(
     elif mobile and decision.outcome is ReplyOutcome.OPT_IN:
         known.opted_out.pop(mobile, None)
     for order_id, step in decision.steps:
-        _do(s, ctx, known, known.orders[order_id], step)
+        _do(s, ctx, known, known.orders[order_id], step, at=incoming.received)
     if match is not None:
         reply["code"] = match.candidate.code
     linked = named if named is not None else (holders[0].id if len(holders) == 1 else None)
@@ -358,7 +358,7 @@ def _automatic(
     if order is not None:
         reply["order_id"] = order.id
         for step in decision.steps:
-            _do(s, ctx, known, order, step, comment_kind)
+            _do(s, ctx, known, order, step, comment_kind, at=incoming.received)
     reply.update(outcome=decision.outcome.value, handled=decision.handled)
     return reply
 
@@ -368,16 +368,22 @@ def _carry_out(
 ) -> None:
     """Apply a decision's steps to the order, in order (`received`: the reply's time)."""
     for step in decision.steps:
-        _do(s, ctx, known, order, step)
+        _do(s, ctx, known, order, step, at=received)
     if decision.last_word:
         known.newest[key(order)] = received
 
 
 def _do(
-    s: Session, ctx: Context, known: _Known, order: Order, step: Step, comment_kind: str = "reply"
+    s: Session,
+    ctx: Context,
+    known: _Known,
+    order: Order,
+    step: Step,
+    comment_kind: str = "reply",
+    at: datetime | None = None,
 ) -> None:
-    """Carry out one step of a decision on the order."""
-    entry = workflow.carry_out(s, ctx, order, step, comment_kind=comment_kind)
+    """Carry out one step of a decision on the order (`at`: the reply's own time)."""
+    entry = workflow.carry_out(s, ctx, order, step, comment_kind=comment_kind, at=at)
     if entry is not None and isinstance(step, Apply):
         known.last[key(order)] = (step.transition, rules.utc(entry.at))
 

@@ -1,21 +1,26 @@
-"""The team lead's reports: progress per day, week or month, and the dashboard's figures.
+"""The team lead's reports: progress per day, week or month with the snapshot of the same
+orders now (per stage and municipality, the forecast, the follow-up backlog by age), and
+the dashboard's figures.
 
-Progress is counted from the history, so a period's figures never change once it is over:
+Every event counts on the local day (in the configured zone) of its own time:
 
-- closed OK: a history row that closed the order with resolution OK (an old row without a
-  resolution counts by the order's resolution);
-- failed visit ("bomtur"): a ``resolve`` row with any resolution but OK;
-- confirmed: a row that moved the order to ready for execution (reply OK, phone, SMS);
-- awaiting: a snapshot of the orders awaiting a reply now, each counted in the period it
-  started waiting, so the total is the number awaiting now.
+- closed OK: the orders closed with resolution OK now, on the day of the visit (the
+  return's time; a planner's close: its time);
+- failed visit ("bomtur"): every visit resolved with another code, on the day of the visit;
+- confirmed: every move to ready for execution, on the day the reply was received (a
+  planner's call or SMS confirmation: its time);
+- awaiting: the orders awaiting a reply now, each on the day it started waiting.
 
-Periods are local calendar periods in the configured zone: ``2026-04-22``, ISO week
-``2026-W17``, month ``2026-04``. An event belongs to the technician on its history row
-(the order's technician at the time), the snapshot to the order's technician now.
+Periods are local calendar periods: ``2026-04-22``, ISO week ``2026-W17``, month
+``2026-04``. An event belongs to the technician on its history row (the order's
+technician at the time); an order (closed OK, awaiting, the snapshot) to its technician
+now. Everything a report shows is read in one transaction from one snapshot.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -23,13 +28,17 @@ from sqlmodel import Session
 from amsplan import clock
 from amsplan.config import RESOLUTION_OK
 from amsplan.domain import reports as rules
+from amsplan.domain.holidays import public_holiday
 from amsplan.domain.reports import (
+    AGE_BUCKETS,
     LOAD_DAYS,
     LOAD_STATUSES,
     PERIODS,
+    Breakdown,
     Crew,
     Dashboard,
-    Event,
+    Forecast,
+    OrderCount,
     Period,
     Progress,
     StatusCount,
@@ -39,34 +48,60 @@ from amsplan.domain.reports import (
 from amsplan.domain.statuses import Status
 from amsplan.services.context import Context
 from amsplan.store import reports as store
-from amsplan.store.counts import status_counts
+from amsplan.store.chunks import chunks
+from amsplan.store.reports import Scope
 from amsplan.store.technicians import all_technicians, get_technician
 
 __all__ = [
-    "LOAD_DAYS", "LOAD_STATUSES", "PERIODS", "Dashboard", "Period", "Progress", "StatusCount",
-    "TechLoad", "dashboard_data", "period_key", "progress",
+    "AGE_BUCKETS", "LOAD_DAYS", "LOAD_STATUSES", "PERIODS", "Breakdown", "Dashboard",
+    "Forecast", "Period", "Progress", "StatusCount", "TechLoad", "dashboard_data",
+    "period_key", "progress",
 ]  # fmt: skip
 
 
-def _events(s: Session, tech_id: str | None, order_ids: set[int] | None) -> list[Event]:
-    events = []
-    for h, order_resolution in store.progress_rows(s, tech_id):
-        if order_ids is not None and h.order_id not in order_ids:
-            continue
-        kind = rules.event_kind(
-            h.transition, h.to_status, h.resolution, order_resolution, RESOLUTION_OK
-        )
-        if kind:
-            events.append(Event(kind, h.at, h.order_id, h.technician_id, h.resolution))
-    return events
+@dataclass
+class _Read:
+    """What a report reads of its orders (added up over the chunks of a selection)."""
+
+    events: list[tuple[str, datetime, str | None, int]] = field(default_factory=list)
+    counts: list[OrderCount] = field(default_factory=list)
+    waiting: int = 0
+    waited: list[int] = field(default_factory=lambda: [0] * len(rules.AGE_LIMITS))
 
 
-def _awaiting(
-    s: Session, tech_id: str | None, order_ids: set[int] | None
-) -> list[tuple[int, datetime]]:
-    """(order id, since when) of every order awaiting a reply now."""
-    rows = store.awaiting(s, tech_id)
-    return [row for row in rows if order_ids is None or row[0] in order_ids]
+def _read(s: Session, ctx: Context, tech_id: str | None, order_ids: set[int] | None) -> _Read:
+    now = ctx.now()
+    scopes = (
+        [Scope(tech_id)]
+        if order_ids is None
+        else [Scope(tech_id, chunk) for chunk in chunks(sorted(order_ids))]
+    )
+    read = _Read()
+    for scope in scopes:
+        read.events += store.events(s, RESOLUTION_OK, scope)
+        read.counts += store.order_counts(s, RESOLUTION_OK, scope)
+        waiting, waited = store.waiting_for_a_person(s, rules.age_cutoffs(now), scope)
+        read.waiting += waiting
+        read.waited = [a + b for a, b in zip(read.waited, waited, strict=True)]
+    return read
+
+
+def _working_day(ctx: Context):
+    country = ctx.settings.country
+    return lambda day: day.weekday() < 5 and public_holiday(country, day) is None
+
+
+def _progress(ctx: Context, by: str, tech_id: str | None, read: _Read) -> Progress:
+    tz = ctx.settings.tz
+    now = clock.to_local(ctx.now(), tz)
+    days = rules.daily(((kind, at, n) for kind, at, _, n in read.events), tz)
+    periods, total = rules.tally(days, by)
+    stages, orders = rules.breakdown(read.counts, "stage")
+    municipalities, _ = rules.breakdown(read.counts, "municipality")
+    forecast = rules.forecast(days["closed_ok"], orders.remaining, now.date(), _working_day(ctx))
+    backlog = rules.backlog(read.waiting, read.waited)
+    return Progress(by, tech_id, periods, total, now, stages, municipalities, orders,
+                    forecast, backlog)  # fmt: skip
 
 
 def progress(
@@ -75,38 +110,42 @@ def progress(
     tech_id: str | None = None,
     order_ids: set[int] | None = None,
 ) -> Progress:
-    """Orders closed OK, failed visits, confirmed and awaiting, per local period."""
+    """The figures per local period, and the snapshot of the same orders now (all, one
+    technician's, or those of `order_ids`)."""
     rules.check_by(by)
-    tz = ctx.settings.tz
     with ctx.session(readonly=True) as s:
+        store.snapshot(s)
         if tech_id:
             get_technician(s, tech_id)
-        events = _events(s, tech_id, order_ids)
-        awaiting = _awaiting(s, tech_id, order_ids)
-    periods, total = rules.tally(events, awaiting, by, tz)
-    return Progress(by, tech_id, periods, total, clock.to_local(ctx.now(), tz))
+        read = _read(s, ctx, tech_id, order_ids)
+    return _progress(ctx, by, tech_id, read)
 
 
 def dashboard_data(ctx: Context) -> Dashboard:
-    """Everything the dashboard shows, read in one transaction."""
-    tz = ctx.settings.tz
+    """Every figure the dashboard shows, read in one transaction from one snapshot."""
     settings = ctx.settings
-    now = clock.to_local(ctx.now(), tz)
-    today = now.date()
+    today = clock.to_local(ctx.now(), settings.tz).date()
     window = (
-        clock.day_bounds(today, tz)[0],
-        clock.day_bounds(today + timedelta(days=LOAD_DAYS - 1), tz)[1],
+        clock.day_bounds(today, settings.tz)[0],
+        clock.day_bounds(today + timedelta(days=LOAD_DAYS - 1), settings.tz)[1],
     )
     with ctx.session(readonly=True) as s:
-        events = _events(s, None, None)
-        awaiting = _awaiting(s, None, None)
-        counts = status_counts(s)
-        cancelled = store.count_cancelled(s)
-        done = store.count_closed_with(s, RESOLUTION_OK)
+        store.snapshot(s)
+        read = _read(s, ctx, None, None)
         planned = store.planned_per_technician(s, LOAD_STATUSES, *window)
+        done = store.done_per_technician(s, RESOLUTION_OK)
         crew = {t.id: Crew(t.name, t.active) for t in all_technicians(s)}
-    statuses = [(st, settings.label(st), settings.colour(st)) for st in Status]
-    return rules.dashboard(
-        settings.company_name, now, tz, events, awaiting, counts, statuses, cancelled, done,
-        planned, crew,
-    )  # fmt: skip
+    progress = _progress(ctx, "week", None, read)
+    per_status: Counter[str] = Counter()
+    for row in read.counts:
+        per_status[row.status] += row.n
+    statuses = [
+        StatusCount(st.value, settings.label(st), settings.colour(st), per_status[st.value])
+        for st in Status
+    ]
+    reasons: Counter[str] = Counter()
+    for kind, _, resolution, n in read.events:
+        if kind == "failed":
+            reasons[resolution or "?"] += n
+    return rules.dashboard(settings.company_name, progress, statuses, reasons,
+                           rules.load(planned, done, crew))  # fmt: skip

@@ -44,7 +44,8 @@ def apply(
 
     An order it puts in manual follow-up is flagged with the transition's follow-up kind
     (`kind=` overrides it) and `reason=` (else the comment, else the transition's label);
-    any other move settles the order's open follow-up reasons."""
+    any other move settles the order's open follow-up reasons. `at=` is the event's own
+    time (a return's field time, a reply's receipt), kept on the history row."""
     change = engine.apply(order, name, params)
     at = ctx.now()
     for effect in change.transition.effects:
@@ -66,6 +67,7 @@ def apply(
         comment=comment,
         technician_id=order.technician_id,
         resolution=params.get("resolution"),
+        happened_at=params.get("at"),
     )
     session.add(order)
     session.add(entry)
@@ -122,12 +124,19 @@ def add_comment(
 
 
 def carry_out(
-    session: Session, ctx: Context, order: Order, step: Step, comment_kind: str
+    session: Session,
+    ctx: Context,
+    order: Order,
+    step: Step,
+    comment_kind: str,
+    at: datetime | None = None,
 ) -> History | None:
     """Do one step a decision asked for (domain.steps) to the order; the history row when
-    the step applied a transition. Comments are of `comment_kind` (reply, sms_failed)."""
+    the step applied a transition. Comments are of `comment_kind` (reply, sms_failed);
+    `at`: the event's own time (a reply's receipt)."""
     if isinstance(step, Apply):
-        return apply(session, ctx, order, step.transition, comment=step.comment, **step.params)
+        params = {**step.params, "at": at} if at else step.params
+        return apply(session, ctx, order, step.transition, comment=step.comment, **params)
     if isinstance(step, Note):
         add_comment(session, ctx, order, step.text, kind=comment_kind)
     elif isinstance(step, SetNoSms):

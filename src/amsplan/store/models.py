@@ -194,7 +194,10 @@ class History(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="work_order.id", index=True)
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=utcnow)  # when amsplan recorded it
+    # The event's own time when it has one (a return's field time, a reply's receipt
+    # time, an upstream message's time); None: `at` is its time (reports count by it).
+    happened_at: datetime | None = None
     actor: str
     transition: str
     from_status: Status = Field(sa_column=Column(EnumText(Status, None), nullable=False))
