@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from amsplan.cli.output import console, context, print_json, table
 from amsplan.cli.params import FailedVisitsBy, Filter, Json, Period
@@ -26,7 +27,7 @@ def failed_visits(
     filter_name: Filter = None,
     as_json: Json = False,
 ) -> None:
-    """Count failed visits ("bomtur") by reason, technician or week of the return.
+    """Count failed visits ("bomtur") by reason, technician or week of the visit.
 
     Example: amsplan report failed-visits --by tech
     """
@@ -49,16 +50,11 @@ def failed_visits(
 TEXT = {
     "title": "Progress by {by}",
     "of_tech": ", technician {tech}",
-    "columns": ("closed OK", "failed visits", "confirmed", "awaiting"),
     "total": "Total",
     "awaiting_note": "awaiting: orders awaiting a reply now, by when they started waiting",
     "stage": "stage",
     "municipality": "municipality",
     "orders": "orders",
-    "groups": {
-        "unplanned": "unplanned", "booking": "booking", "followup": "follow-up",
-        "confirmed": "confirmed", "done": "done", "dropped": "dropped",
-    },
     "share": "done %",
     "rest": "{n} more",
     "forecast": (
@@ -71,9 +67,16 @@ TEXT = {
     "forecast_done": "Forecast: no orders remain.",
     "unknown": "unknown",
     "backlog": "Waiting for a person",
-    "backlog_columns": ("for", "orders"),
-    "ages": {"0-1": "under 1 day", "1-3": "1-3 days", "3-7": "3-7 days", "7-14": "7-14 days",
-             "14+": "14 days or more"},
+    "backlog_for": "for",
+}
+COLUMNS = ("closed OK", "failed visits", "confirmed", "awaiting")
+GROUP_NAMES = {
+    "unplanned": "unplanned", "booking": "booking", "followup": "follow-up",
+    "confirmed": "confirmed", "done": "done", "dropped": "dropped",
+}  # fmt: skip
+AGE_NAMES = {
+    "0-1": "under 1 day", "1-3": "1-3 days", "3-7": "3-7 days", "7-14": "7-14 days",
+    "14+": "14 days or more",
 }  # fmt: skip
 #: Rows of the per-municipality table (the rest in one row; --json gives every one).
 TOP_ROWS = 15
@@ -110,7 +113,7 @@ def progress(
         print_json(result)
         return
     title = TEXT["title"].format(by=by) + (TEXT["of_tech"].format(tech=tech) if tech else "")
-    out = _numbers_table(by, *TEXT["columns"], title=title)
+    out = _numbers_table(by, *COLUMNS, title=title)
     for p in result.periods:
         out.add_row(p.period, str(p.closed_ok), str(p.failed), str(p.confirmed), str(p.awaiting))
     t = result.total
@@ -123,23 +126,23 @@ def progress(
     rows = top(result.municipalities, TOP_ROWS, TEXT["rest"])
     console.print(_breakdown(TEXT["municipality"], rows, result.orders))
     console.print(_forecast(result.forecast))
-    backlog = _numbers_table(*TEXT["backlog_columns"], title=TEXT["backlog"])
+    backlog = _numbers_table(TEXT["backlog_for"], TEXT["orders"], title=TEXT["backlog"])
     for age, n in result.backlog.items():
-        backlog.add_row(TEXT["ages"][age], str(n))
+        backlog.add_row(AGE_NAMES[age], str(n))
     backlog.add_section()
     backlog.add_row(TEXT["total"], str(sum(result.backlog.values())), style="bold")
     console.print(backlog)
 
 
-def _numbers_table(*columns: str, title: str):
+def _numbers_table(*columns: str, title: str | None) -> Table:
     out = table(*columns, title=title)
     for column in list(out.columns)[1:]:
         column.justify = "right"
     return out
 
 
-def _breakdown(by: str, rows: list[Breakdown], total: Breakdown):
-    out = _numbers_table(by, TEXT["orders"], *(TEXT["groups"][g] for g in GROUPS),
+def _breakdown(by: str, rows: list[Breakdown], total: Breakdown) -> Table:
+    out = _numbers_table(by, TEXT["orders"], *(GROUP_NAMES[g] for g in GROUPS),
                          TEXT["share"], title=None)  # fmt: skip
     for row in [*rows, total]:
         if row is total:

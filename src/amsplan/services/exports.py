@@ -102,7 +102,8 @@ class FailedVisits:
 def failed_visits(
     ctx: Context, by: str = "reason", order_ids: set[int] | None = None
 ) -> FailedVisits:
-    """Every failed visit ("bomtur") ever returned, counted by reason, technician or week."""
+    """Every failed visit ("bomtur") ever returned, counted by reason, technician or week
+    (of the visit: the return's own time)."""
     check_failed_by(by)
     with ctx.session(readonly=True) as s:
         rows = failed_visits_of(s, RESOLUTION_OK)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String, and_, case, func, literal, null, union_all
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -75,7 +76,7 @@ def _own_time() -> Any:
 
 
 def _closed_ok(ok: str) -> Any:
-    return and_(Order.status == Status.CLOSED, Order.resolution == ok)
+    return and_(col(Order.status) == Status.CLOSED, col(Order.resolution) == ok)
 
 
 def _scoped(query: Any, scope: Scope, order_id: Any, tech: Any) -> Any:
@@ -98,7 +99,7 @@ def events(session: Session, ok: str, scope: Scope) -> list[tuple[str, datetime,
 
     The history rows of a technician are those that name them (the order's technician at
     the time); the orders of a technician (closed OK, awaiting) are theirs now."""
-    resolved = and_(History.transition == "resolve", History.resolution != ok)
+    resolved = and_(col(History.transition) == "resolve", col(History.resolution) != ok)
     # Grouped by the labels: PostgreSQL sees two copies of an expression with parameters
     # as two expressions (and a label named as a column would mean the column).
     kind = case((resolved, literal("failed")), else_=literal("confirmed")).label("kind")
@@ -140,9 +141,10 @@ def events(session: Session, ok: str, scope: Scope) -> list[tuple[str, datetime,
 def order_counts(session: Session, ok: str, scope: Scope) -> list[OrderCount]:
     """How many orders share a stage, municipality, status, closed OK and cancelled."""
     closed_ok = case((_closed_ok(ok), True), else_=False).label("is_done")  # see events()
-    columns = (Order.stage, Order.municipality_no, Order.status, closed_ok, Order.cancelled)
+    columns = (col(Order.stage), col(Order.municipality_no), col(Order.status), closed_ok,
+               col(Order.cancelled))  # fmt: skip
     query = _scoped(
-        select(*columns, func.count()).group_by(*columns), scope, col(Order.id),
+        sa_select(*columns, func.count()).group_by(*columns), scope, col(Order.id),
         Order.technician_id,
     )  # fmt: skip
     return [
