@@ -194,13 +194,15 @@ def _empty(ax, text: str) -> None:
 
 
 def _integer_axis(axis) -> None:
-    from matplotlib.ticker import MaxNLocator
+    """Whole numbers, few ticks (room for 900 000), written as on the page: 12 345."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
 
 
 def _bar_labels(ax, bars) -> None:
-    ax.bar_label(bars, labels=[str(int(b.get_width())) if b.get_width() else "" for b in bars],
+    ax.bar_label(bars, labels=[number(b.get_width()) if b.get_width() else "" for b in bars],
                  padding=2, fontsize=7)  # fmt: skip
 
 
