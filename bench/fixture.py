@@ -153,7 +153,7 @@ def _book_day(s: Any, ctx: Any, action: str, plans: list[dict], summary: dict) -
     from amsplan.services import outbox, planning, workflow
     from amsplan.store.bulk import add_rows
     from amsplan.store.letters import live_letters
-    from amsplan.store.messages import queued_for_orders
+    from amsplan.store.messages import queued_rows
     from amsplan.store.models import BookingCode, History, Sms
     from amsplan.store.orders import load_orders, update_rows
 
@@ -179,7 +179,7 @@ def _book_day(s: Any, ctx: Any, action: str, plans: list[dict], summary: dict) -
         })  # fmt: skip
 
     ids = {o.id: o for o in found.values()}
-    busy = {m.order_id for m in queued_for_orders(s, ids)}
+    busy = {m.order_id for m in queued_rows(s, ids)}
     busy |= {row.order_id for row in live_letters(s, ids)}
     stale = [o.order_no for o in found.values()
              if o.status != Status.OPEN or o.followup_kind or o.id in busy]  # fmt: skip

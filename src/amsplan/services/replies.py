@@ -377,9 +377,9 @@ def _do(
     s: Session, ctx: Context, known: _Known, order: Order, step: Step, comment_kind: str = "reply"
 ) -> None:
     """Carry out one step of a decision on the order."""
-    entry = workflow.carry_out(s, ctx, order, step, comment_kind=comment_kind)
-    if entry is not None and isinstance(step, Apply):
-        known.last[key(order)] = (step.transition, rules.utc(entry.at))
+    at = workflow.carry_out(s, ctx, order, step, comment_kind=comment_kind)
+    if at is not None and isinstance(step, Apply):
+        known.last[key(order)] = (step.transition, rules.utc(at))
 
 
 def _sender_key(rec: dict[str, str], country: str) -> str:

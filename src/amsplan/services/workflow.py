@@ -25,6 +25,7 @@ from amsplan.services import follow, outbox
 from amsplan.services.context import Context
 from amsplan.store import codes as stored_codes
 from amsplan.store import followups as flags
+from amsplan.store import pending
 from amsplan.store.models import BookingCode, Comment, FollowupFlag, History, Letter, Order
 from amsplan.store.orders import key, resequence
 
@@ -39,8 +40,9 @@ def apply(
     *,
     comment: str = "",
     **params: Any,
-) -> History:
-    """Move order through transition `name` (TransitionRefused if it may not).
+) -> datetime:
+    """Move order through transition `name` (TransitionRefused if it may not); the time
+    it moved (its history row's).
 
     An order it puts in manual follow-up is flagged with the transition's follow-up kind
     (`kind=` overrides it) and `reason=` (else the comment, else the transition's label);
@@ -56,21 +58,15 @@ def apply(
     else:  # any other move settles what needed a person (e.g. a failed SMS booking)
         clear_followups(session, ctx, order, at)
     order.updated_at = at
-    entry = History(
-        order_id=key(order),
-        at=at,
-        actor=ctx.user,
-        transition=name,
-        from_status=change.from_status,
-        to_status=change.to_status,
-        comment=comment,
-        technician_id=order.technician_id,
-        resolution=params.get("resolution"),
-    )
+    pending.add(session, History, {
+        "order_id": key(order), "at": at, "actor": ctx.user, "transition": name,
+        "from_status": change.from_status, "to_status": change.to_status,
+        "comment": comment, "technician_id": order.technician_id,
+        "resolution": params.get("resolution"),
+    })  # fmt: skip
     session.add(order)
-    session.add(entry)
     follow.order_changed(session, ctx, order, name)
-    return entry
+    return at
 
 
 def flag_followup(
@@ -87,7 +83,9 @@ def flag_followup(
     open one (followups.FollowupKind order), so e.g. a reply never hides a cancellation.
     """
     at = at or ctx.now()
-    session.add(FollowupFlag(order_id=key(order), kind=kind, reason=reason, at=at, actor=ctx.user))
+    pending.add(session, FollowupFlag, {
+        "order_id": key(order), "kind": kind, "reason": reason, "at": at, "actor": ctx.user,
+    })  # fmt: skip
     if followups.summary_kind(order.followup_kind, kind):
         order.followup_kind, order.followup_reason = kind, reason
     session.add(order)
@@ -105,8 +103,7 @@ def clear_followups(
     if order.followup_kind is None:  # nothing open (flags are open only while it is set)
         return
     at = at or ctx.now()
-    session.flush()  # flags added in this transaction are settled too
-    flags.clear(session, key(order), at, ctx.user, kinds)
+    flags.clear(session, key(order), at, ctx.user, kinds)  # those added here too
     order.followup_kind = order.followup_reason = None
     if kinds is not None:
         rest = flags.open_flags_of(session, key(order))
@@ -116,16 +113,26 @@ def clear_followups(
 
 
 def add_comment(
-    session: Session, ctx: Context, order: Order, text: str, kind: str = "note"
+    session: Session,
+    ctx: Context,
+    order: Order,
+    text: str,
+    kind: str = "note",
+    at: datetime | None = None,
 ) -> None:
-    session.add(Comment(order_id=key(order), at=ctx.now(), actor=ctx.user, kind=kind, text=text))
+    """A comment in the order's timeline (at `at`, else now)."""
+    pending.add(session, Comment, {
+        "order_id": key(order), "at": at or ctx.now(), "actor": ctx.user, "kind": kind,
+        "text": text,
+    })  # fmt: skip
 
 
 def carry_out(
     session: Session, ctx: Context, order: Order, step: Step, comment_kind: str
-) -> History | None:
-    """Do one step a decision asked for (domain.steps) to the order; the history row when
-    the step applied a transition. Comments are of `comment_kind` (reply, sms_failed)."""
+) -> datetime | None:
+    """Do one step a decision asked for (domain.steps) to the order; when it applied a
+    transition, the time it did (the history row's). Comments are of `comment_kind`
+    (reply, sms_failed)."""
     if isinstance(step, Apply):
         return apply(session, ctx, order, step.transition, comment=step.comment, **step.params)
     if isinstance(step, Note):
@@ -167,7 +174,7 @@ def new_booking_code(session: Session, ctx: Context, order: Order, at: datetime,
     _retire_code(session, order, at)
     pool: list[str] | None = params.get("_code_pool")
     code = pool.pop() if pool else fresh_codes(session, 1)[0]
-    session.add(BookingCode(code=code, order_id=key(order), created_at=at))
+    pending.add(session, BookingCode, {"code": code, "order_id": key(order), "created_at": at})
     order.booking_code = code
 
 
@@ -200,15 +207,7 @@ def confirmed(session: Session, ctx: Context, order: Order, at: datetime, params
 
 
 def reply_comment(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
-    session.add(
-        Comment(
-            order_id=key(order),
-            at=at,
-            actor=ctx.user,
-            kind=params.get("comment_kind", "reply"),
-            text=params["text"],
-        )  # fmt: skip
-    )
+    add_comment(session, ctx, order, params["text"], params.get("comment_kind", "reply"), at)
 
 
 def hold_until(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
@@ -278,11 +277,12 @@ def withdraw_no_answer_sms(session: Session, ctx: Context, order: Order, at: dat
     sent = outbox.withdraw_no_answer(session, order, at)
     if sent is not None and params.get("reconsider") == "answered_before_reminder":
         when = clock.to_local(sent, ctx.settings.tz)
-        session.add(Comment(
-            order_id=key(order), at=at, actor=ctx.user, kind="note",
-            text=f"Påminnelsen om manglende svar ble sendt {when:%d.%m.%Y %H:%M}, men kunden "
+        add_comment(
+            session, ctx, order,
+            f"Påminnelsen om manglende svar ble sendt {when:%d.%m.%Y %H:%M}, men kunden "
             "hadde svart i tide: vurder å gi kunden beskjed",
-        ))  # fmt: skip
+            at=at,
+        )  # fmt: skip
 
 
 def withdraw_all_sms(session: Session, ctx: Context, order: Order, at: datetime, params):

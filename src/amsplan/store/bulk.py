@@ -10,9 +10,11 @@ of rows that conversion was a fifth of an import.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, insert
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, SQLModel
 
 from amsplan.store.chunks import CHUNK
@@ -29,26 +31,32 @@ def add_table_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -
     if not rows:
         return
     connection = session.connection()
-    dialect = connection.dialect
-    names = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    # The order and names of the statement's parameters, as the driver takes them.
-    order = list(compiled.positiontup or []) if compiled.positional else names
-    plan = [(name, _converter(table, name, dialect)) for name in order]
+    sql, positional, order, processors = _statement(table, tuple(rows[0]), connection.dialect)
+    plan = [(name, _memo(processors[name]) if name in processors else None) for name in order]
 
     def params(row: dict[str, Any]) -> Any:
         values = [row[k] if c is None else c(row[k]) for k, c in plan]
-        return tuple(values) if compiled.positional else dict(zip(order, values, strict=True))
+        return tuple(values) if positional else dict(zip(order, values, strict=True))
 
     for i in range(0, len(rows), CHUNK):
-        batch = [params(row) for row in rows[i : i + CHUNK]]
-        connection.exec_driver_sql(compiled.string, batch)
+        connection.exec_driver_sql(sql, [params(row) for row in rows[i : i + CHUNK]])
 
 
-def _converter(table: Table, name: str, dialect: Any) -> Callable[[Any], Any] | None:
-    """What turns a value of the column into what the driver takes (None: as it is)."""
-    processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-    return _memo(processor) if processor else None
+@lru_cache(maxsize=64)
+def _statement(
+    table: Table, names: tuple[str, ...], dialect: Dialect
+) -> tuple[str, bool, list[str], dict[str, Any]]:
+    """The INSERT of these columns as the driver takes it: its SQL, whether its
+    parameters are positional, their order, and the converters of the columns that have
+    one (compiled once per table and columns)."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+    order = list(compiled.positiontup or []) if compiled.positional else list(names)
+    processors = {
+        name: processor
+        for name in names
+        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    }
+    return compiled.string, compiled.positional, order, processors
 
 
 def _memo(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from amsplan.domain.states import SmsKind, SmsState
@@ -30,13 +32,29 @@ def of_order(
     return list(session.exec(query))
 
 
-def queued_for_orders(session: Session, order_ids: Iterable[int]) -> list[Sms]:
-    """The queued messages of these orders."""
-    found: list[Sms] = []
+def queued_rows(session: Session, order_ids: Iterable[int]) -> list[Any]:
+    """The queued messages of these orders as plain rows (id, order_id, kind, text,
+    appointment): what the truth rules read, without an ORM object each."""
+    found: list[Any] = []
     for chunk in chunks(set(order_ids)):
-        query = select(Sms).where(col(Sms.order_id).in_(chunk), col(Sms.status) == SmsState.QUEUED)
-        found += session.exec(query)
+        query = select_columns(
+            col(Sms.id), col(Sms.order_id), col(Sms.kind), col(Sms.text), col(Sms.appointment)
+        ).where(col(Sms.order_id).in_(chunk), col(Sms.status) == SmsState.QUEUED)
+        found += session.execute(query).all()
     return found
+
+
+def withdraw_queued(session: Session, withdrawn: list[tuple[int, str]], at: datetime) -> None:
+    """Withdraw these queued messages: (id, why), in one statement."""
+    if not withdrawn:
+        return
+    table = Sms.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"), table.c.status == SmsState.QUEUED)
+        .values(status=SmsState.WITHDRAWN, withdrawn_at=at, withdrawn_reason=bindparam("_why"))
+    )
+    session.execute(statement, [{"_id": i, "_why": why} for i, why in withdrawn])
 
 
 def other_reminder(session: Session, message: Sms, appointment: datetime | None) -> bool:

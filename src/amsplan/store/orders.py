@@ -10,7 +10,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, bindparam, func, literal, or_
+from sqlalchemy import Table, and_, bindparam, event, func, inspect, literal, or_
+from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from amsplan import clock
@@ -360,6 +362,55 @@ def existing_rows(
 def insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     """New orders from plain rows (every column given)."""
     add_table_rows(session, _TABLE, rows)
+
+
+def write_changed(session: Session) -> None:
+    """Write the session's changed orders in a few statements: one executemany per set
+    of changed columns, each row's version checked and bumped as the ORM does it
+    (StaleDataError when another process changed one meanwhile). The orders are then
+    clean, so the ORM's own flush, which writes a versioned row with one UPDATE each,
+    has none of them left: a run that moves thousands of orders writes them at once.
+
+    Called before every flush of every session (registered below)."""
+    groups: dict[tuple[str, ...], list[tuple[Order, dict[str, Any]]]] = {}
+    for order in session.dirty:
+        if type(order) is not Order:
+            continue
+        state = inspect(order)
+        if state.key is None:
+            continue
+        changed = {
+            name: state.dict[name]
+            for name, old in state.committed_state.items()
+            if name in _COLUMNS and state.dict.get(name, NO_VALUE) != old
+        }
+        if changed:
+            groups.setdefault(tuple(sorted(changed)), []).append((order, changed))
+    orders = _TABLE
+    for names, group in groups.items():
+        statement = (
+            orders.update()
+            .where(orders.c.id == bindparam("_id"), orders.c.version == bindparam("_version"))
+            .values({**{n: bindparam(n) for n in names}, "version": bindparam("_next")})
+        )
+        params = [
+            {**changed, "_id": order.id, "_version": order.version, "_next": order.version + 1}
+            for order, changed in group
+        ]
+        written = session.connection().execute(statement, params).rowcount
+        if written != len(params):
+            raise StaleDataError(
+                f"{len(params) - written} of {len(params)} orders were changed by another "
+                "process meanwhile"
+            )
+        for order, changed in group:
+            for name, value in changed.items():
+                set_committed_value(order, name, value)
+            set_committed_value(order, "version", order.version + 1)
+
+
+_COLUMNS = frozenset(_TABLE.c.keys()) - {"id", "version"}
+event.listen(Session, "before_flush", lambda session, _context, _objects: write_changed(session))
 
 
 def update_rows(
