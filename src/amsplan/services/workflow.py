@@ -64,7 +64,7 @@ def apply(
         "comment": comment, "technician_id": order.technician_id,
         "resolution": params.get("resolution"),
     })  # fmt: skip
-    session.add(order)
+    _keep(session, order)
     follow.order_changed(session, ctx, order, name)
     return at
 
@@ -88,7 +88,7 @@ def flag_followup(
     })  # fmt: skip
     if followups.summary_kind(order.followup_kind, kind):
         order.followup_kind, order.followup_reason = kind, reason
-    session.add(order)
+    _keep(session, order)
 
 
 def clear_followups(
@@ -109,7 +109,7 @@ def clear_followups(
         rest = flags.open_flags_of(session, key(order))
         for flag in sorted(rest, key=lambda f: followups.rank(f.kind))[:1]:
             order.followup_kind, order.followup_reason = flag.kind, flag.reason
-    session.add(order)
+    _keep(session, order)
 
 
 def add_comment(
@@ -140,12 +140,19 @@ def carry_out(
     elif isinstance(step, SetNoSms):
         order.no_sms = step.no_sms
         order.updated_at = ctx.now()
-        session.add(order)
+        _keep(session, order)
         if step.comment:
             add_comment(session, ctx, order, step.comment, kind=comment_kind)
     else:
         flag_followup(session, ctx, order, step.kind, step.reason)
     return None
+
+
+def _keep(session: Session, order: Order) -> None:
+    """The order is written with the session (it is, when the session loaded it: adding
+    it again walks the mapper's cascades, a cost per transition at thousands)."""
+    if order not in session:
+        session.add(order)
 
 
 # --- effects ---------------------------------------------------------------
@@ -227,7 +234,7 @@ def clear_slot(session: Session, ctx: Context, order: Order, at: datetime, param
     tech_id, start = order.technician_id, order.planned_start
     order.technician_id = order.planned_start = order.booking_seq = None
     outbox.withdraw_reminders(session, order, at=at)
-    session.add(order)
+    _keep(session, order)
     if tech_id and start:
         session.flush()
         resequence(session, ctx.settings.tz, tech_id, clock.to_local(start, ctx.settings.tz).date())

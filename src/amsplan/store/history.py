@@ -19,8 +19,10 @@ def last_transitions(session: Session, order_ids: Iterable[int]) -> dict[int, tu
     last: dict[int, tuple[str, datetime]] = {}
     for chunk in chunks(set(order_ids)):
         latest = select(func.max(History.id)).where(col(History.order_id).in_(chunk))
-        query = select(History).where(col(History.id).in_(latest.group_by(col(History.order_id))))
-        last.update((h.order_id, (h.transition, rules.utc(h.at))) for h in session.exec(query))
+        query = select(History.order_id, History.transition, History.at).where(
+            col(History.id).in_(latest.group_by(col(History.order_id)))
+        )
+        last.update((i, (transition, rules.utc(at))) for i, transition, at in session.exec(query))
     return last
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, and_, bindparam, event, func, inspect, literal, or_
-from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
+from sqlalchemy.orm.attributes import NO_VALUE
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -373,6 +373,7 @@ def write_changed(session: Session) -> None:
 
     Called before every flush of every session (registered below)."""
     groups: dict[tuple[str, ...], list[tuple[Order, dict[str, Any]]]] = {}
+    unchanged = []
     for order in session.dirty:
         if type(order) is not Order:
             continue
@@ -386,6 +387,8 @@ def write_changed(session: Session) -> None:
         }
         if changed:
             groups.setdefault(tuple(sorted(changed)), []).append((order, changed))
+        else:
+            unchanged.append(order)
     orders = _TABLE
     for names, group in groups.items():
         statement = (
@@ -403,10 +406,18 @@ def write_changed(session: Session) -> None:
                 f"{len(params) - written} of {len(params)} orders were changed by another "
                 "process meanwhile"
             )
-        for order, changed in group:
-            for name, value in changed.items():
-                set_committed_value(order, name, value)
-            set_committed_value(order, "version", order.version + 1)
+        for order, _ in group:
+            inspect(order).dict["version"] = order.version + 1
+        _written(session, [order for order, _ in group])
+    _written(session, unchanged)
+
+
+def _written(session: Session, orders: list[Order]) -> None:
+    """The orders' values are the stored ones: no longer dirty, as after the ORM's flush
+    (which otherwise still looks at every column of every one)."""
+    for order in orders:
+        state = inspect(order)
+        state._commit_all(state.dict, session.identity_map)
 
 
 _COLUMNS = frozenset(_TABLE.c.keys()) - {"id", "version"}
