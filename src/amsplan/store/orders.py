@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, bindparam, event, func, inspect, literal, or_
+from sqlalchemy import Table, and_, bindparam, event, func, inspect, literal, literal_column, or_
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm.attributes import NO_VALUE
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
@@ -19,7 +21,7 @@ from amsplan import clock
 from amsplan.domain.slots import OCCUPYING
 from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
-from amsplan.store.bulk import add_table_rows
+from amsplan.store.bulk import Prepared, add_table_rows, prepare, run_many
 from amsplan.store.chunks import CHUNK, chunks, locked
 from amsplan.store.models import Order
 from amsplan.store.technicians import get_technician
@@ -389,18 +391,12 @@ def write_changed(session: Session) -> None:
             groups.setdefault(tuple(sorted(changed)), []).append((order, changed))
         else:
             unchanged.append(order)
-    orders = _TABLE
     for names, group in groups.items():
-        statement = (
-            orders.update()
-            .where(orders.c.id == bindparam("_id"), orders.c.version == bindparam("_version"))
-            .values({**{n: bindparam(n) for n in names}, "version": bindparam("_next")})
-        )
         params = [
             {**changed, "_id": order.id, "_version": order.version, "_next": order.version + 1}
             for order, changed in group
         ]
-        written = session.connection().execute(statement, params).rowcount
+        written = run_many(session, _update(names, session.connection().dialect), params)
         if written != len(params):
             raise StaleDataError(
                 f"{len(params) - written} of {len(params)} orders were changed by another "
@@ -410,6 +406,18 @@ def write_changed(session: Session) -> None:
             inspect(order).dict["version"] = order.version + 1
         _written(session, [order for order, _ in group])
     _written(session, unchanged)
+
+
+@lru_cache(maxsize=64)
+def _update(names: tuple[str, ...], dialect: Dialect) -> Prepared:
+    """UPDATE of these columns of an order whose version is still the one read."""
+    orders = _TABLE
+    statement = (
+        orders.update()
+        .where(orders.c.id == bindparam("_id"), orders.c.version == bindparam("_version"))
+        .values({**{n: bindparam(n) for n in names}, "version": bindparam("_next")})
+    )
+    return prepare(statement, dialect)
 
 
 def _written(session: Session, orders: list[Order]) -> None:
@@ -435,13 +443,11 @@ def update_rows(
     statement = (
         orders.update()
         .where(orders.c.id == bindparam("_id"))
-        .values(
-            {
-                **{f: bindparam(f) for f in columns},
-                "version": orders.c.version + 1,
-                "updated_at": at,
-            }
-        )  # fmt: skip
-    )
-    for i in range(0, len(rows), CHUNK):
-        session.execute(statement, rows[i : i + CHUNK])
+        .values({
+            **{f: bindparam(f) for f in columns},
+            "version": orders.c.version + literal_column("1"),
+            "updated_at": bindparam("_at"),
+        })
+    )  # fmt: skip
+    prepared = prepare(statement, session.connection().dialect)
+    run_many(session, prepared, [{**row, "_at": at} for row in rows])
