@@ -14,7 +14,7 @@ from sqlmodel import Session, create_engine
 from amsplan.errors import NotInitialised
 
 # The newest migration; a test checks it matches migrations/versions.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
 

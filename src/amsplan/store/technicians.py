@@ -19,6 +19,9 @@ def get_technician(session: Session, tech_id: str) -> Technician:
     Kept for the session: the session's identity map holds objects only while they are
     used, and a run that writes an SMS per order names each order's technician (one
     query per technician, not per message)."""
+    kept: dict[str, Technician] = session.info.get(_KEPT, {})
+    if tech_id in kept:
+        return kept[tech_id]
     tech = session.get(Technician, tech_id)
     if tech is None:
         raise NotFound(f"no technician {tech_id!r} (see `amsplan techs list`)")
