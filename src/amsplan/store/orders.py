@@ -136,6 +136,36 @@ def day_orders(
     return orders_between(session, tech_id, start, end, statuses, lock)
 
 
+def days_orders(
+    session: Session,
+    tz: ZoneInfo,
+    days: Iterable[tuple[str, date]],
+    statuses: Iterable[Status] = OCCUPYING,
+    lock: bool = True,
+) -> dict[tuple[str, date], list[Order]]:
+    """The orders of each (technician, local calendar day), by time as day_orders: one
+    query per day for all its technicians; locked (unless not `lock`)."""
+    found: dict[tuple[str, date], list[Order]] = {key: [] for key in days}
+    by_day: dict[date, list[str]] = {}
+    for tech_id, day in found:
+        by_day.setdefault(day, []).append(tech_id)
+    for day, techs in sorted(by_day.items()):
+        start, end = clock.day_bounds(day, tz)
+        query = (
+            select(Order)
+            .where(
+                col(Order.technician_id).in_(techs),
+                col(Order.planned_start) >= start,
+                col(Order.planned_start) < end,
+                col(Order.status).in_(list(statuses)),
+            )
+            .order_by(col(Order.planned_start), col(Order.booking_seq), col(Order.order_no))
+        )
+        for order in session.exec(locked(query, lock)):
+            found[(order.technician_id or "", day)].append(order)
+    return found
+
+
 def orders_between(
     session: Session,
     tech_id: str,
