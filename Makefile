@@ -33,10 +33,13 @@ test: $(STAMP)
 test-sqlite: $(STAMP)
 	$(BIN)/pytest -q -n $(TEST_JOBS)
 
-## bench: the benchmarks of issue 6 at full scale, figures in bench/RESULTS.md (1-1.5 h on 2 cores)
-##        one part or a smaller scale: make bench BENCH="db --orders 20000"
+## bench: the benchmarks of issues 6 and 17 at full scale, figures in bench/RESULTS.md (1-1.5 h
+##        on 2 cores); one part or a smaller scale: make bench BENCH="db --orders 20000".
+##        Installs the extra `bench` (reportlab, the letters' second baseline) into the venv.
 BENCH ?= all
 bench: $(STAMP) system-deps
+	$(BIN)/python -c "import reportlab, _rl_accel" 2>/dev/null \
+	  || $(BIN)/pip install -q --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/python bench/run.py $(BENCH)
 
 ## lint: ruff (style, imports) and mypy (types; strict on the pure domain)

@@ -25,7 +25,8 @@ PDF file per letter, as the service does. Modes:
 
 Wall and CPU time (user + sys, the process and its children), peak RSS of the process
 (ru_maxrss) and of the whole process tree (sampled from /proc every 0.1 s), the load
-average before each run, and the mean file size.
+average before each run, and the mean and largest file size in bytes (the "today's" letter
+size of issue 17's goal: ``--modes new`` on the renderer before it).
 """
 
 from __future__ import annotations
@@ -209,7 +210,8 @@ def child(mode: str, n: int, call_size: int, out_dir: Path, old_rev: str | None)
     sizes = [p.stat().st_size for p in out_dir.glob("*.pdf")]
     return {
         "files": len(sizes),
-        "mean_kb": round(sum(sizes) / len(sizes) / 1024, 1) if sizes else None,
+        "mean_bytes": round(sum(sizes) / len(sizes)) if sizes else None,
+        "max_bytes": max(sizes, default=None),
         "setup_s": round(setup, 2),
         **info,
     }
@@ -296,7 +298,7 @@ def main() -> None:
     args = parser.parse_args()
     old_rev = args.old_rev or old_revision()
     print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()}, old = {old_rev}", flush=True)
-    head = "mode n call wall_s cpu_s letters/s per_cpu_s rss_mb tree_mb kb/letter load"
+    head = "mode n call wall_s cpu_s letters/s per_cpu_s rss_mb tree_mb mean_B max_B load"
     if not args.json:
         print(head.replace(" ", "\t"), flush=True)
     for n in (int(s) for s in args.sizes.split(",")):
@@ -319,7 +321,8 @@ def main() -> None:
                 r["letters_per_cpu_s"],
                 r["rss_mb"],
                 r["tree_rss_mb"],
-                r["mean_kb"],
+                r["mean_bytes"],
+                r["max_bytes"],
                 r["load_before"],
             ]
             print("\t".join(str(c) for c in cells), flush=True)

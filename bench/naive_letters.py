@@ -98,6 +98,7 @@ def load(folder: Path, limit: int | None) -> tuple[list[dict], dict]:
                 "letter_date": today,
                 "company_address": company.get("address", ""),
                 "company_phone": company.get("phone", ""),
+                "by_email": False,  # a printed letter (amsplan's LetterData default)
             }
         )
     letters.sort(key=lambda x: x["file_name"])

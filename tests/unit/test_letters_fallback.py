@@ -87,7 +87,7 @@ def test_a_missing_internal_means_whole_letters_and_one_warning(
     with caplog.at_level(logging.WARNING):
         pdfs = renderer.render_batch(letters)
         again = renderer.render_batch(letters[:3])
-    assert renderer.stats.overlay == 0 and renderer.fast is False
+    assert renderer.stats.fast == 0 and renderer.fast is False
     assert [_text(pdf) for pdf in pdfs] == [_text(pdf) for pdf in whole]
     assert pdfs == whole  # the very letters the slow path makes
     assert [_text(pdf) for pdf in again] == [_text(pdf) for pdf in whole[:3]]
@@ -104,7 +104,7 @@ def test_the_fast_path_works_with_every_internal_in_place(
     renderer = LetterRenderer(processes=1)
     with caplog.at_level(logging.WARNING):
         renderer.render_batch(letters)
-    assert renderer.stats.overlay > 0 and renderer.fast is True
+    assert renderer.stats.fast > 0 and renderer.fast is True
     assert _warnings(caplog) == []
 
 

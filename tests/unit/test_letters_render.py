@@ -321,15 +321,15 @@ def test_fast_path_is_used_for_normal_letters() -> None:
     renderer = LetterRenderer(processes=1)
     pdfs = renderer.render_batch(LETTERS)
     # The absurdly long street cannot fit its slots: that letter alone is laid out whole.
-    assert (renderer.stats.overlay, renderer.stats.full, renderer.stats.backgrounds) == (2, 1, 1)
+    assert (renderer.stats.fast, renderer.stats.full, renderer.stats.backgrounds) == (2, 1, 1)
     assert [_pages(pdf) for pdf in pdfs] == [1, 2, 1]
 
 
 def test_batch_every_letter_its_own_data_and_no_other(fast: LetterRenderer) -> None:
     letters = _batch(13)
-    before = fast.stats.overlay
+    before = fast.stats.fast
     pdfs = fast.render_batch(letters)
-    assert fast.stats.overlay - before == len(letters)
+    assert fast.stats.fast - before == len(letters)
     texts = [_text(pdf) for pdf in pdfs]
     assert "onsdag 22. april 2026 mellom kl. 10.00 og 11.00" in texts[0]
     for i, (letter, text, pdf) in enumerate(zip(letters, texts, pdfs, strict=True)):
@@ -354,7 +354,7 @@ def test_fast_and_full_render_print_the_same_words(fast: LetterRenderer) -> None
     letters = _batch(3) + [LETTERS[2]]
     for quick, slow in zip(fast.render_batch(letters), full.render_batch(letters), strict=True):
         assert sorted(_text(quick).split()) == sorted(_text(slow).split())
-    assert full.stats.overlay == 0
+    assert full.stats.fast == 0
 
 
 def test_fast_letter_is_one_small_valid_pdf(fast: LetterRenderer) -> None:
@@ -374,9 +374,9 @@ def test_fast_path_escapes_like_the_full_one(fast: LetterRenderer) -> None:
         city="<script>x</script>",
         technician_name="{% raw %}<i>Ola</i>",
     )
-    before = fast.stats.overlay
+    before = fast.stats.fast
     text = _text(fast.render_batch([nasty, LETTERS[0]])[0])
-    assert fast.stats.overlay == before + 2
+    assert fast.stats.fast == before + 2
     for literal in (NASTY_NAME, "<b>Gate</b> {{ 6*7 }}", "0155 <script>x</script>", "<i>Ola</i>"):
         assert literal in text
     assert "42" not in text and "49" not in text.replace("707057500", "")
@@ -386,9 +386,9 @@ def test_long_names_wrap_inside_their_slots(fast: LetterRenderer) -> None:
     long_name = "Kristine Margrethe Andersen-Bjørnstad og Hans Petter Kristiansen-Aamodt"
     long_street = "Øvre Slottsgate 128B"
     letter = _letter(customer_name=long_name, street=long_street, city="KONGSVINGER")
-    before = fast.stats.overlay
+    before = fast.stats.fast
     pdf, _ = fast.render_batch([letter, LETTERS[0]])
-    assert fast.stats.overlay == before + 2  # two lines of name, two of address: they fit
+    assert fast.stats.fast == before + 2  # two lines of name, two of address: they fit
     text = _text(pdf)
     assert long_name in text and long_street in text
     assert _pages(pdf) == 1
@@ -402,9 +402,9 @@ def test_what_does_not_fit_is_laid_out_whole_and_never_cut(fast: LetterRenderer)
         _letter(order_no="WO-D", meter_number="M" * 60),
         _letter(order_no="WO-E"),
     ]
-    before = (fast.stats.overlay, fast.stats.full)
+    before = (fast.stats.fast, fast.stats.full)
     pdfs = fast.render_batch(letters)
-    assert (fast.stats.overlay - before[0], fast.stats.full - before[1]) == (1, 4)
+    assert (fast.stats.fast - before[0], fast.stats.full - before[1]) == (1, 4)
     texts = [_text(pdf) for pdf in pdfs]
     assert "fra tirsdag 21. april 2026 kl. 10.00 til torsdag 23. april 2026 kl. 02.00" in texts[0]
     assert " ".join(["Navn"] * 40) in texts[1]
@@ -441,7 +441,7 @@ def test_customer_data_outside_slots_means_whole_letters(tmp_path: Path) -> None
     )
     renderer = LetterRenderer(template_dir=_override(tmp_path, html=html), processes=1)
     pdfs = renderer.render_batch(LETTERS[:1] + LETTERS[2:])
-    assert renderer.stats.overlay == 0
+    assert renderer.stats.fast == 0
     assert "Hei Kari Nordmann, vi bytter måleren 2026" in _text(pdfs[0])
     assert f"Hei {NASTY_NAME}" in _text(pdfs[1])
 
@@ -451,7 +451,7 @@ def test_slot_styled_by_its_context_means_whole_letters(tmp_path: Path) -> None:
     css = SHIPPED_CSS + "\n.appointment { text-transform: uppercase; color: #900 }\n"
     renderer = LetterRenderer(template_dir=_override(tmp_path, css=css), processes=1)
     pdf, _ = renderer.render_batch(_batch(2))
-    assert renderer.stats.overlay == 0 and renderer.stats.full == 2
+    assert renderer.stats.fast == 0 and renderer.stats.full == 2
     assert _window(_batch(1)[0]).upper() in _text(pdf)
 
 
@@ -465,7 +465,7 @@ def test_old_template_without_slots_is_rendered_whole(tmp_path: Path) -> None:
     css = "@page { size: A4 } .letter { break-before: page }"
     renderer = LetterRenderer(template_dir=_override(tmp_path, html, css), processes=1)
     pdfs = renderer.render_batch(LETTERS)
-    assert renderer.stats.overlay == 0 and renderer.stats.backgrounds == 0
+    assert renderer.stats.fast == 0 and renderer.stats.backgrounds == 0
     assert [_pages(pdf) for pdf in pdfs] == [1, 1, 1]
     for i, text in enumerate(_text(pdf).replace(" ", "") for pdf in pdfs):
         assert f"Brev til {LETTERS[i].customer_name}".replace(" ", "") in text
@@ -522,23 +522,31 @@ def test_render_batches_without_workers() -> None:
     assert LETTERS[2].order_no in _text(out[2][1])
 
 
-def test_overlay_slots_not_in_place_means_whole_letters(tmp_path: Path) -> None:
+@pytest.mark.parametrize("direct", [True, False])
+def test_overlay_slots_not_in_place_means_whole_letters(tmp_path: Path, direct: bool) -> None:
+    """Without their classes the overlay's slots would be laid out out of place: the
+    WeasyPrint overlay sees it and lays the letters out whole; the direct path does not
+    use the overlay's CSS at all (each slot's place and style come from the background)
+    and prints the letters as they are."""
     placed = '<div class="slot slot-{{ name }}" data-slot="{{ name }}">'
     assert placed in SHIPPED_HTML
     html = SHIPPED_HTML.replace(placed, '<div class="slot" data-slot="{{ name }}">')
-    renderer = LetterRenderer(template_dir=_override(tmp_path, html=html), processes=1)
+    renderer = LetterRenderer(
+        template_dir=_override(tmp_path, html=html), processes=1, direct=direct
+    )
     pdfs = renderer.render_batch(LETTERS[:1] + LETTERS[2:])
-    assert renderer.stats.overlay == 0 and renderer.stats.full == 2
+    assert renderer.stats.overlay == 0
+    assert (renderer.stats.direct, renderer.stats.full) == ((2, 0) if direct else (0, 2))
     assert all(own in _text(pdfs[0]) for own in _own_strings(LETTERS[0], WINDOWS[0]))
 
 
 def test_a_single_letter_is_laid_out_whole_until_there_is_a_background() -> None:
     renderer = LetterRenderer(processes=1)
     (first,) = renderer.render_batch(LETTERS[:1])  # recover() renders one letter
-    assert (renderer.stats.overlay, renderer.stats.full) == (0, 1)
+    assert (renderer.stats.fast, renderer.stats.full) == (0, 1)
     renderer.render_batch(_batch(2))
     (again,) = renderer.render_batch(LETTERS[:1])
-    assert (renderer.stats.overlay, renderer.stats.full) == (3, 1)
+    assert (renderer.stats.fast, renderer.stats.full) == (3, 1)
     assert sorted(_text(first).split()) == sorted(_text(again).split())
 
 
@@ -570,19 +578,27 @@ def test_a_letter_carries_only_what_its_own_overlay_uses(tmp_path: Path) -> None
     html = SHIPPED_HTML.replace(start, start + image)
     renderer = LetterRenderer(template_dir=_override(tmp_path, html=html), processes=1)
     pdfs = renderer.render_batch([LETTERS[0], LETTERS[2]])
-    assert renderer.stats.overlay == 2
+    assert renderer.stats.fast == 2
     for pdf, width in zip(pdfs, (1, 2), strict=True):
         assert pdf.count(b"/Subtype /Image") == 1
         assert b"/Width %d" % width in pdf
 
 
-def test_text_on_the_overlay_outside_slots_means_whole_letters(tmp_path: Path) -> None:
+@pytest.mark.parametrize("direct", [True, False])
+def test_text_on_the_overlay_outside_slots_means_whole_letters(
+    tmp_path: Path, direct: bool
+) -> None:
+    """Text outside the slots would be printed twice by a WeasyPrint overlay (whole
+    letters instead); the direct path prints only what is in the slots."""
     section = '<section class="letter overlay" id="{{ l.anchor }}">'
     assert section in SHIPPED_HTML
     html = SHIPPED_HTML.replace(section, section + "<p>Viktig!</p>")
-    renderer = LetterRenderer(template_dir=_override(tmp_path, html=html), processes=1)
+    renderer = LetterRenderer(
+        template_dir=_override(tmp_path, html=html), processes=1, direct=direct
+    )
     pdfs = renderer.render_batch(_batch(2))
-    assert renderer.stats.overlay == 0 and renderer.stats.full == 2
+    assert renderer.stats.overlay == 0
+    assert (renderer.stats.direct, renderer.stats.full) == ((2, 0) if direct else (0, 2))
     assert "Viktig!" not in _text(pdfs[0])  # the full layout has no such text
 
 

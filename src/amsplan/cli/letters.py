@@ -65,6 +65,12 @@ def generate(
         if result.left_for_email:
             console.print(count(result.left_for_email, "order", "orders")
                           + " booked by e-mail left for `amsplan letters email`")  # fmt: skip
+        if result.laid_out:
+            reasons = ", ".join(f"{n} {why}" for why, n in sorted(result.laid_out.items()))
+            console.print(
+                count(sum(result.laid_out.values()), "letter", "letters")
+                + f" laid out by WeasyPrint (slower, same letter): {reasons}"
+            )
         if result.combined:
             console.print(f"Combined: {result.combined}")
     if result.skipped:

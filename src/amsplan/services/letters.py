@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from amsplan import clock
-from amsplan.adapters.writers import fsync_dir, write_private
+from amsplan.adapters.writers import fsync_dir, write_private, write_private_files
 from amsplan.domain import bookmail, codes
 from amsplan.domain import letters as rules
 from amsplan.domain.bookmail import Choice, Way
@@ -65,6 +65,9 @@ class GenerateResult:
     recovered: int = 0
     combined: str | None = None
     left_for_email: int = 0  # ready to print, but booked by e-mail: `letters email`
+    #: Letters not printed the fast, direct way, and why (reason -> letters): laid out by
+    #: WeasyPrint instead (the same letter, slower).
+    laid_out: dict[str, int] = field(default_factory=dict)
 
 
 def letter_data(session: Session, ctx: Context, order: Order) -> LetterData:
@@ -118,12 +121,13 @@ def _folders(ctx: Context) -> tuple[Path, Path]:
 
 
 def _stage(staging: Path, token: str, work: list[Work], pdfs: list[bytes]) -> dict[str, Path]:
-    """Write rendered letters durably into the staging folder: {file name: staged path}."""
-    staged: dict[str, Path] = {}
-    for (_, _, name, _), pdf in zip(work, pdfs, strict=True):
-        staged[name] = staging / f"{name}.{token}"
-        write_private(staged[name], pdf)
-    return staged
+    """Write rendered letters durably into the staging folder: {file name: staged path}.
+
+    The chunk's files are flushed to disk together (one file-system flush per chunk, not
+    one per letter); they are durable before the chunk's orders are committed."""
+    files = [(f"{name}.{token}", pdf) for (_, _, name, _), pdf in zip(work, pdfs, strict=True)]
+    paths = write_private_files(staging, files)
+    return {name: path for (_, _, name, _), path in zip(work, paths, strict=True)}
 
 
 def _deliver(ctx: Context, folder: Path, staged: dict[str, Path], moved: list[str]) -> None:
@@ -269,6 +273,7 @@ def generate(
         with ctx.session() as s:
             locked = orders_by_id(s, [order_id for order_id, *_ in chunk], lock=True)
             now_ways = booking_ways(s, ctx, list(locked.values()))  # `letters email` meanwhile?
+            earlier = store.file_names_by_order(s, list(locked))  # one query, not one a letter
             for order_id, code, name, data in chunk:
                 current = locked[order_id]  # orders are never deleted
                 if current.status is not Status.READY_TO_PRINT or current.booking_code != code:
@@ -279,9 +284,7 @@ def generate(
                 if now_ways[order_id].way is Way.IN_DOUBT:
                     result.skipped.append((data.order_no, now_ways[order_id].why))
                     continue
-                obsolete += [
-                    lt.file_name for lt in store.of_order(s, order_id) if lt.file_name != name
-                ]
+                obsolete += [other for other in earlier.get(order_id, ()) if other != name]
                 workflow.apply(s, ctx, current, "print", letter_file=name, channel="letter")
                 moved.append(name)
         crash_point("letters:committed")
@@ -291,6 +294,7 @@ def generate(
         result.generated += moved
         if progress:
             progress(min(i + chunk_size, len(work)), len(work))
+    result.laid_out = dict(renderer.stats.fallbacks)
     if combined and result.generated:
         from amsplan.adapters.letters.render import combine_pdfs
 

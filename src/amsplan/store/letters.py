@@ -21,11 +21,6 @@ def in_state(session: Session, state: LetterState) -> list[Letter]:
     return list(session.exec(select(Letter).where(Letter.state == state)))
 
 
-def of_order(session: Session, order_id: int | None) -> list[Letter]:
-    """The order's letters."""
-    return list(session.exec(select(Letter).where(Letter.order_id == order_id)))
-
-
 def file_names_of(session: Session, order_ids: list[int]) -> set[str]:
     """The file names of every letter of these orders."""
     names: set[str] = set()
@@ -33,6 +28,16 @@ def file_names_of(session: Session, order_ids: list[int]) -> set[str]:
         query = select(Letter.file_name).where(col(Letter.order_id).in_(order_ids[i : i + CHUNK]))
         names.update(session.exec(query))
     return names
+
+
+def file_names_by_order(session: Session, order_ids: list[int]) -> dict[int, list[str]]:
+    """The file names of the letters of these orders, by order id."""
+    out: dict[int, list[str]] = {}
+    for part in chunks(order_ids, CHUNK):
+        query = select(Letter.order_id, Letter.file_name).where(col(Letter.order_id).in_(part))
+        for order_id, name in session.exec(query):
+            out.setdefault(order_id, []).append(name)
+    return out
 
 
 def mark_delivered(

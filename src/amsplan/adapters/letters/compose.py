@@ -21,10 +21,18 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
-__all__ = ["ComposeError", "PageSource", "compose_page", "first_free_number"]
+__all__ = [
+    "ComposeError",
+    "FontSubset",
+    "PageSource",
+    "compose_page",
+    "first_free_number",
+    "overlay_page",
+]
 
 # Numbers 1..7 are the objects written for each letter; then the background's, then the
 # overlay's objects.
@@ -166,6 +174,37 @@ class PageSource:
                 stack.extend(item)
         return tuple(found)
 
+    # -- fonts ----------------------------------------------------------------------------
+
+    def font_subsets(self, index: int) -> list[FontSubset]:
+        """The Type 0 / CIDFontType2 fonts page ``index`` uses, with their glyphs."""
+        from pypdf.generic import IndirectObject, NameObject
+
+        resources = self._page(index).get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources is not None else None
+        out: list[FontSubset] = []
+        for reference in fonts.get_object().values() if fonts is not None else ():
+            if not isinstance(reference, IndirectObject):
+                continue
+            font: Any = reference.get_object()
+            if font.get("/Subtype") != "/Type0" or "/ToUnicode" not in font:
+                continue
+            descendant = font["/DescendantFonts"][0].get_object()
+            if descendant.get("/Subtype") != "/CIDFontType2":
+                continue
+            identity = descendant.get("/CIDToGIDMap") == NameObject("/Identity")
+            out.append(
+                FontSubset(
+                    number=reference.idnum,
+                    base_name=str(font.get("/BaseFont", "")).lstrip("/"),
+                    identity=identity and font.get("/Encoding") == "/Identity-H",
+                    widths=_widths(descendant.get("/W")),
+                    texts=_unicode_map(font["/ToUnicode"].get_object().get_data()),
+                    objects=self.closure(reference),
+                )
+            )
+        return out
+
     # -- pages as forms -----------------------------------------------------------------
 
     def form(self, index: int) -> tuple[bytes, tuple[int, ...]]:
@@ -206,6 +245,55 @@ class PageSource:
         parts.append(b"/Length %d" % len(data))
         head = b"<<" + b"\n".join(parts) + b">>"
         return head + b"\nstream\n" + data + b"\nendstream", tuple(dict.fromkeys(needed))
+
+
+@dataclass(frozen=True)
+class FontSubset:
+    """A font of a page: its object number, name, glyphs (ids -> widths, texts)."""
+
+    number: int  # of the Type 0 font, in the PDF's own numbering
+    base_name: str  # "ABCDEF+DejaVu-Sans"
+    identity: bool  # glyph ids of the full font (Identity-H, CIDToGIDMap /Identity)
+    widths: dict[int, int]
+    texts: dict[int, str]
+    objects: tuple[int, ...]  # the font's objects (the Type 0 font's closure)
+
+
+def _widths(array: Any) -> dict[int, int]:
+    """A CIDFont's /W array as {glyph id: width}."""
+    out: dict[int, int] = {}
+    items = list(array.get_object()) if array is not None else []
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        following = items[i + 1].get_object()
+        if isinstance(following, list):
+            for k, width in enumerate(following):
+                out[first + k] = round(float(width))
+            i += 2
+        else:
+            for gid in range(first, int(following) + 1):
+                out[gid] = round(float(items[i + 2]))
+            i += 3
+    return out
+
+
+_BFCHAR = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>")
+_BFRANGE = re.compile(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>")
+
+
+def _unicode_map(data: bytes) -> dict[int, str]:
+    """A ToUnicode CMap's bfchar and bfrange entries as {code: text}."""
+    out: dict[int, str] = {}
+    for section in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+        for low, high, start in _BFRANGE.findall(section):
+            first = int(start, 16)
+            for k, code in enumerate(range(int(low, 16), int(high, 16) + 1)):
+                out[code] = chr(first + k)
+    for section in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+        for code, text in _BFCHAR.findall(section):
+            out[int(code, 16)] = bytes.fromhex(text.decode()).decode("utf-16-be", "replace")
+    return out
 
 
 _NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
@@ -258,8 +346,29 @@ def compose_page(
     producer: str = "",
 ) -> bytes:
     """A one-page PDF: the background page with overlay page ``overlay_index`` over it."""
-    bg_form, bg_needed = background_form
     ov_form, ov_needed = overlay.form(overlay_index)
+    objects = [
+        (original + overlay.offset, overlay.object_bytes(original)) for original in ov_needed
+    ]
+    version = max(background.version, overlay.version)
+    return overlay_page(background, background_form, ov_form, objects, title, producer, version)
+
+
+def overlay_page(
+    background: PageSource,
+    background_form: tuple[bytes, tuple[int, ...]],
+    overlay_form: bytes,
+    overlay_objects: Iterable[tuple[int, bytes]],
+    title: str,
+    producer: str = "",
+    version: bytes = b"",
+) -> bytes:
+    """A one-page PDF: the background page with an overlay form over it.
+
+    ``overlay_form`` is "<< ... >> stream ... endstream"; ``overlay_objects`` the objects
+    it needs, each (number, "N 0 obj ... endobj"), numbered above the background's range.
+    """
+    bg_form, bg_needed = background_form
     box = _numbers(background.media_box(0))
     info = b"<</Title " + _text_string(title)
     if producer:
@@ -275,21 +384,25 @@ def compose_page(
             % (_PAGES, box, _BG_FORM, _OV_FORM, _CONTENT),
         ),
         (_BG_FORM, bg_form),
-        (_OV_FORM, ov_form),
+        (_OV_FORM, overlay_form),
         (_CONTENT, b"<</Length %d>>\nstream\n%s\nendstream" % (len(_PAGE_CONTENT), _PAGE_CONTENT)),
         (_INFO, info),
     ]
-    version = max(background.version, overlay.version)
     out = BytesIO()
-    out.write(version + b"\n%\xe2\xe3\xcf\xd3\n")
+    out.write(max(background.version, version) + b"\n%\xe2\xe3\xcf\xd3\n")
     offsets: dict[int, int] = {}
     for number, body in own:
         offsets[number] = out.tell()
         out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    for source, needed in ((background, bg_needed), (overlay, ov_needed)):
-        for original in needed:
-            offsets[original + source.offset] = out.tell()
-            out.write(source.object_bytes(original))
+    for original in bg_needed:
+        offsets[original + background.offset] = out.tell()
+        out.write(background.object_bytes(original))
+    for number, body in overlay_objects:
+        offsets[number] = out.tell()
+        if body.startswith(b"%d 0 obj" % number):
+            out.write(body)
+        else:
+            out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
     xref = out.tell()
     out.write(b"xref\n")
     numbers = sorted(offsets)

@@ -38,11 +38,26 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
-from amsplan.adapters.letters.compose import PageSource, compose_page, first_free_number
+from amsplan.adapters.letters import direct
+from amsplan.adapters.letters.compose import (
+    PageSource,
+    compose_page,
+    first_free_number,
+    overlay_page,
+)
+from amsplan.adapters.letters.direct import Element, RunStyle, SlotSpec, Unfit
+from amsplan.adapters.letters.fonts import PANGO_SCALE, EmbeddedFont, FontFace
 from amsplan.adapters.letters.layout import Layout, page_ranges
 from amsplan.adapters.letters.template import LetterData, pdf_title
 
-__all__ = ["Background", "FastPathUnavailable", "build_background", "render_overlays"]
+__all__ = [
+    "Background",
+    "DirectPath",
+    "FastPathUnavailable",
+    "build_background",
+    "render_direct",
+    "render_overlays",
+]
 
 LOGGER = logging.getLogger(__name__)
 
@@ -72,9 +87,8 @@ def _sentinel(letter: LetterData) -> LetterData:
     )
 
 
-# A point of CSS is 4/3 px; WeasyPrint lays out in px. Slack when checking that the lines
-# of a slot are inside its box (0.5 px is 0.13 mm).
-_FIT_SLACK = 0.5
+# How far text may reach past its slot's box (CSS px), the same for both fast ways.
+_FIT_SLACK = direct.FIT_SLACK
 
 _SLOT_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -127,6 +141,19 @@ def _internals(step: str) -> Iterator[None]:
 
 
 @dataclass
+class DirectPath:
+    """What the direct path needs of a background: each slot and the fonts they use."""
+
+    slots: dict[str, SlotSpec]
+    faces: list[FontFace]
+    language: str
+    first_font_number: int  # the objects of font k are numbered from here + 5 k
+    #: The background as a form, without the fonts the letters' text shares with it
+    #: (their objects are written with the letter's subset of each).
+    background_form: tuple[bytes, tuple[int, ...]] = (b"", ())
+
+
+@dataclass
 class Background:
     """One background page and where its slots are."""
 
@@ -136,6 +163,8 @@ class Background:
     style_keys: tuple[str, ...]  # the computed style properties compared
     signatures: dict[str, tuple[Any, ...]]  # slot name -> computed style of its elements
     boxes: dict[str, Box]  # slot name -> x, y, width, height on the page
+    direct: DirectPath | None = None  # None: letters are laid out by WeasyPrint
+    why_not_direct: str = ""
 
 
 def build_background(layout: Layout, letter: LetterData) -> Background | None:
@@ -190,7 +219,7 @@ def build_background(layout: Layout, letter: LetterData) -> Background | None:
         + " }"
     )
     source = PageSource(pdf, offset=first_free_number())
-    return Background(
+    background = Background(
         source=source,
         form=source.form(0),
         css=layout.stylesheet("\n".join(rules)),
@@ -198,6 +227,18 @@ def build_background(layout: Layout, letter: LetterData) -> Background | None:
         signatures=signatures,
         boxes=boxes,
     )
+    sentinel = _sentinel(letter)
+    with _internals("reading the slots for the direct path"):
+        try:
+            background.direct = _direct_path(layout, slots, sentinel, source, background.form)
+        except Unfit as exc:
+            background.why_not_direct = exc.reason
+            LOGGER.info(
+                "letter template %s: no direct path (%s); slots laid out by WeasyPrint",
+                layout.template.template_path,
+                exc.reason,
+            )
+    return background
 
 
 def _no_fast_path(layout: Layout, why: str) -> None:
@@ -251,6 +292,274 @@ def render_overlays(
     return out
 
 
+def render_direct(
+    layout: Layout, background: Background, letters: Sequence[LetterData]
+) -> list[bytes | str]:
+    """Each letter's PDF, its slots written directly; or why not (a reason, no user data)."""
+    path = background.direct
+    assert path is not None
+    html = layout.template.html(letters, mode="overlay", slots=list(background.signatures))
+    parsed = direct.parse_overlay(html)
+    if len(parsed) != len(letters):
+        return ["markup"] * len(letters)
+    media_box = background.source.media_box(0)
+    out: list[bytes | str] = []
+    for letter, slots in zip(letters, parsed, strict=True):
+        try:
+            lines = _direct_lines(path, slots)
+        except Unfit as exc:
+            out.append(exc.reason)
+            continue
+        except Exception as exc:  # a bug here must not cost the batch: the slow way
+            LOGGER.warning(
+                "letters: the direct path failed (%s); laid out instead", type(exc).__name__
+            )
+            out.append(f"error in the direct path ({type(exc).__name__})")
+            continue
+        used: dict[int, dict[int, str]] = {
+            face: {} for face, font in enumerate(path.faces) if font.shared is not None
+        }
+        for line in lines:
+            for piece in line.pieces:
+                glyphs = used.setdefault(piece.style.face, {})
+                for (gid, *_geometry), text in zip(piece.glyphs, piece.texts, strict=True):
+                    if text or gid not in glyphs:
+                        glyphs.setdefault(gid, text)
+        fonts: dict[int, EmbeddedFont] = {
+            face: path.faces[face].embed(glyphs) for face, glyphs in used.items()
+        }
+        firsts = {face: path.first_font_number + 5 * face for face in fonts}
+        objects = [obj for face, font in fonts.items() for obj in font.objects(firsts[face])]
+        numbers = {face: font.font_number(firsts[face]) for face, font in fonts.items()}
+        out.append(
+            overlay_page(
+                background.source,
+                path.background_form,
+                direct.form(lines, media_box, fonts, numbers),
+                objects,
+                title=pdf_title(letter),
+                producer=layout.producer,
+            )
+        )
+    return out
+
+
+def _direct_lines(path: DirectPath, slots: dict[str, direct.Node]) -> list[direct.Line]:
+    if slots.keys() != path.slots.keys():
+        raise Unfit("markup")
+    lines: list[direct.Line] = []
+    for name, spec in path.slots.items():
+        lines += direct.layout_slot(spec, slots[name], path.faces, path.language)
+    return lines
+
+
+# -- the direct path's view of the background (WeasyPrint internals) ---------------------
+
+_SUPPORTED_WHITE_SPACE = {"normal", "nowrap", "pre-line"}
+_ALIGN = {"start": "left", "left": "left", "center": "center", "end": "right", "right": "right"}
+_NORMAL = {
+    "font_variant_ligatures": "normal",
+    "font_variant_position": "normal",
+    "font_variant_caps": "normal",
+    "font_variant_numeric": "normal",
+    "font_variant_alternates": "normal",
+    "font_variant_east_asian": "normal",
+    "font_feature_settings": "normal",
+    "font_variation_settings": "normal",
+    "font_language_override": "normal",
+    "text_transform": "none",
+    "text_decoration_line": "none",
+    "direction": "ltr",
+    "unicode_bidi": "normal",
+    "font_kerning": "auto",
+    "float": "none",
+}
+
+
+def _direct_path(
+    layout: Layout,
+    slots: dict[str, Any],
+    sentinel: LetterData,
+    source: PageSource,
+    form: tuple[bytes, tuple[int, ...]],
+) -> DirectPath:
+    """The slots as the direct path sees them, checked against WeasyPrint's own layout of
+    the background's made-up slot text. Raises Unfit where the direct path cannot follow."""
+    faces: list[FontFace] = []
+    by_font: dict[tuple[bytes, int], int] = {}
+    specs: dict[str, SlotSpec] = {}
+    language = ""
+    for name, slot in slots.items():
+        elements = [_element(box, box is slot, faces, by_font) for box in _element_boxes(slot)]
+        language = language or (slot.style["lang"] or "")
+        specs[name] = SlotSpec(
+            name,
+            slot.content_box_x(),
+            slot.content_box_y(),
+            slot.width,
+            slot.height,
+            tuple(elements),
+        )
+    path = DirectPath(specs, faces, language, source.offset + source.size, form)
+    html = layout.template.html([sentinel], mode="overlay", slots=list(slots))
+    parsed = direct.parse_overlay(html)
+    if len(parsed) != 1:
+        raise Unfit("the overlay markup has no letter")
+    for name, slot in slots.items():
+        ours = [
+            (piece.text, piece.x, piece.baseline, piece.width)
+            for line in direct.layout_slot(specs[name], parsed[0][name], faces, language)
+            for piece in line.pieces
+            if piece.text.strip()
+        ]
+        theirs = [
+            (box.text, box.position_x, box.position_y + box.baseline, box.width)
+            for box in _boxes(slot)
+            if _is_text(box) and box.text.strip()
+        ]
+        if len(ours) != len(theirs) or any(
+            a[0] != b[0] or any(abs(x - y) > 0.01 for x, y in zip(a[1:], b[1:], strict=True))
+            for a, b in zip(ours, theirs, strict=True)
+        ):
+            raise Unfit(f"slot {name} is not laid out as WeasyPrint lays it out")
+    path.background_form = _share_fonts(faces, source, form)
+    return path
+
+
+def _share_fonts(
+    faces: list[FontFace], source: PageSource, form: tuple[bytes, tuple[int, ...]]
+) -> tuple[bytes, tuple[int, ...]]:
+    """Each face the background also uses becomes one font for the background and the
+    letter's text (``FontFace.share``); the background form without those fonts."""
+    replaced: set[int] = set()
+    for subset in source.font_subsets(0):
+        name = subset.base_name.partition("+")[2]
+        face = next((f for f in faces if name in f.pdf_names and f.shared is None), None)
+        if face is None or not subset.identity:
+            continue
+        face.share(subset.widths, subset.texts, subset.number + source.offset)
+        replaced.update(subset.objects)
+    form_bytes, needed = form
+    return form_bytes, tuple(n for n in needed if n not in replaced)
+
+
+def _css(value: Any) -> str:
+    """A computed value as CSS spells it (a set of keywords: space-separated)."""
+    if isinstance(value, (set, frozenset, tuple, list)):
+        return " ".join(sorted(str(v) for v in value))
+    return str(value)
+
+
+def _is_text(box: Any) -> bool:
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    return isinstance(box, TextBox)
+
+
+def _element(
+    box: Any,
+    is_slot: bool,
+    faces: list[FontFace],
+    by_font: dict[tuple[bytes, int], int],
+) -> Element:
+    from weasyprint.formatting_structure.boxes import BlockBox, InlineBox
+
+    style = box.style
+    for key, value in _NORMAL.items():
+        if str(style[key]) != value:
+            raise Unfit(f"{key.replace('_', '-')}: {_css(style[key])}")
+    if style["white_space"] not in _SUPPORTED_WHITE_SPACE:
+        raise Unfit(f"white-space: {style['white_space']}")
+    align = _ALIGN.get(style["text_align_all"])
+    if align is None:
+        raise Unfit(f"text-align: {style['text_align_all']}")
+    if style["word_spacing"] or style["hyphens"] == "auto" or style["opacity"] != 1:
+        raise Unfit("word-spacing, hyphens or opacity")
+    # What the direct path does not draw. (Visibility: the background's slots are hidden,
+    # so it is read as set on the element itself, not as inherited.)
+    if not is_slot and "visibility" in getattr(style, "cascaded", {}):
+        raise Unfit("visibility inside a slot")
+    *_channels, background_alpha = style["background_color"]
+    if background_alpha or any(image[0] != "none" for image in style["background_image"]):
+        raise Unfit("a background inside a slot")
+    if style["box_shadow"] not in ((), "none") or style["outline_style"] != "none":
+        raise Unfit("box-shadow or outline inside a slot")
+    if style["text_indent"].value or style["tab_size"] != 8:
+        raise Unfit("text-indent or tab-size")
+    block = isinstance(box, BlockBox) or is_slot
+    if not is_slot:
+        if not isinstance(box, (BlockBox, InlineBox)) or style["position"] != "static":
+            raise Unfit(f"a {box.element_tag} that is not a plain block or inline")
+        sides = ("top", "right", "bottom", "left")
+        if any(
+            getattr(box, f"padding_{side}") or getattr(box, f"border_{side}_width")
+            for side in sides
+        ):
+            raise Unfit("padding or border inside a slot")
+        margins = [style[f"margin_{side}"] for side in sides]
+        if any(getattr(m, "value", m) != 0 for m in margins[1::2]) or (
+            not block and any(getattr(m, "value", m) != 0 for m in margins[::2])
+        ):
+            raise Unfit("side margins inside a slot")
+        if not block and style["vertical_align"] != "baseline":
+            raise Unfit("vertical-align inside a slot")
+    return Element(
+        tag=box.element_tag,
+        block=block,
+        attrs=tuple(sorted((str(k), str(v or "")) for k, v in box.element.items())),
+        style=_run_style(style, faces, by_font),
+        margin_top=0.0 if is_slot else box.margin_top,
+        margin_bottom=0.0 if is_slot else box.margin_bottom,
+        align=align,
+        white_space=style["white_space"],
+    )
+
+
+def _run_style(
+    style: Any, faces: list[FontFace], by_font: dict[tuple[bytes, int], int]
+) -> RunStyle:
+    from weasyprint.text.ffi import ffi, harfbuzz, pango
+    from weasyprint.text.fonts import get_hb_object_data, get_pango_font_hb_face, get_pango_font_key
+    from weasyprint.text.line_break import Layout as TextLayout
+    from weasyprint.text.line_break import strut
+
+    text_layout = TextLayout(style)
+    text_layout.set_text("x")
+    line, _ = text_layout.get_first_line()
+    run = line.runs
+    glyph_item = ffi.cast("PangoGlyphItem *", run.data)
+    pango_font = glyph_item.item.analysis.font
+    _key, _description, size = get_pango_font_key(pango_font)  # size and gravity unset
+    hb_face = get_pango_font_hb_face(pango_font)
+    data = get_hb_object_data(hb_face)
+    index = harfbuzz.hb_face_get_index(hb_face)
+    key = (bytes(data), index)
+    face = by_font.get(key)
+    if face is None:
+        candidate = FontFace(bytes(data), index)
+        if not candidate.embeddable:
+            raise Unfit("a font that is not TrueType (glyf) or is variable")
+        face = by_font[key] = len(faces)
+        faces.append(candidate)
+    # The name WeasyPrint writes for this font (weasyprint.pdf.fonts.Font.name).
+    described = ffi.string(pango.pango_font_description_to_string(_description)).decode()
+    faces[face].pdf_names.add(re.split(" [#@]", described)[0].replace(" ", "-"))
+    *channels, alpha = style["color"]
+    if alpha != 1 or style["color"].space != "srgb":
+        raise Unfit("a colour that is not opaque sRGB")
+    color = tuple(float(c) for c in style["color"].to("srgb").coordinates)
+    spacing = style["letter_spacing"]
+    line_height, baseline = strut(style)
+    return RunStyle(
+        face=face,
+        size=round(size * PANGO_SCALE),
+        color=(color[0], color[1], color[2]),
+        spacing=0 if spacing == "normal" else int(spacing * PANGO_SCALE),
+        line_height=line_height,
+        baseline=baseline,
+    )
+
+
 # -- the checks (WeasyPrint internals: only called inside _internals) -------------------
 
 
@@ -264,6 +573,16 @@ def _boxes(box: Any) -> Iterator[Any]:
         children = getattr(item, "children", None)
         if children:
             stack.extend(reversed(children))
+
+
+def _element_boxes(slot: Any) -> Iterator[Any]:
+    """The first box of the slot's element and of each element inside it, in order."""
+    seen: set[int] = set()
+    for box in _boxes(slot):
+        element = getattr(box, "element", None)
+        if element is not None and id(element) not in seen:
+            seen.add(id(element))
+            yield box
 
 
 def _slot_boxes(page_box: Any) -> dict[str, Any]:
@@ -312,12 +631,7 @@ def _signature(slot: Any, keys: Sequence[str]) -> tuple[Any, ...]:
     The slot's own tag is left out: in the overlay every slot is a div.
     """
     out: list[tuple[str, tuple[Any, ...]]] = []
-    seen: set[int] = set()
-    for box in _boxes(slot):
-        element = getattr(box, "element", None)
-        if element is None or id(element) in seen:
-            continue
-        seen.add(id(element))
+    for box in _element_boxes(slot):
         tag = box.element_tag if out else ""
         style = box.style
         out.append((tag, tuple([style[k] for k in keys])))

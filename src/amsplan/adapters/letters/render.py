@@ -32,8 +32,9 @@ import logging
 import os
 import threading
 import weakref
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from amsplan.adapters.letters.layout import Layout
@@ -41,6 +42,7 @@ from amsplan.adapters.letters.overlay import (
     Background,
     FastPathUnavailable,
     build_background,
+    render_direct,
     render_overlays,
 )
 from amsplan.adapters.letters.pdf import combine_pdfs
@@ -73,12 +75,28 @@ _MAX_BACKGROUNDS = 16
 
 @dataclass
 class RenderStats:
-    """How the letters of a renderer were made (for benchmarks and tests)."""
+    """How the letters of a renderer were made (for benchmarks, tests and the summary)."""
 
-    overlay: int = 0  # background + overlay, in this process
-    full: int = 0  # laid out whole in this process (no slots, or a slot did not fit)
+    # How the letters were made, by this process and its workers:
+    direct: int = 0  # background + slots written directly (HarfBuzz)
+    overlay: int = 0  # background + overlay laid out by WeasyPrint
+    full: int = 0  # laid out whole (no slots, or a slot did not fit)
     backgrounds: int = 0  # laid out in this process
-    workers: int = 0  # letters rendered by worker processes
+    workers: int = 0  # of all these letters, those made by worker processes
+    #: Why letters did not go the direct way (reason -> letters).
+    fallbacks: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def fast(self) -> int:
+        """Letters printed over a background (directly or with a WeasyPrint overlay)."""
+        return self.direct + self.overlay
+
+    def add(self, other: RenderStats) -> None:
+        """Count in what another renderer (a worker's) did."""
+        self.direct += other.direct
+        self.overlay += other.overlay
+        self.full += other.full
+        self.fallbacks.update(other.fallbacks)
 
 
 class LetterRenderer:
@@ -104,6 +122,7 @@ class LetterRenderer:
         overlay_chunk_size: int = DEFAULT_OVERLAY_CHUNK_SIZE,
         processes: int | None = None,
         fast: bool = True,
+        direct: bool = True,
     ):
         if chunk_size < 1 or overlay_chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
@@ -114,6 +133,7 @@ class LetterRenderer:
         self.overlay_chunk_size = overlay_chunk_size
         self.processes = processes if processes is not None else _usable_cpus()
         self.fast = fast
+        self.direct = direct
         self.stats = RenderStats()
         self._template = LetterTemplate(template_dir, locale)
         self.template_path = self._template.template_path
@@ -140,13 +160,31 @@ class LetterRenderer:
         for key, indexes in groups.items():
             if not self.fast or (len(indexes) == 1 and key not in self._backgrounds):
                 slow.extend(indexes)  # one letter: a background would cost more
+                if not self.fast:  # (a lone letter is made the quickest way: no fallback)
+                    self.stats.fallbacks["fast path off"] += len(indexes)
                 continue
             with self._lock:
                 background = self._fast_background(letters[indexes[0]])
             if background is None:
+                if self.fast:
+                    self.stats.fallbacks["template: no usable background"] += len(indexes)
                 slow.extend(indexes)
                 continue
-            for piece in _pieces(indexes, self.overlay_chunk_size):
+            laid_out = list(indexes)
+            if self.direct and background.direct is not None:
+                laid_out = []
+                with self._lock:
+                    made = render_direct(self._layout, background, [letters[i] for i in indexes])
+                for i, made_or_why in zip(indexes, made, strict=True):
+                    if isinstance(made_or_why, bytes):
+                        out[i] = made_or_why
+                        self.stats.direct += 1
+                    else:
+                        self.stats.fallbacks[made_or_why] += 1
+                        laid_out.append(i)
+            elif self.direct:
+                self.stats.fallbacks[f"template: {background.why_not_direct}"] += len(indexes)
+            for piece in _pieces(laid_out, self.overlay_chunk_size):
                 with self._lock:
                     overlays = self._fast_overlays(background, [letters[i] for i in piece])
                 for i, pdf in zip(piece, overlays or [None] * len(piece), strict=True):
@@ -274,6 +312,7 @@ class LetterRenderer:
                         self.chunk_size,
                         self.overlay_chunk_size,
                         self.fast,
+                        self.direct,
                         letter,
                     ),
                 )
@@ -331,8 +370,9 @@ class _Scheduled:
                     results[i] = renderer._render_here(self._pieces[i])
             for i, task in enumerate(self._tasks):
                 if results[i] is None and task is not None:
-                    results[i] = task.result()
+                    results[i], done = task.result()
                     renderer.stats.workers += len(self._pieces[i])
+                    renderer.stats.add(done)
         except PoolBroken as exc:
             renderer._workers_failed(exc)
             for i, piece in enumerate(self._pieces):
@@ -372,6 +412,7 @@ def _init_worker(
     chunk_size: int,
     overlay_chunk_size: int,
     fast: bool,
+    direct: bool,
     letter: LetterData,
 ) -> None:
     """Build this worker's renderer and lay out its background before any letter."""
@@ -383,12 +424,15 @@ def _init_worker(
         overlay_chunk_size=overlay_chunk_size,
         processes=1,
         fast=fast,
+        direct=direct,
     )
     if fast:
         with _WORKER._lock:
             _WORKER._fast_background(letter)
 
 
-def _worker_render(letters: list[LetterData]) -> list[bytes]:
+def _worker_render(letters: list[LetterData]) -> tuple[list[bytes], RenderStats]:
+    """The letters, and how they were made (the worker's stats for these letters)."""
     assert _WORKER is not None, "the pool runs _init_worker first"
-    return _WORKER._render_here(letters)
+    _WORKER.stats = RenderStats()
+    return _WORKER._render_here(letters), _WORKER.stats
