@@ -82,5 +82,10 @@ def backup(
 
 
 def register(app: typer.Typer) -> None:
+    from amsplan.cli import access, audit, doctor
+
     app.command("init")(init)
+    access.register(db_app)
+    audit.register(db_app)
     app.add_typer(db_app, name="db")
+    doctor.register(app)

@@ -19,7 +19,10 @@ from amsplan.store import db
 @dataclass
 class Context:
     settings: Settings
-    user: str
+    user: str  # who is acting: recorded in history, comments and every "by" column
+    # The database login that acts for `user` when they differ (PostgreSQL: a role allowed
+    # to act for others, e.g. cron), recorded beside it; None when the user is the login.
+    login: str | None = None
     now: Callable[[], datetime] = clock.now
     _engine: Engine | None = field(default=None, repr=False)
     _checked: bool = field(default=False, repr=False)
