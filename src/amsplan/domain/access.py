@@ -97,7 +97,8 @@ COMMANDS: dict[str, Need] = {
     # pending and withdrawn tidy the letters folder, recording letters no longer true
     "letters generate": P, "letters email": C, "letters pending": P, "letters printed": P,
     "letters reprint": P, "letters withdrawn": P,
-    "email list": V, "email settle": P, "email test": C,
+    # list first makes messages a dead run left "sending" "unknown" (locking them)
+    "email list": P, "email settle": P, "email test": C,
     "replies ingest": C, "replies unmatched": V, "replies handle": P, "replies fetch": C,
     "sms book": P, "sms send": P, "sms export": C, "sms dispatch": C, "sms list": V,
     "sms receipts": C,

@@ -55,8 +55,9 @@ def roles(ctx: Context, apply: bool = False) -> Roles:
 
 
 def renew_after_upgrade(engine: Engine, prefix: str) -> bool:
-    """After `db upgrade` on PostgreSQL, once `db roles --apply` made the roles: their
-    rights again, so a new migration's tables get theirs; whether it did."""
+    """After `db upgrade` migrated a PostgreSQL database whose roles `db roles --apply`
+    made: the roles' rights again, so the new version's tables get theirs; whether it
+    did."""
     if engine.dialect.name != "postgresql":
         return False
     with db.session_scope(engine) as s:

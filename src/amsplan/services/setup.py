@@ -199,7 +199,9 @@ def upgrade_database(settings: Settings) -> tuple[str | None, str]:
             )
         before = db.schema_version(engine)
         db.upgrade(engine)
-        access.renew_after_upgrade(engine, settings.database_roles)  # new tables' rights
-        return before, db.schema_version(engine) or ""
+        after = db.schema_version(engine) or ""
+        if after != before:  # PostgreSQL: a new version's tables get the roles' rights
+            access.renew_after_upgrade(engine, settings.database_roles)
+        return before, after
     finally:
         engine.dispose()
