@@ -8,6 +8,7 @@ from pathlib import Path
 
 from amsplan.config import CONFIG_NAME, Settings, load_settings
 from amsplan.errors import ConfigError, InputError
+from amsplan.services import access
 from amsplan.services.context import Context
 from amsplan.store import db
 
@@ -17,8 +18,11 @@ CONFIG_TEMPLATE = """\
 
 [database]
 # SQLite file for one planner; a team uses PostgreSQL:
-#   url = "postgresql://amsplan@dbhost/amsplan"
+#   url = "postgresql:///amsplan?host=/var/run/postgresql"   (each planner's own login)
 url = "sqlite:///amsplan.db"
+# PostgreSQL: the group roles amsplan_planner, amsplan_viewer, amsplan_cron (docs/team.md);
+# two amsplan databases on one server need different names.
+# roles = "amsplan"
 
 [letters]
 # The planner's inbox: generated letters land here; remove them once printed.
@@ -195,6 +199,9 @@ def upgrade_database(settings: Settings) -> tuple[str | None, str]:
             )
         before = db.schema_version(engine)
         db.upgrade(engine)
-        return before, db.schema_version(engine) or ""
+        after = db.schema_version(engine) or ""
+        if after != before:  # PostgreSQL: a new version's tables get the roles' rights
+            access.renew_after_upgrade(engine, settings.database_roles)
+        return before, after
     finally:
         engine.dispose()
