@@ -18,10 +18,12 @@ class State:
 
     def context(self) -> Context:
         if self._context is None:
+            from amsplan.adapters import private
             from amsplan.config import load_settings, user_name
             from amsplan.services.context import Context
 
             self._context = Context(settings=load_settings(self.config), user=user_name(self.user))
+            private.use(self._context.settings.files_group)  # umask and modes: docs/files.md
         return self._context
 
     def close(self) -> None:
