@@ -65,7 +65,7 @@ def test_init_with_a_group_shares_the_letters_folder_but_not_the_database(tmp_pa
     config = tmp_path / "amsplan.toml"
     config.write_text(f'[files]\ngroup = "{grp.getgrgid(gid).gr_name}"\n', encoding="utf-8")
     done = setup.init(str(config), None, "Testnett AS", force=False)
-    assert (mode(done.letters), done.letters.stat().st_gid) == (0o750, gid)
+    assert (mode(done.letters), done.letters.stat().st_gid) == (0o770, gid)
     assert mode(tmp_path / "amsplan.db") == 0o600
 
 
@@ -91,7 +91,7 @@ def test_a_team_group_reads_the_letters(workspace, team):
     workspace.letters.rmdir()
     locked(workspace, 2)
     result = letters.generate(workspace.context(), combined=True)
-    assert (mode(workspace.letters), workspace.letters.stat().st_gid) == (0o750, team)
+    assert (mode(workspace.letters), workspace.letters.stat().st_gid) == (0o770, team)
     pdfs = [*workspace.letters.glob("*.pdf"), Path(result.combined)]
     assert len(pdfs) == 3
     assert {(mode(p), p.stat().st_gid) for p in pdfs} == {(0o640, team)}

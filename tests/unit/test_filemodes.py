@@ -21,7 +21,7 @@ def test_owner_only_without_a_group_and_the_group_with_one():
         0o077, 0o600, 0o700,
     )  # fmt: skip
     assert (TEAM.umask, TEAM.mode(Kind.SHARED, False), TEAM.mode(Kind.SHARED, True)) == (
-        0o027, 0o640, 0o750,
+        0o027, 0o640, 0o770,
     )  # fmt: skip
     # The database, its backups and a config with a password stay the owner's: a team
     # shares letters, not the SQLite file.
@@ -34,7 +34,7 @@ def test_private_files_pass():
     assert judge("letters", seen(0o700, folder=True), Kind.SHARED, ALONE, KARI) == []
     assert judge("letters", seen(0o400), Kind.SHARED, ALONE, KARI) == []  # narrower is fine
     assert judge("letters", seen(0o640, gid=1500), Kind.SHARED, TEAM, KARI) == []
-    assert judge("letters", seen(0o2750, gid=1500, folder=True), Kind.SHARED, TEAM, KARI) == []
+    assert judge("letters", seen(0o2770, gid=1500, folder=True), Kind.SHARED, TEAM, KARI) == []
 
 
 def test_a_file_others_may_read_is_reported_with_its_chmod():
@@ -45,9 +45,12 @@ def test_a_file_others_may_read_is_reported_with_its_chmod():
 
 def test_a_world_writable_folder_is_reported_and_keeps_its_other_bits():
     [found] = judge("letters", seen(0o2777, gid=1500, folder=True), Kind.SHARED, TEAM, KARI)
-    assert "everyone may read, write and enter" in found.problem
-    assert "the group planners may write" in found.problem and "at most 0750" in found.problem
-    assert found.mode == 0o2750 and found.fix.startswith("chmod 2750 ")
+    assert found.problem == "mode 2777: everyone may read, write and enter; at most 0770"
+    assert found.mode == 0o2770 and found.fix.startswith("chmod 2770 ")
+    [alone] = judge("letters", seen(0o755, folder=True), Kind.SHARED, ALONE, KARI)
+    assert alone.problem == (
+        "mode 0755: the group kari may read and enter, everyone may read and enter; at most 0700"
+    )
 
 
 def test_a_group_other_than_the_teams_may_not_read():

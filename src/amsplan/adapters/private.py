@@ -96,14 +96,16 @@ def ready_folder(folder: Path, what: str = "folder") -> Path:
     (domain.filemodes.refusal). A folder that is there keeps its mode."""
     folder = Path(folder)
     if not folder.exists():
+        mode = _policy.mode(Kind.SHARED, folder=True)
         try:
-            folder.mkdir(mode=_policy.mode(Kind.SHARED, folder=True), parents=True)
+            folder.mkdir(mode=mode, parents=True)
         except FileExistsError:  # another process made it just now
             pass
         else:
             gid = _policy.gid_for(Kind.SHARED)
             if gid is not None:
                 os.chown(folder, -1, gid)
+                os.chmod(folder, mode)  # the team writes into it: beyond the umask
     check_folder(folder, what)
     return folder
 

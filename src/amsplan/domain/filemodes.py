@@ -4,8 +4,10 @@ them, when a folder must not be written into, and what `amsplan doctor` reports.
 Two kinds of file. PRIVATE ones are the owner's only, always (0600, folders 0700): the
 SQLite database with its WAL, backups, a configuration file holding a password. SHARED
 ones (letters, exports, outgoing mail) are the owner's, and the configured group's
-when there is one (`[files] group`: 0640, folders 0750), so a team shares its letters
-folder through that group. Pure rules: what stat says comes in as `Seen`.
+when there is one (`[files] group`: files 0640, folders 0770), so a team shares its
+letters folder through that group: every planner of it reads the letters and writes
+new ones into the folder (moves them to printed/), none can change another's letter.
+Pure rules: what stat says comes in as `Seen`.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class Policy:
         """The widest mode a file (or folder) of this kind may have, and the one it gets."""
         shared = kind is Kind.SHARED and self.gid is not None
         if folder:
-            return 0o750 if shared else 0o700
+            return 0o770 if shared else 0o700
         return 0o640 if shared else 0o600
 
     def gid_for(self, kind: Kind) -> int | None:

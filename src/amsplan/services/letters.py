@@ -115,7 +115,7 @@ def _folders(ctx: Context) -> tuple[Path, Path]:
     staging = folder / STAGING
     try:
         private.ready_folder(folder, "letters folder")
-        staging.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private.ready_folder(staging, "letters folder")
     except OSError as err:
         raise ConfigError(f"cannot use the letters folder {folder}: {err.strerror}") from None
     return folder, staging

@@ -34,7 +34,7 @@ folder = "letters"
 
 [files]
 # Letters and exports are readable by their owner only (0600, folders 0700). A team that
-# shares the letters folder names its group (files 0640, folders 0750): docs/files.md.
+# shares the letters folder names its group (files 0640, folders 0770): docs/files.md.
 # group = "planners"
 # The folder backups are kept in (amsplan doctor checks it; beside the database always).
 # backups = "backup"
