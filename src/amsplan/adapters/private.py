@@ -141,19 +141,20 @@ def walk(folder: Path) -> Iterator[Seen]:
     pending = [str(folder)]
     while pending:
         try:
-            entries = list(os.scandir(pending.pop()))
+            entries = os.scandir(pending.pop())
         except OSError:  # gone meanwhile, or not ours to read: judged by its own mode
             continue
-        for entry in entries:
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue
-            if stat.S_ISDIR(st.st_mode):
-                pending.append(entry.path)
-            elif not stat.S_ISREG(st.st_mode):
-                continue
-            yield _seen(entry.path, st)
+        with entries:
+            for entry in entries:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    pending.append(entry.path)
+                elif not stat.S_ISREG(st.st_mode):
+                    continue
+                yield _seen(entry.path, st)
 
 
 def files_in(folder: Path) -> Iterator[Path]:
