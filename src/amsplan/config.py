@@ -115,6 +115,10 @@ class Settings:
     notify_users: dict[str, str] = field(default_factory=dict)  # user name -> address
     notify_rules: tuple[dict[str, Any], ...] = ()  # [[notify.rule]] tables, as written
     notify_horizon_hours: float = 72  # a change older than this when first seen: not sent
+    # [files] (docs/files.md): the group that may read letters and exports ("": nobody
+    # but the owner), and the folder backups are kept in (`amsplan doctor` checks it).
+    files_group: str = ""
+    files_backups: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -249,6 +253,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "port": ("serve_port", int),
         "max_body": ("serve_max_body", int),
     },
+    "files": {"group": ("files_group", str), "backups": ("files_backups", str)},
     "routing": {
         "detour": ("routing_detour", (int, float)),
         "speed_kmh": ("routing_speed_kmh", (int, float)),

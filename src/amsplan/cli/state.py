@@ -18,6 +18,7 @@ class State:
 
     def context(self) -> Context:
         if self._context is None:
+            from amsplan.adapters import private
             from amsplan.config import asked_user, load_settings, user_name
             from amsplan.services.context import Context
 
@@ -27,6 +28,7 @@ class State:
                 user=user_name(self.user),
                 asked_by=asked[1] if asked else None,
             )
+            private.use(self._context.settings.files_group)  # umask and modes: docs/files.md
         return self._context
 
     def close(self) -> None:

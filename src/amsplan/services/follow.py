@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from amsplan.adapters import private
 from amsplan.domain import truth
 from amsplan.domain.states import LIVE_LETTER, LetterState
 from amsplan.services import outbox
@@ -133,8 +134,7 @@ def mark_withdrawn(session: Session, row: Letter, reason: str, now: datetime) ->
 
 
 def _private_dir(folder: Path) -> Path:
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+    return private.ready_folder(folder, "letters folder")
 
 
 def move_files(letters_dir: Path, names: Iterable[str], into: str) -> list[str]:

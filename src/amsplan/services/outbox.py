@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from amsplan import clock
-from amsplan.adapters import smstexts
+from amsplan.adapters import private, smstexts
 from amsplan.config import Settings
 from amsplan.domain import codes, sending, truth
 from amsplan.domain.states import REMINDER_KINDS, SmsKind, SmsState
@@ -242,6 +242,7 @@ def export(
         if path.exists() and not overwrite:
             raise InputError(f"{path} exists (not collected yet?); use --force to overwrite")
         orders = {i: o.order_no for i, o in orders_by_id(s, (m.order_id for m in messages)).items()}
+        private.check_folder(path.parent, "export folder")
         # The file is complete on disk before the messages count as exported.
         _write_atomically(path, messages, orders, ctx.settings)
         record_export(s, "sms", path, orders, ctx.settings.base_dir, ctx.now(), ctx.user)
@@ -264,8 +265,8 @@ def _write_atomically(
     path: Path, messages: list[Sms], orders: dict[int, str], settings: Settings
 ) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8",
-              newline="") as f:  # fmt: skip
+    with open(private.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w",
+              encoding="utf-8", newline="") as f:  # fmt: skip
         writer = csv.writer(f, delimiter=";")
         writer.writerow(EXPORT_COLUMNS)
         for m in messages:
