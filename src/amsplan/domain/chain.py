@@ -25,13 +25,16 @@ GENESIS = ""  # the "previous hash" of an order's first row
 CONTENT = ("order_id", "at", "actor", "login", "transition", "from_status", "to_status",
            "comment", "technician_id", "resolution")  # fmt: skip
 FIRST_STATUS = Status.OPEN  # every order starts open (orders import), its first row from it
+_TEXTS = CONTENT[2:]
+_JSON = json.JSONEncoder(separators=(",", ":"))  # ensure_ascii: non-ASCII as \uXXXX
 
 
 def canonical(previous: str, row: Mapping[str, Any]) -> bytes:
     """The bytes a row's hash is taken of: the previous hash and the row's content."""
     at = rules.utc(row["at"]).isoformat(timespec="microseconds")
-    values = [previous, int(row["order_id"]), at] + [_text(row[name]) for name in CONTENT[2:]]
-    return json.dumps(values, separators=(",", ":")).encode("ascii")
+    values = [previous, int(row["order_id"]), at]
+    values += [v if v is None or type(v) is str else str(v) for v in map(row.__getitem__, _TEXTS)]
+    return _JSON.encode(values).encode("ascii")
 
 
 def link(previous: str, row: Mapping[str, Any]) -> str:

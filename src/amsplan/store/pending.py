@@ -69,10 +69,8 @@ def _before_commit(session: Session) -> None:
 
 def _done(session: Session) -> None:
     session.info[_COMMITTING] = False
-    history.forget(session)
 
 
 def _dropped(session: Session) -> None:
     session.info[_ROWS] = {}
     session.info[_COMMITTING] = False
-    history.forget(session)
