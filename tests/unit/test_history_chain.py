@@ -3,6 +3,7 @@ values, and what a broken link is called."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,15 @@ def test_the_encoding_is_pinned():
         b'"Ringte \\u00c5se","T01",null]'
     )
     assert chain.link("", ROW) == EXPECTED
+
+
+def test_the_encoding_is_json():
+    """Whatever a comment holds: quotes, backslashes, control characters, emoji."""
+    odd = 'Sa "nei" \\ C:\\temp\n\t\x00 \u2028 Åse 😀 \ud800'
+    row = {**ROW, "comment": odd, "actor": "ø", "login": "", "order_id": 12345678901}
+    values = ["x", 12345678901, "2026-04-01T06:00:00.123456+00:00", "ø", "", "plan", "open",
+              "planning", odd, "T01", None]  # fmt: skip
+    assert chain.canonical("x", row) == json.dumps(values, separators=(",", ":")).encode()
 
 
 def test_the_time_hashes_alike_from_python_sqlite_and_postgresql():

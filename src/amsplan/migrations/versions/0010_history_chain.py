@@ -83,11 +83,6 @@ def _fill(connection: sa.Connection) -> None:
     orders = [i for (i,) in connection.execute(
         sa.select(_HISTORY.c.order_id).distinct().order_by(_HISTORY.c.order_id)
     )]  # fmt: skip
-    update = (
-        _HISTORY.update()
-        .where(_HISTORY.c.id == sa.bindparam("_id"))
-        .values(hash=sa.bindparam("_hash"))
-    )
     for start in range(0, len(orders), BATCH):
         batch = orders[start : start + BATCH]
         query = (
@@ -95,14 +90,35 @@ def _fill(connection: sa.Connection) -> None:
             .where(_HISTORY.c.order_id.between(batch[0], batch[-1]))
             .order_by(_HISTORY.c.order_id, _HISTORY.c.id)
         )
-        hashes = []
-        rows = (row._mapping for row in connection.execute(query))
+        ids, hashes = [], []
+        rows = connection.execute(query).mappings().all()
         for _, mine in groupby(rows, key=lambda row: row["order_id"]):
             previous = chain.GENESIS
             for row in mine:
                 previous = chain.link(previous, row)
-                hashes.append({"_id": row["id"], "_hash": previous})
-        connection.execute(update, hashes)
+                ids.append(row["id"])
+                hashes.append(previous)
+        _write(connection, ids, hashes)
+
+
+def _write(connection: sa.Connection, ids: list[int], hashes: list[str]) -> None:
+    """The hashes of these rows: PostgreSQL in one statement (arrays), SQLite in one
+    executemany."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            sa.text(
+                "UPDATE history SET hash = v.hash FROM (SELECT unnest(CAST(:ids AS integer[])) "
+                "AS id, unnest(CAST(:hashes AS text[])) AS hash) AS v WHERE history.id = v.id"
+            ),
+            {"ids": ids, "hashes": hashes},
+        )
+        return
+    update = (
+        _HISTORY.update()
+        .where(_HISTORY.c.id == sa.bindparam("_id"))
+        .values(hash=sa.bindparam("_hash"))
+    )
+    connection.execute(update, [{"_id": i, "_hash": h} for i, h in zip(ids, hashes, strict=True)])
 
 
 def downgrade() -> None:
