@@ -75,10 +75,10 @@ def last_arrival(session: Session, order_ids: Iterable[int], status: Status) -> 
 
 
 def chain(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Give each new history row (in the order they are inserted) its `hash`: chained
-    after the last row of its order, read in one query per chunk of orders the first
+    """Give each new history row (in the order they are inserted) its `hash`, chained
+    after the last row of its order: read in one query per chunk of orders the first
     time the transaction writes to them (unless last_transitions read them), then kept
-    in session.info until the transaction ends. The rows of one order chain one after the other."""
+    in session.info until the transaction ends. The rows of one order chain in turn."""
     last = _last_hashes(session)
     unknown = {i for row in rows if (i := row["order_id"]) not in last}
     for chunk in chunks(unknown):
@@ -162,7 +162,7 @@ def status_mismatches(session: Session) -> list[Mismatch]:
         .where(orders.c.status != chained.FIRST_STATUS.value)
         .where(~core_select(_HISTORY.c.id).where(_HISTORY.c.order_id == orders.c.id).exists())
     )
-    found = [(i, str(s), t, at and rules.utc(at), h) for i, s, t, at, h in session.execute(ends)]
+    found = [(i, str(s), str(t), rules.utc(at), h) for i, s, t, at, h in session.execute(ends)]
     return found + [(i, str(s), None, None, None) for i, s, *_ in session.execute(none)]
 
 
@@ -253,6 +253,7 @@ def guard_sqlite(dbapi_connection: Any) -> None:
                 f"CREATE TEMP TRIGGER IF NOT EXISTS amsplan_{table}_no_{operation.lower()} "
                 f"BEFORE {operation} ON main.{table} "
                 f"WHEN NOT EXISTS (SELECT 1 FROM temp.{REWRITE_FLAG}) BEGIN "
-                f"SELECT RAISE(ABORT, '{table} is append-only: {operation} refused'); END"
+                f"SELECT RAISE(ABORT, 'history is append-only: {operation} on {table} refused'); "
+                "END"
             )
     cursor.close()
