@@ -151,6 +151,7 @@ def _book_day(s: Any, ctx: Any, action: str, plans: list[dict], summary: dict) -
     from amsplan.domain.states import SmsKind, SmsState
     from amsplan.domain.statuses import Status
     from amsplan.services import outbox, planning, workflow
+    from amsplan.store import pending
     from amsplan.store.bulk import add_rows
     from amsplan.store.letters import live_letters
     from amsplan.store.messages import queued_rows
@@ -176,6 +177,7 @@ def _book_day(s: Any, ctx: Any, action: str, plans: list[dict], summary: dict) -
             "order_id": order.id, "at": at, "actor": ctx.user, "transition": name,
             "from_status": change.from_status, "to_status": change.to_status,
             "comment": comment, "technician_id": order.technician_id, "resolution": None,
+            "login": ctx.login,
         })  # fmt: skip
 
     ids = {o.id: o for o in found.values()}
@@ -220,7 +222,9 @@ def _book_day(s: Any, ctx: Any, action: str, plans: list[dict], summary: dict) -
         summary["assigned"] += len(orders)
         summary["done"] += len(orders) if following else 0
     update_rows(s, updates, list(WRITTEN), at)
-    add_rows(s, History, history)
+    for row in history:  # as every history row: chained as written (store.pending)
+        pending.add(s, History, row)
+    pending.write(s)
     add_rows(s, BookingCode, codes)
     add_rows(s, Sms, messages)
 

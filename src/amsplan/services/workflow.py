@@ -62,7 +62,7 @@ def apply(
         "order_id": key(order), "at": at, "actor": ctx.user, "transition": name,
         "from_status": change.from_status, "to_status": change.to_status,
         "comment": comment, "technician_id": order.technician_id,
-        "resolution": params.get("resolution"),
+        "resolution": params.get("resolution"), "login": ctx.login,
     })  # fmt: skip
     _keep(session, order)
     follow.order_changed(session, ctx, order, name)
@@ -123,7 +123,7 @@ def add_comment(
     """A comment in the order's timeline (at `at`, else now)."""
     pending.add(session, Comment, {
         "order_id": key(order), "at": at or ctx.now(), "actor": ctx.user, "kind": kind,
-        "text": text,
+        "text": text, "login": ctx.login,
     })  # fmt: skip
 
 

@@ -217,6 +217,11 @@ class History(SQLModel, table=True):
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     technician_id: str | None = None  # the order's technician at the time
     resolution: str | None = None  # for resolve and close: the resolution code
+    # The database login that acted for `actor`, when they differ (issue 18); None else.
+    login: str | None = None
+    # SHA-256 (hex) of the previous row's hash for the order and this row (domain.chain),
+    # set as the row is written (store.pending); `amsplan db verify` checks the chain.
+    hash: str | None = Field(default=None, max_length=64)
 
 
 @event.listens_for(History, "before_update")
@@ -234,6 +239,7 @@ class Comment(SQLModel, table=True):
     actor: str
     kind: str = "note"
     text: str = Field(sa_column=Column(Text, nullable=False))
+    login: str | None = None  # the database login that acted for `actor`, if another
 
 
 class Letter(SQLModel, table=True):

@@ -6,6 +6,9 @@ so every query of the transaction sees them, as it would see ORM objects (autofl
 Building and flushing one ORM object per row was most of the time of a run that moves
 thousands of orders (a reply file, the reminders cron). Rows are only ever added here
 for orders that are stored already; a rollback drops them.
+
+History rows are written here and only here: each gets its link of the hash chain as it
+is written (store.history.chain; the rows of a table are written in the order added).
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ from typing import Any
 from sqlalchemy import Table, event
 from sqlmodel import Session, SQLModel
 
+from amsplan.store import history
 from amsplan.store.bulk import add_table_rows
+from amsplan.store.models import History
 
 _ROWS = "amsplan.pending.rows"
+_HISTORY: Table = History.__table__  # type: ignore[attr-defined]
 _COMMITTING = "amsplan.pending.committing"
 
 
@@ -43,6 +49,8 @@ def write(session: Session) -> None:
     if rows:
         session.info[_ROWS] = {}
         for table, table_rows in rows.items():
+            if table is _HISTORY:
+                history.chain(session, table_rows)
             add_table_rows(session, table, table_rows)
 
 
