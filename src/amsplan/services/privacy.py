@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from amsplan import clock
 from amsplan.domain.reimport import ANONYMOUS
-from amsplan.errors import AmsplanError
+from amsplan.errors import PermissionDenied
 from amsplan.services import exportfiles, workflow
 from amsplan.services.context import Context
 from amsplan.store import history
@@ -72,7 +72,7 @@ def _may_rewrite(s: Session) -> None:
     """Refuse, before anything is removed, a login that may not rewrite history."""
     allowed, login, owner = history.may_rewrite(s)
     if not allowed:
-        raise AmsplanError(
-            f"privacy purge rewrites history and comments: only the database's owner "
-            f"({owner}) may run it, not {login} (docs/audit.md)"
+        raise PermissionDenied(
+            f"amsplan privacy purge needs the owner of amsplan's tables ({owner}): it "
+            f"rewrites history and comments, which your login {login} may not (docs/audit.md)"
         )
