@@ -1,5 +1,5 @@
 """amsplan db verify: quiet and 0 when the history is whole; one line per broken link
-and exit code 9 when it is not, as cron needs it."""
+and exit code 11 when it is not, as cron needs it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_a_whole_history_is_quiet_and_exits_0(workspace):
     assert data("db", "verify") == {"whole": True, "rows": 6, "orders": 2, "findings": []}
 
 
-def test_broken_links_are_one_line_each_and_exit_9(workspace):
+def test_broken_links_are_one_line_each_and_exit_11(workspace):
     awaiting(workspace, 3)
     changed, removed = rows_of(workspace, "AMS-00001")[1], rows_of(workspace, "AMS-00003")[-1]
     outside(
@@ -25,14 +25,14 @@ def test_broken_links_are_one_line_each_and_exit_9(workspace):
         f"UPDATE history SET comment = 'Kari' WHERE id = {changed.id}",
         f"DELETE FROM history WHERE id = {removed.id}",
     )
-    assert BROKEN == 9
-    lines = fails(9, "db", "verify").stdout.splitlines()
+    assert BROKEN == 11
+    lines = fails(11, "db", "verify").stdout.splitlines()
     assert lines[0].startswith("AMS-00001  01.04.2026 08:00  changed: lock: ")
     assert lines[1].startswith("AMS-00003  01.04.2026 08:00  removed: the order is ")
     assert lines[2] == "History NOT whole: 2 broken links in 2 orders (8 rows of 3 orders read)"
     assert "Kari" not in "\n".join(lines)  # what the row says is never printed
     result = run("db", "verify", "--json")
-    assert result.exit_code == 9
+    assert result.exit_code == 11
     found = json.loads(result.stdout)
     assert (found["whole"], found["rows"], found["orders"]) == (False, 8, 3)
     assert [(f["order"], f["at"], f["kind"]) for f in found["findings"]] == [
@@ -43,4 +43,4 @@ def test_broken_links_are_one_line_each_and_exit_9(workspace):
 
 def test_help_tells_the_exit_codes():
     out = ok("db", "verify", "--help").stdout
-    assert "0 when the history is whole, 9 when it is not" in " ".join(out.split())
+    assert "0 when the history is whole, 11 when it is not" in " ".join(out.split())

@@ -11,7 +11,7 @@ from amsplan.cli.output import console, context, count, local_when, print_json
 from amsplan.cli.params import Json
 from amsplan.config import Settings
 
-BROKEN = 9  # the exit code of `db verify` when the history is not whole (docs/audit.md)
+BROKEN = 11  # the exit code of `db verify` when the history is not whole (docs/audit.md)
 
 
 def verify(ctx: typer.Context, as_json: Json = False) -> None:
@@ -19,7 +19,7 @@ def verify(ctx: typer.Context, as_json: Json = False) -> None:
 
     Recomputes each order's hash chain and compares each order's status with its last
     history row. One line per broken link: order, the row's time, what is wrong. Exit
-    code 0 when the history is whole, 9 when it is not (quiet on success when not on a
+    code 0 when the history is whole, 11 when it is not (quiet on success when not on a
     terminal: run it nightly from cron, which mails only findings). See docs/audit.md.
 
     Example: amsplan db verify
