@@ -20,7 +20,7 @@ def roles(
     Each role gets exactly its rights on every table and sequence of amsplan's schema
     (docs/team.md); running it again changes nothing, and `db upgrade` renews the rights
     for a new version's tables. --apply runs it: as the owner, allowed to create roles.
-    The names come from [database] roles (default amsplan: amsplan_planner, ...).
+    The names come from \\[database] roles (default amsplan: amsplan_planner, ...).
 
     Example: amsplan db roles --apply
              amsplan db roles > roles.sql && psql -f roles.sql amsplan
