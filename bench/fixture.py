@@ -151,9 +151,10 @@ def _book_day(s: Any, ctx: Any, action: str, plans: list[dict], summary: dict) -
     from amsplan.domain.states import SmsKind, SmsState
     from amsplan.domain.statuses import Status
     from amsplan.services import outbox, planning, workflow
+    from amsplan.store import pending
     from amsplan.store.bulk import add_rows
     from amsplan.store.letters import live_letters
-    from amsplan.store.messages import queued_for_orders
+    from amsplan.store.messages import queued_rows
     from amsplan.store.models import BookingCode, History, Sms
     from amsplan.store.orders import load_orders, update_rows
 
@@ -176,10 +177,11 @@ def _book_day(s: Any, ctx: Any, action: str, plans: list[dict], summary: dict) -
             "order_id": order.id, "at": at, "actor": ctx.user, "transition": name,
             "from_status": change.from_status, "to_status": change.to_status,
             "comment": comment, "technician_id": order.technician_id, "resolution": None,
+            "login": ctx.login,
         })  # fmt: skip
 
     ids = {o.id: o for o in found.values()}
-    busy = {m.order_id for m in queued_for_orders(s, ids)}
+    busy = {m.order_id for m in queued_rows(s, ids)}
     busy |= {row.order_id for row in live_letters(s, ids)}
     stale = [o.order_no for o in found.values()
              if o.status != Status.OPEN or o.followup_kind or o.id in busy]  # fmt: skip
@@ -220,7 +222,9 @@ def _book_day(s: Any, ctx: Any, action: str, plans: list[dict], summary: dict) -
         summary["assigned"] += len(orders)
         summary["done"] += len(orders) if following else 0
     update_rows(s, updates, list(WRITTEN), at)
-    add_rows(s, History, history)
+    for row in history:  # as every history row: chained as written (store.pending)
+        pending.add(s, History, row)
+    pending.write(s)
     add_rows(s, BookingCode, codes)
     add_rows(s, Sms, messages)
 

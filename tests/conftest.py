@@ -22,6 +22,7 @@ import pytest
 # CLI before a test's monkeypatch runs).
 os.environ["COLUMNS"] = "200"
 
+from amsplan.adapters import private
 from amsplan.config import Settings, load_settings
 from amsplan.services.context import Context
 from amsplan.store import db
@@ -43,6 +44,12 @@ def _isolated(tmp_path, monkeypatch):
     # Every command runs at a fixed time before the dates the tests plan (a test that
     # needs another time sets AMSPLAN_NOW, or gives the context its own clock).
     monkeypatch.setenv("AMSPLAN_NOW", TEST_NOW)
+    # A command sets the process umask and the writers' file policy (docs/files.md):
+    # each test starts from the same ones.
+    monkeypatch.setattr(private, "_policy", private.policy())
+    umask = os.umask(0o022)
+    yield
+    os.umask(umask)
 
 
 def _pg_url(dbname: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from amsplan.domain import notify
+from amsplan.domain import access, notify
 from amsplan.domain.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 from amsplan.errors import ConfigError, InputError
 
@@ -31,6 +31,9 @@ class Settings:
     base_dir: Path
     config_file: Path | None = None
     database_url: str = ""
+    # PostgreSQL: the prefix of the group roles (amsplan_planner, amsplan_viewer,
+    # amsplan_cron); two amsplan databases on one server need different ones.
+    database_roles: str = "amsplan"
     letters_dir: Path = Path("letters")
     templates_dir: Path | None = None
     company_name: str = "Nettselskapet AS"
@@ -112,6 +115,10 @@ class Settings:
     notify_users: dict[str, str] = field(default_factory=dict)  # user name -> address
     notify_rules: tuple[dict[str, Any], ...] = ()  # [[notify.rule]] tables, as written
     notify_horizon_hours: float = 72  # a change older than this when first seen: not sent
+    # [files] (docs/files.md): the group that may read letters and exports ("": nobody
+    # but the owner), and the folder backups are kept in (`amsplan doctor` checks it).
+    files_group: str = ""
+    files_backups: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -174,7 +181,7 @@ def find_config_file(explicit: str | Path | None) -> Path | None:
 
 # section -> key -> (Settings field, type)
 _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
-    "database": {"url": ("database_url", str)},
+    "database": {"url": ("database_url", str), "roles": ("database_roles", str)},
     "letters": {"folder": ("letters_dir", str), "templates": ("templates_dir", str)},
     "company": {
         "name": ("company_name", str),
@@ -246,6 +253,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "port": ("serve_port", int),
         "max_body": ("serve_max_body", int),
     },
+    "files": {"group": ("files_group", str), "backups": ("files_backups", str)},
     "routing": {
         "detour": ("routing_detour", (int, float)),
         "speed_kmh": ("routing_speed_kmh", (int, float)),
@@ -360,6 +368,9 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         settings.tz  # noqa: B018 - validate once, here
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}: unknown time zone {settings.timezone!r}") from None
+    if not re.fullmatch(access.PREFIX_PATTERN, settings.database_roles):
+        raise ConfigError(f"{where}: database.roles must be a lower-case name like amsplan"
+                          " (letters, digits, _; at most 41)")  # fmt: skip
     if settings.letter_reminder_days <= 0 or settings.sms_reminder_hours <= 0:
         raise ConfigError(f"{where}: reminder times must be positive")
     if settings.letter_reminder_from not in ("printed", "generated"):
@@ -437,13 +448,19 @@ def _read_statuses(where: str, body: Any, labels: dict, colours: dict) -> None:
         raise ConfigError(f"{where}: unknown setting statuses.{sorted(unknown)[0]}")
 
 
+def asked_user(explicit: str | None) -> tuple[str, str] | None:
+    """The user asked for and where: (name, "--user") or (name, "AMSPLAN_USER"); None
+    when neither is given (on PostgreSQL the database login then acts)."""
+    if explicit:
+        return explicit, "--user"
+    env = os.environ.get("AMSPLAN_USER")
+    return (env, "AMSPLAN_USER") if env else None
+
+
 def user_name(explicit: str | None) -> str:
     """The acting user: --user, AMSPLAN_USER, or the login name."""
-    if explicit:
-        return explicit
-    env = os.environ.get("AMSPLAN_USER")
-    if env:
-        return env
+    if asked := asked_user(explicit):
+        return asked[0]
     try:
         return os.getlogin()
     except OSError:

@@ -52,3 +52,10 @@ class Unavailable(AmsplanError):
     refused the login; nothing was lost: run again later (or fix the settings)."""
 
     exit_code = 8
+
+
+class PermissionDenied(AmsplanError):
+    """PostgreSQL: the login lacks a right (its role does not allow the command, or it
+    asked to act in another's name); nothing was changed."""
+
+    exit_code = 9

@@ -34,7 +34,7 @@ SAME = {"name": "Kari Nordmann", "phone": "41234567", "street": "Storgata 1"}
 # Per table: the order column, and the columns that differ between two orders anyway.
 TABLES = {
     "work_order": ("id", {"id", "order_no", "meter_point_id", "meter_number", "version"}),
-    "history": ("order_id", {"id", "order_id"}),
+    "history": ("order_id", {"id", "order_id", "hash"}),  # the hash covers the order id
     "booking_code": ("order_id", {"order_id"}),
     "sms": ("order_id", {"id", "order_id"}),
     "comment": ("order_id", {"id", "order_id"}),

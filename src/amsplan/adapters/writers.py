@@ -1,5 +1,7 @@
 """Writing exports: CSV (for Excel and other systems), JSON or an Excel workbook (.xlsx),
-atomically; and private files written durably (letters, e-mail in a Maildir)."""
+atomically; and private files written durably (letters, e-mail in a Maildir). Every
+file is created with the mode and group of adapters.private (0600 or, with
+`[files] group`, 0640 and that group), and an export only into a folder it allows."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from amsplan.adapters.private import check_folder, open_private
 from amsplan.errors import InputError
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -70,17 +73,19 @@ def write_rows(
         raise InputError(f"{path} is a folder; name the file to write")
     if not path.parent.is_dir():
         raise InputError(f"{path.parent} does not exist")
+    check_folder(path.parent, "export folder")
     keep = {columns.index(c) for c in safe_columns}
     tmp = path.with_name(f".{path.name}.tmp")
     try:
+        fd = open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         if fmt == "xlsx":
-            with open(tmp, "wb") as f:
+            with open(fd, "wb") as f:
                 _workbook(path, columns, rows, keep).save(f)
                 f.flush()
                 os.fsync(f.fileno())
         else:
             encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-            with open(tmp, "w", encoding=encoding, newline="") as f:
+            with open(fd, "w", encoding=encoding, newline="") as f:
                 if fmt == "json":
                     json.dump(
                         [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
@@ -191,24 +196,24 @@ def _sheet_title(path: Path) -> str:
 
 
 def write_private(path: Path, data: bytes, exclusive: bool = False) -> None:
-    """Write `data` to `path`, readable by the owner only (0600), and flush it to disk
-    before returning; `exclusive`: the file must not exist yet."""
+    """Write `data` to `path`, readable by the owner (and the configured group) only,
+    and flush it to disk before returning; `exclusive`: the file must not exist yet."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
-    with open(os.open(path, flags, 0o600), "wb") as f:
+    with open(open_private(path, flags), "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
 
 
 def write_private_files(folder: Path, files: Sequence[tuple[str, bytes]]) -> list[Path]:
-    """Write each (name, data) into `folder` (0600, existing files replaced) and make them
-    all durable together before returning: one flush of the folder's file system (Linux's
-    syncfs) instead of one per file; where there is no syncfs, an fsync per file."""
+    """Write each (name, data) into `folder` (private as write_private, existing files
+    replaced) and make them all durable together before returning: one flush of the
+    folder's file system (Linux's syncfs) instead of one per file; where there is no
+    syncfs, an fsync per file."""
     paths: list[Path] = []
     for name, data in files:
         path = folder / name
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
-            os.fchmod(f.fileno(), 0o600)  # also a file that was there before
+        with open(open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb") as f:
             f.write(data)
         paths.append(path)
     if paths and not _syncfs(folder):

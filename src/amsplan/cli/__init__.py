@@ -11,7 +11,9 @@ from typer.core import TyperGroup
 
 from amsplan import __version__
 from amsplan.cli.state import State
-from amsplan.errors import AmsplanError
+from amsplan.errors import AmsplanError, PermissionDenied
+
+_WORDS = "amsplan.words"
 
 
 class AmsplanGroup(TyperGroup):
@@ -25,9 +27,12 @@ class AmsplanGroup(TyperGroup):
         except Exception as err:  # noqa: BLE001 - the one place unexpected errors are shown
             if "sqlalchemy" not in sys.modules:  # not a database error (e.g. help's Exit)
                 raise
-            from sqlalchemy.exc import IntegrityError, OperationalError
+            from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
             from sqlalchemy.orm.exc import StaleDataError
 
+            if isinstance(err, DBAPIError) and getattr(err.orig, "sqlstate", "") == "42501":
+                denied = self._denied(ctx)  # PostgreSQL: permission denied
+                _report(ctx, err, str(denied), [], denied.exit_code)
             if isinstance(err, StaleDataError | IntegrityError):
                 _report(ctx, err, "another process changed the same orders; run again", [], 7)
             if isinstance(err, OperationalError):
@@ -36,6 +41,25 @@ class AmsplanGroup(TyperGroup):
 
     def list_commands(self, ctx: _click.Context) -> list[str]:  # in the order they were added
         return list(self.commands)
+
+    def resolve_command(self, ctx: _click.Context, args: list[str]) -> Any:
+        ctx.meta[_WORDS] = list(args)  # the command and its arguments, for _denied
+        return super().resolve_command(ctx, args)
+
+    def _denied(self, ctx: _click.Context) -> PermissionDenied:
+        """What the command needs and the login's roles, as one line (services.access)."""
+        from amsplan.services.access import denied
+
+        words: list[str] = ctx.meta.get(_WORDS, [])
+        path: list[str] = []
+        command: Any = self
+        while len(path) < len(words) and hasattr(command, "get_command"):  # a group
+            command = command.get_command(ctx, words[len(path)])
+            if command is None:
+                break
+            path.append(words[len(path)])
+        state = ctx.ensure_object(State)
+        return denied(state.context(), " ".join(path), words[len(path) :])
 
 
 def _report(

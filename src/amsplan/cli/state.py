@@ -18,10 +18,17 @@ class State:
 
     def context(self) -> Context:
         if self._context is None:
-            from amsplan.config import load_settings, user_name
+            from amsplan.adapters import private
+            from amsplan.config import asked_user, load_settings, user_name
             from amsplan.services.context import Context
 
-            self._context = Context(settings=load_settings(self.config), user=user_name(self.user))
+            asked = asked_user(self.user)  # None: the OS login (on PostgreSQL: the database's)
+            self._context = Context(
+                settings=load_settings(self.config),
+                user=user_name(self.user),
+                asked_by=asked[1] if asked else None,
+            )
+            private.use(self._context.settings.files_group)  # umask and modes: docs/files.md
         return self._context
 
     def close(self) -> None:

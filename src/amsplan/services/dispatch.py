@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session
 
+from amsplan.adapters import private
 from amsplan.adapters.sms import provider_for
 from amsplan.adapters.sms.base import (
     CannotLookUp,
@@ -193,10 +194,14 @@ def sms_failed(
 # --- the steps ---------------------------------------------------------------------------
 
 
-def _export(ctx: Context) -> DispatchResult:
+def export_folder(ctx: Context) -> Path:
+    """Where `sms export` writes its files: [sms.file] folder (default sms-out)."""
     folder = Path(ctx.settings.sms_option("file", "folder", "sms-out"))
-    folder = folder if folder.is_absolute() else ctx.settings.base_dir / folder
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder if folder.is_absolute() else ctx.settings.base_dir / folder
+
+
+def _export(ctx: Context) -> DispatchResult:
+    folder = private.ready_folder(export_folder(ctx), "SMS export folder")
     exported = outbox.export(ctx, folder)
     return DispatchResult("file", exported=exported.count, file=exported.file)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from amsplan.adapters import private
 from amsplan.domain import truth
 from amsplan.domain.states import LIVE_LETTER, LetterState
 from amsplan.services import outbox
@@ -97,7 +98,17 @@ def settle(
             withdrawn.add(row.file_name)
         elif withdraw_letter(session, row, orders[row.order_id], now):
             withdrawn.add(row.file_name)
-    for message in messages.queued_for_orders(session, orders):
+    # Queued messages as plain rows (thousands after a reply file or the reminders run):
+    # withdrawn in one statement; the few to re-render as objects (outbox.check_sms).
+    untrue, rerender = [], []
+    for row in messages.queued_rows(session, orders):
+        verdict = truth.sms_verdict(orders[row.order_id], row.kind, row.text, row.appointment)
+        if verdict.action == truth.WITHDRAW:
+            untrue.append((row.id, verdict.reason))
+        elif verdict.action == truth.RERENDER:
+            rerender.append(row.id)
+    messages.withdraw_queued(session, untrue, now)
+    for message in messages.by_ids(session, rerender).values():
         if message.order_id is not None:
             outbox.check_sms(session, ctx, message, orders[message.order_id], now)
     return withdrawn
@@ -123,8 +134,7 @@ def mark_withdrawn(session: Session, row: Letter, reason: str, now: datetime) ->
 
 
 def _private_dir(folder: Path) -> Path:
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+    return private.ready_folder(folder, "letters folder")
 
 
 def move_files(letters_dir: Path, names: Iterable[str], into: str) -> list[str]:

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from amsplan import clock
+from amsplan.adapters import private
 from amsplan.adapters.writers import fsync_dir, write_private, write_private_files
 from amsplan.domain import bookmail, codes
 from amsplan.domain import letters as rules
@@ -113,8 +114,8 @@ def _folders(ctx: Context) -> tuple[Path, Path]:
         raise ConfigError(f"the letters folder {folder} is a file, not a folder")
     staging = folder / STAGING
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        staging.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private.ready_folder(folder, "letters folder")
+        private.ready_folder(staging, "letters folder")
     except OSError as err:
         raise ConfigError(f"cannot use the letters folder {folder}: {err.strerror}") from None
     return folder, staging
@@ -298,11 +299,11 @@ def generate(
     if combined and result.generated:
         from amsplan.adapters.letters.render import combine_pdfs
 
-        (folder / COMBINED).mkdir(mode=0o700, exist_ok=True)
+        private.ready_folder(folder / COMBINED, "letters folder")
         stamp = clock.to_local(ctx.now(), tz).strftime("%Y-%m-%d_%H%M%S")
         out = folder / COMBINED / f"batch_{stamp}.pdf"
         combine_pdfs([folder / n for n in result.generated], out)
-        os.chmod(out, 0o600)
+        private.make_private(out)
         ids = {name: order_id for order_id, _, name, _ in work}
         with ctx.session() as s:
             exportfiles.record(s, ctx, "letters_combined", out, [ids[n] for n in result.generated])

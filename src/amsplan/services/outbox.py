@@ -13,12 +13,14 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
 from amsplan import clock
-from amsplan.adapters import smstexts
+from amsplan.adapters import private, smstexts
 from amsplan.config import Settings
 from amsplan.domain import codes, sending, truth
 from amsplan.domain.states import REMINDER_KINDS, SmsKind, SmsState
@@ -27,6 +29,7 @@ from amsplan.domain.transitions import sms_refusal
 from amsplan.errors import InputError, NotFound, TransitionRefused
 from amsplan.services.context import Context
 from amsplan.store import messages as stored
+from amsplan.store import pending
 from amsplan.store.files import record_export
 from amsplan.store.models import Comment, Order, Sms
 from amsplan.store.orders import find_orders, get_order, key, orders_by_id
@@ -54,10 +57,16 @@ def sending_now(ctx: Context, now: datetime) -> bool:
 def appointment_text(order: Order, settings: Settings) -> str:
     if not (order.planned_start and order.estimate_minutes):
         return ""
-    from amsplan.adapters.letters.dates import appointment_text as window  # babel: slow
-
     start = clock.to_local(order.planned_start, settings.tz)
-    return window(start, start + timedelta(minutes=order.estimate_minutes), settings.locale)
+    return _appointment(start, start + timedelta(minutes=order.estimate_minutes), settings.locale)
+
+
+@lru_cache(maxsize=4096)
+def _appointment(start: datetime, end: datetime, locale: str) -> str:
+    """The appointment in words (babel, slow: once per appointment time a run)."""
+    from amsplan.adapters.letters.dates import appointment_text as window
+
+    return window(start, end, locale)
 
 
 def render(session: Session, ctx: Context, order: Order, kind: SmsKind, text: str = "") -> str:
@@ -85,21 +94,36 @@ def render(session: Session, ctx: Context, order: Order, kind: SmsKind, text: st
 
 
 def queue_sms(
-    session: Session, ctx: Context, order: Order, kind: SmsKind, at: datetime, text: str = ""
-) -> Sms:
-    """Render and queue one SMS to the order's mobile (the caller checked it may be sent)."""
-    message = Sms(
-        order_id=order.id,
-        kind=kind,
-        to=order.mobile or "",
-        text=render(session, ctx, order, kind, text),
-        created_at=at,
-        created_by=ctx.user,
-        due_at=next_send_time(at, ctx.settings),
-        appointment=order.planned_start,
-    )
-    session.add(message)
-    return message
+    session: Session,
+    ctx: Context,
+    order: Order,
+    kind: SmsKind,
+    at: datetime,
+    text: str = "",
+    due_at: datetime | None = None,
+) -> None:
+    """Render and queue one SMS to the order's mobile (the caller checked it may be sent),
+    due at `due_at` (else as soon as the sending window allows); written with the
+    session's other pending rows (store.pending)."""
+    pending.add(session, Sms, _message(session, ctx, order, kind, at, text, due_at))
+
+
+def _message(
+    session: Session,
+    ctx: Context,
+    order: Order,
+    kind: SmsKind,
+    at: datetime,
+    text: str = "",
+    due_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The outbox row of an SMS of `kind` to the order's mobile, queued at `at`."""
+    return {
+        "order_id": key(order), "kind": kind, "to": order.mobile or "",
+        "text": render(session, ctx, order, kind, text), "created_at": at,
+        "created_by": ctx.user, "due_at": due_at or next_send_time(at, ctx.settings),
+        "appointment": order.planned_start, "status": SmsState.QUEUED, "attempts": 0,
+    }  # fmt: skip
 
 
 def withdraw(session: Session, message: Sms, reason: str, at: datetime | None) -> None:
@@ -174,7 +198,8 @@ def send_free_text(ctx: Context, order_no: str, text: str) -> Sms:
         if refusal:
             raise TransitionRefused(order_no, "sms", refusal)
         at = ctx.now()
-        message = queue_sms(s, ctx, order, SmsKind.FREE_TEXT, at, text)
+        message = Sms(**_message(s, ctx, order, SmsKind.FREE_TEXT, at, text))
+        s.add(message)
         s.add(Comment(order_id=key(order), at=at, actor=ctx.user, kind="sms", text=f"SMS: {text}"))
         return message
 
@@ -217,6 +242,7 @@ def export(
         if path.exists() and not overwrite:
             raise InputError(f"{path} exists (not collected yet?); use --force to overwrite")
         orders = {i: o.order_no for i, o in orders_by_id(s, (m.order_id for m in messages)).items()}
+        private.check_folder(path.parent, "export folder")
         # The file is complete on disk before the messages count as exported.
         _write_atomically(path, messages, orders, ctx.settings)
         record_export(s, "sms", path, orders, ctx.settings.base_dir, ctx.now(), ctx.user)
@@ -239,8 +265,8 @@ def _write_atomically(
     path: Path, messages: list[Sms], orders: dict[int, str], settings: Settings
 ) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8",
-              newline="") as f:  # fmt: skip
+    with open(private.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w",
+              encoding="utf-8", newline="") as f:  # fmt: skip
         writer = csv.writer(f, delimiter=";")
         writer.writerow(EXPORT_COLUMNS)
         for m in messages:

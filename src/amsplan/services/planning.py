@@ -26,7 +26,7 @@ from amsplan.errors import InputError, TransitionRefused
 from amsplan.services import follow, outbox, workflow
 from amsplan.services.context import Context
 from amsplan.store.models import Order, Technician
-from amsplan.store.orders import day_orders, load_orders, resequence, to_lock
+from amsplan.store.orders import day_orders, days_orders, load_orders, resequence, to_lock
 from amsplan.store.technicians import absence_on, get_technician
 
 
@@ -359,21 +359,28 @@ def slot_refusals(
     s: Session, ctx: Context, orders: list[Order], past: bool = True, lock: bool = True
 ) -> dict[str, str]:
     """Why an order may not be booked on the slot it holds: the slot is in the past, or
-    another order holds it too. One query per technician-day, not per order."""
+    another order holds it too. One query per day for all its technicians, not per order."""
     tz = ctx.settings.tz
     now = local_now(ctx) if past else None
-    days: dict[tuple[str, date], list[Busy]] = {}
+    visits = {
+        order.order_no: (order.technician_id, visit_of(order, tz))
+        for order in orders
+        if order.technician_id and order.planned_start
+    }
+    days = {
+        (tech_id, mine.start.date())
+        for tech_id, mine in visits.values()
+        if not (now is not None and rules.past_reason(mine.start, now))
+    }
+    held = {
+        key: [visit_of(o, tz) for o in day]
+        for key, day in days_orders(s, tz, days, lock=lock).items()
+    }
     refusals: dict[str, str] = {}
-    for order in orders:
-        if not (order.technician_id and order.planned_start):
-            continue
-        mine = visit_of(order, tz)
-        key = (order.technician_id, mine.start.date())
-        if key not in days and not (now is not None and rules.past_reason(mine.start, now)):
-            days[key] = [visit_of(o, tz) for o in day_orders(s, tz, *key, lock=lock)]
-        refusal = rules.slot_refusal(mine, now, days.get(key, []))
+    for order_no, (tech_id, mine) in visits.items():
+        refusal = rules.slot_refusal(mine, now, held.get((tech_id, mine.start.date()), []))
         if refusal:
-            refusals[order.order_no] = refusal
+            refusals[order_no] = refusal
     return refusals
 
 

@@ -119,6 +119,5 @@ def _appointment_reminders(s: Session, ctx: Context, now: datetime, result: RunR
             result.skipped.append(action)
             continue
         if not result.dry_run:
-            message = outbox.queue_sms(s, ctx, order, SmsKind.APPOINTMENT_REMINDER, now)
-            message.due_at = due
+            outbox.queue_sms(s, ctx, order, SmsKind.APPOINTMENT_REMINDER, now, due_at=due)
         result.actions.append(action)

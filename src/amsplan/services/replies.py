@@ -383,9 +383,9 @@ def _do(
     at: datetime | None = None,
 ) -> None:
     """Carry out one step of a decision on the order (`at`: the reply's own time)."""
-    entry = workflow.carry_out(s, ctx, order, step, comment_kind=comment_kind, at=at)
-    if entry is not None and isinstance(step, Apply):
-        known.last[key(order)] = (step.transition, rules.utc(entry.at))
+    moved = workflow.carry_out(s, ctx, order, step, comment_kind=comment_kind, at=at)
+    if moved is not None and isinstance(step, Apply):
+        known.last[key(order)] = (step.transition, rules.utc(moved))
 
 
 def _sender_key(rec: dict[str, str], country: str) -> str:

@@ -1,13 +1,20 @@
-"""Creating a configuration and a database (`init`), upgrading the schema, backups."""
+"""Creating a configuration and a database (`init`), upgrading the schema, backups.
+
+The database, its backups and the letters folder are created private (docs/files.md).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from amsplan.adapters import private
 from amsplan.config import CONFIG_NAME, Settings, load_settings
+from amsplan.domain.filemodes import Kind
 from amsplan.errors import ConfigError, InputError
+from amsplan.services import access
 from amsplan.services.context import Context
 from amsplan.store import db
 
@@ -17,14 +24,24 @@ CONFIG_TEMPLATE = """\
 
 [database]
 # SQLite file for one planner; a team uses PostgreSQL:
-#   url = "postgresql://amsplan@dbhost/amsplan"
+#   url = "postgresql:///amsplan?host=/var/run/postgresql"   (each planner's own login)
 url = "sqlite:///amsplan.db"
+# PostgreSQL: the group roles amsplan_planner, amsplan_viewer, amsplan_cron (docs/team.md);
+# two amsplan databases on one server need different names.
+# roles = "amsplan"
 
 [letters]
 # The planner's inbox: generated letters land here; remove them once printed.
 folder = "letters"
 # A folder with your own letters/booking.html, letters/booking.css or sms/*.txt
 # templates = "templates"
+
+[files]
+# Letters and exports are readable by their owner only (0600, folders 0700). A team that
+# shares the letters folder names its group (files 0640, folders 0770): docs/files.md.
+# group = "planners"
+# The folder backups are kept in (amsplan doctor checks it; beside the database always).
+# backups = "backup"
 
 [company]
 name = "{company}"
@@ -123,11 +140,12 @@ def init(named: str | None, folder: Path | None, company: str, force: bool) -> I
     existed = path.exists()
     write_config(path, company, force)
     settings = load_settings(path)
+    private.use(settings.files_group)  # as every command does at its start
     letters = settings.letters_dir
     if letters.exists() and not letters.is_dir():
         raise ConfigError(f"the letters folder {letters} is a file, not a folder")
+    private.ready_folder(letters, "letters folder")
     before, after = upgrade_database(settings)
-    letters.mkdir(parents=True, exist_ok=True)
     return Initialised(
         config=path,
         kept=existed and not force,
@@ -171,7 +189,10 @@ def backup(settings: Settings, target: Path) -> int:
         raise InputError(f"{target} exists; choose a new file name")
     if not target.parent.is_dir():
         raise InputError(f"{target.parent} does not exist")
+    private.check_folder(target.parent, "backup folder")
     tmp = target.with_name(f".{target.name}.tmp")
+    tmp.unlink(missing_ok=True)  # left by a backup that crashed
+    private.new_file(tmp, Kind.PRIVATE)
     source = sqlite3.connect(source_path, timeout=db.BUSY_TIMEOUT_MS / 1000)
     try:
         dest = sqlite3.connect(tmp)
@@ -186,15 +207,21 @@ def backup(settings: Settings, target: Path) -> int:
 
 
 def upgrade_database(settings: Settings) -> tuple[str | None, str]:
-    """Create or upgrade the schema; (version before, version after)."""
+    """Create or upgrade the schema; (version before, version after). A new SQLite file
+    is created private (0600) first: its WAL and shared-memory files take its mode."""
     engine = db.make_engine(settings.database_url)
     try:
         if settings.database_url.startswith("sqlite:///"):
-            Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
-                parents=True, exist_ok=True
-            )
+            path = Path(settings.database_url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.name != ":memory:" and not path.exists():
+                with contextlib.suppress(FileExistsError):  # another process was quicker
+                    private.new_file(path, Kind.PRIVATE)
         before = db.schema_version(engine)
         db.upgrade(engine)
-        return before, db.schema_version(engine) or ""
+        after = db.schema_version(engine) or ""
+        if after != before:  # PostgreSQL: a new version's tables get the roles' rights
+            access.renew_after_upgrade(engine, settings.database_roles)
+        return before, after
     finally:
         engine.dispose()

@@ -25,6 +25,7 @@ from amsplan.services import follow, outbox
 from amsplan.services.context import Context
 from amsplan.store import codes as stored_codes
 from amsplan.store import followups as flags
+from amsplan.store import pending
 from amsplan.store.models import BookingCode, Comment, FollowupFlag, History, Letter, Order
 from amsplan.store.orders import key, resequence
 
@@ -39,8 +40,9 @@ def apply(
     *,
     comment: str = "",
     **params: Any,
-) -> History:
-    """Move order through transition `name` (TransitionRefused if it may not).
+) -> datetime:
+    """Move order through transition `name` (TransitionRefused if it may not); the time
+    it moved (its history row's).
 
     An order it puts in manual follow-up is flagged with the transition's follow-up kind
     (`kind=` overrides it) and `reason=` (else the comment, else the transition's label);
@@ -57,22 +59,16 @@ def apply(
     else:  # any other move settles what needed a person (e.g. a failed SMS booking)
         clear_followups(session, ctx, order, at)
     order.updated_at = at
-    entry = History(
-        order_id=key(order),
-        at=at,
-        actor=ctx.user,
-        transition=name,
-        from_status=change.from_status,
-        to_status=change.to_status,
-        comment=comment,
-        technician_id=order.technician_id,
-        resolution=params.get("resolution"),
-        happened_at=params.get("at"),
-    )
-    session.add(order)
-    session.add(entry)
+    pending.add(session, History, {
+        "order_id": key(order), "at": at, "actor": ctx.user, "transition": name,
+        "from_status": change.from_status, "to_status": change.to_status,
+        "comment": comment, "technician_id": order.technician_id,
+        "resolution": params.get("resolution"), "login": ctx.login,
+        "happened_at": params.get("at"),
+    })  # fmt: skip
+    _keep(session, order)
     follow.order_changed(session, ctx, order, name)
-    return entry
+    return at
 
 
 def flag_followup(
@@ -89,10 +85,12 @@ def flag_followup(
     open one (followups.FollowupKind order), so e.g. a reply never hides a cancellation.
     """
     at = at or ctx.now()
-    session.add(FollowupFlag(order_id=key(order), kind=kind, reason=reason, at=at, actor=ctx.user))
+    pending.add(session, FollowupFlag, {
+        "order_id": key(order), "kind": kind, "reason": reason, "at": at, "actor": ctx.user,
+    })  # fmt: skip
     if followups.summary_kind(order.followup_kind, kind):
         order.followup_kind, order.followup_reason = kind, reason
-    session.add(order)
+    _keep(session, order)
 
 
 def clear_followups(
@@ -107,20 +105,28 @@ def clear_followups(
     if order.followup_kind is None:  # nothing open (flags are open only while it is set)
         return
     at = at or ctx.now()
-    session.flush()  # flags added in this transaction are settled too
-    flags.clear(session, key(order), at, ctx.user, kinds)
+    flags.clear(session, key(order), at, ctx.user, kinds)  # those added here too
     order.followup_kind = order.followup_reason = None
     if kinds is not None:
         rest = flags.open_flags_of(session, key(order))
         for flag in sorted(rest, key=lambda f: followups.rank(f.kind))[:1]:
             order.followup_kind, order.followup_reason = flag.kind, flag.reason
-    session.add(order)
+    _keep(session, order)
 
 
 def add_comment(
-    session: Session, ctx: Context, order: Order, text: str, kind: str = "note"
+    session: Session,
+    ctx: Context,
+    order: Order,
+    text: str,
+    kind: str = "note",
+    at: datetime | None = None,
 ) -> None:
-    session.add(Comment(order_id=key(order), at=ctx.now(), actor=ctx.user, kind=kind, text=text))
+    """A comment in the order's timeline (at `at`, else now)."""
+    pending.add(session, Comment, {
+        "order_id": key(order), "at": at or ctx.now(), "actor": ctx.user, "kind": kind,
+        "text": text, "login": ctx.login,
+    })  # fmt: skip
 
 
 def carry_out(
@@ -130,10 +136,10 @@ def carry_out(
     step: Step,
     comment_kind: str,
     at: datetime | None = None,
-) -> History | None:
-    """Do one step a decision asked for (domain.steps) to the order; the history row when
-    the step applied a transition. Comments are of `comment_kind` (reply, sms_failed);
-    `at`: the event's own time (a reply's receipt)."""
+) -> datetime | None:
+    """Do one step a decision asked for (domain.steps) to the order; when it applied a
+    transition, the time it did (the history row's). Comments are of `comment_kind`
+    (reply, sms_failed); `at`: the event's own time (a reply's receipt)."""
     if isinstance(step, Apply):
         params = {**step.params, "at": at} if at else step.params
         return apply(session, ctx, order, step.transition, comment=step.comment, **params)
@@ -142,12 +148,19 @@ def carry_out(
     elif isinstance(step, SetNoSms):
         order.no_sms = step.no_sms
         order.updated_at = ctx.now()
-        session.add(order)
+        _keep(session, order)
         if step.comment:
             add_comment(session, ctx, order, step.comment, kind=comment_kind)
     else:
         flag_followup(session, ctx, order, step.kind, step.reason)
     return None
+
+
+def _keep(session: Session, order: Order) -> None:
+    """The order is written with the session (it is, when the session loaded it: adding
+    it again walks the mapper's cascades, a cost per transition at thousands)."""
+    if order not in session:
+        session.add(order)
 
 
 # --- effects ---------------------------------------------------------------
@@ -176,7 +189,7 @@ def new_booking_code(session: Session, ctx: Context, order: Order, at: datetime,
     _retire_code(session, order, at)
     pool: list[str] | None = params.get("_code_pool")
     code = pool.pop() if pool else fresh_codes(session, 1)[0]
-    session.add(BookingCode(code=code, order_id=key(order), created_at=at))
+    pending.add(session, BookingCode, {"code": code, "order_id": key(order), "created_at": at})
     order.booking_code = code
 
 
@@ -209,15 +222,7 @@ def confirmed(session: Session, ctx: Context, order: Order, at: datetime, params
 
 
 def reply_comment(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
-    session.add(
-        Comment(
-            order_id=key(order),
-            at=at,
-            actor=ctx.user,
-            kind=params.get("comment_kind", "reply"),
-            text=params["text"],
-        )  # fmt: skip
-    )
+    add_comment(session, ctx, order, params["text"], params.get("comment_kind", "reply"), at)
 
 
 def hold_until(session: Session, ctx: Context, order: Order, at: datetime, params) -> None:
@@ -237,7 +242,7 @@ def clear_slot(session: Session, ctx: Context, order: Order, at: datetime, param
     tech_id, start = order.technician_id, order.planned_start
     order.technician_id = order.planned_start = order.booking_seq = None
     outbox.withdraw_reminders(session, order, at=at)
-    session.add(order)
+    _keep(session, order)
     if tech_id and start:
         session.flush()
         resequence(session, ctx.settings.tz, tech_id, clock.to_local(start, ctx.settings.tz).date())
@@ -287,11 +292,12 @@ def withdraw_no_answer_sms(session: Session, ctx: Context, order: Order, at: dat
     sent = outbox.withdraw_no_answer(session, order, at)
     if sent is not None and params.get("reconsider") == "answered_before_reminder":
         when = clock.to_local(sent, ctx.settings.tz)
-        session.add(Comment(
-            order_id=key(order), at=at, actor=ctx.user, kind="note",
-            text=f"Påminnelsen om manglende svar ble sendt {when:%d.%m.%Y %H:%M}, men kunden "
+        add_comment(
+            session, ctx, order,
+            f"Påminnelsen om manglende svar ble sendt {when:%d.%m.%Y %H:%M}, men kunden "
             "hadde svart i tide: vurder å gi kunden beskjed",
-        ))  # fmt: skip
+            at=at,
+        )  # fmt: skip
 
 
 def withdraw_all_sms(session: Session, ctx: Context, order: Order, at: datetime, params):

@@ -12,9 +12,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
 
 from amsplan.errors import NotInitialised
+from amsplan.store import history
 
 # The newest migration; a test checks it matches migrations/versions.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0011"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
 
@@ -60,6 +61,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
         # of SQLite's time inserting 500,000 orders).
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
+        # History and comments are append-only on amsplan's own connections (issue 18).
+        history.guard_sqlite(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _begin(conn):

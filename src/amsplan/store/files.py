@@ -40,3 +40,10 @@ def record_export(
 def not_removed(session: Session) -> list[ExportFile]:
     """Every recorded file not removed yet."""
     return list(session.exec(select(ExportFile).where(col(ExportFile.removed_at).is_(None))))
+
+
+def paths_not_removed(session: Session) -> list[str]:
+    """The paths of every recorded file not removed yet (as recorded: relative to the
+    project folder, or absolute)."""
+    query = select(ExportFile.path).where(col(ExportFile.removed_at).is_(None)).distinct()
+    return list(session.exec(query))

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from amsplan.domain import rules
 from amsplan.domain.states import SmsState
+from amsplan.store.bulk import add_rows
 from amsplan.store.chunks import chunks, locked
 from amsplan.store.models import InboundMessage, Order, Reply, Sms
 
@@ -56,10 +57,8 @@ def newest_answers(
 
 
 def add_replies(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert reply rows (dicts of columns) in bulk (a Core insert: no ORM objects)."""
-    table = SQLModel.metadata.tables[Reply.__tablename__]
-    for chunk in chunks(rows):
-        session.execute(insert(table), chunk)
+    """Insert reply rows (dicts of the same columns) in bulk (no ORM objects)."""
+    add_rows(session, Reply, [dict(row) for row in rows])
 
 
 def queued_sms(session: Session, numbers: Iterable[str]) -> list[Sms]:

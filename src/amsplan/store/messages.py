@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as select_columns
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, func, select
 
 from amsplan.domain.states import SmsKind, SmsState
+from amsplan.store.bulk import Prepared, prepare, run_many
 from amsplan.store.chunks import chunks
 from amsplan.store.models import Order, Sms
 
@@ -30,13 +35,36 @@ def of_order(
     return list(session.exec(query))
 
 
-def queued_for_orders(session: Session, order_ids: Iterable[int]) -> list[Sms]:
-    """The queued messages of these orders."""
-    found: list[Sms] = []
+def queued_rows(session: Session, order_ids: Iterable[int]) -> list[Any]:
+    """The queued messages of these orders as plain rows (id, order_id, kind, text,
+    appointment): what the truth rules read, without an ORM object each."""
+    found: list[Any] = []
     for chunk in chunks(set(order_ids)):
-        query = select(Sms).where(col(Sms.order_id).in_(chunk), col(Sms.status) == SmsState.QUEUED)
-        found += session.exec(query)
+        query = select_columns(
+            col(Sms.id), col(Sms.order_id), col(Sms.kind), col(Sms.text), col(Sms.appointment)
+        ).where(col(Sms.order_id).in_(chunk), col(Sms.status) == SmsState.QUEUED)
+        found += session.execute(query).all()
     return found
+
+
+def withdraw_queued(session: Session, withdrawn: list[tuple[int, str]], at: datetime) -> None:
+    """Withdraw these queued messages: (id, why), in one statement."""
+    if withdrawn:
+        statement = _withdraw(session.connection().dialect)
+        states = {"_queued": SmsState.QUEUED, "_withdrawn": SmsState.WITHDRAWN, "_at": at}
+        run_many(session, statement, [{"_id": i, "_why": why, **states} for i, why in withdrawn])
+
+
+@lru_cache(maxsize=8)
+def _withdraw(dialect: Dialect) -> Prepared:
+    table = Sms.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"), table.c.status == bindparam("_queued"))
+        .values(status=bindparam("_withdrawn"), withdrawn_at=bindparam("_at"),
+                withdrawn_reason=bindparam("_why"))
+    )  # fmt: skip
+    return prepare(statement, dialect)
 
 
 def other_reminder(session: Session, message: Sms, appointment: datetime | None) -> bool:

@@ -109,10 +109,25 @@ class Absence(SQLModel, table=True):
 _ORDER_VERSION = Column("version", Integer, nullable=False, default=1)
 
 
+def _not_null(column: str) -> dict[str, Any]:
+    """A partial index's condition, on both databases: `column` is not null."""
+    condition = text(f"{column} IS NOT NULL")
+    return {"sqlite_where": condition, "postgresql_where": condition}
+
+
 class Order(SQLModel, table=True):
     __tablename__ = "work_order"
     __table_args__ = (
-        Index("ix_work_order_tech_start", "technician_id", "planned_start"),
+        # Partial: for the orders that have a technician, a follow-up reason, an owner
+        # (queries name one); most orders of a roll-out have none (migration 0009).
+        Index(
+            "ix_work_order_tech_start",
+            "technician_id",
+            "planned_start",
+            **_not_null("technician_id"),
+        ),
+        Index("ix_work_order_followup_kind", "followup_kind", **_not_null("followup_kind")),
+        Index("ix_work_order_owner", "owner", **_not_null("owner")),
         Index("ix_work_order_status_start", "status", "planned_start"),
         # Order numbers are found whatever their case.
         Index("ix_work_order_order_no_upper", text("upper(order_no)")),
@@ -143,7 +158,7 @@ class Order(SQLModel, table=True):
 
     status: Status = Field(
         default=Status.OPEN,
-        sa_column=Column(EnumText(Status, 32), nullable=False, index=True, default="open"),
+        sa_column=Column(EnumText(Status, 32), nullable=False, default="open"),
     )
     technician_id: str | None = Field(default=None, foreign_key="technician.id")
     planned_start: datetime | None = None
@@ -153,7 +168,7 @@ class Order(SQLModel, table=True):
     booking_channel: str | None = None  # "letter" or "sms"
     awaiting_since: datetime | None = None
     followup_kind: FollowupKind | None = Field(
-        default=None, sa_column=Column(EnumText(FollowupKind, 20), index=True)
+        default=None, sa_column=Column(EnumText(FollowupKind, 20))
     )
     followup_reason: str | None = None
     resolution: str | None = None
@@ -161,7 +176,7 @@ class Order(SQLModel, table=True):
     validation_exported_at: datetime | None = Field(default=None, index=True)
     cancelled: bool = False
     hold_until: date | None = None
-    owner: str | None = Field(default=None, index=True)  # the responsible planner
+    owner: str | None = None  # the responsible planner
     purged_at: datetime | None = None  # personal data removed (privacy purge); stays removed
     # Name and address, case-folded in Python (SQLite and a C-locale PostgreSQL fold only
     # ASCII), for free-text search: kept in step by search_text_of() wherever they change.
@@ -205,6 +220,11 @@ class History(SQLModel, table=True):
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     technician_id: str | None = None  # the order's technician at the time
     resolution: str | None = None  # for resolve and close: the resolution code
+    # The database login that acted for `actor`, when they differ (issue 18); None else.
+    login: str | None = None
+    # SHA-256 (hex) of the previous row's hash for the order and this row (domain.chain),
+    # set as the row is written (store.pending); `amsplan db verify` checks the chain.
+    hash: str | None = Field(default=None, max_length=64)
 
 
 @event.listens_for(History, "before_update")
@@ -222,6 +242,7 @@ class Comment(SQLModel, table=True):
     actor: str
     kind: str = "note"
     text: str = Field(sa_column=Column(Text, nullable=False))
+    login: str | None = None  # the database login that acted for `actor`, if another
 
 
 class Letter(SQLModel, table=True):
@@ -297,10 +318,11 @@ class Sms(SQLModel, table=True):
             sqlite_where=_ONE_REMINDER, postgresql_where=_ONE_REMINDER,
         ),
         Index("ix_sms_status_due", "status", "due_at"),
+        Index("ix_sms_order_status", "order_id", "status"),  # an order's queued messages
     )  # fmt: skip
 
     id: int | None = Field(default=None, primary_key=True)
-    order_id: int | None = Field(default=None, foreign_key="work_order.id", index=True)
+    order_id: int | None = Field(default=None, foreign_key="work_order.id")
     kind: SmsKind = Field(sa_column=Column(EnumText(SmsKind, None), nullable=False))
     to: str
     text: str = Field(sa_column=Column(Text, nullable=False))

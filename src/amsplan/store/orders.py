@@ -7,17 +7,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, bindparam, func, literal, or_
+from sqlalchemy import Table, and_, bindparam, event, func, inspect, literal, literal_column, or_
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm.attributes import NO_VALUE
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from amsplan import clock
 from amsplan.domain.slots import OCCUPYING
 from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
-from amsplan.store.bulk import add_table_rows
+from amsplan.store.bulk import Prepared, add_table_rows, prepare, run_many
 from amsplan.store.chunks import CHUNK, chunks, locked
 from amsplan.store.models import Order
 from amsplan.store.technicians import get_technician
@@ -130,6 +134,36 @@ def day_orders(
     (unless not `lock`)."""
     start, end = clock.day_bounds(day, tz)
     return orders_between(session, tech_id, start, end, statuses, lock)
+
+
+def days_orders(
+    session: Session,
+    tz: ZoneInfo,
+    days: Iterable[tuple[str, date]],
+    statuses: Iterable[Status] = OCCUPYING,
+    lock: bool = True,
+) -> dict[tuple[str, date], list[Order]]:
+    """The orders of each (technician, local calendar day), by time as day_orders: one
+    query per day for all its technicians; locked (unless not `lock`)."""
+    found: dict[tuple[str, date], list[Order]] = {key: [] for key in days}
+    by_day: dict[date, list[str]] = {}
+    for tech_id, day in found:
+        by_day.setdefault(day, []).append(tech_id)
+    for day, techs in sorted(by_day.items()):
+        start, end = clock.day_bounds(day, tz)
+        query = (
+            select(Order)
+            .where(
+                col(Order.technician_id).in_(techs),
+                col(Order.planned_start) >= start,
+                col(Order.planned_start) < end,
+                col(Order.status).in_(list(statuses)),
+            )
+            .order_by(col(Order.planned_start), col(Order.booking_seq), col(Order.order_no))
+        )
+        for order in session.exec(locked(query, lock)):
+            found[(order.technician_id or "", day)].append(order)
+    return found
 
 
 def orders_between(
@@ -362,6 +396,72 @@ def insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
     add_table_rows(session, _TABLE, rows)
 
 
+def write_changed(session: Session) -> None:
+    """Write the session's changed orders in a few statements: one executemany per set
+    of changed columns, each row's version checked and bumped as the ORM does it
+    (StaleDataError when another process changed one meanwhile). The orders are then
+    clean, so the ORM's own flush, which writes a versioned row with one UPDATE each,
+    has none of them left: a run that moves thousands of orders writes them at once.
+
+    Called before every flush of every session (registered below)."""
+    groups: dict[tuple[str, ...], list[tuple[Order, dict[str, Any]]]] = {}
+    unchanged = []
+    for order in session.dirty:
+        if type(order) is not Order:
+            continue
+        state = inspect(order)
+        if state.key is None:
+            continue
+        changed = {
+            name: state.dict[name]
+            for name, old in state.committed_state.items()
+            if name in _COLUMNS and state.dict.get(name, NO_VALUE) != old
+        }
+        if changed:
+            groups.setdefault(tuple(sorted(changed)), []).append((order, changed))
+        else:
+            unchanged.append(order)
+    for names, group in groups.items():
+        params = [
+            {**changed, "_id": order.id, "_version": order.version, "_next": order.version + 1}
+            for order, changed in group
+        ]
+        written = run_many(session, _update(names, session.connection().dialect), params)
+        if written != len(params):
+            raise StaleDataError(
+                f"{len(params) - written} of {len(params)} orders were changed by another "
+                "process meanwhile"
+            )
+        for order, _ in group:
+            inspect(order).dict["version"] = order.version + 1
+        _written(session, [order for order, _ in group])
+    _written(session, unchanged)
+
+
+@lru_cache(maxsize=64)
+def _update(names: tuple[str, ...], dialect: Dialect) -> Prepared:
+    """UPDATE of these columns of an order whose version is still the one read."""
+    orders = _TABLE
+    statement = (
+        orders.update()
+        .where(orders.c.id == bindparam("_id"), orders.c.version == bindparam("_version"))
+        .values({**{n: bindparam(n) for n in names}, "version": bindparam("_next")})
+    )
+    return prepare(statement, dialect)
+
+
+def _written(session: Session, orders: list[Order]) -> None:
+    """The orders' values are the stored ones: no longer dirty, as after the ORM's flush
+    (which otherwise still looks at every column of every one)."""
+    for order in orders:
+        state = inspect(order)
+        state._commit_all(state.dict, session.identity_map)
+
+
+_COLUMNS = frozenset(_TABLE.c.keys()) - {"id", "version"}
+event.listen(Session, "before_flush", lambda session, _context, _objects: write_changed(session))
+
+
 def update_rows(
     session: Session, rows: list[dict[str, Any]], columns: list[str], at: datetime
 ) -> None:
@@ -373,13 +473,11 @@ def update_rows(
     statement = (
         orders.update()
         .where(orders.c.id == bindparam("_id"))
-        .values(
-            {
-                **{f: bindparam(f) for f in columns},
-                "version": orders.c.version + 1,
-                "updated_at": at,
-            }
-        )  # fmt: skip
-    )
-    for i in range(0, len(rows), CHUNK):
-        session.execute(statement, rows[i : i + CHUNK])
+        .values({
+            **{f: bindparam(f) for f in columns},
+            "version": orders.c.version + literal_column("1"),
+            "updated_at": bindparam("_at"),
+        })
+    )  # fmt: skip
+    prepared = prepare(statement, session.connection().dialect)
+    run_many(session, prepared, [{**row, "_at": at} for row in rows])

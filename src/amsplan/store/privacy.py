@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from amsplan.domain.statuses import Status
+from amsplan.store import history
 from amsplan.store.models import Comment, EmailMessage, History, Order, Reply, Sms
 
 
@@ -49,8 +50,9 @@ def count_texts(session: Session, order_ids: list[int]) -> tuple[int, int, int]:
 
 def anonymise(session: Session, order_ids: list[int], anonymous: str, at: datetime) -> None:
     """Name, address, phone, e-mail address and every free text of these orders replaced
-    (history keeps its structure, only its comments go; an e-mail sent keeps its state and
-    times, not its recipient and subject); `purged_at` keeps a re-import from restoring."""
+    (history keeps its structure, only its comments go, and its hash chain is recomputed;
+    an e-mail sent keeps its state and times, not its recipient and subject); `purged_at`
+    keeps a re-import from restoring. Inside store.history.rewriting()."""
     session.execute(
         update(Order)
         .where(col(Order.id).in_(order_ids))
@@ -85,4 +87,4 @@ def anonymise(session: Session, order_ids: list[int], anonymous: str, at: dateti
     session.execute(
         update(Comment).where(col(Comment.order_id).in_(order_ids)).values(text=anonymous)
     )
-    session.execute(update(History).where(col(History.order_id).in_(order_ids)).values(comment=""))
+    history.blank_comments(session, order_ids)

@@ -14,11 +14,22 @@ from amsplan.store.models import Absence, Order, Technician
 
 
 def get_technician(session: Session, tech_id: str) -> Technician:
-    """The technician; NotFound pointing at `techs list` if there is none."""
+    """The technician; NotFound pointing at `techs list` if there is none.
+
+    Kept for the session: the session's identity map holds objects only while they are
+    used, and a run that writes an SMS per order names each order's technician (one
+    query per technician, not per message)."""
+    kept: dict[str, Technician] = session.info.get(_KEPT, {})
+    if tech_id in kept:
+        return kept[tech_id]
     tech = session.get(Technician, tech_id)
     if tech is None:
         raise NotFound(f"no technician {tech_id!r} (see `amsplan techs list`)")
+    session.info.setdefault(_KEPT, {})[tech_id] = tech
     return tech
+
+
+_KEPT = "amsplan.technicians"
 
 
 def absence_on(session: Session, tech_id: str, day: date) -> Absence | None:

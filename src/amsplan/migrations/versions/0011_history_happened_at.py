@@ -1,7 +1,8 @@
-"""History rows carry the event's own time (a return's field time, a reply's receipt)
+"""History rows carry the event's own time (a return's field time, a reply's receipt);
+the hash chain takes it in only where it is set, so the rows before keep their hashes
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30 16:30:00
 """
 
@@ -9,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
