@@ -394,8 +394,8 @@ def record_printed(
         store.add_comments(
             s,
             [
-                {"order_id": r.order_id, "at": now, "actor": ctx.user, "kind": "letter",
-                 "text": f"Letter {r.file_name} printed and posted"}
+                {"order_id": r.order_id, "at": now, "actor": ctx.user, "login": ctx.login,
+                 "kind": "letter", "text": f"Letter {r.file_name} printed and posted"}
                 for r in rows
             ],
         )  # fmt: skip

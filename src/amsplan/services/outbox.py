@@ -200,7 +200,8 @@ def send_free_text(ctx: Context, order_no: str, text: str) -> Sms:
         at = ctx.now()
         message = Sms(**_message(s, ctx, order, SmsKind.FREE_TEXT, at, text))
         s.add(message)
-        s.add(Comment(order_id=key(order), at=at, actor=ctx.user, kind="sms", text=f"SMS: {text}"))
+        s.add(Comment(order_id=key(order), at=at, actor=ctx.user, login=ctx.login, kind="sms",
+                      text=f"SMS: {text}"))  # fmt: skip
         return message
 
 

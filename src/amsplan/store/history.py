@@ -39,6 +39,7 @@ _CHAIN_COLUMNS = (
     *(_HISTORY.c[n] for n in (*chained.CONTENT, *chained.OPTIONAL)),
     _HISTORY.c.hash,
 )
+_TIMES = ("at", *chained.OPTIONAL)  # the chained times SQLite gives as text
 APPEND_ONLY = ("history", "comment")  # the tables nobody rewrites (but a privacy purge)
 REWRITE_FLAG = "amsplan_rewrite"  # SQLite: a TEMP table; a row in it allows a rewrite
 
@@ -133,9 +134,9 @@ def chain_rows(session: Session, batch: int = 10_000) -> Iterator[Mapping[str, A
     for values in result.yield_per(batch):  # fetchmany, not a fetchone per row
         row = dict(zip(names, values, strict=True))
         if text_times:  # "2026-04-01 06:00:00.123456", UTC
-            row["at"] = datetime.fromisoformat(row["at"])
-            if row["happened_at"] is not None:
-                row["happened_at"] = datetime.fromisoformat(row["happened_at"])
+            for name in _TIMES:
+                if row[name] is not None:
+                    row[name] = datetime.fromisoformat(row[name])
         yield row
 
 

@@ -94,7 +94,7 @@ def restart_awaiting(session: Session, order_ids: list[int], since: datetime) ->
 
 
 def add_comments(session: Session, rows: list[dict[str, object]]) -> None:
-    """Timeline comments in bulk (plain rows: order_id, at, actor, kind, text)."""
+    """Timeline comments in bulk (plain rows: order_id, at, actor, login, kind, text)."""
     if rows:
         session.execute(insert(Comment), rows)
 
