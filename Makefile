@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -U pip setuptools wheel
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	$(BIN)/python scripts/catalogs.py build
 	touch $@
 
 system-deps:

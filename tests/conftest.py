@@ -22,6 +22,7 @@ import pytest
 # CLI before a test's monkeypatch runs).
 os.environ["COLUMNS"] = "200"
 
+from amsplan import i18n
 from amsplan.adapters import private
 from amsplan.config import Settings, load_settings
 from amsplan.services.context import Context
@@ -40,6 +41,11 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("AMSPLAN_CONFIG", raising=False)
     monkeypatch.delenv("AMSPLAN_CRASH_AT", raising=False)
     monkeypatch.setenv("AMSPLAN_USER", "tester")
+    # The suite reads English (the source language) unless a test asks for Norwegian, and a
+    # message missing from the catalog fails the test (amsplan.i18n, docs/i18n.md).
+    monkeypatch.setenv("AMSPLAN_LANGUAGE", "en")
+    monkeypatch.setenv("AMSPLAN_I18N_STRICT", "1")
+    i18n.use("en")
     monkeypatch.setenv("COLUMNS", "200")
     # Every command runs at a fixed time before the dates the tests plan (a test that
     # needs another time sets AMSPLAN_NOW, or gives the context its own clock).

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from amsplan import i18n
 from amsplan.domain import access, notify
 from amsplan.domain.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 from amsplan.errors import ConfigError, InputError
+from amsplan.i18n import _
 
 CONFIG_NAME = "amsplan.toml"
 MAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -70,7 +72,11 @@ class Settings:
     serve_max_body: int = 64 * 1024
     # A customer whose booked time is changed (reschedule, move) answers again.
     change_needs_answer: bool = True
-    labels: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
+    # [statuses.labels]: a company's own names (shown as written, in every language);
+    # the others are DEFAULT_LABELS in the planner's language.
+    labels: dict[Status, str] = field(default_factory=dict)
+    # [ui] language: "nb" (bokmål) or "en"; AMSPLAN_LANGUAGE overrides it (amsplan.i18n).
+    language: str = i18n.DEFAULT
     colours: dict[Status, str] = field(default_factory=lambda: dict(DEFAULT_COLOURS))
     # [routing]: travel estimates (straight line × detour ÷ speed; docs/routing.md), or
     # an OSRM server's table service at osrm_url ("": no server).
@@ -135,16 +141,25 @@ class Settings:
         return next((c for c in self.resolution_codes if c.casefold() == key), None)
 
     def label(self, status: Status | str) -> str:
-        return self.labels[Status(status)]
+        status = Status(status)
+        return self.labels.get(status) or _(DEFAULT_LABELS[status])
 
     def parse_status(self, text: str, option: str = "--status") -> Status:
-        """The status a planner means by its key (open) or its label (Åpen), in any case."""
+        """The status a planner means by its key (open) or its label (Åpen, Open: either
+        language, or the company's own), in any case."""
         key = " ".join(text.split()).casefold()
         for status in Status:
-            if key in (status.value, " ".join(self.labels[status].split()).casefold()):
+            names = [
+                status.value,
+                self.label(status),
+                *i18n.in_every_language(DEFAULT_LABELS[status]),
+            ]
+            if key in {" ".join(n.split()).casefold() for n in names}:
                 return status
-        valid = ", ".join(f"{self.labels[s]} ({s.value})" for s in Status)
-        raise InputError(f"{option} {text!r}: use one of {valid}")
+        valid = ", ".join(f"{self.label(s)} ({s.value})" for s in Status)
+        raise InputError(
+            _("{option} {text!r}: use one of {valid}").format(option=option, text=text, valid=valid)
+        )
 
     def colour(self, status: Status | str) -> str:
         return self.colours[Status(status)]
@@ -194,6 +209,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, type | tuple[type, ...]]]] = {
         "keyword_contact": ("keyword_contact", str),
     },
     "time": {"zone": ("timezone", str), "locale": ("locale", str)},
+    "ui": {"language": ("language", str)},
     "reminders": {
         "letter_after_days": ("letter_reminder_days", (int, float)),
         "sms_after_hours": ("sms_reminder_hours", (int, float)),
@@ -306,7 +322,7 @@ def _check_secrets(path: Path, settings: Settings) -> None:
 def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
     where = str(path) if path else "defaults"
     values: dict[str, Any] = {}
-    labels = dict(DEFAULT_LABELS)
+    labels: dict[Status, str] = {}
     colours = dict(DEFAULT_COLOURS)
     for section, body in data.items():
         if section == "statuses":
@@ -368,6 +384,8 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
         settings.tz  # noqa: B018 - validate once, here
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}: unknown time zone {settings.timezone!r}") from None
+    if settings.language not in i18n.LANGUAGES:
+        raise ConfigError(f"{where}: ui.language must be one of {', '.join(i18n.LANGUAGES)}")
     if not re.fullmatch(access.PREFIX_PATTERN, settings.database_roles):
         raise ConfigError(f"{where}: database.roles must be a lower-case name like amsplan"
                           " (letters, digits, _; at most 41)")  # fmt: skip

@@ -36,7 +36,7 @@ def test_a_held_order_keeps_its_slot_it_is_shown_and_cannot_be_double_booked(wor
     ok("followup", "hold", "AMS-00001", "--until", "15.01.2027")
 
     day = ok("calendar", "--tech", "T01", "--date", DATE).stdout
-    assert "På vent" in row(day, "AMS-00001", "11:30-12:30")
+    assert "On hold" in row(day, "AMS-00001", "11:30-12:30")
     assert not any("11:30-" in line and "ledig" in line for line in day.splitlines()), day
 
     err = error(5, "assign", "AMS-00002", "--tech", "T01", "--date", DATE, "--start", "11:30")

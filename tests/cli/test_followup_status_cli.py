@@ -37,7 +37,7 @@ def test_followup_list_shows_who_to_call_and_why(workspace):
     assert "2 orders need follow-up" in out
     line = row(out, "AMS-00002")
     assert "Kari Nordmann 2" in line and "40000002" in line and "22.04.2026 09:00" in line
-    assert "T01" in line and "Manuell oppfølging" in line and "Ok!!" in line
+    assert "T01" in line and "Manual follow-up" in line and "Ok!!" in line
     assert "KONTAKT" in row(out, "AMS-00003", "22.04.2026 10:00")
     assert "AMS-00001" not in out
 
@@ -75,8 +75,8 @@ def test_status_counts_every_status_with_labels(workspace):
 
     for status in Status:
         assert DEFAULT_LABELS[status] in out
-    assert "1" in row(out, "Åpen")
-    assert "2" in row(out, "Under planlegging")
+    assert "1" in row(out, "Open")
+    assert "2" in row(out, "Planning")
     assert "3" in row(out, "Total")
     counts = data("status")
     assert list(counts) == [s.value for s in Status]

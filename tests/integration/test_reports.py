@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
+from amsplan import i18n
 from amsplan.adapters.dashboard import CHARTS, render_html, write_pdf
 from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
@@ -202,6 +203,7 @@ def test_dashboard_one_truth_page_pdf_and_commands(workspace, tmp_path):
     """Order 1, closed OK in week 17, is rejected upstream: it is no longer done. The old
     dashboard showed 3 in the tile (orders closed OK now) and "Totalt 4 lukket OK" in the
     footnote (every close in the history); now every figure is 3."""
+    i18n.use("nb")  # the page as a Norwegian team lead reads it
     build(workspace)
     upstream = workspace.path / "upstream.csv"
     upstream.write_text(f"Ordrenr;Type;Tidspunkt;Årsak\n{no(1)};avvist;2026-05-05 09:00;Feil\n",

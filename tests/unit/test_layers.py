@@ -1,7 +1,7 @@
 """The layers of amsplan, checked from the source (every import, also inside functions).
 
 - no import cycle between amsplan modules;
-- domain imports only the domain (and clock, errors); store only domain and store (and
+- domain imports only the domain (and clock, errors, i18n); store only domain and store (and
   clock, errors, config, paths); adapters neither store nor services nor cli; services
   not cli;
 - SQL lives in the store: outside amsplan.store and amsplan.migrations no module imports
@@ -20,18 +20,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2] / "src" / "amsplan"
 
 LAYERS = {  # package -> what it may import (prefixes); cli may import anything
-    "amsplan.domain": ("amsplan.domain", "amsplan.clock", "amsplan.errors"),
+    "amsplan.domain": ("amsplan.domain", "amsplan.clock", "amsplan.errors", "amsplan.i18n"),
     "amsplan.store": (
-        "amsplan.store", "amsplan.domain", "amsplan.clock", "amsplan.errors",
+        "amsplan.store", "amsplan.domain", "amsplan.clock", "amsplan.errors", "amsplan.i18n",
         "amsplan.config", "amsplan.paths", "amsplan.faults",
     ),
     "amsplan.adapters": (
-        "amsplan.adapters", "amsplan.domain", "amsplan.clock", "amsplan.errors",
+        "amsplan.adapters", "amsplan.domain", "amsplan.clock", "amsplan.errors", "amsplan.i18n",
         "amsplan.config", "amsplan.paths", "amsplan.faults",
     ),
     "amsplan.services": (
         "amsplan.services", "amsplan.store", "amsplan.domain", "amsplan.adapters",
         "amsplan.clock", "amsplan.errors", "amsplan.config", "amsplan.paths", "amsplan.faults",
+        "amsplan.i18n",
     ),
 }  # fmt: skip
 SQL_FREE_OK = {"Session", "SQLAlchemyError", "OperationalError", "IntegrityError",

@@ -7,13 +7,30 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from typer import _click  # typer vendors click: the base of typer.Context
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
-from amsplan import __version__
+from amsplan import __version__, i18n
 from amsplan.cli.state import State
 from amsplan.errors import AmsplanError, PermissionDenied
+from amsplan.i18n import _
 
 _WORDS = "amsplan.words"
+_type_shown = TyperOption.display_type_rich
+
+
+def _value_shown(self: TyperOption, ctx: _click.Context) -> str | None:
+    """What help shows after an option: nothing for a flag (`--debug`, not `--debug
+    <bool>`), the choices of a choice, its metavar, else its name (`--date DATE`, not
+    `--date <str>`; typer 0.2x shows the Python type of every option)."""
+    if self.is_flag:
+        return None
+    if self.metavar is not None or self.type_descriptor.is_choice:
+        return _type_shown(self, ctx)
+    return (self.name or "value").upper() + ("..." if self.multiple else "")
+
+
+TyperOption.display_type_rich = _value_shown  # type: ignore[method-assign]
+TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
 
 
 class AmsplanGroup(TyperGroup):
@@ -34,9 +51,9 @@ class AmsplanGroup(TyperGroup):
                 denied = self._denied(ctx)  # PostgreSQL: permission denied
                 _report(ctx, err, str(denied), [], denied.exit_code)
             if isinstance(err, StaleDataError | IntegrityError):
-                _report(ctx, err, "another process changed the same orders; run again", [], 7)
+                _report(ctx, err, _("another process changed the same orders; run again"), [], 7)
             if isinstance(err, OperationalError):
-                _report(ctx, err, f"database error: {err.orig}", [], 7)
+                _report(ctx, err, _("database error: {error}").format(error=err.orig), [], 7)
             raise
 
     def list_commands(self, ctx: _click.Context) -> list[str]:  # in the order they were added
@@ -72,11 +89,11 @@ def _report(
         raise err
     from rich.text import Text
 
-    err_console.print(Text.assemble(("Error:", "bold red"), " ", message))
+    err_console.print(Text.assemble((_("Error:"), "bold red"), " ", message))
     for problem in problems[:200]:
         err_console.print(Text(f"  {problem}"))
     if len(problems) > 200:
-        err_console.print(Text(f"  ... and {len(problems) - 200} more"))
+        err_console.print(Text("  " + _("... and {n} more").format(n=len(problems) - 200)))
     raise typer.Exit(code)
 
 
@@ -113,6 +130,7 @@ def root(
     ] = False,
 ) -> None:
     """amsplan: plan a smart-meter roll-out from the terminal and from cron."""
+    i18n.use(i18n.chosen())  # AMSPLAN_LANGUAGE or Norwegian until the settings are read
     ctx.obj = State(config=config, user=user, debug=debug)
     ctx.call_on_close(ctx.obj.close)
 

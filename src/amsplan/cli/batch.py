@@ -15,7 +15,7 @@ from typing import Any
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, styled, table
+from amsplan.cli.output import confirm, console, context, print_json, styled, table
 from amsplan.errors import InputError
 
 
@@ -72,7 +72,7 @@ def allowed(weekend: bool, holiday: bool) -> Any:
 def ask_first(question: str, dry_run: bool = False, yes: bool = False) -> None:
     """Ask before a change to many orders (not for --dry-run or --yes); abort on no."""
     if not dry_run and not yes:
-        typer.confirm(question, abort=True)
+        confirm(question)
 
 
 def print_batch(

@@ -34,7 +34,9 @@ Comment = Annotated[str, typer.Option("--comment", help="Why (kept in the histor
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show; change nothing.")]
 CountOnly = Annotated[bool, typer.Option("--dry-run", help="Only count.")]
 Yes = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
-Json = Annotated[bool, typer.Option("--json")]
+Json = Annotated[
+    bool, typer.Option("--json", help="Print JSON for scripts instead (docs/json.md).")
+]
 Now = Annotated[
     str | None, typer.Option("--now", help="Pretend it is this time (ISO, local time).")
 ]

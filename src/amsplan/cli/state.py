@@ -18,6 +18,7 @@ class State:
 
     def context(self) -> Context:
         if self._context is None:
+            from amsplan import i18n
             from amsplan.adapters import private
             from amsplan.config import asked_user, load_settings, user_name
             from amsplan.services.context import Context
@@ -29,6 +30,7 @@ class State:
                 asked_by=asked[1] if asked else None,
             )
             private.use(self._context.settings.files_group)  # umask and modes: docs/files.md
+            i18n.use(i18n.chosen(self._context.settings.language))
         return self._context
 
     def close(self) -> None:

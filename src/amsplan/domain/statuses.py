@@ -1,8 +1,11 @@
-"""Work order statuses with their default Norwegian labels and colours."""
+"""Work order statuses with their default labels (English msgids, shown in the planner's
+language: amsplan.i18n) and colours."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from amsplan.i18n import N_
 
 
 class Status(StrEnum):
@@ -21,18 +24,18 @@ class Status(StrEnum):
 
 
 DEFAULT_LABELS: dict[Status, str] = {
-    Status.OPEN: "Åpen",
-    Status.PLANNING: "Under planlegging",
-    Status.READY_TO_PRINT: "Klar til utskrift",
-    Status.AWAITING_RESPONSE: "Venter på respons",
-    Status.MANUAL_FOLLOWUP: "Manuell oppfølging",
-    Status.READY_FOR_EXECUTION: "Klar til utførelse",
-    Status.IN_PROGRESS: "Under arbeid",
-    Status.RESOLVED: "Løst",
-    Status.REOPENED: "Reåpnet",
-    Status.CLOSED: "Lukket",
-    Status.REJECTED_QUANT: "Avvist i Quant",
-    Status.ON_HOLD: "På vent",
+    Status.OPEN: N_("Open"),
+    Status.PLANNING: N_("Planning"),
+    Status.READY_TO_PRINT: N_("Ready to print"),
+    Status.AWAITING_RESPONSE: N_("Awaiting response"),
+    Status.MANUAL_FOLLOWUP: N_("Manual follow-up"),
+    Status.READY_FOR_EXECUTION: N_("Ready for execution"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.RESOLVED: N_("Resolved"),
+    Status.REOPENED: N_("Reopened"),
+    Status.CLOSED: N_("Closed"),
+    Status.REJECTED_QUANT: N_("Rejected in Quant"),
+    Status.ON_HOLD: N_("On hold"),
 }
 
 # Colours are rich colour names or #rrggbb; the same colour is used in every table. The
