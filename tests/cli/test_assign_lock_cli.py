@@ -32,7 +32,7 @@ def test_assign_prints_the_day_with_sequence_and_plans_the_orders(workspace):
     assert statuses() == {"planning": 3}
     second = order("AMS-00002")
     assert second["technician_id"] == "T01"
-    assert second["planned_start_local"] == "2026-04-22T09:00:00"
+    assert second["planned_start_local"] == "2026-04-22T09:00:00+02:00"
     assert (second["estimate_minutes"], second["booking_seq"]) == (60, 2)
 
 
@@ -45,14 +45,14 @@ def test_assign_json_norwegian_date_and_slot_length(workspace):
     assert slots == [
         {
             "order_no": "AMS-00002",
-            "start": "2026-04-22T09:30:00",
-            "end": "2026-04-22T11:00:00",
+            "start": "2026-04-22T09:30:00+02:00",
+            "end": "2026-04-22T11:00:00+02:00",
             "sequence": 1,
         },
         {
             "order_no": "AMS-00001",
-            "start": "2026-04-22T11:00:00",
-            "end": "2026-04-22T12:30:00",
+            "start": "2026-04-22T11:00:00+02:00",
+            "end": "2026-04-22T12:30:00+02:00",
             "sequence": 2,
         },
     ]
@@ -161,7 +161,7 @@ def test_a_locked_order_cannot_be_assigned(workspace):
     ok("lock", "AMS-00001")
     stderr = error(5, "assign", "AMS-00001", "--tech", "T01", "--date", "2026-04-23")
     assert "AMS-00001" in stderr and "ready_to_print" in stderr
-    assert order("AMS-00001")["planned_start_local"] == "2026-04-22T08:00:00"
+    assert order("AMS-00001")["planned_start_local"] == "2026-04-22T08:00:00+02:00"
 
 
 def test_assign_without_technician_is_a_usage_error(workspace):

@@ -106,7 +106,7 @@ def test_public_holidays_are_refused_unless_allowed(workspace):
     err = error(5, "assign", "AMS-00001", "--tech", "T01", "--date", "2026-05-01")
     assert "public holiday" in err
     assign("AMS-00001", "--tech", "T01", "--date", "2026-05-01", "--allow-holiday")
-    assert order("AMS-00001")["planned_start_local"] == "2026-05-01T08:00:00"
+    assert order("AMS-00001")["planned_start_local"] == "2026-05-01T08:00:00+02:00"
 
 
 def test_an_absence_closes_the_days_lists_booked_visits_and_can_be_removed(workspace):
@@ -182,13 +182,13 @@ def test_reschedule_takes_many_orders_asks_first_and_has_a_dry_run(workspace):
 
     dry = ok(*args, "--dry-run").stdout
     assert "AMS-00002: 23.04.2026 13:00-14:00" in dry and "2 would be rescheduled" in dry
-    assert order("AMS-00001")["planned_start_local"] == "2026-04-22T08:00:00"
+    assert order("AMS-00001")["planned_start_local"] == "2026-04-22T08:00:00+02:00"
     asked = run(*args)  # no answer: nothing changes
     assert "Reschedule 2 orders?" in asked.output and asked.exit_code == 1
-    assert order("AMS-00001")["planned_start_local"] == "2026-04-22T08:00:00"
+    assert order("AMS-00001")["planned_start_local"] == "2026-04-22T08:00:00+02:00"
     ok(*args, "--yes")
-    assert order("AMS-00001")["planned_start_local"] == "2026-04-23T12:00:00"
-    assert order("AMS-00002")["planned_start_local"] == "2026-04-23T13:00:00"
+    assert order("AMS-00001")["planned_start_local"] == "2026-04-23T12:00:00+02:00"
+    assert order("AMS-00002")["planned_start_local"] == "2026-04-23T13:00:00+02:00"
     assert order("AMS-00003")["booking_seq"] == 1
 
 
@@ -207,13 +207,13 @@ def test_move_a_sick_technicians_day_keeps_the_times_all_or_nothing(workspace):
     assert "2 would move" in out and order("AMS-00001")["technician_id"] == "T01"
     ok(*move, "--to-date", "2026-04-23", "--yes")
     moved = order("AMS-00002")
-    assert (moved["technician_id"], moved["planned_start_local"]) == ("T02", "2026-04-23T10:00:00")
+    assert (moved["technician_id"], moved["planned_start_local"]) == ("T02", "2026-04-23T10:00:00+02:00")
 
     assign("AMS-00003", "--tech", "T02", "--date", DATE, "--start", "08:00")
     ok("move", "--from-tech", "T02", "--date", "2026-04-23", "--to-tech", "T01",
        "--to-date", DATE, "--start", "12:00", "--yes")  # fmt: skip
-    assert order("AMS-00001")["planned_start_local"] == "2026-04-22T12:00:00"
-    assert order("AMS-00002")["planned_start_local"] == "2026-04-22T13:00:00"
+    assert order("AMS-00001")["planned_start_local"] == "2026-04-22T12:00:00+02:00"
+    assert order("AMS-00002")["planned_start_local"] == "2026-04-22T13:00:00+02:00"
 
 
 def test_a_customer_whose_booked_time_changes_is_told(workspace):
@@ -388,7 +388,7 @@ def test_a_move_across_the_end_of_summer_time_keeps_the_wall_clock_times(workspa
     ok("move", "--from-tech", "T01", "--date", friday, "--to-tech", "T01", "--to-date", monday,
        "--yes")  # fmt: skip
     assert [order(n)["planned_start_local"] for n in ("AMS-00001", "AMS-00002")] == [
-        "2026-10-26T08:00:00", "2026-10-26T09:00:00"
+        "2026-10-26T08:00:00+01:00", "2026-10-26T09:00:00+01:00"
     ]  # fmt: skip
     day = ok("calendar", "--tech", "T01", "--date", monday).stdout
     assert "08:00-09:00" in row(day, "AMS-00001") and "09:00-10:00" in row(day, "AMS-00002")

@@ -50,7 +50,7 @@ def test_followup_list_json_and_filters(workspace):
     assert [i["order_no"] for i in items] == ["AMS-00002", "AMS-00003"]  # by appointment
     first = items[0]
     assert (first["status"], first["technician_id"]) == ("manual_followup", "T01")
-    assert first["appointment"] == "2026-04-22T09:00:00"
+    assert first["appointment"] == "2026-04-22T09:00:00+02:00"
     assert "Ok!!" in first["reason"]
     assert len(data("followup", "list", "--tech", "T01")) == 2
     assert "no technician 'T02'" in error(4, "followup", "list", "--tech", "T02")

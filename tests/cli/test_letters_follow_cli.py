@@ -123,7 +123,7 @@ def test_printed_letters_are_recorded_and_leave_the_folder(workspace):
     assert pending() == NAMES[1:]
     assert (workspace.letters / "printed" / NAMES[0]).exists()
     shown = order("AMS-00001")
-    assert shown["awaiting_since"].startswith("2026-04-03T07:30")  # 09:30 in Oslo
+    assert shown["awaiting_since"] == "2026-04-03T09:30:00+02:00"
     assert any(
         e["kind"] == "letter" and "printed and posted" in e["text"] for e in shown["timeline"]
     )

@@ -51,14 +51,14 @@ def test_an_order_taken_while_the_planner_reads_is_skipped_and_named(workspace, 
     area(workspace, 3)
     asked = []
 
-    def answer_after_another_planner(question, **kwargs):  # typer.confirm, as typed
+    def answer_after_another_planner(question, **kwargs):  # the prompt, as typed
         asked.append(question)
         assign_all(workspace, ["AMS-00001"], tech="T02")  # meanwhile, at 08:00
-        return True
+        return "y"
 
-    monkeypatch.setattr(typer, "confirm", answer_after_another_planner)
+    monkeypatch.setattr(typer, "prompt", answer_after_another_planner)
     done = run("plan", *FROM, "--tech", "T01")
-    assert asked == ["Assign 3 orders to 1 technician-day?"]
+    assert asked == ["Assign 3 orders to 1 technician-day? [y/N]"]
     assert done.exit_code == 1, done.output
     assert "skipped AMS-00001: taken meanwhile: now " in done.output
     assert "on T02 22.04.2026 08:00" in done.output

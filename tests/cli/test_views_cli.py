@@ -20,7 +20,7 @@ def test_orders_list_filters_sorts_and_saves(workspace):
     rows = data("orders", "list", "--status", "planning", "--sort", "order")
     assert [r["order_no"] for r in rows] == ["AMS-00001", "AMS-00002", "AMS-00003"]
     assert rows[0]["status_label"] == "Planning"
-    assert rows[0]["appointment"] == "2026-04-22T08:00:00"
+    assert rows[0]["appointment"] == "2026-04-22T08:00:00+02:00"
     assert [r["order_no"] for r in data("orders", "list", "--text", "nordmann 4")] == ["AMS-00004"]
     out = ok("orders", "list", "--status", "open", "--save-as", "Åpne").stdout
     assert "Saved filter 'Åpne'" in out and "AMS-00004" in out and "1 orders match" in out

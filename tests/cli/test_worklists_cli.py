@@ -83,7 +83,7 @@ def test_a_refused_return_is_retried_after_the_order_was_fixed(workspace):
     assert "AMS-404: no such order" in out
     fixed = order(second)
     assert (fixed["status"], fixed["resolution"]) == ("closed", "OK")
-    assert fixed["resolved_at"].startswith("2026-04-22T07:41")  # the return's own time (UTC)
+    assert fixed["resolved_at"] == "2026-04-22T09:41:00+02:00"  # the return's own time
     (left,) = data("returns", "unapplied")
     assert (left["order_no"], left["outcome"], left["reason"]) == (
         "AMS-404", "unknown_order", "no such order",
@@ -163,8 +163,8 @@ def test_the_timeline_lists_the_orders_returns_and_upstream_messages(workspace):
     messages = [(e["at"][:16], e["kind"], e["text"]) for e in timeline
                 if e["kind"] in ("return", "upstream")]  # fmt: skip
     assert [m[:2] for m in messages] == [
-        ("2026-04-22T07:15", "return"), ("2026-04-22T08:00", "return"),
-        ("2026-04-23T08:00", "upstream"),
+        ("2026-04-22T09:15", "return"), ("2026-04-22T10:00", "return"),
+        ("2026-04-23T10:00", "upstream"),
     ]  # fmt: skip
     applied, handled, rejection = (m[2] for m in messages)
     assert "Ingen adgang" in applied and "(retur.csv:2) → applied" in applied

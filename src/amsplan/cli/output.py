@@ -62,7 +62,7 @@ def status_text(status: str, settings: Settings) -> Text:
 def table(*columns: str, title: str | None = None) -> Table:
     """A table with translated column headers (`_("order")`, ...)."""
     t = Table(title=title, header_style="bold", title_justify="left")
-    identifiers = {_(c) for c in _IDENTIFIERS}
+    identifiers = {_(c) if c != "#" else c for c in _IDENTIFIERS}
     for column in columns:
         # Identifiers are never cut: a planner copies them into the next command.
         t.add_column(column, no_wrap=column in identifiers)
