@@ -22,7 +22,7 @@ from amsplan.services.context import Context
 from amsplan.services.privacy import purge
 from amsplan.store import db
 from amsplan.store.models import Comment, History, Order
-from tests.helpers import awaiting, seed
+from tests.helpers import DAY, assign_all, awaiting, seed
 from tests.integration.test_privacy import closed_with_reply
 
 
@@ -261,3 +261,16 @@ def test_the_bench_fixture_writes_a_whole_chain(workspace):
                     summary)  # fmt: skip
     result = audit.verify(workspace.context())
     assert (result.whole, result.rows, summary["done"]) == (True, 16, 8)
+
+
+def test_two_processes_moving_the_same_orders_at_once_keep_the_chain_whole(workspace):
+    from tests.integration.test_concurrency import together
+
+    order_nos = seed(workspace, 8)
+    assign_all(workspace, order_nos)
+    results = together(
+        workspace, ["lock", "--tech", "T01", "--date", DAY.isoformat()], ["lock", *order_nos[2:]]
+    )
+    assert all(r.returncode in (0, 1) for r in results), [r.stderr for r in results]
+    result = audit.verify(workspace.context())
+    assert (result.whole, result.rows) == (True, 16)  # plan and lock, each order once
