@@ -51,7 +51,9 @@ def problems(example: Any, actual: Any, path: str = "$") -> list[str]:
             return [f"{path}: a list in docs/json.md, {type(actual).__name__} printed"]
         if not example:
             return []
-        return [p for i, item in enumerate(actual) for p in problems(example[0], item, f"{path}[{i}]")]
+        return [
+            p for i, item in enumerate(actual) for p in problems(example[0], item, f"{path}[{i}]")
+        ]
     if isinstance(example, bool) or isinstance(actual, bool):
         same = isinstance(example, bool) and isinstance(actual, bool)
         return [] if same else [f"{path}: {example!r} documented, {actual!r} printed"]

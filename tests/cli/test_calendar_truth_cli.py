@@ -207,7 +207,9 @@ def test_move_a_sick_technicians_day_keeps_the_times_all_or_nothing(workspace):
     assert "2 would move" in out and order("AMS-00001")["technician_id"] == "T01"
     ok(*move, "--to-date", "2026-04-23", "--yes")
     moved = order("AMS-00002")
-    assert (moved["technician_id"], moved["planned_start_local"]) == ("T02", "2026-04-23T10:00:00+02:00")
+    assert (moved["technician_id"], moved["planned_start_local"]) == (
+        "T02", "2026-04-23T10:00:00+02:00",
+    )  # fmt: skip
 
     assign("AMS-00003", "--tech", "T02", "--date", DATE, "--start", "08:00")
     ok("move", "--from-tech", "T02", "--date", "2026-04-23", "--to-tech", "T01",
