@@ -36,20 +36,45 @@ import email_demo  # noqa: E402 - beside this file
 SLOTS_PER_DAY = 7
 
 
+# Every command the demo ran: {"args", "code", "stdout", "stderr", "shown"} (tests read it).
+TRANSCRIPT: list[dict] = []
+
+
 def amsplan(folder: Path, *args: str, ok_codes=(0,), capture=False) -> str:
     print(f"\n$ amsplan {shlex.join(args)}", flush=True)
-    proc = subprocess.run(
-        [sys.executable, "-m", "amsplan", "--user", "demo", *args],
-        cwd=folder,
-        text=True,
-        capture_output=capture,
-        env={"COLUMNS": "150", **os.environ},  # wide tables also when the output is a file
-    )
-    if capture and proc.stderr:
-        print(proc.stderr, end="", file=sys.stderr)
-    if proc.returncode not in ok_codes:
-        sys.exit(f"demo: `amsplan {' '.join(args)}` failed with exit code {proc.returncode}")
-    return proc.stdout if capture else ""
+    code, out, err = run(folder, ["--user", "demo", *args])
+    TRANSCRIPT.append({"args": args, "code": code, "stdout": out, "stderr": err,
+                       "shown": not capture})  # fmt: skip
+    if not capture:
+        print(out, end="", flush=True)
+    if err:
+        print(err, end="", file=sys.stderr, flush=True)
+    if code not in ok_codes:
+        sys.exit(f"demo: `amsplan {' '.join(args)}` failed with exit code {code}")
+    return out if capture else ""
+
+
+def run(folder: Path, args: list[str]) -> tuple[int, str, str]:
+    """One amsplan command in `folder`: a process of its own, or (AMSPLAN_DEMO_INPROCESS=1,
+    the tests) in this process through Typer's runner."""
+    env = {"COLUMNS": "150"}  # wide tables also when the output is a file
+    if os.environ.get("AMSPLAN_DEMO_INPROCESS") == "1":
+        from typer.testing import CliRunner
+
+        from amsplan.cli import app
+
+        here = os.getcwd()
+        os.chdir(folder)
+        try:
+            result = CliRunner().invoke(app, args, env=env)
+        finally:
+            os.chdir(here)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.stdout, result.stderr
+    proc = subprocess.run([sys.executable, "-m", "amsplan", *args], cwd=folder, text=True,
+                          capture_output=True, env={**env, **os.environ})  # fmt: skip
+    return proc.returncode, proc.stdout, proc.stderr
 
 
 def next_workdays(start: date, count: int) -> list[date]:
@@ -121,8 +146,8 @@ def replies(locked: list[tuple[str, str]], received: datetime) -> list[list[str]
     return lines
 
 
-def main() -> None:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "demo").resolve()
+def main(where: str | None = None) -> None:
+    folder = Path(where or (sys.argv[1] if len(sys.argv) > 1 else "demo")).resolve()
     if folder.exists():
         if not (folder / "amsplan.toml").exists():
             sys.exit(f"demo: {folder} exists and is not a demo folder; not touching it")
@@ -411,8 +436,9 @@ def more_days(folder: Path, days: list[date], work: list, locked: list[tuple[str
 
 def quiet(folder: Path, *args: str):
     """A listing's --json, read by the demo itself (not shown)."""
-    out = subprocess.run([sys.executable, "-m", "amsplan", *args, "--json"], cwd=folder,
-                         text=True, capture_output=True, check=True).stdout  # fmt: skip
+    code, out, err = run(folder, [*args, "--json"])
+    if code:
+        sys.exit(f"demo: `amsplan {' '.join(args)} --json` failed with exit code {code}: {err}")
     return json.loads(out)
 
 
