@@ -172,8 +172,9 @@ class Settings:
         value = os.environ.get(env) or self.sms_options.get(provider, {}).get(key, default)
         if value is None:
             raise ConfigError(
-                f"[sms.{provider}] {key} is not set (in {self.config_file or 'amsplan.toml'}"
-                f" or as {env})"
+                _("[sms.{provider}] {key} is not set (in {file} or as {env})").format(
+                    provider=provider, key=key, file=self.config_file or CONFIG_NAME, env=env
+                )
             )
         return str(value)
 
@@ -183,13 +184,15 @@ def find_config_file(explicit: str | Path | None) -> Path | None:
     if explicit:
         path = Path(explicit)
         if not path.is_file():
-            raise ConfigError(f"configuration file {path} does not exist")
+            raise ConfigError(_("configuration file {path} does not exist").format(path=path))
         return path
     env = os.environ.get("AMSPLAN_CONFIG")
     if env:
         path = Path(env)
         if not path.is_file():
-            raise ConfigError(f"AMSPLAN_CONFIG names {path}, which does not exist")
+            raise ConfigError(
+                _("AMSPLAN_CONFIG names {path}, which does not exist").format(path=path)
+            )
         return path
     local = Path.cwd() / CONFIG_NAME
     return local if local.is_file() else None
@@ -488,7 +491,9 @@ def load_settings(config: str | Path | None = None) -> Settings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+        raise ConfigError(
+            _("{path}: not valid TOML: {error}").format(path=path, error=err)
+        ) from None
     settings = _finish(path.resolve().parent, path.resolve(), data)
     _check_secrets(path, settings)
     return settings
@@ -503,8 +508,10 @@ def _check_secrets(path: Path, settings: Settings) -> None:
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
         raise ConfigError(
-            f"{path} holds a secret ({secrets[0]}) and others can read it (mode {mode:o});"
-            f" run: chmod 600 {path} (or set it in the environment instead)"
+            _(
+                "{path} holds a secret ({secret}) and others can read it (mode {mode});"
+                " run: chmod 600 {path} (or set it in the environment instead)"
+            ).format(path=path, secret=secrets[0], mode=f"{mode:o}")
         )
 
 
@@ -519,42 +526,65 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
             continue
         keys = _SCHEMA.get(section)
         if keys is None or not isinstance(body, dict):
-            raise ConfigError(f"{where}: unknown section [{section}]")
+            raise ConfigError(
+                _("{where}: unknown section [{section}]").format(where=where, section=section)
+            )
         for key, value in body.items():
             if section == "sms" and isinstance(value, dict):  # [sms.<provider>]
                 values.setdefault("sms_options", {})[key] = dict(value)
                 continue
             if key not in keys and section in _PASSWORD_ENV and is_secret(key):
-                raise ConfigError(f"{where}: {section}.{key}: the password goes in the"
-                                  f" environment ({_PASSWORD_ENV[section]}), never in"
-                                  " amsplan.toml")  # fmt: skip
+                raise ConfigError(_("{where}: {setting}: the password goes in the environment"
+                                    " ({variable}), never in amsplan.toml").format(
+                    where=where, setting=f"{section}.{key}", variable=_PASSWORD_ENV[section]
+                ))  # fmt: skip
             if key not in keys:
-                raise ConfigError(f"{where}: unknown setting {section}.{key}")
+                raise ConfigError(
+                    _("{where}: unknown setting {setting}").format(
+                        where=where, setting=f"{section}.{key}"
+                    )
+                )
             name, kind = keys[key].field, keys[key].kind
             if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-                raise ConfigError(f"{where}: {section}.{key} has the wrong type ({value!r})")
+                raise ConfigError(
+                    _("{where}: {setting} has the wrong type ({value})").format(
+                        where=where, setting=f"{section}.{key}", value=repr(value)
+                    )
+                )
             values[name] = value
 
     if "failed_visit_codes" in values:
         codes = values["failed_visit_codes"]
         if not codes or not all(isinstance(c, str) and c.strip() for c in codes):
-            raise ConfigError(f"{where}: resolutions.failed_visit must be a list of texts")
+            raise ConfigError(
+                _("{where}: resolutions.failed_visit must be a list of texts").format(where=where)
+            )
         values["failed_visit_codes"] = tuple(" ".join(c.split()) for c in codes)
     for key in ("keyword_ok", "keyword_contact"):
         if key in values:
             values[key] = " ".join(values[key].split())
             if not values[key]:
-                raise ConfigError(f"{where}: replies.{key} must not be empty")
+                raise ConfigError(
+                    _("{where}: {setting} must not be empty").format(
+                        where=where, setting=f"replies.{key}"
+                    )
+                )
     ok_word = values.get("keyword_ok", Settings.keyword_ok)
     if ok_word.upper() == values.get("keyword_contact", Settings.keyword_contact).upper():
-        raise ConfigError(f"{where}: replies.keyword_ok and keyword_contact must differ")
+        raise ConfigError(
+            _("{where}: replies.keyword_ok and keyword_contact must differ").format(where=where)
+        )
     url = values.pop("database_url", None) or f"sqlite:///{base / 'amsplan.db'}"
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         rel = url.removeprefix("sqlite:///")
         if rel and rel != ":memory:" and not Path(rel).is_absolute():
             url = f"sqlite:///{base / rel}"
     if not (url.startswith("sqlite:") or url.startswith("postgresql")):
-        raise ConfigError(f"{where}: database.url must be sqlite:/// or postgresql://, not {url}")
+        raise ConfigError(
+            _("{where}: database.url must be sqlite:/// or postgresql://, not {url}").format(
+                where=where, url=url
+            )
+        )
     letters = base / values.pop("letters_dir", "letters")
     templates = values.pop("templates_dir", None)
     if "notify_rules" in values:
@@ -572,38 +602,64 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
     try:
         settings.tz  # noqa: B018 - validate once, here
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}: unknown time zone {settings.timezone!r}") from None
+        raise ConfigError(
+            _("{where}: unknown time zone {zone}").format(where=where, zone=repr(settings.timezone))
+        ) from None
     if settings.language not in i18n.LANGUAGES:
-        raise ConfigError(f"{where}: ui.language must be one of {', '.join(i18n.LANGUAGES)}")
+        raise ConfigError(
+            _("{where}: ui.language must be one of {languages}").format(
+                where=where, languages=", ".join(i18n.LANGUAGES)
+            )
+        )
     if not re.fullmatch(access.PREFIX_PATTERN, settings.database_roles):
-        raise ConfigError(f"{where}: database.roles must be a lower-case name like amsplan"
-                          " (letters, digits, _; at most 41)")  # fmt: skip
+        raise ConfigError(_("{where}: database.roles must be a lower-case name like amsplan"
+                          " (letters, digits, _; at most 41)").format(where=where))  # fmt: skip
     if settings.letter_reminder_days <= 0 or settings.sms_reminder_hours <= 0:
-        raise ConfigError(f"{where}: reminder times must be positive")
+        raise ConfigError(_("{where}: reminder times must be positive").format(where=where))
     if settings.letter_reminder_from not in ("printed", "generated"):
-        raise ConfigError(f'{where}: reminders.letter_from must be "printed" or "generated"')
+        raise ConfigError(
+            _('{where}: reminders.letter_from must be "printed" or "generated"').format(where=where)
+        )
     if not re.fullmatch(r"[A-Z]{2}", settings.country):
-        raise ConfigError(f"{where}: sms.country must be a country code like NO")
+        raise ConfigError(
+            _("{where}: sms.country must be a country code like NO").format(where=where)
+        )
     for key in ("sms_send_from", "sms_send_until"):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", getattr(settings, key)):
-            raise ConfigError(f"{where}: sms.{key.removeprefix('sms_')} must be HH:MM")
+            raise ConfigError(
+                _("{where}: {setting} must be HH:MM").format(
+                    where=where, setting=f"sms.{key.removeprefix('sms_')}"
+                )
+            )
     if settings.sms_send_from >= settings.sms_send_until:
-        raise ConfigError(f"{where}: sms.send_from must be before sms.send_until")
+        raise ConfigError(
+            _("{where}: sms.send_from must be before sms.send_until").format(where=where)
+        )
     if not re.fullmatch(r"[a-z][a-z0-9_]*", settings.sms_provider):
-        raise ConfigError(f"{where}: sms.provider must be a provider name like twilio")
+        raise ConfigError(
+            _("{where}: sms.provider must be a provider name like twilio").format(where=where)
+        )
     if not (
         0 <= settings.sms_rate <= 10_000
         and 0 < settings.sms_timeout <= 300
         and 1 <= settings.sms_max_attempts <= 20
     ):  # also refuses TOML's nan and inf
         raise ConfigError(
-            f"{where}: sms.rate must be 0 to 10000 (0: no limit), sms.timeout 0 to 300"
-            " seconds and sms.max_attempts 1 to 20"
+            _(
+                "{where}: sms.rate must be 0 to 10000 (0: no limit), sms.timeout 0 to 300"
+                " seconds and sms.max_attempts 1 to 20"
+            ).format(where=where)
         )
     if settings.sms_callback_url and not re.match(r"https?://", settings.sms_callback_url):
-        raise ConfigError(f"{where}: sms.callback_url must start with https:// (or http://)")
+        raise ConfigError(
+            _("{where}: sms.callback_url must start with https:// (or http://)").format(where=where)
+        )
     if not 0 < settings.serve_port < 65536 or settings.serve_max_body < 1024:
-        raise ConfigError(f"{where}: serve.port must be a port, serve.max_body at least 1024")
+        raise ConfigError(
+            _("{where}: serve.port must be a port, serve.max_body at least 1024").format(
+                where=where
+            )
+        )
     _check_routing(where, settings)
     _check_mail(where, settings)
     return settings
@@ -612,47 +668,73 @@ def _finish(base: Path, path: Path | None, data: dict[str, Any]) -> Settings:
 def _check_mail(where: str, settings: Settings) -> None:
     """[email] and [imap]: the choices and ranges (addresses are checked where used)."""
     if settings.email_transport not in ("smtp", "folder"):
-        raise ConfigError(f'{where}: email.transport must be "smtp" or "folder"')
+        raise ConfigError(
+            _('{where}: email.transport must be "smtp" or "folder"').format(where=where)
+        )
     if settings.email_security not in ("starttls", "tls", "none"):
-        raise ConfigError(f'{where}: email.security must be "starttls", "tls" or "none"')
+        raise ConfigError(
+            _('{where}: email.security must be "starttls", "tls" or "none"').format(where=where)
+        )
     if settings.imap_security not in ("starttls", "tls", "none"):
-        raise ConfigError(f'{where}: imap.security must be "tls", "starttls" or "none"')
+        raise ConfigError(
+            _('{where}: imap.security must be "tls", "starttls" or "none"').format(where=where)
+        )
     for section, port, timeout in (
         ("email", settings.email_port, settings.email_timeout),
         ("imap", settings.imap_port, settings.imap_timeout),
     ):
         if not 0 < port < 65536 or not 0 < timeout <= 600:
-            raise ConfigError(f"{where}: {section}.port must be a port, {section}.timeout"
-                              " 0 to 600 seconds")  # fmt: skip
+            message = _(
+                "{where}: {section}.port must be a port, {section}.timeout 0 to 600 seconds"
+            )
+            raise ConfigError(message.format(where=where, section=section))
     if not 0 < settings.email_reminder_hours <= 24 * 60:
-        raise ConfigError(f"{where}: reminders.email_after_hours must be positive")
+        raise ConfigError(
+            _("{where}: reminders.email_after_hours must be positive").format(where=where)
+        )
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in settings.notify_users.items()):
-        raise ConfigError(f"{where}: notify.users must map user names to addresses")
+        raise ConfigError(
+            _("{where}: notify.users must map user names to addresses").format(where=where)
+        )
     if not all(isinstance(rule, dict) for rule in settings.notify_rules):
-        raise ConfigError(f"{where}: notify.rule must be tables ([[notify.rule]])")
+        raise ConfigError(
+            _("{where}: notify.rule must be tables ([[notify.rule]])").format(where=where)
+        )
     if not 0 < settings.notify_horizon_hours <= 24 * 365:
-        raise ConfigError(f"{where}: notify.horizon_hours must be positive")
+        raise ConfigError(_("{where}: notify.horizon_hours must be positive").format(where=where))
     try:
         notify.parse(settings.notify_rules, settings.notify_users, settings.notify_team)
     except ValueError as err:
-        raise ConfigError(f"{where}: {err}") from None
+        raise ConfigError(f"{where}: {err}") from None  # notify's own message
 
 
 def _read_statuses(where: str, body: Any, labels: dict, colours: dict) -> None:
     if not isinstance(body, dict):
-        raise ConfigError(f"{where}: [statuses] must be a table")
+        raise ConfigError(_("{where}: [statuses] must be a table").format(where=where))
     for part, target in (("labels", labels), ("colours", colours)):
         for key, value in body.get(part, {}).items():
             try:
                 status = Status(key)
             except ValueError:
-                raise ConfigError(f"{where}: statuses.{part}: unknown status {key!r}") from None
+                raise ConfigError(
+                    _("{where}: {setting}: unknown status {status}").format(
+                        where=where, setting=f"statuses.{part}", status=repr(key)
+                    )
+                ) from None
             if not isinstance(value, str) or not value.strip():
-                raise ConfigError(f"{where}: statuses.{part}.{key} must be text")
+                raise ConfigError(
+                    _("{where}: {setting} must be text").format(
+                        where=where, setting=f"statuses.{part}.{key}"
+                    )
+                )
             target[status] = value
     unknown = set(body) - {"labels", "colours"}
     if unknown:
-        raise ConfigError(f"{where}: unknown setting statuses.{sorted(unknown)[0]}")
+        raise ConfigError(
+            _("{where}: unknown setting {setting}").format(
+                where=where, setting=f"statuses.{sorted(unknown)[0]}"
+            )
+        )
 
 
 def asked_user(explicit: str | None) -> tuple[str, str] | None:
@@ -678,17 +760,25 @@ def user_name(explicit: str | None) -> str:
 
 def _check_routing(where: str, settings: Settings) -> None:
     if settings.routing_detour < 1 or settings.routing_speed_kmh <= 0:
-        raise ConfigError(f"{where}: routing.detour must be 1 or more, routing.speed_kmh positive")
+        raise ConfigError(
+            _("{where}: routing.detour must be 1 or more, routing.speed_kmh positive").format(
+                where=where
+            )
+        )
     if settings.routing_timeout <= 0:
-        raise ConfigError(f"{where}: routing.timeout must be positive")
+        raise ConfigError(_("{where}: routing.timeout must be positive").format(where=where))
     url = settings.routing_osrm_url
     if url and not re.match(r"https?://[^/\s]+", url):
-        raise ConfigError(f"{where}: routing.osrm_url must start with http:// or https://")
+        raise ConfigError(
+            _("{where}: routing.osrm_url must start with http:// or https://").format(where=where)
+        )
     if not (
         5 <= settings.plan_visit_minutes <= 720 and 5 <= settings.plan_difficult_minutes <= 720
     ):
         raise ConfigError(
-            f"{where}: planning.visit_minutes and planning.difficult_minutes must be 5 to 720"
+            _(
+                "{where}: planning.visit_minutes and planning.difficult_minutes must be 5 to 720"
+            ).format(where=where)
         )
     if not (
         1 <= settings.plan_max_orders <= 20000
@@ -696,8 +786,12 @@ def _check_routing(where: str, settings: Settings) -> None:
         and settings.plan_time_limit > 0
     ):
         raise ConfigError(
-            f"{where}: planning.max_orders must be 1 to 20000, planning.solutions and"
-            " planning.time_limit positive"
+            _(
+                "{where}: planning.max_orders must be 1 to 20000, planning.solutions and"
+                " planning.time_limit positive"
+            ).format(where=where)
         )
     if not re.match(r"https?://\S+$", settings.map_tile_url):
-        raise ConfigError(f"{where}: map.tile_url must start with https:// (or http://)")
+        raise ConfigError(
+            _("{where}: map.tile_url must start with https:// (or http://)").format(where=where)
+        )

@@ -1,7 +1,7 @@
 """amsplan as IT installs it (README, "Running amsplan for a team"): the wheel, built
 without the test extras, into a fresh virtualenv, then `amsplan --version` and `amsplan
-init` from it. Opt-in: it installs the dependencies from the package index (about a
-minute with pip's cache, several without): AMSPLAN_INSTALL_TEST=1."""
+init` from it. Opt-in: it installs the dependencies from the package index (4½ minutes
+on a busy 2-core machine with pip's cache): AMSPLAN_INSTALL_TEST=1."""
 
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ from amsplan.config import (
 )
 from amsplan.domain.filemodes import Kind
 from amsplan.errors import ConfigError, InputError
+from amsplan.i18n import _
 from amsplan.services import access
 from amsplan.services.context import Context
 from amsplan.store import db
@@ -100,7 +101,9 @@ def init(named: str | None, folder: Path | None, company: str, force: bool) -> I
     private.use(settings.files_group)  # as every command does at its start
     letters = settings.letters_dir
     if letters.exists() and not letters.is_dir():
-        raise ConfigError(f"the letters folder {letters} is a file, not a folder")
+        raise ConfigError(
+            _("the letters folder {folder} is a file, not a folder").format(folder=letters)
+        )
     private.ready_folder(letters, "letters folder")
     before, after = upgrade_database(settings)
     return Initialised(
@@ -123,7 +126,7 @@ def write_config(path: Path, company: str, force: bool = False) -> Path:
     if path.exists() and not force:
         return path
     if '"' in company or "\\" in company or "\n" in company:
-        raise InputError("--company may not contain quotes, backslashes or newlines")
+        raise InputError(_("--company may not contain quotes, backslashes or newlines"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(config_template(company), encoding="utf-8")
     return path
@@ -136,16 +139,18 @@ def backup(settings: Settings, target: Path) -> int:
     url = settings.database_url
     if not url.startswith("sqlite:///"):
         raise InputError(
-            "amsplan db backup copies SQLite databases; for PostgreSQL use pg_dump, "
-            "e.g. pg_dump -Fc -f amsplan.dump 'postgresql://...'"
+            _(
+                "amsplan db backup copies SQLite databases; for PostgreSQL use pg_dump, "
+                "e.g. pg_dump -Fc -f amsplan.dump 'postgresql://...'"
+            )
         )
     source_path = Path(url.removeprefix("sqlite:///"))
     db.require_file(url)
     target = Path(target)
     if target.exists():
-        raise InputError(f"{target} exists; choose a new file name")
+        raise InputError(_("{file} exists; choose a new file name").format(file=target))
     if not target.parent.is_dir():
-        raise InputError(f"{target.parent} does not exist")
+        raise InputError(_("{folder} does not exist").format(folder=target.parent))
     private.check_folder(target.parent, "backup folder")
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.unlink(missing_ok=True)  # left by a backup that crashed
