@@ -117,6 +117,8 @@ def test_the_init_file_shows_every_key_and_means_the_defaults(tmp_path):
     for entry in (e for body in schema().values() for e in body.values()):
         if entry.field not in ("database_url", "letters_dir", "company_name"):
             assert getattr(written, entry.field) == getattr(defaults, entry.field), entry.field
+    for section in ("email", "imap", "notify", "routing", "serve"):  # may be appended later
+        tomllib.loads(f"{text}\n[{section}]\n")
     # uncommenting every commented example table still gives a valid file
     uncommented = re.sub(r"(?m)^# (\[\[?[\w.]+\]\]?|\w+ = .*)$", r"\1", text)
     path.write_text(uncommented, encoding="utf-8")

@@ -28,14 +28,16 @@ from amsplan.services import access
 from amsplan.services.context import Context
 from amsplan.store import db
 
-# Keys `amsplan init` writes set (to their default); the others are shown commented out.
+# Keys `amsplan init` writes set (to their default); the others are shown commented out,
+# and so are the headers of sections not named here: a section appended to the file later
+# ([email], docs/email.md) is then no duplicate.
 _SET = {
     "database": ("url",), "letters": ("folder",), "company": ("name", "address", "phone"),
     "replies": ("sms_number", "keyword_ok", "keyword_contact"), "time": ("zone",),
     "reminders": ("letter_after_days", "sms_after_hours", "email_after_hours",
                   "appointment_reminder"),
     "resolutions": ("failed_visit",), "planning": ("change_needs_answer",),
-    "sms": ("country", "send_from", "send_until"),
+    "sms": ("country", "send_from", "send_until"), "files": (),
 }  # fmt: skip
 _HEAD = """\
 # amsplan configuration. Relative paths are relative to this file. Every setting is
@@ -50,7 +52,8 @@ def config_template(company: str) -> str:
     schema with its description (config.py holds them) and default."""
     out = [_HEAD.rstrip("\n")]
     for section, keys in schema().items():
-        out.append(f"\n[{section}]")
+        header = f"[{section}]"  # commented out when every key is: append one freely
+        out.append("\n" + (header if section in _SET else _commented(header)))
         for key, entry in keys.items():
             value = toml_value(company) if (section, key) == ("company", "name") else None
             value = value or toml_default(section, key) or entry.example
