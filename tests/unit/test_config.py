@@ -10,7 +10,7 @@ import pytest
 from amsplan.config import load_settings, user_name
 from amsplan.domain.statuses import Status
 from amsplan.errors import ConfigError
-from amsplan.services.setup import CONFIG_TEMPLATE
+from amsplan.services.setup import config_template
 
 
 def write(path: Path, text: str) -> Path:
@@ -30,7 +30,7 @@ def test_defaults_without_a_file_live_in_the_current_folder(tmp_path):
 def test_the_written_template_is_valid_and_relative_paths_follow_the_file(tmp_path):
     folder = tmp_path / "team"
     folder.mkdir()
-    write(folder / "amsplan.toml", CONFIG_TEMPLATE.format(company="Hedmark Nett AS"))
+    write(folder / "amsplan.toml", config_template("Hedmark Nett AS"))
     s = load_settings(folder / "amsplan.toml")
     assert s.company_name == "Hedmark Nett AS"
     assert s.database_url == f"sqlite:///{folder / 'amsplan.db'}"

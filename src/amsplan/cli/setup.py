@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.output import console, context
+from amsplan.i18n import _
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
@@ -35,10 +36,16 @@ def init(
     from amsplan.services.setup import init as initialise
 
     done = initialise(ctx.ensure_object(State).config, folder, company, force)
-    kept = " (kept the existing file; --force writes a new one)" if done.kept else ""
-    console.print(f"Configuration: {done.config}{kept}")
-    console.print(f"Database: {done.database} (schema {done.before or 'new'} → {done.after})")
-    console.print(f"Letters folder: {done.letters}")
+    kept = _(" (kept the existing file; --force writes a new one)") if done.kept else ""
+    console.print(_("Configuration: {file}").format(file=done.config) + kept, markup=False)
+    before = done.before or _("new")
+    console.print(
+        _("Database: {url} (schema {before} → {after})").format(
+            url=done.database, before=before, after=done.after
+        ),
+        markup=False,
+    )
+    console.print(_("Letters folder: {folder}").format(folder=done.letters), markup=False)
 
 
 @db_app.command("upgrade")
@@ -50,7 +57,7 @@ def upgrade(ctx: typer.Context) -> None:
     from amsplan.services.setup import upgrade_database
 
     before, after = upgrade_database(context(ctx).settings)
-    console.print(f"Schema {before or 'new'} → {after}")
+    console.print(_("Schema {before} → {after}").format(before=before or _("new"), after=after))
 
 
 @db_app.command("version")
@@ -62,7 +69,11 @@ def version(ctx: typer.Context) -> None:
     from amsplan.services.setup import schema_versions
 
     current, needed = schema_versions(context(ctx))
-    console.print(f"database: {current or 'none'}, needed: {needed}")
+    console.print(
+        _("database: {current}, needed: {needed}").format(
+            current=current or _("none"), needed=needed
+        )
+    )
 
 
 @db_app.command("backup")

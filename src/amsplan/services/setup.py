@@ -7,116 +7,77 @@ from __future__ import annotations
 
 import contextlib
 import os
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 from amsplan.adapters import private
-from amsplan.config import CONFIG_NAME, Settings, load_settings
+from amsplan.config import (
+    CONFIG_NAME,
+    TABLES,
+    Settings,
+    load_settings,
+    schema,
+    toml_default,
+    toml_value,
+)
 from amsplan.domain.filemodes import Kind
 from amsplan.errors import ConfigError, InputError
+from amsplan.i18n import _
 from amsplan.services import access
 from amsplan.services.context import Context
 from amsplan.store import db
 
-CONFIG_TEMPLATE = """\
-# amsplan configuration. Relative paths are relative to this file.
-# Every setting is optional; the values shown are the defaults.
-
-[database]
-# SQLite file for one planner; a team uses PostgreSQL:
-#   url = "postgresql:///amsplan?host=/var/run/postgresql"   (each planner's own login)
-url = "sqlite:///amsplan.db"
-# PostgreSQL: the group roles amsplan_planner, amsplan_viewer, amsplan_cron (docs/team.md);
-# two amsplan databases on one server need different names.
-# roles = "amsplan"
-
-[letters]
-# The planner's inbox: generated letters land here; remove them once printed.
-folder = "letters"
-# A folder with your own letters/booking.html, letters/booking.css or sms/*.txt
-# templates = "templates"
-
-[files]
-# Letters and exports are readable by their owner only (0600, folders 0700). A team that
-# shares the letters folder names its group (files 0640, folders 0770): docs/files.md.
-# group = "planners"
-# The folder backups are kept in (amsplan doctor checks it; beside the database always).
-# backups = "backup"
-
-[company]
-name = "{company}"
-address = ""
-phone = ""
-
-[replies]
-# The SMS number customers reply to, and the words that confirm or ask for contact.
-# Letters and SMS tell customers to reply "CODE <keyword_ok>"; a reply that is exactly
-# that word (any case) confirms, any other text (keyword_contact too) goes to follow-up.
-sms_number = "2222"
-keyword_ok = "OK"
-keyword_contact = "KONTAKT"
-
-[time]
-zone = "Europe/Oslo"
-locale = "nb_NO"
-
-[reminders]
-# No answer after this long: reminder SMS and manual follow-up.
-letter_after_days = 7
-sms_after_hours = 48
-email_after_hours = 72
-# An SMS the day before a confirmed appointment.
-appointment_reminder = true
-
-[resolutions]
-# Why a visit failed ("bomtur"), as technicians report it. OK and Kansellert always exist.
-failed_visit = [
-    "Kunde ikke hjemme", "Ikke plass i sikringsskapet", "Farlig anlegg", "Ingen adgang",
-    "Kunden nekter", "Manglende nøkkel", "Manglende utstyr", "Feil informasjon",
-    "Materiellproblem", "Manglende infrastruktur", "Annet",
-]
-
-[planning]
-# When a booked time changes (followup reschedule, move): true = a change SMS and the
-# order waits for a new answer; false = the change SMS only. Without a mobile number
-# the order goes back to ready to print for a new letter either way.
-change_needs_answer = true
-
-[sms]
-# Mobile numbers are validated for this country. Messages are only handed to the
-# provider between send_from and send_until (local time); others wait.
-country = "NO"
-send_from = "09:00"
-send_until = "21:00"
-
-# E-mail (docs/email.md): booking letters as PDFs in e-mails (`letters email`), the
-# customers' answers from a mailbox (`replies fetch`), digests to planners (`notify run`).
-# Passwords only in the environment: AMSPLAN_EMAIL_PASSWORD, AMSPLAN_IMAP_PASSWORD.
-# [email]
-# booking = true
-# host = "smtp.example.no"
-# port = 587
-# security = "starttls"        # starttls | tls | none
-# user = "amsplan"
-# from = "{company} <kundeservice@example.no>"
-# reply_to = "svar@example.no"  # the mailbox replies fetch reads
-# [imap]
-# host = "imap.example.no"
-# user = "svar@example.no"
-# folder = "INBOX"
-# done_folder = "amsplan/behandlet"
-# [notify]
-# team = "planlegging@example.no"
-# [[notify.rule]]
-# when = ["reply_other", "email_undelivered", "followup:cancelled"]
-# to = ["owner", "team"]
-
-# Labels and colours of the statuses (keys: open, planning, ready_to_print, ...).
-# [statuses.labels]
-# manual_followup = "Manuell oppfølging"
-# [statuses.colours]
-# manual_followup = "#e53935"
+# Keys `amsplan init` writes set (to their default); the others are shown commented out,
+# and so are the headers of sections not named here: a section appended to the file later
+# ([email], docs/email.md) is then no duplicate.
+_SET = {
+    "database": ("url",), "letters": ("folder",), "company": ("name", "address", "phone"),
+    "replies": ("sms_number", "keyword_ok", "keyword_contact"), "time": ("zone",),
+    "reminders": ("letter_after_days", "sms_after_hours", "email_after_hours",
+                  "appointment_reminder"),
+    "resolutions": ("failed_visit",), "planning": ("change_needs_answer",),
+    "sms": ("country", "send_from", "send_until"), "files": (),
+}  # fmt: skip
+_HEAD = """\
+# amsplan configuration. Relative paths are relative to this file. Every setting is
+# optional and shown with its default; docs/configuration.md describes each one.
+# Never a password here: AMSPLAN_EMAIL_PASSWORD, AMSPLAN_IMAP_PASSWORD,
+# AMSPLAN_SMS_<PROVIDER>_<KEY> in the environment; PostgreSQL: ~/.pgpass or peer login.
 """
+
+
+def config_template(company: str) -> str:
+    """The commented amsplan.toml `amsplan init` writes: every section and key of the
+    schema with its description (config.py holds them) and default."""
+    out = [_HEAD.rstrip("\n")]
+    for section, keys in schema().items():
+        header = f"[{section}]"  # commented out when every key is: append one freely
+        out.append("\n" + (header if section in _SET else _commented(header)))
+        for key, entry in keys.items():
+            value = toml_value(company) if (section, key) == ("company", "name") else None
+            value = value or toml_default(section, key) or entry.example
+            if not value:
+                continue
+            out += textwrap.wrap(entry.doc, 86, initial_indent="# ", subsequent_indent="# ")
+            line = f"{key} = {_wrapped(value)}"
+            out.append(line if key in _SET.get(section, ()) else _commented(line))
+    for _table, doc, example in TABLES:
+        out.append("")
+        out += textwrap.wrap(doc, 86, initial_indent="# ", subsequent_indent="# ")
+        out += [_commented(line) for line in example.splitlines()]
+    return "\n".join(out) + "\n"
+
+
+def _wrapped(value: str) -> str:
+    """A long TOML list one item a line."""
+    if not value.startswith("[") or len(value) < 70:
+        return value
+    return "[\n" + "".join(f"    {item},\n" for item in value[1:-1].split(", ")) + "]"
+
+
+def _commented(text: str) -> str:
+    return "\n".join(f"# {line}" for line in text.splitlines())
 
 
 @dataclass
@@ -143,7 +104,9 @@ def init(named: str | None, folder: Path | None, company: str, force: bool) -> I
     private.use(settings.files_group)  # as every command does at its start
     letters = settings.letters_dir
     if letters.exists() and not letters.is_dir():
-        raise ConfigError(f"the letters folder {letters} is a file, not a folder")
+        raise ConfigError(
+            _("the letters folder {folder} is a file, not a folder").format(folder=letters)
+        )
     private.ready_folder(letters, "letters folder")
     before, after = upgrade_database(settings)
     return Initialised(
@@ -166,9 +129,9 @@ def write_config(path: Path, company: str, force: bool = False) -> Path:
     if path.exists() and not force:
         return path
     if '"' in company or "\\" in company or "\n" in company:
-        raise InputError("--company may not contain quotes, backslashes or newlines")
+        raise InputError(_("--company may not contain quotes, backslashes or newlines"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(CONFIG_TEMPLATE.format(company=company), encoding="utf-8")
+    path.write_text(config_template(company), encoding="utf-8")
     return path
 
 
@@ -179,16 +142,18 @@ def backup(settings: Settings, target: Path) -> int:
     url = settings.database_url
     if not url.startswith("sqlite:///"):
         raise InputError(
-            "amsplan db backup copies SQLite databases; for PostgreSQL use pg_dump, "
-            "e.g. pg_dump -Fc -f amsplan.dump 'postgresql://...'"
+            _(
+                "amsplan db backup copies SQLite databases; for PostgreSQL use pg_dump, "
+                "e.g. pg_dump -Fc -f amsplan.dump 'postgresql://...'"
+            )
         )
     source_path = Path(url.removeprefix("sqlite:///"))
     db.require_file(url)
     target = Path(target)
     if target.exists():
-        raise InputError(f"{target} exists; choose a new file name")
+        raise InputError(_("{file} exists; choose a new file name").format(file=target))
     if not target.parent.is_dir():
-        raise InputError(f"{target.parent} does not exist")
+        raise InputError(_("{folder} does not exist").format(folder=target.parent))
     private.check_folder(target.parent, "backup folder")
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.unlink(missing_ok=True)  # left by a backup that crashed
