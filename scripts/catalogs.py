@@ -199,13 +199,14 @@ def translate(part: str, mapping: dict[str, str | list[str]]) -> int:
         if text is None:
             continue
         texts = [text] if isinstance(text, str) else list(text)
-        lines = [ln for ln in block.split("\n") if ln != "#, fuzzy" and
+        tail = block[len(block.rstrip("\n")) :]  # the file's last entry ends with newlines
+        lines = [ln for ln in block.rstrip("\n").split("\n") if ln != "#, fuzzy" and
                  not ln.startswith("msgstr")]  # fmt: skip
         if "msgid_plural" in block:
             lines += [f"msgstr[{n}] {_po_string(t)}" for n, t in enumerate(texts)]
         else:
             lines.append(f"msgstr {_po_string(texts[0])}")
-        blocks[i] = "\n".join(lines)
+        blocks[i] = "\n".join(lines) + tail
         done += 1
     path.write_text("\n\n".join(blocks), encoding="utf-8")
     return done
