@@ -8,7 +8,7 @@ import typer
 
 from amsplan.cli.output import console, context, print_json
 from amsplan.cli.params import Json
-from amsplan.i18n import _, ngettext
+from amsplan.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from amsplan.domain.filemodes import Finding
@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 # Exit code when something is (still) wrong: cron mails it, monitoring alerts on it.
 FOUND = 10
 SHOWN = 50  # findings printed; --json lists them all
+#: What each check looks at (services.doctor's checks), as the planner reads it.
+CHECKS = {
+    "config": N_("config"), "database": N_("database"), "backups": N_("backups"),
+    "letters": N_("letters"), "exports": N_("exports"),
+}  # fmt: skip
 
 
 def doctor(
@@ -56,8 +61,9 @@ def doctor(
         for finding, why in report.not_fixed:
             say(_("not fixed  {path}: {why}").format(path=finding.path, why=why))
         fix_line = _("    fix: {fix}")
+        checks = {key: _(label) for key, label in CHECKS.items()}
         for finding in report.findings[:SHOWN]:
-            say(f"{finding.check}  {finding.path}: {finding.problem}")
+            say(f"{checks.get(finding.check, finding.check)}  {finding.path}: {finding.problem}")
             say(fix_line.format(fix=finding.fix))
         if len(report.findings) > SHOWN:
             say(_("... and {n} more (--json lists all)").format(n=len(report.findings) - SHOWN))

@@ -153,8 +153,10 @@ def check(ctx: Context) -> Report:
                   _exports(ctx, report.notes))  # fmt: skip
     if _sqlite_file(ctx.settings) is None:
         report.notes.append(
-            "the database is on a server: who may read it is up to its roles (amsplan db"
-            " roles), not file modes; the files below are checked"
+            _(
+                "the database is on a server: who may read it is up to its roles (amsplan db"
+                " roles), not file modes; the files below are checked"
+            )
         )
     for one in CHECKS:
         report.findings += one(scope)
