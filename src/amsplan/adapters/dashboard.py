@@ -21,6 +21,7 @@ matplotlib and WeasyPrint are imported only when a dashboard is drawn or printed
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -155,10 +156,18 @@ _RC = {
 def number(n: int | float, decimals: int = 0) -> str:
     """A number as the planner's language writes it: 12 345 and 2,5 (Norwegian, with a
     no-break space), 12,345 and 2.5 (English)."""
-    from babel.numbers import format_decimal
+    locale, pattern = _number_format(i18n.babel_locale(), decimals)
+    return pattern.apply(n, locale)
 
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(n, pattern, locale=i18n.babel_locale())
+
+@functools.cache
+def _number_format(locale_name: str, decimals: int):
+    """Babel's locale and parsed pattern, once (a page formats hundreds of numbers)."""
+    from babel import Locale
+    from babel.numbers import parse_pattern
+
+    fraction = "." + "0" * decimals if decimals else ""
+    return Locale.parse(locale_name), parse_pattern(f"#,##0{fraction}")
 
 
 def words() -> dict[str, str]:
