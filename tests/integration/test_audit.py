@@ -109,10 +109,12 @@ def test_a_removed_middle_row_and_a_removed_last_row_are_reported(workspace):
     assert [(f.order_no, f.kind) for f in result.findings] == [
         ("AMS-00001", "removed"), ("AMS-00003", "removed"),
     ]  # fmt: skip
-    assert f"from {middle.to_status}" in result.findings[0].detail
-    assert f"awaiting_response but its history ends at {last.from_status}" in (
-        result.findings[1].detail
+    # Each status by its label, and its key for whoever compares with the database.
+    assert f"from {workspace.settings.label(middle.to_status)} ({middle.to_status})" in (
+        result.findings[0].detail
     )
+    assert "is Awaiting response (awaiting_response) but its history ends at Ready to print " \
+        f"({last.from_status})" in result.findings[1].detail  # fmt: skip
 
 
 def test_a_row_inserted_outside_amsplan_is_reported(workspace):

@@ -12,13 +12,16 @@ files, network or JavaScript. The page comes from ``templates/reports/dashboard.
 ``dashboard.css`` (a ``[letters] templates`` folder may override either), rendered by
 Jinja2 with autoescape: technician and company names are user text. Every figure comes
 from one amsplan.domain.reports.Dashboard; the words the page shows are in TEXT (and the
-labels of groups and ages beside it), in one place to be translated.
+titles, groups and ages beside it): English msgids, shown in the planner's language
+(amsplan.i18n; `_` and `ngettext` are in the template's globals too). Dates and numbers
+follow the language (Babel).
 
 matplotlib and WeasyPrint are imported only when a dashboard is drawn or printed.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -31,98 +34,102 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from amsplan.adapters.letters.dates import long_date
+from amsplan import i18n
 from amsplan.config import Settings
 from amsplan.domain import reports as rules
 from amsplan.domain.reports import GROUPS, TOP_CHART, TOP_TABLE, Dashboard
 from amsplan.domain.statuses import Status
+from amsplan.i18n import N_, _
 from amsplan.paths import shipped_templates_dir
 
-__all__ = ["CHARTS", "TITLES", "render_html", "write_html", "write_pdf"]
+__all__ = ["CHARTS", "TITLES", "render_html", "words", "write_html", "write_pdf"]
 
 TEMPLATE_NAME = "reports/dashboard.html"
 CSS_NAME = "reports/dashboard.css"
 
 #: The charts, in page order, with their headings.
 TITLES = {
-    "progress": "Fremdrift per uke",
-    "status": "Status",
-    "failed": "Bomturer etter årsak",
-    "load": "Belastning per montør",
+    "progress": N_("Progress per week"),
+    "status": N_("Status"),
+    "failed": N_("Failed visits by reason"),
+    "load": N_("Load per technician"),
 }
 CHARTS = tuple(TITLES)
 
-#: Every other word on the page.
+#: Every other word on the page (English msgids, translated when the page is drawn).
 TEXT = {
-    "title": "AMS-utrulling: status og fremdrift",
-    "at": "kl.",
-    "figures": "Nøkkeltall",
-    "orders": "Ordre",
-    "closed_ok": "Lukket OK",
-    "remaining": "Gjenstår",
-    "failed": "Bomturer",
-    "confirmed": "Bekreftet",
-    "followup": "Til oppfølging",
-    "finish": "Ferdig (prognose)",
-    "unknown": "ukjent",
-    "week": "Uke",
-    "no_progress": "Ingen fremdrift ennå",
-    "no_failed": "Ingen bomturer",
-    "no_techs": "Ingen montører",
-    "planned": "Planlagt neste {days} dager",
-    "done_so_far": "Utført",
-    "load_shown": "De {shown} av {count} montører med mest planlagt.",
-    "load_rest": "Øvrige {n}: {planned} planlagt, {done} utført.",
-    "rest_techs": "Øvrige {n} montører",
-    "rest_places": "Øvrige {n}",
-    "tech": "Montør",
-    "name": "Navn",
-    "stage": "Fremdrift per etappe",
-    "stage_key": "Etappe",
-    "municipality": "Fremdrift per kommune",
-    "municipality_key": "Kommunenr.",
-    "share": "Andel utført",
-    "total": "Totalt",
-    "techs": "Montører",
-    "forecast": "Prognose",
-    "forecast_rate": (
-        "{rate} ordre lukket OK per arbeidsdag de siste {weeks} ukene ({first}–{last}: {done} "
-        "på {days} arbeidsdager); uke for uke {week_rates}."
+    "title": N_("AMS roll-out: status and progress"),
+    "when": N_("{date} at {hour}:{minute}"),
+    "figures": N_("Key figures"),
+    "orders": N_("Orders"),
+    "closed_ok": N_("Closed OK"),
+    "remaining": N_("Remaining"),
+    "failed": N_("Failed visits"),
+    "confirmed": N_("Confirmed"),
+    "followup": N_("To follow up"),
+    "finish": N_("Done (forecast)"),
+    "unknown": N_("unknown"),
+    "week": N_("Week"),
+    "no_progress": N_("No progress yet"),
+    "no_failed": N_("No failed visits"),
+    "no_techs": N_("No technicians"),
+    "planned": N_("Planned next {days} days"),
+    "done_so_far": N_("Done"),
+    "load_shown": N_("The {shown} of {count} technicians with most planned."),
+    "load_rest": N_("The other {n}: {planned} planned, {done} done."),
+    "rest_techs": N_("The other {n} technicians"),
+    "rest_places": N_("The other {n}"),
+    "tech": N_("Technician"),
+    "name": N_("Name"),
+    "stage": N_("Progress per stage"),
+    "stage_key": N_("Stage"),
+    "municipality": N_("Progress per municipality"),
+    "municipality_key": N_("Municipality no."),
+    "share": N_("Share done"),
+    "percent": N_("{n}%"),
+    "total": N_("Total"),
+    "techs": N_("Technicians"),
+    "forecast": N_("Forecast"),
+    "forecast_rate": N_(
+        "{rate} orders closed OK per working day in the last {weeks} weeks ({first}–{last}: "
+        "{done} in {days} working days); week by week {week_rates}."
     ),
-    "forecast_finish": (
-        "{remaining} ordre gjenstår: ferdig {finish} (tidligst {earliest}, senest {latest})."
+    "forecast_finish": N_(
+        "{remaining} orders remain: done {finish} (at the earliest {earliest}, at the latest "
+        "{latest})."
     ),
-    "forecast_none": "{remaining} ordre gjenstår; ingen lukket OK de siste {weeks} ukene.",
-    "forecast_done": "Ingen ordre gjenstår.",
-    "backlog": "Oppfølging etter alder",
-    "backlog_age": "Har ventet",
-    "backlog_orders": "Ordre",
-    "footnote": (
-        "Hver hendelse telles den dagen den skjedde: et besøk den dagen montøren utførte det "
-        "(returens tidspunkt), et svar den dagen det kom. Lukket OK er ordrene som er lukket "
-        "med løsningskode OK nå; bomturer er besøk løst med en annen kode; bekreftet er "
-        "ordre som ble klare til utførelse; venter på respons er ordrene som venter nå."
+    "forecast_none": N_("{remaining} orders remain; none closed OK in the last {weeks} weeks."),
+    "forecast_done": N_("No orders remain."),
+    "backlog": N_("Follow-up by age"),
+    "backlog_age": N_("Has waited"),
+    "backlog_orders": N_("Orders"),
+    "footnote": N_(
+        "Each event counts on the day it happened: a visit on the day the technician made "
+        "it (the return's time), a reply on the day it came. Closed OK is the orders closed "
+        "with resolution code OK now; failed visits are visits resolved with another code; "
+        "confirmed is orders that became ready for execution; awaiting response is the "
+        "orders waiting now."
     ),
-    "totals": "Totalt {closed_ok} lukket OK, {failed} bomturer, {confirmed} bekreftet.",
+    "totals": N_("In all {closed_ok} closed OK, {failed} failed visits, {confirmed} confirmed."),
 }
 
 #: The status groups of the tables' columns (domain.reports.GROUPS).
 GROUP_LABELS = {
-    "unplanned": "Ikke planlagt",
-    "booking": "Under booking",
-    "followup": "Oppfølging",
-    "confirmed": "Bekreftet",
-    "done": "Utført",
-    "dropped": "Utgår",
+    "unplanned": N_("Not planned"),
+    "booking": N_("Booking"),
+    "followup": N_("Follow-up"),
+    "confirmed": N_("Confirmed"),
+    "done": N_("Done"),
+    "dropped": N_("Dropped"),
 }
 
 #: How long an order has waited for a person (domain.reports.AGE_BUCKETS).
 AGE_LABELS = {
-    "0-1": "Under 1 dag",
-    "1-3": "1–3 dager",
-    "3-7": "3–7 dager",
-    "7-14": "7–14 dager",
-    "14+": "14 dager og mer",
+    "0-1": N_("Under 1 day"),
+    "1-3": N_("1–3 days"),
+    "3-7": N_("3–7 days"),
+    "7-14": N_("7–14 days"),
+    "14+": N_("14 days or more"),
 }
 
 # Fixed colours of the figures that are not a status.
@@ -147,8 +154,25 @@ _RC = {
 
 
 def number(n: int | float, decimals: int = 0) -> str:
-    """A number as Norwegian writes it: 12 345 (no-break space), 2,5."""
-    return f"{n:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
+    """A number as the planner's language writes it: 12 345 and 2,5 (Norwegian, with a
+    no-break space), 12,345 and 2.5 (English)."""
+    locale, pattern = _number_format(i18n.babel_locale(), decimals)
+    return pattern.apply(n, locale)
+
+
+@functools.cache
+def _number_format(locale_name: str, decimals: int):
+    """Babel's locale and parsed pattern, once (a page formats hundreds of numbers)."""
+    from babel import Locale
+    from babel.numbers import parse_pattern
+
+    fraction = "." + "0" * decimals if decimals else ""
+    return Locale.parse(locale_name), parse_pattern(f"#,##0{fraction}")
+
+
+def words() -> dict[str, str]:
+    """TEXT in the planner's language (once per page)."""
+    return {key: _(text) for key, text in TEXT.items()}
 
 
 # -- charts ---------------------------------------------------------------------------
@@ -218,21 +242,21 @@ def _progress_chart(data: Dashboard, settings: Settings):
     fig = _figure()
     ax = fig.add_subplot()
     if not data.weeks:
-        _empty(ax, TEXT["no_progress"])
+        _empty(ax, _(TEXT["no_progress"]))
         return fig
     x = np.arange(len(data.weeks))
     series = [
-        (TEXT["closed_ok"], [p.closed_ok for p in data.weeks], OK_COLOUR),
-        (TEXT["failed"], [p.failed for p in data.weeks], FAILED_COLOUR),
-        (TEXT["confirmed"], [p.confirmed for p in data.weeks], CONFIRMED_COLOUR),
+        (_(TEXT["closed_ok"]), [p.closed_ok for p in data.weeks], OK_COLOUR),
+        (_(TEXT["failed"]), [p.failed for p in data.weeks], FAILED_COLOUR),
+        (_(TEXT["confirmed"]), [p.confirmed for p in data.weeks], CONFIRMED_COLOUR),
     ]
     width = 0.8 / len(series)
     for i, (label, values, colour) in enumerate(series):
         ax.bar(x + (i - 1) * width, values, width, label=label, color=colour)
     step = max(1, len(x) // 16)
     ax.set_xticks(x[::step], [p.period.split("-W")[1] for p in data.weeks][::step])
-    ax.set_xlabel(TEXT["week"])
-    ax.set_ylabel(TEXT["orders"])
+    ax.set_xlabel(_(TEXT["week"]))
+    ax.set_ylabel(_(TEXT["orders"]))
     _integer_axis(ax.yaxis)
     ax.set_ylim(0, max([1, *(v for _, values, _ in series for v in values)]) * 1.05)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3)
@@ -248,7 +272,7 @@ def _status_chart(data: Dashboard, settings: Settings):
     ax.invert_yaxis()
     _bar_labels(ax, bars)
     _count_axis(ax, [s.count for s in data.statuses])
-    ax.set_xlabel(TEXT["orders"])
+    ax.set_xlabel(_(TEXT["orders"]))
     return fig
 
 
@@ -257,14 +281,14 @@ def _failed_chart(data: Dashboard, settings: Settings):
     fig = _figure()
     ax = fig.add_subplot()
     if not reasons:
-        _empty(ax, TEXT["no_failed"])
+        _empty(ax, _(TEXT["no_failed"]))
         return fig
     bars = ax.barh([_text(r) for r, _ in reasons], [n for _, n in reasons], height=0.6,
                    color=FAILED_COLOUR)  # fmt: skip
     ax.invert_yaxis()
     _bar_labels(ax, bars)
     _count_axis(ax, [n for _, n in reasons])
-    ax.set_xlabel(TEXT["failed"])
+    ax.set_xlabel(_(TEXT["failed"]))
     return fig
 
 
@@ -275,20 +299,20 @@ def _load_chart(data: Dashboard, settings: Settings):
     fig = _figure()
     ax = fig.add_subplot()
     if not load:
-        _empty(ax, TEXT["no_techs"])
+        _empty(ax, _(TEXT["no_techs"]))
         return fig
     y = np.arange(len(load))
     names = [_text(f"{t.tech_id} {t.name}".strip(), 24) for t in load]
     planned = ax.barh(y - 0.2, [t.planned for t in load], 0.4, color=PLANNED_COLOUR,
-                      label=TEXT["planned"].format(days=data.load_days))  # fmt: skip
+                      label=_(TEXT["planned"]).format(days=data.load_days))  # fmt: skip
     done = ax.barh(y + 0.2, [t.done for t in load], 0.4, color=OK_COLOUR,
-                   label=TEXT["done_so_far"])  # fmt: skip
+                   label=_(TEXT["done_so_far"]))  # fmt: skip
     ax.set_yticks(y, names, fontsize=7 if len(load) > 8 else 8)
     ax.set_ylim(len(load) - 0.5, -0.5)
     _bar_labels(ax, planned)
     _bar_labels(ax, done)
     _count_axis(ax, [n for t in load for n in (t.planned, t.done)])
-    ax.set_xlabel(TEXT["orders"])
+    ax.set_xlabel(_(TEXT["orders"]))
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
     return fig
 
@@ -314,7 +338,7 @@ def _svg(fig, name: str) -> Markup:
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
     svg = _ID.sub(lambda m: f'id="{name}-{m[1]}"', svg)
     svg = _REF.sub(lambda m: f"{m[1]}{name}-{m[2]}", svg)
-    title = escape(TITLES[name])
+    title = escape(_(TITLES[name]))
     svg = svg.replace(
         "<svg ", f'<svg class="chart" data-chart="{name}" role="img" aria-label="{title}" ', 1
     )
@@ -337,72 +361,83 @@ def _environment(settings: Settings) -> jinja2.Environment:
     search_path = [shipped_templates_dir()]
     if settings.templates_dir is not None and Path(settings.templates_dir).is_dir():
         search_path.insert(0, Path(settings.templates_dir))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    # A company's own dashboard template may translate its own words too.
+    env.globals.update(_=_, ngettext=i18n.ngettext)
+    return env
 
 
-def _day(day: date | None, settings: Settings) -> str:
-    return long_date(day, settings.locale) if day else TEXT["unknown"]
+def long_date(day: date) -> str:
+    """A day as the planner's language writes it in full: 12. mai 2026, 12 May 2026."""
+    from babel.dates import format_date
+
+    return format_date(day, "long", locale=i18n.babel_locale())
 
 
-def key_figures(data: Dashboard, settings: Settings) -> list[tuple[str, str]]:
+def _day(day: date | None, t: dict[str, str]) -> str:
+    return long_date(day) if day else t["unknown"]
+
+
+def key_figures(data: Dashboard, settings: Settings, t: dict[str, str]) -> list[tuple[str, str]]:
     """(label, value) of the key figures at the top of the page."""
     orders, forecast = data.orders, data.progress.forecast
-    share = number(orders.done_share * 100)
+    share = t["percent"].format(n=number(orders.done_share * 100))
     return [
-        (TEXT["orders"], number(orders.orders)),
-        (TEXT["closed_ok"], f"{number(data.total.closed_ok)} ({share} %)"),
-        (TEXT["remaining"], number(orders.remaining)),
-        (TEXT["failed"], number(data.total.failed)),
+        (t["orders"], number(orders.orders)),
+        (t["closed_ok"], f"{number(data.total.closed_ok)} ({share})"),
+        (t["remaining"], number(orders.remaining)),
+        (t["failed"], number(data.total.failed)),
         *(
             (settings.label(st), number(data.count(st)))
             for st in (Status.READY_FOR_EXECUTION, Status.AWAITING_RESPONSE)
         ),
-        (TEXT["followup"], number(data.followup)),
-        (TEXT["finish"], _day(forecast.finish, settings) if orders.remaining else "–"),
+        (t["followup"], number(data.followup)),
+        (t["finish"], _day(forecast.finish, t) if orders.remaining else "–"),
     ]
 
 
-def load_caption(data: Dashboard) -> str:
+def load_caption(data: Dashboard, t: dict[str, str]) -> str:
     """Which technicians the load chart shows, and the sum of the others."""
     shown = data.load[:TOP_CHART]
     if len(data.load) <= len(shown):
         return ""
     rest = data.load[len(shown) :]
     return " ".join((
-        TEXT["load_shown"].format(shown=len(shown), count=len(data.load)),
-        TEXT["load_rest"].format(n=len(rest), planned=number(sum(t.planned for t in rest)),
-                                 done=number(sum(t.done for t in rest))),
+        t["load_shown"].format(shown=len(shown), count=len(data.load)),
+        t["load_rest"].format(n=len(rest), planned=number(sum(r.planned for r in rest)),
+                              done=number(sum(r.done for r in rest))),
     ))  # fmt: skip
 
 
-def forecast_text(data: Dashboard, settings: Settings) -> list[str]:
+def forecast_text(data: Dashboard, t: dict[str, str]) -> list[str]:
     """The forecast in words: the rate it is made from, and when the rest is done."""
     f = data.progress.forecast
-    rate = TEXT["forecast_rate"].format(
+    rate = t["forecast_rate"].format(
         rate=number(f.rate, 1), weeks=rules.FORECAST_WEEKS, first=f"{f.first_day:%d.%m}",
         last=f"{f.last_day:%d.%m}", done=number(f.done), days=f.working_days,
         week_rates="; ".join(number(r, 1) for r in f.week_rates) or "–",
     )  # fmt: skip
     if not f.remaining:
-        return [TEXT["forecast_done"], rate]
+        return [t["forecast_done"], rate]
     if f.finish is None:
-        return [TEXT["forecast_none"].format(remaining=number(f.remaining),
-                                             weeks=rules.FORECAST_WEEKS), rate]  # fmt: skip
+        return [t["forecast_none"].format(remaining=number(f.remaining),
+                                          weeks=rules.FORECAST_WEEKS), rate]  # fmt: skip
     return [
-        TEXT["forecast_finish"].format(
-            remaining=number(f.remaining), finish=_day(f.finish, settings),
-            earliest=_day(f.earliest, settings), latest=_day(f.latest, settings),
+        t["forecast_finish"].format(
+            remaining=number(f.remaining), finish=_day(f.finish, t),
+            earliest=_day(f.earliest, t), latest=_day(f.latest, t),
         ),
         rate,
     ]  # fmt: skip
 
 
 def render_html(data: Dashboard, settings: Settings) -> str:
-    """The dashboard as one self-contained HTML page (CSS and charts inline)."""
+    """The dashboard as one self-contained HTML page (CSS and charts inline), in the
+    planner's language."""
     env = _environment(settings)
     try:
         template = env.get_template(TEMPLATE_NAME)
@@ -410,28 +445,33 @@ def render_html(data: Dashboard, settings: Settings) -> str:
         css = env.loader.get_source(env, CSS_NAME)[0]
     except jinja2.TemplateError as exc:
         raise RuntimeError(f"dashboard template: {exc}") from exc
+    t = words()
     generated = data.generated_at
     progress = data.progress
     return template.render(
-        t=TEXT,
+        t=t,
+        lang=i18n.language(),
         company=data.company,
-        date_text=f"{long_date(generated.date(), settings.locale)} {TEXT['at']} {generated:%H.%M}",
+        date_text=t["when"].format(
+            date=long_date(generated.date()), hour=f"{generated:%H}", minute=f"{generated:%M}"
+        ),  # fmt: skip
         css=Markup(css),  # noqa: S704 - the shipped (or the planner's own) stylesheet
-        figures=key_figures(data, settings),
-        titles=TITLES,
+        figures=key_figures(data, settings, t),
+        titles={name: _(title) for name, title in TITLES.items()},
         charts=charts(data, settings),
-        load_caption=load_caption(data),
-        groups=[(g, GROUP_LABELS[g]) for g in GROUPS],
+        load_caption=load_caption(data, t),
+        groups=[(g, _(GROUP_LABELS[g])) for g in GROUPS],
         stages=[(row.key, row) for row in progress.stages],
         municipalities=[
             (row.key, row)
-            for row in rules.top(progress.municipalities, TOP_TABLE, TEXT["rest_places"])
+            for row in rules.top(progress.municipalities, TOP_TABLE, t["rest_places"])
         ],
-        all_orders=(TEXT["total"], progress.orders),
-        techs=rules.top_load(data.load, TOP_TABLE, TEXT["rest_techs"]),
-        forecast=forecast_text(data, settings),
-        backlog=[(AGE_LABELS[k], n) for k, n in progress.backlog.items()],
+        all_orders=(t["total"], progress.orders),
+        techs=rules.top_load(data.load, TOP_TABLE, t["rest_techs"]),
+        forecast=forecast_text(data, t),
+        backlog=[(_(AGE_LABELS[k]), n) for k, n in progress.backlog.items()],
         number=number,
+        percent=lambda n: t["percent"].format(n=number(n)),
         data=data,
     )
 

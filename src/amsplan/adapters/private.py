@@ -15,6 +15,7 @@ from pathlib import Path
 
 from amsplan.domain.filemodes import Account, Finding, Kind, Policy, Seen, refusal
 from amsplan.errors import ConfigError
+from amsplan.i18n import N_, _
 
 _policy = Policy()  # the process's; `use` sets it once at the start of a command
 
@@ -28,13 +29,17 @@ def resolve(group: str | None) -> Policy:
         gid = grp.getgrnam(group).gr_gid
     except KeyError:
         raise ConfigError(
-            f"[files] group {group!r} does not exist on this machine (groupadd {group})"
+            _("[files] group {group!r} does not exist on this machine (groupadd {name})").format(
+                group=group, name=group
+            )
         ) from None
     if os.geteuid() != 0 and gid != os.getegid() and gid not in os.getgroups():
         name = me().name
         raise ConfigError(
-            f"[files] group {group}: {name} is not in it (usermod -aG {group} {name},"
-            " then log in again)"
+            _(
+                "[files] group {group}: {name} is not in it (usermod -aG {group} {name},"
+                " then log in again)"
+            ).format(group=group, name=name)
         )
     return Policy(group, gid)
 
@@ -110,15 +115,33 @@ def ready_folder(folder: Path, what: str = "folder") -> Path:
     return folder
 
 
+#: The folders callers name (`what`), as the planner reads them.
+FOLDERS = {
+    "folder": N_("folder"), "letters folder": N_("letters folder"),
+    "export folder": N_("export folder"), "SMS export folder": N_("SMS export folder"),
+    "backup folder": N_("backup folder"),
+}  # fmt: skip
+
+
+def _folder_word(what: str) -> str:
+    return _(FOLDERS[what]) if what in FOLDERS else what
+
+
 def check_folder(folder: Path, what: str = "folder") -> None:
     """Refuse (ConfigError, one line naming the folder) to write into a folder that
     everyone may write into or that another user owns; nothing is written then."""
     seen = look(folder, follow=True)
     if seen is None:
-        raise ConfigError(f"the {what} {folder} does not exist")
+        raise ConfigError(
+            _("the {what} {folder} does not exist").format(what=_folder_word(what), folder=folder)
+        )
     reason = refusal(seen, _policy, me())
     if reason:
-        raise ConfigError(f"the {what} {folder}: {reason}. Nothing was written")
+        raise ConfigError(
+            _("the {what} {folder}: {reason}. Nothing was written").format(
+                what=_folder_word(what), folder=folder, reason=reason
+            )
+        )
 
 
 def look(path: Path, follow: bool = False) -> Seen | None:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.output import console, context
+from amsplan.i18n import _
 
 
 def roles(
@@ -33,16 +34,23 @@ def roles(
         typer.echo("\n".join(f"{statement};" for statement in done.statements))
         return
     console.print(
-        f"Roles {', '.join(done.groups)}: rights on {done.tables} tables and"
-        f" {done.sequences} sequences ({len(done.statements)} statements)"
+        _(
+            "Roles {roles}: rights on {tables} tables and {sequences} sequences"
+            " ({statements} statements)"
+        ).format(
+            roles=", ".join(done.groups),
+            tables=done.tables,
+            sequences=done.sequences,
+            statements=len(done.statements),
+        )  # fmt: skip
     )
-    console.print("Next: amsplan db grant LOGIN planner|viewer|cron")
+    console.print(_("Next: {command}").format(command="amsplan db grant LOGIN planner|viewer|cron"))
 
 
 def grant(
     ctx: typer.Context,
     login: Annotated[str, typer.Argument(help="The person's login (created when missing).")],
-    role: Annotated[str, typer.Argument(help="planner, viewer or cron.")],
+    role: Annotated[str, typer.Argument(help="The role: planner, viewer or cron.")],
     revoke: Annotated[
         bool, typer.Option("--revoke", help="Take the role back (the login stays).")
     ] = False,
@@ -59,13 +67,15 @@ def grant(
     from amsplan.services.access import grant as give
 
     done = give(context(ctx), login, role, revoke)
-    created = " (login created, no password)" if done.created else ""
     if revoke:
-        said = "no longer" if done.changed else "was not"
-        console.print(f"{done.login}: {said} in {done.group}")
+        said = (
+            _("{login}: no longer in {group}") if done.changed else _("{login}: was not in {group}")
+        )
+    elif done.created:
+        said = _("{login} (login created, no password): now in {group}")
     else:
-        said = "now" if done.changed else "already"
-        console.print(f"{done.login}{created}: {said} in {done.group}")
+        said = _("{login}: now in {group}") if done.changed else _("{login}: already in {group}")
+    console.print(said.format(login=done.login, group=done.group))
 
 
 def register(db_app: typer.Typer) -> None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 
 import typer
 
-from amsplan.cli.output import console, context, count, local_when, print_json
+from amsplan.cli.output import console, context, local_when, print_json
 from amsplan.cli.params import Json
-from amsplan.config import Settings
+from amsplan.i18n import N_, _, ngettext
 
 BROKEN = 11  # the exit code of `db verify` when the history is not whole (docs/audit.md)
+#: What a broken link is (domain.chain.Break.kind), as the planner reads it.
+KINDS = {"changed": N_("changed"), "removed": N_("removed"), "inserted": N_("inserted")}
 
 
 def verify(ctx: typer.Context, as_json: Json = False) -> None:
@@ -32,31 +33,36 @@ def verify(ctx: typer.Context, as_json: Json = False) -> None:
         print_json({
             "whole": result.whole, "rows": result.rows, "orders": result.orders,
             "findings": [
-                {"order": f.order_no, "at": _local_iso(f.at, c.settings), "kind": f.kind,
-                 "detail": f.detail} for f in result.findings
+                {"order": f.order_no, "at": f.at, "kind": f.kind, "detail": f.detail}
+                for f in result.findings
             ],
         })  # fmt: skip
     elif result.whole:
         if sys.stdout.isatty():
-            console.print(f"History whole: {count(result.rows, 'row', 'rows')} of "
-                          f"{count(result.orders, 'order', 'orders')} verified")  # fmt: skip
+            console.print(
+                _("History whole: {rows} of {orders} verified").format(
+                    rows=ngettext("{n} row", "{n} rows", result.rows).format(n=result.rows),
+                    orders=ngettext("{n} order", "{n} orders", result.orders).format(
+                        n=result.orders
+                    ),
+                )
+            )
     else:
+        kinds = {kind: _(label) for kind, label in KINDS.items()}
         for f in result.findings:
             when = local_when(f.at, c.settings) or "-"
-            console.print(f"{f.order_no}  {when}  {f.kind}: {f.detail}")
-        broken = len({f.order_no for f in result.findings})
+            console.print(f"{f.order_no}  {when}  {kinds.get(f.kind, f.kind)}: {f.detail}")
+        links, broken = len(result.findings), len({f.order_no for f in result.findings})
         console.print(
-            f"History NOT whole: {count(len(result.findings), 'broken link', 'broken links')} "
-            f"in {count(broken, 'order', 'orders')} ({result.rows:,} rows of "
-            f"{result.orders:,} orders read)"
+            _("History NOT whole: {links} in {orders} ({rows} rows of {read} orders read)").format(
+                links=ngettext("{n} broken link", "{n} broken links", links).format(n=links),
+                orders=ngettext("{n} order", "{n} orders", broken).format(n=broken),
+                rows=f"{result.rows:,}",
+                read=f"{result.orders:,}",
+            )  # fmt: skip
         )
     if not result.whole:
         raise typer.Exit(BROKEN)
-
-
-def _local_iso(at: datetime | None, settings: Settings) -> str | None:
-    """The time in local time, with its offset."""
-    return None if at is None else at.astimezone(settings.tz).isoformat()
 
 
 def register(db_app: typer.Typer) -> None:

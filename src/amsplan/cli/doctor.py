@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from amsplan.cli.output import console, context, count, print_json
+from amsplan.cli.output import console, context, print_json
 from amsplan.cli.params import Json
+from amsplan.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from amsplan.domain.filemodes import Finding
@@ -15,6 +16,11 @@ if TYPE_CHECKING:
 # Exit code when something is (still) wrong: cron mails it, monitoring alerts on it.
 FOUND = 10
 SHOWN = 50  # findings printed; --json lists them all
+#: What each check looks at (services.doctor's checks), as the planner reads it.
+CHECKS = {
+    "config": N_("config"), "database": N_("database"), "backups": N_("backups"),
+    "letters": N_("letters"), "exports": N_("exports"),
+}  # fmt: skip
 
 
 def doctor(
@@ -49,23 +55,34 @@ def doctor(
         )
     else:
         for note in report.notes:
-            say(f"Note: {note}")
+            say(_("Note: {note}").format(note=note))
         for finding in report.fixed:
-            say(f"fixed  {finding.path}: {finding.fix}")
+            say(_("fixed  {path}: {fix}").format(path=finding.path, fix=finding.fix))
         for finding, why in report.not_fixed:
-            say(f"not fixed  {finding.path}: {why}")
+            say(_("not fixed  {path}: {why}").format(path=finding.path, why=why))
+        fix_line = _("    fix: {fix}")
+        checks = {key: _(label) for key, label in CHECKS.items()}
         for finding in report.findings[:SHOWN]:
-            say(f"{finding.check}  {finding.path}: {finding.problem}")
-            say(f"    fix: {finding.fix}")
+            say(f"{checks.get(finding.check, finding.check)}  {finding.path}: {finding.problem}")
+            say(fix_line.format(fix=finding.fix))
         if len(report.findings) > SHOWN:
-            say(f"... and {len(report.findings) - SHOWN} more (--json lists all)")
-        checked = count(report.checked, "file or folder", "files and folders")
+            say(_("... and {n} more (--json lists all)").format(n=len(report.findings) - SHOWN))
+        checked = ngettext("{n} file or folder", "{n} files and folders", report.checked).format(
+            n=report.checked
+        )
         if report.ok:
-            say(f"All is well: {checked} that hold personal data checked.")
+            say(_("All is well: {checked} that hold personal data checked.").format(
+                checked=checked))  # fmt: skip
         else:
             fixable = sum(f.fixable for f in report.findings)
-            hint = f"; amsplan doctor --fix repairs {fixable}" if fixable and not fix else ""
-            say(f"{count(len(report.findings), 'problem', 'problems')} in {checked}{hint}.")
+            problems = ngettext("{n} problem", "{n} problems", len(report.findings)).format(
+                n=len(report.findings)
+            )
+            if fixable and not fix:
+                say(_("{problems} in {checked}; amsplan doctor --fix repairs {n}.").format(
+                    problems=problems, checked=checked, n=fixable))  # fmt: skip
+            else:
+                say(_("{problems} in {checked}.").format(problems=problems, checked=checked))
     if not report.ok:
         raise typer.Exit(FOUND)
 

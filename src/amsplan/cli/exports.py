@@ -10,6 +10,7 @@ import typer
 from amsplan.cli.batch import selection
 from amsplan.cli.output import console, context
 from amsplan.cli.params import Filter, Format, Tech
+from amsplan.i18n import ngettext
 
 export_app = typer.Typer(help="Exports to the field and upstream.", no_args_is_help=True)
 
@@ -21,12 +22,19 @@ def export_mobile(
     ctx: typer.Context,
     file: OutFile,
     tech: Tech = None,
-    start: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day of the visits (2026-04-22).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day of the visits (2026-04-24).")
+    ] = None,
     fmt: Format = None,
     filter_name: Filter = None,
 ) -> None:
     """Write the orders ready for execution for the technicians' mobile system.
+
+    The columns are the ones the mobile system reads (order_no, technician_id, ...),
+    the same in every language (docs/reports.md).
 
     Example: amsplan export mobile mobil.json --tech T01 --from 2026-04-22 --to 2026-04-24
     """
@@ -41,12 +49,14 @@ def export_mobile(
         format_for(file, fmt),
         selection(ctx, None, filter_name),
     )  # fmt: skip
-    console.print(f"{result.count} orders in {file}", markup=False)
+    _written(result.count, file)
 
 
 @export_app.command("validation")
 def export_validation(ctx: typer.Context, file: OutFile, fmt: Format = None) -> None:
     """Write closed orders with resolution OK for validation upstream, each exactly once.
+
+    The columns are the ones the upstream system reads, the same in every language.
 
     Example: amsplan export validation validering-2026-04-22.csv
     """
@@ -54,7 +64,11 @@ def export_validation(ctx: typer.Context, file: OutFile, fmt: Format = None) -> 
     from amsplan.services.exports import export_validation as run
 
     result = run(context(ctx), file, format_for(file, fmt))
-    console.print(f"{result.count} orders in {file}", markup=False)
+    _written(result.count, file)
+
+
+def _written(n: int, file: Path) -> None:
+    console.print(ngettext("{n} order in {file}", "{n} orders in {file}", n).format(n=n, file=file))
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from rich.table import Table
 from amsplan.cli.output import console, context, print_json, table
 from amsplan.cli.params import FailedVisitsBy, Filter, Json, Period
 from amsplan.domain.reports import FORECAST_WEEKS, GROUPS, Breakdown, Forecast, top
+from amsplan.i18n import N_, _
 
 report_app = typer.Typer(help="Reports for the team lead.", no_args_is_help=True)
 
@@ -37,46 +39,33 @@ def failed_visits(
     c = context(ctx)
     result = report(c, by, order_ids_of(c, filter_name) if filter_name else None)
     if as_json:
-        print_json(result)
+        print_json({
+            "by": result.by,
+            "counts": [{"key": key, "failed_visits": n} for key, n in result.counts],
+            "total": result.total,
+        })  # fmt: skip
         return
-    out = table(by, "failed visits", title="Failed visits")
+    out = _numbers_table(_(FAILED_BY_NAMES[by]), _("failed visits"), title=_("Failed visits"))
     for key, n in result.counts:
         out.add_row(key, str(n))
-    out.add_row("Total", str(result.total))
+    out.add_section()
+    out.add_row(_("Total"), str(result.total), style="bold")
     console.print(out)
 
 
-#: The words of `report progress` (one place, to be translated).
-TEXT = {
-    "title": "Progress by {by}",
-    "of_tech": ", technician {tech}",
-    "total": "Total",
-    "awaiting_note": "awaiting: orders awaiting a reply now, by when they started waiting",
-    "stage": "stage",
-    "municipality": "municipality",
-    "orders": "orders",
-    "share": "done %",
-    "rest": "{n} more",
-    "forecast": (
-        "Forecast: {remaining} orders remain; at {rate:.1f} closed OK per working day "
-        "(the {weeks} weeks {first} to {last}: {done} in {days} working days) done by "
-        "{finish}, between {earliest} (the fastest week) and {latest} (the slowest)."
-    ),
-    "forecast_none": "Forecast: {remaining} orders remain; none closed OK in the last {weeks} "
-    "weeks, so no date.",
-    "forecast_done": "Forecast: no orders remain.",
-    "unknown": "unknown",
-    "backlog": "Waiting for a person",
-    "backlog_for": "for",
-}
-COLUMNS = ("closed OK", "failed visits", "confirmed", "awaiting")
+#: The column of the period and the word of the title, by --by (PERIODS).
+PERIOD_NAMES = {"day": N_("day"), "week": N_("week"), "month": N_("month")}
+#: The first column of `report failed-visits`, by --by (FAILED_VISITS_BY).
+FAILED_BY_NAMES = {"reason": N_("reason"), "tech": N_("technician"), "week": N_("week")}
+#: The columns of the periods, in the order of domain.reports.KINDS.
+COLUMNS = (N_("closed OK"), N_("failed visits"), N_("confirmed"), N_("awaiting"))
 GROUP_NAMES = {
-    "unplanned": "unplanned", "booking": "booking", "followup": "follow-up",
-    "confirmed": "confirmed", "done": "done", "dropped": "dropped",
+    "unplanned": N_("unplanned"), "booking": N_("booking"), "followup": N_("follow-up"),
+    "confirmed": N_("confirmed"), "done": N_("done"), "dropped": N_("dropped"),
 }  # fmt: skip
 AGE_NAMES = {
-    "0-1": "under 1 day", "1-3": "1-3 days", "3-7": "3-7 days", "7-14": "7-14 days",
-    "14+": "14 days or more",
+    "0-1": N_("under 1 day"), "1-3": N_("1-3 days"), "3-7": N_("3-7 days"),
+    "7-14": N_("7-14 days"), "14+": N_("14 days or more"),
 }  # fmt: skip
 #: Rows of the per-municipality table (the rest in one row; --json gives every one).
 TOP_ROWS = 15
@@ -86,7 +75,9 @@ TOP_ROWS = 15
 def progress(
     ctx: typer.Context,
     by: Period = "week",
-    tech: Annotated[str | None, typer.Option("--tech", help="Only this technician.")] = None,
+    tech: Annotated[
+        str | None, typer.Option("--tech", help="Only this technician's events and orders.")
+    ] = None,
     filter_name: OnlyFilter = None,
     as_json: Json = False,
 ) -> None:
@@ -112,25 +103,28 @@ def progress(
     if as_json:
         print_json(result)
         return
-    title = TEXT["title"].format(by=by) + (TEXT["of_tech"].format(tech=tech) if tech else "")
-    out = _numbers_table(by, *COLUMNS, title=title)
+    title = _("Progress by {period}").format(period=_(PERIOD_NAMES[by]))
+    if tech:
+        title += _(", technician {tech}").format(tech=tech)
+    total = _("Total")
+    out = _numbers_table(_(PERIOD_NAMES[by]), *map(_, COLUMNS), title=title)
     for p in result.periods:
         out.add_row(p.period, str(p.closed_ok), str(p.failed), str(p.confirmed), str(p.awaiting))
     t = result.total
     out.add_section()
-    out.add_row(TEXT["total"], str(t.closed_ok), str(t.failed), str(t.confirmed),
+    out.add_row(total, str(t.closed_ok), str(t.failed), str(t.confirmed),
                 str(t.awaiting), style="bold")  # fmt: skip
     console.print(out)
-    console.print(TEXT["awaiting_note"])
-    console.print(_breakdown(TEXT["stage"], result.stages, result.orders))
-    rows = top(result.municipalities, TOP_ROWS, TEXT["rest"])
-    console.print(_breakdown(TEXT["municipality"], rows, result.orders))
+    console.print(_("awaiting: orders awaiting a reply now, by when they started waiting"))
+    console.print(_breakdown(_("stage"), result.stages, result.orders))
+    rows = top(result.municipalities, TOP_ROWS, _("{n} more"))
+    console.print(_breakdown(_("municipality"), rows, result.orders))
     console.print(_forecast(result.forecast))
-    backlog = _numbers_table(TEXT["backlog_for"], TEXT["orders"], title=TEXT["backlog"])
+    backlog = _numbers_table(_("waited"), _("orders"), title=_("Waiting for a person"))
     for age, n in result.backlog.items():
-        backlog.add_row(AGE_NAMES[age], str(n))
+        backlog.add_row(_(AGE_NAMES[age]), str(n))
     backlog.add_section()
-    backlog.add_row(TEXT["total"], str(sum(result.backlog.values())), style="bold")
+    backlog.add_row(total, str(sum(result.backlog.values())), style="bold")
     console.print(backlog)
 
 
@@ -142,26 +136,38 @@ def _numbers_table(*columns: str, title: str | None) -> Table:
 
 
 def _breakdown(by: str, rows: list[Breakdown], total: Breakdown) -> Table:
-    out = _numbers_table(by, TEXT["orders"], *(GROUP_NAMES[g] for g in GROUPS),
-                         TEXT["share"], title=None)  # fmt: skip
+    out = _numbers_table(by, _("orders"), *(_(GROUP_NAMES[g]) for g in GROUPS),
+                         _("done %"), title=None)  # fmt: skip
+    total_label = _("Total")
     for row in [*rows, total]:
         if row is total:
             out.add_section()
-        out.add_row(TEXT["total"] if row is total else row.key, str(row.orders),
+        out.add_row(total_label if row is total else row.key, str(row.orders),
                     *(str(row.groups[g]) for g in GROUPS), f"{row.done_share * 100:.0f}",
                     style="bold" if row is total else None)  # fmt: skip
     return out
 
 
+def _day(day: date | None) -> str:
+    return f"{day:%d.%m.%Y}" if day else _("unknown")
+
+
 def _forecast(f: Forecast) -> str:
     if not f.remaining:
-        return TEXT["forecast_done"]
+        return _("Forecast: no orders remain.")
     if f.finish is None:
-        return TEXT["forecast_none"].format(remaining=f.remaining, weeks=FORECAST_WEEKS)
-    return TEXT["forecast"].format(
-        remaining=f.remaining, rate=f.rate, weeks=FORECAST_WEEKS, first=f.first_day,
-        last=f.last_day, done=f.done, days=f.working_days, finish=f.finish,
-        earliest=f.earliest or TEXT["unknown"], latest=f.latest or TEXT["unknown"],
+        return _(
+            "Forecast: {remaining} orders remain; none closed OK in the last {weeks} weeks, "
+            "so no date."
+        ).format(remaining=f.remaining, weeks=FORECAST_WEEKS)
+    return _(
+        "Forecast: {remaining} orders remain; at {rate} closed OK per working day (the "
+        "{weeks} weeks {first} to {last}: {done} in {days} working days) done by {finish}, "
+        "between {earliest} (the fastest week) and {latest} (the slowest)."
+    ).format(
+        remaining=f.remaining, rate=f"{f.rate:.1f}", weeks=FORECAST_WEEKS,
+        first=_day(f.first_day), last=_day(f.last_day), done=f.done, days=f.working_days,
+        finish=_day(f.finish), earliest=_day(f.earliest), latest=_day(f.latest),
     )  # fmt: skip
 
 
@@ -171,9 +177,17 @@ def _target(path: Path | None, option: str) -> Path | None:
     if path is None:
         return None
     if path.is_dir():
-        raise InputError(f"{option} {path} is a folder; name the file to write")
+        raise InputError(
+            _("{option} {path} is a folder; name the file to write").format(
+                option=option, path=path
+            )
+        )
     if not path.resolve().parent.is_dir():
-        raise InputError(f"{option} {path}: folder {path.parent} does not exist")
+        raise InputError(
+            _("{option} {path}: folder {folder} does not exist").format(
+                option=option, path=path, folder=path.parent
+            )
+        )
     return path
 
 
@@ -197,7 +211,7 @@ def dashboard(
     from amsplan.errors import InputError
 
     if html is None and pdf is None:
-        raise InputError("name a file to write: --html FILE and/or --pdf FILE")
+        raise InputError(_("name a file to write: --html FILE and/or --pdf FILE"))
     html, pdf = _target(html, "--html"), _target(pdf, "--pdf")
     from amsplan.adapters.dashboard import render_html, write_html, write_pdf
     from amsplan.services.reports import dashboard_data
@@ -207,10 +221,10 @@ def dashboard(
     page = render_html(dashboard_data(c), c.settings)
     if html is not None:
         write_html(page, html)
-        console.print(f"Dashboard written to {html}")
+        console.print(_("Dashboard written to {file}").format(file=html))
     if pdf is not None:
         write_pdf(page, pdf)
-        console.print(f"Dashboard printed to {pdf}")
+        console.print(_("Dashboard printed to {file}").format(file=pdf))
     console.print(f"({time.perf_counter() - started:.1f} s)")
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from amsplan.errors import InputError, PermissionDenied
+from amsplan.i18n import _
 
 
 class Role(StrEnum):
@@ -138,7 +139,9 @@ def parse_role(text: str) -> Role:
         return Role(text.strip().lower())
     except ValueError:
         raise InputError(
-            f"{text!r} is not a role: use {', '.join(r.value for r in Role)}"
+            _("{text!r} is not a role: use {roles}").format(
+                text=text, roles=", ".join(r.value for r in Role)
+            )
         ) from None
 
 
@@ -146,8 +149,10 @@ def check_login(name: str) -> str:
     """A personal login's name as `db grant` takes it (letters, digits, _ . @ -)."""
     if not _LOGIN.fullmatch(name) or name.startswith("pg_"):
         raise InputError(
-            f"{name!r} is not a login name: letters, digits and _ . @ - (at most 63),"
-            " not starting with pg_"
+            _(
+                "{name!r} is not a login name: letters, digits and _ . @ - (at most 63),"
+                " not starting with pg_"
+            ).format(name=name)
         )
     return name
 
@@ -177,8 +182,10 @@ def actor(login: Login, asked: str | None, asked_by: str | None, prefix: str) ->
     if not login.reads:
         roles = ", ".join(group_name(prefix, r) for r in Role)
         raise PermissionDenied(
-            f"your login {login.name} is in none of amsplan's roles ({roles}): the owner"
-            f" runs `amsplan db grant {login.name} planner` (or viewer, cron)"
+            _(
+                "your login {login} is in none of amsplan's roles ({roles}): the owner"
+                " runs `amsplan db grant {login} planner` (or viewer, cron)"
+            ).format(login=login.name, roles=roles)
         )
     if not asked or asked == login.name:
         return Actor(login.name, None)
@@ -186,8 +193,10 @@ def actor(login: Login, asked: str | None, asked_by: str | None, prefix: str) ->
         return Actor(asked, login.name)
     given = f"--user {asked}" if asked_by in (None, "--user") else f"{asked_by}={asked}"
     raise PermissionDenied(
-        f"you are logged in to the database as {login.name}: {given} is refused; only the"
-        " cron role or the owner may act for others"
+        _(
+            "you are logged in to the database as {login}: {given} is refused; only the"
+            " cron role or the owner may act for others"
+        ).format(login=login.name, given=given)
     )
 
 
@@ -218,23 +227,27 @@ def denied_message(path: str, need: Need | None, prefix: str, found: Membership 
     """The one line a permission error becomes: what the command needs and the roles the
     login is in (`found`; None: unknown). Never the statement (it may hold customer data)."""
     roles = [group_name(prefix, r) for r in _ROLES_OF_NEED[need]] if need else []
+    either = _(" or ")
     if need in (Need.OWN, Need.ADMIN):
         owner = f" ({found.owner})" if found and found.owner else ""
-        wanted = f"the owner of amsplan's tables{owner}"
+        wanted = _("the owner of amsplan's tables{owner}").format(owner=owner)
         if need is Need.ADMIN:
-            wanted += " with the right to create roles (CREATEROLE)"
+            wanted += _(" with the right to create roles (CREATEROLE)")
     elif need is not None:
-        names = " or ".join(r.value for r in _ROLES_OF_NEED[need])
-        wanted = f"the {names} role ({' or '.join(roles)})"
+        names = either.join(r.value for r in _ROLES_OF_NEED[need])
+        wanted = _("the {names} role ({roles})").format(names=names, roles=either.join(roles))
     else:
-        wanted = "a right its role lacks"
-    line = f"amsplan {path} needs {wanted}"
+        wanted = _("a right its role lacks")
+    line = _("amsplan {command} needs {wanted}").format(command=path, wanted=wanted)
     if found is None:
         return line
-    has = f"is in: {', '.join(found.member_of)}" if found.member_of else "is in no role"
-    line += f"; your login {found.login} {has}"
+    if found.member_of:
+        has = _("; your login {login} is in: {roles}")
+    else:
+        has = _("; your login {login} is in no role")
+    line += has.format(login=found.login, roles=", ".join(found.member_of))
     if set(roles) & set(found.member_of):  # the role is right: its rights are not
-        line += "; the roles may be out of date: the owner runs `amsplan db roles --apply`"
+        line += _("; the roles may be out of date: the owner runs `amsplan db roles --apply`")
     return line
 
 

@@ -15,7 +15,7 @@ hash they had.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring_ascii
@@ -23,6 +23,7 @@ from typing import Any
 
 from amsplan.domain import rules
 from amsplan.domain.statuses import Status
+from amsplan.i18n import _
 
 GENESIS = ""  # the "previous hash" of an order's first row
 CONTENT = ("order_id", "at", "actor", "login", "transition", "from_status", "to_status",
@@ -67,9 +68,10 @@ class Break:
     detail: str
 
 
-def check(rows: Iterable[Mapping[str, Any]]) -> Iterator[Break]:
+def check(rows: Iterable[Mapping[str, Any]], name: Callable[[str], str] = str) -> Iterator[Break]:
     """The broken links of history rows given order by order, each order's rows by id
-    (each row: its CONTENT, `id` and the stored `hash`).
+    (each row: its CONTENT, `id` and the stored `hash`); `name` says a status in the
+    planner's words (only a break's detail uses it).
 
     A row is checked against the stored hash of the row before it, so one changed row is
     one break, not a break of every row after it. A row that does not match its hash was
@@ -83,14 +85,18 @@ def check(rows: Iterable[Mapping[str, Any]]) -> Iterator[Break]:
             order_id, previous, before = row["order_id"], GENESIS, FIRST_STATUS.value
         stored, moved = row["hash"], _text(row["from_status"]) or ""
         if not stored:
-            yield _break(row, "inserted", "no hash: written outside amsplan")
+            yield _break(row, "inserted", _("no hash: written outside amsplan"))
         elif stored != link(previous, row):
             if moved != before:
-                yield _break(row, "removed", f"a row before it is missing: it moves the order "
-                             f"from {moved}, the history before it left it {before}")  # fmt: skip
+                detail = _(
+                    "a row before it is missing: it moves the order from {moved}, the history "
+                    "before it left it {before}"
+                ).format(moved=name(moved), before=name(before))
+                yield _break(row, "removed", detail)
             else:
-                yield _break(row, "changed", f"{row['transition']}: does not match its hash, "
-                             "changed after it was written")  # fmt: skip
+                yield _break(row, "changed", _(
+                    "{transition}: does not match its hash, changed after it was written"
+                ).format(transition=row["transition"]))  # fmt: skip
         previous, before = stored or GENESIS, _text(row["to_status"]) or ""
 
 
@@ -98,12 +104,23 @@ def _break(row: Mapping[str, Any], kind: str, detail: str) -> Break:
     return Break(int(row["order_id"]), row["id"], rules.utc(row["at"]), kind, detail)
 
 
-def last_row_missing(order_id: int, status: str, last_to: str | None, at: datetime | None) -> Break:
+def last_row_missing(
+    order_id: int,
+    status: str,
+    last_to: str | None,
+    at: datetime | None,
+    name: Callable[[str], str] = str,
+) -> Break:
     """An order whose status is not where its history leaves it (`last_to`, None: no
     history at all, so where orders start): its last rows were removed."""
-    where = f"its history ends at {last_to}" if last_to else "it has no history left"
-    return Break(order_id, None, at and rules.utc(at), "removed",
-                 f"the order is {status} but {where}: its last row is missing")  # fmt: skip
+    if last_to:
+        where = _("its history ends at {status}").format(status=name(last_to))
+    else:
+        where = _("it has no history left")
+    detail = _("the order is {status} but {where}: its last row is missing").format(
+        status=name(status), where=where
+    )
+    return Break(order_id, None, at and rules.utc(at), "removed", detail)  # fmt: skip
 
 
 def rechain(rows: Iterable[Mapping[str, Any]], **changes: Any) -> Iterator[tuple[int, str]]:

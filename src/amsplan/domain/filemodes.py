@@ -16,6 +16,8 @@ import shlex
 from dataclasses import dataclass
 from enum import StrEnum
 
+from amsplan.i18n import _
+
 ROOT = 0
 
 
@@ -104,16 +106,20 @@ def unsafe_folder(check: str, seen: Seen, policy: Policy, me: Account) -> list[F
     if seen.mode & 0o002:
         found.append(
             Finding(
-                check, seen.path, f"everyone may write into it (mode {seen.mode:04o})",
-                f"chmod o-w {path}, or use a folder of your own",
+                check, seen.path,
+                _("everyone may write into it (mode {mode})").format(mode=f"{seen.mode:04o}"),
+                _("{command}, or use a folder of your own").format(command=f"chmod o-w {path}"),
             )
         )  # fmt: skip
     if foreign(seen, Kind.SHARED, policy, me):
-        share = f" or chgrp {policy.group} {path}" if policy.group else ""
+        if policy.group:
+            fix = _("run amsplan as {owner} or chgrp {group} {path}, or use a folder of your own")
+        else:
+            fix = _("run amsplan as {owner}, or use a folder of your own")
         found.append(
             Finding(
-                check, seen.path, f"belongs to {seen.owner}, not to {me.name}",
-                f"run amsplan as {seen.owner}{share}, or use a folder of your own",
+                check, seen.path, _belongs(seen, me),
+                fix.format(owner=seen.owner, group=policy.group, path=path),
             )
         )  # fmt: skip
     return found
@@ -122,7 +128,7 @@ def unsafe_folder(check: str, seen: Seen, policy: Policy, me: Account) -> list[F
 def refusal(seen: Seen, policy: Policy, me: Account) -> str | None:
     """Why nothing may be written into this folder, in a line (None: it may)."""
     if not seen.folder:
-        return "it is not a folder"
+        return _("it is not a folder")
     found = unsafe_folder("", seen, policy, me)
     return f"{found[0].problem}; {found[0].fix}" if found else None
 
@@ -139,7 +145,9 @@ def judge(check: str, seen: Seen, kind: Kind, policy: Policy, me: Account) -> li
         found.append(
             Finding(
                 check, seen.path,
-                f"mode {seen.mode:04o}{_who(extra, seen)}; at most {allowed:04o}",
+                _("mode {mode}{who}; at most {allowed}").format(
+                    mode=f"{seen.mode:04o}", who=_who(extra, seen), allowed=f"{allowed:04o}"
+                ),
                 f"chmod {mode:o} {path}", mode=mode,
             )
         )  # fmt: skip
@@ -148,30 +156,40 @@ def judge(check: str, seen: Seen, kind: Kind, policy: Policy, me: Account) -> li
     if gid is not None and kept & 0o070 and seen.gid != gid:
         found.append(
             Finding(
-                check, seen.path, f"the group {seen.group} may read it, not {policy.group}",
+                check, seen.path,
+                _("the group {group} may read it, not {wanted}").format(
+                    group=seen.group, wanted=policy.group
+                ),
                 f"chgrp {policy.group} {path}", gid=gid,
             )
         )  # fmt: skip
     if foreign(seen, kind, policy, me):
         found.append(
             Finding(
-                check, seen.path, f"belongs to {seen.owner}, not to {me.name}",
-                f"chown {me.name} {path} (as root), or run amsplan as {seen.owner}",
+                check, seen.path, _belongs(seen, me),
+                _("{command} (as root), or run amsplan as {owner}").format(
+                    command=f"chown {me.name} {path}", owner=seen.owner
+                ),
             )
         )  # fmt: skip
     return found
 
 
+def _belongs(seen: Seen, me: Account) -> str:
+    return _("belongs to {owner}, not to {me}").format(owner=seen.owner, me=me.name)
+
+
 def _who(extra: int, seen: Seen) -> str:
     """': the group staff may read, everyone may read and write' ..."""
     parts = []
-    for who, shift in ((f"the group {seen.group}", 3), ("everyone", 0)):
+    whom = (_("the group {group} may {what}").format, 3), (_("everyone may {what}").format, 0)
+    verbs = ((_("read"), 4), (_("write"), 2), (_("enter") if seen.folder else _("run"), 1))
+    for who, shift in whom:
         bits = (extra >> shift) & 0o7
-        verbs = (("read", 4), ("write", 2), ("enter" if seen.folder else "run", 1))
         words = [word for word, bit in verbs if bits & bit]
         if words:
-            said = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
-            parts.append(f"{who} may {said}")
+            last = _("{some} and {last}").format(some=", ".join(words[:-1]), last=words[-1])
+            parts.append(who(group=seen.group, what=last if len(words) > 1 else words[0]))
     return ": " + ", ".join(parts) if parts else ""
 
 

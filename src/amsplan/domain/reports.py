@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from amsplan import clock
 from amsplan.domain.statuses import Status
 from amsplan.errors import InputError
+from amsplan.i18n import _
 
 PERIODS = ("day", "week", "month")
 
@@ -78,12 +79,12 @@ class Period:
 
 def check_by(by: str) -> None:
     if by not in PERIODS:
-        raise InputError(f"--by {by!r}: use day, week or month")
+        raise InputError(_("--by {by!r}: use day, week or month").format(by=by))
 
 
 def week_key(day: date) -> str:
     """The ISO week a day falls in: 2026-W17."""
-    year, week, _ = day.isocalendar()
+    year, week = day.isocalendar()[:2]
     return f"{year}-W{week:02d}"
 
 
@@ -448,7 +449,7 @@ FAILED_BY = ("reason", "tech", "week")
 
 def check_failed_by(by: str) -> None:
     if by not in FAILED_BY:
-        raise InputError(f"--by {by!r}: use reason, tech or week")
+        raise InputError(_("--by {by!r}: use reason, tech or week").format(by=by))
 
 
 def count_failed(

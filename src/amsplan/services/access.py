@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from amsplan.domain import access
 from amsplan.errors import ConfigError, InputError, NotFound, PermissionDenied
+from amsplan.i18n import _
 from amsplan.services.context import Context
 from amsplan.store import access as store
 from amsplan.store import db
@@ -19,8 +20,10 @@ from amsplan.store import db
 def _postgres(ctx: Context) -> None:
     if ctx.settings.database_url.startswith("sqlite"):
         raise ConfigError(
-            "roles and logins are PostgreSQL's: a SQLite database is guarded by its file's"
-            " permissions; run `amsplan doctor`"
+            _(
+                "roles and logins are PostgreSQL's: a SQLite database is guarded by its file's"
+                " permissions; run `amsplan doctor`"
+            )
         )
 
 
@@ -41,7 +44,7 @@ def roles(ctx: Context, apply: bool = False) -> Roles:
     with ctx.session(readonly=not apply) as s:
         catalog = store.catalog(s)
         if catalog is None:  # require_schema found alembic_version: only a race gets here
-            raise ConfigError("amsplan's tables are not there: run `amsplan db upgrade`")
+            raise ConfigError(_("amsplan's tables are not there: run `amsplan db upgrade`"))
         statements = access.role_statements(prefix, catalog)
         if apply:
             store.run(s, statements)
@@ -84,13 +87,19 @@ def grant(ctx: Context, login: str, role: str, revoke: bool = False) -> Granted:
     prefix = ctx.settings.database_roles
     group = access.group_name(prefix, wanted)
     if name in (access.group_name(prefix, r) for r in access.Role):
-        raise InputError(f"{name} is one of amsplan's group roles, not a person's login")
+        raise InputError(
+            _("{name} is one of amsplan's group roles, not a person's login").format(name=name)
+        )
     with ctx.session() as s:
         if not store.role_exists(s, group):
-            raise ConfigError(f"there is no role {group} yet: run `amsplan db roles --apply`")
+            raise ConfigError(
+                _("there is no role {group} yet: run `amsplan db roles --apply`").format(
+                    group=group
+                )
+            )
         existed = store.role_exists(s, name)
         if revoke and not existed:
-            raise NotFound(f"there is no login {name}")
+            raise NotFound(_("there is no login {name}").format(name=name))
         was_member = existed and store.is_member(s, name, group)
         store.run(s, access.grant_statements(prefix, name, wanted, revoke))
     return Granted(login=name, group=group, created=not existed, changed=was_member == revoke)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from amsplan.config import Settings
 from amsplan.domain import chain
+from amsplan.domain.statuses import Status
 from amsplan.services.context import Context
 from amsplan.store import history
 from amsplan.store.orders import orders_by_id
@@ -41,17 +43,30 @@ def verify(ctx: Context) -> Verification:
     (an order whose last rows were removed). Reads only."""
     with ctx.session(readonly=True) as s:
         counted = _Counted(history.chain_rows(s))
-        breaks = list(chain.check(counted))
+        name = _status_name(ctx.settings)
+        breaks = list(chain.check(counted, name))
         broken_rows = {b.row_id for b in breaks}
         for order_id, status, last_to, at, last_id in history.status_mismatches(s):
             if last_id is None or last_id not in broken_rows:  # else that break says why
-                breaks.append(chain.last_row_missing(order_id, status, last_to, at))
+                breaks.append(chain.last_row_missing(order_id, status, last_to, at, name))
         numbers = {i: o.order_no for i, o in orders_by_id(s, {b.order_id for b in breaks}).items()}
     findings = [
         Finding(numbers.get(b.order_id, f"#{b.order_id}"), b.at, b.kind, b.detail)
         for b in sorted(breaks, key=lambda b: (b.order_id, b.row_id is None, b.row_id or 0))
     ]
     return Verification(counted.rows, counted.orders, findings)
+
+
+def _status_name(settings: Settings) -> Callable[[str], str]:
+    """A status as a finding names it: its label and, for whoever compares it with the
+    database, its key: "Awaiting response (awaiting_response)". A value no status has
+    (the row was changed) as it is."""
+    statuses = {s.value for s in Status}
+
+    def name(value: str) -> str:
+        return f"{settings.label(value)} ({value})" if value in statuses else value
+
+    return name
 
 
 class _Counted:

@@ -19,6 +19,7 @@ from amsplan.adapters import private
 from amsplan.config import Settings, is_secret
 from amsplan.domain.filemodes import Account, Finding, Kind, Policy, Seen, judge, unsafe_folder
 from amsplan.errors import AmsplanError
+from amsplan.i18n import _
 from amsplan.services import dispatch
 from amsplan.services.context import Context
 from amsplan.store.files import paths_not_removed
@@ -152,8 +153,10 @@ def check(ctx: Context) -> Report:
                   _exports(ctx, report.notes))  # fmt: skip
     if _sqlite_file(ctx.settings) is None:
         report.notes.append(
-            "the database is on a server: who may read it is up to its roles (amsplan db"
-            " roles), not file modes; the files below are checked"
+            _(
+                "the database is on a server: who may read it is up to its roles (amsplan db"
+                " roles), not file modes; the files below are checked"
+            )
         )
     for one in CHECKS:
         report.findings += one(scope)
@@ -187,11 +190,13 @@ def _exports(ctx: Context, notes: list[str]) -> list[Path] | None:
         with ctx.session(readonly=True) as s:
             paths = paths_not_removed(s)
     except AmsplanError as err:
-        notes.append(f"recorded exports not checked: {err}")
+        notes.append(_("recorded exports not checked: {error}").format(error=err))
         return None
     except SQLAlchemyError as err:
         why = str(getattr(err, "orig", None) or err).splitlines()[0]
-        notes.append(f"recorded exports not checked: the database cannot be read ({why})")
+        notes.append(
+            _("recorded exports not checked: the database cannot be read ({why})").format(why=why)
+        )
         return None
     finally:
         ctx.close()  # SQLite removes its WAL files again: the database check sees the rest

@@ -12,6 +12,7 @@ from amsplan.adapters.writers import write_rows
 from amsplan.config import RESOLUTION_OK
 from amsplan.domain.reports import check_failed_by, count_failed
 from amsplan.errors import InputError
+from amsplan.i18n import _
 from amsplan.services import exportfiles
 from amsplan.services.context import Context
 from amsplan.store import exports as store
@@ -45,7 +46,7 @@ def export_mobile(
     """Orders ready for execution, by technician, day and sequence."""
     tz = ctx.settings.tz
     if start and end and end < start:
-        raise InputError("--to is before --from")
+        raise InputError(_("--to is before --from"))
     with ctx.session(readonly=True) as s:
         if tech_id:
             get_technician(s, tech_id)

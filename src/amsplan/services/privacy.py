@@ -11,6 +11,7 @@ from sqlmodel import Session
 from amsplan import clock
 from amsplan.domain.reimport import ANONYMOUS
 from amsplan.errors import PermissionDenied
+from amsplan.i18n import _
 from amsplan.services import exportfiles, workflow
 from amsplan.services.context import Context
 from amsplan.store import history
@@ -45,7 +46,7 @@ def purge(ctx: Context, closed_before: date, dry_run: bool = False) -> PurgeResu
     `db verify` stays clean) and each order gets a comment (kind "privacy") that says
     who purged it.
     """
-    start, _ = clock.day_bounds(closed_before, ctx.settings.tz)
+    start = clock.day_bounds(closed_before, ctx.settings.tz)[0]
     with ctx.session(readonly=dry_run) as s:
         ids = store.closed_before(s, start, ANONYMOUS)
         if ids and not dry_run:
@@ -73,6 +74,9 @@ def _may_rewrite(s: Session) -> None:
     allowed, login, owner = history.may_rewrite(s)
     if not allowed:
         raise PermissionDenied(
-            f"amsplan privacy purge needs the owner of amsplan's tables ({owner}): it "
-            f"rewrites history and comments, which your login {login} may not (docs/audit.md)"
+            _(
+                "amsplan privacy purge needs the owner of amsplan's tables ({owner}): it "
+                "rewrites history and comments, which your login {login} may not "
+                "(docs/audit.md)"
+            ).format(owner=owner, login=login)
         )

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
 
 from amsplan.errors import NotInitialised
+from amsplan.i18n import _
 from amsplan.store import history
 
 # The newest migration; a test checks it matches migrations/versions.
@@ -114,18 +115,24 @@ def require_file(url: str) -> None:
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:" and not Path(path).exists():
-            raise NotInitialised(f"no amsplan database at {path}: run `amsplan init`")
+            raise NotInitialised(
+                _("no amsplan database at {where}: run `amsplan init`").format(where=path)
+            )
 
 
 def require_schema(engine: Engine, url: str) -> None:
     """Refuse to work on a database that is missing or not migrated to this version."""
     version = schema_version(engine)
     if version is None:
-        raise NotInitialised(f"no amsplan database at {display_url(url)}: run `amsplan init`")
+        raise NotInitialised(
+            _("no amsplan database at {where}: run `amsplan init`").format(where=display_url(url))
+        )
     if version != SCHEMA_HEAD:
         raise NotInitialised(
-            f"the database schema is at {version}, this amsplan needs {SCHEMA_HEAD}: "
-            "run `amsplan db upgrade`"
+            _(
+                "the database schema is at {version}, this amsplan needs {needed}: "
+                "run `amsplan db upgrade`"
+            ).format(version=version, needed=SCHEMA_HEAD)
         )
 
 
