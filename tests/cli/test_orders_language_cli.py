@@ -3,6 +3,7 @@ default, English in the suite), their help, and their JSON as docs/json.md docum
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -43,16 +44,27 @@ def test_json_of_orders_techs_and_filters_is_as_documented(workspace):
         ("techs absences", ()),
         ("filters list", ()),
         ("filters show", ("E1 bom",)),
+        ("calendar", ("--tech", "T01", "--date", "2026-04-22")),
     ):
         jsondoc.check(words, ok(*words.split(), *args, "--json").stdout)
     shown = data("orders", "show", "AMS-00001")
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", shown["booking_code"])
     assert shown["planned_start"] == "2026-04-22T08:00:00+02:00"
     assert [e["transition"] for e in shown["timeline"]] == ["plan", "lock"]
+    (load,) = data("calendar", "--date", "2026-04-22")
+    assert set(load) == set(json.loads(_second_example("calendar"))[0])
+    assert load["first"] == "2026-04-22T08:00:00+02:00"
     saved = {f["name"]: f for f in data("filters", "list")}["E1 bom"]
     assert saved["criteria"]["failed_visit"] is True and saved["criteria"]["stage"] == "Etappe 1"
     assert saved["description"] == "stage: Etappe 1; failed visit"
     assert saved["predefined"] is False and saved["saved_by"]
+
+
+def _second_example(words: str) -> str:
+    """The second ```json block of a command's section in docs/json.md."""
+    text = jsondoc.DOC.read_text(encoding="utf-8")
+    section = text.split(f"### `amsplan {words}", 1)[1].split("\n### ", 1)[0]
+    return section.split("```json\n")[2].split("```")[0]
 
 
 def test_json_is_the_same_in_norwegian_but_for_the_texts_for_people(workspace):

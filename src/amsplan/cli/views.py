@@ -115,10 +115,23 @@ def calendar(
         return
     days = cal.week(c, tech, day) if whole_week else [cal.technician_day(c, tech, day)]
     if as_json:
-        print_json(days)
+        print_json([_day_json(c, d) for d in days])
         return
     for d in days:
         _print_day(c, d)
+
+
+def _day_json(c, d) -> dict:
+    """A technician's day for scripts (docs/json.md): gaps and overlaps as objects, each
+    visit's status with its label."""
+    from dataclasses import asdict
+
+    data = asdict(d)
+    for visit in data["visits"]:
+        visit["status_label"] = c.settings.label(visit["status"])
+    data["gaps"] = [{"start": a, "end": b} for a, b in d.gaps]
+    data["overlaps"] = [{"order_no": a, "other_order_no": b} for a, b in d.overlaps]
+    return data
 
 
 def _print_day(c, d) -> None:

@@ -494,7 +494,8 @@ EDITABLE = ("description", "phone", "email", "no_sms", "important_info", "diffic
 
 
 def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
-    """Change the fields a planner may edit; each change is kept in the timeline."""
+    """Change the fields a planner may edit; each change is kept in the timeline (by the
+    field's name). What changed, in the planner's words ("E-mail: '' → 'kari@...'")."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InputError(_("cannot edit {fields}").format(fields=", ".join(sorted(unknown))))
@@ -506,14 +507,16 @@ def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
         changes["email"], problem = cells.email_address(changes["email"])
         if problem:
             raise InputError(_("--email: {problem}").format(problem=problem))
-    done = []
+    done, shown, label = [], [], _edit_labels()
     with ctx.session() as s:
         order = get_order(s, order_no)
         _check_not_blanked(order, changes, ctx.settings.country)
         for key, value in changes.items():
             if value is None or getattr(order, key) == value:
                 continue
-            done.append(f"{key}: {getattr(order, key)!r} → {value!r}")
+            old = getattr(order, key)
+            done.append(f"{key}: {old!r} → {value!r}")  # the history keeps the field names
+            shown.append(f"{label[key]}: {_edited(old)} → {_edited(value)}")
             setattr(order, key, value)
             if key == "phone":
                 order.mobile = mobile_number(value, ctx.settings.country)
@@ -523,7 +526,23 @@ def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
             order.updated_at = ctx.now()
             s.add(order)
             workflow.add_comment(s, ctx, order, "Endret " + "; ".join(done), kind="edit")
-    return done
+    return shown
+
+
+def _edit_labels() -> dict[str, str]:
+    """The fields `orders edit` changes, as the planner calls them."""
+    return {
+        "description": _("Description"), "phone": _("Phone"), "email": _("E-mail"),
+        "no_sms": _("No SMS"), "important_info": _("Important info"),
+        "difficult_meter": _("Difficult meter"),
+    }  # fmt: skip
+
+
+def _edited(value: object) -> str:
+    """A value before or after an edit: text quoted, a flag as yes or no."""
+    if isinstance(value, bool):
+        return pgettext("flag", "yes") if value else pgettext("flag", "no")
+    return repr(value or "")
 
 
 def _check_not_blanked(order: Order, changes: dict[str, Any], country: str) -> None:
