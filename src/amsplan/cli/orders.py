@@ -134,7 +134,7 @@ def show(
     o, tz = detail.order, c.settings.tz
     start = clock.to_local(o.planned_start, tz) if o.planned_start else None
     if as_json:
-        data = {k: _utc(v) for k, v in o.model_dump(exclude={"search_text"}).items()}
+        data = stored_json(o.model_dump(exclude={"search_text"}))
         data["status_label"] = c.settings.label(o.status)
         data["booking_code"] = json_code(o.booking_code)
         data["planned_start_local"] = data["planned_start"]
@@ -186,6 +186,12 @@ def _utc(value: object) -> object:
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+def stored_json(data: dict[str, object]) -> dict[str, object]:
+    """A stored row (model_dump) for JSON: its times are UTC, written with their offset in
+    the configured zone (docs/json.md)."""
+    return {k: _utc(v) for k, v in data.items()}
 
 
 def _timeline_kinds() -> dict[str, str]:

@@ -202,13 +202,14 @@ def absences(
     Example: amsplan techs absences T01
     """
     from amsplan import clock
+    from amsplan.cli.orders import stored_json
     from amsplan.services.technicians import list_absences
 
     c = context(ctx)
     today = clock.to_local(c.now(), c.settings.tz).date()
     items = list_absences(c, tech_id, None if show_all else today)
     if as_json:
-        print_json([_absence_json(a) for a in items])
+        print_json([stored_json(a.model_dump()) for a in items])
         return
     out = table(_("id"), _("technician"), _("away"), _("reason"), _("by"))
     for a in items:
@@ -233,16 +234,6 @@ def absence_remove(
             id=a.id, tech=a.technician_id, period=_period(a)
         )
     )
-
-
-def _absence_json(a) -> dict:
-    """An absence for scripts: its stored time (UTC) with its offset (docs/json.md)."""
-    from datetime import UTC
-
-    data = a.model_dump()
-    if data.get("created_at") is not None and data["created_at"].tzinfo is None:
-        data["created_at"] = data["created_at"].replace(tzinfo=UTC)
-    return data
 
 
 def _period(a) -> str:

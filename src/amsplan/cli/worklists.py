@@ -138,12 +138,13 @@ def field_group(
     ingest.__annotations__["file"] = Annotated[Path, typer.Argument(help=file_help)]
 
     def unapplied(ctx: typer.Context, as_json: Json = False) -> None:
+        from amsplan.cli.orders import stored_json
         from amsplan.services.field import unapplied as listed
 
         c = context(ctx)
         items = listed(c, source)
-        if as_json:
-            print_json([m.model_dump() for m in items])
+        if as_json:  # stored times: with their offset (docs/json.md)
+            print_json([stored_json(m.model_dump()) for m in items])
             return
         out = table(_("id"), _("file:line"), _("order"), _("message"), _("why"), _("received"))
         for m in items:
