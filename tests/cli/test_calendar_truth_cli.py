@@ -95,7 +95,7 @@ def test_weekends_need_a_working_day_or_allow_weekend(workspace):
     assign("AMS-00001", "--tech", "T01", "--date", "2026-04-25", "--allow-weekend")
     ok("techs", "add", "T02", "--name", "Lørdagsmontør", "--days", "123456")
     assign("AMS-00002", "--tech", "T02", "--date", "2026-04-25")
-    assert "lø" in row(ok("techs", "list").stdout, "T02")
+    assert "Sat" in row(ok("techs", "list").stdout, "T02")
     assert error(5, "techs", "add", "T03", "--name", "X", "--days", "8").count("working days")
 
 

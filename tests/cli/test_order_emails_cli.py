@@ -45,7 +45,7 @@ def test_orders_edit_email_sets_refuses_and_clears(workspace):
     ok("orders", "import", "orders.csv")
 
     out = ok("orders", "edit", "AMS-00001", "--email", "mailto:kari@eksempel.no").stdout
-    assert "email: '' → 'kari@eksempel.no'" in out
+    assert "E-mail: '' → 'kari@eksempel.no'" in out
     assert order("AMS-00001")["email"] == "kari@eksempel.no"
 
     stderr = error(5, "orders", "edit", "AMS-00001", "--email", "kari@eksempel")

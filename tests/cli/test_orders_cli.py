@@ -199,7 +199,7 @@ def test_show_prints_the_order_and_its_timeline(workspace):
     assert "AMS-00001" in out and "Planning" in out
     assert "Kari Nordmann 1" in out and "Storgata 1, 2317 HAMAR" in out
     assert "T01 Ola Montør" in out and "22.04.2026 10:00" in out
-    assert "Timeline" in out and "open → planning (plan)" in out
+    assert "Timeline" in out and "Open → Planning" in out
 
 
 def test_show_unknown_order_is_not_found(workspace):

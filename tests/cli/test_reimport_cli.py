@@ -155,7 +155,7 @@ def test_purged_orders_stay_purged_after_a_full_reimport(workspace):
 
     result = ok("orders", "import", "orders.csv")
 
-    assert "1 purged orders: personal data not restored" in result.stdout
+    assert "1 purged order: personal data not restored" in result.stdout
     gone = order(order_nos[0])
     assert (gone["customer_name"], gone["street"], gone["phone"]) == (ANONYMOUS, "", "")
     assert order(order_nos[1])["city"] == "ELVERUM"

@@ -85,6 +85,7 @@ def test_a_refused_return_is_retried_after_the_order_was_fixed(workspace):
     assert (fixed["status"], fixed["resolution"]) == ("closed", "OK")
     assert fixed["resolved_at"] == "2026-04-22T09:41:00+02:00"  # the return's own time
     (left,) = data("returns", "unapplied")
+    assert left["ingested_at"] == "2026-04-01T08:00:00+02:00"  # the suite's clock, local
     assert (left["order_no"], left["outcome"], left["reason"]) == (
         "AMS-404", "unknown_order", "no such order",
     )  # fmt: skip

@@ -180,7 +180,7 @@ def test_a_blanked_address_is_refused_only_for_an_order_booked_by_email(workspac
         import_orders(workspace.context(), with_emails(workspace.path / "o.csv", {1: "", 2: ""}))
 
     assert err.value.problems == [
-        "o.csv:2: E-post: would blank the e-mail address of a booked order (awaiting_response)"
+        "o.csv:2: E-post: would blank the e-mail address of a booked order (Awaiting response)"
     ]
     assert stored(workspace)[first].email == "kari@eksempel.no"
     assert stored(workspace)[second].email == "ola@eksempel.no"  # nothing imported
@@ -232,7 +232,7 @@ def test_edit_validates_records_and_clears_the_address(workspace, tmp_path):
 
     done = edit_order(ctx, "AMS-00002", email=" MAILTO:Per.Hansen@Eksempel.NO ")
 
-    assert done == ["email: '' → 'Per.Hansen@eksempel.no'"]
+    assert done == ["E-mail: '' → 'Per.Hansen@eksempel.no'"]
     assert found(workspace, "per.hansen@eksempel.no") == ["AMS-00002"]
     assert edit_order(ctx, "AMS-00002", email="Per.Hansen@eksempel.no") == []  # no change
     for bad, why in (("per.hansen@eksempel", "not a valid e-mail address"),
@@ -241,7 +241,7 @@ def test_edit_validates_records_and_clears_the_address(workspace, tmp_path):
             edit_order(ctx, "AMS-00002", email=bad)
     assert stored(workspace)["AMS-00002"].email == "Per.Hansen@eksempel.no"
 
-    assert edit_order(ctx, "AMS-00002", email="") == ["email: 'Per.Hansen@eksempel.no' → ''"]
+    assert edit_order(ctx, "AMS-00002", email="") == ["E-mail: 'Per.Hansen@eksempel.no' → ''"]
     assert stored(workspace)["AMS-00002"].email == ""
     assert found(workspace, "per.hansen@") == []
     edits = [e.text for e in order_detail(ctx, "AMS-00002").timeline if e.kind == "edit"]
@@ -296,7 +296,7 @@ def test_an_edit_cannot_empty_what_a_booking_went_by(workspace):
 
     (order_no, _, address), (other_no, _, _) = booked_by_email(workspace, 2)
     ctx = workspace.context()
-    with pytest.raises(InputError, match="booked by email: an edit cannot empty its email"):
+    with pytest.raises(InputError, match="booked by e-mail: an edit cannot empty its e-mail"):
         edit_order(ctx, order_no, email="")
     with ctx.session() as s:
         assert s.exec(select(Order).where(Order.order_no == order_no)).one().email == address

@@ -28,8 +28,8 @@ def test_merged_json_and_description():
                                  text="Storgata")  # fmt: skip
     again = OrderFilter.from_json(OrderFilter(date_from=date(2026, 4, 22), owner="Kari").to_json())
     assert again == OrderFilter(date_from=date(2026, 4, 22), owner="Kari")
-    assert again.describe() == "date_from=2026-04-22, owner=Kari"
-    assert OrderFilter().is_empty() and OrderFilter().describe() == "all"
+    assert again.describe() == "from 22.04.2026; responsible: Kari"
+    assert OrderFilter().is_empty() and OrderFilter().describe() == "all orders"
     assert not PREDEFINED["Alle bomturer"].is_empty()
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from amsplan.errors import InputError, NotFound
+from amsplan.i18n import _
 
 csv.field_size_limit(16 * 1024 * 1024)
 _DELIMITERS = (";", ",", "\t")
@@ -68,15 +69,19 @@ _UTF8_LETTER = re.compile(rb"\xc3[\x80-\xbf]")
 def decode(data: bytes, path: Path) -> tuple[str, str]:
     """Text and encoding: UTF-8 (with or without BOM), else Windows-1252."""
     if b"\x00" in data:
-        raise InputError(f"{path}: contains NUL bytes; this is not a text (CSV) file")
+        raise InputError(
+            _("{file}: contains NUL bytes; this is not a text (CSV) file").format(file=path)
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as err:
             line = data[: err.start].count(b"\n") + 1
             raise InputError(
-                f"{path}:{line}: starts as UTF-8 but is not: {err.reason} (two files pasted "
-                "together? save it again as UTF-8)"
+                _(
+                    "{file}:{line}: starts as UTF-8 but is not: {reason} (two files pasted "
+                    "together? save it again as UTF-8)"
+                ).format(file=path, line=line, reason=err.reason)
             ) from None
     try:
         return data.decode("utf-8"), "utf-8"
@@ -88,13 +93,17 @@ def decode(data: bytes, path: Path) -> tuple[str, str]:
         if not before.isascii() or _UTF8_LETTER.search(after):
             line = data[: err.start].count(b"\n") + 1
             raise InputError(
-                f"{path}:{line}: mixes UTF-8 and Windows-1252 text (two files pasted "
-                "together?); save it again with one encoding"
+                _(
+                    "{file}:{line}: mixes UTF-8 and Windows-1252 text (two files pasted "
+                    "together?); save it again with one encoding"
+                ).format(file=path, line=line)
             ) from None
     try:
         return data.decode("cp1252"), "windows-1252"
     except UnicodeDecodeError:
-        raise InputError(f"{path}: neither UTF-8 nor Windows-1252 text") from None
+        raise InputError(
+            _("{file}: neither UTF-8 nor Windows-1252 text").format(file=path)
+        ) from None
 
 
 def header_key(name: str) -> str:
@@ -113,18 +122,22 @@ def read_csv(path: Path) -> Table:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"{path}: no such file") from None
+        raise NotFound(_("{file}: no such file").format(file=path)) from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file") from None
+        raise InputError(_("{file}: is a folder, not a file").format(file=path)) from None
     suffix = path.suffix.lower()
     if data.startswith(_OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise InputError(
-                f"{path}: the workbook is password-protected; open it in Excel, remove the "
-                "password (File > Info > Protect Workbook) and save it again"
+                _(
+                    "{file}: the workbook is password-protected; open it in Excel, remove the "
+                    "password (File > Info > Protect Workbook) and save it again"
+                ).format(file=path)
             )
         raise InputError(
-            f"{path}: an old Excel file (.xls); open it in Excel and save as .xlsx or CSV"
+            _("{file}: an old Excel file (.xls); open it in Excel and save as .xlsx or CSV").format(
+                file=path
+            )
         )
     if data.startswith(_ZIP_MAGIC) or (suffix in _XLSX_SUFFIXES and data):
         return _read_xlsx(path, data)
@@ -138,7 +151,7 @@ MAX_CELL = 2000
 def _read_text(path: Path, data: bytes) -> Table:
     text, encoding = decode(data, path)
     if not text.strip():
-        raise InputError(f"{path}: the file is empty")
+        raise InputError(_("{file}: the file is empty").format(file=path))
     first_line = text.lstrip("\r\n").splitlines()[0]
     delimiter = max(_DELIMITERS, key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -158,9 +171,11 @@ def _read_text(path: Path, data: bytes) -> Table:
     except csv.Error as err:
         # A quote that is never closed runs to the end of the file: name the row it opens.
         where = line if "unexpected end of data" in str(err) else reader.line_num
-        raise InputError(f"{path}:{where}: broken CSV: {err}") from None
+        raise InputError(
+            _("{file}:{line}: broken CSV: {error}").format(file=path, line=where, error=err)
+        ) from None
     if headers is None:
-        raise InputError(f"{path}: the file is empty")
+        raise InputError(_("{file}: the file is empty").format(file=path))
     return Table(path, encoding, delimiter, headers, rows, header_line=header_line)
 
 
@@ -170,15 +185,17 @@ def _read_xlsx(path: Path, data: bytes) -> Table:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except Exception as err:  # BadZipFile, NotImplementedError, ...: not a zip we can read
         if not data.startswith(_ZIP_MAGIC):
-            raise InputError(f"{path}: named .xlsx but is not an Excel workbook") from None
+            raise InputError(
+                _("{file}: named .xlsx but is not an Excel workbook").format(file=path)
+            ) from None
         raise _unreadable(path, err) from None
     if "xl/workbook.xml" not in names:
         if "xl/workbook.bin" in names:
-            what = "a binary Excel workbook (.xlsb); save it as .xlsx or CSV"
+            what = _("a binary Excel workbook (.xlsb); save it as .xlsx or CSV")
         elif "content.xml" in names:
-            what = "an OpenDocument spreadsheet (.ods); save it as .xlsx or CSV"
+            what = _("an OpenDocument spreadsheet (.ods); save it as .xlsx or CSV")
         else:
-            what = "a zip archive, not an Excel workbook"
+            what = _("a zip archive, not an Excel workbook")
         raise InputError(f"{path}: {what}")
 
     import openpyxl  # only workbooks pay for the import
@@ -192,7 +209,7 @@ def _read_xlsx(path: Path, data: bytes) -> Table:
             )
             sheets = workbook.worksheets
             if not sheets:
-                raise InputError(f"{path}: the workbook has no worksheets")
+                raise InputError(_("{file}: the workbook has no worksheets").format(file=path))
             visible = [s for s in sheets if getattr(s, "sheet_state", "visible") == "visible"]
             sheet = (visible or sheets)[0]
             sheet.reset_dimensions()  # do not trust the size some programs write
@@ -209,8 +226,10 @@ def _read_xlsx(path: Path, data: bytes) -> Table:
 def _unreadable(path: Path, err: Exception) -> InputError:
     reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
     return InputError(
-        f"{path}: not a readable .xlsx workbook, damaged or incomplete ({reason}); "
-        "open it in Excel and save it again"
+        _(
+            "{file}: not a readable .xlsx workbook, damaged or incomplete ({reason}); "
+            "open it in Excel and save it again"
+        ).format(file=path, reason=reason)
     )
 
 
@@ -236,7 +255,9 @@ def _sheet_table(path: Path, sheet: Any) -> Table:
         cells += [""] * (len(headers) - len(cells))
         rows.append((line, cells))
     if headers is None:
-        raise InputError(f"{path}: the sheet {sheet.title!r} is empty")
+        raise InputError(
+            _("{file}: the sheet {sheet!r} is empty").format(file=path, sheet=sheet.title)
+        )
     return Table(
         path, "xlsx", "", headers, rows,
         header_line=header_line, sheet=sheet.title, lossy=lossy,
@@ -335,49 +356,76 @@ def map_columns(
             continue
         if name in columns:
             first = table.headers[columns[name]]
-            problems.append(f"{at}: columns {first!r} and {header!r} are both {name}")
+            problems.append(
+                _("{at}: columns {first!r} and {header!r} are both {name}").format(
+                    at=at, first=first, header=header, name=name
+                )
+            )
         columns[name] = index
     for name in required:
         if name not in columns:
             names = ", ".join(aliases[name][:2]) if aliases[name] else name
-            problems.append(f"{at}: missing column {name} ({names})")
+            problems.append(
+                _("{at}: missing column {name} ({names})").format(at=at, name=name, names=names)
+            )
     if problems:
-        raise InputError(f"{table.path}: the header is not usable", problems)
+        raise InputError(_("{file}: the header is not usable").format(file=table.path), problems)
     width = len(table.headers)
     if table.encoding == "xlsx":
+        stray = _("{file}:{line}: a value in column {column}, right of the last header")
         bad = [
-            f"{table.path}:{line}: a value in column {_column_name(_stray(cells, width))}, "
-            "right of the last header"
+            stray.format(file=table.path, line=line, column=_column_name(_stray(cells, width)))
             for line, cells in table.rows
             if len(cells) > width
         ]
         if bad:
-            raise InputError(f"{table.path}: {len(bad)} rows have values outside the table", bad)
+            raise InputError(
+                _("{file}: {n} rows have values outside the table").format(
+                    file=table.path, n=len(bad)
+                ),
+                bad,
+            )
+    fields = _("{file}:{line}: expected {width} fields, found {found}")
     bad = [
-        f"{table.path}:{line}: expected {width} fields, found {len(cells)}"
+        fields.format(file=table.path, line=line, width=width, found=len(cells))
         for line, cells in table.rows
         if len(cells) != width
     ]
     if bad:
-        raise InputError(f"{table.path}: {len(bad)} rows have the wrong number of fields", bad)
+        raise InputError(
+            _("{file}: {n} rows have the wrong number of fields").format(
+                file=table.path, n=len(bad)
+            ),
+            bad,
+        )
     used = set(columns.values())
+    cut = _(
+        "{file}:{line}: {column}: the number {number} has more digits than Excel keeps (15), "
+        "so its last digits are lost; format the column as Text and enter the values again"
+    )
     lost = [
-        f"{table.path}:{line}: {table.headers[index]}: the number {text} has more digits than "
-        "Excel keeps (15), so its last digits are lost; format the column as Text and enter "
-        "the values again"
+        cut.format(file=table.path, line=line, column=table.headers[index], number=text)
         for line, index, text in table.lossy
         if index in used
     ]
     if lost:
-        raise InputError(f"{table.path}: {len(lost)} cells hold numbers cut short by Excel", lost)
+        raise InputError(
+            _("{file}: {n} cells hold numbers cut short by Excel").format(
+                file=table.path, n=len(lost)
+            ),
+            lost,
+        )
+    too_long = _("{file}:{line}: {column}: longer than {n} characters")
     long = [
-        f"{table.path}:{line}: {table.headers[index]}: longer than {MAX_CELL} characters"
+        too_long.format(file=table.path, line=line, column=table.headers[index], n=MAX_CELL)
         for line, cells in table.rows
         for index in used
         if len(cells[index]) > MAX_CELL
     ]
     if long:
-        raise InputError(f"{table.path}: {len(long)} cells are too long", long)
+        raise InputError(
+            _("{file}: {n} cells are too long").format(file=table.path, n=len(long)), long
+        )
     table.columns = columns
     return table
 

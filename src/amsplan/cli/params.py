@@ -27,9 +27,13 @@ Filter = Annotated[
     str | None,
     typer.Option("--filter", help="The orders of a saved filter (amsplan filters list)."),
 ]
-Stage = Annotated[str | None, typer.Option("--stage", help="Etappe.")]
-Municipality = Annotated[str | None, typer.Option("--municipality", help="Kommunenr.")]
-Postcode = Annotated[str | None, typer.Option("--postcode", help="Postnummer.")]
+Stage = Annotated[
+    str | None, typer.Option("--stage", help='Stage, as in the customer system (e.g. "Etappe 1").')
+]
+Municipality = Annotated[
+    str | None, typer.Option("--municipality", help="Municipality number (4 digits, e.g. 3403).")
+]
+Postcode = Annotated[str | None, typer.Option("--postcode", help="Postcode (4 digits, e.g. 2317).")]
 Comment = Annotated[str, typer.Option("--comment", help="Why (kept in the history).")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show; change nothing.")]
 CountOnly = Annotated[bool, typer.Option("--dry-run", help="Only count.")]
@@ -104,7 +108,7 @@ PERIODS = report_rules.PERIODS
 FAILED_VISITS_BY = report_rules.FAILED_BY
 FORMATS = ("csv", "json", "xlsx")
 
-Sort = Annotated[str, choice("--sort", SORTS, "{choices}.")]
+Sort = Annotated[str, choice("--sort", SORTS, "Sort by: {choices} (postcode: the visiting order).")]
 # Typed str for typer (an enum there would be its own choice, exit code 2); the value
 # is the enum member.
 Reason = Annotated[
@@ -117,17 +121,18 @@ Reason = Annotated[
     ),
 ]
 Period = Annotated[
-    str, choice("--by", PERIODS, "day, week (ISO) or month.", use="day, week or month")
+    str, choice("--by", PERIODS, "Group by day, week (ISO) or month.", use="day, week or month")
 ]
 FailedVisitsBy = Annotated[
-    str, choice("--by", FAILED_VISITS_BY, "reason, tech or week.", use="reason, tech or week")
+    str,
+    choice("--by", FAILED_VISITS_BY, "Group by reason, tech or week.", use="reason, tech or week"),
 ]
 Format = Annotated[
     str | None,
     choice(
         "--format",
         FORMATS,
-        "csv, json or xlsx (default: by the suffix).",
+        "File format: csv, json or xlsx (default: by the suffix).",
         use="csv, json or xlsx",
         normalise=lambda v: v.strip().lower(),
     ),
@@ -137,7 +142,7 @@ SmsStatus = Annotated[
     choice(
         "--status",
         SmsState,
-        "queued, exported, sending, sent, failed, unknown or withdrawn.",
+        "Only SMS in this state: queued, exported, sending, sent, failed, unknown or withdrawn.",
         convert=SmsState,
     ),
 ]

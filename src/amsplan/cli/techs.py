@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, print_json, styled, table
+from amsplan.cli.output import console, context, print_json, status_text, styled, table
 from amsplan.cli.params import Json
+from amsplan.i18n import _, ngettext
 
 techs_app = typer.Typer(help="Technicians and their working hours.", no_args_is_help=True)
 
@@ -20,7 +21,7 @@ def add(
     name: Annotated[
         str | None, typer.Option("--name", help="Full name (printed in letters).")
     ] = None,
-    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="Phone number.")] = None,
     start: Annotated[
         str | None, typer.Option("--start", help="Working day starts (new: 07:30).")
     ] = None,
@@ -42,17 +43,31 @@ def add(
              amsplan techs add T08 --days 123456
              amsplan techs add T01 --lat 60.7945 --lon 11.0679
     """
-    from amsplan.domain.slots import days_text
     from amsplan.services.technicians import add_technician
 
-    saved = add_technician(context(ctx), tech_id, name, phone, start, end, days, lat, lon)
+    c = context(ctx)
+    saved = add_technician(c, tech_id, name, phone, start, end, days, lat, lon)
     tech = saved.tech
     console.print(
         f"{tech.id} {tech.name} {tech.work_start:%H:%M}-{tech.work_end:%H:%M}"
-        f" {days_text(tech.working_days)}"
-        + (f" start {_start(tech)}" if tech.start_lat is not None else "")
+        f" {_days(tech.working_days)}"
+        + (_(" start {point}").format(point=_start(tech)) if tech.start_lat is not None else "")
     )
-    _outside(saved.outside)
+    _outside(saved.outside, c.settings)
+
+
+def _days(working_days: str) -> str:
+    """The ISO weekdays worked in the planner's words: "12345" -> "man-fre", "Mon-Fri";
+    "1357" -> "man, ons, fre, søn"."""
+    from datetime import date
+
+    from amsplan.i18n import weekday
+
+    digits = sorted({int(d) for d in working_days or "" if d in "1234567"})
+    short = [weekday(date(2024, 1, d))[:3] for d in digits]  # 1 January 2024: a Monday
+    if len(digits) > 2 and digits == list(range(digits[0], digits[-1] + 1)):
+        return f"{short[0]}-{short[-1]}"
+    return ", ".join(short)
 
 
 def _start(tech) -> str:
@@ -62,18 +77,25 @@ def _start(tech) -> str:
     return f"{tech.start_lat:.5f}, {tech.start_lon:.5f}"
 
 
-def _outside(visits) -> None:
+def _outside(visits, settings) -> None:
     """Booked visits the new working hours leave outside them: a warning, not an error."""
     if not visits:
         return
     console.print(
-        styled(f"{len(visits)} booked visits are outside the new working hours", "yellow"),
-        "(move them with amsplan followup reschedule):",
+        styled(
+            ngettext(
+                "{n} booked visit is outside the new working hours",
+                "{n} booked visits are outside the new working hours",
+                len(visits),
+            ).format(n=len(visits)),
+            "yellow",
+        ),
+        _("(move them with amsplan followup reschedule):"),
     )
+    label = settings.label
     for v in visits:
-        console.print(
-            f"  {v.order_no}  {v.tech_id}  {v.start:%Y-%m-%d %H:%M}-{v.end:%H:%M}  {v.status}"
-        )
+        window = f"{v.start:%Y-%m-%d %H:%M}-{v.end:%H:%M}"
+        console.print(f"  {v.order_no}  {v.tech_id}  {window}  {label(v.status)}")
 
 
 @techs_app.command("list")
@@ -82,22 +104,24 @@ def list_(ctx: typer.Context, as_json: Json = False):
 
     Example: amsplan techs list
     """
-    from amsplan.domain.slots import days_text
     from amsplan.services.technicians import list_technicians
 
     techs = list_technicians(context(ctx))
     if as_json:
         print_json([t.model_dump() for t in techs])
         return
-    out = table("id", "name", "phone", "hours", "days", "start point")
+    out = table(_("id"), _("name"), _("phone"), _("hours"), _("days"), _("start point"))
     for t in techs:
         hours = f"{t.work_start:%H:%M}-{t.work_end:%H:%M}"
-        out.add_row(t.id, t.name, t.phone, hours, days_text(t.working_days), _start(t))
+        out.add_row(t.id, t.name, t.phone, hours, _days(t.working_days), _start(t))
     console.print(out)
 
 
 @techs_app.command("import")
-def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="CSV of technicians.")]):
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV (or .xlsx) of technicians.")],
+):
     """Import technicians (Montørnr;Navn;Telefon;Arbeidstid fra;Arbeidstid til;Arbeidsdager;
     Breddegrad;Lengdegrad: the start point, decimal comma or point).
 
@@ -105,20 +129,27 @@ def import_(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="CSV o
     """
     from amsplan.services.technicians import import_technicians
 
-    result = import_technicians(context(ctx), file)
-    console.print(f"{file.name}: {result.created} new, {result.updated} updated")
-    _outside(result.outside)
+    c = context(ctx)
+    result = import_technicians(c, file)
+    console.print(
+        _("{file}: {created} new, {updated} updated").format(
+            file=file.name, created=result.created, updated=result.updated
+        )
+    )
+    _outside(result.outside, c.settings)
 
 
 @techs_app.command("absent")
 def absent(
     ctx: typer.Context,
     tech_id: Annotated[str, typer.Argument(help="Technician id.")],
-    first: Annotated[str, typer.Option("--from", help="First day away.")],
+    first: Annotated[str, typer.Option("--from", help="First day away (2026-04-22).")],
     last: Annotated[
         str | None, typer.Option("--to", help="Last day away (default: --from).")
     ] = None,
-    reason: Annotated[str, typer.Option("--reason", help="Syk, ferie, kurs, ...")] = "",
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why, in your words: ill, holiday, course, ...")
+    ] = "",
 ):
     """Record a technician away (ill, holiday, course): nothing can be planned on those
     days. Visits already booked then are listed: move them with `amsplan move`.
@@ -130,17 +161,32 @@ def absent(
 
     begin = clock.parse_date(first, "--from")
     end = clock.parse_date(last, "--to") if last else begin
-    result = add_absence(context(ctx), tech_id, begin, end, reason)
+    c = context(ctx)
+    result = add_absence(c, tech_id, begin, end, reason)
     a = result.absence
-    console.print(f"Absence {a.id}: {a.technician_id} away {_period(a)}")
+    console.print(
+        _("Absence {id}: {tech} away {period}").format(
+            id=a.id, tech=a.technician_id, period=_period(a)
+        )
+    )
     if result.booked:
-        out = table("order", "appointment", "status", title="Booked visits in the period")
+        out = table(
+            _("order"), _("appointment"), _("status"), title=_("Booked visits in the period")
+        )
         for order_no, start, status in result.booked:
-            out.add_row(order_no, f"{start:%d.%m.%Y %H:%M}", status)
+            out.add_row(order_no, f"{start:%d.%m.%Y %H:%M}", status_text(status, c.settings))
         console.print(out)
+        n = len(result.booked)
         console.print(
-            f"{len(result.booked)} booked visits: move them, e.g. amsplan move --from-tech "
-            f"{a.technician_id} --date {result.booked[0][1]:%Y-%m-%d} --to-tech T02"
+            ngettext(
+                "{n} booked visit: move it, e.g. {command}",
+                "{n} booked visits: move them, e.g. {command}",
+                n,
+            ).format(
+                n=n,
+                command=f"amsplan move --from-tech {a.technician_id} "
+                f"--date {result.booked[0][1]:%Y-%m-%d} --to-tech T02",
+            )
         )
 
 
@@ -156,15 +202,16 @@ def absences(
     Example: amsplan techs absences T01
     """
     from amsplan import clock
+    from amsplan.cli.orders import stored_json
     from amsplan.services.technicians import list_absences
 
     c = context(ctx)
     today = clock.to_local(c.now(), c.settings.tz).date()
     items = list_absences(c, tech_id, None if show_all else today)
     if as_json:
-        print_json([a.model_dump() for a in items])
+        print_json([stored_json(a.model_dump()) for a in items])
         return
-    out = table("id", "tech", "away", "reason", "by")
+    out = table(_("id"), _("technician"), _("away"), _("reason"), _("by"))
     for a in items:
         out.add_row(str(a.id), a.technician_id, _period(a), a.reason, a.created_by)
     console.print(out)
@@ -182,7 +229,11 @@ def absence_remove(
     from amsplan.services.technicians import remove_absence
 
     a = remove_absence(context(ctx), absence_id)
-    console.print(f"Removed absence {a.id}: {a.technician_id} {_period(a)}")
+    console.print(
+        _("Removed absence {id}: {tech} {period}").format(
+            id=a.id, tech=a.technician_id, period=_period(a)
+        )
+    )
 
 
 def _period(a) -> str:

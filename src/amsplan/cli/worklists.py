@@ -16,15 +16,27 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from amsplan.cli.batch import ask_first
-from amsplan.cli.output import console, context, count, local_when, print_json, table
+from amsplan.cli.output import console, context, local_when, print_json, table
 from amsplan.cli.params import DryRun, HandleAll, HandleComment, Json, RetryAll, Yes
 from amsplan.errors import InputError
+from amsplan.i18n import _, ngettext, pgettext
 
 if TYPE_CHECKING:
     from amsplan.services.context import Context
 
 
 MESSAGE_IDS = "Message ids (the id column of unapplied)."
+
+
+def counted(one: str, n: int) -> str:
+    """ "2 replies", "1 return", "3 messages" in the planner's language (`one`: the work
+    list's item, "reply", "return" or "message")."""
+    forms = {
+        "reply": ngettext("{n} reply", "{n} replies", n),
+        "return": ngettext("{n} return", "{n} returns", n),
+        "message": ngettext("{n} message", "{n} messages", n),
+    }
+    return forms[one].format(n=n)
 
 
 def handle_command(
@@ -51,23 +63,25 @@ def handle_command(
         from amsplan.services.worklist import HandleResult, check_comment
 
         if bool(ids) == all_:
-            raise InputError(f"name the {one} ids to handle (the id column), or --all (not both)")
+            raise InputError(_("name the ids to handle (the id column), or --all (not both)"))
         comment = check_comment(comment)
         c = context(ctx)
         if all_:
             ids = listed(c)
             if ids:
-                ask_first(f"Mark {count(len(ids), one, many)} as handled?", dry_run, yes)
+                ask_first(
+                    _("Mark {items} as handled?").format(items=counted(one, len(ids))), dry_run, yes
+                )
         result = run(c, ids, comment, dry_run) if ids else HandleResult()
         if as_json:
             print_json({"handled": result.handled, "already_handled": result.already,
                         "dry_run": dry_run})  # fmt: skip
             return
-        verb = "Would handle" if dry_run else "Handled"
-        console.print(f"{verb} {count(len(result.handled), one, many)}.")
+        done = _("Would handle {items}.") if dry_run else _("Handled {items}.")
+        console.print(done.format(items=counted(one, len(result.handled))))
         if result.already:
             already = ", ".join(map(str, result.already))
-            console.print(f"Already handled (nothing changed): {already}")
+            console.print(_("Already handled (nothing changed): {ids}").format(ids=already))
 
     # (annotations are evaluated in the module: this one's help is the list's)
     handle.__annotations__["ids"] = Annotated[list[int] | None, typer.Argument(help=ids_help)]
@@ -83,16 +97,26 @@ def print_ingest(result: Any, file: Path, as_json: bool) -> None:
              "outcomes": dict(result.outcomes), "refused": result.refused}
         )  # fmt: skip
     else:
-        out = table("outcome", "rows", title=file.name)
+        out = table(_("outcome"), _("rows"), title=file.name)
+        words = _outcomes()
         for outcome, n in sorted(result.outcomes.items()):
-            out.add_row(outcome, str(n))
+            out.add_row(words.get(outcome, outcome), str(n))
         if result.already_ingested:
-            out.add_row("already ingested", str(result.already_ingested))
+            out.add_row(_("already ingested"), str(result.already_ingested))
         console.print(out)
+        line_text = _("line {line}: {order}: {reason}")
         for line, order_no, reason in result.refused:
-            console.print(f"line {line}: {order_no}: {reason}", markup=False)
+            console.print(line_text.format(line=line, order=order_no, reason=reason))
     if result.refused:
         raise typer.Exit(1)
+
+
+def _outcomes() -> dict[str, str]:
+    """The outcomes of a returns or upstream row in the planner's words."""
+    return {
+        "applied": pgettext("outcome", "applied"), "refused": pgettext("outcome", "refused"),
+        "unknown_order": pgettext("outcome", "unknown order"),
+    }  # fmt: skip
 
 
 def field_group(
@@ -114,20 +138,24 @@ def field_group(
     ingest.__annotations__["file"] = Annotated[Path, typer.Argument(help=file_help)]
 
     def unapplied(ctx: typer.Context, as_json: Json = False) -> None:
+        from amsplan.cli.orders import stored_json
         from amsplan.services.field import unapplied as listed
 
         c = context(ctx)
         items = listed(c, source)
-        if as_json:
-            print_json([m.model_dump() for m in items])
+        if as_json:  # stored times: with their offset (docs/json.md)
+            print_json([stored_json(m.model_dump()) for m in items])
             return
-        out = table("id", "file:line", "order", "message", "why", "received")
+        out = table(_("id"), _("file:line"), _("order"), _("message"), _("why"), _("received"))
         for m in items:
             received = local_when(m.ingested_at, c.settings)
             out.add_row(str(m.id), f"{m.source_file}:{m.line_no}", m.order_no,
                         f"{m.kind} {m.detail}", m.reason, received)  # fmt: skip
         console.print(out)
-        console.print(count(len(items), "message needs", "messages need") + " a person")
+        n = len(items)
+        console.print(
+            ngettext("{n} message needs a person", "{n} messages need a person", n).format(n=n)
+        )
 
     def unapplied_ids(c: Context) -> list[int]:
         from amsplan.services.field import unapplied as listed
@@ -153,22 +181,26 @@ def field_group(
         from amsplan.services.field import retry as retry_messages
 
         if bool(ids) == all_:
-            raise InputError("name the message ids to retry, or --all (not both)")
+            raise InputError(_("name the message ids to retry, or --all (not both)"))
         result = retry_messages(context(ctx), source, ids or None)
         if as_json:
             print_json({"applied": result.applied, "still_unapplied": result.refused,
                         "already_handled": result.already})  # fmt: skip
         else:
+            applied = pgettext("outcome", "applied")
             for message_id, order_no in result.applied:
-                console.print(f"{message_id}: {order_no}: applied", markup=False)
+                console.print(f"{message_id}: {order_no}: {applied}")
             for message_id, order_no, reason in result.refused:
-                console.print(f"{message_id}: {order_no}: {reason}", markup=False)
+                console.print(f"{message_id}: {order_no}: {reason}")
             if result.already:
                 already = ", ".join(map(str, result.already))
-                console.print(f"Already handled (nothing changed): {already}")
+                console.print(_("Already handled (nothing changed): {ids}").format(ids=already))
             console.print(
-                f"{count(len(result.applied), 'message', 'messages')} applied, "
-                f"{len(result.refused)} still need a person"
+                ngettext(
+                    "{n} message applied, {left} still need a person",
+                    "{n} messages applied, {left} still need a person",
+                    len(result.applied),
+                ).format(n=len(result.applied), left=len(result.refused))
             )
         if result.refused:
             raise typer.Exit(1)

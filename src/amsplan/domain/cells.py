@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from amsplan.i18n import N_, _
+
 # Control characters (C0 and C1; tab and newline too: most fields are one line) and the
 # bidirectional overrides that make text display other than it reads.
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -65,8 +67,8 @@ def padded_code(value: str, width: int = 4) -> str:
     return value
 
 
-_SCIENTIFIC_TEXT = (
-    "is a number in scientific notation: Excel cut its digits; "
+_SCIENTIFIC_TEXT = N_(
+    "{value!r} is a number in scientific notation: Excel cut its digits; "
     "format the column as Text and export again"
 )
 
@@ -76,16 +78,18 @@ def meter_point_problem(value: str) -> str | None:
     if is_gsrn(value):
         return None
     if is_scientific(value):
-        return f"{value!r} {_SCIENTIFIC_TEXT}"
+        return _(_SCIENTIFIC_TEXT).format(value=value)
     if not re.fullmatch(r"[0-9]{18}", value):
-        return f"{value!r} is not an 18-digit metering point id"
-    return f"{value!r} fails the check digit of a metering point id (cut by Excel, or mistyped)"
+        return _("{value!r} is not an 18-digit metering point id").format(value=value)
+    return _(
+        "{value!r} fails the check digit of a metering point id (cut by Excel, or mistyped)"
+    ).format(value=value)
 
 
 def phone_problem(value: str) -> str | None:
     """Why a phone cell cannot be trusted, or None."""
     if ("E" in value or "e" in value) and is_scientific(value):
-        return f"{value!r} {_SCIENTIFIC_TEXT}"
+        return _(_SCIENTIFIC_TEXT).format(value=value)
     return None
 
 
@@ -112,7 +116,7 @@ def email_address(value: str) -> tuple[str, str | None]:
     if not text:
         return "", None
     if sum("@" in part for part in _ADDRESS_SEPARATORS.split(text)) > 1:
-        return "", "several e-mail addresses; one address per order"
+        return "", _("several e-mail addresses; one address per order")
     if bracketed := _BRACKETED.fullmatch(text):
         text = bracketed[1].strip()
     if text[:7].lower() == "mailto:":
@@ -120,7 +124,8 @@ def email_address(value: str) -> tuple[str, str | None]:
     try:
         found = validate_email(text, check_deliverability=False)
     except EmailNotValidError as err:
-        return "", f"not a valid e-mail address: {_QUOTED_DETAIL.sub('', str(err))}"
+        detail = _QUOTED_DETAIL.sub("", str(err))
+        return "", _("not a valid e-mail address: {detail}").format(detail=detail)
     return found.normalized, None
 
 

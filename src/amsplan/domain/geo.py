@@ -11,13 +11,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from amsplan.i18n import _
+
 BOUNDS = {"latitude": (-90.0, 90.0), "longitude": (-180.0, 180.0)}
 
 
 def range_problem(axis: str, number: float) -> str | None:
     """Why `number` is not a valid latitude/longitude (WGS84 degrees), or None."""
     low, high = BOUNDS[axis]
-    return None if low <= number <= high else f"{number:g} is out of range ({low:g} to {high:g})"
+    if low <= number <= high:
+        return None
+    return _("{number} is out of range ({low} to {high})").format(
+        number=f"{number:g}", low=f"{low:g}", high=f"{high:g}"
+    )
 
 
 class Placement(StrEnum):
@@ -51,19 +57,23 @@ def place(sites: Iterable[Site], centres: Mapping[str, tuple[float, float]]) -> 
     """Each site's position; `centres`: postcode -> mean (lat, lon) of its orders with
     coordinates (an order without coordinates does not count in it)."""
     found = []
+    one_of = _(" (only one of latitude/longitude)")
+    at_centre = _("no coordinates{half}: centre of postcode {postcode}")
+    no_postcode = _("no coordinates{half} and no postcode")
+    none_there = _("no coordinates{half}, and no order in postcode {postcode} has any")
     for s in sites:
         if s.lat is not None and s.lon is not None:
             found.append(Located(s.order_id, s.order_no, Placement.EXACT, s.lat, s.lon))
             continue
-        half = " (only one of latitude/longitude)" if (s.lat is None) != (s.lon is None) else ""
+        half = one_of if (s.lat is None) != (s.lon is None) else ""
         centre = centres.get(s.postcode) if s.postcode else None
         if centre is not None:
-            reason = f"no coordinates{half}: centre of postcode {s.postcode}"
+            reason = at_centre.format(half=half, postcode=s.postcode)
             found.append(Located(s.order_id, s.order_no, Placement.APPROXIMATE, *centre, reason))
         elif not s.postcode:
-            reason = f"no coordinates{half} and no postcode"
+            reason = no_postcode.format(half=half)
             found.append(Located(s.order_id, s.order_no, Placement.UNPLACEABLE, reason=reason))
         else:
-            reason = f"no coordinates{half}, and no order in postcode {s.postcode} has any"
+            reason = none_there.format(half=half, postcode=s.postcode)
             found.append(Located(s.order_id, s.order_no, Placement.UNPLACEABLE, reason=reason))
     return found

@@ -5,12 +5,14 @@ filter into SQL)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
 from amsplan.domain import phones
-from amsplan.domain.statuses import Status
+from amsplan.domain.statuses import DEFAULT_LABELS, Status
 from amsplan.errors import InputError
+from amsplan.i18n import _
 
 
 @dataclass
@@ -39,9 +41,11 @@ class OrderFilter:
                 Status(status)
             except ValueError:
                 names = ", ".join(s.value for s in Status)
-                raise InputError(f"--status {status!r}: use one of {names}") from None
+                raise InputError(
+                    _("--status {status!r}: use one of {names}").format(status=status, names=names)
+                ) from None
         if self.date_from and self.date_to and self.date_to < self.date_from:
-            raise InputError("--to is before --from")
+            raise InputError(_("--to is before --from"))
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) in (None, [], "") for f in fields(self))
@@ -64,8 +68,51 @@ class OrderFilter:
                 data[key] = date.fromisoformat(data[key])
         return cls(**data)
 
-    def describe(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in json.loads(self.to_json()).items()) or "all"
+    def criteria(self) -> dict[str, object]:
+        """Every field by name, None where it does not filter (dates as dates): the
+        filter for scripts (`filters list --json`)."""
+        return {
+            k: v if k == "status" or v not in ([], "") else None for k, v in asdict(self).items()
+        }
+
+    def describe(self, label: Callable[[str], str] | None = None) -> str:
+        """The filter in the planner's words: "status: Åpen; bomtur". `label` names a
+        status (Settings.label: a company's own labels); default: the standard labels."""
+        name = label or (lambda s: _(DEFAULT_LABELS[Status(s)]))
+        yes_no = {
+            "important": (_("important"), _("not important")),
+            "difficult": (_("difficult meter"), _("not a difficult meter")),
+            "cancelled": (_("cancelled upstream"), _("not cancelled")),
+            "failed_visit": (_("failed visit"), _("no failed visit")),
+        }
+        parts = []
+        if self.status:
+            parts.append(_("status: {statuses}").format(
+                statuses=", ".join(name(s) for s in self.status)))  # fmt: skip
+        for key, text in (
+            ("tech", _("technician: {value}")),
+            ("date_from", _("from {value}")),
+            ("date_to", _("to {value}")),
+            ("stage", _("stage: {value}")),
+            ("municipality", _("municipality: {value}")),
+            ("postcode", _("postcode: {value}")),
+            ("important", None), ("difficult", None), ("cancelled", None),
+            ("failed_visit", None),
+            ("owner", _("responsible: {value}")),
+            ("text", _("text: \"{value}\"")),
+            ("code", _("booking code: {value}")),
+            ("meter_point", _("meter point: {value}")),
+        ):  # fmt: skip
+            value = getattr(self, key)
+            if value in (None, ""):
+                continue
+            if text is None:
+                parts.append(yes_no[key][0 if value else 1])
+            else:
+                parts.append(
+                    text.format(value=f"{value:%d.%m.%Y}" if isinstance(value, date) else value)
+                )
+        return "; ".join(parts) or _("all orders")
 
 
 def text_terms(text: str, country: str = "NO") -> list[str]:
@@ -84,7 +131,9 @@ SORTS = ("appointment", "order", "status", "postcode", "name", "updated")
 
 def check_sort(sort: str) -> None:
     if sort not in SORTS:
-        raise InputError(f"--sort {sort!r}: use one of {', '.join(SORTS)}")
+        raise InputError(
+            _("--sort {sort!r}: use one of {sorts}").format(sort=sort, sorts=", ".join(SORTS))
+        )
 
 
 # The filters the manuals name, always there.

@@ -11,6 +11,7 @@ from amsplan.config import Settings
 from amsplan.domain import geo, travel
 from amsplan.domain.geo import Located, Placement
 from amsplan.errors import InputError, NotFound
+from amsplan.i18n import _
 from amsplan.services.context import Context
 from amsplan.store import geo as store
 
@@ -21,7 +22,7 @@ def read_coordinate(text: str, axis: str) -> float | None:
     try:
         number = parse_decimal(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(_("{text!r} is not a number").format(text=text)) from None
     problem = None if number is None else geo.range_problem(axis, number)
     if problem:
         raise ValueError(problem)
@@ -53,7 +54,7 @@ def place_in(s: Session, order_ids: list[int]) -> Placed:
     sites = store.sites(s, sorted(set(order_ids)))
     missing = set(order_ids) - {site.order_id for site in sites}
     if missing:
-        raise NotFound(f"no order with id {min(missing)}")
+        raise NotFound(_("no order with id {id}").format(id=min(missing)))
     without = [site.postcode for site in sites if site.lat is None or site.lon is None]
     centres = store.postcode_centres(s, [p for p in without if p])
     placed = Placed()
@@ -81,8 +82,9 @@ def travel_times(
             if not names:
                 raise
             raise InputError(
-                f"the OSRM server found no road from {names[no_road.i]} to "
-                f"{names[no_road.j]}: check their coordinates"
+                _("the OSRM server found no road from {a} to {b}: check their coordinates").format(
+                    a=names[no_road.i], b=names[no_road.j]
+                )
             ) from None
     model = travel.Model(settings.routing_detour, settings.routing_speed_kmh)
     return travel.matrix(points, model)

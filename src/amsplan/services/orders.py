@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from amsplan.domain.followups import FollowupKind
 from amsplan.domain.phones import mobile_number
 from amsplan.domain.statuses import Status
 from amsplan.errors import InputError
+from amsplan.i18n import N_, _, pgettext
 from amsplan.services import follow, workflow
 from amsplan.services.context import Context
 from amsplan.services.geo import read_coordinate
@@ -113,21 +115,26 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
                 value = rec[name]
                 control = CONTROL_CHARS_MULTILINE if name == "description" else CONTROL_CHARS
                 if control.search(value):
-                    bad(name, "contains control characters")
+                    bad(name, _("contains control characters"))
                 elif len(value) > _MAX_TEXT:
-                    bad(name, f"longer than {_MAX_TEXT} characters")
+                    bad(name, _("longer than {n} characters").format(n=_MAX_TEXT))
     order_no = rec.get("order_no", "")
     if not order_no:
-        bad("order_no", "missing")
+        bad("order_no", _("missing"))
     elif len(order_no) > 80:
-        bad("order_no", "longer than 80 characters")
+        bad("order_no", _("longer than {n} characters").format(n=80))
     problem = cells.meter_point_problem(rec.get("meter_point_id", ""))
     if problem:
         bad("meter_point_id", problem)
     if rec.get("postcode") and not _FOUR_DIGITS.fullmatch(rec["postcode"]):
-        bad("postcode", f"{rec['postcode']!r} is not a 4-digit postcode")
+        bad("postcode", _("{value!r} is not a 4-digit postcode").format(value=rec["postcode"]))
     if rec.get("municipality_no") and not _FOUR_DIGITS.fullmatch(rec["municipality_no"]):
-        bad("municipality_no", f"{rec['municipality_no']!r} is not a 4-digit municipality number")
+        bad(
+            "municipality_no",
+            _("{value!r} is not a 4-digit municipality number").format(
+                value=rec["municipality_no"]
+            ),
+        )
     for name in ("latitude", "longitude"):
         if name in rec:
             try:
@@ -138,7 +145,7 @@ def _validate(line: int, rec: dict[str, str], region: str) -> tuple[dict, list[P
         if name in rec:
             flag = parse_flag(rec[name])
             if flag is None:
-                bad(name, f"{rec[name]!r} is not Ja/Nei")
+                bad(name, _("{value!r} is not Ja/Nei").format(value=rec[name]))
             values[name] = bool(flag)
     # The mobile column if there is one, else the phone column if it holds a mobile number.
     mobile_raw = values.pop("mobile_phone", "")
@@ -160,7 +167,9 @@ def import_orders(
     follow-up (see workflow.reimport); purged orders keep their anonymised personal data.
     """
     if rejects is not None and not Path(rejects).parent.is_dir():
-        raise InputError(f"--rejects: the folder {Path(rejects).parent} does not exist")
+        raise InputError(
+            _("--rejects: the folder {folder} does not exist").format(folder=Path(rejects).parent)
+        )
     table = map_columns(read_csv(path), ORDER_COLUMNS, REQUIRED)
     result = ImportResult(str(path), table.encoding, table.delimiter, ignored_columns=table.ignored)
     region = ctx.settings.country
@@ -174,7 +183,13 @@ def import_orders(
         order_no = values.get("order_no", "")
         if order_no and order_no in first_line:
             row_problems.append(
-                Problem(line, "Ordrenr", f"{order_no!r} already on line {first_line[order_no]}")
+                Problem(
+                    line,
+                    "Ordrenr",
+                    _("{order!r} already on line {line}").format(
+                        order=order_no, line=first_line[order_no]
+                    ),
+                )
             )
         elif order_no:
             first_line[order_no] = line
@@ -188,7 +203,9 @@ def import_orders(
     def refuse_or_reject() -> None:
         if problems and not skip_invalid:
             raise InputError(
-                f"{name}: {len(bad_lines)} of {total} rows are invalid; nothing was imported",
+                _("{file}: {bad} of {total} rows are invalid; nothing was imported").format(
+                    file=name, bad=len(bad_lines), total=total
+                ),
                 [p.render(name) for p in sorted(problems, key=lambda p: p.line)],
             )
         if problems:
@@ -227,8 +244,9 @@ def import_orders(
                 line = first_line[order_no]
                 if gone:
                     problems.extend(
-                        Problem(line, ORDER_COLUMNS[f][0], f"would blank the {_LABELS[f]} of a "
-                                f"booked order ({old['status']})")
+                        Problem(line, ORDER_COLUMNS[f][0],
+                                _("would blank the {field} of a booked order ({status})").format(
+                                    field=_(_LABELS[f]), status=ctx.settings.label(old["status"])))
                         for f in gone
                     )  # fmt: skip
                     bad_lines.append((line, cells_by_line[line]))
@@ -249,9 +267,10 @@ def import_orders(
 
 
 _LABELS = {
-    "customer_name": "name", "street": "street", "postcode": "postcode", "city": "city",
-    "phone": "mobile number",  # checked only for orders booked by SMS
-    "email": "e-mail address",  # checked only for orders booked by e-mail
+    "customer_name": N_("name"), "street": N_("street"), "postcode": N_("postcode"),
+    "city": N_("city"),
+    "phone": N_("mobile number"),  # checked only for orders booked by SMS
+    "email": N_("e-mail address"),  # checked only for orders booked by e-mail
 }  # fmt: skip
 # What free-text search finds an order by (store.models.search_text_of, in its order).
 _SEARCHED = ("customer_name", "street", "city", "phone", "mobile", "email")
@@ -340,6 +359,7 @@ class TimelineEntry:
     kind: str
     actor: str
     text: str
+    transition: str | None = None  # the key of a status change ("plan")
 
 
 @dataclass
@@ -355,35 +375,54 @@ def order_detail(ctx: Context, order_no: str) -> OrderDetail:
         order = get_order(s, order_no)
         tech = find_technician(s, order.technician_id) if order.technician_id else None
         rows = timeline.of_order(s, order)
+        label, word = ctx.settings.label, _timeline_words()
+        reply, sms = _("from {sender}: {text!r} → {outcome}"), _("{kind} to {to} ({status})")
+
+        def said(key: object) -> str:
+            return word.get(str(key), str(key))
+
         entries = [
             TimelineEntry(
                 h.at,
                 "status",
                 h.actor,
-                f"{h.from_status} → {h.to_status} ({h.transition})"
+                (f"{label(h.from_status)} → " if h.from_status else "")
+                + label(h.to_status)
                 + (f": {h.comment}" if h.comment else ""),
+                h.transition,
             )
             for h in rows.history
         ]
         entries += [TimelineEntry(c.at, c.kind, c.actor, c.text) for c in rows.comments]
         entries += [
-            TimelineEntry(lt.generated_at, "letter", lt.actor, f"{lt.file_name} ({lt.state})")
+            TimelineEntry(lt.generated_at, "letter", lt.actor, f"{lt.file_name} ({said(lt.state)})")
             for lt in rows.letters
         ]
         entries += [
             TimelineEntry(
-                r.ingested_at, "reply", r.actor, f"from {r.sender}: {r.text!r} → {r.outcome}"
-            )
+                r.ingested_at,
+                "reply",
+                r.actor,
+                reply.format(sender=r.sender, text=r.text, outcome=said(r.outcome)),
+            )  # fmt: skip
             for r in rows.replies
         ]
         entries += [
-            TimelineEntry(m.created_at, "sms", m.created_by, f"{m.kind} to {m.to} ({m.status})")
+            TimelineEntry(
+                m.created_at,
+                "sms",
+                m.created_by,
+                sms.format(kind=said(m.kind), to=m.to, status=said(m.status)),
+            )  # fmt: skip
             for m in rows.messages
         ]
         entries += [  # returns and upstream: by number
             TimelineEntry(
-                m.happened_at or m.ingested_at, MESSAGE_KINDS[m.source], m.actor, _message_text(m)
-            )
+                m.happened_at or m.ingested_at,
+                MESSAGE_KINDS[m.source],
+                m.actor,
+                _message_text(m, said),
+            )  # fmt: skip
             for m in rows.inbound
         ]
         entries.sort(key=lambda e: e.at)
@@ -393,16 +432,60 @@ def order_detail(ctx: Context, order_no: str) -> OrderDetail:
 MESSAGE_KINDS = {"returns": "return", "upstream": "upstream"}
 
 
-def _message_text(m: InboundMessage) -> str:
+def _message_text(m: InboundMessage, said: Callable[[object], str]) -> str:
     """A return or upstream message in the timeline: what it said, what came of it, and
     who handled it."""
     text = f"{m.kind}" + (f": {m.detail}" if m.detail else "")
-    text += f" ({m.source_file}:{m.line_no}) → {m.outcome}"
+    text += f" ({m.source_file}:{m.line_no}) → {said(m.outcome)}"
     if m.outcome != "applied" and m.reason:
         text += f": {m.reason}"
     if m.handled_by:
-        text += f"; handled by {m.handled_by}" + (f": {m.handled_note}" if m.handled_note else "")
+        text += _("; handled by {who}").format(who=m.handled_by)
+        text += f": {m.handled_note}" if m.handled_note else ""
     return text
+
+
+def _timeline_words() -> dict[str, str]:
+    """The states and outcomes the timeline names, in the planner's words (once per order;
+    a key without a word here is shown as it is): letters, SMS states and kinds, replies,
+    returns and upstream messages."""
+    return {
+        "staged": pgettext("timeline", "staged"),
+        "delivered": pgettext("timeline", "delivered"),
+        "printed": pgettext("timeline", "printed"),
+        "withdrawn": pgettext("timeline", "withdrawn"),
+        "queued": pgettext("timeline", "queued"),
+        "exported": pgettext("timeline", "exported"),
+        "sending": pgettext("timeline", "sending"),
+        "sent": pgettext("timeline", "sent"),
+        "failed": pgettext("timeline", "failed"),
+        "unknown": pgettext("timeline", "unknown"),
+        "booking": pgettext("timeline", "booking"),
+        "booking_reminder": pgettext("timeline", "booking reminder"),
+        "appointment_reminder": pgettext("timeline", "appointment reminder"),
+        "confirmation": pgettext("timeline", "confirmation"),
+        "change": pgettext("timeline", "change"),
+        "free_text": pgettext("timeline", "free text"),
+        "confirmed": pgettext("timeline", "confirmed"),
+        "followup": pgettext("timeline", "to follow-up"),
+        "matched_by_phone": pgettext("timeline", "matched by phone"),
+        "late_reply": pgettext("timeline", "late reply"),
+        "repeat": pgettext("timeline", "repeated"),
+        "superseded": pgettext("timeline", "superseded"),
+        "cancelled_order": pgettext("timeline", "order cancelled"),
+        "retired_code": pgettext("timeline", "old code"),
+        "not_awaiting": pgettext("timeline", "not awaiting"),
+        "unknown_code": pgettext("timeline", "unknown code"),
+        "no_code": pgettext("timeline", "no code"),
+        "duplicate": pgettext("timeline", "duplicate"),
+        "opt_out": pgettext("timeline", "STOP"),
+        "opt_in": pgettext("timeline", "START"),
+        "auto_reply": pgettext("timeline", "automatic reply"),
+        "bounced": pgettext("timeline", "bounced"),
+        "applied": pgettext("timeline", "applied"),
+        "refused": pgettext("timeline", "refused"),
+        "unknown_order": pgettext("timeline", "unknown order"),
+    }
 
 
 # --- editing -----------------------------------------------------------------
@@ -411,26 +494,29 @@ EDITABLE = ("description", "phone", "email", "no_sms", "important_info", "diffic
 
 
 def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
-    """Change the fields a planner may edit; each change is kept in the timeline."""
+    """Change the fields a planner may edit; each change is kept in the timeline (by the
+    field's name). What changed, in the planner's words ("E-mail: '' → 'kari@...'")."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise InputError(f"cannot edit {', '.join(sorted(unknown))}")
+        raise InputError(_("cannot edit {fields}").format(fields=", ".join(sorted(unknown))))
     if "phone" in changes and CONTROL_CHARS.search(changes["phone"] or ""):
-        raise InputError("the phone number contains control characters")
+        raise InputError(_("the phone number contains control characters"))
     if "description" in changes and len(changes["description"] or "") > 2000:
-        raise InputError("the description is longer than 2000 characters")
+        raise InputError(_("the description is longer than 2000 characters"))
     if changes.get("email") is not None:  # validated as on import; "" clears it
         changes["email"], problem = cells.email_address(changes["email"])
         if problem:
-            raise InputError(f"--email: {problem}")
-    done = []
+            raise InputError(_("--email: {problem}").format(problem=problem))
+    done, shown, label = [], [], _edit_labels()
     with ctx.session() as s:
         order = get_order(s, order_no)
         _check_not_blanked(order, changes, ctx.settings.country)
         for key, value in changes.items():
             if value is None or getattr(order, key) == value:
                 continue
-            done.append(f"{key}: {getattr(order, key)!r} → {value!r}")
+            old = getattr(order, key)
+            done.append(f"{key}: {old!r} → {value!r}")  # the history keeps the field names
+            shown.append(f"{label[key]}: {_edited(old)} → {_edited(value)}")
             setattr(order, key, value)
             if key == "phone":
                 order.mobile = mobile_number(value, ctx.settings.country)
@@ -440,7 +526,23 @@ def edit_order(ctx: Context, order_no: str, **changes) -> list[str]:
             order.updated_at = ctx.now()
             s.add(order)
             workflow.add_comment(s, ctx, order, "Endret " + "; ".join(done), kind="edit")
-    return done
+    return shown
+
+
+def _edit_labels() -> dict[str, str]:
+    """The fields `orders edit` changes, as the planner calls them."""
+    return {
+        "description": _("Description"), "phone": _("Phone"), "email": _("E-mail"),
+        "no_sms": _("No SMS"), "important_info": _("Important info"),
+        "difficult_meter": _("Difficult meter"),
+    }  # fmt: skip
+
+
+def _edited(value: object) -> str:
+    """A value before or after an edit: text quoted, a flag as yes or no."""
+    if isinstance(value, bool):
+        return pgettext("flag", "yes") if value else pgettext("flag", "no")
+    return repr(value or "")
 
 
 def _check_not_blanked(order: Order, changes: dict[str, Any], country: str) -> None:
@@ -455,17 +557,32 @@ def _check_not_blanked(order: Order, changes: dict[str, Any], country: str) -> N
     gone = reimport.blanked(old, new, order.booking_channel)
     if gone:
         raise InputError(
-            f"{order.order_no} was booked by {order.booking_channel}: an edit cannot empty its"
-            f" {', '.join(gone)} (unlock or unassign it first, or give the new one)"
+            _(
+                "{order} was booked by {channel}: an edit cannot empty its {fields} (unlock or"
+                " unassign it first, or give the new one)"
+            ).format(
+                order=order.order_no,
+                channel=_channel(order.booking_channel),
+                fields=", ".join(_(_LABELS[f]) if f in _LABELS else f for f in gone),
+            )
         )
+
+
+def _channel(channel: str | None) -> str:
+    """What a booking went by, in the planner's words."""
+    words = {
+        "letter": pgettext("booked by", "letter"), "sms": pgettext("booked by", "SMS"),
+        "email": pgettext("booked by", "e-mail"),
+    }  # fmt: skip
+    return words.get(channel or "", channel or "")
 
 
 def comment_order(ctx: Context, order_no: str, text: str) -> None:
     text = text.strip()
     if not text:
-        raise InputError("the comment is empty")
+        raise InputError(_("the comment is empty"))
     if len(text) > 2000:
-        raise InputError("the comment is longer than 2000 characters")
+        raise InputError(_("the comment is longer than 2000 characters"))
     with ctx.session() as s:
         workflow.add_comment(s, ctx, get_order(s, order_no), text, kind="note")
 
@@ -475,7 +592,7 @@ def set_owner(ctx: Context, order_nos: list[str], owner: str, dry_run: bool = Fa
     reads only, no write lock, and counts)."""
     owner = owner.strip()
     if not owner or CONTROL_CHARS.search(owner):
-        raise InputError("name the responsible planner")
+        raise InputError(_("name the responsible planner"))
     with ctx.session(readonly=dry_run) as s:
         changing = [o for o in load_orders(s, order_nos, lock=not dry_run) if o.owner != owner]
         if not dry_run:

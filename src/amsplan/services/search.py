@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from amsplan.domain.search import PREDEFINED, SORTS, OrderFilter, check_sort, text_terms
 from amsplan.errors import InputError, NotFound
+from amsplan.i18n import _
 from amsplan.services.context import Context
 from amsplan.store import search as store
 from amsplan.store.models import Order, SavedFilter
@@ -47,27 +48,29 @@ def get_filter(session: Session, name: str) -> OrderFilter:
         return PREDEFINED[name]
     saved = store.saved(session, name)
     if saved is None:
-        raise NotFound(f"no saved filter {name!r} (see `amsplan filters list`)")
+        raise NotFound(_("no saved filter {name!r} (see amsplan filters list)").format(name=name))
     return OrderFilter.from_json(saved.criteria)
 
 
 def save_filter(ctx: Context, name: str, flt: OrderFilter) -> None:
     name = name.strip()
     if not name or len(name) > 100:
-        raise InputError("a filter name is 1 to 100 characters")
+        raise InputError(_("a filter name is 1 to 100 characters"))
     if name in PREDEFINED:
-        raise InputError(f"{name!r} is a predefined filter; choose another name")
+        raise InputError(
+            _("{name!r} is a predefined filter; choose another name").format(name=name)
+        )
     with ctx.session() as s:
         saved = store.saved(s, name) or SavedFilter(name=name, criteria="")
         saved.criteria, saved.created_by, saved.created_at = flt.to_json(), ctx.user, ctx.now()
         s.add(saved)
 
 
-def list_filters(ctx: Context) -> list[tuple[str, OrderFilter, str]]:
-    """(name, filter, who saved it or 'predefined')."""
+def list_filters(ctx: Context) -> list[tuple[str, OrderFilter, str | None]]:
+    """(name, filter, who saved it; None for a predefined one)."""
     with ctx.session(readonly=True) as s:
         saved = store.all_saved(s)
-    return [(n, f, "predefined") for n, f in PREDEFINED.items()] + [
+    return [(n, f, None) for n, f in PREDEFINED.items()] + [
         (f.name, OrderFilter.from_json(f.criteria), f.created_by) for f in saved
     ]
 
@@ -79,11 +82,11 @@ def show_filter(ctx: Context, name: str) -> OrderFilter:
 
 def delete_filter(ctx: Context, name: str) -> None:
     if name in PREDEFINED:
-        raise InputError(f"{name!r} is predefined and cannot be deleted")
+        raise InputError(_("{name!r} is predefined and cannot be deleted").format(name=name))
     with ctx.session() as s:
         saved = store.saved(s, name)
         if saved is None:
-            raise NotFound(f"no saved filter {name!r}")
+            raise NotFound(_("no saved filter {name!r}").format(name=name))
         s.delete(saved)
 
 
@@ -99,11 +102,11 @@ def resolve_selection(
 ) -> list[str] | None:
     """Order numbers from the arguments or from a saved filter (not both); None if neither."""
     if order_nos and filter_name:
-        raise InputError("name orders, or --filter, not both")
+        raise InputError(_("name orders, or --filter, not both"))
     if not filter_name:
         return order_nos or None
     with ctx.session(readonly=True) as s:
         found = matching_order_nos(s, ctx, get_filter(s, filter_name), sort)
     if not found:
-        raise InputError(f"the filter {filter_name!r} matches no orders")
+        raise InputError(_("the filter {name!r} matches no orders").format(name=filter_name))
     return found

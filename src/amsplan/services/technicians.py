@@ -16,6 +16,7 @@ from amsplan.domain.cells import CONTROL_CHARS
 from amsplan.domain.slots import OCCUPYING, parse_working_days
 from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError, NotFound
+from amsplan.i18n import _
 from amsplan.services.context import Context
 from amsplan.services.geo import read_coordinate
 from amsplan.store import technicians as store
@@ -40,7 +41,7 @@ def _working_days(text: str, what: str) -> str:
     try:
         return parse_working_days(text)
     except ValueError as err:
-        raise InputError(f"{what} {err}") from None
+        raise InputError(f"{what} {err}") from None  # (err: slots.parse_working_days)
 
 
 @dataclass
@@ -88,14 +89,18 @@ def add_technician(
         created = tech is None
         if tech is None:
             if name is None:
-                raise InputError(f"technician {tech_id}: a new technician needs --name")
+                raise InputError(
+                    _("technician {id}: a new technician needs --name").format(id=tech_id)
+                )
             tech = Technician(id=tech_id, name=name, work_start=_START, work_end=_END)
         before = (tech.work_start, tech.work_end)
         name = tech.name if name is None else name
         begin, finish = begin or tech.work_start, finish or tech.work_end
         problems = rules.problems(tech_id, name, begin, finish)
         if problems:
-            raise InputError(f"technician {tech_id}: " + "; ".join(problems))
+            raise InputError(
+                _("technician {id}: {problems}").format(id=tech_id, problems="; ".join(problems))
+            )
         tech.name, tech.work_start, tech.work_end = name, begin, finish
         if phone is not None:
             tech.phone = phone
@@ -114,7 +119,7 @@ def _start_point(lat: str | None, lon: str | None) -> tuple[float, float] | None
     if lat is None and lon is None:
         return None
     if lat is None or lon is None:
-        raise InputError("--lat and --lon go together (the start point)")
+        raise InputError(_("--lat and --lon go together (the start point)"))
     point = []
     for text, axis, option in ((lat, "latitude", "--lat"), (lon, "longitude", "--lon")):
         try:
@@ -122,7 +127,7 @@ def _start_point(lat: str | None, lon: str | None) -> tuple[float, float] | None
         except ValueError as err:
             raise InputError(f"{option}: {err}") from None
         if number is None:
-            raise InputError(f"{option} is empty")
+            raise InputError(_("{option} is empty").format(option=option))
         point.append(number)
     return point[0], point[1]
 
@@ -132,7 +137,7 @@ def visits_outside_hours(s: Session, ctx: Context, techs: list[Technician]) -> l
     if not techs:
         return []
     tz = ctx.settings.tz
-    today, _ = clock.day_bounds(clock.to_local(ctx.now(), tz).date(), tz)
+    today = clock.day_bounds(clock.to_local(ctx.now(), tz).date(), tz)[0]
     hours = {t.id: (t.work_start, t.work_end) for t in techs}
     found = []
     for order_no, tech_id, planned, minutes, status in store.visits_from(
@@ -182,14 +187,17 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
             continue
         found = rules.problems(rec["id"], rec["name"], start or _START, end or _END)
         if rec["id"] in seen:
-            found.append(f"id {rec['id']!r} already on line {seen[rec['id']]}")
+            found.append(
+                _("id {id!r} already on line {line}").format(id=rec["id"], line=seen[rec["id"]])
+            )
         seen.setdefault(rec["id"], line)
         problems += [Problem(line, "", p) for p in found]
         rows.append((rec, start, end, days, point))
     name = Path(path).name
     if problems:
         raise InputError(
-            f"{name}: invalid rows; nothing was imported", [p.render(name) for p in problems]
+            _("{file}: invalid rows; nothing was imported").format(file=name),
+            [p.render(name) for p in problems],
         )
     result = TechImportResult()
     with ctx.session() as s:
@@ -209,8 +217,15 @@ def import_technicians(ctx: Context, path: Path) -> TechImportResult:
             tech.work_start, tech.work_end = start or tech.work_start, end or tech.work_end
             if tech.work_start >= tech.work_end:
                 raise InputError(
-                    f"{name}:{seen[tech.id]}: working hours {tech.work_start:%H:%M}-"
-                    f"{tech.work_end:%H:%M} end before they start; nothing was imported"
+                    _(
+                        "{file}:{line}: working hours {start}-{end} end before they start;"
+                        " nothing was imported"
+                    ).format(
+                        file=name,
+                        line=seen[tech.id],
+                        start=f"{tech.work_start:%H:%M}",
+                        end=f"{tech.work_end:%H:%M}",
+                    )  # fmt: skip
                 )
             if rec["id"] in current and before != (tech.work_start, tech.work_end):
                 changed.append(tech)
@@ -266,9 +281,13 @@ def add_absence(
 ) -> AbsenceResult:
     """Record a technician away from `first` to `last` (inclusive)."""
     if last < first:
-        raise InputError(f"--to {last:%d.%m.%Y} is before --from {first:%d.%m.%Y}")
+        raise InputError(
+            _("--to {last} is before --from {first}").format(
+                last=f"{last:%d.%m.%Y}", first=f"{first:%d.%m.%Y}"
+            )
+        )
     if CONTROL_CHARS.search(reason):
-        raise InputError("--reason contains control characters")
+        raise InputError(_("--reason contains control characters"))
     tz = ctx.settings.tz
     with ctx.session() as s:
         get_technician(s, tech_id)
@@ -282,8 +301,8 @@ def add_absence(
         )
         s.add(absence)
         s.flush()
-        start, _ = clock.day_bounds(first, tz)
-        _, end = clock.day_bounds(last, tz)
+        start = clock.day_bounds(first, tz)[0]
+        end = clock.day_bounds(last, tz)[1]
         booked = [
             (o.order_no, clock.to_local(o.planned_start, tz), o.status)
             for o in orders_between(s, tech_id, start, end)
@@ -306,7 +325,7 @@ def remove_absence(ctx: Context, absence_id: int) -> Absence:
     with ctx.session() as s:
         absence = store.find_absence(s, absence_id)
         if absence is None:
-            raise NotFound(f"no absence {absence_id} (see `amsplan techs absences`)")
+            raise NotFound(_("no absence {id} (see amsplan techs absences)").format(id=absence_id))
         s.delete(absence)
         return absence
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from amsplan.errors import InputError, NotFound
+from amsplan.i18n import _, pgettext
 from amsplan.services import workflow
 from amsplan.services.context import Context
 from amsplan.store import worklist as store
@@ -29,9 +30,9 @@ class HandleResult:
 def check_comment(comment: str) -> str:
     comment = " ".join((comment or "").split())
     if not comment:
-        raise InputError("say what was done: --comment TEXT")
+        raise InputError(_("say what was done: --comment TEXT"))
     if len(comment) > 2000:
-        raise InputError("the comment is longer than 2000 characters")
+        raise InputError(_("the comment is longer than 2000 characters"))
     return comment
 
 
@@ -42,11 +43,19 @@ def load(
     every unknown id."""
     wanted = sorted(set(ids))
     if not wanted:
-        raise InputError(f"name the {what} ids to handle (the first column of the list)")
+        raise InputError(_("name the ids to handle (the first column of the list)"))
     rows = store.by_ids(session, model, wanted, *where, lock=lock)
     missing = sorted(set(wanted) - {r.id for r in rows})
     if missing:
-        raise NotFound(f"no {what} {', '.join(map(str, missing))}")
+        items = {
+            "reply": pgettext("work list", "reply"), "return": pgettext("work list", "return"),
+            "upstream message": pgettext("work list", "upstream message"),
+        }  # fmt: skip
+        raise NotFound(
+            _("no {what} {ids}").format(
+                what=items.get(what, what), ids=", ".join(map(str, missing))
+            )
+        )
     return rows
 
 

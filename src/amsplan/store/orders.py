@@ -21,6 +21,7 @@ from amsplan import clock
 from amsplan.domain.slots import OCCUPYING
 from amsplan.domain.statuses import Status
 from amsplan.errors import InputError, NotFound
+from amsplan.i18n import _
 from amsplan.store.bulk import Prepared, add_table_rows, prepare, run_many
 from amsplan.store.chunks import CHUNK, chunks, locked
 from amsplan.store.models import Order
@@ -57,7 +58,11 @@ def find_orders(session: Session, numbers: Iterable[str], lock: bool = False) ->
                 continue
             if len(orders) > 1:
                 both = " and ".join(sorted(o.order_no for o in orders))
-                raise InputError(f"{rest[key][0]} matches {both}; type the order number exactly")
+                raise InputError(
+                    _("{typed} matches {both}; type the order number exactly").format(
+                        typed=rest[key][0], both=both
+                    )
+                )
             for number in rest[key]:
                 found[number] = orders[0]
     return found
@@ -94,7 +99,7 @@ def get_order(session: Session, order_no: str) -> Order:
     """The order with this number (exactly, else in any case); NotFound if none."""
     order = find_orders(session, [order_no]).get(order_no)
     if order is None:
-        raise NotFound(f"no order {order_no!r}")
+        raise NotFound(_("no order {order!r}").format(order=order_no))
     return order
 
 
@@ -105,11 +110,11 @@ def load_orders(session: Session, order_nos: list[str], lock: bool = True) -> li
     counts = Counter(order_nos)
     dupes = sorted(n for n, k in counts.items() if k > 1)
     if dupes:
-        raise InputError(f"order given twice: {', '.join(dupes)}")
+        raise InputError(_("order given twice: {orders}").format(orders=", ".join(dupes)))
     found = find_orders(session, order_nos, lock=lock)
     missing = [n for n in order_nos if n not in found]
     if missing:
-        raise NotFound(f"no such order: {', '.join(missing)}")
+        raise NotFound(_("no such order: {orders}").format(orders=", ".join(missing)))
     orders = [found[n] for n in order_nos]
     if len({o.id for o in orders}) < len(orders):
         seen: dict[int | None, str] = {}
@@ -118,7 +123,7 @@ def load_orders(session: Session, order_nos: list[str], lock: bool = True) -> li
             if order.id in seen:
                 twice.append(f"{seen[order.id]} and {number}")
             seen.setdefault(order.id, number)
-        raise InputError(f"order given twice: {', '.join(twice)}")
+        raise InputError(_("order given twice: {orders}").format(orders=", ".join(twice)))
     return orders
 
 
@@ -238,7 +243,7 @@ def to_lock(
     if day:
         start, end = clock.day_bounds(day, tz)
         return planned_between(session, start, end, (Status.PLANNING,), lock=True)
-    raise InputError("name orders, or --date (and --tech)")
+    raise InputError(_("name orders, or --date (and --tech)"))
 
 
 def order_by_id(session: Session, order_id: int, lock: bool = False) -> Order | None:
@@ -432,9 +437,9 @@ def write_changed(session: Session) -> None:
                 f"{len(params) - written} of {len(params)} orders were changed by another "
                 "process meanwhile"
             )
-        for order, _ in group:
+        for order, _params in group:
             inspect(order).dict["version"] = order.version + 1
-        _written(session, [order for order, _ in group])
+        _written(session, [order for order, _params in group])
     _written(session, unchanged)
 
 

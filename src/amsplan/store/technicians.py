@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from amsplan.domain.statuses import Status
 from amsplan.errors import NotFound
+from amsplan.i18n import _
 from amsplan.store.models import Absence, Order, Technician
 
 
@@ -24,7 +25,7 @@ def get_technician(session: Session, tech_id: str) -> Technician:
         return kept[tech_id]
     tech = session.get(Technician, tech_id)
     if tech is None:
-        raise NotFound(f"no technician {tech_id!r} (see `amsplan techs list`)")
+        raise NotFound(_("no technician {id!r} (see amsplan techs list)").format(id=tech_id))
     session.info.setdefault(_KEPT, {})[tech_id] = tech
     return tech
 
