@@ -18,6 +18,7 @@ import typer
 from amsplan.cli.batch import ask_first
 from amsplan.cli.output import console, context, count, local_when, print_json, table
 from amsplan.cli.params import DryRun, HandleAll, HandleComment, Json, RetryAll, Yes
+from amsplan.cli.records import record
 from amsplan.errors import InputError
 
 if TYPE_CHECKING:
@@ -80,7 +81,8 @@ def print_ingest(result: Any, file: Path, as_json: bool) -> None:
     if as_json:
         print_json(
             {"file": result.file, "new": result.new, "already_ingested": result.already_ingested,
-             "outcomes": dict(result.outcomes), "refused": result.refused}
+             "outcomes": dict(result.outcomes),
+             "refused": [{"line": n, "order_no": o, "reason": r} for n, o, r in result.refused]}
         )  # fmt: skip
     else:
         out = table("outcome", "rows", title=file.name)
@@ -119,7 +121,7 @@ def field_group(
         c = context(ctx)
         items = listed(c, source)
         if as_json:
-            print_json([m.model_dump() for m in items])
+            print_json([record(m) for m in items])  # times with their offset
             return
         out = table("id", "file:line", "order", "message", "why", "received")
         for m in items:
@@ -156,7 +158,9 @@ def field_group(
             raise InputError("name the message ids to retry, or --all (not both)")
         result = retry_messages(context(ctx), source, ids or None)
         if as_json:
-            print_json({"applied": result.applied, "still_unapplied": result.refused,
+            print_json({"applied": [{"id": i, "order_no": o} for i, o in result.applied],
+                        "still_unapplied": [{"id": i, "order_no": o, "reason": r}
+                                            for i, o, r in result.refused],
                         "already_handled": result.already})  # fmt: skip
         else:
             for message_id, order_no in result.applied:
