@@ -42,8 +42,12 @@ def test_dry_run_prints_the_digests_then_a_run_sends_them_quietly(workspace):
         orders = booked(workspace)
         reply(workspace, orders[0][1], REPLY, T0 + timedelta(minutes=5))
         dry = ok("notify", "run", "--dry-run", env=LATER).stdout
-        assert f"To: {KARI}\nSubject: amsplan: 1 endring siden 08:05" in dry
+        assert f"To: {KARI}\nSubject: amsplan: 1 change since 08:05" in dry
         assert REPLY in dry and "1 digest would be sent" in dry
+        norsk = ok("notify", "run", "--dry-run", env={**LATER, "AMSPLAN_LANGUAGE": "nb"}).stdout
+        assert f"Til: {KARI}\nEmne: amsplan: 1 endring siden 08:05" in norsk
+        assert "Hei,\n" in norsk and "Årsak / kommentar" in norsk and "1 sammendrag ville" in norsk
+        assert REPLY in norsk  # the customer's words as written
         assert server.received == []
         sent = ok("notify", "run", env=LATER)
         assert sent.stdout == "" and sent.stderr == ""  # cron mails only problems
