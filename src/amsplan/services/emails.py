@@ -113,9 +113,9 @@ def test(ctx: Context, to: str) -> ServerAnswer:
         mime = outmail.mime(ctx, message, text, None, reply_to="")
     (outcome,) = outmail.send(ctx, [(message.id or 0, mime)], _settled)
     answers = {
-        EmailState.SENT: "the server took it",
-        EmailState.FAILED: f"the server refused it: {outcome.error}",
-        EmailState.UNKNOWN: f"no answer: {outcome.error}",
+        EmailState.SENT: _("the server took it"),
+        EmailState.FAILED: _("the server refused it: {error}").format(error=outcome.error),
+        EmailState.UNKNOWN: _("no answer: {error}").format(error=outcome.error),
     }
     return ServerAnswer(outcome.id, to, server.where, outcome.state, answers[outcome.state])
 
