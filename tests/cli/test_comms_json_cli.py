@@ -136,3 +136,15 @@ def test_sms_and_json_in_norwegian(workspace):
     assert "Leverandør file: 2 meldinger i" in dispatched
     reminded = norwegian("reminders", "run", "--dry-run", "--now", "2026-04-21T08:00")
     assert "Ville gjort" in reminded and "2 påminnelser ville blitt behandlet" in reminded
+
+
+def test_email_and_serve_speak_norwegian(workspace):
+    (_first, _code), (second, _second_code) = locked(workspace, 2)
+    configure(workspace, transport="folder", folder="ut", **{"from": FROM})
+    give(workspace, {second: "bjorn@kunde.example"})
+    sent = norwegian("letters", "email")
+    assert "1 sendt, 0 feilet, 0 uvisst, 0 hoppet over" in sent
+    listed = norwegian("email", "list")
+    assert "tilstand" in listed and "sendt" in listed and "1 melding" in listed
+    refused = norwegian("serve", code=3)
+    assert 'Feil: sms.provider er "file": det finnes ingen leverandør å høre fra' in refused
