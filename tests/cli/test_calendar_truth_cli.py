@@ -45,7 +45,7 @@ def test_a_held_order_keeps_its_slot_it_is_shown_and_cannot_be_double_booked(wor
 
     ok("followup", "resume", "AMS-00001")
     booked = data("sms", "book", "AMS-00001")
-    assert [n for n, _ in booked["moved"]] == ["AMS-00001"]
+    assert [b["order_no"] for b in booked["booked"]] == ["AMS-00001"]
 
 
 def test_sms_book_and_resume_refuse_a_slot_another_order_holds(workspace):

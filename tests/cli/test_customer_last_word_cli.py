@@ -13,6 +13,11 @@ from tests.cli.support import data, error, fails, ok, order
 from tests.helpers import order_row, write_orders
 
 
+def sms_codes(result: dict) -> dict[str, str]:
+    """Order number -> booking code, from `sms book --json`."""
+    return {b["order_no"]: b["code"] for b in result["booked"]}
+
+
 def at(moment: str) -> dict[str, str]:
     return {"AMSPLAN_NOW": moment}
 
@@ -32,7 +37,7 @@ def setup_orders(ws, count: int, start: str = "08:00") -> list[str]:
 def booked_by_sms(ws, count: int = 1, when: str = "2026-04-01T10:00") -> dict[str, str]:
     """`count` orders booked by SMS at `when`: {order_no: code}."""
     numbers = setup_orders(ws, count)
-    return dict(data("sms", "book", *numbers, env=at(when))["moved"])
+    return sms_codes(data("sms", "book", *numbers, env=at(when)))
 
 
 def replies(ws, name: str, lines: list[str], header: str = "Mottatt;Avsender;Melding") -> Path:
@@ -245,7 +250,7 @@ def test_cancelled_orders_get_no_reminders(workspace):
 def confirmed_at_seven(ws) -> str:
     """An order for 22.04 07:00, booked by SMS and confirmed on 01.04."""
     numbers = setup_orders(ws, 1, start="07:00")
-    ((no, code),) = data("sms", "book", *numbers, env=at("2026-04-01T10:00"))["moved"]
+    ((no, code),) = sms_codes(data("sms", "book", *numbers, env=at("2026-04-01T10:00"))).items()
     replies(ws, "svar.csv", [f"2026-04-01 10:30;+4740000001;{code} OK"])
     ok("replies", "ingest", "svar.csv", env=at("2026-04-01T10:35"))
     return no

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests import jsondoc
 from tests.cli.support import data, error, fails, ok, order, row, statuses
 from tests.fakes.smtp import Behaviour, SmtpServer, free_port
 from tests.integration.test_bookmail import FROM, booked, configure
@@ -56,7 +57,10 @@ def test_a_test_message_follows_the_one_rule_for_addresses_outside_ascii(workspa
         ]  # fmt: skip
     with SmtpServer(Behaviour(smtputf8=True)) as server:
         configure(workspace, **server.settings())
-        ok("email", "test", "--to", "åse@nett.example")
+        answer = jsondoc.check(
+            "email test", ok("email", "test", "--to", "åse@nett.example", "--json").stdout
+        )
+        assert answer["state"] == "sent"
         assert [r.rcpt_tos for r in server.wait_for(1)] == [["åse@nett.example"]]
 
 
@@ -82,7 +86,10 @@ def test_a_booking_in_doubt_is_listed_flagged_and_settled_by_a_person(workspace)
     assert "no such e-mail message: 9" in error(4, "email", "settle", "1", "9", "--sent")
     out = ok("email", "settle", "1", "--sent", "--comment", "in the server's log").stdout
     assert "1 message settled as sent" in out
-    ok("email", "settle", "2", "--not-sent")
+    settled = jsondoc.check(
+        "email settle", ok("email", "settle", "2", "--not-sent", "--json").stdout
+    )
+    assert [(m["id"], m["state"]) for m in settled] == [(2, "failed")]
     assert order("AMS-00001")["status"] == "awaiting_response"
     assert order("AMS-00001")["booking_channel"] == "email"
     assert statuses() == {"awaiting_response": 1, "ready_to_print": 1}

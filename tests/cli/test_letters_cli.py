@@ -104,7 +104,7 @@ def test_named_order_that_is_not_ready_is_skipped(workspace):
     result = fails(1, "letters", "generate", "AMS-00001", "AMS-00002")
 
     assert "1 letter in" in result.stdout
-    assert "skipped" in row(result.stdout, "AMS-00002", "is planning")
+    assert "skipped" in row(result.stdout, "AMS-00002", "is Planning, not ready to print")
     assert pdfs(workspace) == [NAMES[0]]
     assert statuses() == {"awaiting_response": 1, "planning": 1}
 

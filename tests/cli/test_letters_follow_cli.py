@@ -193,7 +193,7 @@ def test_reprint_refuses_an_order_without_a_letter_booking(workspace):
     order_nos = seed(workspace, 2)
     assign_all(workspace, order_nos)
     message = error(5, "letters", "reprint", "AMS-00001", "AMS-00002")
-    assert "AMS-00001: is planning" in message and "AMS-00002: is planning" in message
+    assert "AMS-00001: is Planning" in message and "AMS-00002: is Planning" in message
     assert pending() == []
 
 

@@ -29,8 +29,8 @@ def test_ingest_a_maildir_prints_the_outcomes(workspace):
 
     assert "Svar (e-mail)" in out
     assert "1" in row(out, "confirmed", "ready for execution")
-    assert "1" in row(out, "followup", "manual follow-up")
-    assert "1" in row(out, "auto_reply", "out of office")
+    assert "1" in row(out, "follow-up", "manual follow-up")
+    assert "1" in row(out, "automatic answer", "out of office")
     assert "1" in row(out, "bounced", "did not arrive")
     assert order("AMS-00001")["status"] == "ready_for_execution"
     assert order("AMS-00002")["followup_reason"] == "customer replied: KONTAKT, jeg er bortreist"

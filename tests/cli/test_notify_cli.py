@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+from tests import jsondoc
 from tests.cli.support import error, fails, ok, run
 from tests.fakes.smtp import Behaviour, SmtpServer, free_port
 from tests.integration.test_notify import KARI, NOTIFY, REPLY, T0, booked, configure, reply
@@ -21,7 +22,8 @@ def test_rules_shows_each_rule_with_its_recipients_resolved(workspace):
     assert "owner: each order's owner, by [notify.users]: kari → Kari.Nordmann@nett.example" in out
     assert "team → planlegging@nett.example" in out and "leder@nett.example" in out
     assert "older than 72 hours" in out
-    rules = json.loads(ok("notify", "rules", "--json").stdout)
+    rules = jsondoc.check("notify rules", ok("notify", "rules", "--json").stdout)
+    assert {"name": "kari", "address": "Kari.Nordmann@nett.example"} in rules["users"]
     assert rules["rules"][1]["to"] == [
         {"name": "team", "address": "planlegging@nett.example"},
         {"name": "leder@nett.example", "address": "leder@nett.example"},
@@ -40,8 +42,12 @@ def test_dry_run_prints_the_digests_then_a_run_sends_them_quietly(workspace):
         orders = booked(workspace)
         reply(workspace, orders[0][1], REPLY, T0 + timedelta(minutes=5))
         dry = ok("notify", "run", "--dry-run", env=LATER).stdout
-        assert f"To: {KARI}\nSubject: amsplan: 1 endring siden 08:05" in dry
+        assert f"To: {KARI}\nSubject: amsplan: 1 change since 08:05" in dry
         assert REPLY in dry and "1 digest would be sent" in dry
+        norsk = ok("notify", "run", "--dry-run", env={**LATER, "AMSPLAN_LANGUAGE": "nb"}).stdout
+        assert f"Til: {KARI}\nEmne: amsplan: 1 endring siden 08:05" in norsk
+        assert "Hei,\n" in norsk and "Årsak / kommentar" in norsk and "1 sammendrag ville" in norsk
+        assert REPLY in norsk  # the customer's words as written
         assert server.received == []
         sent = ok("notify", "run", env=LATER)
         assert sent.stdout == "" and sent.stderr == ""  # cron mails only problems
@@ -57,7 +63,7 @@ def test_a_refused_digest_exits_1_and_says_so_on_stderr(workspace):
         orders = booked(workspace)
         reply(workspace, orders[0][1], REPLY, T0 + timedelta(minutes=5))
         result = fails(1, "notify", "run", "--json", env=LATER)
-    (digest,) = json.loads(result.stdout)["digests"]
+    (digest,) = jsondoc.check("notify run", result.stdout)["digests"]
     assert (digest["state"], digest["error"]) == ("failed", "550 5.1.1 <address> unknown user")
     assert f"the digest to {KARI} failed: 550 5.1.1 <address> unknown user" in result.stderr
 

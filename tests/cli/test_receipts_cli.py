@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from amsplan.domain.rules import utc
+from tests import jsondoc
 from tests.cli.support import data, error, ok, order, row
 from tests.integration.test_callbacks import booked, message, twilio_workspace
 
@@ -36,7 +37,7 @@ def test_a_twilio_export_applies_each_report_once(ws):
     ])  # fmt: skip
 
     out = ok("sms", "receipts", "twilio.csv").stdout
-    assert "1" in row(out, "applied") and "1" in row(out, "unknown_message")
+    assert "1" in row(out, "applied") and "1" in row(out, "no message of ours")
     assert "2 reports read, 1 inbound rows skipped" in out
     shown = order(order_no)
     assert shown["status"] == "manual_followup"
@@ -58,7 +59,9 @@ def test_a_sveve_file_names_messages_by_reference(ws):
     path = ws.path / "sveve.csv"
     path.write_text(f"id;status;ref;errorCode;errorDesc;time\n"
                     f"77;false;{ref};4;Ugyldig nummer;2026-04-15 12:04\n")  # fmt: skip
-    result = data("sms", "receipts", "sveve.csv", "--provider", "sveve")
+    result = jsondoc.check(
+        "sms receipts", ok("sms", "receipts", "sveve.csv", "--provider", "sveve", "--json").stdout
+    )
     assert result["outcomes"] == {"applied": 1}
     assert order(order_no)["followup_reason"] == (
         "SMS failed: false (4 Ugyldig nummer, rapportert 15.04.2026 12:04)"

@@ -44,9 +44,9 @@ def test_ingest_confirms_ok_and_sends_the_rest_to_follow_up(workspace):
 
     assert "svar.csv" in out
     assert "1" in row(out, "confirmed", "ready for execution")
-    assert "2" in row(out, "followup", "manual follow-up")
-    assert "1" in row(out, "no_code")
-    assert "1" in row(out, "unknown_code")
+    assert "2" in row(out, "follow-up", "manual follow-up")
+    assert "1" in row(out, "no code")
+    assert "1" in row(out, "unknown code")
     assert order("AMS-00001")["status"] == "ready_for_execution"
     for order_no, answer in (("AMS-00002", "Ok!!"), ("AMS-00003", "KONTAKT")):
         shown = order(order_no)
@@ -102,7 +102,7 @@ def test_a_second_reply_to_a_confirmed_order_needs_a_person(workspace):
         workspace, [f"2026-04-16 09:00;+4799999901;{code['AMS-00001']} KONTAKT"], "svar2.csv"
     )
 
-    assert "1" in row(ok("replies", "ingest", "svar2.csv").stdout, "followup")
+    assert "1" in row(ok("replies", "ingest", "svar2.csv").stdout, "follow-up")
 
     shown = order("AMS-00001")
     assert shown["status"] == "manual_followup"

@@ -14,6 +14,11 @@ from tests.cli.support import data, ok, order
 from tests.helpers import order_row, write_orders
 
 
+def sms_codes(result: dict) -> dict[str, str]:
+    """Order number -> booking code, from `sms book --json`."""
+    return {b["order_no"]: b["code"] for b in result["booked"]}
+
+
 def at(moment: str) -> dict[str, str]:
     return {"AMSPLAN_NOW": moment}
 
@@ -36,7 +41,8 @@ def booked(ws) -> dict[str, str]:
     ok("assign", *numbers, "--tech", "T01", "--date", "2026-04-22", "--start", "08:00")
     codes = dict(data("lock", *numbers[:2])["locked"])
     ok("letters", "generate")
-    codes |= dict(data("sms", "book", *numbers[2:], env=at("2026-04-01T10:00"))["moved"])
+    by_sms = sms_codes(data("sms", "book", *numbers[2:], env=at("2026-04-01T10:00")))
+    codes |= {no: code.replace("-", "") for no, code in by_sms.items()}
     return {no: format_code(code) for no, code in codes.items()}
 
 

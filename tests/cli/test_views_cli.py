@@ -146,7 +146,7 @@ def test_saved_filter_in_assign_sms_book_exports_and_reports(workspace, tmp_path
     assert [s["order_no"] for s in placed] == ["AMS-00001", "AMS-00002", "AMS-00003", "AMS-00004"]
     ok("orders", "list", "--status", "planning", "--save-as", "Planlagt")
     booked = data("sms", "book", "--filter", "Planlagt")
-    assert len(booked["moved"]) == 4
+    assert len(booked["booked"]) == 4
     ok("followup", "manual", "--filter", "Alle ordre som venter på respons")
     ok("followup", "send-to-execution", "--filter", "Alle ordre til manuell oppfølging")
     ok("orders", "list", "--text", "nordmann 2", "--save-as", "Bare to")

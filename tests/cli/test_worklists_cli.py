@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from amsplan.cli import app
+from tests import jsondoc
 from tests.cli.support import data, error, fails, ok, order, row, runner
 from tests.cli.test_field_cli import RETURNS, csv_file, ready
 from tests.cli.test_find_cli import orders_file
@@ -84,7 +85,7 @@ def test_a_refused_return_is_retried_after_the_order_was_fixed(workspace):
     fixed = order(second)
     assert (fixed["status"], fixed["resolution"]) == ("closed", "OK")
     assert fixed["resolved_at"] == "2026-04-22T09:41:00+02:00"  # the return's own time
-    (left,) = data("returns", "unapplied")
+    (left,) = jsondoc.check("returns unapplied", ok("returns", "unapplied", "--json").stdout)
     assert left["ingested_at"] == "2026-04-01T08:00:00+02:00"  # the suite's clock, local
     assert (left["order_no"], left["outcome"], left["reason"]) == (
         "AMS-404", "unknown_order", "no such order",
@@ -108,9 +109,9 @@ def test_upstream_handle_and_retry(workspace):
 
     out = ok("upstream", "handle", ids[second], "--comment", "Avklart med Quant").stdout
     assert "Handled 1 message" in out
-    retried = data("upstream", "retry", "--all")
+    retried = jsondoc.check("upstream retry", ok("upstream", "retry", "--all", "--json").stdout)
 
-    assert retried["applied"] == [[ids[first], first]]
+    assert retried["applied"] == [{"id": ids[first], "order_no": first}]
     assert order(first)["status"] == "rejected_quant"
     assert data("upstream", "unapplied") == []
     timeline = order(second)["timeline"]
@@ -126,13 +127,14 @@ def test_returns_and_upstream_messages_find_orders_in_any_case(workspace):
         f"{second.lower()};løst;Ingen adgang;2026-04-22 09:15;T01;",
     ])  # fmt: skip
 
-    result = data("returns", "ingest", returns)
+    result = jsondoc.check("returns ingest", ok("returns", "ingest", returns, "--json").stdout)
 
     assert result["outcomes"] == {"applied": 2}
     assert (order(first)["status"], order(second)["status"]) == ("closed", "resolved")
     assert data("returns", "unapplied") == []
     quant = csv_file(workspace, "q.csv", [QUANT, f"{third.lower()};kansellert;;Flyttet"])
-    assert data("upstream", "ingest", quant)["outcomes"] == {"applied": 1}
+    ingested = jsondoc.check("upstream ingest", ok("upstream", "ingest", quant, "--json").stdout)
+    assert ingested["outcomes"] == {"applied": 1}
     assert order(third)["cancelled"] is True
 
 

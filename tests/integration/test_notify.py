@@ -116,7 +116,7 @@ def test_one_digest_per_recipient_with_its_changes_then_only_what_is_new(workspa
         got = by_recipient(server.wait_for(4))
         assert sorted(got) == sorted([KARI, OLA, TEAM, BOSS])
         kari_text, kari_html = bodies(got[KARI][0])
-        assert got[KARI][0].message["Subject"] == "amsplan: 1 endring siden 08:05"
+        assert got[KARI][0].message["Subject"] == "amsplan: 1 change since 08:05"
         # A planner's answer goes to the team, never to the customers' reply mailbox.
         assert got[KARI][0].message["Reply-To"] == TEAM
         assert "AMS-00001" in kari_text and "Svar annet" in kari_text and "kari" in kari_text
@@ -131,7 +131,7 @@ def test_one_digest_per_recipient_with_its_changes_then_only_what_is_new(workspa
         assert "Anlegget er revet" in ola_text  # the comment of the transition that set it
         team_text, team_html = bodies(got[TEAM][0])  # the transition, with its flag's reason
         assert "AMS-00002" in team_text and "Kansellert" in team_text
-        assert "Anlegget er revet" in team_text and "<th>Årsak / kommentar</th>" in team_html
+        assert "Anlegget er revet" in team_text and "<th>Reason / comment</th>" in team_html
         assert bodies(got[BOSS][0])[0] == team_text
 
         again = notify.run(workspace.context("cron", now=T0 + timedelta(minutes=30)))
@@ -143,7 +143,7 @@ def test_one_digest_per_recipient_with_its_changes_then_only_what_is_new(workspa
         (new,) = server.wait_for(5)[4:]
         text, _ = bodies(new)
         assert "AMS-00003" in text and "Ring meg" in text and "AMS-00001" not in text
-        assert new.message["Subject"] == "amsplan: 1 endring siden 08:40"
+        assert new.message["Subject"] == "amsplan: 1 change since 08:40"
     messages, notices = rows(workspace)
     assert [m.state for m in messages] == [EmailState.SENT] * 5
     assert len({m.message_id for m in messages}) == 5
@@ -257,7 +257,7 @@ def test_a_dry_run_shows_the_digests_and_records_and_sends_nothing(workspace):
         dry = notify.run(workspace.context("cron", now=T0 + timedelta(minutes=15)), dry_run=True)
         (digest,) = dry.digests
         assert (digest.recipient, digest.subject, digest.state) == (
-            KARI, "amsplan: 1 endring siden 08:05", None)  # fmt: skip
+            KARI, "amsplan: 1 change since 08:05", None)  # fmt: skip
         assert REPLY in digest.text and "AMS-00001" in digest.text
         assert server.received == [] and rows(workspace) == ([], [])
         real = notify.run(workspace.context("cron", now=T0 + timedelta(minutes=15)))
@@ -311,7 +311,7 @@ def test_times_are_local_on_both_sides_of_the_change_to_winter_time(workspace):
     first, second = text.index("Første"), text.index("Andre")
     assert first < second  # in the order they happened
     assert text.count("25.10.2026 02:30") == 2 and "03:30" not in text and "01:30" not in text
-    assert got.message["Subject"] == "amsplan: 2 endringer siden 02:30"
+    assert got.message["Subject"] == "amsplan: 2 changes since 02:30"
 
 
 def test_a_dead_run_leaves_its_digest_in_doubt_and_it_is_not_sent_again(workspace):

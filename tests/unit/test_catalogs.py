@@ -48,7 +48,8 @@ def test_check_finds_a_missing_and_a_stale_message(tmp_path, monkeypatch):
     assert any("'New': not translated" in p for p in catalogs.problems())  # nb left empty
     catalogs.translate("x", {"New": "Ny"})  # the last entry of the file
     assert [p for p in catalogs.problems() if "New" in p] == []
-    assert (locale / "nb" / "x.po").read_text(encoding="utf-8").endswith('msgid "New"\nmsgstr "Ny"\n')
+    written = (locale / "nb" / "x.po").read_text(encoding="utf-8")
+    assert written.endswith('msgid "New"\nmsgstr "Ny"\n')
 
 
 def test_no_message_is_translated_at_import_time():

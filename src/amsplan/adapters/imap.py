@@ -38,6 +38,7 @@ from imap_tools.errors import (
 
 from amsplan.config import Settings
 from amsplan.errors import ConfigError, Unavailable
+from amsplan.i18n import N_, _
 
 PASSWORD_ENV = "AMSPLAN_IMAP_PASSWORD"
 BATCH = 50  # messages per FETCH at most
@@ -67,7 +68,7 @@ class Mailbox:
 
     def uids(self) -> list[str]:
         """Every message in the folder by UID, oldest (lowest UID) first."""
-        with self._talking("searching the folder"):
+        with self._talking(N_("searching the folder")):
             return sorted(self._box.uids("ALL", charset=None), key=int)
 
     def messages(self, uids: Sequence[str]) -> Iterator[Message]:
@@ -76,7 +77,7 @@ class Mailbox:
         someone else is left out."""
         sizes = self._sizes(uids)
         for batch in _batches([u for u in uids if u in sizes], sizes):
-            with self._talking("fetching messages"):
+            with self._talking(N_("fetching messages")):
                 typ, data = self._box.client.uid(
                     "FETCH", _uid_set(batch), "(UID INTERNALDATE BODY.PEEK[])"
                 )
@@ -105,7 +106,7 @@ class Mailbox:
         """uid -> size in bytes, in one FETCH."""
         if not uids:
             return {}
-        with self._talking("reading message sizes"):
+        with self._talking(N_("reading message sizes")):
             typ, data = self._box.client.uid("FETCH", _uid_set(uids), "(UID RFC822.SIZE)")
         self._check(typ, data, "FETCH")
         sizes = {}
@@ -118,8 +119,11 @@ class Mailbox:
 
     def _check(self, typ: str, data: list, command: str) -> None:
         if typ != "OK":
-            raise Unavailable(f"the IMAP server {self._where} refused {command}: "
-                              f"{_words(data, self._password)}")  # fmt: skip
+            raise Unavailable(
+                _("the IMAP server {server} refused {command}: {answer}").format(
+                    server=self._where, command=command, answer=_words(data, self._password)
+                )
+            )
 
     @contextmanager
     def _talking(self, doing: str) -> Iterator[None]:
@@ -133,16 +137,21 @@ def connect(settings: Settings) -> Iterator[Mailbox]:
     where = f"{settings.imap_host}:{settings.imap_port}"
     if not settings.imap_host or not settings.imap_user:
         raise ConfigError(
-            f"[imap] host and user must be set in {settings.config_file or 'amsplan.toml'}"
-            " to fetch replies by e-mail"
+            _("[imap] host and user must be set in {file} to fetch replies by e-mail").format(
+                file=settings.config_file or "amsplan.toml"
+            )
         )
     password = os.environ.get(PASSWORD_ENV, "")
     if not password:
-        raise ConfigError(f"the IMAP password is not set: set {PASSWORD_ENV} in the environment")
-    with _errors(where, password, "connecting"):
+        raise ConfigError(
+            _("the IMAP password is not set: set {variable} in the environment").format(
+                variable=PASSWORD_ENV
+            )
+        )
+    with _errors(where, password, N_("connecting")):
         box = _client(settings)
     try:
-        with _errors(where, password, "logging in"):
+        with _errors(where, password, N_("logging in")):
             # LOGIN takes ASCII only; a user or password with æøå goes as AUTHENTICATE PLAIN
             ascii_only = (settings.imap_user + password).isascii()
             login = box.login if ascii_only else box.login_utf8
@@ -153,8 +162,15 @@ def connect(settings: Settings) -> Iterator[Mailbox]:
             except (MailboxLoginError, imaplib.IMAP4.error) as err:
                 said = err.command_result[1] if isinstance(err, MailboxLoginError) else str(err)
                 raise Unavailable(
-                    f"the IMAP server {where} refused the login of {settings.imap_user!r}"
-                    f" ({_words(said, password)}); check [imap] user and {PASSWORD_ENV}"
+                    _(
+                        "the IMAP server {server} refused the login of {user} ({answer}); check"
+                        " [imap] user and {variable}"
+                    ).format(
+                        server=where,
+                        user=repr(settings.imap_user),
+                        answer=_words(said, password),
+                        variable=PASSWORD_ENV,
+                    )
                 ) from None
             _refresh_capabilities(box)
             mailbox = Mailbox(box, where, password)
@@ -162,8 +178,14 @@ def connect(settings: Settings) -> Iterator[Mailbox]:
                 box.folder.set(mailbox.name(settings.imap_folder))
             except MailboxFolderSelectError as err:
                 raise ConfigError(
-                    f"the IMAP server {where} cannot open the folder {settings.imap_folder!r}"
-                    f" ({_words(err.command_result[1], password)}); check [imap] folder"
+                    _(
+                        "the IMAP server {server} cannot open the folder {folder} ({answer});"
+                        " check [imap] folder"
+                    ).format(
+                        server=where,
+                        folder=repr(settings.imap_folder),
+                        answer=_words(err.command_result[1], password),
+                    )
                 ) from None
         yield mailbox
     finally:
@@ -213,38 +235,54 @@ def _errors(where: str, password: str, doing: str) -> Iterator[None]:
         raise
     except ssl.SSLCertVerificationError as err:
         raise Unavailable(
-            f"the IMAP server {where}'s certificate is not trusted ({err.verify_message});"
-            " check [imap] host (the name in its certificate), or trust the company CA with"
-            " SSL_CERT_FILE=/path/to/ca.pem"
+            _(
+                "the IMAP server {server}'s certificate is not trusted ({why}); check [imap]"
+                " host (the name in its certificate), or trust the company CA with"
+                " SSL_CERT_FILE=/path/to/ca.pem"
+            ).format(server=where, why=err.verify_message)
         ) from None
     except ssl.SSLError as err:
         raise Unavailable(
-            f"TLS with the IMAP server {where} failed ({err.reason or type(err).__name__});"
-            " check [imap] security and port (tls: 993, starttls or none: 143)"
+            _(
+                "TLS with the IMAP server {server} failed ({why}); check [imap] security and"
+                " port (tls: 993, starttls or none: 143)"
+            ).format(server=where, why=err.reason or type(err).__name__)
         ) from None
     except TimeoutError:
         raise Unavailable(
-            f"the IMAP server {where} did not answer within the timeout while {doing}"
-            " ([imap] timeout)"
+            _(
+                "the IMAP server {server} did not answer within the timeout while {doing}"
+                " ([imap] timeout)"
+            ).format(server=where, doing=_(doing))
         ) from None
     except socket.gaierror:
-        raise Unavailable(f"the IMAP server {where} is unknown (check [imap] host)") from None
+        raise Unavailable(
+            _("the IMAP server {server} is unknown (check [imap] host)").format(server=where)
+        ) from None
     except ConnectionRefusedError:
         raise Unavailable(
-            f"cannot connect to the IMAP server {where}: connection refused (is it running?"
-            " check [imap] host and port)"
+            _(
+                "cannot connect to the IMAP server {server}: connection refused (is it running?"
+                " check [imap] host and port)"
+            ).format(server=where)
         ) from None
     except OSError as err:
         raise Unavailable(
-            f"the connection to the IMAP server {where} failed while {doing} ({type(err).__name__})"
+            _("the connection to the IMAP server {server} failed while {doing} ({why})").format(
+                server=where, doing=_(doing), why=type(err).__name__
+            )
         ) from None
     except UnexpectedCommandStatusError as err:
         raise Unavailable(
-            f"the IMAP server {where} refused {doing}: {_words(err.command_result[1], password)}"
+            _("the IMAP server {server} refused {doing}: {answer}").format(
+                server=where, doing=_(doing), answer=_words(err.command_result[1], password)
+            )
         ) from None
     except (ImapToolsError, imaplib.IMAP4.error) as err:
         raise Unavailable(
-            f"the IMAP server {where} failed while {doing}: {_words([str(err)], password)}"
+            _("the IMAP server {server} failed while {doing}: {answer}").format(
+                server=where, doing=_(doing), answer=_words([str(err)], password)
+            )
         ) from None
 
 
@@ -258,7 +296,7 @@ def _words(data: object, password: str) -> str:
     text = " ".join(text.split())
     if password:
         text = text.replace(password, "***")
-    return text[:200] or "no reason given"
+    return text[:200] or _("no reason given")
 
 
 def _uid_set(uids: Sequence[str]) -> str:

@@ -30,6 +30,7 @@ from typing import TypeVar
 
 from amsplan.domain.mail import AUTO_HEADERS, from_mail_system
 from amsplan.errors import InputError
+from amsplan.i18n import _
 
 T = TypeVar("T")
 TEXT_MAX = 100_000  # characters of a mail's text kept
@@ -473,7 +474,9 @@ def read(path: Path) -> Iterator[tuple[str, bytes]]:
     found = kind(path)
     if found is None:
         raise InputError(
-            f"{path}: not an e-mail file (.eml), a Maildir folder (cur/ or new/) or an mbox file"
+            _(
+                "{file}: not an e-mail file (.eml), a Maildir folder (cur/ or new/) or an mbox file"
+            ).format(file=path)
         )
     try:
         if found == "eml":
@@ -483,7 +486,9 @@ def read(path: Path) -> Iterator[tuple[str, bytes]]:
         box = mailbox.mbox(path, create=False)
         named = [(f"{path.name}#{n}", key) for n, key in enumerate(box.keys(), start=1)]
     except OSError as err:
-        raise InputError(f"{path}: cannot be read ({err.strerror or err})") from None
+        raise InputError(
+            _("{file}: cannot be read ({why})").format(file=path, why=err.strerror or err)
+        ) from None
     return _messages(box, named)
 
 

@@ -45,6 +45,7 @@ import idna
 from amsplan.adapters.writers import fsync_dir, write_private
 from amsplan.domain.cells import needs_smtputf8
 from amsplan.errors import Unavailable
+from amsplan.i18n import _
 
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
 _ADDRESS_HEADERS = ("From", "To", "Reply-To")
@@ -211,13 +212,17 @@ class Connection:
             return self._session()
         except smtplib.SMTPAuthenticationError as err:
             raise Unavailable(
-                f"the mail server {server.where} refused the login of {server.user!r}"
-                f" ({err.smtp_code}): check [email] user and AMSPLAN_EMAIL_PASSWORD"
+                _(
+                    "the mail server {server} refused the login of {user} ({code}): check [email]"
+                    " user and AMSPLAN_EMAIL_PASSWORD"
+                ).format(server=server.where, user=repr(server.user), code=err.smtp_code)
             ) from None
         except (smtplib.SMTPException, OSError, ssl.SSLError) as err:
             raise Unavailable(
-                f"cannot reach the mail server {server.where}: {_why(err)}"
-                " (check [email] host, port and security, or try again later)"
+                _(
+                    "cannot reach the mail server {server}: {why} (check [email] host, port and"
+                    " security, or try again later)"
+                ).format(server=server.where, why=_why(err))
             ) from None
 
     def _session(self) -> smtplib.SMTP:
@@ -267,15 +272,20 @@ class Connection:
                 if code not in (250, 251):
                     self._refused(code, words)
         except (smtplib.SMTPServerDisconnected, OSError) as err:  # before the data: not sent
-            raise Unavailable(f"the mail server {self.server.where} closed the connection:"
-                              f" {_why(err)}") from None  # fmt: skip
+            raise Unavailable(
+                _("the mail server {server} closed the connection: {why}").format(
+                    server=self.server.where, why=_why(err)
+                )
+            ) from None
         try:
             code, words = smtp.data(msg.as_bytes(policy=wire))
         except smtplib.SMTPDataError as err:  # refused before the message was handed over
             self._refused(err.smtp_code, err.smtp_error)
         except (smtplib.SMTPException, OSError) as err:
             self._smtp = None  # the session is gone
-            raise Unsure(f"the connection broke while the server took it: {_why(err)}") from None
+            raise Unsure(
+                _("the connection broke while the server took it: {why}").format(why=_why(err))
+            ) from None
         if code != 250:
             self._refused(code, words)
 
@@ -297,7 +307,11 @@ class Connection:
         fsync_dir(folder / "new")
 
     def _unwritable(self, err: OSError) -> Unavailable:
-        return Unavailable(f"cannot write e-mail into {self.server.folder}: {err.strerror}")
+        return Unavailable(
+            _("cannot write e-mail into {folder}: {why}").format(
+                folder=self.server.folder, why=err.strerror
+            )
+        )
 
     def _refused(self, code: int, words: bytes | str) -> None:
         text = words.decode("utf-8", "replace") if isinstance(words, bytes) else words
@@ -322,7 +336,7 @@ class Connection:
 def _why(err: BaseException) -> str:
     """A short reason without addresses: the error's words, else its kind."""
     if isinstance(err, socket.timeout | TimeoutError):
-        return "timed out"
+        return _("timed out")
     if isinstance(err, smtplib.SMTPResponseException):
         words = err.smtp_error
         text = words.decode("utf-8", "replace") if isinstance(words, bytes) else str(words)

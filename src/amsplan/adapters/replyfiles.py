@@ -26,6 +26,7 @@ from pathlib import Path
 
 from amsplan.adapters.tables import Table, header_key, map_columns, read_csv
 from amsplan.errors import InputError
+from amsplan.i18n import N_, _
 
 _RECEIVED = ["Mottatt", "Tidspunkt", "Tid", "Dato", "received", "timestamp", "date"]
 
@@ -50,20 +51,20 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         Format(
-            "twilio", "Twilio console export of messages",
+            "twilio", N_("Twilio console export of messages"),
             {"sender": ["From"], "text": ["Body"], "received_at": ["SentDate", "DateSent"],
              "direction": ["Direction"], "provider_id": ["Sid", "MessageSid"]},
             ("sender", "text", "received_at", "direction"),
         ),
         Format(
-            "sveve", "Sveve received messages (its push parameters as columns)",
+            "sveve", N_("Sveve received messages (its push parameters as columns)"),
             {"sender": ["number"], "text": ["msg"], "prefix": ["prefix"],
              "shortnumber": ["shortnumber"], "received_at": _RECEIVED,
              "provider_id": ["id", "message_id"]},
             ("sender", "text"),
         ),
         Format(
-            "amsplan", "amsplan's reply file", REPLY_COLUMNS,
+            "amsplan", N_("amsplan's reply file"), REPLY_COLUMNS,
             ("received_at", "sender", "text"),
         ),
     )
@@ -92,8 +93,10 @@ def read(path: Path, format_name: str | None = None) -> ReplyFile:
         if not closest:  # forced, or a problem in the rows
             raise
         raise InputError(
-            f"{table.path}: the header is not usable as {fmt.name} ({fmt.title}), the format "
-            "it is closest to (--format names another)",
+            _(
+                "{file}: the header is not usable as {format} ({title}), the format "
+                "it is closest to (--format names another)"
+            ).format(file=table.path, format=fmt.name, title=_(fmt.title)),
             err.problems,
         ) from None
     if fmt.name == "twilio":
@@ -113,9 +116,10 @@ def detect(table: Table) -> Format:
         return best
     # The header is not echoed: a file without one starts with a customer's message.
     raise InputError(
-        f"{table.path}:{table.header_line}: not a reply file amsplan knows; it reads "
-        "these (or name one with --format):",
-        [f"{f.name}: {f.title}: {describe(f)}" for f in FORMATS.values()],
+        _(
+            "{file}: not a reply file amsplan knows; it reads these (or name one with --format):"
+        ).format(file=f"{table.path}:{table.header_line}"),
+        [f"{f.name}: {_(f.title)}: {describe(f)}" for f in FORMATS.values()],
     )
 
 
@@ -123,7 +127,9 @@ def describe(fmt: Format) -> str:
     """The columns a format needs, and the ones it reads when present."""
     need = "; ".join(" or ".join(fmt.columns[name][:3]) for name in fmt.required)
     more = [fmt.columns[n][0] for n in fmt.columns if n not in fmt.required]
-    return f"columns {need}" + (f" (optional: {', '.join(more)})" if more else "")
+    if more:
+        return _("columns {need} (optional: {more})").format(need=need, more=", ".join(more))
+    return _("columns {need}").format(need=need)
 
 
 def _found(fmt: Format, table: Table) -> tuple[bool, int]:

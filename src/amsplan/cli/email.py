@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, count, local_when, print_json, styled, table
+from amsplan.cli.output import console, context, local_when, print_json, styled, table
 from amsplan.cli.params import Json, choice
 from amsplan.domain.states import EmailKind, EmailState
+from amsplan.i18n import _, ngettext, pgettext
 
 email_app = typer.Typer(
     help="E-mail amsplan sends: list, settle messages in doubt, test the settings.",
@@ -35,22 +36,52 @@ def list_(
     Examples: amsplan email list --state unknown
               amsplan email list --state failed --kind booking
     """
+    from amsplan.cli.records import record
     from amsplan.services import emails
 
     c = context(ctx)
     items = emails.messages(c, state, kind)
+    states, kinds = email_states(), email_kinds()
     if as_json:
-        print_json([{**m.model_dump(), "order_no": n} for m, n in items])
+        print_json([record(m, order_no=n, state_label=states[m.state]) for m, n in items])
         return
-    out = table("id", "kind", "order", "to", "state", "sending", "sent", "answer", "subject")
+    out = table(
+        _("id"),
+        _("kind"),
+        _("order"),
+        _("to"),
+        _("state"),
+        _("sending"),
+        pgettext("email", "sent"),
+        _("answer"),
+        _("subject"),
+    )
     colours = {EmailState.SENT: "green", EmailState.FAILED: "red", EmailState.UNKNOWN: "red",
                EmailState.BOUNCED: "red", EmailState.SENDING: "yellow"}  # fmt: skip
     for m, order_no in items:
-        out.add_row(str(m.id), m.kind, order_no or "", m.to, styled(m.state, colours[m.state]),
+        out.add_row(str(m.id), kinds[m.kind], order_no or "", m.to,
+                    styled(states[m.state], colours[m.state]),
                     local_when(m.sending_at, c.settings), local_when(m.sent_at, c.settings),
                     m.error or "", m.subject)  # fmt: skip
     console.print(out)
-    console.print(count(len(items), "message", "messages"))
+    n = len(items)
+    console.print(ngettext("{n} message", "{n} messages", n).format(n=n))
+
+
+def email_states() -> dict[str, str]:
+    """Each EmailState in the planner's language."""
+    return {
+        "sending": pgettext("email", "sending"),
+        "sent": pgettext("email", "sent"),
+        "failed": pgettext("email", "failed"),
+        "unknown": pgettext("email", "unknown"),
+        "bounced": pgettext("email", "bounced"),
+    }
+
+
+def email_kinds() -> dict[str, str]:
+    """Each EmailKind in the planner's language."""
+    return {"booking": pgettext("email", "booking"), "digest": pgettext("email", "digest")}
 
 
 @email_app.command("settle")
@@ -74,13 +105,20 @@ def settle(
     from amsplan.services import emails
 
     if sent is None:
-        raise InputError("say whether it went: --sent or --not-sent")
+        raise InputError(_("say whether it went: --sent or --not-sent"))
+    from amsplan.cli.records import record
+
     settled = emails.settle(context(ctx), ids, sent, comment)
     if as_json:
-        print_json([m.model_dump() for m in settled])
+        states = email_states()
+        print_json([record(m, state_label=states[m.state]) for m in settled])
         return
-    how = "sent" if sent else "not sent"
-    console.print(count(len(settled), "message", "messages") + f" settled as {how}")
+    n = len(settled)
+    if sent:
+        said = ngettext("{n} message settled as sent", "{n} messages settled as sent", n)
+    else:
+        said = ngettext("{n} message settled as not sent", "{n} messages settled as not sent", n)
+    console.print(said.format(n=n))
 
 
 @email_app.command("test")
@@ -100,8 +138,15 @@ def test(
     if as_json:
         print_json(answer)
     else:
-        console.print(f"Test message {answer.id} to {answer.to} through {answer.server}: "
-                      f"{answer.state}, {answer.answer}")  # fmt: skip
+        console.print(
+            _("Test message {id} to {to} through {server}: {state}, {answer}").format(
+                id=answer.id,
+                to=answer.to,
+                server=answer.server,
+                state=email_states()[answer.state],
+                answer=answer.answer,
+            )
+        )
     if answer.state is not EmailState.SENT:
         raise typer.Exit(1)
 

@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.batch import orders_or_day
-from amsplan.cli.output import console, context, count, local_when, print_json, styled, table
+from amsplan.cli.output import console, context, local_when, print_json, styled, table
 from amsplan.cli.params import Day, DryRun, Filter, Json, Orders, Tech
+from amsplan.cli.records import utc
+from amsplan.i18n import _, ngettext
 
 letters_app = typer.Typer(help="Booking letters (PDF) in the letters folder.", no_args_is_help=True)
 
@@ -45,7 +47,7 @@ def generate(
         from rich.progress import Progress
 
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("Letters", total=None)
+            task = bar.add_task(_("Letters"), total=None)
             result = letters.generate(
                 c, picked, tech, day, combined,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
@@ -53,26 +55,45 @@ def generate(
     else:
         result = letters.generate(c, picked, tech, day, combined)
     if as_json:
-        print_json(result)
+        from amsplan.cli.records import pairs
+
+        print_json({
+            "generated": result.generated,
+            "skipped": pairs(result.skipped, "order_no", "reason"),
+            "recovered": result.recovered,
+            "combined": result.combined,
+            "left_for_email": result.left_for_email,
+            "laid_out": pairs(sorted(result.laid_out.items()), "reason", "letters"),
+        })  # fmt: skip
     else:
         if result.recovered:
-            console.print(f"Finished {result.recovered} letters of an interrupted run")
-        console.print(
-            count(len(result.generated), "letter", "letters") + f" in {c.settings.letters_dir}"
-        )
+            console.print(
+                _("Finished {n} letters of an interrupted run").format(n=result.recovered)
+            )
+        console.print(_letters_in(len(result.generated), c.settings.letters_dir))
         for order_no, reason in result.skipped:
-            console.print(styled("skipped", "yellow"), f"{order_no}: {reason}")
+            console.print(styled(_("skipped"), "yellow"), f"{order_no}: {reason}")
         if result.left_for_email:
-            console.print(count(result.left_for_email, "order", "orders")
-                          + " booked by e-mail left for `amsplan letters email`")  # fmt: skip
+            n = result.left_for_email
+            console.print(
+                ngettext(
+                    "{n} order booked by e-mail left for `amsplan letters email`",
+                    "{n} orders booked by e-mail left for `amsplan letters email`",
+                    n,
+                ).format(n=n)
+            )
         if result.laid_out:
             reasons = ", ".join(f"{n} {why}" for why, n in sorted(result.laid_out.items()))
+            n = sum(result.laid_out.values())
             console.print(
-                count(sum(result.laid_out.values()), "letter", "letters")
-                + f" laid out by WeasyPrint (slower, same letter): {reasons}"
+                ngettext(
+                    "{n} letter laid out by WeasyPrint (slower, same letter): {reasons}",
+                    "{n} letters laid out by WeasyPrint (slower, same letter): {reasons}",
+                    n,
+                ).format(n=n, reasons=reasons)
             )
         if result.combined:
-            console.print(f"Combined: {result.combined}")
+            console.print(_("Combined: {file}").format(file=result.combined))
     if result.skipped:
         raise typer.Exit(1)
 
@@ -109,7 +130,7 @@ def email(
         from rich.progress import Progress
 
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("E-mail", total=None)
+            task = bar.add_task(_("E-mail"), total=None)
             result = send_bookings(
                 c, picked, tech, day,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
@@ -117,36 +138,73 @@ def email(
     else:
         result = send_bookings(c, picked, tech, day, dry_run)
     if as_json:
-        print_json({**asdict(result), "ok": result.ok})
+        from amsplan.cli.records import pairs
+
+        print_json({
+            "dry_run": result.dry_run,
+            "sent": pairs(result.sent, "order_no", "email_id"),
+            "failed": pairs(result.failed, "order_no", "reason"),
+            "in_doubt": pairs(result.in_doubt, "order_no", "reason"),
+            "skipped": pairs(result.skipped, "order_no", "reason"),
+            "would_send": pairs(result.would_send, "order_no", "to"),
+            "left_for_letters": result.left_for_letters,
+            "left_unknown": result.left_unknown,
+            "ok": result.ok,
+        })  # fmt: skip
     elif dry_run:
-        out = table("order", "would", "to / why")
+        out = table(_("order"), _("would"), _("to / why"))
         for order_no, to in result.would_send:
-            out.add_row(order_no, styled("be sent", "green"), to)
+            out.add_row(order_no, styled(_("be sent"), "green"), to)
         for order_no, why in result.skipped:
-            out.add_row(order_no, styled("be skipped", "yellow"), why)
+            out.add_row(order_no, styled(_("be skipped"), "yellow"), why)
         console.print(out)
-        console.print(count(len(result.would_send), "order", "orders")
-                      + " would get a booking e-mail; nothing sent (dry run)")  # fmt: skip
+        n = len(result.would_send)
+        console.print(
+            ngettext(
+                "{n} order would get a booking e-mail; nothing sent (dry run)",
+                "{n} orders would get a booking e-mail; nothing sent (dry run)",
+                n,
+            ).format(n=n)
+        )
     else:
-        out = table("order", "result", "detail")
+        out = table(_("order"), _("result"), _("detail"))
+        sent, failed, in_doubt, skipped = _("sent"), _("failed"), _("in doubt"), _("skipped")
         for order_no, message_id in result.sent:
-            out.add_row(order_no, styled("sent", "green"), f"e-mail {message_id}")
-        for label, style, rows in (("failed", "red", result.failed),
-                                   ("in doubt", "red", result.in_doubt),
-                                   ("skipped", "yellow", result.skipped)):  # fmt: skip
+            out.add_row(order_no, styled(sent, "green"), _("e-mail {id}").format(id=message_id))
+        for label, style, rows in (
+            (failed, "red", result.failed),
+            (in_doubt, "red", result.in_doubt),
+            (skipped, "yellow", result.skipped),
+        ):
             for order_no, why in rows:
                 out.add_row(order_no, styled(label, style), why)
         if out.row_count:
             console.print(out)
-        counts: list[tuple[list, str]] = [(result.sent, "sent"), (result.failed, "failed"),
-                  (result.in_doubt, "in doubt"), (result.skipped, "skipped")]  # fmt: skip
+        counts: list[tuple[list, str]] = [
+            (result.sent, sent),
+            (result.failed, failed),
+            (result.in_doubt, in_doubt),
+            (result.skipped, skipped),
+        ]
         console.print(", ".join(f"{len(rows)} {word}" for rows, word in counts))
     if result.left_unknown and not as_json:
-        console.print(count(result.left_unknown, "message", "messages")
-                      + " left sending by a stopped run are now in doubt")  # fmt: skip
+        n = result.left_unknown
+        console.print(
+            ngettext(
+                "{n} message left sending by a stopped run is now in doubt",
+                "{n} messages left sending by a stopped run are now in doubt",
+                n,
+            ).format(n=n)
+        )
     if result.left_for_letters and not as_json:
-        left = count(result.left_for_letters, "order", "orders")
-        console.print(f"{left} without a usable address left for `amsplan letters generate`")
+        n = result.left_for_letters
+        console.print(
+            ngettext(
+                "{n} order without a usable address left for `amsplan letters generate`",
+                "{n} orders without a usable address left for `amsplan letters generate`",
+                n,
+            ).format(n=n)
+        )
     if not result.ok:
         raise typer.Exit(1)
 
@@ -163,15 +221,26 @@ def pending(ctx: typer.Context, as_json: Json = False) -> None:
     c = context(ctx)
     items = pending_letters(c)
     if as_json:
-        print_json(items)
+        print_json([
+            {**asdict(p), "generated_at": utc(p.generated_at),
+             "status_label": c.settings.label(p.status) if p.status else None}
+            for p in items
+        ])  # fmt: skip
         return
-    out = table("file", "order", "customer", "generated")
+    out = table(_("file"), _("order"), _("customer"), _("generated"))
+    unknown = _("unknown file")
     for p in items:
-        order = p.order_no or styled("unknown file", "red")
+        order = p.order_no or styled(unknown, "red")
         out.add_row(p.file_name, order, p.customer_name, local_when(p.generated_at, c.settings))
     console.print(out)
-    waiting = count(len(items), "letter", "letters")
-    console.print(f"{waiting} waiting to be printed in {c.settings.letters_dir}")
+    n = len(items)
+    console.print(
+        ngettext(
+            "{n} letter waiting to be printed in {folder}",
+            "{n} letters waiting to be printed in {folder}",
+            n,
+        ).format(n=n, folder=c.settings.letters_dir)
+    )
 
 
 @letters_app.command("printed")
@@ -207,9 +276,13 @@ def printed(
     if as_json:
         print_json(result)
         return
+    n = len(result.printed)
     console.print(
-        count(len(result.printed), "letter", "letters")
-        + f" recorded as printed, moved to {result.folder}/printed"
+        ngettext(
+            "{n} letter recorded as printed, moved to {folder}",
+            "{n} letters recorded as printed, moved to {folder}",
+            n,
+        ).format(n=n, folder=f"{result.folder}/printed")
     )
 
 
@@ -234,9 +307,9 @@ def reprint(
         print_json(result)
         return
     for name in result.reprinted + result.generated:
-        console.print(f"New letter {name}")
+        console.print(_("New letter {file}").format(file=name))
     made = len(result.reprinted) + len(result.generated)
-    console.print(count(made, "letter", "letters") + f" in {c.settings.letters_dir}")
+    console.print(_letters_in(made, c.settings.letters_dir))
 
 
 @letters_app.command("withdrawn")
@@ -250,13 +323,21 @@ def withdrawn(ctx: typer.Context, as_json: Json = False) -> None:
     c = context(ctx)
     items = letters.withdrawn(c)
     if as_json:
-        print_json(items)
+        print_json([{**asdict(w), "withdrawn_at": utc(w.withdrawn_at)} for w in items])
         return
-    out = table("file", "order", "withdrawn", "why")
+    out = table(_("file"), _("order"), _("withdrawn"), _("why"))
     for w in items:
         out.add_row(w.file_name, w.order_no, local_when(w.withdrawn_at, c.settings), w.reason)
     console.print(out)
-    console.print(count(len(items), "letter", "letters") + " withdrawn")
+    n = len(items)
+    console.print(ngettext("{n} letter withdrawn", "{n} letters withdrawn", n).format(n=n))
+
+
+def _letters_in(n: int, folder: object) -> str:
+    """ "3 letters in /srv/amsplan/letters"."""
+    return ngettext("{n} letter in {folder}", "{n} letters in {folder}", n).format(
+        n=n, folder=folder
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, count, err_console, print_json, table
+from amsplan.cli.output import console, context, err_console, print_json, table
 from amsplan.cli.params import Json
+from amsplan.i18n import _, ngettext
 
 notify_app = typer.Typer(
     help="E-mail digests of changes to planners (\\[notify] rules; cron).", no_args_is_help=True
@@ -44,30 +45,69 @@ def run(
         print_json(result)
     elif dry_run:
         for digest in result.digests:
-            console.print(f"To: {digest.recipient}\nSubject: {digest.subject}\n")
+            console.print(_("To: {to}").format(to=digest.recipient))
+            console.print(_("Subject: {subject}").format(subject=digest.subject) + "\n")
             console.print(digest.text, soft_wrap=True)  # as the recipient will see it
-        console.print(count(len(result.digests), "digest", "digests") + " would be sent")
+        n = len(result.digests)
+        console.print(
+            ngettext("{n} digest would be sent", "{n} digests would be sent", n).format(n=n)
+        )
     elif sys.stdout.isatty():
-        out = table("to", "changes", "state", "detail")
+        from amsplan.cli.email import email_states
+
+        states = email_states()
+        out = table(_("to"), _("changes"), _("state"), _("detail"))
         for d in result.digests:
-            out.add_row(d.recipient, str(d.changes), str(d.state), d.error or "")
+            out.add_row(
+                d.recipient, str(d.changes), states.get(str(d.state), str(d.state)), d.error or ""
+            )
         console.print(out)
-        console.print(count(len(result.digests), "digest", "digests") + " sent"
-                      + ("" if result.digests else ": nothing changed"))  # fmt: skip
+        n = len(result.digests)
+        if n:
+            console.print(ngettext("{n} digest sent", "{n} digests sent", n).format(n=n))
+        else:
+            console.print(_("0 digests sent: nothing changed"))
     if not result.rules and not as_json:
-        err_console.print("notify run: no [[notify.rule]] in the configuration: nothing to do")
+        err_console.print(_("notify run: no [[notify.rule]] in the configuration: nothing to do"))
     for missing in result.unaddressed:
         orders = ", ".join(missing.orders[:20]) + (" ..." if len(missing.orders) > 20 else "")
-        who = f"owner {missing.owner!r} has no address in [notify.users]" if missing.owner \
-            else "no owner"  # fmt: skip
-        told = count(len(missing.orders), "order", "orders")
-        err_console.print(f"notify run: {who}: not told of {told}: {orders}")
+        n = len(missing.orders)
+        if missing.owner:
+            said = ngettext(
+                "notify run: owner {owner} has no address in [notify.users]: not told of"
+                " {n} order: {orders}",
+                "notify run: owner {owner} has no address in [notify.users]: not told of"
+                " {n} orders: {orders}",
+                n,
+            )
+        else:
+            said = ngettext(
+                "notify run: no owner: not told of {n} order: {orders}",
+                "notify run: no owner: not told of {n} orders: {orders}",
+                n,
+            )
+        err_console.print(said.format(owner=repr(missing.owner), n=n, orders=orders))
     if result.left:
-        err_console.print(f"notify run: {count(result.left, 'digest', 'digests')} left sending"
-                          " by a run that stopped: in doubt (amsplan email list)")  # fmt: skip
+        n = result.left
+        err_console.print(
+            ngettext(
+                "notify run: {n} digest left sending by a run that stopped: in doubt"
+                " (amsplan email list)",
+                "notify run: {n} digests left sending by a run that stopped: in doubt"
+                " (amsplan email list)",
+                n,
+            ).format(n=n)
+        )
     if result.failed:
+        from amsplan.cli.email import email_states
+
+        states = email_states()
         for d in result.failed:
-            err_console.print(f"notify run: the digest to {d.recipient} {d.state}: {d.error}")
+            err_console.print(
+                _("notify run: the digest to {to} {state}: {error}").format(
+                    to=d.recipient, state=states.get(str(d.state), str(d.state)), error=d.error
+                )
+            )
         raise typer.Exit(1)
 
 
@@ -90,15 +130,15 @@ def rules(ctx: typer.Context, as_json: Json = False) -> None:
     if as_json:
         print_json({
             "horizon_hours": c.settings.notify_horizon_hours,
-            "users": dict(found.users),
+            "users": [{"name": n, "address": a} for n, a in sorted(found.users.items())],
             "rules": [{"number": r.number, "when": list(r.when),
                        "to": [{"name": n, "address": a} for n, a in r.to]} for r in found.rules],
         })  # fmt: skip
         return
     if not found.rules:
-        console.print("No [[notify.rule]] in the configuration: `notify run` sends nothing.")
+        console.print(_("No [[notify.rule]] in the configuration: `notify run` sends nothing."))
         return
-    out = table("#", "when", "recipients")
+    out = table("#", _("when"), _("recipients"))
     for rule in found.rules:
         when = "\n".join(
             f"{e} ({FollowupKind(e.removeprefix(FOLLOWUP)).text})" if e.startswith(FOLLOWUP)
@@ -108,10 +148,14 @@ def rules(ctx: typer.Context, as_json: Json = False) -> None:
         to = "\n".join(n if n in (OWNER, a) else f"{n} → {a}" for n, a in rule.to)
         out.add_row(str(rule.number), when, to)
     console.print(out)
-    owners = ", ".join(f"{n} → {a}" for n, a in sorted(found.users.items())) or "none"
-    console.print(f"owner: each order's owner, by [notify.users]: {owners}")
-    console.print(f"Changes older than {c.settings.notify_horizon_hours:g} hours when first"
-                  " seen are not sent ([notify] horizon_hours).")  # fmt: skip
+    owners = ", ".join(f"{n} → {a}" for n, a in sorted(found.users.items())) or _("none")
+    console.print(_("owner: each order's owner, by [notify.users]: {owners}").format(owners=owners))
+    console.print(
+        _(
+            "Changes older than {hours} hours when first seen are not sent"
+            " ([notify] horizon_hours)."
+        ).format(hours=f"{c.settings.notify_horizon_hours:g}")
+    )
 
 
 def register(app: typer.Typer) -> None:

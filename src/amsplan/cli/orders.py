@@ -134,13 +134,14 @@ def show(
     o, tz = detail.order, c.settings.tz
     start = clock.to_local(o.planned_start, tz) if o.planned_start else None
     if as_json:
-        data = stored_json(o.model_dump(exclude={"search_text"}))
+        from amsplan.cli.records import record, utc
+
+        data = record(o, exclude={"search_text"}, booking_code=json_code(o.booking_code))
         data["status_label"] = c.settings.label(o.status)
-        data["booking_code"] = json_code(o.booking_code)
         data["planned_start_local"] = data["planned_start"]
         data["timeline"] = [
             {
-                "at": _utc(e.at),
+                "at": utc(e.at),
                 "kind": e.kind,
                 "actor": e.actor,
                 "text": e.text,
@@ -176,22 +177,6 @@ def show(
     for e in detail.timeline:
         out.add_row(local_when(e.at, c.settings), kinds.get(e.kind, e.kind), e.actor, e.text)
     console.print(out)
-
-
-def _utc(value: object) -> object:
-    """A stored time (UTC; naive from SQLite) made aware, so JSON writes it with its offset
-    in the configured zone; any other value as it is."""
-    from datetime import UTC, datetime
-
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def stored_json(data: dict[str, object]) -> dict[str, object]:
-    """A stored row (model_dump) for JSON: its times are UTC, written with their offset in
-    the configured zone (docs/json.md)."""
-    return {k: _utc(v) for k, v in data.items()}
 
 
 def _timeline_kinds() -> dict[str, str]:

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.batch import set_clock
-from amsplan.cli.output import console, context, count, print_json, table
+from amsplan.cli.output import console, context, print_json, table
 from amsplan.cli.params import Json, Now
+from amsplan.i18n import _, ngettext, pgettext
 
 reminders_app = typer.Typer(help="Booking and appointment reminders (cron).", no_args_is_help=True)
 
@@ -41,15 +42,24 @@ def run(
         return
     if not sys.stdout.isatty() and not dry_run:
         return
-    title = "Would do" if dry_run else "Done"
-    out = table("reminder", "order", "SMS", "detail", title=title)
+    title = _("Would do") if dry_run else _("Done")
+    out = table(_("reminder"), _("order"), _("SMS"), _("detail"), title=title)
+    kinds = {
+        "booking_reminder": _("no answer (booking reminder)"),
+        "appointment_reminder": _("appointment tomorrow"),
+    }
+    yes, no = pgettext("answer", "yes"), _("no")
     for a in result.actions:
-        out.add_row(a.kind, a.order_no, "yes" if a.sms else "no", a.detail)
+        out.add_row(kinds.get(a.kind, a.kind), a.order_no, yes if a.sms else no, a.detail)
     for a in result.skipped:
-        out.add_row(a.kind, a.order_no, "no", a.detail)
+        out.add_row(kinds.get(a.kind, a.kind), a.order_no, no, a.detail)
     console.print(out)
-    verb = "would be" if dry_run else "was" if len(result.actions) == 1 else "were"
-    console.print(count(len(result.actions), "reminder", "reminders") + f" {verb} handled")
+    n = len(result.actions)
+    if dry_run:
+        said = ngettext("{n} reminder would be handled", "{n} reminders would be handled", n)
+    else:
+        said = ngettext("{n} reminder was handled", "{n} reminders were handled", n)
+    console.print(said.format(n=n))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from amsplan.adapters.replyfiles import FORMATS
-from amsplan.cli.output import console, context, count, local_when, print_json, table
+from amsplan.cli.output import console, context, local_when, print_json, table
 from amsplan.cli.params import Json, choice
 from amsplan.cli.worklists import handle_command
+from amsplan.i18n import _, ngettext
 
 if TYPE_CHECKING:
     from amsplan.services.context import Context
@@ -65,6 +66,15 @@ def ingest(
     _print_result(result, result.file, result.format, result.skipped, as_json, OUTCOMES)
 
 
+def _outcome_rows(out: Any, outcomes: dict[Any, str], counts: Any) -> None:
+    """One row per outcome that happened: its label, how many, what it means."""
+    from amsplan.domain.replies import OUTCOME_LABELS
+
+    for outcome, meaning in outcomes.items():
+        if counts[outcome]:
+            out.add_row(_(OUTCOME_LABELS[outcome]), str(counts[outcome]), _(meaning))
+
+
 def _print_result(
     result: Any, name: str, kind: str, skipped: int, as_json: bool, outcomes: dict[Any, str]
 ) -> None:
@@ -81,17 +91,18 @@ def _print_result(
             }
         )
         return
-    out = table("outcome", "replies", "meaning", title=f"{Path(name).name} ({kind})")
-    for outcome, meaning in outcomes.items():
-        if result.outcomes[outcome]:
-            out.add_row(outcome, str(result.outcomes[outcome]), meaning)
+    shown = _("e-mail") if kind == "e-mail" else kind
+    out = table(_("outcome"), _("replies"), _("meaning"), title=f"{Path(name).name} ({shown})")
+    _outcome_rows(out, outcomes, result.outcomes)
     if result.already_ingested:
-        what = "messages" if kind == "e-mail" else "lines"
-        out.add_row(
-            "already ingested", str(result.already_ingested), f"{what} read before: skipped"
+        read = (
+            _("messages read before: skipped")
+            if kind == "e-mail"
+            else _("lines read before: skipped")
         )
+        out.add_row(_("already ingested"), str(result.already_ingested), read)
     if skipped:
-        out.add_row("not a reply", str(skipped), "outbound messages in the export: skipped")
+        out.add_row(_("not a reply"), str(skipped), _("outbound messages in the export: skipped"))
     console.print(out)
 
 
@@ -107,16 +118,23 @@ def unmatched(ctx: typer.Context, as_json: Json = False) -> None:
     c = context(ctx)
     items = unmatched_replies(c)
     if as_json:
-        print_json([{**r.model_dump(), "order_no": n} for r, n in items])
+        from amsplan.cli.records import record
+        from amsplan.domain.replies import OUTCOME_LABELS
+
+        labels = {outcome: _(label) for outcome, label in OUTCOME_LABELS.items()}
+        print_json([record(r, order_no=n, outcome_label=labels[ReplyOutcome(r.outcome)])
+                    for r, n in items])  # fmt: skip
         return
-    out = table("id", "received", "from", "text", "order", "why")
+    out = table(_("id"), _("received"), _("from"), _("text"), _("order"), _("why"))
+    why = {outcome: _(meaning) for outcome, meaning in OUTCOMES.items()}
     for reply, order_no in items:
         out.add_row(
             str(reply.id), local_when(reply.received_at, c.settings), reply.sender, reply.text,
-            order_no or "", OUTCOMES[ReplyOutcome(reply.outcome)],
+            order_no or "", why[ReplyOutcome(reply.outcome)],
         )  # fmt: skip
     console.print(out)
-    console.print(count(len(items), "reply needs", "replies need") + " a person")
+    n = len(items)
+    console.print(ngettext("{n} reply needs a person", "{n} replies need a person", n).format(n=n))
 
 
 def _unmatched_ids(c: Context) -> list[int]:
@@ -202,14 +220,20 @@ def fetch(
         )
         return
     if dry_run:
-        console.print(f"Dry run: {count(result.found, 'message', 'messages')} in"
-                      f" {result.source} would be read; nothing stored or moved")  # fmt: skip
+        n = result.found
+        console.print(
+            ngettext(
+                "Dry run: {n} message in {source} would be read; nothing stored or moved",
+                "Dry run: {n} messages in {source} would be read; nothing stored or moved",
+                n,
+            ).format(n=n, source=result.source)
+        )
         return
-    out = table("outcome", "replies", "meaning", title=result.source)
-    for outcome, meaning in OUTCOMES.items():
-        if result.outcomes[outcome]:
-            out.add_row(outcome, str(result.outcomes[outcome]), meaning)
+    out = table(_("outcome"), _("replies"), _("meaning"), title=result.source)
+    _outcome_rows(out, OUTCOMES, result.outcomes)
     if result.already_ingested:
-        out.add_row("already ingested", str(result.already_ingested), "read before: only moved")
-    out.add_row("moved", str(result.moved), f"to {result.done_folder}")
+        out.add_row(
+            _("already ingested"), str(result.already_ingested), _("read before: only moved")
+        )
+    out.add_row(_("moved"), str(result.moved), _("to {folder}").format(folder=result.done_folder))
     console.print(out)

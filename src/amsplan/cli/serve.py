@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from amsplan.cli.output import console, context, count, err_console, local_when, print_json, table
+from amsplan.cli.output import console, context, err_console, local_when, print_json, table
 from amsplan.cli.params import Json
 from amsplan.cli.sms import sms_app
+from amsplan.i18n import _, ngettext
 
 # Seconds between tries of stored callbacks not applied (AMSPLAN_SERVE_RETRY_SECONDS).
 PENDING_EVERY = 60.0
@@ -52,26 +53,44 @@ def serve(
     settings = c.settings
     provider = settings.sms_provider
     if provider == "file":
-        raise ConfigError('sms.provider is "file": there is no provider to hear from; '
-                          "set [sms] provider in amsplan.toml")  # fmt: skip
+        raise ConfigError(
+            _(
+                'sms.provider is "file": there is no provider to hear from; '
+                "set [sms] provider in amsplan.toml"
+            )
+        )
     if provider in callbacks.SIGNED_BY_URL and not settings.sms_callback_url:
         raise ConfigError(
-            f"{provider} signs the URL it calls: set [sms] callback_url to the public "
-            "https:// base URL of this server (see docs/serve.md)"
+            _(
+                "{provider} signs the URL it calls: set [sms] callback_url to the public "
+                "https:// base URL of this server (see docs/serve.md)"
+            ).format(provider=provider)
         )
     try:
         every = float(os.environ.get("AMSPLAN_SERVE_RETRY_SECONDS", PENDING_EVERY))
     except ValueError:
-        raise ConfigError("AMSPLAN_SERVE_RETRY_SECONDS must be a number of seconds") from None
+        raise ConfigError(_("AMSPLAN_SERVE_RETRY_SECONDS must be a number of seconds")) from None
     if not 0.1 <= every <= 86_400:  # also nan and inf (0 would spin)
-        raise ConfigError("AMSPLAN_SERVE_RETRY_SECONDS must be 0.1 to 86400 seconds")
+        raise ConfigError(_("AMSPLAN_SERVE_RETRY_SECONDS must be 0.1 to 86400 seconds"))
     applied = callbacks.apply_pending(c)
     if applied.total():
-        err_console.print(f"Applied {count(applied.total(), 'stored callback', 'stored callbacks')}"
-                          " left from before")  # fmt: skip
+        n = applied.total()
+        err_console.print(
+            ngettext(
+                "Applied {n} stored callback left from before",
+                "Applied {n} stored callbacks left from before",
+                n,
+            ).format(n=n)
+        )
     if applied[ERROR]:
-        err_console.print(f"{count(applied[ERROR], 'stored callback', 'stored callbacks')} "
-                          "failed again: amsplan sms receipts --failed")  # fmt: skip
+        n = applied[ERROR]
+        err_console.print(
+            ngettext(
+                "{n} stored callback failed again: amsplan sms receipts --failed",
+                "{n} stored callbacks failed again: amsplan sms receipts --failed",
+                n,
+            ).format(n=n)
+        )
     log = logging.getLogger("amsplan.serve")
     if not log.handlers:
         handler = logging.StreamHandler()
@@ -84,7 +103,11 @@ def serve(
         pending=lambda: callbacks.apply_pending(c), every=every,
     )  # fmt: skip
     host, port = host or settings.serve_host, port or settings.serve_port
-    err_console.print(f"amsplan serve: {provider} callbacks on http://{host}:{port}")
+    err_console.print(
+        _("amsplan serve: {provider} callbacks on {url}").format(
+            provider=provider, url=f"http://{host}:{port}"
+        )
+    )
     # One process: the database serialises writers anyway, and callbacks are short.
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning",
                 server_header=False)  # fmt: skip
@@ -129,34 +152,83 @@ def receipts(
 
     c = context(ctx)
     if unmatched or failed:
+        from amsplan.cli.records import record
+
         items = callbacks.failed(c) if failed else callbacks.unmatched(c)
         if as_json:
-            print_json([i.model_dump(exclude={"payload"}) for i in items])
+            print_json([record(i, exclude={"payload"}) for i in items])
             return
-        out = table("id", "provider", "kind", "message id", "received", "outcome")
+        out = table(_("id"), _("provider"), _("kind"), _("message id"), _("received"), _("outcome"))
+        kinds = callback_kinds()
         for item in items:
-            out.add_row(str(item.id), item.provider, item.kind, item.provider_message_id,
-                        local_when(item.received_at, c.settings), item.outcome or "")  # fmt: skip
+            out.add_row(
+                str(item.id),
+                item.provider,
+                kinds.get(item.kind, item.kind),
+                item.provider_message_id,
+                local_when(item.received_at, c.settings),
+                outcome_label(item.outcome) if item.outcome else "",
+            )
         console.print(out)
+        n = len(items)
         if failed:
-            console.print(count(len(items), "callback", "callbacks") + " failed to apply "
-                          f"(tried again until try {MAX_TRIES}, then given up)")  # fmt: skip
+            console.print(
+                ngettext(
+                    "{n} callback failed to apply (tried again until try {tries}, then given up)",
+                    "{n} callbacks failed to apply (tried again until try {tries}, then given up)",
+                    n,
+                ).format(n=n, tries=MAX_TRIES)
+            )
         else:
-            console.print(count(len(items), "report names", "reports name") + " no message of ours")
+            console.print(
+                ngettext(
+                    "{n} report names no message of ours", "{n} reports name no message of ours", n
+                ).format(n=n)
+            )
         return
     if file is None:
-        raise InputError("give the FILE of delivery reports (or --unmatched, --failed)")
+        raise InputError(_("give the FILE of delivery reports (or --unmatched, --failed)"))
     result = callbacks.receipts(c, file, provider)
     if as_json:
         print_json({"file": result.file, "reports": result.reports, "skipped": result.skipped,
                     "outcomes": dict(result.outcomes)})  # fmt: skip
         return
-    out = table("outcome", "reports", title=file.name)
+    out = table(_("outcome"), _("reports"), title=file.name)
     for outcome, n in sorted(result.outcomes.items()):
-        out.add_row(outcome, str(n))
+        out.add_row(outcome_label(outcome), str(n))
     console.print(out)
-    skipped = f", {result.skipped} inbound rows skipped" if result.skipped else ""
-    console.print(f"{count(result.reports, 'report', 'reports')} read{skipped}")
+    n = result.reports
+    if result.skipped:
+        said = ngettext(
+            "{n} report read, {skipped} inbound rows skipped",
+            "{n} reports read, {skipped} inbound rows skipped",
+            n,
+        )
+    else:
+        said = ngettext("{n} report read", "{n} reports read", n)
+    console.print(said.format(n=n, skipped=result.skipped))
+
+
+def callback_kinds() -> dict[str, str]:
+    """The kinds of callback in the planner's language."""
+    return {"status": _("delivery report"), "inbound": _("reply")}
+
+
+def outcome_label(outcome: str) -> str:
+    """A callback's outcome as a planner reads it: a delivery report's in words, a reply's
+    by its reply's outcome, a failed try as stored (its class)."""
+    from amsplan.domain.callbacks import APPLIED, STALE, UNKNOWN_MESSAGE
+    from amsplan.domain.replies import OUTCOME_LABELS
+
+    words = {
+        APPLIED: _("applied"),
+        STALE: _("late report, kept but not applied"),
+        UNKNOWN_MESSAGE: _("no message of ours"),
+    }
+    if outcome in words:
+        return words[outcome]
+    label = OUTCOME_LABELS.get(outcome)  # type: ignore[call-overload]
+    return _(label) if label else outcome
 
 
 def register(app: typer.Typer) -> None:

@@ -10,17 +10,9 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.batch import orders_or_day, print_batch, set_clock
-from amsplan.cli.output import (
-    console,
-    context,
-    count,
-    err_console,
-    local_when,
-    print_json,
-    table,
-    when,
-)
+from amsplan.cli.output import console, context, err_console, local_when, print_json, table, when
 from amsplan.cli.params import Day, Filter, Json, Now, Orders, SmsStatus, Tech
+from amsplan.i18n import _, ngettext, pgettext
 
 sms_app = typer.Typer(help="SMS: booking by SMS, free text, the outbox.", no_args_is_help=True)
 
@@ -47,7 +39,17 @@ def book(
 
     picked, day = orders_or_day(ctx, orders, filter_name, tech, date)
     result = book_by_sms(context(ctx), picked, tech, day)
-    print_batch(result, "booked", as_json, codes.format_code)
+    if as_json:
+        print_json(
+            {
+                "booked": [{"order_no": o, "code": codes.format_code(c)} for o, c in result.moved],
+                "refused": [{"order_no": o, "reason": why} for o, why in result.refused],
+            }
+        )
+        if result.refused:
+            raise typer.Exit(1)
+        return
+    print_batch(result, _("booked"), False, codes.format_code, header=_("code"))
 
 
 @sms_app.command("send")
@@ -66,7 +68,11 @@ def send(
     c = context(ctx)
     message = send_free_text(c, order, text)
     due = clock.to_local(message.due_at, c.settings.tz)
-    console.print(f"Queued SMS {message.id} to {message.to}, to be sent from {when(due)}")
+    console.print(
+        _("Queued SMS {id} to {to}, to be sent from {time}").format(
+            id=message.id, to=message.to, time=when(due)
+        )
+    )
 
 
 @sms_app.command("export")
@@ -99,9 +105,15 @@ def export(
     if as_json:
         print_json(result)
     elif result.count:
-        console.print(f"{result.count} messages in {result.file} (batch {result.batch})")
+        console.print(
+            ngettext(
+                "{n} message in {file} (batch {batch})",
+                "{n} messages in {file} (batch {batch})",
+                result.count,
+            ).format(n=result.count, file=result.file, batch=result.batch)
+        )
     else:
-        console.print("No messages due; nothing written")
+        console.print(_("No messages due; nothing written"))
 
 
 @sms_app.command("dispatch")
@@ -140,20 +152,44 @@ def dispatch(
     if as_json:
         print_json({**asdict(result), "ok": result.ok})
     elif result.provider == "file":
-        where = f" in {result.file}" if result.file else "; nothing written"
-        console.print(f"Provider file: {count(result.exported, 'message', 'messages')}{where}")
+        n = result.exported
+        if result.file:
+            said = ngettext(
+                "Provider file: {n} message in {file}", "Provider file: {n} messages in {file}", n
+            )
+        else:
+            said = ngettext(
+                "Provider file: {n} message; nothing written",
+                "Provider file: {n} messages; nothing written",
+                n,
+            )
+        console.print(said.format(n=n, file=result.file))
     else:
-        parts = [f"{result.sent} sent", f"{result.failed} failed", f"{result.unknown} unknown"]
-        for n, word in ((result.withdrawn, "withdrawn"), (result.requeued, "queued again"),
-                        (result.unsettled, "still sending (next run)")):  # fmt: skip
+        states = sms_states()
+        parts = [
+            f"{result.sent} {states['sent']}",
+            f"{result.failed} {states['failed']}",
+            f"{result.unknown} {states['unknown']}",
+        ]
+        for n, word in (
+            (result.withdrawn, states["withdrawn"]),
+            (result.requeued, _("queued again")),
+            (result.unsettled, _("still sending (next run)")),
+        ):
             if n:
                 parts.append(f"{n} {word}")
-        console.print(f"Provider {result.provider}: " + ", ".join(parts))
+        console.print(
+            _("Provider {provider}: {counts}").format(
+                provider=result.provider, counts=", ".join(parts)
+            )
+        )
     if not result.ok:
         # On stderr too: cron mails what reaches stderr (the crontab drops stdout).
         err_console.print(
-            f"sms dispatch: {result.failed} failed, {result.unknown} unknown,"
-            f" {result.unsettled} still sending: amsplan sms list --status failed|unknown"
+            _(
+                "sms dispatch: {failed} failed, {unknown} unknown, {sending} still sending:"
+                " amsplan sms list --status failed|unknown"
+            ).format(failed=result.failed, unknown=result.unknown, sending=result.unsettled)
         )
         raise typer.Exit(1)
 
@@ -170,20 +206,76 @@ def list_(
     Examples: amsplan sms list --status queued
               amsplan sms list --status unknown   (sent or not? ask the provider's portal)
     """
+    from amsplan.cli.records import record
     from amsplan.services.outbox import outbox
 
     c = context(ctx)
     items = outbox(c, status, order)
+    states, kinds, deliveries = sms_states(), sms_kinds(), sms_deliveries()
     if as_json:
-        print_json([{**m.model_dump(), "order_no": n} for m, n in items])
+        print_json([record(m, order_no=n, status_label=states[m.status]) for m, n in items])
         return
-    out = table("id", "order", "kind", "to", "status", "due", "delivery", "error", "text")
+    out = table(
+        _("id"),
+        _("order"),
+        _("kind"),
+        _("to"),
+        pgettext("column", "status"),
+        _("due"),
+        _("delivery"),
+        _("error"),
+        _("text"),
+    )
     for m, order_no in items:
         due = local_when(m.due_at, c.settings)
         error = m.delivery_error or m.error or ""
-        out.add_row(str(m.id), order_no or "", m.kind, m.to, m.status, due, m.delivery or "",
-                    error, m.text)  # fmt: skip
+        delivery = deliveries[m.delivery] if m.delivery else ""
+        out.add_row(
+            str(m.id),
+            order_no or "",
+            kinds[m.kind],
+            m.to,
+            states[m.status],
+            due,
+            delivery,
+            error,
+            m.text,
+        )
     console.print(out)
+
+
+def sms_states() -> dict[str, str]:
+    """Each SmsState in the planner's language."""
+    return {
+        "queued": pgettext("sms", "queued"),
+        "exported": pgettext("sms", "exported"),
+        "sending": pgettext("sms", "sending"),
+        "sent": pgettext("sms", "sent"),
+        "failed": pgettext("sms", "failed"),
+        "unknown": pgettext("sms", "unknown"),
+        "withdrawn": pgettext("sms", "withdrawn"),
+    }
+
+
+def sms_kinds() -> dict[str, str]:
+    """Each SmsKind in the planner's language."""
+    return {
+        "booking": pgettext("sms", "booking"),
+        "booking_reminder": pgettext("sms", "booking reminder"),
+        "appointment_reminder": pgettext("sms", "appointment reminder"),
+        "confirmation": pgettext("sms", "confirmation"),
+        "change": pgettext("sms", "change"),
+        "free_text": pgettext("sms", "free text"),
+    }
+
+
+def sms_deliveries() -> dict[str, str]:
+    """Each Delivery (the provider's report) in the planner's language."""
+    return {
+        "sent": pgettext("delivery", "sent"),
+        "delivered": pgettext("delivery", "delivered"),
+        "failed": pgettext("delivery", "failed"),
+    }
 
 
 def register(app: typer.Typer) -> None:

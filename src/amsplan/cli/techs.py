@@ -202,14 +202,14 @@ def absences(
     Example: amsplan techs absences T01
     """
     from amsplan import clock
-    from amsplan.cli.orders import stored_json
+    from amsplan.cli.records import record
     from amsplan.services.technicians import list_absences
 
     c = context(ctx)
     today = clock.to_local(c.now(), c.settings.tz).date()
     items = list_absences(c, tech_id, None if show_all else today)
     if as_json:
-        print_json([stored_json(a.model_dump()) for a in items])
+        print_json([record(a) for a in items])
         return
     out = table(_("id"), _("technician"), _("away"), _("reason"), _("by"))
     for a in items:

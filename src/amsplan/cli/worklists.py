@@ -18,6 +18,7 @@ import typer
 from amsplan.cli.batch import ask_first
 from amsplan.cli.output import console, context, local_when, print_json, table
 from amsplan.cli.params import DryRun, HandleAll, HandleComment, Json, RetryAll, Yes
+from amsplan.cli.records import record
 from amsplan.errors import InputError
 from amsplan.i18n import _, ngettext, pgettext
 
@@ -94,7 +95,8 @@ def print_ingest(result: Any, file: Path, as_json: bool) -> None:
     if as_json:
         print_json(
             {"file": result.file, "new": result.new, "already_ingested": result.already_ingested,
-             "outcomes": dict(result.outcomes), "refused": result.refused}
+             "outcomes": dict(result.outcomes),
+             "refused": [{"line": n, "order_no": o, "reason": r} for n, o, r in result.refused]}
         )  # fmt: skip
     else:
         out = table(_("outcome"), _("rows"), title=file.name)
@@ -138,13 +140,12 @@ def field_group(
     ingest.__annotations__["file"] = Annotated[Path, typer.Argument(help=file_help)]
 
     def unapplied(ctx: typer.Context, as_json: Json = False) -> None:
-        from amsplan.cli.orders import stored_json
         from amsplan.services.field import unapplied as listed
 
         c = context(ctx)
         items = listed(c, source)
-        if as_json:  # stored times: with their offset (docs/json.md)
-            print_json([stored_json(m.model_dump()) for m in items])
+        if as_json:
+            print_json([record(m) for m in items])  # times with their offset
             return
         out = table(_("id"), _("file:line"), _("order"), _("message"), _("why"), _("received"))
         for m in items:
@@ -184,7 +185,9 @@ def field_group(
             raise InputError(_("name the message ids to retry, or --all (not both)"))
         result = retry_messages(context(ctx), source, ids or None)
         if as_json:
-            print_json({"applied": result.applied, "still_unapplied": result.refused,
+            print_json({"applied": [{"id": i, "order_no": o} for i, o in result.applied],
+                        "still_unapplied": [{"id": i, "order_no": o, "reason": r}
+                                            for i, o, r in result.refused],
                         "already_handled": result.already})  # fmt: skip
         else:
             applied = pgettext("outcome", "applied")

@@ -23,6 +23,7 @@ from enum import StrEnum
 
 from amsplan.domain.cells import needs_smtputf8
 from amsplan.domain.states import EmailState
+from amsplan.i18n import N_, _, in_every_language
 
 IN_DOUBT = (EmailState.SENDING, EmailState.UNKNOWN)
 LEFT_AFTER_AT_LEAST = timedelta(minutes=15)
@@ -71,17 +72,26 @@ def left_after(timeout: float) -> timedelta:
     return max(LEFT_AFTER_AT_LEAST, 10 * timedelta(seconds=timeout))
 
 
+IN_DOUBT_TEXT = N_(
+    "booking e-mail {id} in doubt: check and settle it"
+    " (amsplan email settle {id} --sent | --not-sent)"
+)
+
+
 def in_doubt_text(message_id: int, state: EmailState = EmailState.UNKNOWN) -> str:
-    """What a planner does about a booking e-mail in doubt (in `state`)."""
+    """What a planner does about a booking e-mail in doubt (in `state`), in the planner's
+    language."""
     if state is EmailState.SENDING:
-        return (
-            f"booking e-mail {message_id} is being sent (if its run stopped, it is shown "
+        return _(
+            "booking e-mail {id} is being sent (if its run stopped, it is shown "
             "in doubt after a while: amsplan email list --state unknown)"
-        )
-    return (
-        f"booking e-mail {message_id} in doubt: check and settle it "
-        f"(amsplan email settle {message_id} --sent | --not-sent)"
-    )
+        ).format(id=message_id)
+    return _(IN_DOUBT_TEXT).format(id=message_id)
+
+
+def in_doubt_reasons(message_id: int) -> set[str]:
+    """The follow-up reason in_doubt_text wrote, in each language it may have been written in."""
+    return {said.format(id=message_id) for said in in_every_language(IN_DOUBT_TEXT)}
 
 
 def choose(
@@ -94,11 +104,13 @@ def choose(
     if in_doubt is not None:  # whatever the setting is now: it may have gone
         return Choice(Way.IN_DOUBT, in_doubt_text(*in_doubt))
     if not enabled:
-        return Choice(Way.LETTER, "booking by e-mail is off ([email] booking)")
+        return Choice(Way.LETTER, _("booking by e-mail is off ([email] booking)"))
     if not address.strip():
-        return Choice(Way.LETTER, "no e-mail address")
+        return Choice(Way.LETTER, _("no e-mail address"))
     if needs_smtputf8(address):
-        return Choice(Way.LETTER, "letters outside ASCII before the @ (SMTPUTF8): print a letter")
+        return Choice(
+            Way.LETTER, _("letters outside ASCII before the @ (SMTPUTF8): print a letter")
+        )
     if refusal is not None:
-        return Choice(Way.LETTER, f"the address was refused: {refusal}")
+        return Choice(Way.LETTER, _("the address was refused: {refusal}").format(refusal=refusal))
     return Choice(Way.EMAIL)

@@ -17,6 +17,7 @@ from amsplan.domain.followups import FollowupKind
 from amsplan.domain.states import SmsKind
 from amsplan.domain.statuses import Status
 from amsplan.domain.steps import Apply, Flag, Note, Step
+from amsplan.i18n import N_, _
 
 KIND_WORDS = {
     SmsKind.BOOKING: "Booking-SMS",
@@ -25,6 +26,16 @@ KIND_WORDS = {
     SmsKind.CONFIRMATION: "Bekreftelse på SMS",
     SmsKind.CHANGE: "SMS om endring",
     SmsKind.FREE_TEXT: "SMS",
+}
+# The same in the follow-up reason, which follows the planner's language (the comment
+# above is stored as written).
+FAILED_REASONS = {
+    SmsKind.BOOKING: N_("booking SMS failed: {reason}"),
+    SmsKind.BOOKING_REMINDER: N_("booking reminder SMS failed: {reason}"),
+    SmsKind.APPOINTMENT_REMINDER: N_("appointment reminder SMS failed: {reason}"),
+    SmsKind.CONFIRMATION: N_("confirmation SMS failed: {reason}"),
+    SmsKind.CHANGE: N_("SMS about a change failed: {reason}"),
+    SmsKind.FREE_TEXT: N_("SMS failed: {reason}"),
 }
 
 
@@ -38,11 +49,15 @@ def failure_steps(kind: SmsKind, order_status: Status | str, reason: str) -> tup
     provider's error code and words, never the customer's number or text)."""
     note = failure_note(kind, reason)
     if kind == SmsKind.BOOKING and order_status == Status.AWAITING_RESPONSE:
-        params = {"text": note, "reason": f"SMS failed: {reason}", "comment_kind": "sms_failed"}
+        params = {
+            "text": note,
+            "reason": _("SMS failed: {reason}").format(reason=reason),
+            "comment_kind": "sms_failed",
+        }
         return (Apply("sms_undelivered", note, params),)
     return (
         Note(note),
-        Flag(FollowupKind.SMS_FAILED, f"{KIND_WORDS[SmsKind(kind)]} failed: {reason}"),
+        Flag(FollowupKind.SMS_FAILED, _(FAILED_REASONS[SmsKind(kind)]).format(reason=reason)),
     )
 
 
@@ -56,9 +71,14 @@ def email_failure_steps(
     instead); any other order keeps its status, with a note and an email_failed reason."""
     note = f"Booking-e-post kunne ikke leveres: {reason}"
     if order_status == Status.AWAITING_RESPONSE and booking_channel == "email":
-        params = {"text": note, "reason": f"e-mail {reason}", "comment_kind": "email_failed"}
+        params = {
+            "text": note,
+            "reason": _("e-mail {reason}").format(reason=reason),
+            "comment_kind": "email_failed",
+        }
         return (Apply("email_undelivered", note, params),)
-    return (Note(note), Flag(FollowupKind.EMAIL_FAILED, f"booking e-mail {reason}"))
+    why = _("booking e-mail {reason}").format(reason=reason)
+    return (Note(note), Flag(FollowupKind.EMAIL_FAILED, why))
 
 
 BACKOFF_CAP = 30.0  # seconds: the longest wait between two tries of one message

@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 from amsplan.domain.statuses import Status
+from amsplan.i18n import _
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -26,12 +27,14 @@ def file_name(day: date | None, tech_id: str | None, seq: int | None, order_no: 
     )
 
 
-def reprint_refusal(order_no: str, status: Status, channel: str | None) -> str | None:
+def reprint_refusal(
+    order_no: str, status: Status, channel: str | None, label: str | None = None
+) -> str | None:
     """Why the order gets no new letter: only orders awaiting a reply by letter or ready
-    to print do."""
+    to print do. `label`: the status as the planner reads it (else its key)."""
     if status not in REPRINTABLE or (status is Status.AWAITING_RESPONSE and channel != "letter"):
-        return (
-            f"{order_no}: is {status}; only orders awaiting a reply by letter or ready "
+        return _(
+            "{order}: is {status}; only orders awaiting a reply by letter or ready "
             "to print get a new letter"
-        )
+        ).format(order=order_no, status=label or status)
     return None

@@ -37,6 +37,7 @@ from amsplan.domain.followups import FollowupKind
 from amsplan.domain.states import EmailState
 from amsplan.domain.statuses import Status
 from amsplan.domain.steps import Apply, Flag, Note, SetNoSms, Step
+from amsplan.i18n import N_, _, in_every_language
 
 # At most this many candidates per reply. Each candidate holds its own copy of the answer,
 # so a huge text full of codes would otherwise cost (number of codes x text length) memory.
@@ -257,25 +258,45 @@ R = ReplyOutcome
 
 # What each outcome means (`replies outcomes`, `replies unmatched`).
 OUTCOMES: dict[ReplyOutcome, str] = {
-    R.CONFIRMED: "code and the confirming word ([replies] keyword_ok): ready for execution",
-    R.FOLLOWUP: "code and other text: manual follow-up",
-    R.MATCHED_BY_PHONE: (
+    R.CONFIRMED: N_("code and the confirming word ([replies] keyword_ok): ready for execution"),
+    R.FOLLOWUP: N_("code and other text: manual follow-up"),
+    R.MATCHED_BY_PHONE: N_(
         "no valid code, sender (mobile or e-mail address) matched one waiting order: "
         "manual follow-up"
     ),
-    R.LATE_REPLY: "answer after the order went to manual follow-up: kept there, reason added",
-    R.REPEAT: "the same answer again, to an order already where that answer leads",
-    R.SUPERSEDED: "older than an answer already applied to the order: noted, changes nothing",
-    R.CANCELLED_ORDER: "the order was cancelled upstream: answer noted, it stays in follow-up",
-    R.RETIRED_CODE: "an old (retired) code",
-    R.NOT_AWAITING: "the order is not waiting for a reply",
-    R.UNKNOWN_CODE: "a valid-looking code that was never issued",
-    R.NO_CODE: "no valid booking code (none, or mistyped)",
-    R.DUPLICATE: "the same message was ingested before",
-    R.OPT_OUT: "STOP: the sender's orders get no more SMS; waiting SMS bookings to follow-up",
-    R.OPT_IN: "START: the sender's orders may get SMS again",
-    R.AUTO_REPLY: "an automatic e-mail answer (out of office and the like): changes nothing",
-    R.BOUNCED: "a bounce: the e-mail it returns did not arrive (a booking: order to follow-up)",
+    R.LATE_REPLY: N_("answer after the order went to manual follow-up: kept there, reason added"),
+    R.REPEAT: N_("the same answer again, to an order already where that answer leads"),
+    R.SUPERSEDED: N_("older than an answer already applied to the order: noted, changes nothing"),
+    R.CANCELLED_ORDER: N_("the order was cancelled upstream: answer noted, it stays in follow-up"),
+    R.RETIRED_CODE: N_("an old (retired) code"),
+    R.NOT_AWAITING: N_("the order is not waiting for a reply"),
+    R.UNKNOWN_CODE: N_("a valid-looking code that was never issued"),
+    R.NO_CODE: N_("no valid booking code (none, or mistyped)"),
+    R.DUPLICATE: N_("the same message was ingested before"),
+    R.OPT_OUT: N_("STOP: the sender's orders get no more SMS; waiting SMS bookings to follow-up"),
+    R.OPT_IN: N_("START: the sender's orders may get SMS again"),
+    R.AUTO_REPLY: N_("an automatic e-mail answer (out of office and the like): changes nothing"),
+    R.BOUNCED: N_("a bounce: the e-mail it returns did not arrive (a booking: order to follow-up)"),
+}
+
+# Each outcome in a word or two (the tables' outcome column; OUTCOMES says what it means).
+OUTCOME_LABELS: dict[ReplyOutcome, str] = {
+    R.CONFIRMED: N_("confirmed"),
+    R.FOLLOWUP: N_("follow-up"),
+    R.MATCHED_BY_PHONE: N_("matched by sender"),
+    R.LATE_REPLY: N_("late reply"),
+    R.REPEAT: N_("repeat"),
+    R.SUPERSEDED: N_("superseded"),
+    R.CANCELLED_ORDER: N_("order cancelled"),
+    R.RETIRED_CODE: N_("old code"),
+    R.NOT_AWAITING: N_("not waiting"),
+    R.UNKNOWN_CODE: N_("unknown code"),
+    R.NO_CODE: N_("no code"),
+    R.DUPLICATE: N_("duplicate"),
+    R.OPT_OUT: N_("STOP"),
+    R.OPT_IN: N_("START"),
+    R.AUTO_REPLY: N_("automatic answer"),
+    R.BOUNCED: N_("bounced"),
 }
 
 # Outcomes where the reply was the customer's answer to the order (the newest of them is
@@ -344,17 +365,25 @@ def decide(
         if order is None:
             return Decision(outcome)
         note = f"Svar uten gyldig kode fra {reply.sender}: {text}"
-        step = Apply("reply_other", "Svar uten gyldig kode",
-                     {"text": note, "reason": f"replied without a valid code: {text}"})  # fmt: skip
+        step = Apply(
+            "reply_other",
+            "Svar uten gyldig kode",
+            {"text": note, "reason": _("replied without a valid code: {text}").format(text=text)},
+        )
         return Decision(R.MATCHED_BY_PHONE, True, (step,))
     if order is None:
         raise ValueError("a reply with an issued code needs the code's order")
     if code is CodeState.RETIRED:
         if order.status is not Status.AWAITING_RESPONSE:
             return Decision(R.RETIRED_CODE)
-        step = Apply("reply_other", "Svar med utgått kode",
-                     {"text": f"Svar med utgått kode: {text}",
-                      "reason": f"replied with an old code: {text}"})  # fmt: skip
+        step = Apply(
+            "reply_other",
+            "Svar med utgått kode",
+            {
+                "text": f"Svar med utgått kode: {text}",
+                "reason": _("replied with an old code: {text}").format(text=text),
+            },
+        )
         return Decision(R.RETIRED_CODE, True, (step,))
     if order.newest_answer is not None and reply.received < order.newest_answer:
         # The customer has said something newer already: this changes nothing.
@@ -367,19 +396,22 @@ def decide(
 def _answered(reply: Incoming, order: OrderState, keyword_ok: str, tz: ZoneInfo) -> Decision:
     """The customer's answer (their newest so far) to the order of its live code."""
     text = reply.text
-    answer = reply.answer or "(no text)"
+    answer = reply.answer or _("(no text)")
     ok = reply.may_confirm and is_confirmation(reply.answer, keyword_ok)
     status = order.status
     if order.cancelled:  # noted; never moves it out of follow-up nor hides the cancellation
         steps: tuple[Step, ...] = (
             Note(f"Svar etter kansellering: {text}"),
-            Flag(FollowupKind.REPLY, f"customer replied after cancellation: {answer}"),
+            Flag(
+                FollowupKind.REPLY,
+                _("customer replied after cancellation: {answer}").format(answer=answer),
+            ),
         )
         return Decision(R.CANCELLED_ORDER, True, steps, last_word=True)
     again: tuple[Step, ...] = ()
     if status is not Status.AWAITING_RESPONSE:
         if (ok and status is Status.READY_FOR_EXECUTION) or (
-            not ok and order.followup_reason == f"customer replied: {answer}"
+            not ok and order.followup_reason in _replied(answer)
         ):
             return Decision(R.REPEAT, True, (Note(f"Samme svar igjen: {text}"),), last_word=True)
         why = reconsider(order.last_transition, reply.received)
@@ -389,7 +421,9 @@ def _answered(reply: Incoming, order: OrderState, keyword_ok: str, tz: ZoneInfo)
             # A late answer (e.g. to the reminder): the planner decides, with the answer at hand.
             steps = (
                 Note(f"Svar (sent): {text}"),
-                Flag(FollowupKind.REPLY, f"customer replied late: {answer}"),
+                Flag(
+                    FollowupKind.REPLY, _("customer replied late: {answer}").format(answer=answer)
+                ),
             )
             return Decision(R.LATE_REPLY, True, steps, last_word=True)
         when = clock.to_local(reply.received, tz)
@@ -399,12 +433,23 @@ def _answered(reply: Incoming, order: OrderState, keyword_ok: str, tz: ZoneInfo)
         again = (Apply("reply_again", comment, {"reconsider": why}),)
     if ok:
         return Decision(R.CONFIRMED, True, (*again, Apply("reply_ok", f"Svar {keyword_ok}")), True)
-    reason = f"customer replied: {answer}"
+    reason = _(REPLIED).format(answer=answer)
     if not reply.may_confirm and is_confirmation(reply.answer, keyword_ok):
-        reason = (f"replied {reply.answer.strip()} from another address than the booking"
-                  " went to (the code only quoted): check who answered")  # fmt: skip
+        reason = _(
+            "replied {answer} from another address than the booking went to"
+            " (the code only quoted): check who answered"
+        ).format(answer=reply.answer.strip())
     other = Apply("reply_other", "Svar mottatt", {"text": text, "reason": reason})
     return Decision(R.FOLLOWUP, True, (*again, other), last_word=True)
+
+
+REPLIED = N_("customer replied: {answer}")
+
+
+def _replied(answer: str) -> set[str]:
+    """The follow-up reason a reply `answer` wrote, in each language (it is written in the
+    planner's language of the day)."""
+    return {said.format(answer=answer) for said in in_every_language(REPLIED)}
 
 
 def reconsider(last: tuple[str, datetime] | None, received: datetime) -> str | None:
@@ -448,7 +493,9 @@ def decide_bounce(
         return Decision(R.BOUNCED)
     if sent is EmailState.BOUNCED or order is None:
         return Decision(R.BOUNCED, handled=True)
-    steps = delivery.email_failure_steps(order, booking_channel, f"bounced: {reason}")
+    steps = delivery.email_failure_steps(
+        order, booking_channel, _("bounced: {reason}").format(reason=reason)
+    )
     return Decision(R.BOUNCED, True, steps)
 
 
@@ -463,7 +510,7 @@ _OPT_TEXT = re.compile(
     rf"[\W_]*(?:{_CODE_SHAPE}[\W_]+)?(STOPP?|START)(?:[\W_]+SMS)?(?:[\W_]+{_CODE_SHAPE})?[\W_]*",
     re.IGNORECASE,
 )
-OPT_OUT_REASON = "customer answered STOP: book by letter or call"
+OPT_OUT_REASON = N_("customer answered STOP: book by letter or call")
 WITHDRAW_REASON = "the customer answered STOP"
 
 
@@ -524,7 +571,7 @@ def decide_opt(
             if not order.no_sms:  # the transition's comment says it when the order moves
                 steps.append((order.id, SetNoSms(True, "" if moves else comment)))
             if moves:
-                params = {"text": comment, "reason": OPT_OUT_REASON}
+                params = {"text": comment, "reason": _(OPT_OUT_REASON)}
                 steps.append((order.id, Apply("opt_out", comment, params)))
     else:
         comment = f"Kunden svarte {reply.text.strip()!r}: SMS til dette nummeret igjen"

@@ -43,6 +43,7 @@ from amsplan.domain.followups import FollowupKind
 from amsplan.domain.states import EmailKind, EmailState
 from amsplan.domain.statuses import Status
 from amsplan.errors import ConfigError, TransitionRefused
+from amsplan.i18n import N_, _
 from amsplan.services import letters, outmail, workflow
 from amsplan.services.context import Context
 from amsplan.store import db
@@ -54,7 +55,7 @@ if TYPE_CHECKING:  # the renderer imports WeasyPrint: only when letters are made
     from amsplan.adapters.letters.render import LetterData
 
 CHUNK = 50
-CHANGED = "booking e-mail sent after the order changed: tell the customer"
+CHANGED = N_("booking e-mail sent after the order changed: tell the customer")
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,14 @@ def _record(
                 or order.booking_code != item.code
                 or order.email != item.to
             ):
-                result.skipped.append((item.order_no, f"changed meanwhile (now {order.status})"))
+                result.skipped.append(
+                    (
+                        item.order_no,
+                        _("changed meanwhile (now {status})").format(
+                            status=ctx.settings.label(order.status)
+                        ),
+                    )
+                )
                 continue
             if ways[item.order_id].way is not Way.EMAIL:
                 result.skipped.append((item.order_no, ways[item.order_id].why))
@@ -230,7 +238,9 @@ def settled(s: Session, ctx: Context, message: EmailMessage, state: EmailState) 
     elif state is EmailState.FAILED:  # without the server's answer: the next run tries again
         _settle_doubt(s, ctx, order, message)
         if bookmail.server_refused(message.error):
-            reason = f"refused: {message.error} (booking e-mail {message.id})"
+            reason = _("refused: {error} (booking e-mail {id})").format(
+                error=message.error, id=message.id
+            )
             for step in delivery.email_failure_steps(order.status, order.booking_channel, reason):
                 workflow.carry_out(s, ctx, order, step, comment_kind="email_failed")
     elif state is EmailState.UNKNOWN:
@@ -245,8 +255,8 @@ def _settle_doubt(s: Session, ctx: Context, order: Order, message: EmailMessage)
     answer after all (it was shown in doubt while its run was alive)."""
     if order.followup_kind is None:  # nothing open
         return
-    doubt = bookmail.in_doubt_text(message.id or 0)
-    if any(f.reason == doubt for f in open_flags_of(s, key(order))):
+    doubt = bookmail.in_doubt_reasons(message.id or 0)
+    if any(f.reason in doubt for f in open_flags_of(s, key(order))):
         workflow.clear_followups(s, ctx, order, kinds=(FollowupKind.EMAIL_FAILED,))
 
 
@@ -264,4 +274,4 @@ def _sent(s: Session, ctx: Context, order: Order, message: EmailMessage, person:
     workflow.add_comment(s, ctx, order, f"Booking-e-post {message.id} ble sendt{person}, men "
                          f"ordren er endret siden (nå {order.status}): gi kunden beskjed",
                          kind="email")  # fmt: skip
-    workflow.flag_followup(s, ctx, order, FollowupKind.EMAIL_FAILED, CHANGED)
+    workflow.flag_followup(s, ctx, order, FollowupKind.EMAIL_FAILED, _(CHANGED))

@@ -34,6 +34,7 @@ from amsplan.domain import callbacks as rules
 from amsplan.domain.rules import utc
 from amsplan.domain.states import Delivery
 from amsplan.errors import ConfigError, InputError
+from amsplan.i18n import _, ngettext
 from amsplan.services import dispatch, replies
 from amsplan.services.context import Context
 from amsplan.store import callbacks as stored
@@ -310,8 +311,11 @@ def receipts(ctx: Context, path: Path, provider_name: str | None = None) -> Rece
     path = Path(path)
     name = provider_name or ctx.settings.sms_provider
     if name not in PROVIDERS:
-        raise InputError(f"delivery report files are read for {', '.join(PROVIDERS)}, "
-                         f"not {name!r}: give --provider")  # fmt: skip
+        raise InputError(
+            _("delivery report files are read for {providers}, not {name}: give --provider").format(
+                providers=", ".join(PROVIDERS), name=repr(name)
+            )
+        )
     provider = provider_for(ctx.settings, name)
     table = map_columns(read_csv(path), provider.receipt_columns, ("provider_id", "status"))
     result = ReceiptsResult(str(path))
@@ -328,7 +332,9 @@ def receipts(ctx: Context, path: Path, provider_name: str | None = None) -> Rece
         except ValueError as err:
             problems.append(Problem(line, getattr(err, "column", ""), str(err)))
     if problems:
-        raise InputError(f"{path.name}: {len(problems)} invalid rows; nothing was read",
+        raise InputError(ngettext("{file}: {n} invalid row; nothing was read",
+                                  "{file}: {n} invalid rows; nothing was read",
+                                  len(problems)).format(file=path.name, n=len(problems)),
                          [p.render(path.name) for p in problems])  # fmt: skip
     result.reports = len(rows)
     with ctx.session() as s:

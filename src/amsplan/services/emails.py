@@ -18,6 +18,7 @@ from amsplan import clock
 from amsplan.domain.cells import email_address
 from amsplan.domain.states import EmailKind, EmailState
 from amsplan.errors import InputError, NotFound
+from amsplan.i18n import _
 from amsplan.services import bookmail, notify, outmail
 from amsplan.services.context import Context
 from amsplan.store import mail
@@ -48,21 +49,25 @@ def settle(ctx: Context, ids: list[int], sent: bool, comment: str = "") -> list[
     """A person settles messages in doubt ("unknown"): `sent` as if the server took them
     now, else as not sent (failed). All or nothing: every message must be unknown."""
     if not ids:
-        raise InputError("name the messages to settle (their ids in `amsplan email list`)")
+        raise InputError(_("name the messages to settle (their ids in `amsplan email list`)"))
     outmail.settle_left(ctx, SETTLED)
     how = "sent" if sent else "not sent"
     with ctx.session() as s:
         found = mail.messages(s, ids, lock=True)
         missing = sorted(set(ids) - {m.id for m in found})
         if missing:
-            raise NotFound(f"no such e-mail message: {', '.join(map(str, missing))}")
+            raise NotFound(
+                _("no such e-mail message: {ids}").format(ids=", ".join(map(str, missing)))
+            )
         problems = [
-            f"{m.id}: is {m.state}; only a message in doubt (unknown) is settled"
+            _("{id}: is {state}; only a message in doubt (unknown) is settled").format(
+                id=m.id, state=m.state
+            )
             for m in found
             if m.state is not EmailState.UNKNOWN
         ]
         if problems:
-            raise InputError("nothing was settled", problems)
+            raise InputError(_("nothing was settled"), problems)
         now = ctx.now()
         for message in found:
             message.state = EmailState.SENT if sent else EmailState.FAILED
@@ -93,7 +98,9 @@ def test(ctx: Context, to: str) -> ServerAnswer:
     to, problem = email_address(to)
     if problem or not to:
         raise InputError(
-            f"--to: {problem or 'no address'}; give one e-mail address, e.g. it@nett.no"
+            _("--to: {problem}; give one e-mail address, e.g. it@nett.no").format(
+                problem=problem or _("no address")
+            )
         )
     server = outmail.server(ctx)
     when = clock.to_local(ctx.now(), ctx.settings.tz)
@@ -106,9 +113,9 @@ def test(ctx: Context, to: str) -> ServerAnswer:
         mime = outmail.mime(ctx, message, text, None, reply_to="")
     (outcome,) = outmail.send(ctx, [(message.id or 0, mime)], _settled)
     answers = {
-        EmailState.SENT: "the server took it",
-        EmailState.FAILED: f"the server refused it: {outcome.error}",
-        EmailState.UNKNOWN: f"no answer: {outcome.error}",
+        EmailState.SENT: _("the server took it"),
+        EmailState.FAILED: _("the server refused it: {error}").format(error=outcome.error),
+        EmailState.UNKNOWN: _("no answer: {error}").format(error=outcome.error),
     }
     return ServerAnswer(outcome.id, to, server.where, outcome.state, answers[outcome.state])
 

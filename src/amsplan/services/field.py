@@ -22,6 +22,7 @@ from amsplan.domain import cancellation
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError, TransitionRefused
+from amsplan.i18n import _, ngettext
 from amsplan.services import workflow, worklist
 from amsplan.services.booking import BatchResult
 from amsplan.services.context import Context
@@ -88,7 +89,11 @@ def _read(ctx: Context, path: Path, columns, required, parse) -> tuple[list[_Row
     if problems:
         name = path.name
         raise InputError(
-            f"{name}: {len(problems)} invalid rows; nothing was ingested",
+            ngettext(
+                "{file}: {n} invalid row; nothing was ingested",
+                "{file}: {n} invalid rows; nothing was ingested",
+                len(problems),
+            ).format(file=name, n=len(problems)),
             [p.render(name) for p in problems],
         )
     return rows, hashlib.sha256(path.read_bytes()).hexdigest()
@@ -111,23 +116,28 @@ def _when(ctx: Context, rec: dict[str, str], column: str) -> datetime | None:
 
 def _check_order_no(rec: dict[str, str]) -> None:
     if not rec["order_no"]:
-        raise _RowError("Ordrenr", "missing")
+        raise _RowError("Ordrenr", _("missing"))
     if len(rec["order_no"]) > 80:
-        raise _RowError("Ordrenr", "longer than 80 characters: no order has such a number")
+        raise _RowError("Ordrenr", _("longer than 80 characters: no order has such a number"))
 
 
 def _parse_return(ctx: Context, line: int, rec: dict[str, str]) -> _Row:
     _check_order_no(rec)
     event = EVENTS.get(rec.get("event", "").casefold())
     if event is None:
-        raise _RowError("Hendelse", f"{rec['event']!r} is not startet or løst")
+        raise _RowError(
+            "Hendelse", _("{value} is not startet or løst").format(value=repr(rec["event"]))
+        )
     values = dict(rec)
     if event == "resolved":
         code = ctx.settings.resolution_code(rec.get("resolution", ""))
         if code is None or code == RESOLUTION_CANCELLED:
             known = ", ".join(ctx.settings.resolution_codes[:-1])
             raise _RowError(
-                "Løsningskode", f"unknown resolution code {rec.get('resolution', '')!r} ({known})"
+                "Løsningskode",
+                _("unknown resolution code {code} ({known})").format(
+                    code=repr(rec.get("resolution", "")), known=known
+                ),
             )
         values["resolution"] = code
     return _Row(line, rec["order_no"], event, _when(ctx, rec, "Tidspunkt"), values)
@@ -137,7 +147,9 @@ def _parse_upstream(ctx: Context, line: int, rec: dict[str, str]) -> _Row:
     _check_order_no(rec)
     kind = UPSTREAM_KINDS.get(rec["kind"].casefold())
     if kind is None:
-        raise _RowError("Type", f"{rec['kind']!r} is not avvist or kansellert")
+        raise _RowError(
+            "Type", _("{value} is not avvist or kansellert").format(value=repr(rec["kind"]))
+        )
     return _Row(line, rec["order_no"], kind, _when(ctx, rec, "Tidspunkt"), dict(rec))
 
 
@@ -152,7 +164,9 @@ def _ingest(
         try:
             orders = find_orders(s, (r.order_no for r in rows), lock=True)  # any case
         except InputError as err:  # two orders differ only by case
-            raise InputError(f"{name}: {err}; nothing was ingested") from None
+            raise InputError(
+                _("{file}: {error}; nothing was ingested").format(file=name, error=err)
+            ) from None
         for row in rows:
             if row.line in seen:
                 result.already_ingested += 1
@@ -169,7 +183,7 @@ def _ingest(
                 message.outcome, message.handled, message.reason = (
                     "unknown_order",
                     False,
-                    "no such order",
+                    _("no such order"),
                 )
             else:
                 try:
@@ -220,7 +234,13 @@ def _apply_upstream(s: Session, ctx: Context, order: Order, row: _Row) -> None:
     if row.kind == "rejection":
         workflow.apply(s, ctx, order, "reject_quant", at=row.at,
                        comment=f"Avvist i Quant: {reason}".rstrip(": "))  # fmt: skip
-        workflow.flag_followup(s, ctx, order, FollowupKind.REJECTED, f"rejected upstream: {reason}")
+        workflow.flag_followup(
+            s,
+            ctx,
+            order,
+            FollowupKind.REJECTED,
+            _("rejected upstream: {reason}").format(reason=reason),
+        )
         return
     cancel(s, ctx, order, reason, row.at)
 
@@ -244,24 +264,24 @@ def uncancel(ctx: Context, order_nos: list[str], comment: str) -> BatchResult:
     again. Its other follow-up reasons stay; a closed order stays closed."""
     comment = comment.strip()
     if not comment:
-        raise InputError("--comment is required: why is the cancellation lifted?")
+        raise InputError(_("--comment is required: why is the cancellation lifted?"))
     if not order_nos:
-        raise InputError("name at least one order")
+        raise InputError(_("name at least one order"))
     result = BatchResult()
     with ctx.session() as s:
         for order in load_orders(s, order_nos):
             if not order.cancelled:
-                result.refused.append((order.order_no, "the order is not cancelled"))
+                result.refused.append((order.order_no, _("the order is not cancelled")))
                 continue
             if order.status == Status.CLOSED:
-                result.refused.append((order.order_no, "the order is closed; it stays closed"))
+                result.refused.append((order.order_no, _("the order is closed; it stays closed")))
                 continue
             order.cancelled = False
             order.updated_at = ctx.now()
             workflow.add_comment(s, ctx, order, f"Kansellering opphevet: {comment}")
             workflow.clear_followups(s, ctx, order, kinds=(FollowupKind.CANCELLED,))
             if order.status == Status.MANUAL_FOLLOWUP:
-                reason = f"cancellation lifted: {comment}"
+                reason = _("cancellation lifted: {comment}").format(comment=comment)
                 workflow.flag_followup(s, ctx, order, FollowupKind.MANUAL, reason)
             s.add(order)
             result.moved.append((order.order_no, order.status))
@@ -340,7 +360,7 @@ def retry(ctx: Context, source: str, ids: list[int] | None) -> RetryResult:
             assert message.id is not None  # a stored row
             order = orders.get(message.order_no)
             if order is None:
-                message.outcome, message.reason = "unknown_order", "no such order"
+                message.outcome, message.reason = "unknown_order", _("no such order")
             else:
                 try:
                     apply(s, ctx, order, _row_of(message))

@@ -34,6 +34,7 @@ from amsplan.domain.states import LetterState
 from amsplan.domain.statuses import Status
 from amsplan.errors import ConfigError, InputError
 from amsplan.faults import crash_point
+from amsplan.i18n import _
 from amsplan.services import exportfiles, follow, workflow
 from amsplan.services.context import Context
 from amsplan.store import letters as store
@@ -111,13 +112,19 @@ def letter_renderer(ctx: Context) -> LetterRenderer:
 def _folders(ctx: Context) -> tuple[Path, Path]:
     folder = ctx.settings.letters_dir
     if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"the letters folder {folder} is a file, not a folder")
+        raise ConfigError(
+            _("the letters folder {folder} is a file, not a folder").format(folder=folder)
+        )
     staging = folder / STAGING
     try:
         private.ready_folder(folder, "letters folder")
         private.ready_folder(staging, "letters folder")
     except OSError as err:
-        raise ConfigError(f"cannot use the letters folder {folder}: {err.strerror}") from None
+        raise ConfigError(
+            _("cannot use the letters folder {folder}: {error}").format(
+                folder=folder, error=err.strerror
+            )
+        ) from None
     return folder, staging
 
 
@@ -242,9 +249,11 @@ def generate(
     tz = ctx.settings.tz
     with ctx.session(readonly=True) as s:
         orders = select_ready(s, ctx, order_nos, tech_id, day)
+        not_ready = _("is {status}, not ready to print")
         for order in orders:
             if order.status is not Status.READY_TO_PRINT:
-                result.skipped.append((order.order_no, f"is {order.status}, not ready_to_print"))
+                why = not_ready.format(status=ctx.settings.label(order.status))
+                result.skipped.append((order.order_no, why))
         orders = [o for o in orders if o.status is Status.READY_TO_PRINT]
         ways = booking_ways(s, ctx, orders)
         for order in orders:
@@ -279,7 +288,12 @@ def generate(
                 current = locked[order_id]  # orders are never deleted
                 if current.status is not Status.READY_TO_PRINT or current.booking_code != code:
                     result.skipped.append(
-                        (data.order_no, f"changed meanwhile (now {current.status})")
+                        (
+                            data.order_no,
+                            _("changed meanwhile (now {status})").format(
+                                status=ctx.settings.label(current.status)
+                            ),
+                        )
                     )
                     continue
                 if now_ways[order_id].way is Way.IN_DOUBT:
@@ -364,12 +378,12 @@ def record_printed(
     `[reminders] letter_from = "printed"` the booking reminder counts from now.
     """
     if bool(files) == everything:
-        raise InputError("name the printed letters, or --all, not both")
+        raise InputError(_("name the printed letters, or --all, not both"))
     if before is not None and not everything:
-        raise InputError("--before goes with --all")
+        raise InputError(_("--before goes with --all"))
     recover(ctx)
     follow.sweep_letters(ctx)
-    folder, _ = _folders(ctx)
+    folder, _staging = _folders(ctx)
     now = ctx.now()
     names = [Path(f).name for f in files or []]
     with ctx.session() as s:
@@ -385,7 +399,7 @@ def record_printed(
                 _not_printable(s, folder, n) for n in dict.fromkeys(names) if n not in found
             ]
             if problems:
-                raise InputError("nothing was recorded as printed", problems)
+                raise InputError(_("nothing was recorded as printed"), problems)
         if not rows:
             return PrintedResult([], str(folder))
         store.mark_printed(s, [r.id or 0 for r in rows], now, ctx.user)
@@ -408,13 +422,20 @@ def record_printed(
 def _not_printable(s: Session, folder: Path, name: str) -> str:
     last = store.last_named(s, name)
     if last is None:
-        where = "in the letters folder" if (folder / name).exists() else "anywhere"
-        return f"{name}: not a letter amsplan generated ({where})"
+        if (folder / name).exists():
+            return _("{file}: not a letter amsplan generated (in the letters folder)").format(
+                file=name
+            )
+        return _("{file}: not a letter amsplan generated (anywhere)").format(file=name)
     if last.state is LetterState.PRINTED:
-        return f"{name}: already recorded as printed by {last.printed_by}"
+        return _("{file}: already recorded as printed by {user}").format(
+            file=name, user=last.printed_by
+        )
     if last.state is LetterState.WITHDRAWN:
-        return f"{name}: withdrawn ({last.withdrawn_reason}); do not print it"
-    return f"{name}: not delivered yet"
+        return _("{file}: withdrawn ({why}); do not print it").format(
+            file=name, why=last.withdrawn_reason
+        )
+    return _("{file}: not delivered yet").format(file=name)
 
 
 @dataclass
@@ -430,7 +451,7 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
     goes into the folder; an order ready to print gets its first letter (as `generate`).
     """
     if not order_nos:
-        raise InputError("name at least one order")
+        raise InputError(_("name at least one order"))
     recover(ctx)
     follow.sweep_letters(ctx)
     folder, staging = _folders(ctx)
@@ -440,10 +461,14 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
         problems = [
             problem
             for o in orders
-            if (problem := rules.reprint_refusal(o.order_no, o.status, o.booking_channel))
+            if (
+                problem := rules.reprint_refusal(
+                    o.order_no, o.status, o.booking_channel, ctx.settings.label(o.status)
+                )
+            )
         ]
         if problems:
-            raise InputError("nothing was reprinted", problems)
+            raise InputError(_("nothing was reprinted"), problems)
         ready = [o.order_no for o in orders if o.status is Status.READY_TO_PRINT]
         work = [
             (o.id or 0, o.booking_code, letter_file_name(o, tz), letter_data(s, ctx, o))
@@ -455,7 +480,7 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
         generated = generate(ctx, ready)
         if generated.skipped:
             raise InputError(
-                "not every letter was made", [f"{n}: {r}" for n, r in generated.skipped]
+                _("not every letter was made"), [f"{n}: {r}" for n, r in generated.skipped]
             )
         result.generated = generated.generated
     if not work:
@@ -470,10 +495,12 @@ def reprint(ctx: Context, order_nos: list[str], comment: str = "") -> ReprintRes
             assert order is not None  # orders are never deleted
             if order.status is not Status.AWAITING_RESPONSE or order.booking_code != code:
                 raise InputError(
-                    f"{data.order_no} changed meanwhile (now {order.status}); run again"
+                    _("{order} changed meanwhile (now {status}); run again").format(
+                        order=data.order_no, status=ctx.settings.label(order.status)
+                    )
                 )
             for old in store.live_letters(s, [order_id]):
-                follow.mark_withdrawn(s, old, "replaced by a reprint", now)
+                follow.mark_withdrawn(s, old, _("replaced by a reprint"), now)
             s.add(
                 Letter(
                     order_id=order_id, booking_code=code or "", file_name=name,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from amsplan.adapters import imap
 from amsplan.errors import InputError
 from amsplan.faults import crash_point
+from amsplan.i18n import _
 from amsplan.services import mailreplies
 from amsplan.services.context import Context
 
@@ -38,7 +39,7 @@ def fetch(ctx: Context, dry_run: bool = False, limit: int | None = None) -> Fetc
     done folder (the oldest `limit` messages only, if given). dry_run: log in, open the
     folder and count what a run would read; no message is read, stored or moved."""
     if limit is not None and limit < 1:
-        raise InputError("--limit must be at least 1")
+        raise InputError(_("--limit must be at least 1"))
     settings = ctx.settings
     source = f"imap:{settings.imap_user}@{settings.imap_host}/{settings.imap_folder}"
     result = FetchResult(source, done_folder=settings.imap_done_folder, dry_run=dry_run)

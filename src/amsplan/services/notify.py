@@ -23,6 +23,7 @@ from sqlmodel import Session
 from amsplan.adapters import mailtexts
 from amsplan.domain import notify
 from amsplan.domain.states import EmailKind, EmailState
+from amsplan.i18n import _, language, ngettext
 from amsplan.services import outmail
 from amsplan.services.context import Context
 from amsplan.store import db
@@ -139,12 +140,31 @@ def _texts(ctx: Context, digest: notify.Digest) -> mailtexts.MailText:
          "when": notify.local_time(r.change.at, tz)}
         for r in digest.rows
     ]  # fmt: skip
+    since = notify.since((r.change for r in digest.rows), ctx.now(), tz)
+    company = ctx.settings.company_name
+    n = len(rows)
     values = {
-        "count": len(rows),
-        "since": notify.since((r.change for r in digest.rows), ctx.now(), tz),
-        "company": ctx.settings.company_name,
+        "count": n,
+        "since": since,
+        "company": company,
         "rows": rows,
-    }
+        # The digest goes to planners: its words follow the language (templates/email).
+        "t": {
+            "lang": language(),
+            "subject": ngettext("amsplan: {n} change since {since}",
+                                "amsplan: {n} changes since {since}", n).format(n=n, since=since),
+            "changes": ngettext("{n} change", "{n} changes", n).format(n=n),
+            "hello": _("Hi,"),
+            "intro": ngettext("{n} change in amsplan since {since}:",
+                              "{n} changes in amsplan since {since}:", n).format(n=n, since=since),
+            "when": _("When"), "order": _("Order"), "customer": _("Customer"),
+            "change": _("Change"), "who": _("Who"), "reason": _("Reason / comment"),
+            "followup": _("The orders that need a planner:"),
+            "one_order": _("One order:"), "order_no": _("ORDER_NO"),
+            "footer": _("Sent by amsplan for {company} by the rules in [notify]. Each change"
+                        " comes once.").format(company=company),
+        },
+    }  # fmt: skip
     return mailtexts.render("digest", values, ctx.settings.templates_dir)
 
 

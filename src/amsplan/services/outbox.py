@@ -27,6 +27,7 @@ from amsplan.domain.states import REMINDER_KINDS, SmsKind, SmsState
 from amsplan.domain.statuses import Status
 from amsplan.domain.transitions import sms_refusal
 from amsplan.errors import InputError, NotFound, TransitionRefused
+from amsplan.i18n import _
 from amsplan.services.context import Context
 from amsplan.store import messages as stored
 from amsplan.store import pending
@@ -189,9 +190,11 @@ def send_free_text(ctx: Context, order_no: str, text: str) -> Sms:
     """Queue a free-text SMS to the customer and keep it in the order's comments."""
     text = text.strip()
     if not text:
-        raise InputError("the message is empty")
+        raise InputError(_("the message is empty"))
     if len(text) > 612:
-        raise InputError(f"the message is {len(text)} characters; at most 612 (4 SMS)")
+        raise InputError(
+            _("the message is {n} characters; at most 612 (4 SMS)").format(n=len(text))
+        )
     with ctx.session() as s:
         order = get_order(s, order_no)
         refusal = sms_refusal(order)
@@ -227,7 +230,7 @@ def export(
         if again:
             messages = stored.batch(s, again)
             if not messages:
-                raise NotFound(f"no exported batch {again!r}")
+                raise NotFound(_("no exported batch {batch}").format(batch=repr(again)))
             batch = again
         else:
             due = stored.due(s, now) if sending_now(ctx, now) else []
@@ -241,7 +244,9 @@ def export(
                 s.add(message)
         path = target / f"sms-{batch}.csv" if target.is_dir() else target
         if path.exists() and not overwrite:
-            raise InputError(f"{path} exists (not collected yet?); use --force to overwrite")
+            raise InputError(
+                _("{file} exists (not collected yet?); use --force to overwrite").format(file=path)
+            )
         orders = {i: o.order_no for i, o in orders_by_id(s, (m.order_id for m in messages)).items()}
         private.check_folder(path.parent, "export folder")
         # The file is complete on disk before the messages count as exported.

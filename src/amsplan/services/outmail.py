@@ -48,6 +48,7 @@ from amsplan.domain.cells import email_address
 from amsplan.domain.states import EmailKind, EmailState
 from amsplan.errors import ConfigError, Unavailable
 from amsplan.faults import crash_point
+from amsplan.i18n import _
 from amsplan.services.context import Context
 from amsplan.store import mail as store
 from amsplan.store.models import EmailMessage
@@ -75,11 +76,14 @@ def server(ctx: Context) -> Server:
         folder = Path(s.email_folder)
         return Server("folder", folder=folder if folder.is_absolute() else s.base_dir / folder)
     if not s.email_host:
-        raise ConfigError("[email] host is not set: the mail server to send through")
+        raise ConfigError(_("[email] host is not set: the mail server to send through"))
     password = os.environ.get(PASSWORD_ENV, "")
     if s.email_user and not password:
-        raise ConfigError(f"[email] user is set but {PASSWORD_ENV} is not: the password"
-                          " comes from the environment")  # fmt: skip
+        raise ConfigError(
+            _(
+                "[email] user is set but {variable} is not: the password comes from the environment"
+            ).format(variable=PASSWORD_ENV)
+        )
     return Server("smtp", s.email_host, s.email_port, s.email_security, s.email_user,
                   password, s.email_timeout)  # fmt: skip
 
@@ -96,10 +100,12 @@ def sender(ctx: Context) -> str:
     """The From of every message ([email] from), checked, and [email] reply_to too."""
     value = ctx.settings.email_from.strip()
     if "@" not in value or "\n" in value or "\r" in value or email_address(value)[1]:
-        raise ConfigError('[email] from must be an address, e.g. "Nettselskapet AS <post@nett.no>"')
+        raise ConfigError(
+            _('[email] from must be an address, e.g. "Nettselskapet AS <post@nett.no>"')
+        )
     reply_to = ctx.settings.email_reply_to.strip()
     if reply_to and ("\n" in reply_to or "\r" in reply_to or email_address(reply_to)[1]):
-        raise ConfigError('[email] reply_to must be an address, e.g. "svar@nett.no"')
+        raise ConfigError(_('[email] reply_to must be an address, e.g. "svar@nett.no"'))
     return value
 
 

@@ -19,6 +19,7 @@ from amsplan.domain import rules
 from amsplan.domain.states import SmsKind
 from amsplan.domain.statuses import Status
 from amsplan.domain.transitions import sms_allowed
+from amsplan.i18n import _
 from amsplan.services import outbox, workflow
 from amsplan.services.context import Context
 from amsplan.store import history, messages
@@ -69,6 +70,7 @@ def _booking_reminders(s: Session, ctx: Context, now: datetime, result: RunResul
     # Candidates in SQL (a calendar-day deadline is within DST_MARGIN of the elapsed one),
     # then the exact deadline from rules.booking_deadline.
     before = {channel: now - timedelta(hours=hours) for channel, hours in elapsed.items()}
+    no_answer, no_mobile = _("no answer by {time}"), _("no answer by {time} (no mobile)")
     for order in awaiting_since(s, now - by_letter, before, lock=not result.dry_run):
         due = deadline(order, ctx)
         if due > now:
@@ -80,10 +82,15 @@ def _booking_reminders(s: Session, ctx: Context, now: datetime, result: RunResul
                 s, ctx, order, "booking_reminder",
                 comment=f"Ikke svar innen {local:%d.%m.%Y %H:%M}"
                 + ("; påminnelse sendt på SMS" if sms else "; ingen mobil for påminnelse"),
-                reason=f"no answer by {local:%d.%m.%Y %H:%M}" + ("" if sms else " (no mobile)"),
+                reason=(no_answer if sms else no_mobile).format(time=f"{local:%d.%m.%Y %H:%M}"),
             )  # fmt: skip
         result.actions.append(
-            Action("booking_reminder", order.order_no, sms, f"no answer by {local:%d.%m %H:%M}")
+            Action(
+                "booking_reminder",
+                order.order_no,
+                sms,
+                no_answer.format(time=f"{local:%d.%m %H:%M}"),
+            )
         )
 
 
@@ -108,14 +115,14 @@ def _appointment_reminders(s: Session, ctx: Context, now: datetime, result: RunR
             continue  # nothing to send; the technician comes as agreed
         at = confirmed.get(key(order))
         if at is not None and order.planned_start - at < timedelta(hours=24):
-            action.detail += " (confirmed less than 24 hours before: no reminder)"
+            action.detail += " " + _("(confirmed less than 24 hours before: no reminder)")
             result.skipped.append(action)
             continue
         due = rules.appointment_reminder_due(
             outbox.next_send_time(now, ctx.settings), order.planned_start
         )
         if due is None:
-            action.detail += " (could only be sent after the visit starts: no reminder)"
+            action.detail += " " + _("(could only be sent after the visit starts: no reminder)")
             result.skipped.append(action)
             continue
         if not result.dry_run:

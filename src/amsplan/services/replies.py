@@ -26,6 +26,7 @@ from amsplan.domain.states import EmailKind, EmailState
 from amsplan.domain.statuses import Status
 from amsplan.domain.steps import Apply, Step
 from amsplan.errors import AmsplanError, InputError
+from amsplan.i18n import _, ngettext
 from amsplan.services import outbox, workflow, worklist
 from amsplan.services.context import Context
 from amsplan.store import codes, db, history, inbound, mail
@@ -86,12 +87,16 @@ def ingest(ctx: Context, path: Path, format_name: str | None = None) -> IngestRe
             problems.append(Problem(line, "received", str(err)))
             continue
         if not rec["sender"] and not rec["text"]:
-            problems.append(Problem(line, "", "no sender and no text"))
+            problems.append(Problem(line, "", _("no sender and no text")))
             continue
         rows.append((line, received, rec))
     if problems:
         raise InputError(
-            f"{name}: {len(problems)} invalid rows; nothing was ingested",
+            ngettext(
+                "{file}: {n} invalid row; nothing was ingested",
+                "{file}: {n} invalid rows; nothing was ingested",
+                len(problems),
+            ).format(file=name, n=len(problems)),
             [p.render(name) for p in problems],
         )
     result = IngestResult(str(path), format=found.format, skipped=found.skipped)
