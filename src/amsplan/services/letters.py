@@ -405,11 +405,12 @@ def record_printed(
         store.mark_printed(s, [r.id or 0 for r in rows], now, ctx.user)
         if ctx.settings.letter_reminder_from == "printed":
             store.restart_awaiting(s, [r.order_id for r in rows], now)
+        posted = _("Letter {file} printed and posted")  # kept in the history as written
         store.add_comments(
             s,
             [
                 {"order_id": r.order_id, "at": now, "actor": ctx.user, "login": ctx.login,
-                 "kind": "letter", "text": f"Letter {r.file_name} printed and posted"}
+                 "kind": "letter", "text": posted.format(file=r.file_name)}
                 for r in rows
             ],
         )  # fmt: skip
