@@ -32,10 +32,23 @@ class InputError(AmsplanError):
 
 
 class TransitionRefused(AmsplanError):
+    """`transition` (its name: "send_to_execution", or "cancel", "sms") may not be applied
+    to the order; the message names it by its label, in the planner's language."""
+
     exit_code = 6
 
     def __init__(self, order_no: str, transition: str, reason: str):
-        super().__init__(f"{order_no}: {transition} refused: {reason}")
+        from amsplan.domain.transitions import TRANSITIONS
+        from amsplan.i18n import N_, _
+
+        known = TRANSITIONS.get(transition)
+        others = {"cancel": N_("Cancellation"), "sms": N_("SMS")}
+        name = known.label if known else _(others.get(transition, transition))
+        super().__init__(
+            _("{order}: {transition} refused: {reason}").format(
+                order=order_no, transition=name, reason=reason
+            )
+        )
         self.order_no = order_no
         self.transition = transition
         self.reason = reason
