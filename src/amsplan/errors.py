@@ -33,22 +33,14 @@ class InputError(AmsplanError):
 
 class TransitionRefused(AmsplanError):
     """`transition` (its name: "send_to_execution", or "cancel", "sms") may not be applied
-    to the order; the message names it by its label, in the planner's language."""
+    to the order. The message names it by `label`, the transition's label in the
+    planner's language (the raiser has it), and gives the reason: "AMS-1: Lås avtale:
+    mangler gate"."""
 
     exit_code = 6
 
-    def __init__(self, order_no: str, transition: str, reason: str):
-        from amsplan.domain.transitions import TRANSITIONS
-        from amsplan.i18n import N_, _
-
-        known = TRANSITIONS.get(transition)
-        others = {"cancel": N_("Cancellation"), "sms": N_("SMS")}
-        name = known.label if known else _(others.get(transition, transition))
-        super().__init__(
-            _("{order}: {transition} refused: {reason}").format(
-                order=order_no, transition=name, reason=reason
-            )
-        )
+    def __init__(self, order_no: str, transition: str, reason: str, label: str | None = None):
+        super().__init__(f"{order_no}: {label or transition}: {reason}")
         self.order_no = order_no
         self.transition = transition
         self.reason = reason

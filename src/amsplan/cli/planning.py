@@ -92,11 +92,9 @@ def assign(
             print_json(result)
             return
         print_slots(result.placed, f"{tech} {day_label(args[3])}")
-        placed = _("{n} placed").format(n=len(result.placed))
+        placed = _("placed {n}").format(n=len(result.placed))
         if result.left:
-            placed = _("{placed}, {n} left (the day is full)").format(
-                placed=placed, n=len(result.left)
-            )
+            placed = _("{placed}, left {n} (day full)").format(placed=placed, n=len(result.left))
         console.print(placed)
         return
     slots = planning.assign(*args)
@@ -199,7 +197,9 @@ def lock(
 def _lock_json(result) -> dict:
     """docs/json.md, `amsplan lock`: the locked orders with their codes, the refused."""
     return {
-        "locked": [{"order": order_no, "code": json_code(code)} for order_no, code in result.locked],
+        "locked": [
+            {"order": order_no, "code": json_code(code)} for order_no, code in result.locked
+        ],
         "refused": refused_json(result.refused),
     }
 

@@ -76,7 +76,7 @@ def plan(
     flt = flt.merged(OrderFilter(stage=stage, municipality=municipality, postcode=postcode))
     proposal = routes.propose(c, flt, first, last, techs, allowed(allow_weekend, allow_holiday))
     if as_json and (dry_run or not proposal.count):
-        print_json({"proposal": proposal, "applied": None})
+        print_json(_plan_json(proposal, None))
         return
     if not as_json:
         _print_proposal(proposal, visits)
@@ -95,17 +95,26 @@ def plan(
         return
     applied = routes.apply(c, proposal)
     if as_json:
-        print_json({"proposal": proposal, "applied": applied})
+        print_json(_plan_json(proposal, applied))
     else:
         for order_no, reason in applied.skipped:
             console.print(_("skipped {order}: {reason}").format(order=order_no, reason=reason))
         n = len(applied.placed)
-        done = ngettext("Assigned {n} order.", "Assigned {n} orders.", n).format(n=n)
+        done = ngettext("Assigned {n} order", "Assigned {n} orders", n).format(n=n)
         if applied.skipped:
-            done = _("{done} {n} skipped.").format(done=done, n=len(applied.skipped))
-        console.print(done)
+            done = _("{done}, {n} skipped").format(done=done, n=len(applied.skipped))
+        console.print(f"{done}.")
     if applied.skipped:
         raise typer.Exit(1)
+
+
+def _plan_json(proposal, applied) -> dict:
+    """docs/json.md, `amsplan plan`: the proposal, and what was assigned (null: nothing)."""
+    done = None
+    if applied is not None:
+        skipped = [{"order": order_no, "reason": why} for order_no, why in applied.skipped]
+        done = {"placed": applied.placed, "skipped": skipped}
+    return {"proposal": proposal, "applied": done}
 
 
 def _days_table(p):
@@ -153,8 +162,9 @@ def _print_proposal(p, with_visits: bool) -> None:
         shown = ", ".join(p.left[:10]) + (" ..." if len(p.left) > 10 else "")
         console.print("  " + _("did not fit: {orders}").format(orders=shown))
     for u in p.unplaceable:
-        console.print("  " + _("not placed {order}: {reason}").format(order=u.order_no,
-                                                                      reason=u.reason))
+        console.print(
+            "  " + _("not placed {order}: {reason}").format(order=u.order_no, reason=u.reason)
+        )
     routine = [x for x in p.closed if x.routine]
     for (tech_id, reason), days in _grouped(x for x in p.closed if not x.routine).items():
         when = f"{days[0]:%d.%m.%Y}"
@@ -214,7 +224,8 @@ def route(
         else _("drives {km} km, {minutes} min (was {was_km} km, {was_minutes} min)")
     )
     console.print(drives.format(km=_km(a.km), minutes=f"{a.drive_minutes:.0f}",
-                                was_km=_km(b.km), was_minutes=f"{b.drive_minutes:.0f}"))  # fmt: skip
+                                was_km=_km(b.km),
+                                was_minutes=f"{b.drive_minutes:.0f}"))  # fmt: skip
 
 
 def map_(

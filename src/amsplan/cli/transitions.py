@@ -323,9 +323,7 @@ def add(app: typer.Typer, group: str, *names: str) -> None:
 
 def transition(
     ctx: typer.Context,
-    name: Annotated[
-        str, typer.Argument(help="Transition, by its name (amsplan workflow show).")
-    ],
+    name: Annotated[str, typer.Argument(help="Transition, by its name (amsplan workflow show).")],
     orders: OrderList = None,
     filter_name: Filter = None,
     comment: Comment = "",

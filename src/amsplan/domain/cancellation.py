@@ -37,7 +37,9 @@ def route(
     if status is Status.OPEN:
         return (Step("cancel_open", f"KANSELLERT av kundesystemet (ikke påbegynt){why}"),)
     if status is Status.CLOSED:
-        raise TransitionRefused(order_no, "cancel", _("the order is closed; cannot be cancelled"))
+        raise TransitionRefused(
+            order_no, "cancel", _("the order is closed; cannot be cancelled"), _("Cancellation")
+        )
     if status is Status.RESOLVED:
         previous = f"forrige status {label}, løsningsstatus {resolution}"
         return (

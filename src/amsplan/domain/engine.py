@@ -31,11 +31,13 @@ def check(order: OrderLike, name: str, params: Mapping[str, Any] | None = None) 
     transition = get(name)
     status = Status(order.status)  # a row's status set in this transaction may be its text
     if status not in transition.sources:
-        raise TransitionRefused(order.order_no, name, not_from(transition, status))
+        raise TransitionRefused(
+            order.order_no, name, not_from(transition, status), transition.label
+        )
     params = params or {}
     reasons = [reason for v in transition.validators if (reason := v(order, params))]
     if reasons:
-        raise TransitionRefused(order.order_no, name, "; ".join(reasons))
+        raise TransitionRefused(order.order_no, name, "; ".join(reasons), transition.label)
     return transition
 
 

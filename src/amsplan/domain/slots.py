@@ -184,7 +184,9 @@ def slot_problems(
         if status not in allowed:
             problems.append(
                 _("{order}: is {status}; only {statuses} orders can be {verb}").format(
-                    order=order_no, status=_(DEFAULT_LABELS[Status(status)]), statuses=names,
+                    order=order_no,
+                    status=_(DEFAULT_LABELS[Status(status)]),
+                    statuses=names,
                     verb=verb,
                 )
             )
@@ -198,8 +200,10 @@ def slot_problems(
         if planned.start.time() < work.work_start or planned.end > day_end:
             problems.append(
                 _("{order}: {time} is outside {tech}'s working hours {hours}").format(
-                    order=planned.order_no, time=f"{planned.start:%H:%M}-{planned.end:%H:%M}",
-                    tech=work.tech_id, hours=f"{work.work_start:%H:%M}-{work.work_end:%H:%M}",
+                    order=planned.order_no,
+                    time=f"{planned.start:%H:%M}-{planned.end:%H:%M}",
+                    tech=work.tech_id,
+                    hours=f"{work.work_start:%H:%M}-{work.work_end:%H:%M}",
                 )
             )
     for planned in slots:

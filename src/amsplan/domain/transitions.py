@@ -124,8 +124,7 @@ def not_cancelled(order: OrderLike, params: Mapping[str, Any]) -> str | None:
     """A cancelled order goes nowhere near execution until a planner lifts the cancellation."""
     if getattr(order, "cancelled", False):
         return _(
-            "cancelled by the customer system: close it, or "
-            "`orders uncancel {order} --comment ...`"
+            "cancelled by the customer system: close it, or `orders uncancel {order} --comment ...`"
         ).format(order=order.order_no)
     return None
 
@@ -204,7 +203,8 @@ TABLE: tuple[Transition, ...] = (
        N_("SMS not delivered"), N_("the SMS provider reports that the booking SMS did not arrive"),
        (needs_text,), ("comment",), F.SMS_FAILED),
     _t("email_undelivered", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
-       N_("E-mail not delivered"), N_("the booking e-mail bounced (a delivery status notification)"),
+       N_("E-mail not delivered"),
+       N_("the booking e-mail bounced (a delivery status notification)"),
        (needs_text,), ("comment",), F.EMAIL_FAILED),
     _t("opt_out", {S.AWAITING_RESPONSE}, S.MANUAL_FOLLOWUP,
        N_("Opted out of SMS"), N_("the customer answered STOP: a letter or a call instead"),
@@ -221,12 +221,16 @@ TABLE: tuple[Transition, ...] = (
                 S.READY_FOR_EXECUTION}, S.ON_HOLD,
        N_("Put on hold"), N_("planner, with an approximate return date"), (needs_until,),
        ("hold_until", "withdraw_reminders")),
-    _t("resume", {S.ON_HOLD}, S.PLANNING, N_("Resume"), N_("planner, or when the hold date has passed"),
+    _t("resume", {S.ON_HOLD}, S.PLANNING,
+       N_("Resume"), N_("planner, or when the hold date has passed"),
        (not_cancelled,)),
-    _t("start_work", {S.READY_FOR_EXECUTION}, S.IN_PROGRESS, N_("Start work"), N_("technician return")),
+    _t("start_work", {S.READY_FOR_EXECUTION}, S.IN_PROGRESS,
+       N_("Start work"), N_("technician return")),
     _t("resolve", {S.READY_FOR_EXECUTION, S.IN_PROGRESS}, S.RESOLVED,
-       N_("Resolve"), N_("technician return with a resolution code"), (needs_resolution,), ("resolution",)),
-    _t("reopen", {S.RESOLVED}, S.REOPENED, N_("Reopen case"), N_("planner, to try a failed visit again")),
+       N_("Resolve"), N_("technician return with a resolution code"), (needs_resolution,),
+       ("resolution",)),
+    _t("reopen", {S.RESOLVED}, S.REOPENED,
+       N_("Reopen case"), N_("planner, to try a failed visit again")),
     _t("close", _NOT_CLOSED, S.CLOSED,
        N_("Close case"), N_("planner decision, or a resolution OK"), (needs_resolution,),
        ("resolution", "retire_booking_code", "withdraw_reminders")),
@@ -259,7 +263,8 @@ TABLE: tuple[Transition, ...] = (
        N_("Remove from technician"), N_("amsplan unassign: off the technician, the slot freed"), (),
        ("retire_booking_code", "unbooked", "clear_slot", "withdraw_all_sms")),
     _t("unassign_held", {S.ON_HOLD}, S.ON_HOLD,
-       N_("Remove from technician"), N_("amsplan unassign of a held order: it stays on hold, slot freed"),
+       N_("Remove from technician"),
+       N_("amsplan unassign of a held order: it stays on hold, slot freed"),
        (), ("clear_slot",)),
     _t("replan", {S.REOPENED, S.MANUAL_FOLLOWUP}, S.PLANNING,
        N_("Plan again"), N_("amsplan orders replan; a failed or cancelled visit's slot is freed"),

@@ -96,7 +96,9 @@ def transition_orders(
             try:
                 if order.order_no in taken:
                     engine.check(order, name, params)
-                    raise TransitionRefused(order.order_no, name, taken[order.order_no])
+                    raise TransitionRefused(
+                        order.order_no, name, taken[order.order_no], engine.get(name).label
+                    )
                 if dry_run:
                     target = engine.check(order, name, params).target.value
                 else:

@@ -232,7 +232,9 @@ def move(
         ]
         if not orders:
             raise InputError(
-                _("{tech} has no visits to move on {day}").format(tech=from_tech, day=day_label(day))
+                _("{tech} has no visits to move on {day}").format(
+                    tech=from_tech, day=day_label(day)
+                )
             )
         lengths = [_length(o, None) for o in orders]
         if start is None:
@@ -414,7 +416,8 @@ def lock(
             try:
                 engine.check(order, "lock")
                 if order.order_no in refusals:
-                    raise TransitionRefused(order.order_no, "lock", refusals[order.order_no])
+                    raise TransitionRefused(order.order_no, "lock", refusals[order.order_no],
+                                            engine.get("lock").label)  # fmt: skip
                 workflow.apply(s, ctx, order, "lock", _code_pool=pool)
                 result.locked.append((order.order_no, order.booking_code or ""))
             except TransitionRefused as refused:

@@ -30,7 +30,7 @@ from amsplan.domain.search import OrderFilter
 from amsplan.domain.slots import ASSIGNABLE, DAY_VISITS, Allow
 from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError, NotFound
-from amsplan.i18n import _, day_label, ngettext
+from amsplan.i18n import N_, _, day_label, ngettext
 from amsplan.services import geo
 from amsplan.services.context import Context
 from amsplan.services.geo import Placed
@@ -373,9 +373,12 @@ def apply(ctx: Context, proposal: Proposal) -> Applied:
                 clash = rules.conflicts(visit.start, end, others)
                 if clash:
                     result.skipped.append(
-                        (order.order_no,
-                         _("its slot was taken meanwhile by {other}").format(
-                             other=clash[0].order_no))  # fmt: skip
+                        (
+                            order.order_no,
+                            _("its slot was taken meanwhile by {other}").format(
+                                other=clash[0].order_no
+                            ),
+                        )  # fmt: skip
                     )
                 else:
                     free.append((order, visit))
@@ -385,7 +388,7 @@ def apply(ctx: Context, proposal: Proposal) -> Applied:
             try:
                 result.placed += place(
                     s, ctx, [o for o, _ in free], planned.tech_id, planned.day, plan,
-                    ASSIGNABLE, "assigned",
+                    ASSIGNABLE, N_("assigned"),
                 )  # fmt: skip
             except InputError as refused:
                 for order, _visit in free:
@@ -457,9 +460,10 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
         locked = [o for o in orders if o.status is not Status.PLANNING]
         if locked:
             raise InputError(
-                _("{tech} {day} is locked: its customers have their times "
-                  "(move single visits with amsplan followup reschedule)").format(
-                    tech=tech.id, day=day_label(day)),
+                _(
+                    "{tech} {day} is locked: its customers have their times "
+                    "(move single visits with amsplan followup reschedule)"
+                ).format(tech=tech.id, day=day_label(day)),
                 [f"{o.order_no}: {ctx.settings.label(o.status)}" for o in locked],
             )
         now = local_now(ctx)
@@ -519,7 +523,7 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
             (_at(day, t), timedelta(minutes=v.minutes)) for v, t in zip(best, starts, strict=True)
         ]
         # The day is already planned: a weekend or holiday it is on is not refused again.
-        slots = place(s, ctx, ordered, tech.id, day, plan, (Status.PLANNING,), "routed",
+        slots = place(s, ctx, ordered, tech.id, day, plan, (Status.PLANNING,), N_("routed"),
                       allow=Allow(weekend=True, holiday=True), dry_run=dry_run)  # fmt: skip
     return Rerouted(tech.id, day, before, after, slots, dry_run)
 
@@ -548,8 +552,11 @@ def map_page(
             now = local_now(ctx)
             orders = [o for _, o in sorted(orders_by_id(s, ids).items()) if _wants_time(o, now, tz)]
             stops, missing = _stops(settings, orders, _placed(s, orders), numbered=False)
-            without = ngettext("{filter}: {n} order without a time",
-                               "{filter}: {n} orders without a time", len(orders))
+            without = ngettext(
+                "{filter}: {n} order without a time",
+                "{filter}: {n} orders without a time",
+                len(orders),
+            )
             page_routes.append(maps.Route(without.format(filter=filter_name, n=len(orders)),
                                           stops))  # fmt: skip
             unplaced += missing
