@@ -22,6 +22,7 @@ import typer
 from amsplan.cli.batch import ask_first, chosen, print_batch, refused_json, selection
 from amsplan.cli.output import context
 from amsplan.cli.params import Comment, DryRun, Filter, Json, OrderList, Yes
+from amsplan.domain.transitions import TABLE
 from amsplan.errors import InputError
 from amsplan.i18n import N_, _
 
@@ -321,9 +322,17 @@ def add(app: typer.Typer, group: str, *names: str) -> None:
             app.command(spec.name)(command(spec))
 
 
+# Transitions with their own command, or that follow from another (not started here).
+OWN_COMMAND = {"print": "letters generate", "booking_sent": "sms book", "lock": "lock"}
+FOLLOWS = ("change_sms", "change_letter")
+_NAME_HELP = "Transition, by its name (amsplan workflow show): " + ", ".join(
+    t.name for t in TABLE if t.name not in OWN_COMMAND and t.name not in FOLLOWS
+)
+
+
 def transition(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Transition, by its name (amsplan workflow show).")],
+    name: Annotated[str, typer.Argument(help=_NAME_HELP, show_default=False)],
     orders: OrderList = None,
     filter_name: Filter = None,
     comment: Comment = "",
@@ -344,7 +353,7 @@ def transition(
     is checked on its own; a refused order never blocks the others, and the exit code
     is 1 when any was refused.
 
-    Example: amsplan transition print --filter "Alle ordre klar til utskrift" --dry-run
+    Example: amsplan transition follow_up_manually --filter "Venter på svar" --dry-run
     """
     from amsplan import clock
     from amsplan.domain.transitions import TRANSITIONS
@@ -356,13 +365,13 @@ def transition(
             )
         )
     label = TRANSITIONS[name].label
-    if name in ("change_sms", "change_letter"):
+    if name in FOLLOWS:
         raise InputError(
             _("{transition} ({name}) follows a change of a booked time: "
               "amsplan followup reschedule or move").format(transition=label, name=name)
         )  # fmt: skip
-    if name in ("print", "booking_sent", "lock"):
-        own = {"print": "letters generate", "booking_sent": "sms book", "lock": "lock"}[name]
+    if name in OWN_COMMAND:
+        own = OWN_COMMAND[name]
         raise InputError(
             _("{transition} ({name}) has its own command: amsplan {command} "
               "(it also takes --filter)").format(transition=label, name=name, command=own)
