@@ -270,7 +270,7 @@ def run(
                  for order_no, status in result.moved]  # fmt: skip
         return {"moved": moved, "refused": refused_json(result.refused)}
 
-    print_batch(result, label, as_json, labels.get, to_json=to_json)
+    print_batch(result, label, as_json, labels.get, header=_("status"), to_json=to_json)
 
 
 def _transition_label(transition: str | Callable[[Order], str]) -> str:

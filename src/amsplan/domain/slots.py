@@ -89,9 +89,11 @@ def conflicts(start: datetime, end: datetime, busy: Iterable[Busy]) -> list[Busy
 
 
 def overlap_reason(order_no: str, start: datetime, end: datetime, other: Busy) -> str:
-    return (
-        f"{order_no}: {start:%H:%M}-{end:%H:%M} overlaps "
-        f"{other.order_no} ({other.start:%H:%M}-{other.end:%H:%M})"
+    return _("{order}: {time} overlaps {other} ({other_time})").format(
+        order=order_no,
+        time=f"{start:%H:%M}-{end:%H:%M}",
+        other=other.order_no,
+        other_time=f"{other.start:%H:%M}-{other.end:%H:%M}",
     )
 
 
@@ -279,7 +281,11 @@ def parse_working_days(text: str) -> str:
         a, b = int(match[1]), int(match[2])
         if a <= b:
             return "".join(str(d) for d in range(a, b + 1))
-    raise ValueError(f"{text!r} is not a set of working days (use 12345 for Monday to Friday)")
+    raise ValueError(
+        _("{text!r} is not a set of working days (use 12345 for Monday to Friday)").format(
+            text=text
+        )
+    )
 
 
 def change_notice(
