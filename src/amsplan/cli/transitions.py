@@ -253,7 +253,10 @@ def run(
     if spec.asks:
         picked = chosen(ctx, orders, filter_name)
         name = _transition_label(spec.transition)
-        ask_first(_(spec.asks.question).format(n=len(picked), transition=name), dry_run, yes)
+        question = _(spec.asks.question)
+        ask_first(
+            question.format(n=len(picked), transition=name, name=spec.transition), dry_run, yes
+        )
     else:
         picked = selection(ctx, orders, filter_name) or []
     if spec.run is not None:
@@ -377,7 +380,7 @@ def transition(
               "(it also takes --filter)").format(transition=label, name=name, command=own)
         )  # fmt: skip
     spec = TransitionCommand("", "transition", name, "", asks=Asks(
-        N_("Apply {transition} to {n} orders?"), N_("would move")))  # fmt: skip
+        N_('Apply "{transition}" ({name}) to {n} orders?'), N_("would move")))  # fmt: skip
     c = context(ctx)
     picked = chosen(ctx, orders, filter_name)
     params: Params = {}
