@@ -66,9 +66,11 @@ def why(
 
 
 def _described(flag: Flag) -> str:
-    """One more open reason: the kind's text, and what was recorded with it."""
-    what = FollowupKind(flag.kind).text if flag.kind in KINDS else flag.kind
-    return f"{what}: {flag.reason}" if flag.reason and flag.reason != what else what
+    """One more open reason as a planner reads it: what was recorded with it, else its
+    kind's text (never the kind's key)."""
+    if flag.reason:
+        return flag.reason
+    return FollowupKind(flag.kind).text if flag.kind in KINDS else flag.kind
 
 
 KINDS = frozenset(k.value for k in FollowupKind)
