@@ -180,9 +180,9 @@ def main(where: str | None = None) -> None:
         out = amsplan(folder, "lock", "--date", day.isoformat(), "--json", ok_codes=(0, 1),
                       capture=True)  # fmt: skip
         result = json.loads(out)
-        locked += [tuple(x) for x in result["locked"]]
-        for order_no, reason in result["refused"]:
-            print(f"  refused {order_no}: {reason}")
+        locked += [(x["order"], x["code"].replace("-", "")) for x in result["locked"]]
+        for x in result["refused"]:
+            print(f"  refused {x['order']}: {x['reason']}")
     planned = [order_no for _, _, batch in work for order_no in batch]
     locked.sort(key=lambda x: planned.index(x[0]))  # technician by technician, day by day
     print(f"  {len(locked)} orders locked with booking codes")

@@ -32,10 +32,15 @@ class InputError(AmsplanError):
 
 
 class TransitionRefused(AmsplanError):
+    """`transition` (its name: "send_to_execution", or "cancel", "sms") may not be applied
+    to the order. The message names it by `label`, the transition's label in the
+    planner's language (the raiser has it), and gives the reason: "AMS-1: Lås avtale:
+    mangler gate"."""
+
     exit_code = 6
 
-    def __init__(self, order_no: str, transition: str, reason: str):
-        super().__init__(f"{order_no}: {transition} refused: {reason}")
+    def __init__(self, order_no: str, transition: str, reason: str, label: str | None = None):
+        super().__init__(f"{order_no}: {label or transition}: {reason}")
         self.order_no = order_no
         self.transition = transition
         self.reason = reason

@@ -7,6 +7,7 @@ import pytest
 from amsplan.domain import codes
 from amsplan.services.orders import import_orders
 from amsplan.services.technicians import add_technician
+from tests import jsondoc
 from tests.cli.support import data, error, fails, ok, order, row, run, statuses
 from tests.helpers import assign_all, order_row, seed, write_orders
 
@@ -25,7 +26,7 @@ def test_assign_prints_the_day_with_sequence_and_plans_the_orders(workspace):
 
     out = assign("AMS-00001", "AMS-00002", "AMS-00003", "--tech", "T01", "--date", DATE).stdout
 
-    assert f"T01 {DATE}" in out
+    assert "T01 Wednesday 22.04.2026" in out
     assert "1" in row(out, "AMS-00001", "08:00-09:00")
     assert "2" in row(out, "AMS-00002", "09:00-10:00")
     assert "3" in row(out, "AMS-00003", "10:00-11:00")
@@ -160,7 +161,7 @@ def test_a_locked_order_cannot_be_assigned(workspace):
     assign_all(workspace, ["AMS-00001"])
     ok("lock", "AMS-00001")
     stderr = error(5, "assign", "AMS-00001", "--tech", "T01", "--date", "2026-04-23")
-    assert "AMS-00001" in stderr and "ready_to_print" in stderr
+    assert "AMS-00001" in stderr and "is Ready to print; only Open, Planning" in stderr
     assert order("AMS-00001")["planned_start_local"] == "2026-04-22T08:00:00+02:00"
 
 
@@ -200,13 +201,16 @@ def test_lock_named_orders_only(workspace):
 def test_lock_json_gives_the_codes(workspace):
     order_nos = seed(workspace, 3)
     assign_all(workspace, order_nos)
-    result = data("lock", "--tech", "T01", "--date", "22.04.2026")
+    result = jsondoc.check(
+        "lock", ok("lock", "--tech", "T01", "--date", "22.04.2026", "--json").stdout
+    )
     assert result["refused"] == []
-    assert [n for n, _ in result["locked"]] == order_nos
-    issued = [c for _, c in result["locked"]]
-    assert len(set(issued)) == 3 and all(codes.is_valid(c) for c in issued)
-    shown = [order(n)["booking_code"].replace("-", "") for n in order_nos]  # ACDE-7FHA
-    assert shown == [c.replace("-", "") for c in issued]
+    assert [x["order"] for x in result["locked"]] == order_nos
+    issued = [x["code"] for x in result["locked"]]  # as printed: ACDE-7FHA
+    assert len(set(issued)) == 3 and all(codes.is_valid(c.replace("-", "")) for c in issued)
+    assert [order(n)["booking_code"].replace("-", "") for n in order_nos] == [
+        c.replace("-", "") for c in issued
+    ]
 
 
 def test_orders_without_street_and_postcode_are_refused_the_rest_locked(workspace):
@@ -223,19 +227,21 @@ def test_orders_without_street_and_postcode_are_refused_the_rest_locked(workspac
     assert statuses() == {"ready_to_print": 2, "planning": 1}
     assert order("AMS-00002")["booking_code"] is None
 
-    refused = fails(1, "lock", "AMS-00002", "--json")
-    assert '"missing street, postcode"' in refused.stdout
+    refused = jsondoc.check("lock", fails(1, "lock", "AMS-00002", "--json").stdout)
+    assert refused == {"locked": [], "refused": [
+        {"order": "AMS-00002", "reason": "missing street, postcode"}
+    ]}  # fmt: skip
 
 
 def test_an_order_not_in_planning_is_refused(workspace):
     order_nos = seed(workspace, 2)
     assign_all(workspace, order_nos[:1])
     result = fails(1, "lock", "AMS-00001", "AMS-00002")
-    assert "refused" in row(result.stdout, "AMS-00002", "order is open")
+    assert "refused" in row(result.stdout, "AMS-00002", "the order is Open; allowed from Planning")
     assert statuses() == {"ready_to_print": 1, "open": 1}
 
     again = fails(1, "lock", "AMS-00001")
-    assert "order is ready_to_print" in row(again.stdout, "AMS-00001")
+    assert "the order is Ready to print" in row(again.stdout, "AMS-00001")
     assert "0 locked, 1 refused" in again.stdout
 
 

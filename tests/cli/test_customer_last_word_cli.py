@@ -211,7 +211,7 @@ def test_a_reply_never_undoes_a_cancellation(workspace):
     assert (shown["status"], shown["followup_kind"]) == ("manual_followup", "cancelled")
     (listed,) = data("followup", "list", "--reason", "cancelled")
     assert listed["order_no"] == no
-    assert "also: reply: customer replied after cancellation: OK" in listed["reason"]
+    assert "also: customer replied after cancellation: OK" in listed["reason"]
     assert [f["order_no"] for f in data("followup", "list", "--reason", "reply")] == [no]
 
     refused = fails(1, "followup", "send-to-execution", no).stdout

@@ -18,7 +18,7 @@ LATER = {"AMSPLAN_NOW": "2026-04-01T08:15"}
 def test_rules_shows_each_rule_with_its_recipients_resolved(workspace):
     configure(workspace, {"from": "post@nett.example"})
     out = ok("notify", "rules").stdout
-    assert "reply_other (Svar annet)" in out and "followup:cancelled (cancelled upstream)" in out
+    assert "reply_other (Other reply)" in out and "followup:cancelled (cancelled upstream)" in out
     assert "owner: each order's owner, by [notify.users]: kari → Kari.Nordmann@nett.example" in out
     assert "team → planlegging@nett.example" in out and "leder@nett.example" in out
     assert "older than 72 hours" in out

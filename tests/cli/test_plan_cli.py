@@ -27,7 +27,7 @@ def test_dry_run_shows_the_days_and_totals_and_changes_nothing(workspace):
     assert "12 of 12 selected orders planned" in out
     total = row(out, "total")
     assert re.search(r"total\W+\d days\W+12\W+12\W+[\d.]+\W+\d+ min", total), total
-    assert "T01" in out and "Wed 22.04.2026" in out
+    assert "T01" in out and "Wednesday 22.04.2026" in out
     assert "Assign" not in out  # no question on a dry run
     assert statuses() == {"open": 12}
     empty = ok("plan", *FROM, "--municipality", "9999").stdout
@@ -129,14 +129,14 @@ def test_route_refuses_a_locked_day_a_full_day_and_unknown_names(workspace):
     day = zigzag(workspace)
     ok("lock", "--tech", "T01", "--date", "2026-04-22")
     refused = error(5, "route", "--tech", "T01", "--date", "2026-04-22")
-    assert "T01 22.04.2026 is locked: its customers have their times" in refused
+    assert "T01 Wednesday 22.04.2026 is locked: its customers have their times" in refused
     three_hours = ["AMS-00001", "AMS-00002", "AMS-00003"]  # the whole working day
     planning.assign(workspace.context(), three_hours, "T02", DAY, time(7), timedelta(hours=3))
     assert "more than the 540 min left" in error(
         5, "route", "--tech", "T02", "--date", "22.04.2026"
     )
     assert "no technician 'T99'" in error(4, "route", "--tech", "T99", "--date", "22.04.2026")
-    assert "T02 has no visits on 23.04.2026" in error(
+    assert "T02 has no visits on Thursday 23.04.2026" in error(
         5, "route", "--tech", "T02", "--date", "23.04.2026"
     )
     assert [n for n, *_ in day_visits(workspace, "T01", DAY)] == day  # untouched

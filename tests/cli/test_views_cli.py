@@ -51,7 +51,7 @@ def test_filter_selects_orders_for_lock_letters_and_transitions(workspace):
     planned(workspace)
     ok("orders", "list", "--status", "planning", "--save-as", "Planlagt")
     locked = data("lock", "--filter", "Planlagt")["locked"]
-    assert [n for n, _ in locked] == ["AMS-00001", "AMS-00002", "AMS-00003"]
+    assert [x["order"] for x in locked] == ["AMS-00001", "AMS-00002", "AMS-00003"]
     assert (
         "3 letters in"
         in ok("letters", "generate", "--filter", "Alle ordre klar til utskrift").stdout
@@ -66,13 +66,13 @@ def test_mass_transition_asks_counts_and_reports(workspace):
     planned(workspace)
     everything = [f"AMS-0000{n}" for n in range(1, 5)]
     aborted = run("transition", "hold", *everything, "--until", "2026-06-01")
-    assert aborted.exit_code == 1 and "Apply hold to 4 orders?" in aborted.output
+    assert aborted.exit_code == 1 and 'Apply "Put on hold" (hold) to 4 orders?' in aborted.output
     assert order("AMS-00001")["status"] == "planning"
     dry = fails(1, "transition", "hold", *everything, "--until", "2026-06-01", "--dry-run")
     assert "3 would move, 1 refused" in dry.stdout
     assert order("AMS-00001")["status"] == "planning"
     done = fails(1, "transition", "hold", *everything, "--until", "2026-06-01", "--yes")
-    assert "3 moved, 1 refused" in done.stdout and "order is open" in done.stdout
+    assert "3 moved, 1 refused" in done.stdout and "the order is Open" in done.stdout
     assert order("AMS-00001")["status"] == "on_hold"
     error(5, "transition", "teleport", "AMS-00001", "--yes")
     error(5, "transition", "print", "AMS-00001", "--yes")

@@ -128,7 +128,7 @@ def test_a_return_for_an_order_not_ready_is_kept_for_a_person(workspace, tmp_pat
         workspace.context(), write(tmp_path / "r.csv", RETURNS, [f"{order_no};løst;OK;;T01;"])
     )
     assert result.outcomes == {"refused": 1}
-    assert "order is open" in result.refused[0][2]
+    assert "the order is Open" in result.refused[0][2]
     assert orders(workspace)[order_no].status == "open"
 
 

@@ -52,7 +52,9 @@ def test_one_refusal_never_blocks_the_others(workspace):
     booking.transition_orders(workspace.context(), [first], "send_to_execution")
     result = booking.transition_orders(workspace.context(), [first, second], "send_to_execution")
     assert [n for n, _ in result.moved] == [second]
-    assert result.refused[0][0] == first and "ready_for_execution" in result.refused[0][1]
+    assert (
+        result.refused[0][0] == first and "the order is Ready for execution" in result.refused[0][1]
+    )
 
 
 def test_manual_follow_up_records_who_and_why(workspace):

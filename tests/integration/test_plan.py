@@ -271,21 +271,25 @@ def test_route_refuses_a_locked_day_and_a_day_that_does_not_fit(workspace):
     day = zigzag(workspace)
     ctx = workspace.context()
     planning.lock(ctx, day[:1])
-    with pytest.raises(InputError, match="T01 22.04.2026 is locked: its customers have their"):
+    with pytest.raises(
+        InputError, match="T01 Wednesday 22.04.2026 is locked: its customers have their"
+    ):
         routes.route(ctx, "T01", DAY)
     # Nine hours of visits in a nine-hour day leave no time to drive.
     planning.assign(ctx, ["AMS-00001", "AMS-00002", "AMS-00003"], "T02", DAY, time(7),
                     timedelta(hours=3))  # fmt: skip
     with pytest.raises(InputError, match="more than the 540 min left of the working day"):
         routes.route(ctx, "T02", DAY, dry_run=True)
-    with pytest.raises(InputError, match="T02 has no visits on 23.04.2026"):
+    with pytest.raises(InputError, match="T02 has no visits on Thursday 23.04.2026"):
         routes.route(ctx, "T02", NEXT)
 
 
 def test_route_refuses_a_day_that_has_begun(workspace):
     day = zigzag(workspace)  # from 07:00 local on DAY
     begun = workspace.context(now=datetime(2026, 4, 22, 6, 30, tzinfo=UTC))  # 08:30 in Oslo
-    with pytest.raises(InputError, match=f"T01's day 22.04.2026 has begun \\({day[0]} at 07:00\\)"):
+    with pytest.raises(
+        InputError, match=f"T01's day Wednesday 22.04.2026 has begun \\({day[0]} at 07:00\\)"
+    ):
         routes.route(begun, "T01", DAY, dry_run=True)
     early = workspace.context(now=datetime(2026, 4, 22, 4, 30, tzinfo=UTC))  # 06:30 in Oslo
     assert routes.route(early, "T01", DAY, dry_run=True).after.km > 0

@@ -69,7 +69,7 @@ def test_locked_orders_cannot_be_reassigned(workspace):
     planning.lock(workspace.context(), order_nos)
     with pytest.raises(InputError, match="nothing was assigned") as err:
         assign_all(workspace, order_nos, start=time(12))
-    assert "is ready_to_print" in err.value.problems[0]
+    assert "is Ready to print" in err.value.problems[0]
 
 
 def test_unknown_technician_and_orders(workspace):

@@ -122,7 +122,7 @@ def test_mass_transition_moves_the_allowed_and_reports_the_refused(data):
     result = booking.transition_orders(ws.context(), everything, "hold", until=date(2026, 6, 1))
     assert [n for n, _ in result.moved] == ["AMS-00001", "AMS-00002", "AMS-00003"]
     assert [n for n, _ in result.refused] == ["AMS-00004", "AMS-00005", "AMS-00006"]
-    assert all("order is open" in reason for _, reason in result.refused)
+    assert all("the order is Open" in reason for _, reason in result.refused)
     assert found(ws, status=[Status.ON_HOLD.value]) == ["AMS-00001", "AMS-00002", "AMS-00003"]
 
 

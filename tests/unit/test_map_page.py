@@ -1,6 +1,7 @@
 """The map page in a real headless Chromium: one marker per stop, the start points and
 route lines, popups, hostile customer text shown as text, and no console error, with
-and without a reachable tile server.
+and without a reachable tile server. The pages are Norwegian, as a planner sees them by
+default (the script's words come from the catalog).
 
 Needs Debian's chromium and chromium-driver (`scripts/system-deps.sh --postgres` installs
 them); without them the module is skipped, unless AMSPLAN_REQUIRE_BROWSER=1 (`make test`).
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from amsplan import i18n
 from amsplan.adapters.maps import Page, Route, Stop, render
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -76,6 +78,11 @@ BROWSER_ARGS = [
     "--no-first-run",
 ]  # fmt: skip
 ORDERS = ["AMS-1", "AMS-2", "AMS-3", "AMS-4", "AMS-5", "AMS-6"]
+
+
+@pytest.fixture(autouse=True)
+def norwegian():
+    i18n.use("nb")
 
 
 @pytest.fixture(scope="module")

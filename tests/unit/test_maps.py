@@ -105,17 +105,29 @@ def test_a_colour_that_is_not_one_becomes_grey(colour):
 
 def test_km_and_driving_minutes_show_when_known():
     known = render(Page("t", [Route("T01", [stop()], km=12.34, drive_minutes=30.6)]))
-    assert "1 stopp · 12,3 km · 31 min kjøring" in known
+    assert "1 stop · 12.3 km · 31 min driving" in known
     unknown = render(Page("t", [Route("T01", [stop()])]))
     assert "km" not in re.sub(r"<script.*?</script>", "", unknown, flags=re.DOTALL)
 
 
 def test_a_page_without_stops_says_so_instead_of_a_map():
     html = render(Page("Tirsdag 22.04.2026", [Route("T01", [])], unplaced=["AMS-7: no postcode"]))
-    assert "Ingen ordre å vise på kartet" in html
+    assert "No orders to show on the map" in html
     assert 'id="map"' not in html
     assert "Leaflet" not in html  # no map, no library
     assert "AMS-7: no postcode" in html
+    assert "No orders to show on the map" in render(Page("Tom", []))
+
+
+def test_the_page_speaks_norwegian_when_the_planner_does():
+    from amsplan import i18n
+
+    i18n.use("nb")
+    html = render(Page("t", [Route("T01", [stop()], km=12.34, drive_minutes=30.6)]))
+    assert '<html lang="nb">' in html and "1 stopp · 12,3 km · 31 min kjøring" in html
+    assert "Stiplet kant: omtrentlig posisjon" in html
+    assert data_block(html)["texts"]["order"] == "Ordre {order}"
+    assert "No orders" not in html and "Order" not in html.split("<script")[0]
     assert "Ingen ordre å vise på kartet" in render(Page("Tom", []))
 
 

@@ -148,7 +148,7 @@ def test_a_transition_and_the_flag_it_set_are_one_row_notifying_both():
         ((FLAG, 10), ((FLAG, 10),)),
     ]
     assert kari.rows[0].reason == "Svar mottatt – customer replied: Kan ikke den dagen"
-    assert kari.rows[0].change.label == "Svar annet"
+    assert kari.rows[0].change.label == "Other reply"
     # Ola's rule names the reason only: the row is the flag's, with the transition's comment.
     assert [(r.change.key, r.claims) for r in ola.rows][0] == ((FLAG, 9), ((FLAG, 9), (HISTORY, 7)))
     assert (

@@ -49,7 +49,7 @@ def test_every_problem_is_listed():
         T01, NOW, statuses, moving, [visit("X", 7)], ASSIGNABLE, "assigned", Allow()
     )
     assert problems == [
-        "B: is closed; only open, planning, reopened, manual_followup orders can be assigned",
+        "B: is Closed; only Open, Planning, Reopened, Manual follow-up orders can be assigned",
         "A: 06:00-07:30 is outside T01's working hours 07:00-16:00",
         "C: 15:00-17:00 is outside T01's working hours 07:00-16:00",
         "A: 06:00-07:30 overlaps X (07:00-08:00)",
@@ -63,7 +63,7 @@ def test_a_closed_day_is_one_problem_and_hides_the_past():
     late = datetime(2026, 4, 23, 8)  # the day has passed
     problems = slot_problems(away, late, [("A", Status.PLANNING)], [visit("A", 8)], [],
                              RESCHEDULABLE, "moved", Allow())  # fmt: skip
-    assert problems == ["T01 onsdag 22.04.2026 is in the past"]
+    assert problems == ["T01 Wednesday 22.04.2026 is in the past"]
     today = datetime.combine(DAY, time(9))
     problems = slot_problems(T01, today, [("A", Status.PLANNING)], [visit("A", 8)], [],
                              RESCHEDULABLE, "moved", Allow())  # fmt: skip
@@ -73,7 +73,7 @@ def test_a_closed_day_is_one_problem_and_hides_the_past():
 def test_day_problem_names_the_technician_and_honours_what_is_allowed():
     saturday = WorkDay("T01", date(2026, 4, 25), time(7), time(16), "12345")
     assert day_problem(saturday, NOW.date(), Allow()).startswith(
-        "T01 lørdag 25.04.2026 is not one of the technician's working days (man-fre)"
+        "T01 Saturday 25.04.2026 is not one of the technician's working days (Mon-Fri)"
     )
     assert day_problem(saturday, NOW.date(), Allow(weekend=True)) is None
     holiday = WorkDay(
@@ -83,7 +83,7 @@ def test_day_problem_names_the_technician_and_honours_what_is_allowed():
     assert day_problem(holiday, NOW.date(), Allow(holiday=True)) is None
     away = WorkDay("T01", DAY, time(7), time(16), "12345", absence="")
     assert day_problem(away, NOW.date(), Allow(weekend=True, holiday=True)) == (
-        "T01 onsdag 22.04.2026: the technician is away"
+        "T01 Wednesday 22.04.2026: the technician is away"
     )
 
 

@@ -36,8 +36,8 @@ def test_street_sort_is_natural():
 @pytest.mark.parametrize(
     ("day", "kwargs", "expected"),
     [
-        (date(2026, 3, 31), {}, "tirsdag 31.03.2026 is in the past"),
-        (date(2026, 4, 25), {}, "lørdag 25.04.2026 is not one of the technician's working days"),
+        (date(2026, 3, 31), {}, "Tuesday 31.03.2026 is in the past"),
+        (date(2026, 4, 25), {}, "Saturday 25.04.2026 is not one of the technician's working days"),
         (date(2026, 4, 25), {"allow_weekend": True}, None),
         (date(2026, 4, 25), {"working_days": "123456"}, None),
         (date(2026, 12, 25), {"holiday": "Første juledag"}, "is a public holiday (Første juledag)"),
@@ -84,9 +84,21 @@ def test_change_notice():
     assert change_notice(Status.READY_FOR_EXECUTION, True, False, False) == "letter"
 
 
+def test_days_and_reasons_in_norwegian():
+    from amsplan import i18n
+
+    i18n.use("nb")
+    assert days_text("12345") == "man-fre" and days_text("135") == "man, ons, fre"
+    reason = day_reason(date(2026, 4, 25), date(2026, 4, 1), "12345")
+    assert reason == (
+        "lørdag 25.04.2026 er ikke en av montørens arbeidsdager (man-fre); "
+        "--allow-weekend for å planlegge likevel"
+    )
+
+
 def test_working_days():
     assert parse_working_days("54321") == "12345"
     assert parse_working_days("1-6") == "123456"
-    assert days_text("12345") == "man-fre" and days_text("135") == "man, ons, fre"
+    assert days_text("12345") == "Mon-Fri" and days_text("135") == "Mon, Wed, Fri"
     with pytest.raises(ValueError):
         parse_working_days("mandag")

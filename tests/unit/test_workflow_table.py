@@ -11,6 +11,7 @@ from amsplan.domain import engine
 from amsplan.domain.statuses import DEFAULT_COLOURS, DEFAULT_LABELS, Status
 from amsplan.domain.transitions import TABLE, TRANSITIONS, unassign_transition
 from amsplan.errors import TransitionRefused
+from amsplan.i18n import _
 from amsplan.services.workflow import EFFECTS
 
 PARAMS = {
@@ -52,7 +53,7 @@ def test_every_transition_from_every_status(name, status):
     else:
         with pytest.raises(TransitionRefused) as refused:
             engine.apply(order, name, PARAMS)
-        assert f"order is {status.value}" in refused.value.reason
+        assert f"the order is {_(DEFAULT_LABELS[status])};" in refused.value.reason
         assert order.status == status.value
 
 
@@ -147,3 +148,22 @@ def test_unassign_keeps_a_held_order_on_hold_and_the_transition_accepts_it(statu
     assert (status in TRANSITIONS[name].sources) == (
         status in TRANSITIONS["unassign"].sources | TRANSITIONS["unassign_held"].sources
     )
+
+
+def test_a_refusal_names_statuses_and_the_transition_by_their_labels_in_norwegian():
+    from amsplan import i18n
+
+    i18n.use("nb")
+    with pytest.raises(TransitionRefused) as refused:
+        engine.apply(FakeOrder(status="ready_for_execution"), "send_to_execution", PARAMS)
+    assert refused.value.reason == "ordren er Klar til utførelse; tillatt fra Manuell oppfølging"
+    assert str(refused.value).startswith("AMS-1: Send til utførelse: ordren er")
+    assert "ready_for_execution" not in str(refused.value)
+
+
+def test_every_check_and_effect_has_words_for_workflow_show():
+    from amsplan.domain.transitions import CHECKS
+    from amsplan.domain.transitions import EFFECTS as WORDS
+
+    assert {v.__name__ for t in TABLE for v in t.validators} <= set(CHECKS)
+    assert set(WORDS) == set(EFFECTS)

@@ -18,6 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from amsplan.config import MAP_ATTRIBUTION, MAP_TILES
+from amsplan.i18n import N_, _, babel_locale, language, ngettext
 from amsplan.paths import shipped_templates_dir
 
 __all__ = ["OSM_ATTRIBUTION", "OSM_TILES", "Page", "Route", "Stop", "render"]
@@ -95,13 +96,44 @@ def _script_json(value: object) -> Markup:
 
 
 def _figures(route: Route) -> str:
-    """'12,3 km · 45 min kjøring', the parts that are known ('' when neither is)."""
-    parts = []
+    """'3 stopp · 12,3 km · 45 min kjøring' ('3 stops · 12.3 km · 45 min driving'): the
+    stops, and the figures that are known."""
+    from babel.numbers import format_decimal
+
+    n = len(route.stops)
+    parts = [ngettext("{n} stop", "{n} stops", n).format(n=n)]
     if route.km is not None:
-        parts.append(f"{route.km:.1f} km".replace(".", ","))
+        km = format_decimal(round(route.km, 1), "0.0", locale=babel_locale())
+        parts.append(f"{km} km")
     if route.drive_minutes is not None:
-        parts.append(f"{round(route.drive_minutes)} min kjøring")
+        parts.append(_("{minutes} min driving").format(minutes=round(route.drive_minutes)))
     return " · ".join(parts)
+
+
+# The words of the page's script, in the planner's language (messages).
+SCRIPT_TEXTS = {
+    "order": N_("Order {order}"),
+    "time": N_("Time: {time}"),
+    "no_time": N_("No time"),
+    "approximate": N_("Approximate position (the postcode's centre)"),
+    "start": N_("Start: {route}"),
+}
+
+
+def _page_texts() -> dict[str, str]:
+    """The page's own words, in the planner's language (the template shows them)."""
+    return {
+        "map": _("Map"),
+        "empty": _("No orders to show on the map: the selection has no order with a position."),
+        "legend": _(
+            "Number: the order in the day's route. The stop's colour: the order's status. "
+            "Dashed edge: approximate position (the postcode's centre). Square: the start point."
+        ),
+        "offline": _(
+            "The background map cannot be loaded (no network?): stops and routes are shown anyway."
+        ),
+        "unplaced": _("Not placed on the map"),
+    }
 
 
 def render(page: Page) -> str:
@@ -111,8 +143,10 @@ def render(page: Page) -> str:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.globals["texts"] = _page_texts()
     has_stops = any(route.stops for route in page.routes)
     data = {
+        "texts": {key: _(text) for key, text in SCRIPT_TEXTS.items()},
         "tileUrl": page.tile_url,
         "attribution": page.attribution,
         "routes": [
@@ -125,6 +159,7 @@ def render(page: Page) -> str:
         ],
     }
     return env.get_template(TEMPLATE_NAME).render(
+        language=language(),
         page=page,
         has_stops=has_stops,
         figures=_figures,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import httpx
 
 from amsplan.errors import ConfigError, InputError
+from amsplan.i18n import _
 
 Point = tuple[float, float]  # (lat, lon)
 
@@ -36,11 +37,15 @@ def table(
         )
     except httpx.TimeoutException:
         raise ConfigError(
-            f"the OSRM server at {base_url} did not answer within {timeout:g} s (routing.timeout)"
+            _(
+                "the OSRM server at {url} did not answer within {seconds} s (routing.timeout)"
+            ).format(url=base_url, seconds=f"{timeout:g}")
         ) from None
     except httpx.HTTPError as err:
         raise ConfigError(
-            f"cannot reach the OSRM server at {base_url} (routing.osrm_url): {type(err).__name__}"
+            _("cannot reach the OSRM server at {url} (routing.osrm_url): {error}").format(
+                url=base_url, error=type(err).__name__
+            )
         ) from None
     try:
         body = response.json()
@@ -48,12 +53,16 @@ def table(
         body = None
     code = body.get("code") if isinstance(body, dict) else None
     if response.status_code >= 500 or code is None:
+        failed = f"HTTP {response.status_code}" + ("" if code is None else f" ({code})")
         raise ConfigError(
-            f"the OSRM server at {base_url} failed: HTTP {response.status_code}"
-            + ("" if code is None else f" ({code})")
+            _("the OSRM server at {url} failed: {error}").format(url=base_url, error=failed)
         )
     if code != "Ok":
-        raise InputError(f"the OSRM server cannot route these {len(points)} points: {code}")
+        raise InputError(
+            _("the OSRM server cannot route these {n} points: {code}").format(
+                n=len(points), code=code
+            )
+        )
     return _matrix(body, "durations", 1 / 60, len(points)), _matrix(
         body, "distances", 1 / 1000, len(points)
     )
@@ -63,14 +72,20 @@ class NoRoad(InputError):
     """OSRM found no road from point i to point j (0-based)."""
 
     def __init__(self, i: int, j: int):
-        super().__init__(f"the OSRM server found no road from point {i + 1} to {j + 1}")
+        super().__init__(
+            _("the OSRM server found no road from point {one} to {other}").format(
+                one=i + 1, other=j + 1
+            )
+        )
         self.i, self.j = i, j
 
 
 def _matrix(body: dict, key: str, scale: float, n: int) -> list[list[float]]:
     rows = body.get(key)
     if not isinstance(rows, list) or len(rows) != n or any(len(r) != n for r in rows):
-        raise ConfigError(f"the OSRM server's answer has no {n}×{n} {key} table")
+        raise ConfigError(
+            _("the OSRM server's answer has no {n}×{n} {table} table").format(n=n, table=key)
+        )
     out = []
     for i, row in enumerate(rows):
         if any(v is None for v in row):

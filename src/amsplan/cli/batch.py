@@ -17,6 +17,7 @@ import typer
 
 from amsplan.cli.output import confirm, console, context, print_json, styled, table
 from amsplan.errors import InputError
+from amsplan.i18n import _
 
 
 def selection(
@@ -32,7 +33,7 @@ def chosen(ctx: typer.Context, orders: list[str] | None, filter_name: str | None
     """Order numbers from the arguments or a saved filter; one of them is required."""
     found = selection(ctx, orders, filter_name)
     if not found:
-        raise InputError("name orders, or --filter")
+        raise InputError(_("name orders, or --filter"))
     return found
 
 
@@ -53,12 +54,12 @@ def orders_or_day(
     found = selection(ctx, orders, filter_name)
     if found and (tech or day):
         raise InputError(
-            "name orders (or --filter), or --tech and --date, not both"
+            _("name orders (or --filter), or --tech and --date, not both")
             if day_required
-            else "name orders, or filter with --tech/--date, not both"
+            else _("name orders, or filter with --tech/--date, not both")
         )
     if day_required and not found and not day:
-        raise InputError("name orders, --filter, or --date (and --tech)")
+        raise InputError(_("name orders, --filter, or --date (and --tech)"))
     return found, clock.parse_date(day, "--date") if day else None
 
 
@@ -82,23 +83,35 @@ def print_batch(
     detail: Callable[[Any], Any] = lambda d: d,
     *,
     moved: list[tuple[str, Any]] | None = None,
-    header: str = "detail",
+    header: str | None = None,
+    to_json: Callable[[Any], Any] | None = None,
 ) -> None:
     """The moved (`result.moved`, or `moved`) and refused orders of a batch; exit code 1
-    when any was refused."""
+    when any was refused. `moved_label` and `header` are in the planner's language;
+    `to_json` makes the JSON document (docs/json.md; without it, the result as it is)."""
     rows = result.moved if moved is None else moved
     if as_json:
-        print_json(result)
+        print_json(result if to_json is None else to_json(result))
     else:
-        out = table("order", "result", header)
+        out = table(_("order"), _("result"), header or _("detail"))
+        refused = _("refused")
         for order_no, info in rows:
             out.add_row(order_no, styled(moved_label, "green"), detail(info))
         for order_no, reason in result.refused:
-            out.add_row(order_no, styled("refused", "red"), reason)
+            out.add_row(order_no, styled(refused, "red"), reason)
         console.print(out)
-        console.print(f"{len(rows)} {moved_label}, {len(result.refused)} refused")
+        console.print(
+            _("{n} {done}, {refused} refused").format(
+                n=len(rows), done=moved_label, refused=len(result.refused)
+            )
+        )
     if result.refused:
         raise typer.Exit(1)
+
+
+def refused_json(refused: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """The refused orders of a batch for --json: `{"order": ..., "reason": ...}`."""
+    return [{"order": order_no, "reason": reason} for order_no, reason in refused]
 
 
 def set_clock(c: Any, now: str | None) -> None:

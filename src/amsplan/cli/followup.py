@@ -8,7 +8,7 @@ import typer
 
 from amsplan.cli import transitions
 from amsplan.cli.batch import allowed, ask_first, chosen
-from amsplan.cli.output import console, context, count, print_json, status_text, table, when
+from amsplan.cli.output import console, context, print_json, status_text, table, when
 from amsplan.cli.params import (
     AllowHoliday,
     AllowWeekend,
@@ -22,6 +22,7 @@ from amsplan.cli.params import (
     Tech,
     Yes,
 )
+from amsplan.i18n import _, ngettext
 
 followup_app = typer.Typer(help="Orders that need a person, and what to do.", no_args_is_help=True)
 
@@ -32,12 +33,16 @@ def list_(
     tech: Tech = None,
     date: Day = None,
     reason: Reason = None,
-    limit: Annotated[int, typer.Option("--limit", help="Show at most this many.")] = 200,
-    as_json: Annotated[bool, typer.Option("--json", help="All of them, as JSON.")] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Show at most this many (the table only).")
+    ] = 200,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Every one of them, as JSON for scripts (docs/json.md).")
+    ] = False,
 ) -> None:
     """List every order that needs a person, and why, by appointment date.
 
-    Example: amsplan followup list --tech T01 --reason no_answer
+    Example: amsplan followup list --tech T01 --reason failed_visit
     """
     from amsplan import clock
     from amsplan.services.views import followup_page
@@ -46,9 +51,16 @@ def list_(
     day = clock.parse_date(date, "--date") if date else None
     items, total = followup_page(c, tech, day, reason, None if as_json else limit)
     if as_json:
-        print_json(items)
+        labels = {s: c.settings.label(s) for s in {f.status for f in items}}  # one per status
+        print_json([{
+            "order_no": f.order_no, "customer_name": f.customer_name, "phone": f.phone,
+            "status": f.status, "status_label": labels[f.status],
+            "technician_id": f.technician_id, "appointment": f.appointment, "kind": f.kind,
+            "reason": f.reason, "since": f.since, "kinds": f.kinds,
+        } for f in items])  # fmt: skip
         return
-    out = table("order", "customer", "phone", "appointment", "tech", "status", "why")
+    out = table(_("order"), _("customer"), _("phone"), _("appointment"), _("tech"),
+                _("status"), _("why"))  # fmt: skip
     for f in items:
         out.add_row(
             f.order_no,
@@ -60,8 +72,13 @@ def list_(
             f.reason,
         )
     console.print(out)
-    shown = f" (the first {limit}; --limit or --json for more)" if total > limit else ""
-    console.print(count(total, "order needs", "orders need") + " follow-up" + shown)
+    needs = ngettext("{n} order needs follow-up", "{n} orders need follow-up", total)
+    shown = needs.format(n=total)
+    if total > limit:
+        shown = _("{shown} (the first {limit}; --limit or --json for more)").format(
+            shown=shown, limit=limit
+        )
+    console.print(shown)
 
 
 transitions.add(followup_app, "followup")
@@ -72,10 +89,12 @@ def reschedule(
     ctx: typer.Context,
     orders: OrderList = None,
     *,
-    date: Annotated[str, typer.Option("--date", help="New day.")],
-    start: Annotated[str, typer.Option("--start", help="New start time (of the first).")],
+    date: Annotated[str, typer.Option("--date", help="New day: 2026-04-24 or 24.04.2026.")],
+    start: Annotated[
+        str, typer.Option("--start", help="New start time, 12:00 (of the first order).")
+    ],
     slot: Annotated[
-        str | None, typer.Option("--slot", help="New length (default: as before).")
+        str | None, typer.Option("--slot", help="New length, 1h or 90m (default: as before).")
     ] = None,
     tech: Tech = None,
     comment: Comment = "",
@@ -118,7 +137,7 @@ def reschedule(
     )
     if len(picked) > 1:
         planned = reschedule_many(*args, dry_run=True, agreed=agreed)
-        ask_first(f"Reschedule {len(planned)} orders?", dry_run, yes)
+        ask_first(_("Reschedule {n} orders?").format(n=len(planned)), dry_run, yes)
     placed = reschedule_many(*args, dry_run=dry_run, agreed=agreed)
     if as_json:
         print_json(placed)
@@ -126,7 +145,8 @@ def reschedule(
     for p in placed:
         console.print(f"{p.order_no}: {p.start:%d.%m.%Y %H:%M}-{p.end:%H:%M} (#{p.sequence})")
     if len(placed) > 1 or dry_run:
-        console.print(f"{len(placed)} {'would be rescheduled' if dry_run else 'rescheduled'}")
+        done = _("{n} would be rescheduled") if dry_run else _("{n} rescheduled")
+        console.print(done.format(n=len(placed)))
 
 
 def register(app: typer.Typer) -> None:

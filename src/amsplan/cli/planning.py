@@ -7,8 +7,15 @@ from typing import Annotated
 import typer
 
 from amsplan.cli import transitions
-from amsplan.cli.batch import allowed, ask_first, orders_or_day, print_batch, selection
-from amsplan.cli.output import console, context, print_json, table
+from amsplan.cli.batch import (
+    allowed,
+    ask_first,
+    orders_or_day,
+    print_batch,
+    refused_json,
+    selection,
+)
+from amsplan.cli.output import console, context, json_code, print_json, table
 from amsplan.cli.params import (
     AllowHoliday,
     AllowWeekend,
@@ -21,10 +28,11 @@ from amsplan.cli.params import (
     Tech,
     Yes,
 )
+from amsplan.i18n import _, ngettext
 
 
 def print_slots(slots, title: str) -> None:
-    out = table("#", "order", "time", title=title)
+    out = table("#", _("order"), _("time"), title=title)
     for s in slots:
         out.add_row(str(s.sequence), s.order_no, f"{s.start:%H:%M}-{s.end:%H:%M}")
     console.print(out)
@@ -64,6 +72,7 @@ def assign(
              amsplan assign --filter "Stange åpne" --tech T02 --date 2026-04-22 --fill
     """
     from amsplan import clock
+    from amsplan.i18n import day_label
     from amsplan.services import planning
 
     # From a filter, visiting order is by postcode and street.
@@ -82,15 +91,17 @@ def assign(
         if as_json:
             print_json(result)
             return
-        print_slots(result.placed, f"{tech} {date}")
-        left = f", left {len(result.left)} (day full)" if result.left else ""
-        console.print(f"placed {len(result.placed)}{left}")
+        print_slots(result.placed, f"{tech} {day_label(args[3])}")
+        placed = _("placed {n}").format(n=len(result.placed))
+        if result.left:
+            placed = _("{placed}, left {n} (day full)").format(placed=placed, n=len(result.left))
+        console.print(placed)
         return
     slots = planning.assign(*args)
     if as_json:
         print_json(slots)
         return
-    print_slots(slots, f"{tech} {date}")
+    print_slots(slots, f"{tech} {day_label(args[3])}")
 
 
 def move(
@@ -122,6 +133,7 @@ def move(
     Example: amsplan move --from-tech T01 --date 2026-04-22 --to-tech T02 --dry-run
     """
     from amsplan import clock
+    from amsplan.i18n import day_label
     from amsplan.services.planning import move as move_day
 
     day = clock.parse_date(date, "--date")
@@ -136,16 +148,24 @@ def move(
     )
     c = context(ctx)
     planned = move_day(c, **args, dry_run=True)
-    target = f"{to_tech} {args['to_day'] or day:%d.%m.%Y}"
+    target = f"{to_tech} {day_label(args['to_day'] or day)}"
+    question = ngettext(
+        "Move {n} visit from {tech} {day} to {target}?",
+        "Move {n} visits from {tech} {day} to {target}?",
+        len(planned),
+    )
     ask_first(
-        f"Move {len(planned)} visits from {from_tech} {day:%d.%m.%Y} to {target}?", dry_run, yes
+        question.format(n=len(planned), tech=from_tech, day=day_label(day), target=target),
+        dry_run,
+        yes,
     )
     slots = planned if dry_run else move_day(c, **args)
     if as_json:
         print_json(slots)
         return
     print_slots(slots, target)
-    console.print(f"{len(slots)} {'would move' if dry_run else 'moved'}")
+    done = _("{n} would move") if dry_run else _("{n} moved")
+    console.print(done.format(n=len(slots)))
 
 
 def lock(
@@ -170,8 +190,18 @@ def lock(
 
     picked, day = orders_or_day(ctx, orders, filter_name, tech, date, day_required=True)
     result = lock_orders(context(ctx), picked, tech, day)
-    print_batch(result, "locked", as_json, codes.format_code, moved=result.locked,
-                header="booking code / reason")  # fmt: skip
+    print_batch(result, _("locked"), as_json, codes.format_code, moved=result.locked,
+                header=_("booking code / reason"), to_json=_lock_json)  # fmt: skip
+
+
+def _lock_json(result) -> dict:
+    """docs/json.md, `amsplan lock`: the locked orders with their codes, the refused."""
+    return {
+        "locked": [
+            {"order": order_no, "code": json_code(code)} for order_no, code in result.locked
+        ],
+        "refused": refused_json(result.refused),
+    }
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from amsplan.cli.batch import allowed, ask_first
-from amsplan.cli.output import console, context, count, print_json, table
+from amsplan.cli.output import console, context, print_json, table
 from amsplan.cli.params import (
     AllowHoliday,
     AllowWeekend,
@@ -23,6 +23,7 @@ from amsplan.cli.params import (
     Tech,
     Yes,
 )
+from amsplan.i18n import _, day_label, ngettext, pgettext
 
 
 def _km(value: float) -> str:
@@ -75,47 +76,62 @@ def plan(
     flt = flt.merged(OrderFilter(stage=stage, municipality=municipality, postcode=postcode))
     proposal = routes.propose(c, flt, first, last, techs, allowed(allow_weekend, allow_holiday))
     if as_json and (dry_run or not proposal.count):
-        print_json({"proposal": proposal, "applied": None})
+        print_json(_plan_json(proposal, None))
         return
     if not as_json:
         _print_proposal(proposal, visits)
     if not proposal.count:
-        why = "" if proposal.selected else ": no open or reopened order without a time matches"
-        console.print(f"Nothing to plan{why}.")
+        console.print(
+            _("Nothing to plan.")
+            if proposal.selected
+            else _("Nothing to plan: no open or reopened order without a time matches.")
+        )
         return
-    ask_first(
-        f"Assign {count(proposal.count, 'order', 'orders')} to "
-        f"{count(len(proposal.days), 'technician-day', 'technician-days')}?",
-        dry_run,
-        yes,
-    )
+    orders = ngettext("{n} order", "{n} orders", proposal.count).format(n=proposal.count)
+    n_days = len(proposal.days)
+    days = ngettext("{n} technician-day", "{n} technician-days", n_days).format(n=n_days)
+    ask_first(_("Assign {orders} to {days}?").format(orders=orders, days=days), dry_run, yes)
     if dry_run:
         return
     applied = routes.apply(c, proposal)
     if as_json:
-        print_json({"proposal": proposal, "applied": applied})
+        print_json(_plan_json(proposal, applied))
     else:
         for order_no, reason in applied.skipped:
-            console.print(f"skipped {order_no}: {reason}")
-        skipped = f", {len(applied.skipped)} skipped" if applied.skipped else ""
-        console.print(f"Assigned {count(len(applied.placed), 'order', 'orders')}{skipped}.")
+            console.print(_("skipped {order}: {reason}").format(order=order_no, reason=reason))
+        n = len(applied.placed)
+        done = ngettext("Assigned {n} order", "Assigned {n} orders", n).format(n=n)
+        if applied.skipped:
+            done = _("{done}, {n} skipped").format(done=done, n=len(applied.skipped))
+        console.print(f"{done}.")
     if applied.skipped:
         raise typer.Exit(1)
 
 
+def _plan_json(proposal, applied) -> dict:
+    """docs/json.md, `amsplan plan`: the proposal, and what was assigned (null: nothing)."""
+    done = None
+    if applied is not None:
+        skipped = [{"order": order_no, "reason": why} for order_no, why in applied.skipped]
+        done = {"placed": applied.placed, "skipped": skipped}
+    return {"proposal": proposal, "applied": done}
+
+
 def _days_table(p):
     """The proposal's technician-days with their figures, and the totals."""
-    out = table("tech", "day", "visits", "new", "km", "driving", "idle", "back",
-                title="Proposal")  # fmt: skip
+    out = table(_("tech"), _("day"), _("visits"), pgettext("column", "new"), "km",
+                _("driving"), _("idle"), _("back"), title=_("Proposal"))  # fmt: skip
     for d in p.days:
         f = d.figures
-        out.add_row(d.tech_id, f"{d.day:%a %d.%m.%Y}", str(f.visits), str(len(d.new)),
+        out.add_row(d.tech_id, day_label(d.day), str(f.visits), str(len(d.new)),
                     _km(f.km), f"{f.drive_minutes:.0f} min", f"{f.idle_minutes:.0f} min",
                     f"{f.back // 60:02d}:{f.back % 60:02d}")  # fmt: skip
     km = sum(d.figures.km for d in p.days)
     drive = sum(d.figures.drive_minutes for d in p.days)
     idle = sum(d.figures.idle_minutes for d in p.days)
-    out.add_row("total", f"{len(p.days)} days", str(sum(d.figures.visits for d in p.days)),
+    n = len(p.days)
+    out.add_row(_("total"), ngettext("{n} day", "{n} days", n).format(n=n),
+                str(sum(d.figures.visits for d in p.days)),
                 str(p.count), _km(km), f"{drive:.0f} min", f"{idle:.0f} min", "",
                 style="bold")  # fmt: skip
     return out
@@ -125,33 +141,46 @@ def _print_proposal(p, with_visits: bool) -> None:
     if p.days:
         console.print(_days_table(p))
     if with_visits:
+        kept, approximate = _("kept"), _("approximate position")
         for d in p.days:
-            rows = table("#", "time", "order", "", title=f"{d.tech_id} {d.day:%a %d.%m.%Y}")
+            rows = table("#", _("time"), _("order"), "", title=f"{d.tech_id} {day_label(d.day)}")
             for i, v in enumerate(d.visits, 1):
                 end = v.start + timedelta(minutes=v.minutes)
-                note = "kept" if v.kept else ("approximate position" if v.approximate else "")
+                note = kept if v.kept else (approximate if v.approximate else "")
                 rows.add_row(str(i), f"{v.start:%H:%M}-{end:%H:%M}", v.order_no, note)
             console.print(rows)
     if p.selected:
-        console.print(
-            f"{p.count} of {p.selected} selected orders planned"
-            + (f"; {len(p.left)} did not fit the days" if p.left else "")
+        planned = _("{n} of {selected} selected orders planned").format(
+            n=p.count, selected=p.selected
         )
+        if p.left:
+            planned = _("{planned}; {n} did not fit the days").format(
+                planned=planned, n=len(p.left)
+            )
+        console.print(planned)
     if p.left:
         shown = ", ".join(p.left[:10]) + (" ..." if len(p.left) > 10 else "")
-        console.print(f"  did not fit: {shown}")
+        console.print("  " + _("did not fit: {orders}").format(orders=shown))
     for u in p.unplaceable:
-        console.print(f"  not placed {u.order_no}: {u.reason}")
+        console.print(
+            "  " + _("not placed {order}: {reason}").format(order=u.order_no, reason=u.reason)
+        )
     routine = [x for x in p.closed if x.routine]
     for (tech_id, reason), days in _grouped(x for x in p.closed if not x.routine).items():
         when = f"{days[0]:%d.%m.%Y}"
         if len(days) > 1:
-            when = f"on {len(days)} days from {when} to {days[-1]:%d.%m.%Y}"
-        console.print(f"  not planned {tech_id} {when}: {reason}")
+            when = _("on {n} days from {first} to {last}").format(
+                n=len(days), first=when, last=f"{days[-1]:%d.%m.%Y}"
+            )
+        console.print("  " + _("not planned {tech} {when}: {reason}").format(
+            tech=tech_id, when=when, reason=reason))  # fmt: skip
     if routine:
-        console.print(f"  {len(routine)} technician-days are weekends or public holidays")
+        console.print("  " + _("{n} technician-days are weekends or public holidays").format(
+            n=len(routine)))  # fmt: skip
     if p.hit_time_limit:
-        console.print("  The search stopped at planning.time_limit: a rerun may give another plan.")
+        console.print(
+            "  " + _("The search stopped at planning.time_limit: a rerun may give another plan.")
+        )
 
 
 def _grouped(closed) -> dict[tuple[str, str], list]:
@@ -184,16 +213,19 @@ def route(
     if as_json:
         print_json(done)
         return
-    out = table("#", "order", "time", title=f"{done.tech_id} {done.day:%d.%m.%Y}")
+    out = table("#", _("order"), _("time"), title=f"{done.tech_id} {day_label(done.day)}")
     for s in done.slots:
         out.add_row(str(s.sequence), s.order_no, f"{s.start:%H:%M}-{s.end:%H:%M}")
     console.print(out)
     b, a = done.before, done.after
-    verb = "would drive" if dry_run else "drives"
-    console.print(
-        f"{verb} {_km(a.km)} km, {a.drive_minutes:.0f} min "
-        f"(was {_km(b.km)} km, {b.drive_minutes:.0f} min)"
+    drives = (
+        _("would drive {km} km, {minutes} min (was {was_km} km, {was_minutes} min)")
+        if dry_run
+        else _("drives {km} km, {minutes} min (was {was_km} km, {was_minutes} min)")
     )
+    console.print(drives.format(km=_km(a.km), minutes=f"{a.drive_minutes:.0f}",
+                                was_km=_km(b.km),
+                                was_minutes=f"{b.drive_minutes:.0f}"))  # fmt: skip
 
 
 def map_(
@@ -226,7 +258,9 @@ def map_(
     from amsplan.services import routes
 
     if output.is_dir() or not output.resolve().parent.is_dir():
-        raise InputError(f"--output {output}: name a file in an existing folder")
+        raise InputError(
+            _("--output {path}: name a file in an existing folder").format(path=output)
+        )
     c = context(ctx)
     day = (
         clock.parse_date(date, "--date") if date else clock.to_local(c.now(), c.settings.tz).date()
@@ -238,9 +272,10 @@ def map_(
     page = routes.map_page(c, days, tech, filter_name)
     write_html(render(page), output)
     stops = sum(len(r.stops) for r in page.routes)
-    console.print(f"Map written to {output}: {len(page.routes)} routes, {stops} stops")
+    console.print(_("Map written to {path}: {routes} routes, {stops} stops").format(
+        path=output, routes=len(page.routes), stops=stops))  # fmt: skip
     for line in page.unplaced:
-        console.print(f"  not on the map {line}")
+        console.print("  " + _("not on the map {what}").format(what=line))
 
 
 def register(app: typer.Typer) -> None:

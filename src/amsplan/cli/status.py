@@ -6,6 +6,7 @@ import typer
 
 from amsplan.cli.output import console, context, print_json, status_text, styled, table
 from amsplan.cli.params import Json
+from amsplan.i18n import _
 
 
 def status(ctx: typer.Context, as_json: Json = False):
@@ -20,10 +21,10 @@ def status(ctx: typer.Context, as_json: Json = False):
     if as_json:
         print_json({s.value: n for s, n in counts.items()})
         return
-    out = table("status", "orders")
+    out = table(_("status"), _("orders"))
     for s, n in counts.items():
         out.add_row(status_text(s, c.settings), str(n))
-    out.add_row(styled("Total", "bold"), styled(str(sum(counts.values())), "bold"))
+    out.add_row(styled(_("Total"), "bold"), styled(str(sum(counts.values())), "bold"))
     console.print(out)
 
 

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from amsplan.cli.batch import ask_first, chosen, print_batch, selection
+from amsplan.cli.batch import ask_first, chosen, print_batch, refused_json, selection
 from amsplan.cli.output import context
 from amsplan.cli.params import Comment, DryRun, Filter, Json, OrderList, Yes
+from amsplan.domain.transitions import TABLE
 from amsplan.errors import InputError
+from amsplan.i18n import N_, _
 
 if TYPE_CHECKING:
     from amsplan.config import Settings
@@ -44,10 +46,11 @@ class Extra:
 
 @dataclass(frozen=True)
 class Asks:
-    """--dry-run, --yes and --json; the question before the change (formatted with n)."""
+    """--dry-run, --yes and --json; the question before the change (a message formatted
+    with n and transition, the transition's label)."""
 
     question: str
-    would: str  # the result label of a dry run
+    would: str  # the result label of a dry run (a message)
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class TransitionCommand:
     comment_default: Any = ""
     note: Callable[[Params], str] | None = None  # the comment when none is given
     asks: Asks | None = None
-    done: str = "moved"
+    done: str = N_("moved")  # the result label (a message)
     # a use case other than a transition (uncancel); it gets (context, orders, comment,
     # dry_run, params)
     run: Callable[[Context, list[str], str, bool, Params], Any] | None = None
@@ -72,7 +75,11 @@ def resolution_code(settings: Settings, text: str) -> str:
     code = settings.resolution_code(text)
     if code is None:
         known = ", ".join(settings.resolution_codes)
-        raise InputError(f"--resolution {text!r} is not a resolution code ({known})")
+        raise InputError(
+            _("--resolution {text!r} is not a resolution code ({known})").format(
+                text=text, known=known
+            )
+        )
     return code
 
 
@@ -201,7 +208,7 @@ COMMANDS: tuple[TransitionCommand, ...] = (
             str, typer.Option("--comment", help="Why the cancellation is lifted (required).")
         ],
         comment_default=inspect.Parameter.empty,
-        done="un-cancelled",
+        done=N_("un-cancelled"),
         run=_uncancel,
     ),
     TransitionCommand(
@@ -212,8 +219,8 @@ COMMANDS: tuple[TransitionCommand, ...] = (
 
     Example: amsplan unassign AMS-2026-000138 --comment "Kunden flytter"
     """,
-        asks=Asks("Unassign {n} orders?", "would be unassigned"),
-        done="unassigned",
+        asks=Asks(N_("Unassign {n} orders?"), N_("would be unassigned")),
+        done=N_("unassigned"),
     ),
     TransitionCommand(
         "", "unlock", "unlock",
@@ -222,8 +229,8 @@ COMMANDS: tuple[TransitionCommand, ...] = (
 
     Example: amsplan unlock AMS-2026-000138 AMS-2026-000139 --comment "Ny tid"
     """,
-        asks=Asks("Unlock {n} orders?", "would be unlocked"),
-        done="unlocked",
+        asks=Asks(N_("Unlock {n} orders?"), N_("would be unlocked")),
+        done=N_("unlocked"),
     ),
 )  # fmt: skip
 
@@ -245,15 +252,35 @@ def run(
     c = context(ctx)
     if spec.asks:
         picked = chosen(ctx, orders, filter_name)
-        ask_first(spec.asks.question.format(n=len(picked)), dry_run, yes)
+        name = _transition_label(spec.transition)
+        question = _(spec.asks.question)
+        ask_first(
+            question.format(n=len(picked), transition=name, name=spec.transition), dry_run, yes
+        )
     else:
         picked = selection(ctx, orders, filter_name) or []
     if spec.run is not None:
         result = spec.run(c, picked, comment, dry_run, params)
     else:
         result = transition_orders(c, picked, spec.transition, comment, dry_run=dry_run, **params)
-    label = spec.asks.would if spec.asks and dry_run else spec.done
-    print_batch(result, label, as_json, c.settings.label)
+    label = _(spec.asks.would if spec.asks and dry_run else spec.done)
+    statuses = {status for _order, status in result.moved}
+    labels = {status: c.settings.label(status) for status in statuses}  # one per status
+
+    def to_json(result: Any) -> dict[str, Any]:
+        """docs/json.md, `amsplan transition`: each moved order with its (new) status."""
+        moved = [{"order": order_no, "status": str(status), "status_label": labels[status]}
+                 for order_no, status in result.moved]  # fmt: skip
+        return {"moved": moved, "refused": refused_json(result.refused)}
+
+    print_batch(result, label, as_json, labels.get, header=_("status"), to_json=to_json)
+
+
+def _transition_label(transition: str | Callable[[Order], str]) -> str:
+    """The label of a command's transition, for its question ("" for one chosen per order)."""
+    from amsplan.domain.transitions import TRANSITIONS
+
+    return TRANSITIONS[transition].label if isinstance(transition, str) else ""
 
 
 def command(spec: TransitionCommand) -> Callable[..., None]:
@@ -298,16 +325,27 @@ def add(app: typer.Typer, group: str, *names: str) -> None:
             app.command(spec.name)(command(spec))
 
 
+# Transitions with their own command, or that follow from another (not started here).
+OWN_COMMAND = {"print": "letters generate", "booking_sent": "sms book", "lock": "lock"}
+FOLLOWS = ("change_sms", "change_letter")
+_NAME_HELP = "Transition, by its name (amsplan workflow show): " + ", ".join(
+    t.name for t in TABLE if t.name not in OWN_COMMAND and t.name not in FOLLOWS
+)
+
+
 def transition(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Transition (amsplan workflow show).")],
+    name: Annotated[str, typer.Argument(help=_NAME_HELP, show_default=False)],
     orders: OrderList = None,
     filter_name: Filter = None,
     comment: Comment = "",
     resolution: Annotated[
-        str | None, typer.Option("--resolution", help="For resolve and close.")
+        str | None,
+        typer.Option("--resolution", help="Resolution code, for resolve and close."),
     ] = None,
-    until: Annotated[str | None, typer.Option("--until", help="For hold.")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Approximate return date, for hold.")
+    ] = None,
     dry_run: DryRun = False,
     yes: Yes = False,
     as_json: Json = False,
@@ -318,25 +356,31 @@ def transition(
     is checked on its own; a refused order never blocks the others, and the exit code
     is 1 when any was refused.
 
-    Example: amsplan transition print --filter "Alle ordre klar til utskrift" --dry-run
+    Example: amsplan transition follow_up_manually --filter "Venter på svar" --dry-run
     """
     from amsplan import clock
     from amsplan.domain.transitions import TRANSITIONS
 
     if name not in TRANSITIONS:
-        raise InputError(f"no transition {name!r}: use one of {', '.join(TRANSITIONS)}")
-    if name in ("change_sms", "change_letter"):
         raise InputError(
-            f"{name} follows a change of a booked time: amsplan followup reschedule or move"
+            _("no transition {name!r}: use one of {names}").format(
+                name=name, names=", ".join(TRANSITIONS)
+            )
         )
-    if name in ("print", "booking_sent", "lock"):
+    label = TRANSITIONS[name].label
+    if name in FOLLOWS:
         raise InputError(
-            f"{name} has its own command: amsplan "
-            + {"print": "letters generate", "booking_sent": "sms book", "lock": "lock"}[name]
-            + " (it also takes --filter)"
-        )
+            _("{transition} ({name}) follows a change of a booked time: "
+              "amsplan followup reschedule or move").format(transition=label, name=name)
+        )  # fmt: skip
+    if name in OWN_COMMAND:
+        own = OWN_COMMAND[name]
+        raise InputError(
+            _("{transition} ({name}) has its own command: amsplan {command} "
+              "(it also takes --filter)").format(transition=label, name=name, command=own)
+        )  # fmt: skip
     spec = TransitionCommand("", "transition", name, "", asks=Asks(
-        f"Apply {name} to {{n}} orders?", "would move"))  # fmt: skip
+        N_('Apply "{transition}" ({name}) to {n} orders?'), N_("would move")))  # fmt: skip
     c = context(ctx)
     picked = chosen(ctx, orders, filter_name)
     params: Params = {}

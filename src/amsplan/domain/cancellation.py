@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from amsplan.domain.statuses import Status
 from amsplan.errors import TransitionRefused
+from amsplan.i18n import _
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ def route(
     order_no: str, status: Status, resolution: str | None, label: str, reason: str = ""
 ) -> tuple[Step, ...]:
     """The transitions that cancel an order in `status` (`label`: the status as planners
-    read it), in order:
+    read it), in order (the comments are Norwegian history, as written since the start;
+    the follow-up reason is in the planner's language):
 
     - open (not started): closed at once, resolution cancelled;
     - resolved (a failed visit): reopened, then to manual follow-up, the resolution kept
@@ -35,7 +37,9 @@ def route(
     if status is Status.OPEN:
         return (Step("cancel_open", f"KANSELLERT av kundesystemet (ikke påbegynt){why}"),)
     if status is Status.CLOSED:
-        raise TransitionRefused(order_no, "cancel", "the order is closed; cannot be cancelled")
+        raise TransitionRefused(
+            order_no, "cancel", _("the order is closed; cannot be cancelled"), _("Cancellation")
+        )
     if status is Status.RESOLVED:
         previous = f"forrige status {label}, løsningsstatus {resolution}"
         return (
@@ -43,13 +47,15 @@ def route(
             Step(
                 "cancel_started",
                 f"KANSELLERT ({previous}){why}",
-                f"cancelled; was {status.value}, {resolution}",
+                _("cancelled; was {status}, {resolution}").format(
+                    status=label, resolution=resolution
+                ),
             ),
         )
     return (
         Step(
             "cancel_started",
             f"KANSELLERT (forrige status {label}){why}",
-            f"cancelled; was {status.value}",
+            _("cancelled; was {status}").format(status=label),
         ),
     )

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amsplan.domain.statuses import Status
+from amsplan.domain.statuses import DEFAULT_LABELS, Status
 from amsplan.domain.transitions import TRANSITIONS, OrderLike, Transition
 from amsplan.errors import TransitionRefused
+from amsplan.i18n import _
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ def get(name: str) -> Transition:
     try:
         return TRANSITIONS[name]
     except KeyError:
-        raise TransitionRefused("-", name, "no such transition") from None
+        raise TransitionRefused("-", name, _("no such transition")) from None
 
 
 def check(order: OrderLike, name: str, params: Mapping[str, Any] | None = None) -> Transition:
@@ -30,15 +31,23 @@ def check(order: OrderLike, name: str, params: Mapping[str, Any] | None = None) 
     transition = get(name)
     status = Status(order.status)  # a row's status set in this transaction may be its text
     if status not in transition.sources:
-        allowed = ", ".join(sorted(s.value for s in transition.sources))
         raise TransitionRefused(
-            order.order_no, name, f"order is {status.value}; allowed from {allowed}"
+            order.order_no, name, not_from(transition, status), transition.label
         )
     params = params or {}
     reasons = [reason for v in transition.validators if (reason := v(order, params))]
     if reasons:
-        raise TransitionRefused(order.order_no, name, "; ".join(reasons))
+        raise TransitionRefused(order.order_no, name, "; ".join(reasons), transition.label)
     return transition
+
+
+def not_from(transition: Transition, status: Status) -> str:
+    """Why `transition` may not start from `status`, in labels: "the order is Klar til
+    utførelse; allowed from Manuell oppfølging"."""
+    allowed = ", ".join(sorted(_(DEFAULT_LABELS[s]) for s in transition.sources))
+    return _("the order is {status}; allowed from {allowed}").format(
+        status=_(DEFAULT_LABELS[status]), allowed=allowed
+    )
 
 
 def apply(order: OrderLike, name: str, params: Mapping[str, Any] | None = None) -> StatusChange:

@@ -10,6 +10,7 @@ from datetime import date
 from amsplan.domain import followups
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
+from amsplan.i18n import _
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,28 @@ def why(
     its summary follow-up reason; the other open reasons appended."""
     if status is Status.ON_HOLD:
         main = FollowupKind.HOLD_PASSED.value
-        text = f"hold date {hold_until:%d.%m.%Y} has passed"
+        text = _("hold date {day} has passed").format(day=f"{hold_until:%d.%m.%Y}")
+        reason = text
     elif status is Status.REJECTED_QUANT:
         main, text = FollowupKind.REJECTED.value, reason or FollowupKind.REJECTED.text
     else:
         main = kind or FollowupKind.MANUAL.value
         text = reason or FollowupKind(main).text
-    others = [f for f in flags if (f.kind, f.reason) != (main, text)]
+    others = [f for f in flags if (f.kind, f.reason) not in {(main, reason or ""), (main, text)}]
     if others:
-        text += "; also: " + "; ".join(f"{f.kind}: {f.reason}" for f in others)
+        also = "; ".join(_described(f) for f in others)
+        text = _("{reason}; also: {others}").format(reason=text, others=also)
     if cancelled and main != FollowupKind.CANCELLED:
-        text = "cancelled; " + text
+        text = _("cancelled; {reason}").format(reason=text)
     return Why(main, text, list(dict.fromkeys([main, *(f.kind for f in others)])))
+
+
+def _described(flag: Flag) -> str:
+    """One more open reason as a planner reads it: what was recorded with it, else its
+    kind's text (never the kind's key)."""
+    if flag.reason:
+        return flag.reason
+    return FollowupKind(flag.kind).text if flag.kind in KINDS else flag.kind
+
+
+KINDS = frozenset(k.value for k in FollowupKind)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from amsplan.i18n import N_, _
+
 
 class FollowupKind(StrEnum):
     """Declared most important first: the follow-up list shows the most important open
@@ -29,20 +31,21 @@ class FollowupKind(StrEnum):
 
     @property
     def text(self) -> str:
-        return TEXTS[self]
+        """Why the order needs a person, in the planner's language."""
+        return _(TEXTS[self])
 
 
 TEXTS: dict[FollowupKind, str] = {
-    FollowupKind.CANCELLED: "cancelled upstream",
-    FollowupKind.REJECTED: "rejected by the meter-data system",
-    FollowupKind.FAILED_VISIT: "the technician could not change the meter",
-    FollowupKind.SMS_FAILED: "the booking SMS could not be sent",
-    FollowupKind.EMAIL_FAILED: "the booking e-mail could not be sent or bounced",
-    FollowupKind.REPLY: "the customer replied something other than the confirming word",
-    FollowupKind.NO_ANSWER: "no answer by the deadline",
-    FollowupKind.CHANGED: "name, address or phone changed in the customer system after booking",
-    FollowupKind.MANUAL: "a planner stopped waiting",
-    FollowupKind.HOLD_PASSED: "the hold date has passed",
+    FollowupKind.CANCELLED: N_("cancelled upstream"),
+    FollowupKind.REJECTED: N_("rejected by the meter-data system"),
+    FollowupKind.FAILED_VISIT: N_("the technician could not change the meter"),
+    FollowupKind.SMS_FAILED: N_("the booking SMS could not be sent"),
+    FollowupKind.EMAIL_FAILED: N_("the booking e-mail could not be sent or bounced"),
+    FollowupKind.REPLY: N_("the customer replied something other than the confirming word"),
+    FollowupKind.NO_ANSWER: N_("no answer by the deadline"),
+    FollowupKind.CHANGED: N_("name, address or phone changed in the customer system after booking"),
+    FollowupKind.MANUAL: N_("a planner stopped waiting"),
+    FollowupKind.HOLD_PASSED: N_("the hold date has passed"),
 }
 
 _RANK = {kind.value: rank for rank, kind in enumerate(FollowupKind)}

@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from amsplan import clock
-from amsplan.domain.statuses import Status
+from amsplan.domain.statuses import DEFAULT_LABELS, Status
+from amsplan.i18n import _, day_label, weekday
 
 # A slot is taken by every order that holds it, whatever its status: held orders too
 # (until they are unassigned). Only open orders without a slot and closed ones are free.
@@ -37,7 +38,7 @@ RESCHEDULABLE = (
 # The customer already has a time for these (a letter, an SMS, or a confirmation).
 HAS_TIME = (Status.AWAITING_RESPONSE, Status.MANUAL_FOLLOWUP, Status.READY_FOR_EXECUTION)
 
-WEEKDAY_NAMES = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+_MONDAY = date(2024, 1, 1)  # the weekdays' names are read from this week
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,11 @@ def conflicts(start: datetime, end: datetime, busy: Iterable[Busy]) -> list[Busy
 
 
 def overlap_reason(order_no: str, start: datetime, end: datetime, other: Busy) -> str:
-    return (
-        f"{order_no}: {start:%H:%M}-{end:%H:%M} overlaps "
-        f"{other.order_no} ({other.start:%H:%M}-{other.end:%H:%M})"
+    return _("{order}: {time} overlaps {other} ({other_time})").format(
+        order=order_no,
+        time=f"{start:%H:%M}-{end:%H:%M}",
+        other=other.order_no,
+        other_time=f"{other.start:%H:%M}-{other.end:%H:%M}",
     )
 
 
@@ -113,7 +116,9 @@ def first_free(
 def past_reason(start: datetime, now_local: datetime) -> str | None:
     """A visit may not start before now (the current local time)."""
     if start < now_local:
-        return f"{start:%d.%m.%Y %H:%M} is in the past (now {now_local:%d.%m.%Y %H:%M})"
+        return _("{start} is in the past (now {now})").format(
+            start=f"{start:%d.%m.%Y %H:%M}", now=f"{now_local:%d.%m.%Y %H:%M}"
+        )
     return None
 
 
@@ -131,22 +136,24 @@ def day_reason(
     Weekends (days outside the technician's working days) and public holidays are
     refused unless allowed; a day in the past and an absence always are.
     """
-    label = f"{WEEKDAY_NAMES[day.weekday()]} {day:%d.%m.%Y}"
+    label = day_label(day)
     if day < today:
-        return f"{label} is in the past"
+        return _("{day} is in the past").format(day=label)
     if absence is not None:
         return (
-            f"{label}: the technician is away ({absence})"
+            _("{day}: the technician is away ({why})").format(day=label, why=absence)
             if absence
-            else (f"{label}: the technician is away")
+            else _("{day}: the technician is away").format(day=label)
         )
     if holiday and not allow_holiday:
-        return f"{label} is a public holiday ({holiday}); --allow-holiday to plan it anyway"
-    if str(day.isoweekday()) not in (working_days or "12345") and not allow_weekend:
-        return (
-            f"{label} is not one of the technician's working days ({days_text(working_days)}); "
-            "--allow-weekend to plan it anyway"
+        return _("{day} is a public holiday ({holiday}); --allow-holiday to plan it anyway").format(
+            day=label, holiday=holiday
         )
+    if str(day.isoweekday()) not in (working_days or "12345") and not allow_weekend:
+        return _(
+            "{day} is not one of the technician's working days ({days}); "
+            "--allow-weekend to plan it anyway"
+        ).format(day=label, days=days_text(working_days))
     return None
 
 
@@ -171,12 +178,20 @@ def slot_problems(
 ) -> list[str]:
     """Why the orders (order number, status) may not take the slots on the technician's
     day, every reason; empty when they may. `others`: the visits the day holds besides
-    these orders; `now`: the current local time."""
+    these orders; `now`: the current local time; `verb`: what is done to them, in the
+    planner's language ("assigned")."""
     problems = []
+    names = ", ".join(_(DEFAULT_LABELS[a]) for a in allowed)
     for order_no, status in statuses:
         if status not in allowed:
-            names = ", ".join(a.value for a in allowed)
-            problems.append(f"{order_no}: is {status}; only {names} orders can be {verb}")
+            problems.append(
+                _("{order}: is {status}; only {statuses} orders can be {verb}").format(
+                    order=order_no,
+                    status=_(DEFAULT_LABELS[Status(status)]),
+                    statuses=names,
+                    verb=verb,
+                )
+            )
     closed = day_problem(work, now.date(), allow)
     if closed:
         problems.append(closed)
@@ -186,8 +201,12 @@ def slot_problems(
             problems.append(f"{planned.order_no}: {late}")
         if planned.start.time() < work.work_start or planned.end > day_end:
             problems.append(
-                f"{planned.order_no}: {planned.start:%H:%M}-{planned.end:%H:%M} is outside "
-                f"{work.tech_id}'s working hours {work.work_start:%H:%M}-{work.work_end:%H:%M}"
+                _("{order}: {time} is outside {tech}'s working hours {hours}").format(
+                    order=planned.order_no,
+                    time=f"{planned.start:%H:%M}-{planned.end:%H:%M}",
+                    tech=work.tech_id,
+                    hours=f"{work.work_start:%H:%M}-{work.work_end:%H:%M}",
+                )
             )
     for planned in slots:
         for other in conflicts(planned.start, planned.end, others):
@@ -203,13 +222,14 @@ def slot_refusal(mine: Busy, now: datetime | None, day: Iterable[Busy]) -> str |
     """Why an order may not be booked on the slot it holds: the slot is in the past
     (unless `now` is None), or another visit of the day holds it too."""
     if now is not None and (late := past_reason(mine.start, now)):
-        return f"the appointment {late}"
+        return _("the appointment {when}").format(when=late)
     clash = [b for b in conflicts(mine.start, mine.end, day) if b.order_no != mine.order_no]
     if clash:
         other = clash[0]
-        return (
-            f"its slot {mine.start:%d.%m.%Y %H:%M}-{mine.end:%H:%M} is taken by "
-            f"{other.order_no} ({other.start:%H:%M}-{other.end:%H:%M})"
+        return _("its slot {slot} is taken by {other} ({time})").format(
+            slot=f"{mine.start:%d.%m.%Y %H:%M}-{mine.end:%H:%M}",
+            other=other.order_no,
+            time=f"{other.start:%H:%M}-{other.end:%H:%M}",
         )
     return None
 
@@ -235,18 +255,18 @@ def closed_reason(
     """Why a technician's day is closed for new visits (the calendar's short words), or
     None: away (with the reason), a public holiday, not a working day."""
     if absence is not None:
-        return "away" + (f" ({absence})" if absence else "")
+        return _("away ({why})").format(why=absence) if absence else _("away")
     if holiday:
-        return f"public holiday ({holiday})"
+        return _("public holiday ({holiday})").format(holiday=holiday)
     if str(day.isoweekday()) not in (working_days or "12345"):
-        return "not a working day"
+        return _("not a working day")
     return None
 
 
 def days_text(working_days: str) -> str:
-    """'12345' -> 'man-fre'; '1357' -> 'man, ons, fre, søn'."""
+    """'12345' -> 'man-fre' ('Mon-Fri'); '1357' -> 'man, ons, fre, søn'."""
     digits = sorted({int(d) for d in working_days or "" if d in "1234567"})
-    short = [WEEKDAY_NAMES[d - 1][:3] for d in digits]
+    short = [weekday(_MONDAY + timedelta(days=d - 1))[:3] for d in digits]
     if len(digits) > 2 and digits == list(range(digits[0], digits[-1] + 1)):
         return f"{short[0]}-{short[-1]}"
     return ", ".join(short)
@@ -261,7 +281,11 @@ def parse_working_days(text: str) -> str:
         a, b = int(match[1]), int(match[2])
         if a <= b:
             return "".join(str(d) for d in range(a, b + 1))
-    raise ValueError(f"{text!r} is not a set of working days (use 12345 for Monday to Friday)")
+    raise ValueError(
+        _("{text!r} is not a set of working days (use 12345 for Monday to Friday)").format(
+            text=text
+        )
+    )
 
 
 def change_notice(

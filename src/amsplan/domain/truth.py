@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from amsplan.domain import codes
-from amsplan.domain.statuses import Status
+from amsplan.domain.statuses import DEFAULT_LABELS, Status
+from amsplan.i18n import N_, _
 
 S = Status
 
@@ -31,7 +32,7 @@ _BOOKING_OPEN = frozenset({S.AWAITING_RESPONSE, S.MANUAL_FOLLOWUP})
 _NO_VISIT = frozenset({S.CLOSED, S.ON_HOLD})
 # Booked without a letter: a letter is not the live booking of an order waiting for the
 # answer to one of these (channel -> how it is named).
-_OTHER_CHANNELS = {"sms": "SMS", "email": "e-mail"}
+_OTHER_CHANNELS = {"sms": N_("SMS"), "email": N_("e-mail")}
 
 
 class OrderFacts(Protocol):
@@ -65,17 +66,25 @@ def _same_time(a: datetime | None, b: datetime | None) -> bool:
     return a == b
 
 
+_STATUS_TEXTS = {
+    S.ON_HOLD: N_("the order is on hold"),
+    S.CLOSED: N_("the order is closed"),
+    S.PLANNING: N_("the order is being planned again"),
+    S.OPEN: N_("the order is open again"),
+    S.REOPENED: N_("the order was reopened"),
+    S.IN_PROGRESS: N_("the visit has started"),
+    S.RESOLVED: N_("the visit is done"),
+    S.REJECTED_QUANT: N_("the order was rejected"),
+}
+
+
 def _status_text(status: Status) -> str:
-    return {
-        S.ON_HOLD: "the order is on hold",
-        S.CLOSED: "the order is closed",
-        S.PLANNING: "the order is being planned again",
-        S.OPEN: "the order is open again",
-        S.REOPENED: "the order was reopened",
-        S.IN_PROGRESS: "the visit has started",
-        S.RESOLVED: "the visit is done",
-        S.REJECTED_QUANT: "the order was rejected",
-    }.get(status, f"the order is {status.value}")
+    """Why a status ends what was sent, in the planner's language (kept with the letter
+    or SMS as written)."""
+    found = _STATUS_TEXTS.get(status)
+    if found:
+        return _(found)
+    return _("the order is {status}").format(status=_(DEFAULT_LABELS[status]))
 
 
 def letter_withdraw_reason(
@@ -93,18 +102,20 @@ def letter_withdraw_reason(
     """
     status = Status(order.status)
     if order.cancelled:
-        return "the order was cancelled"
+        return _("the order was cancelled")
     # What the customer would read first: the time, the technician, the code.
     if status not in _LETTER_LIVE:
         return _status_text(status)
     if not _same_time(order.planned_start, planned_start):
-        return "the time changed"
+        return _("the time changed")
     if (order.technician_id or None) != (technician_id or None):
-        return "the technician changed"
+        return _("the technician changed")
     if (order.booking_code or "") != (booking_code or ""):
-        return "the booking code changed"
+        return _("the booking code changed")
     if status is S.AWAITING_RESPONSE and order.booking_channel in _OTHER_CHANNELS:
-        return f"the order was booked by {_OTHER_CHANNELS[order.booking_channel]}"
+        return _("the order was booked by {channel}").format(
+            channel=_(_OTHER_CHANNELS[order.booking_channel])
+        )
     return None
 
 
@@ -114,36 +125,36 @@ def sms_verdict(order: OrderFacts, kind: str, text: str, appointment: datetime |
     moved = not _same_time(order.planned_start, appointment)
     if kind == "free_text":
         if appointment is not None and moved:
-            return Verdict(WITHDRAW, "the time of the visit changed")
+            return Verdict(WITHDRAW, _("the time of the visit changed"))
         return Verdict(KEEP)
     if order.cancelled:
-        return Verdict(WITHDRAW, "the order was cancelled")
+        return Verdict(WITHDRAW, _("the order was cancelled"))
     if kind == "change":
         if status in _NO_VISIT:
             return Verdict(WITHDRAW, _status_text(status))
         if moved:
-            return Verdict(WITHDRAW, "the time changed again")
+            return Verdict(WITHDRAW, _("the time changed again"))
         return Verdict(KEEP)
     if kind in ("booking", "booking_reminder"):
         allowed = {S.AWAITING_RESPONSE} if kind == "booking" else _BOOKING_OPEN
         if status not in allowed:
             return Verdict(WITHDRAW, _status_text(status))
         if kind == "booking" and order.booking_channel != "sms":
-            how = "e-mail" if order.booking_channel == "email" else "letter"
-            return Verdict(WITHDRAW, f"the order is booked by {how}")
+            how = _("e-mail") if order.booking_channel == "email" else _("letter")
+            return Verdict(WITHDRAW, _("the order is booked by {channel}").format(channel=how))
         if not order.booking_code or _other_code(text, order.booking_code):
-            return Verdict(WITHDRAW, "the booking code changed")
+            return Verdict(WITHDRAW, _("the booking code changed"))
         if moved:
-            return Verdict(WITHDRAW, "the time changed")
+            return Verdict(WITHDRAW, _("the time changed"))
         return Verdict(KEEP)
     if kind in ("confirmation", "appointment_reminder"):
         if status is not S.READY_FOR_EXECUTION and moved and status not in _NO_VISIT:
-            return Verdict(WITHDRAW, "the time changed")
+            return Verdict(WITHDRAW, _("the time changed"))
         if status is not S.READY_FOR_EXECUTION:
             return Verdict(WITHDRAW, _status_text(status))
         if order.planned_start is None:
-            return Verdict(WITHDRAW, "the order has no time")
+            return Verdict(WITHDRAW, _("the order has no time"))
         if moved:
-            return Verdict(RERENDER, "the time changed")
+            return Verdict(RERENDER, _("the time changed"))
         return Verdict(KEEP)
     return Verdict(KEEP)

@@ -14,6 +14,7 @@ from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
 from amsplan.domain.transitions import sms_refusal
 from amsplan.errors import InputError, TransitionRefused
+from amsplan.i18n import _
 from amsplan.services import workflow
 from amsplan.services.context import Context
 from amsplan.services.planning import slot_refusals
@@ -59,7 +60,8 @@ def book_by_sms(
 def _sms_failed(s: Session, ctx: Context, order: Order, reason: str) -> None:
     """The order stays where it is, with a comment, and shows up in the follow-up list."""
     workflow.add_comment(s, ctx, order, f"SMS kunne ikke sendes: {reason}", kind="sms_failed")
-    workflow.flag_followup(s, ctx, order, FollowupKind.SMS_FAILED, f"SMS booking failed: {reason}")
+    why = _("SMS booking failed: {reason}").format(reason=reason)
+    workflow.flag_followup(s, ctx, order, FollowupKind.SMS_FAILED, why)
 
 
 # Transitions that put an order back on its slot: refused when another order holds it.
@@ -80,7 +82,7 @@ def transition_orders(
     orders). A dry run checks each order with the engine in a read-only transaction (no
     write lock, nothing written) and reports what the real run would."""
     if not order_nos:
-        raise InputError("name at least one order")
+        raise InputError(_("name at least one order"))
     if isinstance(name, str):
         engine.get(name)  # an unknown transition is one error, not one per order
     choose = name if callable(name) else (lambda order, name=name: name)
@@ -94,7 +96,9 @@ def transition_orders(
             try:
                 if order.order_no in taken:
                     engine.check(order, name, params)
-                    raise TransitionRefused(order.order_no, name, taken[order.order_no])
+                    raise TransitionRefused(
+                        order.order_no, name, taken[order.order_no], engine.get(name).label
+                    )
                 if dry_run:
                     target = engine.check(order, name, params).target.value
                 else:

@@ -23,6 +23,7 @@ from amsplan.domain.states import SmsKind
 from amsplan.domain.statuses import Status
 from amsplan.domain.transitions import sms_allowed
 from amsplan.errors import InputError, TransitionRefused
+from amsplan.i18n import N_, _, day_label, ngettext
 from amsplan.services import follow, outbox, workflow
 from amsplan.services.context import Context
 from amsplan.store.models import Order, Technician
@@ -84,11 +85,11 @@ def assign(
 ) -> list[Slot]:
     """Fill the technician's day slot by slot in the given order (all or nothing)."""
     if not order_nos:
-        raise InputError("name at least one order")
+        raise InputError(_("name at least one order"))
     with ctx.session() as s:
         orders = load_orders(s, order_nos)
         plan = rules.consecutive(datetime.combine(day, start), [slot] * len(orders))
-        return place(s, ctx, orders, tech_id, day, plan, ASSIGNABLE, "assigned", allow=allow)
+        return place(s, ctx, orders, tech_id, day, plan, ASSIGNABLE, N_("assigned"), allow=allow)
 
 
 @dataclass
@@ -109,7 +110,7 @@ def fill(
     """Place orders in the given order until the technician's day is full (skipping the
     slots other orders hold); the rest are left as they were."""
     if not order_nos:
-        raise InputError("name at least one order")
+        raise InputError(_("name at least one order"))
     result = FillResult()
     with ctx.session() as s:
         orders = load_orders(s, order_nos)
@@ -120,7 +121,7 @@ def fill(
             cursor = max(cursor, local_now(ctx))
         work_end = datetime.combine(day, tech.work_end)
         plan: list[tuple[datetime, timedelta]] = []
-        for _ in orders:
+        for _order in orders:
             at = rules.first_free(cursor, slot, taken, work_end)
             if at is None:
                 break
@@ -130,14 +131,14 @@ def fill(
         result.left = [o.order_no for o in orders[len(plan) :]]
         if chosen:
             result.placed = place(
-                s, ctx, chosen, tech.id, day, plan, ASSIGNABLE, "assigned", allow=allow
+                s, ctx, chosen, tech.id, day, plan, ASSIGNABLE, N_("assigned"), allow=allow
             )
         elif orders:  # not even one fits: say why the day is closed, if it is
             problem = rules.day_problem(
                 work_day(s, ctx, tech, day), local_now(ctx).date(), allow or Allow()
             )
             if problem:
-                raise InputError("nothing was assigned", [problem])
+                raise InputError(_("nothing was {verb}").format(verb=_("assigned")), [problem])
     return result
 
 
@@ -177,7 +178,7 @@ def reschedule_many(
     time was `agreed` with them. A dry run reads only (no write lock) and tells where
     the orders would go."""
     if not order_nos:
-        raise InputError("name at least one order")
+        raise InputError(_("name at least one order"))
     with ctx.session(readonly=dry_run) as s:
         orders = load_orders(s, order_nos, lock=not dry_run)
         if not tech_id:
@@ -185,16 +186,19 @@ def reschedule_many(
             if None in techs or len(techs) != 1:
                 without = [o.order_no for o in orders if not o.technician_id]
                 raise InputError(
-                    f"{', '.join(without)} {'has' if len(without) == 1 else 'have'} no "
-                    "technician: give --tech"
+                    ngettext(
+                        "{orders} has no technician: give --tech",
+                        "{orders} have no technician: give --tech",
+                        len(without),
+                    ).format(orders=", ".join(without))
                     if without
-                    else "the orders are on different technicians: give --tech"
+                    else _("the orders are on different technicians: give --tech")
                 )
             tech_id = orders[0].technician_id
         assert tech_id is not None
         plan = rules.consecutive(datetime.combine(day, start), [_length(o, slot) for o in orders])
         return place(
-            s, ctx, orders, tech_id, day, plan, RESCHEDULABLE, "rescheduled", comment, allow,
+            s, ctx, orders, tech_id, day, plan, RESCHEDULABLE, N_("rescheduled"), comment, allow,
             notify=not agreed, dry_run=dry_run,
         )  # fmt: skip
 
@@ -215,7 +219,7 @@ def move(
     reads only (no write lock) and tells where the visits would go."""
     to_day = to_day or day
     if (from_tech, day) == (to_tech, to_day):
-        raise InputError("--to-tech/--to-date name the same day: nothing to move")
+        raise InputError(_("--to-tech/--to-date name the same day: nothing to move"))
     tz = ctx.settings.tz
     with ctx.session(readonly=dry_run) as s:
         get_technician(s, from_tech)
@@ -227,7 +231,11 @@ def move(
             if visit_of(o, tz).start >= now
         ]
         if not orders:
-            raise InputError(f"{from_tech} has no visits to move on {day:%d.%m.%Y}")
+            raise InputError(
+                _("{tech} has no visits to move on {day}").format(
+                    tech=from_tech, day=day_label(day)
+                )
+            )
         lengths = [_length(o, None) for o in orders]
         if start is None:
             plan = [
@@ -237,7 +245,7 @@ def move(
         else:
             plan = rules.consecutive(datetime.combine(to_day, start), lengths)
         return place(
-            s, ctx, orders, to_tech, to_day, plan, RESCHEDULABLE, "moved", comment, allow,
+            s, ctx, orders, to_tech, to_day, plan, RESCHEDULABLE, N_("moved"), comment, allow,
             dry_run=dry_run,
         )  # fmt: skip
 
@@ -267,12 +275,13 @@ def place(
     ]
     moving = [Busy(p.order_no, p.start, p.end) for p in slots]
     others = busy(s, ctx, tech.id, day, exclude={o.id for o in orders}, lock=not dry_run)
+    done = _(verb)
     problems = rules.slot_problems(
         work_day(s, ctx, tech, day), local_now(ctx), [(o.order_no, o.status) for o in orders],
-        moving, others, allowed, verb, allow or Allow(),
+        moving, others, allowed, done, allow or Allow(),
     )  # fmt: skip
     if problems:
-        raise InputError(f"nothing was {verb}", problems)
+        raise InputError(_("nothing was {verb}").format(verb=done), problems)
     if dry_run:
         sequence = rules.sequence([*others, *moving])
         for planned in slots:
@@ -338,8 +347,8 @@ def _tell_customer(s: Session, ctx: Context, order: Order, note: str) -> None:
         local = clock.to_local(due, ctx.settings.tz)
         workflow.flag_followup(
             s, ctx, order, FollowupKind.MANUAL,
-            f"moved, but an SMS could only go out {local:%d.%m %H:%M}, after the new start: "
-            "call the customer",
+            _("moved, but an SMS could only go out {when}, after the new start: "
+              "call the customer").format(when=f"{local:%d.%m %H:%M}"),
         )  # fmt: skip
     elif how == "sms":
         outbox.queue_sms(s, ctx, order, SmsKind.CHANGE, ctx.now())
@@ -407,7 +416,8 @@ def lock(
             try:
                 engine.check(order, "lock")
                 if order.order_no in refusals:
-                    raise TransitionRefused(order.order_no, "lock", refusals[order.order_no])
+                    raise TransitionRefused(order.order_no, "lock", refusals[order.order_no],
+                                            engine.get("lock").label)  # fmt: skip
                 workflow.apply(s, ctx, order, "lock", _code_pool=pool)
                 result.locked.append((order.order_no, order.booking_code or ""))
             except TransitionRefused as refused:

@@ -30,6 +30,7 @@ from amsplan.domain.search import OrderFilter
 from amsplan.domain.slots import ASSIGNABLE, DAY_VISITS, Allow
 from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError, NotFound
+from amsplan.i18n import N_, _, day_label, ngettext
 from amsplan.services import geo
 from amsplan.services.context import Context
 from amsplan.services.geo import Placed
@@ -158,9 +159,10 @@ def _selection(
     ids = store_search.matching_ids(s, flt, ctx.settings.tz, ctx.settings.country)
     if len(ids) > max_orders:
         raise InputError(
-            f"the selection has {len(ids)} open orders, more than planning.max_orders "
-            f"({max_orders}): narrow it (--stage, --municipality, --postcode, --filter)"
-        )
+            _("the selection has {n} open orders, more than planning.max_orders "
+              "({max}): narrow it (--stage, --municipality, --postcode, --filter)").format(
+                n=len(ids), max=max_orders)
+        )  # fmt: skip
     found = orders_by_id(s, ids)
     now = local_now(ctx)
     orders = [o for _, o in sorted(found.items()) if _wants_time(o, now, ctx.settings.tz)]
@@ -180,12 +182,16 @@ def propose(
     from amsplan.adapters import solver
 
     if last < first:
-        raise InputError("--to is before --from")
+        raise InputError(_("--to is before --from"))
     today = local_now(ctx).date()
     if first < today:
-        raise InputError(f"--from {first:%d.%m.%Y} is in the past (today is {today:%d.%m.%Y})")
+        raise InputError(
+            _("--from {day} is in the past (today is {today})").format(
+                day=f"{first:%d.%m.%Y}", today=f"{today:%d.%m.%Y}"
+            )
+        )
     if (last - first).days > 62:
-        raise InputError("plan at most 63 days at a time")
+        raise InputError(_("plan at most 63 days at a time"))
     settings = ctx.settings
     tz = settings.tz
     proposal = Proposal()
@@ -211,12 +217,13 @@ def propose(
                 assert tech.start_lat is not None and tech.start_lon is not None
                 if tech.id not in homes:
                     homes[tech.id] = problem.node(
-                        (tech.start_lat, tech.start_lon), f"{tech.id}'s start point"
+                        (tech.start_lat, tech.start_lon),
+                        _("{tech}'s start point").format(tech=tech.id),
                     )
                 opens = _opens(ctx, tech, day)
                 closes = _minute(tech.work_end)
                 if opens >= closes:
-                    proposal.closed.append(Closed(tech.id, day, "the working day is over"))
+                    proposal.closed.append(Closed(tech.id, day, _("the working day is over")))
                     continue
                 key = (tech.id, day)
                 fixed_orders[key] = day_orders(s, tz, tech.id, day, lock=False)
@@ -247,8 +254,8 @@ def propose(
         if routes.schedule(shift, shift.fixed, minutes) is None:
             tech_id, day = _tech_day(shift)
             proposal.closed.append(Closed(tech_id, day,
-                "its planned visits and the drives between them do not fit its working "
-                "hours: kept as they are, nothing added"))  # fmt: skip
+                _("its planned visits and the drives between them do not fit its working "
+                  "hours: kept as they are, nothing added")))  # fmt: skip
         else:
             usable.append((shift, rank))
     planned = solver.plan(
@@ -257,7 +264,7 @@ def propose(
     )  # fmt: skip
     proposal.hit_time_limit = planned.hit_time_limit
     taken: set[int] = set()
-    for shift, _ in usable:
+    for shift, _rank in usable:
         fixed_by_key = {f.key: f for f in shift.fixed}
         route, starts = planned.days[shift.key].route, planned.days[shift.key].starts
         new = [v for v in route if v.key not in fixed_by_key]
@@ -283,7 +290,9 @@ def propose(
 
 
 def _no_start_point(tech: Technician) -> str:
-    return f"{tech.id} has no start point (amsplan techs add {tech.id} --lat ... --lon ...)"
+    return _("{tech} has no start point (amsplan techs add {tech} --lat ... --lon ...)").format(
+        tech=tech.id
+    )
 
 
 def _tech_day(shift: Shift) -> tuple[str, date]:
@@ -302,7 +311,7 @@ def _technicians(s: Session, tech_ids: list[str] | None) -> list[Technician]:
     found = technicians_by_id(s, tech_ids)
     missing = [t for t in tech_ids if t not in found]
     if missing:
-        raise NotFound(f"no technician {missing[0]!r}")
+        raise NotFound(_("no technician {tech!r}").format(tech=missing[0]))
     return [found[t] for t in dict.fromkeys(tech_ids)]
 
 
@@ -317,16 +326,16 @@ def _fixed_visits(
         assert o.planned_start is not None
         start = _minute(clock.to_local(o.planned_start, settings.tz))
         if start < shift.opens:
-            return (
-                f"the day has begun ({o.order_no} at {start // 60:02d}:{start % 60:02d}): "
+            return _(
+                "the day has begun ({order} at {time}): "
                 "plan adds to days that have not started (assign by hand today)"
-            )
+            ).format(order=o.order_no, time=f"{start // 60:02d}:{start % 60:02d}")
         where = problem.placed.get(o.id or 0)
         if where is None:
-            return (
-                f"{o.order_no} is planned on the day but has no position: plan around it "
+            return _(
+                "{order} is planned on the day but has no position: plan around it "
                 "by hand, or give it coordinates"
-            )
+            ).format(order=o.order_no)
         assert where.lat is not None and where.lon is not None
         node = problem.node((where.lat, where.lon), o.order_no)
         kept.append(Visit(where.order_id, node, _length(settings, o), fixed=start))
@@ -347,12 +356,14 @@ def apply(ctx: Context, proposal: Proposal) -> Applied:
             keep: list[tuple[Order, PlannedVisit]] = []
             for order, visit in zip(orders, new, strict=True):
                 if not _wants_time(order, now, tz):
-                    where = ""
+                    status = ctx.settings.label(order.status)
+                    taken = _("taken meanwhile: now {status}").format(status=status)
                     if order.technician_id and order.planned_start:
                         local = clock.to_local(order.planned_start, tz)
-                        where = f" on {order.technician_id} {local:%d.%m.%Y %H:%M}"
-                    status = ctx.settings.label(order.status)
-                    result.skipped.append((order.order_no, f"taken meanwhile: now {status}{where}"))
+                        taken = _("{taken} on {tech} {when}").format(
+                            taken=taken, tech=order.technician_id, when=f"{local:%d.%m.%Y %H:%M}"
+                        )
+                    result.skipped.append((order.order_no, taken))
                     continue
                 keep.append((order, visit))
             others = busy(s, ctx, planned.tech_id, planned.day, exclude={o.id for o, _ in keep})
@@ -362,7 +373,12 @@ def apply(ctx: Context, proposal: Proposal) -> Applied:
                 clash = rules.conflicts(visit.start, end, others)
                 if clash:
                     result.skipped.append(
-                        (order.order_no, f"its slot was taken meanwhile by {clash[0].order_no}")
+                        (
+                            order.order_no,
+                            _("its slot was taken meanwhile by {other}").format(
+                                other=clash[0].order_no
+                            ),
+                        )  # fmt: skip
                     )
                 else:
                     free.append((order, visit))
@@ -372,10 +388,10 @@ def apply(ctx: Context, proposal: Proposal) -> Applied:
             try:
                 result.placed += place(
                     s, ctx, [o for o, _ in free], planned.tech_id, planned.day, plan,
-                    ASSIGNABLE, "assigned",
+                    ASSIGNABLE, N_("assigned"),
                 )  # fmt: skip
             except InputError as refused:
-                for order, _ in free:
+                for order, _visit in free:
                     result.skipped.append((order.order_no, "; ".join(refused.problems) or
                                            str(refused)))  # fmt: skip
     return result
@@ -395,10 +411,10 @@ def _route_of(
     for o in orders:
         found = where.get(o.id or 0)
         if found is None or found.lat is None or found.lon is None:
-            return f"{o.order_no} has no position"
+            return _("{order} has no position").format(order=o.order_no)
         points.append((found.lat, found.lon))
         visits.append(Visit(found.order_id, len(points) - 1, _length(ctx.settings, o)))
-    names = [f"{tech.id}'s start point", *(o.order_no for o in orders)]
+    names = [_("{tech}'s start point").format(tech=tech.id), *(o.order_no for o in orders)]
     minutes, km = geo.travel_times(ctx.settings, points, names)
     return Shift(tech.id, 0, _minute(tech.work_start), _minute(tech.work_end)), visits, minutes, km
 
@@ -411,7 +427,7 @@ def day_figures(
     try:
         found = _route_of(s, ctx, tech, orders, placed)
     except AmsplanError as no_times:  # e.g. the OSRM server is down: the day is still shown
-        return f"no travel times ({no_times})"
+        return _("no travel times ({why})").format(why=no_times)
     if isinstance(found, str):
         return found
     shift, visits, minutes, km = found
@@ -438,12 +454,16 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
         tech = get_technician(s, tech_id)
         orders = day_orders(s, tz, tech.id, day, lock=not dry_run)
         if not orders:
-            raise InputError(f"{tech.id} has no visits on {day:%d.%m.%Y}")
+            raise InputError(
+                _("{tech} has no visits on {day}").format(tech=tech.id, day=day_label(day))
+            )
         locked = [o for o in orders if o.status is not Status.PLANNING]
         if locked:
             raise InputError(
-                f"{tech.id} {day:%d.%m.%Y} is locked: its customers have their times "
-                "(move single visits with amsplan followup reschedule)",
+                _(
+                    "{tech} {day} is locked: its customers have their times "
+                    "(move single visits with amsplan followup reschedule)"
+                ).format(tech=tech.id, day=day_label(day)),
                 [f"{o.order_no}: {ctx.settings.label(o.status)}" for o in locked],
             )
         now = local_now(ctx)
@@ -451,12 +471,18 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
         if begun:
             started = clock.to_local(begun[0].planned_start, tz)  # type: ignore[arg-type]
             raise InputError(
-                f"{tech.id}'s day {day:%d.%m.%Y} has begun ({begun[0].order_no} at "
-                f"{started:%H:%M}): route puts a day in order before it starts"
-            )
+                _("{tech}'s day {day} has begun ({order} at {time}): "
+                  "route puts a day in order before it starts").format(
+                    tech=tech.id, day=day_label(day), order=begun[0].order_no,
+                    time=f"{started:%H:%M}")
+            )  # fmt: skip
         found = _route_of(s, ctx, tech, orders)
         if isinstance(found, str):
-            raise InputError(f"cannot route {tech.id} {day:%d.%m.%Y}: {found}")
+            raise InputError(
+                _("cannot route {tech} {day}: {why}").format(
+                    tech=tech.id, day=day_label(day), why=found
+                )
+            )
         shift, visits, minutes, km = found
         shift = Shift(shift.key, 0, _opens(ctx, tech, day), shift.closes)
         before = routes.figures(shift, visits, minutes, km)
@@ -484,10 +510,12 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
                 routes.booked(minutes[a][b]) for a, b in pairwise([0, *(v.node for v in best), 0])
             )  # fmt: skip
             raise InputError(
-                f"{tech.id}'s visits on {day:%d.%m.%Y} and the drives between them take "
-                f"{needed} min, more than the {shift.closes - shift.opens} min left of the "
-                "working day: move some visits first (amsplan move, unassign)"
-            )
+                _("{tech}'s visits on {day} and the drives between them take "
+                  "{needed} min, more than the {left} min left of the "
+                  "working day: move some visits first (amsplan move, unassign)").format(
+                    tech=tech.id, day=day_label(day), needed=needed,
+                    left=shift.closes - shift.opens)
+            )  # fmt: skip
         after = routes.figures(shift, best, minutes, km)
         by_id = {o.id: o for o in orders}
         ordered = [by_id[v.key] for v in best]
@@ -495,7 +523,7 @@ def route(ctx: Context, tech_id: str, day: date, dry_run: bool = False) -> Rerou
             (_at(day, t), timedelta(minutes=v.minutes)) for v, t in zip(best, starts, strict=True)
         ]
         # The day is already planned: a weekend or holiday it is on is not refused again.
-        slots = place(s, ctx, ordered, tech.id, day, plan, (Status.PLANNING,), "routed",
+        slots = place(s, ctx, ordered, tech.id, day, plan, (Status.PLANNING,), N_("routed"),
                       allow=Allow(weekend=True, holiday=True), dry_run=dry_run)  # fmt: skip
     return Rerouted(tech.id, day, before, after, slots, dry_run)
 
@@ -524,7 +552,12 @@ def map_page(
             now = local_now(ctx)
             orders = [o for _, o in sorted(orders_by_id(s, ids).items()) if _wants_time(o, now, tz)]
             stops, missing = _stops(settings, orders, _placed(s, orders), numbered=False)
-            page_routes.append(maps.Route(f"{filter_name}: {len(orders)} orders without a time",
+            without = ngettext(
+                "{filter}: {n} order without a time",
+                "{filter}: {n} orders without a time",
+                len(orders),
+            )
+            page_routes.append(maps.Route(without.format(filter=filter_name, n=len(orders)),
                                           stops))  # fmt: skip
             unplaced += missing
             title = f"amsplan: {filter_name}"
@@ -542,20 +575,16 @@ def map_page(
                     known = figures if isinstance(figures, Figures) else None
                     start = (tech.start_lat, tech.start_lon)
                     page_routes.append(maps.Route(
-                        f"{tech.id} {tech.name}, {_day_text(day)}", stops,
+                        f"{tech.id} {tech.name}, {day_label(day)}", stops,
                         start if None not in start else None,  # type: ignore[arg-type]
                         ROUTE_COLOURS[len(page_routes) % len(ROUTE_COLOURS)],
                         known.km if known else None, known.drive_minutes if known else None,
                     ))  # fmt: skip
-            who = tech_id or "all technicians"
+            who = tech_id or _("all technicians")
             span = f"{days[0]:%d.%m.%Y}" + (f"-{days[-1]:%d.%m.%Y}" if len(days) > 1 else "")
             title = f"amsplan: {who} {span}"
     return maps.Page(title, page_routes, settings.map_tile_url, settings.map_attribution,
                      unplaced)  # fmt: skip
-
-
-def _day_text(day: date) -> str:
-    return f"{rules.WEEKDAY_NAMES[day.weekday()]} {day:%d.%m.%Y}"
 
 
 def _placed(s: Session, orders: list[Order]) -> Placed:
@@ -572,10 +601,11 @@ def _stops(
     reasons = {u.order_id: u.reason for u in placed.unplaceable}
     stops: list[maps.Stop] = []
     missing: list[str] = []
+    no_position = _("no position")
     for o in orders:
         found = where.get(o.id or 0)
         if found is None or found.lat is None or found.lon is None:
-            missing.append(f"{o.order_no}: {reasons.get(o.id or 0, 'no position')}")
+            missing.append(f"{o.order_no}: {reasons.get(o.id or 0, no_position)}")
             continue
         window = ""
         if o.planned_start:

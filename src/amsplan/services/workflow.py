@@ -45,7 +45,8 @@ def apply(
     it moved (its history row's).
 
     An order it puts in manual follow-up is flagged with the transition's follow-up kind
-    (`kind=` overrides it) and `reason=` (else the comment, else the transition's label);
+    (`kind=` overrides it) and `reason=` (else the comment, else none: the follow-up list
+    shows the kind's text in the planner's language);
     any other move settles the order's open follow-up reasons. `at=` is the event's own
     time (a return's field time, a reply's receipt), kept on the history row."""
     change = engine.apply(order, name, params)
@@ -54,7 +55,7 @@ def apply(
         EFFECTS[effect](session, ctx, order, at, params)
     if change.to_status is Status.MANUAL_FOLLOWUP:
         kind = params.get("kind") or change.transition.followup or FollowupKind.MANUAL
-        reason = params.get("reason") or comment or change.transition.label
+        reason = params.get("reason") or comment or ""
         flag_followup(session, ctx, order, FollowupKind(kind), reason, at)
     else:  # any other move settles what needed a person (e.g. a failed SMS booking)
         clear_followups(session, ctx, order, at)
