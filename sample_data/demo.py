@@ -180,7 +180,7 @@ def main(where: str | None = None) -> None:
         out = amsplan(folder, "lock", "--date", day.isoformat(), "--json", ok_codes=(0, 1),
                       capture=True)  # fmt: skip
         result = json.loads(out)
-        locked += [(x["order"], x["code"].replace("-", "")) for x in result["locked"]]
+        locked += [(x["order_no"], x["code"].replace("-", "")) for x in result["locked"]]
         for x in result["refused"]:
             print(f"  refused {x['order']}: {x['reason']}")
     planned = [order_no for _, _, batch in work for order_no in batch]

@@ -1,7 +1,8 @@
 """docs/json.md as the contract of every command's --json output.
 
-Each command's section in docs/json.md (a heading "### `amsplan WORDS`" and the first
-```json block under it) is an example. `check(words, output)` fails when the command's
+Each command's section in docs/json.md (a heading "### `amsplan WORDS`", or several
+commands that print the same: "### `amsplan A`, `amsplan B`", and the first ```json block
+under it) is an example. `check(words, output)` fails when the command's
 output has another shape than its example: other keys in an object, another kind of
 value (text, number, true/false, list, object; null is allowed for any value, and an
 example's null allows anything), a time not in ISO 8601 with its offset where the example
@@ -27,9 +28,10 @@ def examples() -> dict[str, Any]:
     """{"lock": example, "orders show": example, ...} from docs/json.md."""
     text = DOC.read_text(encoding="utf-8")
     found: dict[str, Any] = {}
-    for m in re.finditer(r"^### `amsplan ([^`]+)`.*?^```json\n(.*?)^```", text, re.M | re.S):
-        words = re.sub(r"\s+(--|\[|<).*", "", m.group(1)).strip()
-        found[words] = json.loads(m.group(2))
+    for m in re.finditer(r"^### (`amsplan [^\n]+)\n.*?^```json\n(.*?)^```", text, re.M | re.S):
+        example = json.loads(m.group(2))
+        for command in re.findall(r"`amsplan ([^`]+)`", m.group(1)):  # one or more commands
+            found[re.sub(r"\s+(--|\[|<).*", "", command).strip()] = example
     return found
 
 

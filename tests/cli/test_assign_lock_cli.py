@@ -205,7 +205,7 @@ def test_lock_json_gives_the_codes(workspace):
         "lock", ok("lock", "--tech", "T01", "--date", "22.04.2026", "--json").stdout
     )
     assert result["refused"] == []
-    assert [x["order"] for x in result["locked"]] == order_nos
+    assert [x["order_no"] for x in result["locked"]] == order_nos
     issued = [x["code"] for x in result["locked"]]  # as printed: ACDE-7FHA
     assert len(set(issued)) == 3 and all(codes.is_valid(c.replace("-", "")) for c in issued)
     assert [order(n)["booking_code"].replace("-", "") for n in order_nos] == [
@@ -229,7 +229,7 @@ def test_orders_without_street_and_postcode_are_refused_the_rest_locked(workspac
 
     refused = jsondoc.check("lock", fails(1, "lock", "AMS-00002", "--json").stdout)
     assert refused == {"locked": [], "refused": [
-        {"order": "AMS-00002", "reason": "missing street, postcode"}
+        {"order_no": "AMS-00002", "reason": "missing street, postcode"}
     ]}  # fmt: skip
 
 

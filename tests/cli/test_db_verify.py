@@ -35,7 +35,7 @@ def test_broken_links_are_one_line_each_and_exit_11(workspace):
     assert result.exit_code == 11
     found = json.loads(result.stdout)
     assert (found["whole"], found["rows"], found["orders"]) == (False, 8, 3)
-    assert [(f["order"], f["at"], f["kind"]) for f in found["findings"]] == [
+    assert [(f["order_no"], f["at"], f["kind"]) for f in found["findings"]] == [
         ("AMS-00001", "2026-04-01T08:00:00+02:00", "changed"),
         ("AMS-00003", "2026-04-01T08:00:00+02:00", "removed"),
     ]

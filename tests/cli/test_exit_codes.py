@@ -102,7 +102,7 @@ def test_5_a_bad_file_changes_nothing(workspace):
 
 def test_6_the_workflow_refuses_an_sms_to_a_customer_without_a_mobile(workspace):
     seed(workspace, 1, phone="22000000")  # a landline
-    assert "AMS-00001: sms refused: no valid mobile number" in error(
+    assert "AMS-00001: SMS: no valid mobile number" in error(
         6, "sms", "send", "AMS-00001", "Montøren er forsinket"
     )
 

@@ -45,3 +45,39 @@ def test_root_help_lists_every_top_level_command():
     assert result.exit_code == 0
     for name in typer.main.get_command(app).commands:
         assert name in result.output
+
+
+def _params(path: tuple[str, ...]):
+    command = typer.main.get_command(app)
+    for word in path:
+        command = command.commands[word]
+    return command.params
+
+
+@pytest.mark.parametrize("path", LEAVES, ids=" ".join)
+def test_every_option_and_argument_is_described(path):
+    """Issue 19: many `--json` options had no description."""
+    bare = [p.name for p in _params(path) if not (getattr(p, "help", None) or "").strip()]
+    assert bare == [], f"amsplan {' '.join(path)}: no help for {bare}"
+
+
+def test_a_flag_is_shown_as_a_flag():
+    """`--debug <bool>` read as if the flag took a value (and `--debug true` is an error)."""
+    out = run("--help").output
+    assert "--debug" in out and "<bool>" not in out
+    assert "<bool>" not in run("lock", "--help").output
+
+
+@pytest.mark.parametrize(
+    ("path", "option", "choices"),
+    [
+        (("followup", "list"), "--reason", ("failed_visit", "no_answer", "cancelled")),
+        (("orders", "list"), "--sort", ("order", "postcode")),
+        (("report", "progress"), "--by", ("day", "week")),
+    ],
+)
+def test_every_choice_is_listed(path, option, choices):
+    """`followup list --reason failed_visit` worked but was listed nowhere."""
+    out = run(*path, "--help").output
+    flat = " ".join(out.split())
+    assert option in out and all(c in flat for c in choices), out

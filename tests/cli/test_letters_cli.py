@@ -128,6 +128,7 @@ def test_pending_names_files_it_does_not_know(workspace):
             "order_no": None,
             "customer_name": "",
             "status": None,
+            "status_label": None,
             "generated_at": None,
         }
     ]

@@ -20,8 +20,10 @@ def test_a_dry_run_lists_who_would_get_an_e_mail_and_sends_nothing(workspace):
         assert "2 orders would get a booking e-mail; nothing sent (dry run)" in out
         assert "1 order without a usable address left for `amsplan letters generate`" in out
         listed = data("letters", "email", "--dry-run")
-        assert listed["would_send"] == [["AMS-00001", "kari@kunde.example"],
-                                        ["AMS-00002", "nobody@kunde.example"]]  # fmt: skip
+        assert listed["would_send"] == [
+            {"order_no": "AMS-00001", "to": "kari@kunde.example"},
+            {"order_no": "AMS-00002", "to": "nobody@kunde.example"},
+        ]
         assert server.received == []
     assert statuses() == {"ready_to_print": 3}
     assert data("email", "list") == []

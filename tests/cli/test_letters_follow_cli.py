@@ -95,7 +95,7 @@ def test_a_new_lock_gives_a_new_letter_with_the_new_code(workspace):
     ok("followup", "hold", "AMS-00001", "--until", "2026-06-01")
     ok("followup", "resume", "AMS-00001")
 
-    new = {x["order"]: x["code"].replace("-", "") for x in data("lock", "AMS-00001")["locked"]}[
+    new = {x["order_no"]: x["code"].replace("-", "") for x in data("lock", "AMS-00001")["locked"]}[
         "AMS-00001"
     ]
     ok("letters", "generate")

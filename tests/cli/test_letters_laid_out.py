@@ -32,9 +32,9 @@ def test_generate_names_the_letters_laid_out_by_weasyprint_and_why(workspace):
         "2026-04-22_T01_003_AMS-00003.pdf",
         "2026-04-22_T01_004_AMS-00004.pdf",
     ]
-    assert result["laid_out"] == {"right-to-left text": 1}
+    assert result["laid_out"] == [{"reason": "right-to-left text", "letters": 1}]
 
     # Letters that all go the direct way: no such line, nothing laid out.
     out = ok("letters", "generate").stdout
     assert "2 letters in" in out and "laid out" not in out, out
-    assert data("letters", "generate")["laid_out"] == {}
+    assert data("letters", "generate")["laid_out"] == []

@@ -72,10 +72,10 @@ def test_lock_json_is_the_same_in_every_language(workspace):
     assign_all(workspace, order_nos)
     nb = jsondoc.check("lock", ok("lock", "AMS-00001", "--json", env=NB).stdout)
     en = jsondoc.check("lock", ok("lock", "AMS-00002", "--json").stdout)
-    assert [x["order"] for x in nb["locked"] + en["locked"]] == order_nos
+    assert [x["order_no"] for x in nb["locked"] + en["locked"]] == order_nos
     assert all(re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", x["code"]) for x in nb["locked"])
     refused = jsondoc.check("lock", fails(1, "lock", "AMS-00001", "--json", env=NB).stdout)
-    assert refused["locked"] == [] and refused["refused"][0]["order"] == "AMS-00001"
+    assert refused["locked"] == [] and refused["refused"][0]["order_no"] == "AMS-00001"
 
 
 def test_assign_move_and_reschedule_json(workspace):
@@ -108,15 +108,15 @@ def test_unlock_unassign_and_transition_json(workspace):
     unlocked = fails(1, "unlock", "AMS-00001", "AMS-00003", "--yes", "--json", env=NB).stdout
     out = jsondoc.check("unlock", unlocked)
     assert out["moved"] == [
-        {"order": "AMS-00001", "status": "planning", "status_label": "Under planlegging"}
+        {"order_no": "AMS-00001", "status": "planning", "status_label": "Under planlegging"}
     ]
-    assert out["refused"][0]["order"] == "AMS-00003"
+    assert out["refused"][0]["order_no"] == "AMS-00003"
     assert "ready_to_print" not in out["refused"][0]["reason"]
     unassigned = ok("unassign", "AMS-00001", "--yes", "--json").stdout
     assert jsondoc.check("unassign", unassigned)["moved"][0]["status"] == "open"
     held = ok("transition", "hold", "AMS-00002", "--until", "2026-06-01", "--yes", "--json")
     assert jsondoc.check("transition", held.stdout)["moved"] == [
-        {"order": "AMS-00002", "status": "on_hold", "status_label": "On hold"}
+        {"order_no": "AMS-00002", "status": "on_hold", "status_label": "On hold"}
     ]
 
 
@@ -136,7 +136,7 @@ def test_followup_list_in_norwegian_and_its_json(workspace):
     replied(workspace)
     out = ok("followup", "list", env=NB).stdout
     assert "1 ordre trenger oppfølging" in out and "Manuell oppfølging" in out
-    assert "kunde" in out and "hvorfor" in out
+    assert "kunde" in out and "årsak" in out
     no_english(out.replace("customer replied", ""))  # the stored reason is data
     nb = jsondoc.check("followup list", ok("followup", "list", "--json", env=NB).stdout)
     en = jsondoc.check("followup list", ok("followup", "list", "--json").stdout)

@@ -59,7 +59,7 @@ def test_letters_replies_reminders_followup_and_export(workspace, tmp_path):
     o = [f"AMS-{n:05d}" for n in range(1, 6)]
     ok("assign", *o, "--tech", "T01", "--date", d1.isoformat(), "--start", "08:00")
     locked = data("lock", "--tech", "T01", "--date", d1.isoformat())["locked"]
-    codes = {x["order"]: x["code"].replace("-", "") for x in locked}
+    codes = {x["order_no"]: x["code"].replace("-", "") for x in locked}
     ok("letters", "generate")
 
     replies = tmp_path / "svar.csv"

@@ -11,7 +11,7 @@ def waiting(ws, count: int) -> dict[str, str]:
     """`count` orders locked (codes from `lock --json`) with letters: {order_no: code}."""
     assign_all(ws, seed(ws, count))
     locked = data("lock", "--tech", "T01", "--date", "2026-04-22")["locked"]
-    issued = {x["order"]: x["code"].replace("-", "") for x in locked}
+    issued = {x["order_no"]: x["code"].replace("-", "") for x in locked}
     ok("letters", "generate")
     return issued
 
@@ -186,7 +186,7 @@ def test_reply_with_the_old_code_after_a_new_time_never_confirms(workspace):
     replies_file(workspace, [f"2026-04-15 10:00;+4799999901;{old} KONTAKT"])
     ok("replies", "ingest", "svar.csv")
     ok("assign", "AMS-00001", "--tech", "T01", "--date", "2026-04-24", "--start", "12:00")
-    new = {x["order"]: x["code"].replace("-", "") for x in data("lock", "AMS-00001")["locked"]}[
+    new = {x["order_no"]: x["code"].replace("-", "") for x in data("lock", "AMS-00001")["locked"]}[
         "AMS-00001"
     ]
     assert new != old

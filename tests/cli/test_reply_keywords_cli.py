@@ -39,7 +39,9 @@ def booked(ws) -> dict[str, str]:
     ok("orders", "import", write_orders(ws.path / "o.csv", rows))
     numbers = [f"AMS-{n:05d}" for n in range(1, 5)]
     ok("assign", *numbers, "--tech", "T01", "--date", "2026-04-22", "--start", "08:00")
-    codes = {x["order"]: x["code"].replace("-", "") for x in data("lock", *numbers[:2])["locked"]}
+    codes = {
+        x["order_no"]: x["code"].replace("-", "") for x in data("lock", *numbers[:2])["locked"]
+    }
     ok("letters", "generate")
     by_sms = sms_codes(data("sms", "book", *numbers[2:], env=at("2026-04-01T10:00")))
     codes |= {no: code.replace("-", "") for no, code in by_sms.items()}

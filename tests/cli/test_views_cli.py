@@ -51,7 +51,7 @@ def test_filter_selects_orders_for_lock_letters_and_transitions(workspace):
     planned(workspace)
     ok("orders", "list", "--status", "planning", "--save-as", "Planlagt")
     locked = data("lock", "--filter", "Planlagt")["locked"]
-    assert [x["order"] for x in locked] == ["AMS-00001", "AMS-00002", "AMS-00003"]
+    assert [x["order_no"] for x in locked] == ["AMS-00001", "AMS-00002", "AMS-00003"]
     assert (
         "3 letters in"
         in ok("letters", "generate", "--filter", "Alle ordre klar til utskrift").stdout

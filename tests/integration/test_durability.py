@@ -75,5 +75,6 @@ def test_orders_show_tells_who_did_what_and_when(workspace):
     ok("--user", "kari", "followup", "manual", "AMS-00001", "--comment", "Ringer kunden")
     timeline = data("orders", "show", "AMS-00001")["timeline"]
     last = [e for e in timeline if e["kind"] == "status"][-1]
-    assert last["actor"] == "kari" and "follow_up_manually" in last["text"]
+    assert last["actor"] == "kari" and last["transition"] == "follow_up_manually"
+    assert "Manual follow-up" in last["text"]
     assert "Ringer kunden" in last["text"] and last["at"]

@@ -33,7 +33,7 @@ def verify(ctx: typer.Context, as_json: Json = False) -> None:
         print_json({
             "whole": result.whole, "rows": result.rows, "orders": result.orders,
             "findings": [
-                {"order": f.order_no, "at": f.at, "kind": f.kind, "detail": f.detail}
+                {"order_no": f.order_no, "at": f.at, "kind": f.kind, "detail": f.detail}
                 for f in result.findings
             ],
         })  # fmt: skip

@@ -110,8 +110,8 @@ def print_batch(
 
 
 def refused_json(refused: list[tuple[str, str]]) -> list[dict[str, str]]:
-    """The refused orders of a batch for --json: `{"order": ..., "reason": ...}`."""
-    return [{"order": order_no, "reason": reason} for order_no, reason in refused]
+    """The refused orders of a batch for --json: `{"order_no": ..., "reason": ...}`."""
+    return [{"order_no": order_no, "reason": reason} for order_no, reason in refused]
 
 
 def set_clock(c: Any, now: str | None) -> None:

@@ -198,7 +198,7 @@ def _lock_json(result) -> dict:
     """docs/json.md, `amsplan lock`: the locked orders with their codes, the refused."""
     return {
         "locked": [
-            {"order": order_no, "code": json_code(code)} for order_no, code in result.locked
+            {"order_no": order_no, "code": json_code(code)} for order_no, code in result.locked
         ],
         "refused": refused_json(result.refused),
     }

@@ -112,7 +112,7 @@ def _plan_json(proposal, applied) -> dict:
     """docs/json.md, `amsplan plan`: the proposal, and what was assigned (null: nothing)."""
     done = None
     if applied is not None:
-        skipped = [{"order": order_no, "reason": why} for order_no, why in applied.skipped]
+        skipped = [{"order_no": order_no, "reason": why} for order_no, why in applied.skipped]
         done = {"placed": applied.placed, "skipped": skipped}
     return {"proposal": proposal, "applied": done}
 

@@ -269,7 +269,7 @@ def run(
 
     def to_json(result: Any) -> dict[str, Any]:
         """docs/json.md, `amsplan transition`: each moved order with its (new) status."""
-        moved = [{"order": order_no, "status": str(status), "status_label": labels[status]}
+        moved = [{"order_no": order_no, "status": str(status), "status_label": labels[status]}
                  for order_no, status in result.moved]  # fmt: skip
         return {"moved": moved, "refused": refused_json(result.refused)}
 

@@ -199,7 +199,7 @@ def send_free_text(ctx: Context, order_no: str, text: str) -> Sms:
         order = get_order(s, order_no)
         refusal = sms_refusal(order)
         if refusal:
-            raise TransitionRefused(order_no, "sms", refusal)
+            raise TransitionRefused(order_no, "sms", refusal, "SMS")
         at = ctx.now()
         message = Sms(**_message(s, ctx, order, SmsKind.FREE_TEXT, at, text))
         s.add(message)
