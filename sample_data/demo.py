@@ -57,7 +57,8 @@ def amsplan(folder: Path, *args: str, ok_codes=(0,), capture=False) -> str:
 def run(folder: Path, args: list[str]) -> tuple[int, str, str]:
     """One amsplan command in `folder`: a process of its own, or (AMSPLAN_DEMO_INPROCESS=1,
     the tests) in this process through Typer's runner."""
-    env = {"COLUMNS": "150"}  # wide tables also when the output is a file
+    # Wide tables also when the output is a file (the tests: wider, so no cell wraps).
+    env = {"COLUMNS": os.environ.get("AMSPLAN_DEMO_COLUMNS", "150")}
     if os.environ.get("AMSPLAN_DEMO_INPROCESS") == "1":
         from typer.testing import CliRunner
 
@@ -182,7 +183,7 @@ def main(where: str | None = None) -> None:
         result = json.loads(out)
         locked += [(x["order_no"], x["code"].replace("-", "")) for x in result["locked"]]
         for x in result["refused"]:
-            print(f"  refused {x['order']}: {x['reason']}")
+            print(f"  refused {x['order_no']}: {x['reason']}")
     planned = [order_no for _, _, batch in work for order_no in batch]
     locked.sort(key=lambda x: planned.index(x[0]))  # technician by technician, day by day
     print(f"  {len(locked)} orders locked with booking codes")

@@ -119,7 +119,7 @@ def main() -> None:
 def loop(folder: Path, twilio: FakeTwilio, port: int) -> None:
     print("\n# Book by SMS: a booking code and a booking SMS each, queued in the outbox.")
     booked = json.loads(amsplan(folder, "sms", "book", *ORDERS, "--json", capture=True))
-    codes = dict(booked["moved"])
+    codes = {x["order_no"]: x["code"].replace("-", "") for x in booked["booked"]}
     amsplan(folder, "sms", "list")
     print("\n# cron: sms dispatch sends what is due through Twilio (each message once):")
     amsplan(folder, "--user", "cron", "sms", "dispatch")

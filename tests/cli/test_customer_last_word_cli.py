@@ -137,7 +137,7 @@ def test_an_older_reply_in_a_later_file_never_overrides_a_newer_one(workspace):
     shown = order(no)
     assert shown["status"] == "manual_followup"
     assert shown["followup_reason"] == "customer replied: KONTAKT kan ikke likevel"
-    assert any(t.startswith("Eldre svar") and "OK" in t for t in texts(no))
+    assert any(t.startswith("Older reply") and "OK" in t for t in texts(no))
     assert data("replies", "unmatched") == []
 
 

@@ -107,7 +107,7 @@ def test_new_address_of_locked_and_lettered_orders_is_recorded_and_followed_up(w
         e["kind"] == "import" and "'Storgata 1' → 'Nygata 7'" in e["text"]
         for e in shown["timeline"]
     )
-    assert order(second)["followup_reason"] == "changed after booking: customer_name, phone, mobile"
+    assert order(second)["followup_reason"] == "changed after booking: name, phone, mobile"
     assert order(third)["followup_reason"] is None
     # The letters of the first two name the old address or name: not printed any more.
     pending = [p["order_no"] for p in data("letters", "pending")]

@@ -139,7 +139,8 @@ def test_a_failed_confirmation_leaves_the_status_and_is_listed_for_followup(ws):
     with ws.context().session() as s:
         texts = [c.text for c in s.exec(select(Comment).where(Comment.kind == "sms_failed"))]
     assert texts == [
-        "Bekreftelse på SMS kunne ikke leveres (teknisk feil med SMS): failed (Twilio error 30006)"
+        "Confirmation by SMS could not be delivered (a technical SMS error): "
+        "failed (Twilio error 30006)"
     ]
 
 
@@ -151,7 +152,7 @@ def test_the_same_report_twice_is_stored_and_applied_once(ws):
     assert len(stored(ws)) == 1
     with ws.context().session() as s:
         history = [c.text for c in s.exec(select(Comment).where(Comment.order_id == sms.order_id))]
-    assert sum("kunne ikke leveres" in t for t in history) == 1
+    assert sum("could not be delivered" in t for t in history) == 1
     assert order(ws, order_no).status == "manual_followup"
 
 

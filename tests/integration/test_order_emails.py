@@ -147,14 +147,14 @@ def test_a_changed_address_of_a_booked_order_is_taken_and_followed_up(workspace)
     assert (result.changed_after_booking, result.unchanged) == (1, 1)
     order = stored(workspace)[first]
     assert (order.email, order.status) == ("kari.nordmann@example.com", "awaiting_response")
-    assert order.followup_reason == "changed after booking: email"  # the field, no address
+    assert order.followup_reason == "changed after booking: e-mail"  # the field, no address
     with workspace.context().session() as s:
         flags = s.exec(select(FollowupFlag).where(FollowupFlag.order_id == order.id)).all()
     assert [(f.kind, f.reason) for f in flags] == [
-        (FollowupKind.CHANGED, "changed after booking: email")
+        (FollowupKind.CHANGED, "changed after booking: e-mail")
     ]
     timeline = order_detail(workspace.context(), first).timeline
-    assert any(e.kind == "import" and "email: " in e.text for e in timeline)
+    assert any(e.kind == "import" and "e-mail: " in e.text for e in timeline)
     assert found(workspace, "kari.nordmann@example") == [first]
 
 

@@ -143,8 +143,8 @@ def test_a_refused_booking_sms_fails_and_moves_its_order_to_manual_followup(work
     order = order_of(workspace, order_nos[0])
     assert (order.status, order.followup_kind) == ("manual_followup", "sms_failed")
     assert "21211" in order.followup_reason
-    note = next(c for c in comments(workspace) if "kunne ikke leveres" in c)
-    assert "Booking-SMS" in note and "40000001" not in note
+    note = next(c for c in comments(workspace) if "could not be delivered" in c)
+    assert "Booking SMS" in note and "40000001" not in note
     assert [(i.order_no, i.kind) for i in followup_list(workspace.context())] == [
         (order_nos[0], "sms_failed")
     ]
@@ -164,7 +164,7 @@ def test_a_failed_report_after_dispatch_gave_up_does_not_fail_the_message_twice(
     request = Request("POST", url, headers, {"ref": message.reference}, form, b"")
     answer = callbacks.receive(workspace.context(now=LATER), "twilio", "status", request)
     assert answer.status == 200
-    assert len([c for c in comments(workspace) if "kunne ikke leveres" in c]) == 1
+    assert len([c for c in comments(workspace) if "could not be delivered" in c]) == 1
     order = order_of(workspace, order_no)
     assert (order.status, order.followup_kind) == ("manual_followup", "sms_failed")
     assert "30008" not in (order.followup_reason or "")
@@ -185,7 +185,8 @@ def test_a_refused_confirmation_leaves_the_status_and_is_noted_and_listed(worksp
     assert messages(workspace)[-1].kind == "confirmation"
     order = order_of(workspace, order_no)
     assert (order.status, order.followup_kind) == ("ready_for_execution", "sms_failed")
-    assert any(c.startswith("Bekreftelse på SMS kunne ikke leveres") for c in comments(workspace))
+    failed = "Confirmation by SMS could not be delivered"
+    assert any(c.startswith(failed) for c in comments(workspace))
     assert [(i.order_no, i.kind) for i in followup_list(workspace.context())] == [
         (order_no, "sms_failed")
     ]

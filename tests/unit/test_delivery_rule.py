@@ -19,7 +19,7 @@ def test_a_failed_booking_sms_moves_a_waiting_order_to_manual_followup_with_the_
         SmsKind.BOOKING, Status.AWAITING_RESPONSE, "Twilio error 30003"
     )
     assert isinstance(step, Apply) and step.transition == "sms_undelivered"
-    assert "Twilio error 30003" in step.comment and "kunne ikke leveres" in step.comment
+    assert "Twilio error 30003" in step.comment and "could not be delivered" in step.comment
     assert step.params["text"] == step.comment and "Twilio error 30003" in step.params["reason"]
     assert TRANSITIONS["sms_undelivered"].followup is FollowupKind.SMS_FAILED
 

@@ -154,6 +154,6 @@ def test_a_bounce_of_a_booking_email():
 def test_a_failed_email_to_an_order_not_waiting_for_it_is_noted_and_flagged(status, channel):
     steps = delivery.email_failure_steps(status, channel, "refused: 550 5.7.1 blocked")
     assert steps == (
-        Note("Booking-e-post kunne ikke leveres: refused: 550 5.7.1 blocked"),
+        Note("Booking e-mail could not be delivered: refused: 550 5.7.1 blocked"),
         Flag(FollowupKind.EMAIL_FAILED, "booking e-mail refused: 550 5.7.1 blocked"),
     )

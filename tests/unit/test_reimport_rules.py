@@ -43,7 +43,7 @@ def test_purged_orders_keep_their_personal_fields():
 
 
 def test_change_text_shows_old_and_new():
-    assert reimport.change_text(OLD, {"street": "Nygata 2"}, ["street"]) == (
+    assert reimport.change_text(OLD, {"street": "Nygata 2"}, ["street"], {}) == (
         "street: 'Storgata 1' → 'Nygata 2'"
     )
 

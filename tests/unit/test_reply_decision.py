@@ -46,7 +46,7 @@ def reply(answer: str, text: str | None = None, received: datetime = AT, **kw) -
 @pytest.mark.parametrize(("ok", "contact"), KEYWORDS)
 def test_the_configured_word_confirms_a_waiting_order(ok, contact):
     decision = decide(reply(ok.lower()), CodeState.LIVE, AWAITING, ok, TZ)
-    assert decision == Decision(R.CONFIRMED, True, (Apply("reply_ok", f"Svar {ok}"),), True)
+    assert decision == Decision(R.CONFIRMED, True, (Apply("reply_ok", f"Reply {ok}"),), True)
 
 
 @pytest.mark.parametrize(("ok", "contact"), KEYWORDS)
@@ -57,7 +57,7 @@ def test_the_contact_word_and_the_other_keyword_need_a_person(ok, contact):
         assert decision.outcome is R.FOLLOWUP and decision.handled and decision.last_word
         shown = answer or "(no text)"
         assert decision.steps == (
-            Apply("reply_other", "Svar mottatt",
+            Apply("reply_other", "Reply received",
                   {"text": f"ACDE-7FHA {answer}", "reason": f"customer replied: {shown}"}),
         )  # fmt: skip
 
@@ -84,8 +84,8 @@ def test_without_a_known_code_only_one_waiting_order_of_the_sender_takes_it(code
     assert matched.outcome is R.MATCHED_BY_PHONE and matched.handled
     assert not matched.last_word
     assert matched.steps == (
-        Apply("reply_other", "Svar uten gyldig kode",
-              {"text": "Svar uten gyldig kode fra +4741234567: hei, det passer",
+        Apply("reply_other", "Reply without a valid code",
+              {"text": "Reply without a valid code from +4741234567: hei, det passer",
                "reason": "replied without a valid code: hei, det passer"}),
     )  # fmt: skip
 
@@ -94,8 +94,8 @@ def test_a_retired_code_goes_to_a_person_or_to_follow_up():
     decision = decide(reply("OK"), CodeState.RETIRED, AWAITING, "OK", TZ)
     assert decision.outcome is R.RETIRED_CODE and decision.handled
     assert decision.steps == (
-        Apply("reply_other", "Svar med utgått kode",
-              {"text": "Svar med utgått kode: ACDE-7FHA OK",
+        Apply("reply_other", "Reply with an old code",
+              {"text": "Reply with an old code: ACDE-7FHA OK",
                "reason": "replied with an old code: ACDE-7FHA OK"}),
     )  # fmt: skip
     ready = OrderState(Status.READY_FOR_EXECUTION)
@@ -106,7 +106,7 @@ def test_an_answer_older_than_the_newest_is_only_noted():
     order = OrderState(Status.READY_FOR_EXECUTION, newest_answer=AT)
     decision = decide(reply("NEI", received=EARLIER), CodeState.LIVE, order, "JA", TZ)
     assert decision == Decision(
-        R.SUPERSEDED, True, (Note("Eldre svar (mottatt 21.04.2026 09:00, før et nyere): "
+        R.SUPERSEDED, True, (Note("Older reply (received 21.04.2026 09:00, before a newer one): "
                                   "ACDE-7FHA NEI"),)
     )  # fmt: skip
 
@@ -116,7 +116,7 @@ def test_an_answer_to_a_cancelled_order_is_noted_and_flagged():
     decision = decide(reply("JA"), CodeState.LIVE, order, "JA", TZ)
     assert decision == Decision(
         R.CANCELLED_ORDER, True,
-        (Note("Svar etter kansellering: ACDE-7FHA JA"),
+        (Note("Reply after cancellation: ACDE-7FHA JA"),
          Flag(FollowupKind.REPLY, "customer replied after cancellation: JA")),
         True,
     )  # fmt: skip
@@ -126,7 +126,7 @@ def test_an_answer_to_a_cancelled_order_is_noted_and_flagged():
 def test_the_same_answer_again_is_a_repeat(ok, contact):
     ready = OrderState(Status.READY_FOR_EXECUTION, last_transition=("reply_ok", EARLIER))
     decision = decide(reply(ok), CodeState.LIVE, ready, ok, TZ)
-    assert decision == Decision(R.REPEAT, True, (Note(f"Samme svar igjen: ACDE-7FHA {ok}"),), True)
+    assert decision == Decision(R.REPEAT, True, (Note(f"Same reply again: ACDE-7FHA {ok}"),), True)
     manual = OrderState(Status.MANUAL_FOLLOWUP, followup_reason=f"customer replied: {contact}")
     assert decide(reply(contact), CodeState.LIVE, manual, ok, TZ).outcome is R.REPEAT
 
@@ -136,7 +136,7 @@ def test_a_late_answer_stays_in_follow_up_with_the_reason():
     decision = decide(reply("JA"), CodeState.LIVE, order, "JA", TZ)
     assert decision == Decision(
         R.LATE_REPLY, True,
-        (Note("Svar (sent): ACDE-7FHA JA"), Flag(FollowupKind.REPLY, "customer replied late: JA")),
+        (Note("Reply (late): ACDE-7FHA JA"), Flag(FollowupKind.REPLY, "customer replied late: JA")),
         True,
     )  # fmt: skip
 
@@ -152,7 +152,7 @@ def test_a_newer_answer_reconsiders_the_customers_own_answer(ok, contact):
     decision = decide(reply(contact), CodeState.LIVE, confirmed, ok, TZ)
     assert decision.outcome is R.FOLLOWUP
     assert decision.steps[0] == Apply(
-        "reply_again", "Nytt svar mottatt 21.04.2026 10:00", {"reconsider": "own_reply"}
+        "reply_again", "New reply received 21.04.2026 10:00", {"reconsider": "own_reply"}
     )
     assert decision.steps[1].transition == "reply_other"
 
@@ -162,9 +162,9 @@ def test_an_answer_received_before_the_reminder_ran_still_counts():
     decision = decide(reply("JA", received=EARLIER), CodeState.LIVE, reminded, "JA", TZ)
     assert decision.outcome is R.CONFIRMED
     assert decision.steps == (
-        Apply("reply_again", "Svar mottatt 21.04.2026 09:00, før påminnelsen",
+        Apply("reply_again", "Reply received 21.04.2026 09:00, before the reminder",
               {"reconsider": "answered_before_reminder"}),
-        Apply("reply_ok", "Svar JA"),
+        Apply("reply_ok", "Reply JA"),
     )  # fmt: skip
 
 

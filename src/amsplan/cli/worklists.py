@@ -140,6 +140,7 @@ def field_group(
     ingest.__annotations__["file"] = Annotated[Path, typer.Argument(help=file_help)]
 
     def unapplied(ctx: typer.Context, as_json: Json = False) -> None:
+        from amsplan.services.field import message_text
         from amsplan.services.field import unapplied as listed
 
         c = context(ctx)
@@ -151,7 +152,7 @@ def field_group(
         for m in items:
             received = local_when(m.ingested_at, c.settings)
             out.add_row(str(m.id), f"{m.source_file}:{m.line_no}", m.order_no,
-                        f"{m.kind} {m.detail}", m.reason, received)  # fmt: skip
+                        message_text(m), m.reason, received)  # fmt: skip
         console.print(out)
         n = len(items)
         console.print(

@@ -20,15 +20,15 @@ from amsplan.domain.steps import Apply, Flag, Note, Step
 from amsplan.i18n import N_, _
 
 KIND_WORDS = {
-    SmsKind.BOOKING: "Booking-SMS",
-    SmsKind.BOOKING_REMINDER: "Påminnelse om booking",
-    SmsKind.APPOINTMENT_REMINDER: "Påminnelse om avtale",
-    SmsKind.CONFIRMATION: "Bekreftelse på SMS",
-    SmsKind.CHANGE: "SMS om endring",
-    SmsKind.FREE_TEXT: "SMS",
+    SmsKind.BOOKING: N_("Booking SMS"),
+    SmsKind.BOOKING_REMINDER: N_("Booking reminder"),
+    SmsKind.APPOINTMENT_REMINDER: N_("Appointment reminder"),
+    SmsKind.CONFIRMATION: N_("Confirmation by SMS"),
+    SmsKind.CHANGE: N_("SMS about a change"),
+    SmsKind.FREE_TEXT: N_("SMS"),
 }
-# The same in the follow-up reason, which follows the planner's language (the comment
-# above is stored as written).
+# The same in the follow-up reason. Both are written in the planner's language and stored
+# as written.
 FAILED_REASONS = {
     SmsKind.BOOKING: N_("booking SMS failed: {reason}"),
     SmsKind.BOOKING_REMINDER: N_("booking reminder SMS failed: {reason}"),
@@ -41,7 +41,9 @@ FAILED_REASONS = {
 
 def failure_note(kind: SmsKind, reason: str) -> str:
     """The comment on the order: which message did not arrive, and why."""
-    return f"{KIND_WORDS[SmsKind(kind)]} kunne ikke leveres (teknisk feil med SMS): {reason}"
+    return _("{what} could not be delivered (a technical SMS error): {reason}").format(
+        what=_(KIND_WORDS[SmsKind(kind)]), reason=reason
+    )
 
 
 def failure_steps(kind: SmsKind, order_status: Status | str, reason: str) -> tuple[Step, ...]:
@@ -69,7 +71,7 @@ def email_failure_steps(
     unknown", "refused: 550 5.1.1 ..."). An order still waiting for the answer to its
     e-mail booking moves to manual follow-up (email_undelivered: a letter or a call
     instead); any other order keeps its status, with a note and an email_failed reason."""
-    note = f"Booking-e-post kunne ikke leveres: {reason}"
+    note = _("Booking e-mail could not be delivered: {reason}").format(reason=reason)
     if order_status == Status.AWAITING_RESPONSE and booking_channel == "email":
         params = {
             "text": note,

@@ -308,8 +308,8 @@ def _partners(changes: list[Change]) -> dict[Key, Change]:
 
 def _joined(texts: list[str]) -> str:
     """The transition's comment and the flag's reason on one line, each said once: a text
-    whose detail (after its first ": ") an earlier one already holds is left out ("Booking-
-    e-post kunne ikke leveres: bounced: 550 …" holds "e-mail bounced: 550 …")."""
+    whose detail (after its first ": ") an earlier one already holds is left out ("Booking
+    e-mail could not be delivered: bounced: 550 …" holds "e-mail bounced: 550 …")."""
     kept: list[str] = []
     for text in texts:
         if text and not any(text.split(": ", 1)[-1] in before for before in kept):

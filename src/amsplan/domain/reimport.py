@@ -87,9 +87,11 @@ def without_personal(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str
     return kept, any((new[k] or None) != (old.get(k) or None) for k in PERSONAL_FIELDS if k in new)
 
 
-def change_text(old: dict[str, Any], new: dict[str, Any], fields: list[str]) -> str:
-    """'street: 'Storgata 1' → 'Storgata 2'; phone: …' for the timeline."""
-    return "; ".join(f"{f}: {old.get(f) or ''!r} → {new[f] or ''!r}" for f in fields)
+def change_text(
+    old: dict[str, Any], new: dict[str, Any], fields: list[str], labels: dict[str, str]
+) -> str:
+    """'gate: 'Storgata 1' → 'Storgata 2'; …' for the timeline (`labels`: field → word)."""
+    return "; ".join(f"{labels.get(f, f)}: {old.get(f) or ''!r} → {new[f] or ''!r}" for f in fields)
 
 
 def outside_hours(start: datetime, minutes: int | None, work_start: time, work_end: time) -> bool:

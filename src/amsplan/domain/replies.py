@@ -364,10 +364,12 @@ def decide(
         outcome = R.UNKNOWN_CODE if code is CodeState.UNKNOWN else R.NO_CODE
         if order is None:
             return Decision(outcome)
-        note = f"Svar uten gyldig kode fra {reply.sender}: {text}"
+        note = _("Reply without a valid code from {sender}: {text}").format(
+            sender=reply.sender, text=text
+        )
         step = Apply(
             "reply_other",
-            "Svar uten gyldig kode",
+            _("Reply without a valid code"),
             {"text": note, "reason": _("replied without a valid code: {text}").format(text=text)},
         )
         return Decision(R.MATCHED_BY_PHONE, True, (step,))
@@ -378,9 +380,9 @@ def decide(
             return Decision(R.RETIRED_CODE)
         step = Apply(
             "reply_other",
-            "Svar med utgått kode",
+            _("Reply with an old code"),
             {
-                "text": f"Svar med utgått kode: {text}",
+                "text": _("Reply with an old code: {text}").format(text=text),
                 "reason": _("replied with an old code: {text}").format(text=text),
             },
         )
@@ -388,7 +390,9 @@ def decide(
     if order.newest_answer is not None and reply.received < order.newest_answer:
         # The customer has said something newer already: this changes nothing.
         when = clock.to_local(reply.received, tz)
-        note = f"Eldre svar (mottatt {when:%d.%m.%Y %H:%M}, før et nyere): {text}"
+        note = _("Older reply (received {when}, before a newer one): {text}").format(
+            when=f"{when:%d.%m.%Y %H:%M}", text=text
+        )
         return Decision(R.SUPERSEDED, True, (Note(note),))
     return _answered(reply, order, keyword_ok, tz)
 
@@ -401,7 +405,7 @@ def _answered(reply: Incoming, order: OrderState, keyword_ok: str, tz: ZoneInfo)
     status = order.status
     if order.cancelled:  # noted; never moves it out of follow-up nor hides the cancellation
         steps: tuple[Step, ...] = (
-            Note(f"Svar etter kansellering: {text}"),
+            Note(_("Reply after cancellation: {text}").format(text=text)),
             Flag(
                 FollowupKind.REPLY,
                 _("customer replied after cancellation: {answer}").format(answer=answer),
@@ -413,33 +417,36 @@ def _answered(reply: Incoming, order: OrderState, keyword_ok: str, tz: ZoneInfo)
         if (ok and status is Status.READY_FOR_EXECUTION) or (
             not ok and order.followup_reason in _replied(answer)
         ):
-            return Decision(R.REPEAT, True, (Note(f"Samme svar igjen: {text}"),), last_word=True)
+            same = Note(_("Same reply again: {text}").format(text=text))
+            return Decision(R.REPEAT, True, (same,), last_word=True)
         why = reconsider(order.last_transition, reply.received)
         if why is None:
             if status is not Status.MANUAL_FOLLOWUP:
                 return Decision(R.NOT_AWAITING)
             # A late answer (e.g. to the reminder): the planner decides, with the answer at hand.
             steps = (
-                Note(f"Svar (sent): {text}"),
+                Note(_("Reply (late): {text}").format(text=text)),
                 Flag(
                     FollowupKind.REPLY, _("customer replied late: {answer}").format(answer=answer)
                 ),
             )
             return Decision(R.LATE_REPLY, True, steps, last_word=True)
         when = clock.to_local(reply.received, tz)
-        comment = (f"Svar mottatt {when:%d.%m.%Y %H:%M}, før påminnelsen"
-                   if why == "answered_before_reminder"
-                   else f"Nytt svar mottatt {when:%d.%m.%Y %H:%M}")  # fmt: skip
+        said = (_("Reply received {when}, before the reminder")
+                if why == "answered_before_reminder"
+                else _("New reply received {when}"))  # fmt: skip
+        comment = said.format(when=f"{when:%d.%m.%Y %H:%M}")
         again = (Apply("reply_again", comment, {"reconsider": why}),)
     if ok:
-        return Decision(R.CONFIRMED, True, (*again, Apply("reply_ok", f"Svar {keyword_ok}")), True)
+        confirmed = Apply("reply_ok", _("Reply {keyword}").format(keyword=keyword_ok))
+        return Decision(R.CONFIRMED, True, (*again, confirmed), True)
     reason = _(REPLIED).format(answer=answer)
     if not reply.may_confirm and is_confirmation(reply.answer, keyword_ok):
         reason = _(
             "replied {answer} from another address than the booking went to"
             " (the code only quoted): check who answered"
         ).format(answer=reply.answer.strip())
-    other = Apply("reply_other", "Svar mottatt", {"text": text, "reason": reason})
+    other = Apply("reply_other", _("Reply received"), {"text": text, "reason": reason})
     return Decision(R.FOLLOWUP, True, (*again, other), last_word=True)
 
 

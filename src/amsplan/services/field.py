@@ -22,7 +22,7 @@ from amsplan.domain import cancellation
 from amsplan.domain.followups import FollowupKind
 from amsplan.domain.statuses import Status
 from amsplan.errors import AmsplanError, InputError, TransitionRefused
-from amsplan.i18n import _, ngettext
+from amsplan.i18n import N_, _, ngettext, pgettext
 from amsplan.services import workflow, worklist
 from amsplan.services.booking import BatchResult
 from amsplan.services.context import Context
@@ -214,10 +214,11 @@ def _apply_return(s: Session, ctx: Context, order: Order, row: _Row) -> None:
     comment = f"{code}{who}" + (f": {note}" if note else "")
     workflow.apply(s, ctx, order, "resolve", comment=comment, resolution=code, at=row.at)
     if code == RESOLUTION_OK:  # a successful change closes the order at once
-        workflow.apply(s, ctx, order, "close", comment="Utført", resolution=RESOLUTION_OK,
+        workflow.apply(s, ctx, order, "close", comment=_("Done"), resolution=RESOLUTION_OK,
                        at=row.at)  # fmt: skip
     else:
-        workflow.flag_followup(s, ctx, order, FollowupKind.FAILED_VISIT, f"failed visit: {comment}")
+        failed = _("failed visit: {comment}").format(comment=comment)
+        workflow.flag_followup(s, ctx, order, FollowupKind.FAILED_VISIT, failed)
 
 
 def ingest_returns(ctx: Context, path: Path) -> IngestResult:
@@ -302,7 +303,7 @@ def unapplied(ctx: Context, source: str) -> list[InboundMessage]:
 
 # --- work lists that end: handled by a person, or retried after a fix ------------------
 
-SOURCE_NAMES = {"returns": "Retur", "upstream": "Melding fra Quant"}
+SOURCE_NAMES = {"returns": N_("Return"), "upstream": N_("Message from Quant")}
 _DETAIL_KEYS = sorted({*RETURN_COLUMNS, *UPSTREAM_COLUMNS})
 _DETAIL_SPLIT = re.compile("; (?=(?:" + "|".join(_DETAIL_KEYS) + ")=)")
 
@@ -323,9 +324,11 @@ def handle(
         def order_of(item: object) -> Order | None:
             return orders.get(cast(InboundMessage, item).order_no)
 
+        name = _(SOURCE_NAMES[source])
+
         def describe(item: object) -> str:
             m = cast(InboundMessage, item)
-            return f"{SOURCE_NAMES[source]} ({m.source_file}:{m.line_no}, {m.kind})"
+            return f"{name} ({m.source_file}:{m.line_no}: {message_text(m)})"
 
         return worklist.mark_handled(s, ctx, items, comment, order_of, describe, dry_run)
 
@@ -375,6 +378,21 @@ def retry(ctx: Context, source: str, ids: list[int] | None) -> RetryResult:
             if not message.handled:
                 result.refused.append((message.id, message.order_no, message.reason))
     return result
+
+
+def message_text(message: InboundMessage) -> str:
+    """What a message from the field or upstream said, as a planner reads it: its kind in
+    words, then the values of the file's row ("løst OK; T01; Lapp i postkassen")."""
+    kinds = {
+        "started": pgettext("message", "started"), "resolved": pgettext("message", "resolved"),
+        "rejection": pgettext("message", "rejected"),
+        "cancellation": pgettext("message", "cancelled"),
+    }  # fmt: skip
+    values = [v for k, v in _row_of(message).values.items() if v and k not in _NOT_SHOWN]
+    return " ".join([kinds.get(message.kind, message.kind), "; ".join(values)]).strip()
+
+
+_NOT_SHOWN = {"order_no", "kind", "event", "time"}  # shown in columns of their own, or the kind
 
 
 def _row_of(message: InboundMessage) -> _Row:

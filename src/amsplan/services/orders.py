@@ -272,6 +272,11 @@ _LABELS = {
     "phone": N_("mobile number"),  # checked only for orders booked by SMS
     "email": N_("e-mail address"),  # checked only for orders booked by e-mail
 }  # fmt: skip
+# The contact fields a re-import may change (reimport.CONTACT_FIELDS), as planners call them.
+_CONTACT_LABELS = {
+    "customer_name": N_("name"), "street": N_("street"), "postcode": N_("postcode"),
+    "city": N_("city"), "phone": N_("phone"), "mobile": N_("mobile"), "email": N_("e-mail"),
+}  # fmt: skip
 # What free-text search finds an order by (store.models.search_text_of, in its order).
 _SEARCHED = ("customer_name", "street", "city", "phone", "mobile", "email")
 
@@ -308,6 +313,7 @@ def _changed_after_booking(
     """Booked orders whose name, address, phone or e-mail the customer system changed: taken,
     recorded in the timeline, and put into follow-up (stale letters are withdrawn)."""
     by_id = {old["id"]: (old, values, contact) for old, values, contact in booked}
+    labels = {f: _(label) for f, label in _CONTACT_LABELS.items()}  # in the planner's words
     for order_id, order in store.orders_by_id(s, by_id).items():
         old, values, contact = by_id[order_id]
         for key, value in values.items():
@@ -317,15 +323,17 @@ def _changed_after_booking(
         s.add(order)
         workflow.add_comment(
             s, ctx, order,
-            "Endret i kundesystemet etter booking: "
-            + reimport.change_text(old, values, contact),
+            _("Changed in the customer system after booking: {changes}").format(
+                changes=reimport.change_text(old, values, contact, labels)),
             kind="import",
         )  # fmt: skip
+        fields = ", ".join(labels.get(f, f) for f in contact)
         workflow.flag_followup(
-            s, ctx, order, FollowupKind.CHANGED, "changed after booking: " + ", ".join(contact)
-        )
-        untrue = "the name or address changed" if reimport.letter_untrue(contact) else ""
-        follow.order_changed(s, ctx, order, "changed after booking", withdraw_letters=untrue)
+            s, ctx, order, FollowupKind.CHANGED,
+            _("changed after booking: {fields}").format(fields=fields),
+        )  # fmt: skip
+        untrue = _("the name or address changed") if reimport.letter_untrue(contact) else ""
+        follow.order_changed(s, ctx, order, _("changed after booking"), withdraw_letters=untrue)
 
 
 def _defaults() -> dict:

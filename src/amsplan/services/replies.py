@@ -434,6 +434,8 @@ def handle(
 
         def describe(item: object) -> str:
             reply = cast(Reply, item)
-            return f"Svar fra {reply.sender} ({reply.source_file}:{reply.line_no})"
+            return _("Reply from {sender} ({file}:{line})").format(
+                sender=reply.sender, file=reply.source_file, line=reply.line_no
+            )
 
         return worklist.mark_handled(s, ctx, items, comment, order_of, describe, dry_run)
