@@ -57,17 +57,10 @@ def add(
 
 
 def _days(working_days: str) -> str:
-    """The ISO weekdays worked in the planner's words: "12345" -> "man-fre", "Mon-Fri";
-    "1357" -> "man, ons, fre, søn"."""
-    from datetime import date
+    """The ISO weekdays worked in the planner's words: "12345" -> "man-fre", "Mon-Fri"."""
+    from amsplan.domain.slots import days_text
 
-    from amsplan.i18n import weekday
-
-    digits = sorted({int(d) for d in working_days or "" if d in "1234567"})
-    short = [weekday(date(2024, 1, d))[:3] for d in digits]  # 1 January 2024: a Monday
-    if len(digits) > 2 and digits == list(range(digits[0], digits[-1] + 1)):
-        return f"{short[0]}-{short[-1]}"
-    return ", ".join(short)
+    return days_text(working_days)
 
 
 def _start(tech) -> str:
