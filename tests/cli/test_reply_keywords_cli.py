@@ -92,7 +92,7 @@ def test_a_company_that_asks_for_ja_gets_ja_understood(workspace):
         shown = order(no)
         assert shown["status"] == "manual_followup", no
         assert shown["followup_reason"] == f"customer replied: {answer}"
-    assert any("Svar JA" in e["text"] for e in order("AMS-00001")["timeline"])
+    assert any("Reply JA" in e["text"] for e in order("AMS-00001")["timeline"])
 
     # The contact word is an answer for a person; a newer one is the customer's last word.
     later = reply(workspace, "svar2.csv", [f"2026-04-01 11:30;+4740000001;{code['AMS-00001']} NEI"])
