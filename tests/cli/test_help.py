@@ -47,8 +47,11 @@ def test_root_help_lists_every_top_level_command():
         assert name in result.output
 
 
+ROOT = typer.main.get_command(app)  # built once: typer rebuilds the whole tree per call
+
+
 def _params(path: tuple[str, ...]):
-    command = typer.main.get_command(app)
+    command = ROOT
     for word in path:
         command = command.commands[word]
     return command.params

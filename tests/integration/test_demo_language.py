@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import email
 import importlib.util
+import logging
 import re
 import sys
 from email import policy
@@ -117,6 +118,8 @@ def _screens(folder: Path, transcript: list[dict]) -> str:
 
 
 def _run_demo(tmp_path: Path, monkeypatch, language: str) -> tuple[Path, list[dict]]:
+    # WeasyPrint's warnings about the charts' SVG styles, captured per record, cost seconds.
+    monkeypatch.setattr(logging.getLogger("weasyprint"), "level", logging.ERROR)
     monkeypatch.setenv("AMSPLAN_LANGUAGE", language)
     monkeypatch.setenv("AMSPLAN_DEMO_INPROCESS", "1")
     monkeypatch.setenv("AMSPLAN_DEMO_COLUMNS", "1000")  # no cell wraps: data stays whole
