@@ -26,11 +26,6 @@ console = Console(highlight=False, markup=False)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
-def count(n: int, singular: str, plural: str) -> str:
-    """'1 order', '2 orders'."""
-    return f"{n} {singular if n == 1 else plural}"
-
-
 def confirm(question: str) -> None:
     """Ask before a change, in the planner's language ("[j/N]", "[y/N]"); no (or just
     Enter) stops the command with exit code 1 and nothing changed."""
@@ -62,7 +57,7 @@ def status_text(status: str, settings: Settings) -> Text:
 def table(*columns: str, title: str | None = None) -> Table:
     """A table with translated column headers (`_("order")`, ...)."""
     t = Table(title=title, header_style="bold", title_justify="left")
-    identifiers = {_(c) if c != "#" else c for c in _IDENTIFIERS}
+    identifiers = {"#", *(_(c) for c in _IDENTIFIERS)}
     for column in columns:
         # Identifiers are never cut: a planner copies them into the next command.
         t.add_column(column, no_wrap=column in identifiers)
@@ -71,7 +66,7 @@ def table(*columns: str, title: str | None = None) -> Table:
 
 _IDENTIFIERS = (
     N_("order"), N_("file"), N_("file:line"), N_("id"), N_("to"), N_("time"),
-    N_("appointment"), N_("received"), "#",
+    N_("appointment"), N_("received"),
 )  # fmt: skip
 
 

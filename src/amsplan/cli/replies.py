@@ -162,7 +162,6 @@ replies_app.command("handle")(
     handle_command(
         "Reply ids (the id column of unmatched).",
         "reply",
-        "replies",
         _unmatched_ids,
         _handle,
         HANDLE,

@@ -43,7 +43,6 @@ def counted(one: str, n: int) -> str:
 def handle_command(
     ids_help: str,
     one: str,
-    many: str,
     listed: Callable[[Context], list[int]],
     run: Callable[[Context, list[int], str, bool], Any],
     doc: str,
@@ -170,7 +169,7 @@ def field_group(
         return handle(c, source, ids, comment, dry_run=dry_run)
 
     handle = handle_command(
-        MESSAGE_IDS, one, one + "s", unapplied_ids,
+        MESSAGE_IDS, one, unapplied_ids,
         handle_messages, docs[2],
     )  # fmt: skip
 

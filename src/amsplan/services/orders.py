@@ -266,17 +266,18 @@ def import_orders(
     return result
 
 
-_LABELS = {
-    "customer_name": N_("name"), "street": N_("street"), "postcode": N_("postcode"),
-    "city": N_("city"),
-    "phone": N_("mobile number"),  # checked only for orders booked by SMS
-    "email": N_("e-mail address"),  # checked only for orders booked by e-mail
-}  # fmt: skip
 # The contact fields a re-import may change (reimport.CONTACT_FIELDS), as planners call them.
 _CONTACT_LABELS = {
     "customer_name": N_("name"), "street": N_("street"), "postcode": N_("postcode"),
     "city": N_("city"), "phone": N_("phone"), "mobile": N_("mobile"), "email": N_("e-mail"),
 }  # fmt: skip
+# The same fields where a booked order may not lose them: the phone and e-mail are the
+# channel a booking went by.
+_LABELS = {
+    **_CONTACT_LABELS,
+    "phone": N_("mobile number"),  # checked only for orders booked by SMS
+    "email": N_("e-mail address"),  # checked only for orders booked by e-mail
+}
 # What free-text search finds an order by (store.models.search_text_of, in its order).
 _SEARCHED = ("customer_name", "street", "city", "phone", "mobile", "email")
 
